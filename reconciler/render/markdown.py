@@ -1,0 +1,74 @@
+"""Markdown rendering for a pull-request comment: a summary table, then one collapsible section per merchant.
+
+GitHub refuses comments over 65,536 characters; a longer plan is cut at a merchant boundary with a
+note saying how many merchants were left out.
+"""
+
+from __future__ import annotations
+
+from reconciler.plan import ACTION_ORDER, Operation, Plan
+from reconciler.render.common import DIFF_MARKS, group_by_merchant, operation_title, show, summary_line
+
+GITHUB_COMMENT_LIMIT = 65_536
+# Marks the comment so a workflow can find and update it instead of posting another.
+COMMENT_MARKER = "<!-- reconciler-plan -->"
+
+
+def _section(merchant: str, ops: list[Operation]) -> str:
+    counts = {a: sum(1 for op in ops if op.action is a) for a in ACTION_ORDER}
+    label = ", ".join(f"{n} {a.value}" for a, n in counts.items() if n)
+    lines = [f"<details><summary><code>{merchant}</code>: {label}</summary>", "", "```diff"]
+    for op in ops:
+        reason = f"  ({op.reason})" if op.reason else ""
+        lines.append(f"{DIFF_MARKS[op.action]} {op.action.value} {operation_title(op)}{reason}")
+        for change in op.changes:
+            before = "" if op.action.value == "create" else f"{show(change.before)} → "
+            lines.append(f"    {change.path}: {before}{show(change.after)}".replace("```", "'''"))
+    lines += ["```", "", "</details>", ""]
+    return "\n".join(lines)
+
+
+def _header(plan: Plan) -> list[str]:
+    lines = [COMMENT_MARKER, "### reconciler plan", "", summary_line(plan), ""]
+    groups = group_by_merchant(plan)
+    if groups:
+        lines.append("| merchant | " + " | ".join(a.value for a in ACTION_ORDER) + " |")
+        lines.append("|---|" + "---:|" * len(ACTION_ORDER))
+        for merchant, ops in groups.items():
+            cells = [str(sum(1 for op in ops if op.action is a) or "") for a in ACTION_ORDER]
+            lines.append(f"| `{merchant}` | " + " | ".join(cells) + " |")
+        lines.append("")
+    else:
+        lines.append("No changes. The live state matches the desired state.")
+        lines.append("")
+    if plan.unmanaged:
+        shown = ", ".join(f"`{r}`" for r in plan.unmanaged[:50])
+        more = f" and {len(plan.unmanaged) - 50} more" if len(plan.unmanaged) > 50 else ""
+        lines.append(f"**Unmanaged** (in Klarna, not in the desired state): {shown}{more}")
+        lines.append("")
+    return lines
+
+
+def _truncation_note(left_out: int) -> str:
+    return (
+        f"\n> **Plan truncated:** {left_out} merchant section(s) were left out to stay within GitHub's "
+        f"{GITHUB_COMMENT_LIMIT:,}-character comment limit. Run `reconciler plan` for the full plan.\n"
+    )
+
+
+def render_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT) -> str:
+    header = "\n".join(_header(plan)) + "\n"
+    sections = [_section(m, ops) for m, ops in group_by_merchant(plan).items()]
+    body = header + "".join(sections)
+    if len(body) <= limit:
+        return body
+    # Leave room for the note, whose length depends on the count it names.
+    budget = limit - len(_truncation_note(len(sections)))
+    if len(header) > budget:
+        header = header[: max(0, budget - 1)] + "\n"
+    kept = header
+    for index, section in enumerate(sections):
+        if len(kept) + len(section) > budget:
+            return kept + _truncation_note(len(sections) - index)
+        kept += section
+    return kept
