@@ -1,0 +1,281 @@
+"""Request bodies of the sandbox's Klarna Management API, as pydantic models.
+
+Every model rejects unknown fields (400 ``VALIDATION_ERROR`` naming the field in ``errors[].parameter``).
+Timestamps are accepted in any ISO 8601 form with a zone and stored as UTC ``YYYY-MM-DDTHH:MM:SSZ``.
+
+Enumerations the sandbox accepts:
+
+- product disable ``reason``: ``FRAUD``, ``COMPLIANCE``, ``CREDIT_RISK``, ``MERCHANT_REQUEST``,
+  ``CONTRACT_TERMINATED``, ``OTHER``; the product's ``state_reason`` becomes ``<reason>_BY_PARTNER``
+  (``FRAUD`` -> ``FRAUD_BY_PARTNER``, as the reference shows);
+- stakeholder ``roles``: ``OWNER``, ``BENEFICIAL_OWNER``, ``DIRECTOR``, ``SIGNATORY``, ``REPRESENTATIVE``,
+  ``CONTROLLING_PERSON``;
+- ``business_entity_type``: ``LIMITED_LIABILITY_COMPANY``, ``SOLE_PROPRIETORSHIP``, ``PARTNERSHIP``,
+  ``CORPORATION``, ``NON_PROFIT``, ``PUBLIC_COMPANY``, ``GOVERNMENT_ENTITY``, ``TRUST``, ``OTHER``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+DISABLE_REASONS = ("FRAUD", "COMPLIANCE", "CREDIT_RISK", "MERCHANT_REQUEST", "CONTRACT_TERMINATED", "OTHER")
+DisableReason = Literal["FRAUD", "COMPLIANCE", "CREDIT_RISK", "MERCHANT_REQUEST", "CONTRACT_TERMINATED", "OTHER"]
+StakeholderRole = Literal["OWNER", "BENEFICIAL_OWNER", "DIRECTOR", "SIGNATORY", "REPRESENTATIVE", "CONTROLLING_PERSON"]
+BusinessEntityType = Literal[
+    "LIMITED_LIABILITY_COMPANY",
+    "SOLE_PROPRIETORSHIP",
+    "PARTNERSHIP",
+    "CORPORATION",
+    "NON_PROFIT",
+    "PUBLIC_COMPANY",
+    "GOVERNMENT_ENTITY",
+    "TRUST",
+    "OTHER",
+]
+
+_IBAN_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
+
+
+def format_timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+def _timestamp(value: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("a timestamp needs a time zone, e.g. 2024-01-01T12:00:00Z")
+        return format_timestamp(moment)
+    except OverflowError:
+        raise ValueError("timestamp out of range") from None
+
+
+def _date(value: str) -> str:
+    return date.fromisoformat(value).isoformat()
+
+
+def _ip(value: str) -> str:
+    return str(ipaddress.ip_address(value))
+
+
+def iban_is_valid(iban: str) -> bool:
+    if not _IBAN_SHAPE.match(iban):
+        return False
+    rearranged = iban[4:] + iban[:4]
+    digits = "".join(str(int(c, 36)) for c in rearranged)
+    return int(digits) % 97 == 1
+
+
+def _iban(value: str) -> str:
+    iban = "".join(value.split()).upper()
+    if not iban_is_valid(iban):
+        raise ValueError("not a valid IBAN")
+    return iban
+
+
+Timestamp = Annotated[str, AfterValidator(_timestamp), Field(json_schema_extra={"format": "date-time"})]
+IsoDate = Annotated[str, AfterValidator(_date), Field(json_schema_extra={"format": "date"})]
+IpAddress = Annotated[str, AfterValidator(_ip)]
+Iban = Annotated[str, AfterValidator(_iban), Field(min_length=15, max_length=42)]
+Text = Annotated[str, Field(min_length=1, max_length=255)]
+Reference = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
+Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Phone = Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")]
+Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+Mcc = Annotated[str, Field(pattern=r"^[0-9]{4}$")]
+Bic = Annotated[str, Field(pattern=r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def patch_fields(self) -> dict[str, Any]:
+        """The fields the request set; a null leaves the stored value unchanged."""
+        return self.model_dump(exclude_unset=True, exclude_none=True)
+
+
+class AccountOwner(Body):
+    given_name: Text
+    family_name: Text
+    email: Email
+    phone: Phone | None = None
+
+
+class OnboardProduct(Body):
+    type: Literal["PAYMENT"]
+    distribution_profile_id: Text
+    merchant_category_code: Mcc
+
+
+class OnboardWebsite(Body):
+    website_reference: Reference
+    website_name: Text
+    channel_collection_reference: Reference | None = None
+
+
+class SupportContact(Body):
+    email: Email | None = None
+    phone: Phone | None = None
+
+
+class OnboardCollection(Body):
+    collection_reference: Reference
+    branding: dict[str, Any] | None = None
+    support_contact: SupportContact | None = None
+    social_media_links: list[Annotated[str, Field(min_length=1, max_length=2048)]] | None = None
+
+
+class OnboardRequest(Body):
+    account_reference: Reference
+    account_name: Text
+    account_owner: AccountOwner
+    account_group_reference: Reference | None = None
+    products: list[OnboardProduct] = Field(min_length=1, max_length=1)
+    websites: list[OnboardWebsite] = Field(default_factory=list, max_length=100)
+    collections: list[OnboardCollection] = Field(default_factory=list, max_length=100)
+
+
+class AccountPatch(Body):
+    account_reference: Reference | None = None
+    account_name: Text | None = None
+    account_owner: AccountOwner | None = None
+    account_group_reference: Reference | None = None
+
+
+class ProductPatch(Body):
+    merchant_category_code: Mcc | None = None
+    distribution_profile_id: Text | None = None
+
+
+class ProductDisable(Body):
+    reason: DisableReason
+    reason_details: Annotated[str, Field(max_length=255)] | None = None
+
+
+class WebsitePatch(Body):
+    website_reference: Reference | None = None
+    website_name: Text | None = None
+    channel_collection_reference: Reference | None = None
+    channel_collection_id: Text | None = None
+
+
+class CollectionPatch(Body):
+    collection_reference: Reference | None = None
+    branding: dict[str, Any] | None = None
+    support_contact: SupportContact | None = None
+    social_media_links: list[Annotated[str, Field(min_length=1, max_length=2048)]] | None = None
+
+
+class AccountInformation(Body):
+    account_created_from_ip: IpAddress
+    account_created_at: Timestamp
+
+
+class Address(Body):
+    street_address: Text
+    street_address2: Text | None = None
+    postal_code: Annotated[str, Field(min_length=1, max_length=16)]
+    city: Text
+    region: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    country: Country
+
+
+class BusinessInformationPatch(Body):
+    business_name: Text | None = None
+    business_entity_type: BusinessEntityType | None = None
+    registration_authority: Text | None = None
+    registration_number: Text | None = None
+    tax_registration_number: Text | None = None
+    financial_registration_number: Text | None = None
+    operating_address: Address | None = None
+    registration_address: Address | None = None
+
+
+class NationalIdentification(Body):
+    number: Annotated[str, Field(min_length=1, max_length=64)]
+    country: Country
+
+
+Roles = Annotated[list[StakeholderRole], Field(min_length=1, max_length=6)]
+Ownership = Annotated[float, Field(ge=0, le=100)]
+
+
+class StakeholderCreate(Body):
+    given_name: Text
+    family_name: Text
+    address: Address | None = None
+    date_of_birth: IsoDate | None = None
+    national_identification: NationalIdentification | None = None
+    roles: Roles
+    ownership_percentage: Ownership | None = None
+
+
+class StakeholderPatch(Body):
+    given_name: Text | None = None
+    family_name: Text | None = None
+    address: Address | None = None
+    date_of_birth: IsoDate | None = None
+    national_identification: NationalIdentification | None = None
+    roles: Roles | None = None
+    ownership_percentage: Ownership | None = None
+
+
+class SettlementPatch(Body):
+    settlement_enabled: bool | None = None
+    settlement_enabled_at: Timestamp | None = None
+
+
+class BankAccountCreate(Body):
+    bank_account_type: Literal["IBAN"]
+    account_holder: Text
+    bic: Bic | None = None
+    iban: Iban
+
+
+class BankAccountPatch(Body):
+    bank_account_type: Literal["IBAN"] | None = None
+    account_holder: Text | None = None
+    bic: Bic | None = None
+    iban: Iban | None = None
+
+
+class Market(Body):
+    customer_country: Country
+    currency: Currency
+
+
+class EnablementCriteria(Body):
+    markets: list[Market] | None = Field(default=None, min_length=1, max_length=50)
+    merchant_category_codes: list[Mcc] | None = Field(default=None, min_length=1, max_length=50)
+    payment_program_enablement_code: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+class EnablementCreate(Body):
+    payment_program_id: Text
+    enablement_criteria: EnablementCriteria | None = None
+    effective_from: Timestamp | None = None
+    effective_to: Timestamp | None = None
+
+
+class EnablementPatch(Body):
+    # A null effective_to removes the end date, so this model keeps explicit nulls.
+    effective_to: Timestamp | None
+
+
+class CredentialCreate(Body):
+    description: Annotated[str, Field(pattern=r"^[a-zA-Z0-9\-:;., _]{0,100}$")]
+    type: Literal["CLIENT", "API"]
+    environment: Literal["LIVE", "TEST"]
+
+
+class DeepLinkCreate(Body):
+    subject: Email
+    roles: Annotated[
+        list[Annotated[str, Field(pattern=r"^merchant:[a-z_\-]{1,32}$")]], Field(min_length=1, max_length=10)
+    ]
