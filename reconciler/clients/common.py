@@ -1,0 +1,41 @@
+"""Small helpers both API clients share: request bodies, list envelopes and path building."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from pydantic import BaseModel
+
+from reconciler.errors import ApiError
+
+
+def body_of(model: BaseModel) -> dict[str, Any]:
+    """A request body from a typed model: only the fields the caller set, under their wire names."""
+    return model.model_dump(mode="json", exclude_unset=True, by_alias=True)
+
+
+def fill_path(template: str, **params: str) -> str:
+    """The path with its ``{name}`` parts filled, each escaped (ids are KRNs: keep ``:`` readable)."""
+    return template.format(**{name: quote(str(value), safe=":") for name, value in params.items()})
+
+
+def items_of(body: Any, key: str, *, api: str, operation: str) -> list[Any]:
+    """The items of a list response, whether the API answers a bare array or ``{key: [...]}``."""
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict) and isinstance(body.get(key), list):
+        items: list[Any] = body[key]
+        return items
+    raise ApiError(api, operation, None, f"unexpected response shape (expected a list of {key})")
+
+
+def next_cursor(body: Any, items: list[Any], id_field: str, page_size: int) -> str | None:
+    """Where the next page starts: the server's ``pagination.next`` if it gives one, else the last id."""
+    if isinstance(body, dict) and isinstance(body.get("pagination"), dict) and "next" in body["pagination"]:
+        cursor = body["pagination"]["next"]
+        return str(cursor) if cursor else None
+    if len(items) < page_size or not items:
+        return None
+    last = items[-1]
+    return str(last[id_field]) if isinstance(last, dict) and last.get(id_field) else None

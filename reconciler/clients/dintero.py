@@ -1,0 +1,105 @@
+"""The Dintero management API client: the partner's view of its merchants and their connections.
+
+Connection signups carry no idempotency key (Dintero documents none), so a signup that fails with a
+5xx or a lost response is not repeated: it raises ``ApiUnavailable`` and the caller re-reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Literal
+
+from pydantic import BaseModel
+
+from reconciler.clients.common import body_of, fill_path, items_of, next_cursor
+from reconciler.clients.http import ApiHttpClient, RequestStats
+from reconciler.clients.models import DinteroAccount, DinteroConnection
+from reconciler.errors import ApiError
+
+API = "dintero"
+Connection = Literal["klarna", "vipps-psp", "common"]
+CONNECTIONS: tuple[Connection, ...] = ("klarna", "vipps-psp", "common")
+
+DINTERO_ROUTES: dict[str, str] = {
+    "get_merchant": "/v1/accounts/{oid}/management/accounts/{aid}",
+    "list_merchants": "/v1/accounts/{oid}/management/accounts",
+    "connection": "/v1/accounts/{aid}/management/settings/connections/{connection}",
+}
+
+
+class DinteroClient:
+    """Typed calls to Dintero as partner ``partner_id`` (the ``oid``)."""
+
+    def __init__(self, http: ApiHttpClient, partner_id: str) -> None:
+        self.http = http
+        self.partner_id = partner_id
+
+    @property
+    def stats(self) -> RequestStats:
+        return self.http.stats
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def __aenter__(self) -> DinteroClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def get_merchant(self, aid: str) -> DinteroAccount | None:
+        """The merchant with all its connections, or None when Dintero does not know it."""
+        operation = "get_merchant"
+        path = fill_path(DINTERO_ROUTES[operation], oid=self.partner_id, aid=aid)
+        try:
+            response = await self.http.request("GET", path, operation=operation)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return self.http.parse(DinteroAccount, self.http.json(response, operation), operation)
+
+    async def iter_merchants(self, page_size: int = 100) -> AsyncIterator[DinteroAccount]:
+        """Every merchant of the partner, page by page."""
+        operation = "list_merchants"
+        path = fill_path(DINTERO_ROUTES[operation], oid=self.partner_id)
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            params: dict[str, str | int] = {"limit": page_size}
+            if cursor:
+                params["starting_after"] = cursor
+            response = await self.http.request("GET", path, operation=operation, params=params)
+            body = self.http.json(response, operation)
+            items = items_of(body, "accounts", api=API, operation=operation)
+            for item in items:
+                yield self.http.parse(DinteroAccount, item, operation)
+            cursor = next_cursor(body, items, "account_id", page_size)
+            if cursor is None:
+                return
+            if cursor in seen:  # a server that repeats a cursor would otherwise page forever
+                raise ApiError(API, operation, None, "the merchant list did not advance")
+            seen.add(cursor)
+
+    async def get_connection(self, aid: str, connection: Connection) -> DinteroConnection | None:
+        operation = f"get_connection {connection}"
+        path = fill_path(DINTERO_ROUTES["connection"], aid=aid, connection=connection)
+        try:
+            response = await self.http.request("GET", path, operation=operation)
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return self.http.parse(DinteroConnection, self.http.json(response, operation), operation)
+
+    async def signup(
+        self, aid: str, connection: Connection, signup: BaseModel, *, force_new_signup: bool = False
+    ) -> DinteroConnection:
+        """Sign the merchant up for a connection; ``force_new_signup`` replaces a pending signup."""
+        operation = f"signup {connection}"
+        path = fill_path(DINTERO_ROUTES["connection"], aid=aid, connection=connection)
+        params: dict[str, str | int] | None = {"force_new_signup": "true"} if force_new_signup else None
+        response = await self.http.request(
+            "POST", path, operation=operation, params=params, json={"signup": body_of(signup)}
+        )
+        return self.http.parse(DinteroConnection, self.http.json(response, operation), operation)

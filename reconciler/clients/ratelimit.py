@@ -1,0 +1,80 @@
+"""A per-API client-side rate limiter.
+
+Three inputs pace requests: an optional configured rate (requests per second, spread evenly), the
+server's ``X-Ratelimit-Remaining``/``-Reset`` headers (when the window is used up, wait for the reset),
+and ``Retry-After`` on a 429 (every request of that API waits until then, not only the one refused).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+_LEADING_NUMBER = re.compile(r"\s*(\d+(?:\.\d+)?)")
+
+
+def _leading_number(value: str | None) -> float | None:
+    # Klarna documents values like "40, 40;w=1": the first number is the one that counts.
+    if value is None:
+        return None
+    match = _LEADING_NUMBER.match(value)
+    return float(match.group(1)) if match else None
+
+
+class RateLimiter:
+    """Decides when the next request of one API may start."""
+
+    def __init__(
+        self,
+        requests_per_second: float | None = None,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.interval = 1.0 / requests_per_second if requests_per_second else 0.0
+        self._clock = clock
+        self._sleep = sleep
+        self._next_slot = 0.0
+        self._paused_until = 0.0
+        self._lock = asyncio.Lock()
+
+    @property
+    def paused_until(self) -> float:
+        return self._paused_until
+
+    async def acquire(self) -> None:
+        """Wait until this request may be sent (bounded: each pass waits for a deadline that was known)."""
+        for _ in range(1000):
+            now = self._clock()
+            if self._paused_until > now:
+                await self._sleep(self._paused_until - now)
+                continue
+            if not self.interval:
+                return
+            async with self._lock:
+                now = self._clock()
+                slot = max(now, self._next_slot)
+                self._next_slot = slot + self.interval
+            if slot > now:
+                await self._sleep(slot - now)
+            return
+
+    def pause_for(self, seconds: float) -> None:
+        """Hold every request of this API for ``seconds`` (a later deadline wins over an earlier one)."""
+        self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
+
+    def observe(self, status: int, headers: Mapping[str, str], retry_after: float | None) -> None:
+        """Learn from a response: a 429's ``Retry-After`` and an exhausted ``X-Ratelimit`` window."""
+        if status == 429 and retry_after is not None:
+            self.pause_for(retry_after)
+        remaining = _leading_number(headers.get("x-ratelimit-remaining"))
+        reset = _leading_number(headers.get("x-ratelimit-reset"))
+        if remaining is not None and remaining <= 0 and reset is not None:
+            if reset > 1e9:  # some servers send the reset moment as epoch seconds, not a delay
+                reset = max(0.0, reset - time.time())
+            self.pause_for(min(reset, 3600.0))
