@@ -1,0 +1,220 @@
+"""``desired-state/reconciler.yaml``: the targets, where credentials come from, the safety policy, parallelism.
+
+The file names each API's base URL (``sandbox``, the default, is the embedded simulator) and the
+*names* of the environment variables that hold credentials; credentials are never written in it.
+For CI, the environment variables of DESIGN.md §5 override the file::
+
+    RECONCILER_KLARNA_URL, RECONCILER_DINTERO_URL           base URLs ("sandbox" or http(s)://…)
+    KLARNA_API_KEY, DINTERO_PARTNER_ID,                     credentials; when set they win over the
+    DINTERO_CLIENT_ID, DINTERO_CLIENT_SECRET                variables the file names
+
+With a ``sandbox`` target, unset credentials default to the sandbox's own (Klarna key
+``klarna_test_api_sandbox``; Dintero partner ``T11200000``, client ``sandbox``/``sandbox``). With any
+other target they stay ``None`` and ``Config.missing_credentials()`` names the variables to set.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+
+SANDBOX = "sandbox"
+# The sandbox's default credentials (DESIGN.md §5); reconciler/sandbox/settings.py serves the same.
+SANDBOX_KLARNA_API_KEY = "klarna_test_api_sandbox"
+SANDBOX_DINTERO_PARTNER_ID = "T11200000"
+SANDBOX_DINTERO_CLIENT_ID = "sandbox"
+SANDBOX_DINTERO_CLIENT_SECRET = "sandbox"
+
+ENV_KLARNA_URL = "RECONCILER_KLARNA_URL"
+ENV_DINTERO_URL = "RECONCILER_DINTERO_URL"
+ENV_KLARNA_API_KEY = "KLARNA_API_KEY"
+ENV_DINTERO_PARTNER_ID = "DINTERO_PARTNER_ID"
+ENV_DINTERO_CLIENT_ID = "DINTERO_CLIENT_ID"
+ENV_DINTERO_CLIENT_SECRET = "DINTERO_CLIENT_SECRET"
+
+_PARTNER_ID = re.compile(r"^[PT]\d{3}00000$")
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+def check_base_url(value: str) -> str:
+    """``sandbox`` or an absolute http(s) URL without a trailing slash."""
+    text = value.strip()
+    if text == SANDBOX:
+        return text
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"base_url must be 'sandbox' or an http(s) URL, got {value!r}")
+    return text.rstrip("/")
+
+
+class _FileModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class KlarnaTargetFile(_FileModel):
+    base_url: str = SANDBOX
+    api_key_env: EnvName = ENV_KLARNA_API_KEY
+
+
+class DinteroTargetFile(_FileModel):
+    base_url: str = SANDBOX
+    partner_id_env: EnvName = ENV_DINTERO_PARTNER_ID
+    client_id_env: EnvName = ENV_DINTERO_CLIENT_ID
+    client_secret_env: EnvName = ENV_DINTERO_CLIENT_SECRET
+
+
+class TargetsFile(_FileModel):
+    klarna: KlarnaTargetFile = Field(default_factory=KlarnaTargetFile)
+    dintero: DinteroTargetFile = Field(default_factory=DinteroTargetFile)
+
+
+class Policy(_FileModel):
+    """The safety policy a plan is checked against before apply (exit 3 when it refuses)."""
+
+    max_disable_count: Annotated[int, Field(ge=0)] = 5
+    max_disable_percent: Annotated[float, Field(ge=0, le=100)] = 10.0
+    allow_delete: bool = False
+
+
+class ConfigFile(_FileModel):
+    """The shape of ``reconciler.yaml``; every key is optional."""
+
+    targets: TargetsFile = Field(default_factory=TargetsFile)
+    policy: Policy = Field(default_factory=Policy)
+    parallelism: Annotated[int, Field(ge=1, le=256)] = 16
+
+
+@dataclass(frozen=True)
+class KlarnaTarget:
+    base_url: str
+    api_key: SecretStr | None
+    api_key_env: str
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.base_url == SANDBOX
+
+
+@dataclass(frozen=True)
+class DinteroTarget:
+    base_url: str
+    partner_id: str | None
+    client_id: str | None
+    client_secret: SecretStr | None
+    partner_id_env: str
+    client_id_env: str
+    client_secret_env: str
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.base_url == SANDBOX
+
+
+@dataclass(frozen=True)
+class Config:
+    """The resolved configuration: file, then environment overrides, then sandbox defaults."""
+
+    klarna: KlarnaTarget
+    dintero: DinteroTarget
+    policy: Policy
+    parallelism: int
+    source: str | None = None  # the file it was read from, None when defaulted
+
+    def missing_credentials(self) -> list[str]:
+        """The environment variables to set before talking to a non-sandbox target."""
+        missing = []
+        if self.klarna.api_key is None:
+            missing.append(self.klarna.api_key_env)
+        for value, name in (
+            (self.dintero.partner_id, self.dintero.partner_id_env),
+            (self.dintero.client_id, self.dintero.client_id_env),
+            (self.dintero.client_secret, self.dintero.client_secret_env),
+        ):
+            if value is None:
+                missing.append(name)
+        return missing
+
+
+class ConfigProblem(ValueError):
+    """A resolved value is invalid; ``path`` names the file field it belongs to."""
+
+    def __init__(self, path: tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _credential(environ: Mapping[str, str], standard: str, named: str) -> str | None:
+    # The standard variable of DESIGN.md §5 overrides the one the file names.
+    for name in (standard, named):
+        value = environ.get(name)
+        if value:
+            return value
+    return None
+
+
+def resolve_config(
+    file: ConfigFile, environ: Mapping[str, str], *, source: str | None = None
+) -> tuple[Config, list[ConfigProblem]]:
+    """Apply environment overrides and sandbox defaults; returns the config and any invalid value."""
+    problems: list[ConfigProblem] = []
+    urls: dict[str, str] = {}
+    for api, target, env_name in (
+        ("klarna", file.targets.klarna, ENV_KLARNA_URL),
+        ("dintero", file.targets.dintero, ENV_DINTERO_URL),
+    ):
+        raw = environ.get(env_name) or target.base_url
+        origin = f"{env_name} (environment)" if environ.get(env_name) else "base_url"
+        try:
+            urls[api] = check_base_url(raw)
+        except ValueError as error:
+            problems.append(ConfigProblem(("targets", api, "base_url"), f"{origin}: {error}"))
+            urls[api] = SANDBOX
+    k, d = file.targets.klarna, file.targets.dintero
+    api_key = _credential(environ, ENV_KLARNA_API_KEY, k.api_key_env)
+    partner_id = _credential(environ, ENV_DINTERO_PARTNER_ID, d.partner_id_env)
+    client_id = _credential(environ, ENV_DINTERO_CLIENT_ID, d.client_id_env)
+    client_secret = _credential(environ, ENV_DINTERO_CLIENT_SECRET, d.client_secret_env)
+    if urls["klarna"] == SANDBOX and api_key is None:
+        api_key = SANDBOX_KLARNA_API_KEY
+    if urls["dintero"] == SANDBOX:
+        partner_id = partner_id or SANDBOX_DINTERO_PARTNER_ID
+        client_id = client_id or SANDBOX_DINTERO_CLIENT_ID
+        client_secret = client_secret or SANDBOX_DINTERO_CLIENT_SECRET
+    if partner_id is not None and not _PARTNER_ID.match(partner_id):
+        problems.append(
+            ConfigProblem(
+                ("targets", "dintero", "partner_id_env"),
+                "the Dintero partner id is P or T, 3 digits and 00000 (e.g. T11200000)",
+            )
+        )
+    config = Config(
+        klarna=KlarnaTarget(urls["klarna"], SecretStr(api_key) if api_key else None, k.api_key_env),
+        dintero=DinteroTarget(
+            urls["dintero"],
+            partner_id,
+            client_id,
+            SecretStr(client_secret) if client_secret else None,
+            d.partner_id_env,
+            d.client_id_env,
+            d.client_secret_env,
+        ),
+        policy=file.policy,
+        parallelism=file.parallelism,
+        source=source,
+    )
+    return config, problems
+
+
+def default_config(environ: Mapping[str, str]) -> Config:
+    """The configuration of a desired-state directory without reconciler.yaml."""
+    config, problems = resolve_config(ConfigFile(), environ)
+    if problems:
+        from reconciler.errors import InputError, InputIssue
+
+        raise InputError([InputIssue("(environment)", 1, 1, str(problem)) for problem in problems])
+    return config

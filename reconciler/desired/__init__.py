@@ -1,0 +1,38 @@
+"""The desired state: YAML files with positions, pydantic models, validation, secret references, JSON Schema.
+
+Everything past the loader sees only the models. Entry point: ``load_desired(directory)``.
+"""
+
+from __future__ import annotations
+
+from reconciler.desired.load import DesiredState, load_desired
+from reconciler.desired.models import Merchant, Partner, PartnerCredential
+from reconciler.desired.normalise import (
+    normalise_country,
+    normalise_currency,
+    normalise_iban,
+    normalise_mcc,
+    normalise_phone,
+    normalise_timestamp,
+)
+from reconciler.desired.positions import SourcePosition
+from reconciler.desired.sensitive import fingerprint, is_sensitive, mask, sensitive_paths
+
+__all__ = [
+    "DesiredState",
+    "Merchant",
+    "Partner",
+    "PartnerCredential",
+    "SourcePosition",
+    "fingerprint",
+    "is_sensitive",
+    "load_desired",
+    "mask",
+    "normalise_country",
+    "normalise_currency",
+    "normalise_iban",
+    "normalise_mcc",
+    "normalise_phone",
+    "normalise_timestamp",
+    "sensitive_paths",
+]

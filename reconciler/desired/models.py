@@ -1,0 +1,46 @@
+"""The desired-state models: a merchant file and partner.yaml. Past the loader, nothing else represents them.
+
+A merchant is identified by the Klarna ``account_reference``; its ``klarna`` section is required (at
+least ``account_name``) and its ``dintero`` section is optional (Klarna-only merchants have none).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from reconciler.desired.base import DesiredModel
+from reconciler.desired.enums import CredentialEnvironment, CredentialType
+from reconciler.desired.models_dintero import DinteroMerchant
+from reconciler.desired.models_klarna import KlarnaMerchant
+from reconciler.desired.types import Reference
+
+
+class Merchant(DesiredModel):
+    """One file under ``desired-state/merchants/``."""
+
+    account_reference: Annotated[Reference, Field(description="the partner's reference of the Klarna account")]
+    klarna: KlarnaMerchant
+    dintero: DinteroMerchant | None = None
+
+
+class PartnerCredential(DesiredModel):
+    """A partner-level Klarna credential, matched by its description. The key itself is never declared."""
+
+    description: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-zA-Z0-9\-:;., _]+$")]
+    type: CredentialType
+    environment: CredentialEnvironment
+
+    def natural_key(self) -> str:
+        return self.description
+
+
+class PartnerKlarna(DesiredModel):
+    credentials: list[PartnerCredential] | None = None
+
+
+class Partner(DesiredModel):
+    """``desired-state/partner.yaml``: partner-level settings, not tied to one merchant."""
+
+    klarna: PartnerKlarna | None = None

@@ -1,0 +1,221 @@
+"""The Dintero part of a merchant file: the account id and the signup of each connection.
+
+Field names are those of Dintero's connection signup bodies (``POST …/settings/connections/{name}``
+with ``{"signup": {…}}``). The connection keys are the API's path names, so ``vipps-psp`` keeps its dash.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from reconciler.desired.base import DesiredModel
+from reconciler.desired.enums import DinteroPaymentType, KlarnaPaymentType, VippsPspPaymentType
+from reconciler.desired.sensitive import Sensitive
+from reconciler.desired.types import (
+    Country,
+    Currency,
+    DateOfBirth,
+    DinteroAid,
+    DinteroMcc,
+    Email,
+    HttpUrl,
+    Mcc,
+    Percentage,
+    Phone,
+    SensitiveText,
+    Text,
+    Uuid,
+)
+
+Currencies = Annotated[list[Currency], Field(min_length=1)]
+
+
+class KlarnaPaymentOption(DesiredModel):
+    type: KlarnaPaymentType
+    currencies: Currencies
+
+
+class VippsPspPaymentOption(DesiredModel):
+    type: VippsPspPaymentType
+    currencies: Currencies
+
+
+class CommonPaymentOption(DesiredModel):
+    type: DinteroPaymentType
+    currencies: Currencies
+
+
+class KlarnaSignup(DesiredModel):
+    case_id: Uuid
+    payment_options: Annotated[list[KlarnaPaymentOption], Field(min_length=1)]
+    price_package: Text | None = None
+    mcc: DinteroMcc | None = None
+
+
+class VippsPspSignup(DesiredModel):
+    case_id: Uuid
+    payment_options: Annotated[list[VippsPspPaymentOption], Field(min_length=1)]
+    logo: Text | None = None
+
+
+class PaymentTypeShare(DesiredModel):
+    percentage: Percentage
+    type: DinteroPaymentType
+
+
+class Revenue(DesiredModel):
+    currency: Currency | None = None
+    yearly_revenue: Text | None = None
+    highest_transaction_amount: Text | None = None
+    average_amount: Text | None = None
+    accept_prepaid: bool | None = None
+    subscriptions_or_memberships: bool | None = None
+    gift_cards: bool | None = None
+    estimated_percentage_per_payment_type: list[PaymentTypeShare] | None = None
+
+
+class SignupBankAccount(DesiredModel):
+    account_number: Annotated[str, Field(min_length=1, max_length=64), Sensitive()]
+    account_number_type: Text = "iban"
+    bank_name: Text | None = None
+    account_statement_url: HttpUrl | None = None
+
+
+class OwnerAddress(DesiredModel):
+    address_line: Text
+    address_line_2: Text | None = None
+    postal_code: Text
+    postal_place: Text
+    country: Country
+
+
+class Owner(DesiredModel):
+    name: Text
+    legal_name: Text | None = None
+    date_of_birth: DateOfBirth | None = None
+    social_security_number: SensitiveText | None = None
+    percentage: Percentage | None = None
+    address: OwnerAddress | None = None
+
+
+class Ownership(DesiredModel):
+    ownership_structure: Text | None = None
+    owners: list[Owner] | None = None
+
+
+class Verifications(DesiredModel):
+    terms_and_conditions: bool | None = None
+    terms_and_conditions_url: HttpUrl | None = None
+    contact_information: bool | None = None
+    payment_site: bool | None = None
+    payment_site_url: HttpUrl | None = None
+    demo_site_url: HttpUrl | None = None
+    clear_pricing: bool | None = None
+    payment_product_logos: bool | None = None
+
+
+class SignatureEntry(DesiredModel):
+    name: Text
+    email: Email
+
+
+class Signature(DesiredModel):
+    signatures: list[SignatureEntry] | None = None
+    politically_exposed_person: bool | None = None
+    politically_exposed_associated: bool | None = None
+
+
+class Applicant(DesiredModel):
+    first_name: Text
+    last_name: Text
+    email: Email
+    phone_number: Phone | None = None
+    social_security_number: SensitiveText | None = None
+
+
+class MccRange(DesiredModel):
+    start: Text | None = None
+    end: Text | None = None
+    description: Text | None = None
+    reserved: bool | None = None
+
+
+class CompanyMcc(DesiredModel):
+    mcc: Mcc
+    range: MccRange | None = None
+    iso_description: Text | None = None
+    usda_description: Text | None = None
+    stripe_description: Text | None = None
+    stripe_code: Text | None = None
+    visa_description: Text | None = None
+    visa_req_clearing_name: Text | None = None
+
+
+class CompanyInformation(DesiredModel):
+    industry: Text | None = None
+    company_category: Text | None = None
+    mcc: CompanyMcc | None = None
+    company_description: Text | None = None
+
+
+class SignupUrl(DesiredModel):
+    signup_url: HttpUrl | None = None
+
+
+class InstabankVolumes(DesiredModel):
+    total_number_of_transactions: Text | None = None
+    total_volume_of_transactions: Text | None = None
+    finance_number_of_transactions: Text | None = None
+    finance_volume_of_transactions: Text | None = None
+
+
+class PaymentMethodSpecific(DesiredModel):
+    payex: SignupUrl | None = None
+    instabank: InstabankVolumes | None = None
+    vipps: SignupUrl | None = None
+
+
+class CommonSignup(DesiredModel):
+    payment_options: Annotated[list[CommonPaymentOption], Field(min_length=1)]
+    store_type: list[Text] | None = None
+    package: Text | None = None
+    revenue: Revenue | None = None
+    bank_accounts: list[SignupBankAccount] | None = None
+    ownership: Ownership | None = None
+    verifications: Verifications | None = None
+    signature: Signature | None = None
+    applicant: Applicant | None = None
+    company_information: CompanyInformation | None = None
+    payment_method_specific: PaymentMethodSpecific | None = None
+
+
+class KlarnaConnection(DesiredModel):
+    signup: KlarnaSignup
+
+
+class VippsPspConnection(DesiredModel):
+    signup: VippsPspSignup
+
+
+class CommonConnection(DesiredModel):
+    signup: CommonSignup
+
+
+class DinteroConnections(DesiredModel):
+    klarna: KlarnaConnection | None = None
+    vipps_psp: VippsPspConnection | None = Field(default=None, alias="vipps-psp")
+    common: CommonConnection | None = None
+
+    def declared(self) -> dict[str, KlarnaConnection | VippsPspConnection | CommonConnection]:
+        """The declared connections by their API name (``klarna``, ``vipps-psp``, ``common``)."""
+        found = {"klarna": self.klarna, "vipps-psp": self.vipps_psp, "common": self.common}
+        return {name: connection for name, connection in found.items() if connection is not None}
+
+
+class DinteroMerchant(DesiredModel):
+    """The ``dintero`` section of a merchant file."""
+
+    account_id: DinteroAid
+    connections: DinteroConnections | None = None

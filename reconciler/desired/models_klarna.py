@@ -1,0 +1,208 @@
+"""The Klarna part of a merchant file: one model per resource of DESIGN.md §3, fields named as in the API.
+
+Every field but ``account_name`` is optional: only what the YAML declares is managed. List items have
+``natural_key()``, the stable and printable key the plan matches them by (never a list position).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from reconciler.desired.base import DesiredModel
+from reconciler.desired.enums import (
+    BankAccountType,
+    BusinessEntityType,
+    DisableReason,
+    ProductState,
+    StakeholderRole,
+)
+from reconciler.desired.sensitive import Sensitive, fingerprint
+from reconciler.desired.types import (
+    Bic,
+    Country,
+    Currency,
+    DateOfBirth,
+    DistributionProfileId,
+    Email,
+    HttpUrl,
+    Iban,
+    IpAddress,
+    Mcc,
+    PaymentProgramId,
+    Percentage,
+    Phone,
+    Reference,
+    Text,
+    Timestamp,
+)
+
+
+def slug(text: str) -> str:
+    """Lower-case ASCII words joined by '-': ``Åse Ødegård`` gives ``ase-odegard``."""
+    folded = unicodedata.normalize("NFKD", text.replace("ø", "o").replace("Ø", "O").replace("æ", "ae"))
+    ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-") or "x"
+
+
+class Person(DesiredModel):
+    given_name: Text
+    family_name: Text
+    email: Email | None = None
+    phone: Phone | None = None
+
+
+class AccountOwner(Person):
+    """``account_owner``: the merchant's contact person."""
+
+
+class DisabledReason(DesiredModel):
+    """Why the payment product is disabled: the body of the API's disable call."""
+
+    reason: DisableReason
+    reason_details: Annotated[str, Field(max_length=500)] | None = None
+
+
+class PaymentProduct(DesiredModel):
+    """The PAYMENT product. ``state: disabled`` needs ``disabled_reason``."""
+
+    distribution_profile_id: DistributionProfileId | None = None
+    merchant_category_code: Mcc | None = None
+    state: ProductState | None = None
+    disabled_reason: DisabledReason | None = None
+
+    def natural_key(self) -> str:
+        return "PAYMENT"
+
+
+class Website(DesiredModel):
+    website_reference: Reference
+    website_name: Text | None = None
+    channel_collection_reference: Reference | None = None
+
+    def natural_key(self) -> str:
+        return self.website_reference
+
+
+class SupportContact(DesiredModel):
+    email: Email | None = None
+    phone: Phone | None = None
+
+
+class Collection(DesiredModel):
+    collection_reference: Reference
+    branding: dict[str, Any] | None = None
+    support_contact: SupportContact | None = None
+    social_media_links: list[HttpUrl] | None = None
+
+    def natural_key(self) -> str:
+        return self.collection_reference
+
+
+class AccountInformation(DesiredModel):
+    """Set once: a later difference is blocked, not patched."""
+
+    account_created_from_ip: IpAddress | None = None
+    account_created_at: Timestamp | None = None
+
+
+class Address(DesiredModel):
+    street_address: Text
+    street_address2: Text | None = None
+    postal_code: Text
+    city: Text
+    region: Text | None = None
+    country: Country
+
+
+class BusinessInformation(DesiredModel):
+    business_name: Text | None = None
+    business_entity_type: BusinessEntityType | None = None
+    registration_authority: Text | None = None
+    registration_number: Text | None = None
+    tax_registration_number: Text | None = None
+    financial_registration_number: Text | None = None
+    operating_address: Address | None = None
+    registration_address: Address | None = None
+
+
+class NationalIdentification(DesiredModel):
+    number: Annotated[str, Field(min_length=1, max_length=64), Sensitive()]
+    country: Country
+
+
+class Stakeholder(DesiredModel):
+    """A stakeholder, matched by given name, family name and date of birth."""
+
+    given_name: Text
+    family_name: Text
+    date_of_birth: DateOfBirth
+    address: Address | None = None
+    national_identification: NationalIdentification | None = None
+    roles: Annotated[list[StakeholderRole], Field(min_length=1)] | None = None
+    ownership_percentage: Percentage | None = None
+
+    def identity(self) -> tuple[str, str, str]:
+        """What makes two stakeholders the same person (holds the date of birth: never print it)."""
+        return (self.given_name.casefold(), self.family_name.casefold(), self.date_of_birth)
+
+    def natural_key(self) -> str:
+        return f"{slug(self.given_name)}-{slug(self.family_name)}-{fingerprint(self.date_of_birth)}"
+
+
+class Settlement(DesiredModel):
+    """Settlement information (``settlement_enabled_at`` is read-only and not declared)."""
+
+    settlement_enabled: bool
+
+
+class BankAccount(DesiredModel):
+    bank_account_type: BankAccountType = "IBAN"
+    account_holder: Text | None = None
+    bic: Bic | None = None
+    iban: Iban
+
+    def natural_key(self) -> str:
+        return f"{self.iban[:4]}…{self.iban[-4:]}-fp{fingerprint(self.iban)}"
+
+
+class Market(DesiredModel):
+    customer_country: Country
+    currency: Currency
+
+
+class EnablementCriteria(DesiredModel):
+    markets: list[Market] | None = None
+    merchant_category_codes: list[Mcc] | None = None
+    payment_program_enablement_code: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+
+
+class PaymentProgramEnablement(DesiredModel):
+    payment_program_id: PaymentProgramId
+    enablement_criteria: EnablementCriteria | None = None
+    effective_from: Timestamp | None = None
+    effective_to: Timestamp | None = None
+
+    def natural_key(self) -> str:
+        code = self.enablement_criteria.payment_program_enablement_code if self.enablement_criteria else None
+        return f"{self.payment_program_id}#{code}" if code else self.payment_program_id
+
+
+class KlarnaMerchant(DesiredModel):
+    """The ``klarna`` section of a merchant file."""
+
+    account_name: Text
+    account_group_reference: Reference | None = None
+    account_owner: AccountOwner | None = None
+    payment_product: PaymentProduct | None = None
+    websites: list[Website] | None = None
+    collections: list[Collection] | None = None
+    account_information: AccountInformation | None = None
+    business_information: BusinessInformation | None = None
+    stakeholders: list[Stakeholder] | None = None
+    settlement: Settlement | None = None
+    bank_accounts: list[BankAccount] | None = None
+    payment_program_enablements: list[PaymentProgramEnablement] | None = None

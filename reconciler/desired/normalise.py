@@ -1,0 +1,175 @@
+"""Normal forms of the values the APIs compare: pure functions shared by the models and the diff.
+
+Each normaliser takes what a person may write in YAML (or what an API returns) and gives back the one
+form the reconciler compares, or raises ``ValueError``. A normaliser is idempotent: applied to its own
+output it returns that output unchanged. Error messages never repeat the offending value when the
+value may be sensitive (IBANs, dates of birth).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+import phonenumbers
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+
+_MCC_TEXT = re.compile(r"^\d{4}$")
+_IBAN_SHAPE = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
+_BIC_SHAPE = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+_TIMESTAMP_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalise_mcc(value: object) -> str:
+    """A merchant category code as a 4-digit string: ``5411`` and ``"5411"`` give ``"5411"``, ``742`` gives ``"0742"``.
+
+    An integer is zero-padded because YAML reads ``0742`` written without quotes as a number in some
+    tools; a string must already hold exactly four digits.
+    """
+    if isinstance(value, bool):
+        raise ValueError("a merchant category code is 4 digits, not a boolean")
+    if isinstance(value, int):
+        if not 0 <= value <= 9999:
+            raise ValueError("a merchant category code is 4 digits (0000-9999)")
+        return f"{value:04d}"
+    if isinstance(value, str):
+        text = value.strip()
+        if _MCC_TEXT.match(text):
+            return text
+        raise ValueError(f"a merchant category code is 4 digits, got {value!r}")
+    raise ValueError("a merchant category code is 4 digits")
+
+
+def normalise_country(value: object) -> str:
+    """An ISO 3166-1 alpha-2 country code in upper case (``se`` gives ``SE``)."""
+    if not isinstance(value, str):
+        raise ValueError("a country is an ISO 3166-1 alpha-2 code such as 'NO'")
+    code = value.strip().upper()
+    if len(code) != 2 or not code.isalpha() or pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def normalise_currency(value: object) -> str:
+    """An ISO 4217 currency code in upper case (``nok`` gives ``NOK``)."""
+    if not isinstance(value, str):
+        raise ValueError("a currency is an ISO 4217 code such as 'NOK'")
+    code = value.strip().upper()
+    if len(code) != 3 or not code.isalpha() or pycountry.currencies.get(alpha_3=code) is None:
+        raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+    return code
+
+
+def iban_checksum_ok(iban: str) -> bool:
+    """The ISO 13616 mod-97 check on an IBAN already without spaces and in upper case."""
+    rearranged = iban[4:] + iban[:4]
+    digits = "".join(str(int(ch, 36)) for ch in rearranged)
+    return int(digits) % 97 == 1
+
+
+def normalise_iban(value: object) -> str:
+    """An IBAN without spaces, in upper case, with a valid country code and mod-97 checksum."""
+    if not isinstance(value, str):
+        raise ValueError("an IBAN is a string such as 'SE45 5000 0000 0583 9825 7466'")
+    iban = _WHITESPACE.sub("", value).upper()
+    if not _IBAN_SHAPE.match(iban):
+        raise ValueError("not an IBAN: expected 2 letters, 2 check digits and 11-30 letters or digits")
+    if pycountry.countries.get(alpha_2=iban[:2]) is None:
+        raise ValueError("not an IBAN: the first two letters are not a country code")
+    if not iban_checksum_ok(iban):
+        raise ValueError("not a valid IBAN: the checksum does not match")
+    return iban
+
+
+def normalise_bic(value: object) -> str:
+    """A BIC (SWIFT code) of 8 or 11 characters, upper case, no spaces."""
+    if not isinstance(value, str):
+        raise ValueError("a BIC is a string such as 'NDEASEGGXXX'")
+    bic = _WHITESPACE.sub("", value).upper()
+    if not _BIC_SHAPE.match(bic) or pycountry.countries.get(alpha_2=bic[4:6]) is None:
+        raise ValueError(f"{value!r} is not a BIC (8 or 11 characters, e.g. 'NDEASEGGXXX')")
+    return bic
+
+
+def normalise_phone(value: object) -> str:
+    """A phone number in E.164 (``+4722000000``); the input must carry its ``+`` country code."""
+    if not isinstance(value, str):
+        raise ValueError("a phone number is a string in E.164 form such as '+4722000000' (quote it in YAML)")
+    text = value.strip()
+    if not text.startswith("+"):
+        raise ValueError(f"{value!r} is not an E.164 phone number: it must start with + and the country code")
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException as error:
+        raise ValueError(f"{value!r} is not a phone number ({error})") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"{value!r} is not a valid phone number for its country code")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(value: object) -> str:
+    """An email address with its domain in lower case; syntax only, no DNS lookup."""
+    if not isinstance(value, str):
+        raise ValueError("an email address is a string")
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValueError(f"{value!r} is not a valid email address: {error}") from None
+    return str(result.normalized)
+
+
+def normalise_timestamp(value: object) -> str:
+    """A timestamp as UTC ISO 8601 with ``Z`` (``2024-01-01T13:00:00+01:00`` gives ``2024-01-01T12:00:00Z``).
+
+    A timestamp without a zone is refused: the APIs compare instants, and a local time is ambiguous.
+    """
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if "T" not in text.upper() and " " not in text:
+            raise ValueError(f"{value!r} is not a timestamp: expected e.g. 2024-01-01T12:00:00Z")
+        if not _TIMESTAMP_SUFFIX.search(text):
+            raise ValueError(f"{value!r} has no time zone: add Z (UTC) or an offset such as +01:00")
+        try:
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "zZ" else text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO 8601 timestamp") from None
+    else:
+        raise ValueError("a timestamp is a string such as 2024-01-01T12:00:00Z")
+    if moment.tzinfo is None:
+        raise ValueError("a timestamp needs a time zone: add Z (UTC) or an offset")
+    utc = moment.astimezone(UTC)
+    spec = "seconds" if utc.microsecond == 0 else "microseconds"
+    return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+def normalise_date(value: object) -> str:
+    """A calendar date as ``YYYY-MM-DD``. The message never repeats the value (dates of birth are sensitive)."""
+    if isinstance(value, datetime):
+        raise ValueError("expected a date (YYYY-MM-DD), not a timestamp")
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        raise ValueError("expected a date written YYYY-MM-DD")
+    text = value.strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError("expected a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ValueError("not a valid calendar date (YYYY-MM-DD)") from None
+
+
+def normalise_date_of_birth(value: object, *, today: date | None = None) -> str:
+    """A date of birth: a valid date, not in the future, and not more than 130 years ago."""
+    text = normalise_date(value)
+    born = date.fromisoformat(text)
+    current = today or date.today()
+    if born > current:
+        raise ValueError("a date of birth cannot be in the future")
+    if current.year - born.year > 130:
+        raise ValueError("a date of birth more than 130 years ago is not plausible")
+    return text

@@ -1,0 +1,71 @@
+"""Where each value of a YAML file stands, by field path, and the dotted form of those paths.
+
+A path is a tuple of keys and list indexes, ``("klarna", "stakeholders", 1, "date_of_birth")``; its
+dotted form, used in every message, is ``klarna.stakeholders[1].date_of_birth``. Lines and columns
+are 1-based, as printed in ``FILE:LINE:COL``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+PathPart = str | int
+FieldPath = tuple[PathPart, ...]
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def format_path(path: FieldPath) -> str:
+    """``("a", 1, "b")`` becomes ``a[1].b``; the empty path is ``(top level)``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "(top level)"
+
+
+def parse_path(dotted: str) -> FieldPath:
+    """The inverse of ``format_path``: ``a[1].b`` becomes ``("a", 1, "b")``."""
+    return tuple(int(index) if index else name for name, index in _PART.findall(dotted))
+
+
+@dataclass(frozen=True)
+class SourcePosition:
+    """A place in an input file (1-based line and column)."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass
+class Positions:
+    """The line and column of every key and value of one YAML document."""
+
+    values: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+
+    def of_value(self, path: FieldPath) -> tuple[int, int]:
+        """The value at ``path``, or of its nearest ancestor present in the file."""
+        for length in range(len(path), -1, -1):
+            found = self.values.get(path[:length])
+            if found is not None:
+                return found
+        return (1, 1)
+
+    def of_key(self, path: FieldPath) -> tuple[int, int]:
+        """The key that introduces ``path`` (the list item itself for an index), else its value."""
+        return self.keys.get(path) or self.of_value(path)
+
+    def of_missing(self, path: FieldPath) -> tuple[int, int]:
+        """Where to report a field that is missing: the key of the mapping that lacks it."""
+        parent = path[:-1]
+        if not parent:
+            return self.values.get((), (1, 1))
+        return self.of_key(parent)

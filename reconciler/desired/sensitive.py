@@ -1,0 +1,124 @@
+"""Sensitive fields: the marker the models carry, the paths it yields, and the masked forms printed instead.
+
+A field is sensitive when its annotation carries ``Sensitive()`` (national ids, social security
+numbers, IBANs and account numbers, dates of birth, keys and secrets). The JSON Schema shows it as
+``"x-sensitive": true``. Renderers ask ``is_sensitive(path)`` and print ``mask(value)``; natural keys
+use ``fingerprint(value)``, which is short on purpose so that it cannot single out one date of birth.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from reconciler.desired.introspect import walk_fields
+
+# Fixed, so natural keys are the same on every machine; it only separates these hashes from others.
+_FINGERPRINT_KEY = b"reconciler/natural-key/v1"
+_INDEX = re.compile(r"\[\d*\]")
+
+# Field names that are sensitive wherever they appear, even in a path relative to a sub-resource.
+SENSITIVE_NAMES = frozenset(
+    {
+        "iban",
+        "account_number",
+        "social_security_number",
+        "date_of_birth",
+        "api_key",
+        "client_secret",
+        "secret",
+    }
+)
+SENSITIVE_SUFFIXES = ("national_identification.number",)
+
+
+class Sensitive:
+    """Annotation marker: this field's value never appears in output, logs, errors or addresses."""
+
+    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["x-sensitive"] = True
+        return schema
+
+    def __repr__(self) -> str:
+        return "Sensitive()"
+
+
+def fingerprint(value: str) -> str:
+    """A 4-hex-digit keyed hash of a value: stable, safe to print, and too short to recover the value."""
+    return hmac.new(_FINGERPRINT_KEY, value.encode("utf-8"), hashlib.sha256).hexdigest()[:4]
+
+
+def mask(value: object) -> str:
+    """The printable stand-in for a sensitive value, e.g. ``****7466 (fp:3a9c)``.
+
+    The last four characters are kept only for long values (IBANs, account numbers), where they help a
+    reviewer recognise the account without revealing it; short values (dates, ids) show only the fingerprint.
+    """
+    text = "" if value is None else str(value)
+    if not text:
+        return "****"
+    tail = text[-4:] if len(text) >= 12 else ""
+    return f"****{tail} (fp:{fingerprint(text)})"
+
+
+def generic_path(dotted_path: str) -> str:
+    """``klarna.stakeholders[1].date_of_birth`` becomes ``klarna.stakeholders[].date_of_birth``."""
+    return _INDEX.sub("[]", dotted_path)
+
+
+@cache
+def sensitive_paths(model_cls: type[BaseModel]) -> frozenset[str]:
+    """Every path under ``model_cls`` whose value is sensitive, in the ``a.b[].c`` form."""
+    return frozenset(
+        path for path, metadata in walk_fields(model_cls) if any(isinstance(item, Sensitive) for item in metadata)
+    )
+
+
+def is_sensitive(dotted_path: str, model_cls: type[BaseModel] | None = None) -> bool:
+    """Whether the value at a path must be masked.
+
+    ``dotted_path`` is relative to ``model_cls`` (a merchant file by default); list indexes may be
+    given or left as ``[]``. A path whose last field has a sensitive name is sensitive under any model,
+    so a path relative to a sub-resource (``national_identification.number``) is covered too.
+    """
+    path = generic_path(dotted_path)
+    leaf = path.rsplit(".", 1)[-1].removesuffix("[]")
+    if leaf in SENSITIVE_NAMES or path.endswith(SENSITIVE_SUFFIXES):
+        return True
+    if model_cls is None:
+        from reconciler.desired.models import Merchant
+
+        model_cls = Merchant
+    return path in sensitive_paths(model_cls)
+
+
+def masked_copy(data: Any, model_cls: type[BaseModel] | None = None, _prefix: str = "") -> Any:
+    """A copy of plain data (dicts and lists) with every sensitive value replaced by its mask."""
+    if isinstance(data, dict):
+        return {
+            key: (
+                mask(value)
+                if value is not None
+                and not isinstance(value, (dict, list))
+                and is_sensitive(f"{_prefix}{key}", model_cls)
+                else masked_copy(value, model_cls, f"{_prefix}{key}.")
+            )
+            for key, value in data.items()
+        }
+    if isinstance(data, list):
+        base = _prefix[:-1] + "[]." if _prefix else ""
+        return [
+            masked_copy(item, model_cls, base)
+            if isinstance(item, (dict, list))
+            else (mask(item) if is_sensitive(base[:-1], model_cls) else item)
+            for item in data
+        ]
+    return data

@@ -1,0 +1,206 @@
+"""Validation past the types: model errors as located issues, and the checks that span fields or files.
+
+Type and format errors come from pydantic, all at once per file. The checks here need a model that
+validated: a disabled product without a reason, ownership over 100 %, natural keys used twice in one
+merchant, website collections that are not declared, enablement periods that end before they start.
+Across files: an ``account_reference`` or a Dintero ``account_id`` used by two merchants. Messages
+name values by natural key or masked form, never by a sensitive value.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from reconciler.desired.introspect import fields_of, model_at
+from reconciler.desired.models import Merchant, Partner
+from reconciler.desired.normalise import normalise_iban
+from reconciler.desired.positions import FieldPath, format_path
+from reconciler.desired.yaml_loader import YamlDocument
+from reconciler.errors import InputIssue
+
+T = TypeVar("T")
+_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def _issue(document: YamlDocument, position: tuple[int, int], path: FieldPath, message: str) -> InputIssue:
+    return InputIssue(document.file, position[0], position[1], f"{format_path(path)}: {message}")
+
+
+def _unknown_field_message(model_cls: type[BaseModel], path: FieldPath) -> str:
+    parent = model_at(model_cls, path[:-1])
+    name = str(path[-1])
+    if parent is None:
+        return f"unknown field '{name}'"
+    allowed = fields_of(parent)
+    close = difflib.get_close_matches(name, allowed, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"unknown field '{name}' ({hint}expected one of: {', '.join(allowed)})"
+
+
+def issues_from_validation_error(
+    error: ValidationError, document: YamlDocument, model_cls: type[BaseModel]
+) -> list[InputIssue]:
+    """Every error pydantic found, located in the file and naming the field by its dotted path."""
+    issues = []
+    for detail in error.errors(include_url=False, include_input=False):
+        path: FieldPath = tuple(detail["loc"])
+        kind = detail["type"]
+        if kind == "extra_forbidden":
+            position = document.positions.of_key(path)
+            message = _unknown_field_message(model_cls, path)
+        elif kind == "missing":
+            position = document.positions.of_missing(path)
+            message = "required field is missing"
+        else:
+            position = document.positions.of_value(path)
+            message = str(detail["msg"])
+            for prefix in _PREFIXES:
+                message = message.removeprefix(prefix)
+        issues.append(_issue(document, position, path, message))
+    return issues
+
+
+def validate_model(document: YamlDocument, model_cls: type[T]) -> tuple[T | None, list[InputIssue]]:
+    """The document's data as ``model_cls``, or the located issues."""
+    assert issubclass(model_cls, BaseModel)
+    try:
+        return model_cls.model_validate(document.data), []
+    except ValidationError as error:
+        return None, issues_from_validation_error(error, document, model_cls)
+
+
+@dataclass
+class _Checker:
+    document: YamlDocument
+    issues: list[InputIssue]
+
+    def add(self, path: FieldPath, message: str, *, key: bool = False) -> None:
+        positions = self.document.positions
+        position = positions.of_key(path) if key else positions.of_value(path)
+        self.issues.append(_issue(self.document, position, path, message))
+
+    def unique(
+        self, path: FieldPath, items: Sequence[Any] | None, identity: Callable[[Any], object], what: str
+    ) -> None:
+        """Report each item whose identity an earlier item already has, naming both places."""
+        first_seen: dict[object, int] = {}
+        for index, item in enumerate(items or ()):
+            ident = identity(item)
+            if ident in first_seen:
+                first = first_seen[ident]
+                line = self.document.positions.of_value(path + (first,))[0]
+                self.add(
+                    path + (index,),
+                    f"duplicate {what} {item.natural_key()} (same as {format_path(path + (first,))} at line {line})",
+                )
+            else:
+                first_seen[ident] = index
+
+    def ownership(self, path: FieldPath, shares: Iterable[float | None]) -> None:
+        total = sum(share for share in shares if share is not None)
+        if total > 100 + 1e-9:
+            self.add(path, f"ownership percentages add up to {total:g}, more than 100", key=True)
+
+
+def check_merchant(merchant: Merchant, document: YamlDocument) -> list[InputIssue]:
+    """The cross-field checks of one merchant that validated."""
+    check = _Checker(document, [])
+    klarna = merchant.klarna
+    product = klarna.payment_product
+    if product is not None:
+        path: FieldPath = ("klarna", "payment_product")
+        if product.state == "disabled" and product.disabled_reason is None:
+            check.add(path + ("state",), "a disabled payment product needs disabled_reason: {reason, reason_details}")
+        if product.disabled_reason is not None and product.state != "disabled":
+            check.add(path + ("disabled_reason",), "disabled_reason is only allowed with state: disabled", key=True)
+    check.unique(("klarna", "websites"), klarna.websites, lambda w: w.website_reference, "website")
+    check.unique(("klarna", "collections"), klarna.collections, lambda c: c.collection_reference, "collection")
+    check.unique(("klarna", "stakeholders"), klarna.stakeholders, lambda s: s.identity(), "stakeholder")
+    check.unique(("klarna", "bank_accounts"), klarna.bank_accounts, lambda b: b.iban, "bank account")
+    check.unique(
+        ("klarna", "payment_program_enablements"),
+        klarna.payment_program_enablements,
+        lambda e: e.natural_key(),
+        "payment program enablement",
+    )
+    if klarna.stakeholders:
+        check.ownership(("klarna", "stakeholders"), (s.ownership_percentage for s in klarna.stakeholders))
+    if klarna.collections is not None:
+        declared = {c.collection_reference for c in klarna.collections}
+        for index, website in enumerate(klarna.websites or ()):
+            reference = website.channel_collection_reference
+            if reference is not None and reference not in declared:
+                check.add(
+                    ("klarna", "websites", index, "channel_collection_reference"),
+                    f"collection '{reference}' is not declared in klarna.collections",
+                )
+    for index, enablement in enumerate(klarna.payment_program_enablements or ()):
+        start, end = enablement.effective_from, enablement.effective_to
+        if start is not None and end is not None and end < start:
+            path = ("klarna", "payment_program_enablements", index, "effective_to")
+            check.add(path, "effective_to is before effective_from")
+    connections = merchant.dintero.connections if merchant.dintero else None
+    common = connections.common.signup if connections and connections.common else None
+    if common is not None:
+        base: FieldPath = ("dintero", "connections", "common", "signup")
+        for index, account in enumerate(common.bank_accounts or ()):
+            if account.account_number_type.lower() == "iban":
+                try:
+                    account.account_number = normalise_iban(account.account_number)
+                except ValueError as error:
+                    check.add(base + ("bank_accounts", index, "account_number"), str(error))
+        if common.ownership and common.ownership.owners:
+            check.ownership(base + ("ownership", "owners"), (o.percentage for o in common.ownership.owners))
+    return check.issues
+
+
+def check_partner(partner: Partner, document: YamlDocument) -> list[InputIssue]:
+    """Partner credentials are matched by description, so each must be unique."""
+    check = _Checker(document, [])
+    credentials = partner.klarna.credentials if partner.klarna else None
+    check.unique(("klarna", "credentials"), credentials, lambda c: c.description, "credential")
+    return check.issues
+
+
+def check_across_files(documents: Sequence[YamlDocument]) -> list[InputIssue]:
+    """An account_reference or Dintero account_id declared by two merchant files, reported at both."""
+    issues: list[InputIssue] = []
+    for path, what in (
+        (("account_reference",), "account_reference"),
+        (("dintero", "account_id"), "Dintero account_id"),
+    ):
+        seen: dict[str, YamlDocument] = {}
+        for document in documents:
+            value = _raw_value(document.data, path)
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
+                continue
+            value = str(value)
+            if value not in seen:
+                seen[value] = document
+                continue
+            other = seen[value]
+            for here, there in ((document, other), (other, document)):
+                line, column = here.positions.of_value(path)
+                where = there.positions.of_value(path)
+                issues.append(
+                    InputIssue(
+                        here.file,
+                        line,
+                        column,
+                        f"{format_path(path)}: {what} {value} is also declared in {there.file}:{where[0]}:{where[1]}",
+                    )
+                )
+    return issues
+
+
+def _raw_value(data: Any, path: FieldPath) -> Any:
+    for part in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(str(part))
+    return data

@@ -1,0 +1,190 @@
+"""Reading one YAML file into plain data plus the position of every key and value.
+
+ruamel.yaml composes the node tree (each node knows its line and column); this module builds the
+values itself so that it can report every duplicate key (not just the first), resolve ``!env``
+references, and keep numbers whose text a conversion would change (``0742``, ``+4722000000``) as
+strings. Timestamps stay as written; the models parse them. Problems become ``InputIssue``s; a file
+with any of them yields no data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from reconciler.desired.positions import FieldPath, Positions, format_path
+from reconciler.desired.secrets import ENV_TAG, EnvReference, parse_env_node
+from reconciler.errors import InputIssue
+
+_CANONICAL_INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
+_YAML = "tag:yaml.org,2002:"
+_MAX_DEPTH = 64
+# Aliases can make a small file expand enormously; no merchant file comes near this many values.
+_MAX_VALUES = 100_000
+
+
+@dataclass
+class YamlDocument:
+    """The data of one YAML file, where each part of it stands, and which paths came from ``!env``."""
+
+    file: str
+    data: Any
+    positions: Positions
+    env_references: dict[FieldPath, EnvReference] = field(default_factory=dict)
+
+
+def _position(node: Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _kind(node: Node | None) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return "a single value"
+
+
+class _Builder:
+    """Builds plain Python values from composed nodes, collecting issues instead of stopping."""
+
+    def __init__(self, file: str, environ: Mapping[str, str]) -> None:
+        self.file = file
+        self.environ = environ
+        self.positions = Positions()
+        self.env_references: dict[FieldPath, EnvReference] = {}
+        self.issues: list[InputIssue] = []
+        self.built = 0
+
+    def issue(self, position: tuple[int, int], message: str) -> None:
+        self.issues.append(InputIssue(self.file, position[0], position[1], message))
+
+    def build(self, node: Node, path: FieldPath) -> Any:
+        self.positions.values[path] = _position(node)
+        self.built += 1
+        if len(path) > _MAX_DEPTH or self.built > _MAX_VALUES:
+            if not self.issues or "too deeply" not in self.issues[-1].message:
+                self.issue(_position(node), f"{format_path(path)}: nested too deeply or expands to too many values")
+            return None
+        tag = str(node.tag)
+        if tag == ENV_TAG:
+            return self.build_env(node, path)
+        if tag.startswith("!") and not tag.startswith("!!"):
+            self.issue(_position(node), f"{format_path(path)}: unknown tag {tag} (only !env is supported)")
+            return None
+        if isinstance(node, MappingNode):
+            return self.build_mapping(node, path)
+        if isinstance(node, SequenceNode):
+            return [self.build(item, path + (index,)) for index, item in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)
+        return self.build_scalar(node, path)
+
+    def build_env(self, node: Node, path: FieldPath) -> Any:
+        try:
+            reference = parse_env_node(node)
+            value = reference.resolve(self.environ)
+        except (ValueError, LookupError) as error:
+            self.issue(_position(node), f"{format_path(path)}: {error}")
+            return None
+        self.env_references[path] = reference
+        return value
+
+    def build_mapping(self, node: MappingNode, path: FieldPath) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if str(key_node.tag) == _YAML + "merge":
+                self.issue(_position(key_node), f"{format_path(path)}: merge keys (<<) are not supported")
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.issue(_position(key_node), f"{format_path(path)}: a key must be a plain name")
+                continue
+            key = str(key_node.value)
+            child = path + (key,)
+            if key in result or child in self.positions.keys:
+                first_line = self.positions.keys[child][0]
+                self.issue(_position(key_node), f"{format_path(child)}: duplicate key (first at line {first_line})")
+                continue
+            self.positions.keys[child] = _position(key_node)
+            result[key] = self.build(value_node, child)
+        return result
+
+    def build_scalar(self, node: ScalarNode, path: FieldPath) -> Any:
+        text = str(node.value)
+        tag = str(node.tag)
+        if node.style in ("'", '"', "|", ">") or tag == _YAML + "str":
+            return text
+        if tag == _YAML + "null":
+            return None
+        if tag == _YAML + "bool":
+            return text.lower() == "true"
+        if tag == _YAML + "int":
+            # Text a conversion would change (leading zeros, a leading +, 0x, _) stays text.
+            return int(text) if _CANONICAL_INT.match(text) else text
+        if tag == _YAML + "float":
+            try:
+                return float(text)
+            except ValueError:
+                return text
+        if tag == _YAML + "timestamp":
+            return text
+        self.issue(_position(node), f"{format_path(path)}: unsupported YAML tag {tag}")
+        return None
+
+
+def _decode(raw: bytes, file: str) -> tuple[str | None, list[InputIssue]]:
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as error:
+        offset = error.start
+        line = raw.count(b"\n", 0, offset) + 1
+        column = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+        return None, [InputIssue(file, line, column, f"file is not UTF-8 text (byte 0x{raw[offset]:02x})")]
+
+
+def parse_yaml_text(text: str, file: str, environ: Mapping[str, str]) -> tuple[YamlDocument | None, list[InputIssue]]:
+    """Parse YAML text whose top level must be a mapping; returns the document or the issues found."""
+    yaml = YAML(typ="rt")
+    try:
+        nodes = list(yaml.compose_all(text))
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        problem = " ".join(part for part in (error.context, error.problem) if part)
+        return None, [InputIssue(file, line, column, f"YAML syntax error: {problem or error}")]
+    except YAMLError as error:
+        return None, [InputIssue(file, 1, 1, f"YAML error: {error}")]
+    nodes = [node for node in nodes if node is not None]
+    if not nodes:
+        return None, [InputIssue(file, 1, 1, "file is empty: expected a mapping of fields")]
+    if len(nodes) > 1:
+        line, column = _position(nodes[1])
+        return None, [InputIssue(file, line, column, "expected one YAML document, found several (---)")]
+    root = nodes[0]
+    if not isinstance(root, MappingNode) or str(root.tag) == ENV_TAG:
+        line, column = _position(root)
+        return None, [InputIssue(file, line, column, f"the top level must be a mapping of fields, found {_kind(root)}")]
+    builder = _Builder(file, environ)
+    data = builder.build(root, ())
+    if builder.issues:
+        return None, builder.issues
+    return YamlDocument(file, data, builder.positions, builder.env_references), []
+
+
+def load_yaml_file(path: Path, environ: Mapping[str, str]) -> tuple[YamlDocument | None, list[InputIssue]]:
+    """Read and parse one file; the file is named in issues as ``str(path)``."""
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return None, [InputIssue(file, 1, 1, f"cannot read file: {error.strerror or error}")]
+    text, issues = _decode(raw, file)
+    if text is None:
+        return None, issues
+    return parse_yaml_text(text, file, environ)

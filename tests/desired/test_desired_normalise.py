@@ -1,0 +1,222 @@
+"""The normalisers: examples, and properties (idempotence, round trips, checksums) with hypothesis."""
+
+from __future__ import annotations
+
+import string
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import phonenumbers
+import pycountry
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reconciler.desired.normalise import (
+    iban_checksum_ok,
+    normalise_bic,
+    normalise_country,
+    normalise_currency,
+    normalise_date_of_birth,
+    normalise_email,
+    normalise_iban,
+    normalise_mcc,
+    normalise_phone,
+    normalise_timestamp,
+)
+
+ALPHA_2 = sorted(c.alpha_2 for c in pycountry.countries)
+ALPHA_3_CURRENCIES = sorted(c.alpha_3 for c in pycountry.currencies)
+IBAN_COUNTRIES = ["NO", "SE", "DE", "GB", "FI", "DK", "FR", "NL"]
+
+
+def make_iban(country: str, bban: str) -> str:
+    """An IBAN with correct check digits for a country and a basic bank account number."""
+    digits = "".join(str(int(ch, 36)) for ch in bban + country + "00")
+    return f"{country}{98 - int(digits) % 97:02d}{bban}"
+
+
+def spaced(text: str, every: int) -> str:
+    return " ".join(text[i : i + every] for i in range(0, len(text), every))
+
+
+# --- MCC -------------------------------------------------------------------------------------------
+
+
+@given(st.integers(min_value=0, max_value=9999))
+def test_mcc_from_int_equals_mcc_from_its_padded_text(code: int) -> None:
+    normal = normalise_mcc(code)
+    assert normal == normalise_mcc(f"{code:04d}") == f"{code:04d}"
+    assert len(normal) == 4 and normal.isdigit()
+    assert normalise_mcc(normal) == normal
+
+
+@given(st.one_of(st.integers(max_value=-1), st.integers(min_value=10000), st.text(max_size=6)))
+def test_mcc_outside_four_digits_is_refused(value: int | str) -> None:
+    if isinstance(value, str) and len(value.strip()) == 4 and value.strip().isdecimal() and value.strip().isascii():
+        return
+    with pytest.raises(ValueError):
+        normalise_mcc(value)
+
+
+def test_mcc_refuses_booleans() -> None:
+    with pytest.raises(ValueError):
+        normalise_mcc(True)
+
+
+# --- country and currency --------------------------------------------------------------------------
+
+
+@given(st.sampled_from(ALPHA_2), st.sampled_from([str.lower, str.upper, str.title]))
+def test_country_is_upper_case_alpha2_and_idempotent(code: str, case: object) -> None:
+    written = case(code)  # type: ignore[operator]
+    assert normalise_country(written) == code
+    assert normalise_country(normalise_country(written)) == code
+
+
+@given(st.text(alphabet=string.ascii_uppercase, min_size=2, max_size=2).filter(lambda c: c not in ALPHA_2))
+def test_country_that_is_not_iso_3166_is_refused(code: str) -> None:
+    with pytest.raises(ValueError, match="not an ISO 3166-1 alpha-2"):
+        normalise_country(code)
+
+
+@given(st.sampled_from(ALPHA_3_CURRENCIES))
+def test_currency_is_upper_case_iso_4217(code: str) -> None:
+    assert normalise_currency(code.lower()) == code == normalise_currency(code)
+
+
+def test_currency_refuses_unknown_codes() -> None:
+    with pytest.raises(ValueError):
+        normalise_currency("XYZ")
+
+
+# --- IBAN ------------------------------------------------------------------------------------------
+
+
+@given(
+    st.sampled_from(IBAN_COUNTRIES),
+    st.text(alphabet=string.digits, min_size=11, max_size=24),
+    st.integers(min_value=1, max_value=8),
+    st.booleans(),
+)
+def test_iban_round_trips_through_spaces_and_case(country: str, bban: str, every: int, lower: bool) -> None:
+    iban = make_iban(country, bban)
+    written = spaced(iban, every)
+    written = written.lower() if lower else written
+    assert normalise_iban(written) == iban
+    assert normalise_iban(iban) == iban
+    assert iban_checksum_ok(iban)
+
+
+@given(
+    st.sampled_from(IBAN_COUNTRIES),
+    st.text(alphabet=string.digits, min_size=11, max_size=24),
+    st.data(),
+)
+def test_iban_with_one_digit_changed_fails_the_checksum(country: str, bban: str, data: st.DataObject) -> None:
+    iban = make_iban(country, bban)
+    position = data.draw(st.integers(min_value=4, max_value=len(iban) - 1))
+    replacement = data.draw(st.sampled_from([d for d in string.digits if d != iban[position]]))
+    broken = iban[:position] + replacement + iban[position + 1 :]
+    with pytest.raises(ValueError, match="checksum"):
+        normalise_iban(broken)
+
+
+@pytest.mark.parametrize(
+    "iban",
+    ["SE4550000000058398257466", "NO9386011117947", "DE89370400440532013000", "GB82WEST12345698765432"],
+)
+def test_documented_example_ibans_are_valid(iban: str) -> None:
+    assert normalise_iban(spaced(iban, 4)) == iban
+
+
+def test_iban_errors_never_repeat_the_value() -> None:
+    with pytest.raises(ValueError) as caught:
+        normalise_iban("SE45 5000 0000 0583 9825 7467")
+    assert "7467" not in str(caught.value)
+
+
+# --- phone -----------------------------------------------------------------------------------------
+
+PHONE_REGIONS = ["NO", "SE", "US", "GB", "DE", "DK", "FI"]
+NUMBER_TYPES = [phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE]
+
+
+@given(
+    st.sampled_from(PHONE_REGIONS),
+    st.sampled_from(NUMBER_TYPES),
+    st.sampled_from([phonenumbers.PhoneNumberFormat.E164, phonenumbers.PhoneNumberFormat.INTERNATIONAL]),
+)
+def test_phone_is_e164_whatever_the_international_format(region: str, kind: int, style: int) -> None:
+    number = phonenumbers.example_number_for_type(region, kind)
+    assert number is not None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    written = phonenumbers.format_number(number, style)
+    assert normalise_phone(written) == e164
+    assert normalise_phone(e164) == e164
+
+
+@given(st.text(alphabet=string.digits, min_size=6, max_size=12))
+def test_phone_without_country_code_is_refused(digits: str) -> None:
+    with pytest.raises(ValueError, match="E.164"):
+        normalise_phone(digits)
+
+
+# --- timestamps, dates, emails, BIC ---------------------------------------------------------------
+
+
+@given(
+    st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1)),
+    st.integers(min_value=-12 * 60, max_value=14 * 60),
+)
+def test_timestamp_is_utc_with_z_and_keeps_the_instant(moment: datetime, offset_minutes: int) -> None:
+    zone = timezone(timedelta(minutes=offset_minutes))
+    aware = moment.replace(tzinfo=zone)
+    normal = normalise_timestamp(aware.isoformat())
+    assert normal.endswith("Z")
+    assert datetime.fromisoformat(normal[:-1] + "+00:00") == aware
+    assert normalise_timestamp(normal) == normal
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("2024-01-01T12:00:00Z", "2024-01-01T12:00:00Z"),
+        ("2024-01-01T13:00:00+01:00", "2024-01-01T12:00:00Z"),
+        ("2024-01-01t12:00:00.250z", "2024-01-01T12:00:00.250000Z"),
+    ],
+)
+def test_timestamp_examples(written: str, normal: str) -> None:
+    assert normalise_timestamp(written) == normal
+
+
+@pytest.mark.parametrize("written", ["2024-01-01T12:00:00", "2024-01-01", "yesterday", "2024-13-01T00:00:00Z"])
+def test_timestamp_refuses_naive_or_invalid_values(written: str) -> None:
+    with pytest.raises(ValueError):
+        normalise_timestamp(written)
+
+
+def test_timestamp_accepts_aware_datetimes() -> None:
+    assert normalise_timestamp(datetime(2024, 1, 1, 12, tzinfo=UTC)) == "2024-01-01T12:00:00Z"
+
+
+def test_date_of_birth_bounds_and_messages() -> None:
+    today = date(2025, 6, 1)
+    assert normalise_date_of_birth("1970-01-01", today=today) == "1970-01-01"
+    assert normalise_date_of_birth(date(1970, 1, 1), today=today) == "1970-01-01"
+    for bad in ("2025-06-02", "1890-01-01", "1970-02-30", "01.01.1970"):
+        with pytest.raises(ValueError) as caught:
+            normalise_date_of_birth(bad, today=today)
+        assert bad not in str(caught.value)
+
+
+def test_email_lowercases_the_domain_and_refuses_bad_syntax() -> None:
+    assert normalise_email("Ola.Nordmann@EXAMPLE.com") == "Ola.Nordmann@example.com"
+    with pytest.raises(ValueError):
+        normalise_email("ola.example.com")
+
+
+def test_bic_is_upper_case_8_or_11_characters() -> None:
+    assert normalise_bic("ndea segg xxx") == "NDEASEGGXXX"
+    assert normalise_bic("DNBANOKK") == "DNBANOKK"
+    with pytest.raises(ValueError):
+        normalise_bic("NDEAXXGG")  # XX is not a country

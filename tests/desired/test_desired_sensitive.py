@@ -1,0 +1,94 @@
+"""Sensitive fields: the paths the models mark, the masks, and natural keys that are safe to print."""
+
+from __future__ import annotations
+
+import pytest
+
+from reconciler.desired import Merchant, fingerprint, is_sensitive, mask, sensitive_paths
+from reconciler.desired.models_klarna import (
+    BankAccount,
+    PaymentProgramEnablement,
+    Stakeholder,
+    Website,
+)
+from reconciler.desired.sensitive import masked_copy
+
+
+def test_the_merchant_model_marks_every_sensitive_field() -> None:
+    assert sensitive_paths(Merchant) == {
+        "klarna.stakeholders[].date_of_birth",
+        "klarna.stakeholders[].national_identification.number",
+        "klarna.bank_accounts[].iban",
+        "dintero.connections.common.signup.bank_accounts[].account_number",
+        "dintero.connections.common.signup.ownership.owners[].date_of_birth",
+        "dintero.connections.common.signup.ownership.owners[].social_security_number",
+        "dintero.connections.common.signup.applicant.social_security_number",
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("klarna.stakeholders[3].date_of_birth", True),
+        ("klarna.stakeholders[].national_identification.number", True),
+        ("klarna.bank_accounts[0].iban", True),
+        ("klarna.stakeholders[0].given_name", False),
+        ("klarna.bank_accounts[0].account_holder", False),
+        ("klarna.account_owner.phone", False),
+        ("national_identification.number", True),  # relative to a stakeholder
+        ("iban", True),
+        ("address.city", False),
+    ],
+)
+def test_is_sensitive_takes_indexed_generic_and_relative_paths(path: str, expected: bool) -> None:
+    assert is_sensitive(path) is expected
+
+
+def test_is_sensitive_relative_to_a_sub_model() -> None:
+    assert is_sensitive("date_of_birth", Stakeholder)
+    assert not is_sensitive("website_name", Website)
+
+
+def test_mask_keeps_a_tail_only_for_long_values_and_never_the_value() -> None:
+    iban = "SE4550000000058398257466"
+    assert mask(iban) == f"****7466 (fp:{fingerprint(iban)})"
+    assert mask("1970-01-01") == f"**** (fp:{fingerprint('1970-01-01')})"
+    assert "1970" not in mask("1970-01-01")
+    assert fingerprint(iban) == fingerprint(iban) and len(fingerprint(iban)) == 4
+
+
+def test_natural_keys_are_stable_and_hold_no_sensitive_value() -> None:
+    person = Stakeholder.model_validate({"given_name": "Åse", "family_name": "Ødegård", "date_of_birth": "1970-01-01"})
+    assert person.natural_key() == f"ase-odegard-{fingerprint('1970-01-01')}"
+    assert "1970" not in person.natural_key()
+    account = BankAccount.model_validate({"iban": "SE45 5000 0000 0583 9825 7466"})
+    key = account.natural_key()
+    assert key == f"SE45…7466-fp{fingerprint('SE4550000000058398257466')}"
+    assert "58398257" not in key
+    program = "krn:payment:global:payment:program:df89148e-014e-4e9f-8218-4c1c9617791b"
+    plain = PaymentProgramEnablement.model_validate({"payment_program_id": program})
+    coded = PaymentProgramEnablement.model_validate(
+        {"payment_program_id": program, "enablement_criteria": {"payment_program_enablement_code": "promo"}}
+    )
+    assert (plain.natural_key(), coded.natural_key()) == (program, f"{program}#promo")
+
+
+def test_masked_copy_masks_nested_sensitive_values_only() -> None:
+    data = {
+        "account_reference": "M1",
+        "klarna": {
+            "account_name": "A",
+            "stakeholders": [
+                {"given_name": "A", "date_of_birth": "1970-01-01", "national_identification": {"number": "123"}}
+            ],
+            "bank_accounts": [{"iban": "SE4550000000058398257466", "bic": "NDEASEGGXXX"}],
+        },
+    }
+    masked = masked_copy(data)
+    stakeholder = masked["klarna"]["stakeholders"][0]
+    assert stakeholder["given_name"] == "A"
+    assert stakeholder["date_of_birth"].startswith("****")
+    assert stakeholder["national_identification"]["number"].startswith("****")
+    assert masked["klarna"]["bank_accounts"][0]["iban"].startswith("****7466")
+    assert masked["klarna"]["bank_accounts"][0]["bic"] == "NDEASEGGXXX"
+    assert data["klarna"]["bank_accounts"][0]["iban"] == "SE4550000000058398257466"  # the input is untouched
