@@ -59,9 +59,12 @@ def main() -> None:
 
 def _register_subcommands() -> None:
     # Imported here so each command family stays in its own module.
+    from reconciler.desired.cli import schema, validate
     from reconciler.sandbox.cli import sandbox
 
     main.add_command(sandbox)
+    main.add_command(validate)
+    main.add_command(schema)
 
 
 _register_subcommands()
