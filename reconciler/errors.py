@@ -7,6 +7,7 @@ Only ``reconciler.cli`` maps them to exit codes (see DESIGN §5)::
     ├── InputError            bad desired state or configuration; carries every issue found (exit 1)
     ├── ApiError              an API answered with an error; names merchant, operation, API text (exit 1)
     │   └── ApiUnavailable    no usable answer after retries: connection errors, timeouts, 5xx, 429
+    ├── ReadFailed            the live state of one or more merchants could not be read (exit 1)
     ├── PolicyViolation       the safety policy refused the plan (exit 3)
     ├── StalePlanError        a saved plan no longer matches the live state or desired state (exit 4)
     └── ApplyFailed           one or more operations failed during apply (exit 1)
@@ -91,6 +92,16 @@ class ApiError(ReconcilerError):
 
 class ApiUnavailable(ApiError):
     """No usable answer after the allowed retries (connection error, timeout, 5xx or 429)."""
+
+
+class ReadFailed(ReconcilerError):
+    """Reading the live state failed for some merchants; every failure is listed, one per line."""
+
+    def __init__(self, failures: list[ApiError]) -> None:
+        self.failures = failures
+        lines = [f"could not read the live state of {len(failures)} merchant(s):"]
+        lines += [f"  {failure}" for failure in failures]
+        super().__init__("\n".join(lines))
 
 
 class PolicyViolation(ReconcilerError):
