@@ -154,12 +154,43 @@ def _creation_changes(desired: ResourceState) -> list[Change]:
     return changes
 
 
+def precondition_of(desired: ResourceState | None, current: ResourceState | None) -> str:
+    """The fingerprint of the live object an operation is planned against (``absent`` when there is none)."""
+    if current is None:
+        return ABSENT
+    if desired is None:
+        return state_fingerprint(current.fields, current.status)
+    return state_fingerprint(project(current.fields, desired.fields), current.status)
+
+
+def plan_resource(merchant: str, desired: ResourceState | None, current: ResourceState | None) -> Operation | None:
+    """The operation one resource needs, if any (deletes only for kinds the API can delete)."""
+    if desired is None:
+        if current is None or current.kind not in DELETABLE:
+            return None
+        reason = "not declared in the desired state"
+        return Operation(
+            current.address(merchant),
+            merchant,
+            current.kind,
+            Action.DELETE,
+            (),
+            precondition_of(None, current),
+            (),
+            reason,
+        )
+    if current is None:
+        address = desired.address(merchant)
+        return Operation(address, merchant, desired.kind, Action.CREATE, _masked(_creation_changes(desired)))
+    return _plan_existing(merchant, desired, current)
+
+
 def _plan_existing(merchant: str, desired: ResourceState, current: ResourceState) -> Operation | None:
     """The operation that brings one live resource to its desired form, if any."""
     kind = desired.kind
     address = desired.address(merchant)
     changes = diff_fields(desired.fields, current.fields)
-    precondition = state_fingerprint(project(current.fields, desired.fields), current.status)
+    precondition = precondition_of(desired, current)
     state_change: Action | None = None
     if kind is ResourceKind.PAYMENT_PRODUCT and desired.status and current.status != desired.status:
         state_change = Action.DISABLE if desired.status == "DISABLED" else Action.ENABLE
@@ -201,19 +232,14 @@ def plan_merchant(desired: MerchantView, current: MerchantView | None) -> list[O
     live = current.resources if current is not None else {}
     ops: list[Operation] = []
     for address, want in desired.resources.items():
-        have = live.get(address)
-        if have is None:
-            ops.append(Operation(address, merchant, want.kind, Action.CREATE, _masked(_creation_changes(want))))
-            continue
-        op = _plan_existing(merchant, want, have)
+        op = plan_resource(merchant, want, live.get(address))
         if op is not None:
             ops.append(op)
     for address, have in live.items():
-        if address in desired.resources or have.kind not in DELETABLE or have.kind not in desired.managed_lists:
-            continue
-        precondition = state_fingerprint(have.fields, have.status)
-        reason = "not declared in the desired state"
-        ops.append(Operation(address, merchant, have.kind, Action.DELETE, (), precondition, (), reason))
+        if address not in desired.resources and have.kind in desired.managed_lists:
+            op = plan_resource(merchant, None, have)
+            if op is not None:
+                ops.append(op)
     return ops
 
 

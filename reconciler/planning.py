@@ -12,7 +12,7 @@ from pathlib import Path
 
 from reconciler.clients.factory import ApiClients, ClientParams
 from reconciler.config import Config
-from reconciler.current import Progress, fetch_current, fetch_unmanaged
+from reconciler.current import Progress, fetch_current, fetch_merchant, fetch_unmanaged
 from reconciler.desired.load import DesiredState
 from reconciler.desired.models import Merchant, Partner
 from reconciler.errors import InputError, InputIssue
@@ -105,4 +105,35 @@ async def make_plan(
     partner = state.partner if include_partner else None
     desired, current = await read_views(clients, merchants, partner, progress=progress)
     unmanaged = await fetch_unmanaged(clients, [m.account_reference for m in state.merchants]) if with_unmanaged else []
-    return build_plan(desired, current, desired_digest(merchants, partner), unmanaged)
+    return build_plan(desired, current, digest_of(desired, state), unmanaged)
+
+
+def digest_of(views: Sequence[MerchantView], state: DesiredState) -> str:
+    """The digest of the merchants (and partner.yaml, when in) that these views were made from."""
+    references = {view.reference for view in views}
+    merchants = [m for m in state.merchants if m.account_reference in references]
+    return desired_digest(merchants, state.partner if PARTNER in references else None)
+
+
+def desired_views_of(state: DesiredState, references: Sequence[str]) -> dict[str, MerchantView]:
+    """Desired views by reference, for the references a saved plan names (``partner`` included)."""
+    views: dict[str, MerchantView] = {}
+    for reference in references:
+        if reference == PARTNER:
+            view = partner_view(state.partner)
+        else:
+            try:
+                view = desired_view(state.merchant(reference))
+            except KeyError:
+                view = None
+        if view is not None:
+            views[reference] = view
+    return views
+
+
+async def read_live_view(clients: ApiClients, state: DesiredState, desired: MerchantView) -> MerchantView:
+    """A fresh live view of one merchant (or of the partner's credentials)."""
+    if desired.reference == PARTNER:
+        return live_partner_view(desired, await clients.klarna.list_credentials())
+    live = await fetch_merchant(clients, state.merchant(desired.reference))
+    return live_view(desired, live.klarna, live.dintero)

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from reconciler.clients.models import DinteroAccount, KlarnaAccount
+from reconciler.clients.models import DinteroAccount, DinteroConnection, KlarnaAccount
 from reconciler.desired.models import Merchant, Partner
 from reconciler.desired.models_klarna import slug
 from reconciler.desired.normalise import (
@@ -285,12 +285,19 @@ def _klarna_states(ref: str, account: KlarnaAccount, desired: MerchantView, book
     return states
 
 
+def latest_signup(connection: DinteroConnection) -> dict[str, Any]:
+    """The signup a new one would replace: the last of ``signups[]`` (klarna, vipps-psp) or ``signup`` (common)."""
+    if connection.signups:
+        return connection.signups[-1].model_dump(mode="json", exclude_none=True)
+    single = (connection.model_extra or {}).get("signup")
+    return dict(single) if isinstance(single, Mapping) else {}
+
+
 def _dintero_states(dintero: DinteroAccount) -> list[ResourceState]:
     """Each connection with its latest signup: the one a new signup would replace."""
     states = []
     for name, connection in sorted(dintero.connections.items()):
-        latest = connection.signups[-1] if connection.signups else None
-        signup = normalise_live(latest.model_dump(mode="json", exclude_none=True)) if latest is not None else {}
+        signup = normalise_live(latest_signup(connection))
         extra = {MATCH: name, "aid": dintero.account_id}
         fields = {"signup": signup}
         states.append(

@@ -1,0 +1,43 @@
+"""Rendering of an apply report: one line per merchant, then the details that need attention."""
+
+from __future__ import annotations
+
+from reconciler.apply.executor import ApplyReport, Outcome
+
+ORDER = [
+    Outcome.APPLIED,
+    Outcome.WOULD_APPLY,
+    Outcome.IN_PLACE,
+    Outcome.BLOCKED,
+    Outcome.STALE,
+    Outcome.FAILED,
+    Outcome.SKIPPED,
+]
+SHORT = {
+    Outcome.APPLIED: "applied",
+    Outcome.WOULD_APPLY: "would apply",
+    Outcome.IN_PLACE: "already in place",
+    Outcome.BLOCKED: "blocked",
+    Outcome.STALE: "stale",
+    Outcome.FAILED: "failed",
+    Outcome.SKIPPED: "skipped",
+}
+
+
+def render_report(report: ApplyReport) -> str:
+    title = "Dry run: nothing was written." if report.dry_run else "Apply complete."
+    lines = [title, ""]
+    for merchant, results in sorted(report.by_merchant().items()):
+        counts = {o: sum(1 for r in results if r.outcome is o) for o in ORDER}
+        summary = ", ".join(f"{n} {SHORT[o]}" for o, n in counts.items() if n)
+        lines.append(f"  {merchant}: {summary}")
+        for result in results:
+            if result.outcome in (Outcome.FAILED, Outcome.STALE, Outcome.SKIPPED, Outcome.BLOCKED):
+                detail = f": {result.detail}" if result.detail else ""
+                lines.append(f"      {SHORT[result.outcome]} {result.operation.address}{detail}")
+    if report.not_converged:
+        lines += ["", f"Not converged after apply ({len(report.not_converged)} operation(s) still planned):"]
+        lines += [f"  {op.address} {op.action.value}" for op in report.not_converged]
+    totals = ", ".join(f"{report.count(o)} {SHORT[o]}" for o in ORDER if report.count(o))
+    lines += ["", f"Operations: {totals or 'none'}."]
+    return "\n".join(lines) + "\n"
