@@ -256,7 +256,7 @@ async def run_apply(state: DesiredState, the_plan: Plan, *, dry_run: bool, wait_
     desired = desired_views_of(state, the_plan.merchants)
 
     def emit(line: str) -> None:
-        click.echo(line, err=not dry_run or not line.startswith("would send"))
+        click.echo(line, err=not dry_run or ": would send " not in line)
 
     async with build_clients(params) as clients:
 

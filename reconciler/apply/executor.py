@@ -17,19 +17,21 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from reconciler.apply.writes import NEW, Ids, WriteRequest, build_writes, idempotency_key
 from reconciler.clients.factory import ApiClients
 from reconciler.errors import ApiError
 from reconciler.plan import Action, Operation, Plan, plan_resource, precondition_of
-from reconciler.resources import MerchantView, ResourceKind, resource_address
+from reconciler.resources import MerchantView, ResourceKind, ResourceState, resource_address
 
 ReadLive = Callable[[str], Awaitable[MerchantView]]
 Emit = Callable[[str], None]
 
 OPERATIONAL = "OPERATIONAL"
+# What a new account's onboard call carries (see ``writes.onboard_request``).
+ONBOARDED_KINDS = frozenset({ResourceKind.PAYMENT_PRODUCT, ResourceKind.WEBSITE, ResourceKind.COLLECTION})
 
 
 class Outcome(StrEnum):
@@ -94,6 +96,8 @@ class _Merchant:
     live: MerchantView
     ran: set[str] = field(default_factory=set)
     failed: set[str] = field(default_factory=set)
+    # Dry-run only: what an onboard sent in this run would have created, standing in for a re-read.
+    assumed: dict[str, ResourceState] = field(default_factory=dict)
 
     def ids(self) -> Ids:
         account = self.live.resources.get(resource_address(self.reference, ResourceKind.ACCOUNT))
@@ -163,7 +167,7 @@ class Executor:
         if any(dep in merchant.failed for dep in op.depends_on):
             return OperationResult(op, Outcome.SKIPPED)
         want = merchant.desired.resources.get(op.address)
-        have = merchant.live.resources.get(op.address)
+        have = merchant.live.resources.get(op.address) or merchant.assumed.get(op.address)
         needed = plan_resource(merchant.reference, want, have)
         if needed is None:
             return OperationResult(op, Outcome.IN_PLACE)
@@ -177,9 +181,9 @@ class Executor:
             writes = build_writes(merchant.desired, needed.action, want, have, merchant.ids())
             for step, write in enumerate(writes):
                 key = idempotency_key(self.plan.desired_digest, op.address, needed.action, op.precondition, step)
-                await self._send(write, key)
-                if write.operation == "onboard" and not self.settings.dry_run:
-                    merchant.live = await self.read_live(merchant.reference)
+                await self._send(op, write, key)
+                if write.operation == "onboard":
+                    await self._after_onboard(merchant, op)
         except _WaitTimeout as error:
             return OperationResult(op, Outcome.FAILED, str(error))
         except ApiError as error:
@@ -188,6 +192,18 @@ class Executor:
         if self.settings.dry_run:
             return OperationResult(op, Outcome.WOULD_APPLY)
         return OperationResult(op, Outcome.APPLIED)
+
+    async def _after_onboard(self, merchant: _Merchant, op: Operation) -> None:
+        """Learn the ids an onboard assigned; in dry-run, assume what it would have created."""
+        if not self.settings.dry_run:
+            merchant.live = await self.read_live(merchant.reference)
+            return
+        if op.resource is not ResourceKind.ACCOUNT:
+            return
+        for address, state in merchant.desired.resources.items():
+            if state.kind in ONBOARDED_KINDS:
+                status = "ENABLED" if state.kind is ResourceKind.PAYMENT_PRODUCT else None
+                merchant.assumed[address] = replace(state, status=status)
 
     async def _settle(self, merchant: _Merchant, op: Operation, error: ApiError) -> OperationResult:
         """After a failed write, read back: a write whose response was lost may still have taken effect."""
@@ -222,10 +238,10 @@ class Executor:
             await asyncio.sleep(self.settings.poll_interval_seconds)
         raise _WaitTimeout(f"{merchant.reference}: the account did not become OPERATIONAL within {timeout:g} s")
 
-    async def _send(self, write: WriteRequest, key: str) -> None:
+    async def _send(self, op: Operation, write: WriteRequest, key: str) -> None:
         if self.settings.dry_run:
             body = write.masked_body()
-            line = f"would send {write.method} {write.path}"
+            line = f"{op.address}: would send {write.method} {write.path}"
             if write.api == "klarna":
                 line += f"  [Klarna-Idempotency-Key: {key}]"
             if body is not None:
