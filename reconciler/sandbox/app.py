@@ -7,6 +7,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from reconciler.sandbox.idempotency import IdempotencyMiddleware
+from reconciler.sandbox.middleware import SandboxMiddleware
 from reconciler.sandbox.problems import DinteroProblem, KlarnaProblem
 from reconciler.sandbox.settings import DINTERO_PREFIX, KLARNA_PREFIX, SandboxSettings
 from reconciler.sandbox.state import SandboxState
@@ -31,7 +33,9 @@ def _location(loc: tuple[object, ...] | list[object]) -> str:
 
 
 def _validation_response(request: Request, exc: RequestValidationError) -> Response:
-    details = [{"parameter": _location(e.get("loc", ())), "error_message": e.get("msg", "invalid")} for e in exc.errors()]
+    details = [
+        {"parameter": _location(e.get("loc", ())), "error_message": e.get("msg", "invalid")} for e in exc.errors()
+    ]
     if _api_of(request) == "dintero":
         errors = [{"field": d["parameter"], "message": d["error_message"]} for d in details]
         return DinteroProblem(400, "invalid_request", "Bad / Invalid request", errors).response()
@@ -63,8 +67,17 @@ def create_app(settings: SandboxSettings | None = None, store: Store | None = No
             "management API (under /dintero), with admin routes under /_sandbox."
         ),
         version="1",
+        openapi_tags=[
+            {"name": "dintero", "description": "The Dintero management API (client credentials, Bearer JWT)"},
+            {"name": "sandbox", "description": "The sandbox's own admin routes (no auth; not part of either API)"},
+        ],
     )
-    app.state.sandbox = SandboxState(settings=settings, store=store or Store(settings.db_path))
+    state = SandboxState(settings=settings, store=store or Store(settings.db_path))
+    app.state.sandbox = state
+    # Added inner first: the fault layer must wrap idempotency so that a response lost "after the
+    # effect" has already been recorded for replay.
+    app.add_middleware(IdempotencyMiddleware, state=state)
+    app.add_middleware(SandboxMiddleware, state=state)
 
     @app.exception_handler(KlarnaProblem)
     async def _klarna_problem(request: Request, exc: KlarnaProblem) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import time
 from typing import Any
 
@@ -16,13 +17,16 @@ JWT_ALGORITHM = "HS256"
 DINTERO_AUDIENCE_PREFIX = "https://api.dintero.com/v1/accounts/"
 
 
-def require_klarna_key(request: Request) -> None:
+def klarna_key_is_valid(settings: SandboxSettings, header: str) -> bool:
     """Accept ``Basic <api key>`` or ``Basic <uuid>:<api key>``, as Klarna documents."""
-    settings: SandboxSettings = request.app.state.sandbox.settings
-    header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     key = value.rsplit(":", 1)[-1].strip()
-    if scheme.lower() != "basic" or key not in settings.klarna_api_keys:
+    return scheme.lower() == "basic" and key in settings.klarna_api_keys
+
+
+def require_klarna_key(request: Request) -> None:
+    settings: SandboxSettings = request.app.state.sandbox.settings
+    if not klarna_key_is_valid(settings, request.headers.get("authorization", "")):
         raise KlarnaProblem(
             401, "ACCESS_ERROR", "UNAUTHORIZED", "The presented credentials failed authentication"
         )
@@ -53,6 +57,23 @@ def issue_dintero_token(settings: SandboxSettings, oid: str, now: float | None =
     return {"access_token": token, "token_type": "Bearer", "expires_in": settings.token_ttl_seconds}
 
 
+@functools.lru_cache(maxsize=4096)
+def _verified_claims(token: str, key: str, audience: str) -> dict[str, Any]:
+    """Signature and audience checks, cached: a client reuses one token for thousands of reads.
+
+    Expiry is left to the caller, against the sandbox's clock (which tests can move). Callers must not
+    mutate the returned claims.
+    """
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        key,
+        algorithms=[JWT_ALGORITHM],
+        audience=audience,
+        options={"verify_exp": False, "require": ["exp"]},
+    )
+    return claims
+
+
 def require_dintero_token(request: Request) -> dict[str, Any]:
     """Verify the Bearer JWT: signature, expiry and that it was issued to the sandbox's partner."""
     settings: SandboxSettings = request.app.state.sandbox.settings
@@ -60,14 +81,10 @@ def require_dintero_token(request: Request) -> dict[str, Any]:
     if scheme.lower() != "bearer" or not token:
         raise DinteroProblem(401, "unauthorized", "Access forbidden, invalid JWT token was used")
     try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            settings.jwt_signing_key,
-            algorithms=[JWT_ALGORITHM],
-            audience=DINTERO_AUDIENCE_PREFIX + settings.dintero_partner_id,
-        )
-    except jwt.ExpiredSignatureError:
-        raise DinteroProblem(401, "token_expired", "Access forbidden, the JWT token has expired") from None
+        audience = DINTERO_AUDIENCE_PREFIX + settings.dintero_partner_id
+        claims = _verified_claims(token, settings.jwt_signing_key, audience)
     except jwt.InvalidTokenError:
         raise DinteroProblem(401, "unauthorized", "Access forbidden, invalid JWT token was used") from None
+    if not isinstance(claims["exp"], int | float) or claims["exp"] <= request.app.state.sandbox.now():
+        raise DinteroProblem(401, "token_expired", "Access forbidden, the JWT token has expired")
     return claims

@@ -31,5 +31,10 @@ class SandboxSettings:
     latency_ms: float = 0.0
     jitter_ms: float = 0.0
     fault_rate: float = 0.0
-    rate_limit_per_second: float = 0.0  # 0 means no rate limit
+    rate_limit_per_second: float = 0.0  # 0 means no rate limit; the same start value for each API
     seed: int | None = None
+    # Random faults draw their status from these; write faults hit before the effect, after it, or either.
+    fault_statuses: tuple[int, ...] = (500, 503)
+    write_fault_mode: str = "both"
+    idempotency_ttl_seconds: float = 24 * 3600.0
+    request_log_size: int = 200_000

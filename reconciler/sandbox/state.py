@@ -1,4 +1,4 @@
-"""What one running sandbox holds: its settings, its store and its clock."""
+"""What one running sandbox holds: its settings, its store, its clock, its faults and its request log."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from reconciler.sandbox.faults import FaultController, config_from_settings
+from reconciler.sandbox.request_log import RequestLog
 from reconciler.sandbox.settings import SandboxSettings
 from reconciler.sandbox.store import Store
 
@@ -16,6 +18,12 @@ class SandboxState:
     store: Store
     # Injected so lifecycle tests can move time without sleeping.
     clock: Callable[[], float] = field(default=time.time)
+    faults: FaultController = field(init=False)
+    requests: RequestLog = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.faults = FaultController(config_from_settings(self.settings))
+        self.requests = RequestLog(self.settings.request_log_size)
 
     def now(self) -> float:
         return self.clock()

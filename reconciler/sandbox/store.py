@@ -8,6 +8,7 @@ answers, so a killed server loses no acknowledged write (WAL journal).
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 import threading
@@ -132,7 +133,7 @@ class Store:
         with self._lock:
             return int(self._conn.execute("SELECT COUNT(*) FROM docs WHERE kind=?", (kind,)).fetchone()[0])
 
-    def kinds(self) -> list[str]:
+    def kinds(self) -> builtins.list[str]:
         with self._lock:
             return [r[0] for r in self._conn.execute("SELECT DISTINCT kind FROM docs ORDER BY kind")]
 
