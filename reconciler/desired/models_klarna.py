@@ -20,7 +20,7 @@ from reconciler.desired.enums import (
     ProductState,
     StakeholderRole,
 )
-from reconciler.desired.sensitive import Sensitive, fingerprint
+from reconciler.desired.sensitive import Sensitive
 from reconciler.desired.types import (
     Bic,
     Country,
@@ -150,7 +150,8 @@ class Stakeholder(DesiredModel):
         return (self.given_name.casefold(), self.family_name.casefold(), self.date_of_birth)
 
     def natural_key(self) -> str:
-        return f"{slug(self.given_name)}-{slug(self.family_name)}-{fingerprint(self.date_of_birth)}"
+        """Printable: the names only (``identity()`` is what matches; the plan adds -2 on a clash)."""
+        return f"{slug(self.given_name)}-{slug(self.family_name)}"
 
 
 class Settlement(DesiredModel):
@@ -166,7 +167,8 @@ class BankAccount(DesiredModel):
     iban: Iban
 
     def natural_key(self) -> str:
-        return f"{self.iban[:4]}…{self.iban[-4:]}-fp{fingerprint(self.iban)}"
+        """Printable: the last four characters only (the IBAN itself is what matches)."""
+        return f"iban-{self.iban[-4:]}"
 
 
 class Market(DesiredModel):

@@ -3,13 +3,11 @@
 A field is sensitive when its annotation carries ``Sensitive()`` (national ids, social security
 numbers, IBANs and account numbers, dates of birth, keys and secrets). The JSON Schema shows it as
 ``"x-sensitive": true``. Renderers ask ``is_sensitive(path)`` and print ``mask(value)``; natural keys
-use ``fingerprint(value)``, which is short on purpose so that it cannot single out one date of birth.
+never hold a sensitive value at all.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from functools import cache
 from typing import Any
@@ -19,9 +17,9 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from reconciler.desired.introspect import walk_fields
+from reconciler.redact import fingerprint as redact_fingerprint
+from reconciler.redact import mask_scalar
 
-# Fixed, so natural keys are the same on every machine; it only separates these hashes from others.
-_FINGERPRINT_KEY = b"reconciler/natural-key/v1"
 _INDEX = re.compile(r"\[\d*\]")
 
 # Field names that are sensitive wherever they appear, even in a path relative to a sub-resource.
@@ -52,8 +50,8 @@ class Sensitive:
 
 
 def fingerprint(value: str) -> str:
-    """A 4-hex-digit keyed hash of a value: stable, safe to print, and too short to recover the value."""
-    return hmac.new(_FINGERPRINT_KEY, value.encode("utf-8"), hashlib.sha256).hexdigest()[:4]
+    """A 4-hex-digit keyed hash of a value (see ``reconciler.redact``): tells two values apart, reveals neither."""
+    return redact_fingerprint(value)
 
 
 def mask(value: object) -> str:
@@ -65,8 +63,7 @@ def mask(value: object) -> str:
     text = "" if value is None else str(value)
     if not text:
         return "****"
-    tail = text[-4:] if len(text) >= 12 else ""
-    return f"****{tail} (fp:{fingerprint(text)})"
+    return mask_scalar(text, "iban" if len(text) >= 12 else "") or "****"
 
 
 def generic_path(dotted_path: str) -> str:

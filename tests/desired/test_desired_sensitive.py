@@ -59,11 +59,11 @@ def test_mask_keeps_a_tail_only_for_long_values_and_never_the_value() -> None:
 
 def test_natural_keys_are_stable_and_hold_no_sensitive_value() -> None:
     person = Stakeholder.model_validate({"given_name": "Åse", "family_name": "Ødegård", "date_of_birth": "1970-01-01"})
-    assert person.natural_key() == f"ase-odegard-{fingerprint('1970-01-01')}"
+    assert person.natural_key() == "ase-odegard"
     assert "1970" not in person.natural_key()
     account = BankAccount.model_validate({"iban": "SE45 5000 0000 0583 9825 7466"})
     key = account.natural_key()
-    assert key == f"SE45…7466-fp{fingerprint('SE4550000000058398257466')}"
+    assert key == "iban-7466"
     assert "58398257" not in key
     program = "krn:payment:global:payment:program:df89148e-014e-4e9f-8218-4c1c9617791b"
     plain = PaymentProgramEnablement.model_validate({"payment_program_id": program})
