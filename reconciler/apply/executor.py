@@ -112,22 +112,14 @@ class _Merchant:
         return account.status if account else None
 
 
+@dataclass
 class Executor:
-    def __init__(
-        self,
-        clients: ApiClients,
-        plan: Plan,
-        desired: Mapping[str, MerchantView],
-        read_live: ReadLive,
-        settings: ExecutorSettings,
-        emit: Emit,
-    ) -> None:
-        self.clients = clients
-        self.plan = plan
-        self.desired = desired
-        self.read_live = read_live
-        self.settings = settings
-        self.emit = emit
+    clients: ApiClients
+    plan: Plan
+    desired: Mapping[str, MerchantView]
+    read_live: ReadLive
+    settings: ExecutorSettings
+    emit: Emit
 
     async def run(self) -> ApplyReport:
         report = ApplyReport(dry_run=self.settings.dry_run)
