@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reconciler.sandbox.idempotency import IdempotencyMiddleware
 from reconciler.sandbox.middleware import SandboxMiddleware
+from reconciler.sandbox.openapi import sandbox_openapi
 from reconciler.sandbox.problems import DinteroProblem, KlarnaProblem
 from reconciler.sandbox.settings import DINTERO_PREFIX, KLARNA_PREFIX, SandboxSettings
 from reconciler.sandbox.state import SandboxState
@@ -98,4 +99,5 @@ def create_app(settings: SandboxSettings | None = None, store: Store | None = No
     app.include_router(klarna_routes.router, prefix=KLARNA_PREFIX)
     app.include_router(dintero_routes.router, prefix=DINTERO_PREFIX)
     app.include_router(admin_routes.router)
+    app.openapi = lambda: sandbox_openapi(app)  # type: ignore[method-assign]
     return app
