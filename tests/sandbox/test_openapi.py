@@ -4,7 +4,6 @@ from fastapi.testclient import TestClient
 
 from reconciler.sandbox.settings import DINTERO_PREFIX, KLARNA_PREFIX
 
-
 _A = KLARNA_PREFIX + "/v1/accounts/{account_id}"
 _P = _A + "/products/payment/{product_id}"
 _D = DINTERO_PREFIX + "/v1/accounts"
@@ -72,7 +71,7 @@ WIRE_CONTRACT = {
 def test_openapi_describes_every_route_with_the_apis_own_errors(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     documented = {(m.upper(), p) for p, ops in document["paths"].items() for m in ops}
-    assert WIRE_CONTRACT <= documented
+    assert documented >= WIRE_CONTRACT
     for path, operations in document["paths"].items():
         for operation in operations.values():
             assert "422" not in operation["responses"], path
