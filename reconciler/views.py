@@ -32,6 +32,21 @@ ACCOUNT_FIELDS = ("account_name", "account_group_reference", "account_owner")
 PRODUCT_FIELDS = ("distribution_profile_id", "merchant_category_code")
 MATCH = "match"  # key of ResourceState.extra holding the natural key used for matching
 
+
+def normalise_live_phone(value: object) -> str:
+    """A live phone number in E.164; bare international digits (``4722000000``, ``004722000000``) included.
+
+    An API may drop the ``+`` that the YAML must carry; the digits still name the country code.
+    """
+    try:
+        return normalise_phone(value)
+    except ValueError:
+        digits = str(value).strip()
+        if not digits.isdigit():
+            raise
+        return normalise_phone("+" + (digits[2:] if digits.startswith("00") else digits))
+
+
 # Live values normalised by the name of the field that holds them (lists: each item).
 _NORMALISERS: dict[str, Callable[[object], str]] = {
     "merchant_category_code": normalise_mcc,
@@ -40,8 +55,8 @@ _NORMALISERS: dict[str, Callable[[object], str]] = {
     "customer_country": normalise_country,
     "currency": normalise_currency,
     "currencies": normalise_currency,
-    "phone": normalise_phone,
-    "phone_number": normalise_phone,
+    "phone": normalise_live_phone,
+    "phone_number": normalise_live_phone,
     "iban": normalise_iban,
     "account_created_at": normalise_timestamp,
     "effective_from": normalise_timestamp,

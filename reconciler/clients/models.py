@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class ApiModel(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    # A number where a string is typed (an MCC sent as 5411) is read as its text, not refused.
+    model_config = ConfigDict(extra="allow", populate_by_name=True, coerce_numbers_to_str=True)
 
 
 # --- Klarna ---------------------------------------------------------------------------------------
