@@ -32,6 +32,7 @@ from reconciler.planning import (
     desired_views_of,
     digest_of,
     make_plan,
+    precondition_key,
     read_live_view,
     select_merchants,
 )
@@ -268,7 +269,10 @@ async def run_apply(state: DesiredState, the_plan: Plan, *, dry_run: bool, wait_
             return await make_plan(clients, state, merchants, include_partner=PARTNER in references)
 
         settings = ExecutorSettings(
-            dry_run=dry_run, parallelism=state.config.parallelism, operational_timeout_seconds=wait_timeout
+            precondition_key=precondition_key(state.config),
+            dry_run=dry_run,
+            parallelism=state.config.parallelism,
+            operational_timeout_seconds=wait_timeout,
         )
         return await apply_plan(clients, the_plan, desired, read_live, settings, emit, verify)
 

@@ -8,6 +8,7 @@ takes payloads from the desired state whose digest the plan names.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -137,10 +138,14 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def state_fingerprint(fields: Mapping[str, Any], status: str | None) -> str:
-    """What apply compares before writing: the managed fields and the lifecycle status of a live object."""
-    digest = hashlib.sha256(canonical_json({"fields": fields, "status": status}).encode()).hexdigest()
-    return f"sha256:{digest[:16]}"
+def state_fingerprint(fields: Mapping[str, Any], status: str | None, key: bytes = b"") -> str:
+    """What apply compares before writing: the managed fields and the lifecycle status of a live object.
+
+    Keyed (see ``planning.precondition_key``): the fields hold IBANs and dates of birth, and an
+    unkeyed hash of a value with few possibilities could be guessed back from a plan file.
+    """
+    digest = hmac.new(key, canonical_json({"fields": fields, "status": status}).encode(), hashlib.sha256).hexdigest()
+    return f"hmac-sha256:{digest[:16]}"
 
 
 def _masked(changes: Iterable[Change]) -> tuple[Change, ...]:
@@ -154,16 +159,18 @@ def _creation_changes(desired: ResourceState) -> list[Change]:
     return changes
 
 
-def precondition_of(desired: ResourceState | None, current: ResourceState | None) -> str:
+def precondition_of(desired: ResourceState | None, current: ResourceState | None, key: bytes = b"") -> str:
     """The fingerprint of the live object an operation is planned against (``absent`` when there is none)."""
     if current is None:
         return ABSENT
     if desired is None:
-        return state_fingerprint(current.fields, current.status)
-    return state_fingerprint(project(current.fields, desired.fields), current.status)
+        return state_fingerprint(current.fields, current.status, key)
+    return state_fingerprint(project(current.fields, desired.fields), current.status, key)
 
 
-def plan_resource(merchant: str, desired: ResourceState | None, current: ResourceState | None) -> Operation | None:
+def plan_resource(
+    merchant: str, desired: ResourceState | None, current: ResourceState | None, key: bytes = b""
+) -> Operation | None:
     """The operation one resource needs, if any (deletes only for kinds the API can delete)."""
     if desired is None:
         if current is None or current.kind not in DELETABLE:
@@ -175,22 +182,22 @@ def plan_resource(merchant: str, desired: ResourceState | None, current: Resourc
             current.kind,
             Action.DELETE,
             (),
-            precondition_of(None, current),
+            precondition_of(None, current, key),
             (),
             reason,
         )
     if current is None:
         address = desired.address(merchant)
         return Operation(address, merchant, desired.kind, Action.CREATE, _masked(_creation_changes(desired)))
-    return _plan_existing(merchant, desired, current)
+    return _plan_existing(merchant, desired, current, key)
 
 
-def _plan_existing(merchant: str, desired: ResourceState, current: ResourceState) -> Operation | None:
+def _plan_existing(merchant: str, desired: ResourceState, current: ResourceState, key: bytes) -> Operation | None:
     """The operation that brings one live resource to its desired form, if any."""
     kind = desired.kind
     address = desired.address(merchant)
     changes = diff_fields(desired.fields, current.fields)
-    precondition = precondition_of(desired, current)
+    precondition = precondition_of(desired, current, key)
     state_change: Action | None = None
     if kind is ResourceKind.PAYMENT_PRODUCT and desired.status and current.status != desired.status:
         state_change = Action.DISABLE if desired.status == "DISABLED" else Action.ENABLE
@@ -226,18 +233,18 @@ def _dependencies(merchant: str, kind: ResourceKind, planned: set[str]) -> tuple
     return tuple(deps)
 
 
-def plan_merchant(desired: MerchantView, current: MerchantView | None) -> list[Operation]:
+def plan_merchant(desired: MerchantView, current: MerchantView | None, key: bytes = b"") -> list[Operation]:
     """Operations for one merchant, unsorted and without dependencies."""
     merchant = desired.reference
     live = current.resources if current is not None else {}
     ops: list[Operation] = []
     for address, want in desired.resources.items():
-        op = plan_resource(merchant, want, live.get(address))
+        op = plan_resource(merchant, want, live.get(address), key)
         if op is not None:
             ops.append(op)
     for address, have in live.items():
         if address not in desired.resources and have.kind in desired.managed_lists:
-            op = plan_resource(merchant, None, have)
+            op = plan_resource(merchant, None, have, key)
             if op is not None:
                 ops.append(op)
     return ops
@@ -252,13 +259,14 @@ def build_plan(
     current: Mapping[str, MerchantView | None],
     desired_digest: str,
     unmanaged: Iterable[str] = (),
+    key: bytes = b"",
 ) -> Plan:
     """The whole plan: every merchant's operations, with dependencies, in a deterministic order."""
     ops: list[Operation] = []
     references: list[str] = []
     for view in desired:
         references.append(view.reference)
-        ops.extend(plan_merchant(view, current.get(view.reference)))
+        ops.extend(plan_merchant(view, current.get(view.reference), key))
     planned = {op.address for op in ops}
     ops = [replace(op, depends_on=_dependencies(op.merchant, op.resource, planned)) for op in ops]
     ops.sort(key=_sort_key)

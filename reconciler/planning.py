@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -105,7 +106,22 @@ async def make_plan(
     partner = state.partner if include_partner else None
     desired, current = await read_views(clients, merchants, partner, progress=progress)
     unmanaged = await fetch_unmanaged(clients, [m.account_reference for m in state.merchants]) if with_unmanaged else []
-    return build_plan(desired, current, digest_of(desired, state), unmanaged)
+    return build_plan(desired, current, digest_of(desired, state), unmanaged, key=precondition_key(state.config))
+
+
+def precondition_key(config: Config) -> bytes:
+    """The key of the precondition fingerprints in a plan.
+
+    ``RECONCILER_MASK_KEY`` when set; otherwise derived from the API credentials, which the plan
+    and apply jobs both hold and a reader of a plan file does not (whoever holds them can read the
+    live data anyway).
+    """
+    explicit = os.environ.get("RECONCILER_MASK_KEY")
+    if explicit:
+        return explicit.encode()
+    secret = config.dintero.client_secret.get_secret_value() if config.dintero.client_secret else ""
+    api_key = config.klarna.api_key.get_secret_value() if config.klarna.api_key else ""
+    return hashlib.sha256(f"reconciler/precondition|{api_key}|{secret}".encode()).digest()
 
 
 def digest_of(views: Sequence[MerchantView], state: DesiredState) -> str:

@@ -81,6 +81,7 @@ class ExecutorSettings:
     parallelism: int = 16
     operational_timeout_seconds: float = 120.0
     poll_interval_seconds: float = 0.2
+    precondition_key: bytes = b""  # must be the key the plan was made with
 
 
 class _WaitTimeout(Exception):
@@ -160,11 +161,12 @@ class Executor:
             return OperationResult(op, Outcome.SKIPPED)
         want = merchant.desired.resources.get(op.address)
         have = merchant.live.resources.get(op.address) or merchant.assumed.get(op.address)
-        needed = plan_resource(merchant.reference, want, have)
+        fp_key = self.settings.precondition_key
+        needed = plan_resource(merchant.reference, want, have, fp_key)
         if needed is None:
             return OperationResult(op, Outcome.IN_PLACE)
         ran_before = any(dep in merchant.ran for dep in op.depends_on)
-        if not ran_before and precondition_of(want, have) != op.precondition:
+        if not ran_before and precondition_of(want, have, fp_key) != op.precondition:
             return OperationResult(op, Outcome.STALE, "the live object changed since the plan was made; plan again")
         if needed.action is Action.BLOCKED:
             return OperationResult(op, Outcome.BLOCKED, needed.reason)
@@ -207,7 +209,8 @@ class Executor:
         except ApiError:
             return OperationResult(op, Outcome.FAILED, detail)
         want = merchant.desired.resources.get(op.address)
-        if plan_resource(merchant.reference, want, merchant.live.resources.get(op.address)) is None:
+        now = merchant.live.resources.get(op.address)
+        if plan_resource(merchant.reference, want, now, self.settings.precondition_key) is None:
             merchant.ran.add(op.address)
             return OperationResult(op, Outcome.APPLIED, "confirmed by reading back after an unclear response")
         return OperationResult(op, Outcome.FAILED, detail)

@@ -135,3 +135,12 @@ def test_operations_are_sorted_deterministically() -> None:
     desired = [MerchantView(ref, {f"{ref}/klarna.account": account()}) for ref in ["M3", "M1", "M2"]]
     plan = build_plan(desired, {}, "d")
     assert [op.merchant for op in plan.operations] == ["M1", "M2", "M3"]
+
+
+def test_preconditions_are_keyed_so_a_plan_file_cannot_be_guessed_back() -> None:
+    have = view(stakeholder("testa", "Oslo"))
+    want = view(stakeholder("testa", "Bergen"))
+    one = build_plan([want], {M: have}, "d", key=b"key-one").operations[0].precondition
+    two = build_plan([want], {M: have}, "d", key=b"key-two").operations[0].precondition
+    assert one != two
+    assert one == build_plan([want], {M: have}, "d", key=b"key-one").operations[0].precondition

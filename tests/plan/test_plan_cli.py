@@ -86,7 +86,7 @@ def test_out_writes_the_plan_document(changed: Cli) -> None:
     assert document["desired_digest"].startswith("sha256:") and len(document["desired_digest"]) == 71
     assert sum(document["summary"].values()) == len(document["operations"]) == 2
     patch, create = document["operations"]
-    assert patch["precondition"].startswith("sha256:") and create["precondition"] == "absent"
+    assert patch["precondition"].startswith("hmac-sha256:") and create["precondition"] == "absent"
     assert patch["depends_on"] == [] and create["depends_on"] == [addr("klarna.account")]
     assert set(patch) == {
         "address",

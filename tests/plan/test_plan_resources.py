@@ -277,7 +277,7 @@ def test_operations_carry_reasons_preconditions_and_dependencies(
     assert ops[addr("klarna.account_information")].reason == "account information can only be set once"
     deleted = ops[addr("klarna.bank_account", "iban-7947")]
     assert deleted.reason == "not declared in the desired state"
-    assert deleted.precondition.startswith("sha256:")
+    assert deleted.precondition.startswith("hmac-sha256:")
     created = ops[addr("klarna.payment_program_enablement", EXTENDED_ENABLEMENT)]
     assert created.precondition == ABSENT
     # The product is planned (blocked), so the new enablement waits for it; the account is not planned.
