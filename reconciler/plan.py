@@ -90,6 +90,9 @@ class Plan:
     operations: tuple[Operation, ...]
     unmanaged: tuple[str, ...] = ()
     merchants: tuple[str, ...] = field(default=())  # every merchant the plan covers, changed or not
+    # Set when the plan is made (not built: building is pure). Idempotency keys derive from it, so
+    # retries and re-runs of this plan replay, while a new plan may repeat an old write on purpose.
+    plan_id: str = ""
 
     @property
     def summary(self) -> dict[str, int]:
@@ -108,6 +111,7 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
+            "plan_id": self.plan_id,
             "desired_digest": self.desired_digest,
             "summary": self.summary,
             "operations": [op.to_dict() for op in self.operations],
@@ -129,6 +133,7 @@ class Plan:
                 operations=tuple(Operation.from_dict(op) for op in data["operations"]),
                 unmanaged=tuple(data.get("unmanaged", [])),
                 merchants=tuple(data.get("merchants", [])),
+                plan_id=str(data.get("plan_id") or ""),
             )
         except (KeyError, ValueError, TypeError) as error:
             raise InputError([InputIssue(source, 1, 1, f"not a reconciler plan: {error}")]) from None

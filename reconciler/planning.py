@@ -8,12 +8,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from reconciler.clients.factory import ApiClients, ClientParams
 from reconciler.config import Config
-from reconciler.current import Progress, fetch_current, fetch_merchant, fetch_unmanaged
+from reconciler.current import LiveMerchant, Progress, fetch_merchant, fetch_unmanaged, read_each
 from reconciler.desired.load import DesiredState
 from reconciler.desired.models import Merchant, Partner
 from reconciler.errors import InputError, InputIssue
@@ -81,12 +83,17 @@ async def read_views(
 ) -> tuple[list[MerchantView], dict[str, MerchantView | None]]:
     """Desired and live views of the chosen merchants (and of partner.yaml's credentials, when given)."""
     desired = [desired_view(m) for m in merchants]
-    live = await fetch_current(
-        clients, merchants, workers=max(8, 2 * clients.klarna.http.settings.parallelism), progress=progress
+    by_reference = {view.reference: view for view in desired}
+    projected: dict[str, MerchantView | None] = {}
+
+    def project(live: LiveMerchant) -> None:
+        # Projected as each read lands: the CPU work overlaps the other reads' waiting.
+        projected[live.reference] = live_view(by_reference[live.reference], live.klarna, live.dintero)
+
+    await read_each(
+        clients, merchants, project, workers=max(8, 2 * clients.klarna.http.settings.parallelism), progress=progress
     )
-    current: dict[str, MerchantView | None] = {
-        view.reference: live_view(view, live[view.reference].klarna, live[view.reference].dintero) for view in desired
-    }
+    current = {view.reference: projected[view.reference] for view in desired}
     partner_desired = partner_view(partner)
     if partner_desired is not None:
         desired.append(partner_desired)
@@ -106,7 +113,8 @@ async def make_plan(
     partner = state.partner if include_partner else None
     desired, current = await read_views(clients, merchants, partner, progress=progress)
     unmanaged = await fetch_unmanaged(clients, [m.account_reference for m in state.merchants]) if with_unmanaged else []
-    return build_plan(desired, current, digest_of(desired, state), unmanaged, key=precondition_key(state.config))
+    plan = build_plan(desired, current, digest_of(desired, state), unmanaged, key=precondition_key(state.config))
+    return replace(plan, plan_id=uuid.uuid4().hex)
 
 
 def precondition_key(config: Config) -> bytes:

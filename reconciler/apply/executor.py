@@ -5,8 +5,10 @@
 - Before each write the live object is read afresh. If it already has its desired form, the
   operation is done (a re-run after a crash finishes the job without duplicates). If it differs
   from what the plan was made against (the precondition fingerprint), the operation is refused.
-- Every Klarna write carries an idempotency key derived from the plan and the operation address.
-  A write whose outcome is unknown (a lost response) is settled by reading the object back.
+- Every Klarna write carries an idempotency key derived from the plan (its digest and its id) and
+  the operation address, so retries and re-runs of the same plan are replays. A write whose outcome
+  is unknown (a lost response) is settled by reading the object back; a later plan finds it by its
+  fresh read.
 - A new account is waited for, bounded, until it is OPERATIONAL.
 - Dry-run walks the same path and prints each request instead of sending it.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -42,6 +45,9 @@ class Outcome(StrEnum):
     BLOCKED = "blocked"
     FAILED = "failed"
     SKIPPED = "skipped: an operation it depends on did not complete"
+
+
+_NOT_DONE = frozenset({Outcome.STALE, Outcome.FAILED, Outcome.SKIPPED})
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,8 @@ class _Merchant:
     failed: set[str] = field(default_factory=set)
     # Dry-run only: what an onboard sent in this run would have created, standing in for a re-read.
     assumed: dict[str, ResourceState] = field(default_factory=dict)
+    # Set once the wait for OPERATIONAL ran out: the merchant's later operations do not wait again.
+    wait_expired: bool = False
 
     def ids(self) -> Ids:
         account = self.live.resources.get(resource_address(self.reference, ResourceKind.ACCOUNT))
@@ -121,6 +129,8 @@ class Executor:
     read_live: ReadLive
     settings: ExecutorSettings
     emit: Emit
+    # Stands in for the plan id of a plan that has none (built in code rather than made by ``make_plan``).
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     async def run(self) -> ApplyReport:
         report = ApplyReport(dry_run=self.settings.dry_run)
@@ -174,7 +184,14 @@ class Executor:
             await self._ensure_operational(merchant, op)
             writes = build_writes(merchant.desired, needed.action, want, have, merchant.ids())
             for step, write in enumerate(writes):
-                key = idempotency_key(self.plan.desired_digest, op.address, needed.action, op.precondition, step)
+                key = idempotency_key(
+                    self.plan.desired_digest,
+                    op.address,
+                    needed.action,
+                    op.precondition,
+                    step,
+                    self.plan.plan_id or self.run_id,
+                )
                 await self._send(op, write, key)
                 if write.operation == "onboard":
                     await self._after_onboard(merchant, op)
@@ -222,6 +239,9 @@ class Executor:
         if op.resource is ResourceKind.CREDENTIAL or merchant.account_state() in (None, OPERATIONAL):
             return
         timeout = self.settings.operational_timeout_seconds
+        expired = f"{merchant.reference}: the account did not become OPERATIONAL within {timeout:g} s"
+        if merchant.wait_expired:
+            raise _WaitTimeout(expired)
         self.emit(f"{merchant.reference}: waiting up to {timeout:g} s for the new account to become OPERATIONAL")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -231,7 +251,8 @@ class Executor:
                 self.emit(f"{merchant.reference}: account is OPERATIONAL")
                 return
             await asyncio.sleep(self.settings.poll_interval_seconds)
-        raise _WaitTimeout(f"{merchant.reference}: the account did not become OPERATIONAL within {timeout:g} s")
+        merchant.wait_expired = True
+        raise _WaitTimeout(expired)
 
     async def _send(self, op: Operation, write: WriteRequest, key: str) -> None:
         if self.settings.dry_run:
@@ -263,5 +284,9 @@ async def apply_plan(
     touched = sorted({r.operation.merchant for r in report.results if r.outcome is Outcome.APPLIED})
     if verify is not None and touched and not settings.dry_run:
         after = await verify(touched)
-        report.not_converged = [op for op in after.operations if op.action is not Action.BLOCKED]
+        # A refused or failed operation is still planned: it is reported as that, not again as not converged.
+        reported = {r.operation.address for r in report.results if r.outcome in _NOT_DONE}
+        report.not_converged = [
+            op for op in after.operations if op.action is not Action.BLOCKED and op.address not in reported
+        ]
     return report

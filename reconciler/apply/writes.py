@@ -54,9 +54,14 @@ class WriteRequest:
         return redact(self.body.model_dump(mode="json", exclude_unset=True, by_alias=True))
 
 
-def idempotency_key(digest: str, address: str, action: Action, precondition: str, step: int) -> str:
-    """Derived from the plan and the operation, so a retried or re-run apply sends the same key."""
-    return str(uuid.uuid5(_KEY_NAMESPACE, f"{digest}|{address}|{action.value}|{precondition}|{step}"))
+def idempotency_key(digest: str, address: str, action: Action, precondition: str, step: int, plan_id: str) -> str:
+    """Derived from the plan and the operation, so every retry and re-run of a plan's write sends the same key.
+
+    ``plan_id`` differs between plans: a new plan reads the live state first and may need the very
+    same write again (a stakeholder deleted since the last apply must be created anew, not answered
+    with the stored response of the first create).
+    """
+    return str(uuid.uuid5(_KEY_NAMESPACE, f"{digest}|{address}|{action.value}|{precondition}|{step}|{plan_id}"))
 
 
 @dataclass(frozen=True)

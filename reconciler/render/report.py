@@ -25,7 +25,12 @@ SHORT = {
 
 
 def render_report(report: ApplyReport) -> str:
-    title = "Dry run: nothing was written." if report.dry_run else "Apply complete."
+    if report.dry_run:
+        title = "Dry run: nothing was written."
+    elif report.failed or report.stale or report.not_converged:
+        title = "Apply finished with problems: see the operations below."
+    else:
+        title = "Apply complete."
     lines = [title, ""]
     for merchant, results in sorted(report.by_merchant().items()):
         counts = {o: sum(1 for r in results if r.outcome is o) for o in ORDER}

@@ -144,3 +144,10 @@ def test_preconditions_are_keyed_so_a_plan_file_cannot_be_guessed_back() -> None
     two = build_plan([want], {M: have}, "d", key=b"key-two").operations[0].precondition
     assert one != two
     assert one == build_plan([want], {M: have}, "d", key=b"key-one").operations[0].precondition
+
+
+def test_plan_id_travels_with_the_plan_document() -> None:
+    from dataclasses import replace
+
+    plan = replace(plan_of(view(account("New")), view(account("Old"))), plan_id="abc123")
+    assert Plan.from_dict(json.loads(json.dumps(plan.to_dict()))).plan_id == "abc123"

@@ -1,0 +1,98 @@
+"""The safety policy of ``reconciler.yaml``: apply refuses (exit 3, nothing written) a plan that
+disables too many merchants or deletes anything, naming the operations and the rule, unless a flag
+or the policy allows it."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import Workspace
+
+JANE_DOE = (
+    "    - given_name: Jane\n      family_name: Doe\n      date_of_birth: 1972-02-02\n"
+    "      roles: [DIRECTOR]\n      ownership_percentage: 25\n"
+)
+
+
+def disable(workspace: Workspace, reference: str) -> None:
+    workspace.edit_merchant(
+        reference, "    state: enabled\n", "    state: disabled\n    disabled_reason:\n      reason: MERCHANT_REQUEST\n"
+    )
+
+
+def product_states(workspace: Workspace) -> dict[str, str]:
+    return {ref: a["products"][0]["state"] for ref, a in workspace.sandbox.accounts().items()}
+
+
+@pytest.mark.parametrize(
+    "config_edits,rule",
+    [
+        # Two merchants of five are 40%, over the example's 10%.
+        ((), "40.0% of 5 merchants, over policy.max_disable_percent = 10%"),
+        (
+            (("max_disable_count: 5", "max_disable_count: 1"), ("max_disable_percent: 10", "max_disable_percent: 100")),
+            "more than policy.max_disable_count = 1",
+        ),
+    ],
+    ids=["share", "count"],
+)
+def test_disabling_too_many_merchants_is_refused(
+    converged: Workspace, config_edits: tuple[tuple[str, str], ...], rule: str
+) -> None:
+    for old, new in config_edits:
+        converged.edit_config(old, new)
+    disable(converged, "NB-2024-0001")
+    disable(converged, "SK-2024-0002")
+    since = converged.sandbox.last_seq()
+
+    refused = converged.run("apply", "--auto-approve")
+    assert refused.exit_code == 3, refused.output
+    assert "apply refused by the safety policy" in refused.stderr
+    assert rule in refused.stderr
+    assert "NB-2024-0001/klarna.payment_product" in refused.stderr
+    assert "SK-2024-0002/klarna.payment_product" in refused.stderr
+    assert "--allow-disable" in refused.stderr
+    assert ("max_disable_percent" in refused.stderr) == (not config_edits)  # only the rule that was broken
+    assert converged.sandbox.writes(since=since) == []
+
+    allowed = converged.run("apply", "--auto-approve", "--allow-disable")
+    assert allowed.exit_code == 0, allowed.output
+    states = product_states(converged)
+    assert states["NB-2024-0001"] == states["SK-2024-0002"] == "DISABLED"
+    assert states["MM-2024-0005"] == "ENABLED"
+
+
+def test_disabling_within_the_policy_needs_no_flag(converged: Workspace) -> None:
+    converged.edit_config("max_disable_percent: 10", "max_disable_percent: 20")
+    disable(converged, "NB-2024-0001")
+    result = converged.run("apply", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert product_states(converged)["NB-2024-0001"] == "DISABLED"
+
+
+@pytest.mark.parametrize("how", ["--allow-delete", "policy.allow_delete"])
+def test_a_delete_is_refused_unless_allowed(converged: Workspace, how: str) -> None:
+    converged.edit_merchant("M123786123412", JANE_DOE, "")
+    since = converged.sandbox.last_seq()
+
+    refused = converged.run("apply", "--auto-approve")
+    assert refused.exit_code == 3, refused.output
+    assert "1 delete operation(s), and the policy allows none" in refused.stderr
+    assert "M123786123412/klarna.stakeholder/jane-doe" in refused.stderr
+    assert converged.sandbox.writes(since=since) == []
+    assert len(converged.sandbox.accounts()["M123786123412"]["stakeholders"]) == 2
+
+    # A saved plan is checked by the same policy.
+    assert converged.run("plan", "--out", "plan.json").exit_code == 0
+    assert converged.run("apply", "plan.json", "--auto-approve").exit_code == 3
+    assert converged.sandbox.writes(since=since) == []
+
+    if how == "--allow-delete":
+        allowed = converged.run("apply", "plan.json", "--auto-approve", "--allow-delete")
+    else:
+        converged.edit_config("allow_delete: false", "allow_delete: true")
+        allowed = converged.run("apply", "--auto-approve")
+    assert allowed.exit_code == 0, allowed.output
+    stakeholders = converged.sandbox.accounts()["M123786123412"]["stakeholders"]
+    assert [(s["given_name"], s["family_name"]) for s in stakeholders] == [("John", "Doe")]
+    assert [w["method"] for w in converged.sandbox.writes(since=since)] == ["DELETE"]
