@@ -272,6 +272,14 @@ def build_plan(
     for view in desired:
         references.append(view.reference)
         ops.extend(plan_merchant(view, current.get(view.reference), key))
+    return assemble_plan(ops, references, desired_digest, unmanaged)
+
+
+def assemble_plan(
+    ops: Iterable[Operation], references: Iterable[str], desired_digest: str, unmanaged: Iterable[str] = ()
+) -> Plan:
+    """A plan from merchants' operations planned one by one: dependencies, order and summary added."""
+    ops = list(ops)
     planned = {op.address for op in ops}
     ops = [replace(op, depends_on=_dependencies(op.merchant, op.resource, planned)) for op in ops]
     ops.sort(key=_sort_key)

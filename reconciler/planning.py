@@ -15,11 +15,18 @@ from pathlib import Path
 
 from reconciler.clients.factory import ApiClients, ClientParams
 from reconciler.config import Config
-from reconciler.current import LiveMerchant, Progress, fetch_merchant, fetch_unmanaged, read_each
+from reconciler.current import (
+    LiveMerchant,
+    Progress,
+    fetch_merchant,
+    fetch_unmanaged,
+    fewer_collections,
+    read_each,
+)
 from reconciler.desired.load import DesiredState
 from reconciler.desired.models import Merchant, Partner
 from reconciler.errors import InputError, InputIssue
-from reconciler.plan import Plan, build_plan
+from reconciler.plan import Operation, Plan, assemble_plan, plan_merchant
 from reconciler.resources import PARTNER, MerchantView
 from reconciler.views import desired_view, live_partner_view, live_view, partner_view
 
@@ -74,33 +81,6 @@ def desired_digest(merchants: Sequence[Merchant], partner: Partner | None) -> st
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def read_views(
-    clients: ApiClients,
-    merchants: Sequence[Merchant],
-    partner: Partner | None,
-    *,
-    progress: Progress | None = None,
-) -> tuple[list[MerchantView], dict[str, MerchantView | None]]:
-    """Desired and live views of the chosen merchants (and of partner.yaml's credentials, when given)."""
-    desired = [desired_view(m) for m in merchants]
-    by_reference = {view.reference: view for view in desired}
-    projected: dict[str, MerchantView | None] = {}
-
-    def project(live: LiveMerchant) -> None:
-        # Projected as each read lands: the CPU work overlaps the other reads' waiting.
-        projected[live.reference] = live_view(by_reference[live.reference], live.klarna, live.dintero)
-
-    await read_each(
-        clients, merchants, project, workers=max(8, 2 * clients.klarna.http.settings.parallelism), progress=progress
-    )
-    current = {view.reference: projected[view.reference] for view in desired}
-    partner_desired = partner_view(partner)
-    if partner_desired is not None:
-        desired.append(partner_desired)
-        current[PARTNER] = live_partner_view(partner_desired, await clients.klarna.list_credentials())
-    return desired, current
-
-
 async def make_plan(
     clients: ApiClients,
     state: DesiredState,
@@ -110,10 +90,32 @@ async def make_plan(
     with_unmanaged: bool = False,
     progress: Progress | None = None,
 ) -> Plan:
-    partner = state.partner if include_partner else None
-    desired, current = await read_views(clients, merchants, partner, progress=progress)
-    unmanaged = await fetch_unmanaged(clients, [m.account_reference for m in state.merchants]) if with_unmanaged else []
-    plan = build_plan(desired, current, digest_of(desired, state), unmanaged, key=precondition_key(state.config))
+    """Read the chosen merchants (and partner.yaml's credentials) and plan them.
+
+    Each merchant is planned as its read lands and only its operations are kept: the CPU work
+    overlaps the other reads' waiting, and memory does not grow with both views of every merchant.
+    """
+    key = precondition_key(state.config)
+    by_reference = {m.account_reference: m for m in merchants}
+    ops: list[Operation] = []
+
+    def plan_one(live: LiveMerchant) -> None:
+        desired = desired_view(by_reference[live.reference])
+        ops.extend(plan_merchant(desired, live_view(desired, live.klarna, live.dintero), key))
+
+    references = list(by_reference)
+    partner = partner_view(state.partner) if include_partner else None
+    with fewer_collections():
+        workers = max(8, 2 * clients.klarna.http.settings.parallelism)
+        await read_each(clients, merchants, plan_one, workers=workers, progress=progress)
+        if partner is not None:
+            references.append(PARTNER)
+            live = live_partner_view(partner, await clients.klarna.list_credentials())
+            ops.extend(plan_merchant(partner, live, key))
+        declared = [m.account_reference for m in state.merchants]
+        unmanaged = await fetch_unmanaged(clients, declared) if with_unmanaged else []
+        digest = desired_digest(merchants, state.partner if partner is not None else None)
+        plan = assemble_plan(ops, references, digest, unmanaged)
     return replace(plan, plan_id=uuid.uuid4().hex)
 
 

@@ -3,8 +3,9 @@
 - Merchants run in parallel; one merchant's operations run in plan order (account first, Klarna
   before Dintero), and a failure stops only that merchant's operations that depend on it.
 - Each merchant is read afresh before its first write (and again after an onboard or an unclear
-  response). If an object already has its desired form, the operation is done (a re-run after a crash finishes the job without duplicates). If it differs
-  from what the plan was made against (the precondition fingerprint), the operation is refused.
+  response). If an object already has its desired form, the operation is done (a re-run after a
+  crash finishes the job without duplicates). If it differs from what the plan was made against
+  (the precondition fingerprint), the operation is refused.
 - Every Klarna write carries an idempotency key derived from the plan (its digest and its id) and
   the operation address, so retries and re-runs of the same plan are replays. A write whose outcome
   is unknown (a lost response) is settled by reading the object back; a later plan finds it by its

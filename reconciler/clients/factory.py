@@ -21,6 +21,7 @@ from reconciler.clients.envelopes import dintero_error_text, klarna_error_text
 from reconciler.clients.http import ApiHttpClient, HttpSettings
 from reconciler.clients.klarna import KlarnaClient
 from reconciler.clients.retry import RetryPolicy
+from reconciler.clients.transport import NetworkTransport
 
 SANDBOX = "sandbox"
 SANDBOX_KLARNA_URL = "http://sandbox/klarna"
@@ -94,6 +95,8 @@ def build_clients(
         klarna_url = SANDBOX_KLARNA_URL
     if dintero_url == SANDBOX:
         dintero_url = SANDBOX_DINTERO_URL
+    klarna_transport = klarna_transport or NetworkTransport(params.parallelism)
+    dintero_transport = dintero_transport or NetworkTransport(params.parallelism)
 
     def settings(rate: float | None) -> HttpSettings:
         return HttpSettings(

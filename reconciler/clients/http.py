@@ -28,6 +28,7 @@ from reconciler.clients.retry import (
     may_retry_status,
     parse_retry_after,
 )
+from reconciler.clients.transport import NetworkTransport
 from reconciler.errors import ApiError, ApiUnavailable
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -115,6 +116,9 @@ class ApiHttpClient:
             limits=limits,
             headers={"User-Agent": self.settings.user_agent, "Accept": "application/json"},
         )
+        # httpx's send adds cookies, auth flows and redirects, none of which these APIs use (auth is a
+        # header); requests go straight to the network transport.
+        self._lean = transport if isinstance(transport, NetworkTransport) else None
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -227,7 +231,13 @@ class ApiHttpClient:
             self.stats.in_flight += 1
             self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
             try:
-                response = await self._client.request(method, path, params=params, json=json, headers=headers)
+                request = self._client.build_request(method, path, params=params, json=json, headers=headers)
+                if self._lean is None:
+                    response = await self._client.send(request)
+                else:
+                    response = await self._lean.handle_async_request(request)
+                    response.request = request
+                    await response.aread()
             finally:
                 self.stats.in_flight -= 1
         self.stats.statuses[response.status_code] += 1

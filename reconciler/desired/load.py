@@ -19,9 +19,11 @@ from reconciler.config import Config, ConfigFile, resolve_config
 from reconciler.desired.models import Merchant, Partner
 from reconciler.desired.positions import SourcePosition, parse_path
 from reconciler.desired.validate import (
+    CrossFileKey,
     check_across_files,
     check_merchant,
     check_partner,
+    cross_file_keys,
     validate_model,
 )
 from reconciler.desired.yaml_loader import YamlDocument, load_yaml_file
@@ -39,32 +41,42 @@ class DesiredState:
     config: Config
     partner: Partner | None
     merchants: list[Merchant]  # sorted by account_reference
-    documents: dict[str, YamlDocument] = field(default_factory=dict)  # by account_reference
-    partner_document: YamlDocument | None = None
+    sources: dict[str, str] = field(default_factory=dict)  # the file of each account_reference
+    partner_source: str | None = None
+    # To read a file again for positions (see ``_document``); it holds the values of ``!env`` references.
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_reference = {merchant.account_reference: merchant for merchant in self.merchants}
 
     def merchant(self, reference: str) -> Merchant:
         """The merchant with this account_reference (``KeyError`` when none is declared)."""
-        for merchant in self.merchants:
-            if merchant.account_reference == reference:
-                return merchant
-        raise KeyError(reference)
+        return self._by_reference[reference]
 
     def source_file(self, reference: str) -> str:
         """The file that declares a merchant, named as given (e.g. ``desired-state/merchants/x.yaml``)."""
-        return self.documents[reference].file
+        return self.sources[reference]
+
+    def _document(self, reference: str) -> YamlDocument:
+        # Positions of every value of thousands of files would outweigh the models; a file is read
+        # again when a position in it is asked for (an error to point at), which is rare.
+        document, _ = load_yaml_file(Path(self.sources[reference]), self.environ)
+        if document is None:
+            raise KeyError(reference)
+        return document
 
     def position(self, reference: str, dotted_path: str = "") -> SourcePosition:
         """Where a merchant's value stands, e.g. ``position("M1", "klarna.stakeholders[1].address.city")``.
 
         A path that is not in the file (a field left out) gives the nearest enclosing value.
         """
-        document = self.documents[reference]
+        document = self._document(reference)
         line, column = document.positions.of_value(parse_path(dotted_path))
         return SourcePosition(document.file, line, column)
 
     def from_environment(self, reference: str, dotted_path: str) -> bool:
         """Whether a merchant's value was written as an ``!env`` reference."""
-        return parse_path(dotted_path) in self.documents[reference].env_references
+        return parse_path(dotted_path) in self._document(reference).env_references
 
     def digest(self) -> str:
         """A sha256 over the normalised desired state (config excluded): equal inputs, equal digest."""
@@ -133,20 +145,20 @@ def load_desired(directory: Path, *, environ: Mapping[str, str] | None = None) -
         if partner is not None:
             issues.extend(check_partner(partner, partner_document))
 
-    documents: list[YamlDocument] = []
-    loaded: list[tuple[Merchant, YamlDocument]] = []
+    keys: list[CrossFileKey] = []
+    loaded: list[tuple[Merchant, str]] = []
     for path in merchant_files(directory):
         document, found = load_yaml_file(path, env)
         issues.extend(found)
         if document is None:
             continue
-        documents.append(document)
+        keys.extend(cross_file_keys(document))
         merchant, found = validate_model(document, Merchant)
         issues.extend(found)
         if merchant is not None:
             issues.extend(check_merchant(merchant, document))
-            loaded.append((merchant, document))
-    issues.extend(check_across_files(documents))
+            loaded.append((merchant, document.file))  # not the document: see DesiredState._document
+    issues.extend(check_across_files(keys))
 
     if issues or config is None:
         raise InputError(issues)
@@ -155,6 +167,7 @@ def load_desired(directory: Path, *, environ: Mapping[str, str] | None = None) -
         config=config,
         partner=partner,
         merchants=[merchant for merchant, _ in loaded],
-        documents={merchant.account_reference: document for merchant, document in loaded},
-        partner_document=partner_document if partner is not None else None,
+        sources={merchant.account_reference: file for merchant, file in loaded},
+        partner_source=partner_document.file if partner_document is not None and partner is not None else None,
+        environ=env,
     )

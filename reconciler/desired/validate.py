@@ -167,34 +167,52 @@ def check_partner(partner: Partner, document: YamlDocument) -> list[InputIssue]:
     return check.issues
 
 
-def check_across_files(documents: Sequence[YamlDocument]) -> list[InputIssue]:
+_CROSS_FILE_KEYS: tuple[tuple[FieldPath, str], ...] = (
+    (("account_reference",), "account_reference"),
+    (("dintero", "account_id"), "Dintero account_id"),
+)
+
+
+@dataclass(frozen=True)
+class CrossFileKey:
+    """A value that must be unique across merchant files, with where it stands (kept instead of the file)."""
+
+    file: str
+    path: FieldPath
+    what: str
+    value: str
+    line: int
+    column: int
+
+
+def cross_file_keys(document: YamlDocument) -> list[CrossFileKey]:
+    keys = []
+    for path, what in _CROSS_FILE_KEYS:
+        value = _raw_value(document.data, path)
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            line, column = document.positions.of_value(path)
+            keys.append(CrossFileKey(document.file, path, what, str(value), line, column))
+    return keys
+
+
+def check_across_files(keys: Sequence[CrossFileKey]) -> list[InputIssue]:
     """An account_reference or Dintero account_id declared by two merchant files, reported at both."""
     issues: list[InputIssue] = []
-    for path, what in (
-        (("account_reference",), "account_reference"),
-        (("dintero", "account_id"), "Dintero account_id"),
-    ):
-        seen: dict[str, YamlDocument] = {}
-        for document in documents:
-            value = _raw_value(document.data, path)
-            if not isinstance(value, (str, int)) or isinstance(value, bool):
-                continue
-            value = str(value)
-            if value not in seen:
-                seen[value] = document
-                continue
-            other = seen[value]
-            for here, there in ((document, other), (other, document)):
-                line, column = here.positions.of_value(path)
-                where = there.positions.of_value(path)
-                issues.append(
-                    InputIssue(
-                        here.file,
-                        line,
-                        column,
-                        f"{format_path(path)}: {what} {value} is also declared in {there.file}:{where[0]}:{where[1]}",
-                    )
+    seen: dict[tuple[FieldPath, str], CrossFileKey] = {}
+    for key in keys:
+        other = seen.setdefault((key.path, key.value), key)
+        if other is key:
+            continue
+        for here, there in ((key, other), (other, key)):
+            issues.append(
+                InputIssue(
+                    here.file,
+                    here.line,
+                    here.column,
+                    f"{format_path(here.path)}: {here.what} {here.value} is also declared in "
+                    f"{there.file}:{there.line}:{there.column}",
                 )
+            )
     return issues
 
 

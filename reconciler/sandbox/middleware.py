@@ -8,6 +8,7 @@ Per request to ``/klarna`` or ``/dintero``, in order:
    ``Retry-After``; every response of a rate-limited API carries ``X-Ratelimit-*``;
 3. pick a fault (scripted first, then random): before the effect the route never runs; after the
    effect the route runs and commits and its response is replaced by a 500 ``TIMEOUT``;
+   without a fault, a plan's two hot reads are answered by ``fast_reads`` when they succeed;
 4. log the answer (method, path, status, idempotency key, fault marker).
 
 Injected faults carry ``X-Sandbox-Fault: before_effect|after_effect`` and
@@ -21,6 +22,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from reconciler.sandbox.fast_reads import serve_fast_read
 from reconciler.sandbox.faults import (
     FAULT_HEADER,
     FAULT_SOURCE_HEADER,
@@ -111,7 +113,8 @@ class SandboxMiddleware:
                 return
         fault = faults.pick_fault(api, scope["method"], scope["path"])
         if fault is None:
-            await self.app(scope, receive, send)
+            if not await serve_fast_read(scope, send, self.state):
+                await self.app(scope, receive, send)
             return
         if fault.when == "after_effect":
             await self.app(scope, receive, _discard)

@@ -1,0 +1,527 @@
+"""The plan benchmark: how close ``plan`` over N merchants comes to the lower bound of DESIGN.md §7.
+
+    python benchmarks/plan_scale.py --merchants 2000 --latency-ms 20 --parallelism 32 --compare-serial
+
+It starts ``reconciler sandbox serve`` on 127.0.0.1 (a free port, a temporary SQLite file, no operational
+delay, the given latency), seeds N merchants with their Dintero accounts, and writes a desired-state
+directory that declares exactly the seeded state (derived from ``/_sandbox/dump``), so the plan must
+be empty. A fresh worker process then loads that directory and plans it against the server with
+``make_plan``, so that its peak memory is the planning's alone; it reports:
+
+- wall time of the plan, requests made (client counters and the server's request log), requests per merchant;
+- the lower bound ``requests × latency ÷ parallelism`` (or ``requests ÷ rate limit`` when larger) and
+  the ratio of the wall time to it; also the tighter per-API bound, since each API has its own pool of
+  ``parallelism`` connections;
+- peak memory: ``ru_maxrss`` of the worker and the tracemalloc peak of a second, traced plan (tracing
+  slows Python down, so the timed plan runs untraced);
+- with ``--compare-serial``, the same plan at parallelism 1, over at most ``--serial-cap`` merchants,
+  extrapolated linearly to N when capped.
+
+The server is stopped on every exit path. ``--json FILE`` also writes the figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from ruamel.yaml import YAML
+
+if TYPE_CHECKING:
+    from reconciler.desired.load import DesiredState
+
+MAX_MERCHANTS = 10_000
+KLARNA_KIND = "klarna.account"
+DINTERO_KIND = "dintero.account"
+SEED_REFERENCE_PREFIX = "SBX"
+SEED_AID_PREFIX = "T2"
+STARTUP_SECONDS = 30.0
+# Keys the API adds to a stored document that no merchant file declares.
+KLARNA_IDS = {
+    "websites": ("website_id", "channel_collection_id"),
+    "collections": ("collection_id",),
+    "stakeholders": ("stakeholder_id",),
+    "bank_accounts": ("bank_account_id",),
+    "payment_program_enablements": ("payment_program_enablement_id", "product_id"),
+}
+SIGNUP_READ_ONLY = ("created_at", "callback_at")
+
+
+# --- the desired state of a seeded sandbox --------------------------------------------------------------
+
+
+def seed_aid(reference: str) -> str:
+    """The Dintero account the seed gives the merchant with this reference (``SBX000042`` -> ``T20000042``)."""
+    return f"{SEED_AID_PREFIX}{int(reference[len(SEED_REFERENCE_PREFIX) :]):07d}"
+
+
+def _without(item: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in keys}
+
+
+def klarna_section(account: dict[str, Any]) -> dict[str, Any]:
+    """The ``klarna`` section of a merchant file that declares everything this stored account holds."""
+    section: dict[str, Any] = {"account_name": account["account_name"]}
+    for name in ("account_group_reference", "account_owner"):
+        if account.get(name) is not None:
+            section[name] = account[name]
+    payment = [p for p in account.get("products") or [] if p.get("type") == "PAYMENT"]
+    if payment:
+        product = payment[0]
+        section["payment_product"] = {
+            "distribution_profile_id": product["distribution_profile_id"],
+            "merchant_category_code": product["merchant_category_code"],
+            "state": str(product["state"]).lower(),
+        }
+    for name in ("websites", "collections"):
+        if account.get(name):
+            section[name] = [_without(item, KLARNA_IDS[name]) for item in account[name]]
+    for name in ("account_information", "business_information"):
+        if account.get(name):
+            section[name] = account[name]
+    if account.get("stakeholders"):
+        section["stakeholders"] = [_without(s, KLARNA_IDS["stakeholders"]) for s in account["stakeholders"]]
+    settlement = account.get("settlement_information")
+    if settlement:
+        section["settlement"] = {"settlement_enabled": settlement["settlement_enabled"]}
+    for name in ("bank_accounts", "payment_program_enablements"):
+        if account.get(name):
+            section[name] = [_without(item, KLARNA_IDS[name]) for item in account[name]]
+    return section
+
+
+def dintero_section(account: dict[str, Any]) -> dict[str, Any]:
+    """The ``dintero`` section: the account id and the latest signup of each connection."""
+    connections = {
+        name: {"signup": _without(connection["signups"][-1], SIGNUP_READ_ONLY)}
+        for name, connection in sorted((account.get("connections") or {}).items())
+        if connection.get("signups")
+    }
+    section: dict[str, Any] = {"account_id": account["account_id"]}
+    if connections:
+        section["connections"] = connections
+    return section
+
+
+def merchant_files_from_dump(dump: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(account_reference, merchant file) for every seeded Klarna account, with its Dintero account if any."""
+    documents = dump["documents"]
+    dintero = {doc["account_id"]: doc for doc in documents.get(DINTERO_KIND, [])}
+    for account in documents.get(KLARNA_KIND, []):
+        reference = account["account_reference"]
+        merchant: dict[str, Any] = {"account_reference": reference, "klarna": klarna_section(account)}
+        linked = dintero.get(seed_aid(reference)) if reference.startswith(SEED_REFERENCE_PREFIX) else None
+        if linked is not None:
+            merchant["dintero"] = dintero_section(linked)
+        yield reference, merchant
+
+
+def write_desired_state(dump: dict[str, Any], root: Path) -> tuple[int, dict[str, int]]:
+    """Write ``root/merchants/*.yaml`` from a dump; returns the file count and how many files declare each kind."""
+    folder = root / "merchants"
+    folder.mkdir(parents=True, exist_ok=True)
+    yaml = YAML(typ="safe")
+    yaml.default_flow_style = False
+    kinds: dict[str, int] = {}
+    written = 0
+    for reference, merchant in merchant_files_from_dump(dump):
+        for name in merchant["klarna"]:
+            kinds[f"klarna.{name}"] = kinds.get(f"klarna.{name}", 0) + 1
+        for name in (merchant.get("dintero") or {}).get("connections") or {}:
+            kinds[f"dintero.connections.{name}"] = kinds.get(f"dintero.connections.{name}", 0) + 1
+        with (folder / f"{reference.lower()}.yaml").open("w", encoding="utf-8") as out:
+            yaml.dump(merchant, out)
+        written += 1
+    return written, dict(sorted(kinds.items()))
+
+
+# --- the sandbox server ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+@contextmanager
+def sandbox_server(workdir: Path, latency_ms: float, rate_limit: float) -> Iterator[Server]:
+    """``reconciler sandbox serve`` on a free loopback port; stopped however the block ends."""
+    port = free_port()
+    log_path = workdir / "server.log"
+    command = [
+        sys.executable,
+        "-m",
+        "reconciler",
+        "sandbox",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--db",
+        str(workdir / "sandbox.db"),
+        "--latency-ms",
+        str(latency_ms),
+        "--rate-limit",
+        str(rate_limit),
+        "--operational-delay",
+        "0",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
+    server = Server(f"http://127.0.0.1:{port}", process, log_path)
+    try:
+        wait_until_healthy(server)
+        yield server
+    finally:
+        server.stop()
+
+
+def wait_until_healthy(server: Server) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the sandbox server exited: {server.log_path.read_text(errors='replace')[-2000:]}")
+        try:
+            if httpx.get(server.base_url + "/_sandbox/health", timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"the sandbox server did not answer within {STARTUP_SECONDS:.0f} s")
+
+
+def logged_requests(base_url: str) -> int:
+    """The sequence number of the last request the server logged (counts every API request ever answered)."""
+    response = httpx.get(base_url + "/_sandbox/requests", params={"since": 2**62}, timeout=30.0)
+    response.raise_for_status()
+    return int(response.json()["last_seq"])
+
+
+# --- the worker: load, plan, measure ----------------------------------------------------------------------
+
+
+def peak_rss_mb() -> float:
+    # ru_maxrss is in kilobytes on Linux and in bytes on macOS.
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def current_rss_mb() -> float | None:
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * resource.getpagesize() / 2**20
+
+
+async def timed_plan(
+    base_url: str, state: DesiredState, parallelism: int, limit: int | None, rate_limit: float
+) -> dict[str, Any]:
+    """One plan over the first ``limit`` merchants (all when None), with its own fresh clients."""
+    from reconciler.clients.factory import ClientParams, build_clients
+    from reconciler.planning import make_plan
+
+    merchants = state.merchants[:limit] if limit else state.merchants
+    params = ClientParams(
+        klarna_url=base_url + "/klarna",
+        dintero_url=base_url + "/dintero",
+        parallelism=parallelism,
+        klarna_requests_per_second=rate_limit or None,
+        dintero_requests_per_second=rate_limit or None,
+    )
+    before = logged_requests(base_url)
+    async with build_clients(params) as clients:
+        started = time.perf_counter()
+        cpu_started = time.process_time()
+        plan = await make_plan(clients, state, merchants, include_partner=False)
+        wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
+        stats = {"klarna": clients.klarna.http.stats.as_dict(), "dintero": clients.dintero.http.stats.as_dict()}
+    server_requests = logged_requests(base_url) - before
+    return {
+        "merchants": len(merchants),
+        "wall_seconds": round(wall, 3),
+        "cpu_seconds": round(cpu, 3),
+        "operations": len(plan.operations),
+        "first_operations": [op.address for op in plan.operations[:5]],
+        "client_requests": sum(s["requests"] for s in stats.values()),
+        "server_requests": server_requests,
+        "stats": stats,
+    }
+
+
+def run_worker(job: dict[str, Any]) -> dict[str, Any]:
+    """The worker process: load the desired state once, then the timed plan, a traced one, a serial one."""
+    from reconciler.desired.load import load_desired
+
+    base_url, parallelism, rate_limit = job["base_url"], job["parallelism"], job["rate_limit"]
+    started = time.perf_counter()
+    state = load_desired(Path(job["desired"]), environ={})
+    result: dict[str, Any] = {
+        "load_seconds": round(time.perf_counter() - started, 3),
+        "rss_after_load_mb": _rounded(current_rss_mb()),
+    }
+    result["parallel"] = asyncio.run(timed_plan(base_url, state, parallelism, None, rate_limit))
+    result["ru_maxrss_mb"] = round(peak_rss_mb(), 1)
+    if job["tracemalloc"]:
+        # Traced separately: tracing slows Python down several times. Started after loading, so the
+        # peak is what planning allocates on top of the loaded desired state.
+        tracemalloc.start()
+        try:
+            asyncio.run(timed_plan(base_url, state, parallelism, None, rate_limit))
+            result["tracemalloc_plan_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+        finally:
+            tracemalloc.stop()
+    if job["serial_cap"]:
+        result["serial"] = asyncio.run(timed_plan(base_url, state, 1, job["serial_cap"], rate_limit))
+    result["ru_maxrss_end_mb"] = round(peak_rss_mb(), 1)
+    return result
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def worker_main(job_file: Path) -> int:
+    job = json.loads(job_file.read_text(encoding="utf-8"))
+    json.dump(run_worker(job), sys.stdout)
+    return 0
+
+
+# --- figures ----------------------------------------------------------------------------------------------
+
+
+def lower_bound(requests: int, latency_s: float, parallelism: int, rate_limit: float) -> float:
+    """DESIGN.md §7: ``requests × latency ÷ parallelism`` or ``requests ÷ rate limit``, whichever is larger."""
+    by_latency = requests * latency_s / parallelism
+    by_rate = requests / rate_limit if rate_limit > 0 else 0.0
+    return max(by_latency, by_rate)
+
+
+def per_api_bound(stats: dict[str, dict[str, Any]], latency_s: float, parallelism: int, rate_limit: float) -> float:
+    """The tighter bound: each API has its own ``parallelism`` connections, so the busier API sets the pace."""
+    return max(lower_bound(s["requests"], latency_s, parallelism, rate_limit) for s in stats.values())
+
+
+def ratio(wall: float, bound: float) -> float | None:
+    return round(wall / bound, 3) if bound > 0 else None
+
+
+def figures(options: argparse.Namespace, setup: dict[str, Any], worker: dict[str, Any]) -> dict[str, Any]:
+    latency_s = options.latency_ms / 1000
+    parallel = worker["parallel"]
+    requests = parallel["client_requests"]
+    bound = lower_bound(requests, latency_s, options.parallelism, options.rate_limit)
+    strict = per_api_bound(parallel["stats"], latency_s, options.parallelism, options.rate_limit)
+    result: dict[str, Any] = {
+        "merchants": options.merchants,
+        "latency_ms": options.latency_ms,
+        "parallelism": options.parallelism,
+        "rate_limit": options.rate_limit,
+        "seed": options.seed,
+        **setup,
+        "plan_operations": parallel["operations"],
+        "plan_empty": parallel["operations"] == 0,
+        "load_seconds": worker["load_seconds"],
+        "wall_seconds": parallel["wall_seconds"],
+        "client_cpu_seconds": parallel["cpu_seconds"],
+        "requests": requests,
+        "server_requests": parallel["server_requests"],
+        "requests_per_merchant": round(requests / options.merchants, 4),
+        "requests_by_api": {api: s["requests"] for api, s in parallel["stats"].items()},
+        "retries": sum(s["retries"] for s in parallel["stats"].values()),
+        "max_in_flight": {api: s["max_in_flight"] for api, s in parallel["stats"].items()},
+        "lower_bound_seconds": round(bound, 3),
+        "ratio": ratio(parallel["wall_seconds"], bound),
+        "per_api_bound_seconds": round(strict, 3),
+        "per_api_ratio": ratio(parallel["wall_seconds"], strict),
+        "rss_after_load_mb": worker["rss_after_load_mb"],
+        "ru_maxrss_mb": worker["ru_maxrss_mb"],
+    }
+    if parallel["first_operations"]:
+        result["first_operations"] = parallel["first_operations"]
+    if "tracemalloc_plan_peak_mb" in worker:
+        result["tracemalloc_plan_peak_mb"] = worker["tracemalloc_plan_peak_mb"]
+    serial = worker.get("serial")
+    if serial is not None:
+        scale = options.merchants / serial["merchants"]
+        result["serial"] = {
+            "merchants": serial["merchants"],
+            "wall_seconds": serial["wall_seconds"],
+            "requests": serial["client_requests"],
+            "extrapolated": serial["merchants"] < options.merchants,
+            "wall_seconds_for_all": round(serial["wall_seconds"] * scale, 3),
+            "speedup": round(serial["wall_seconds"] * scale / parallel["wall_seconds"], 2)
+            if parallel["wall_seconds"] > 0
+            else None,
+        }
+    return result
+
+
+def report(result: dict[str, Any]) -> str:
+    lines = [
+        f"plan over {result['merchants']} merchants, latency {result['latency_ms']} ms, "
+        f"parallelism {result['parallelism']}"
+        + (f", rate limit {result['rate_limit']}/s per API" if result["rate_limit"] else ""),
+        f"  setup: seed {result['seed_seconds']} s, dump+YAML {result['yaml_seconds']} s, "
+        f"load {result['load_seconds']} s; files declare {', '.join(result['declared_kinds'])}",
+        f"  plan: {result['plan_operations']} operations"
+        + (" (empty, as it must be)" if result["plan_empty"] else " (NOT EMPTY: the YAML does not match the seed)"),
+        f"  wall time: {result['wall_seconds']} s (client CPU {result['client_cpu_seconds']} s)",
+        f"  requests: {result['requests']} by the clients ({result['requests_by_api']}), "
+        f"{result['server_requests']} in the server's log; retries {result['retries']}",
+        f"  requests per merchant: {result['requests_per_merchant']}",
+        f"  lower bound (DESIGN.md §7): {result['lower_bound_seconds']} s; ratio {result['ratio']}",
+        f"  per-API bound (each API's own {result['parallelism']} connections): "
+        f"{result['per_api_bound_seconds']} s; ratio {result['per_api_ratio']}",
+        f"  peak memory of the planning process: ru_maxrss {result['ru_maxrss_mb']} MB "
+        f"(RSS {result['rss_after_load_mb']} MB once the desired state was loaded)"
+        + (
+            f"; tracemalloc peak of the plan itself {result['tracemalloc_plan_peak_mb']} MB"
+            if "tracemalloc_plan_peak_mb" in result
+            else ""
+        ),
+    ]
+    if "first_operations" in result:
+        lines.append(f"  first operations: {', '.join(result['first_operations'])}")
+    serial = result.get("serial")
+    if serial:
+        note = (
+            f" (measured over {serial['merchants']} merchants, extrapolated linearly to {result['merchants']})"
+            if serial["extrapolated"]
+            else ""
+        )
+        lines.append(
+            f"  parallelism 1: {serial['wall_seconds_for_all']} s{note}; speedup {serial['speedup']}x"
+        )
+    return "\n".join(lines)
+
+
+# --- the command ------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--merchants", type=int, required=True, help=f"N, 1 to {MAX_MERCHANTS}")
+    parser.add_argument("--latency-ms", type=float, default=20.0, help="latency the server adds to each API request")
+    parser.add_argument("--parallelism", type=int, default=32, help="the clients' parallelism per API")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the generated merchants")
+    parser.add_argument("--rate-limit", type=float, default=0.0, help="requests/second per API (0: none)")
+    parser.add_argument("--compare-serial", action="store_true", help="also plan with parallelism 1")
+    parser.add_argument(
+        "--serial-cap", type=int, default=500, help="plan at most this many merchants serially, then extrapolate"
+    )
+    parser.add_argument("--no-tracemalloc", action="store_true", help="skip the traced plan that measures peak memory")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    parser.add_argument("--keep", type=Path, default=None, help="work in this directory and keep it")
+    options = parser.parse_args(argv)
+    if not 1 <= options.merchants <= MAX_MERCHANTS:
+        parser.error(f"--merchants must be between 1 and {MAX_MERCHANTS}")
+    if options.parallelism < 1:
+        parser.error("--parallelism must be at least 1")
+    if options.latency_ms < 0 or options.rate_limit < 0 or options.serial_cap < 1:
+        parser.error("--latency-ms and --rate-limit must not be negative, --serial-cap must be positive")
+    return options
+
+
+def run(options: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    desired = workdir / "desired-state"
+    with sandbox_server(workdir, options.latency_ms, options.rate_limit) as server:
+        started = time.perf_counter()
+        seeded = httpx.post(
+            server.base_url + "/_sandbox/seed",
+            json={"count": options.merchants, "seed": options.seed, "with_dintero": True},
+            timeout=600.0,
+        )
+        seeded.raise_for_status()
+        seed_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        dump_response = httpx.get(server.base_url + "/_sandbox/dump", timeout=600.0)
+        dump_response.raise_for_status()
+        dump = dump_response.json()
+        del dump_response
+        counts = dump["counts"]
+        files, kinds = write_desired_state(dump, desired)
+        del dump
+        yaml_seconds = time.perf_counter() - started
+        setup = {
+            "seeded": counts,
+            "merchant_files": files,
+            "declared_kinds": list(kinds),
+            "seed_seconds": round(seed_seconds, 3),
+            "yaml_seconds": round(yaml_seconds, 3),
+        }
+        job = {
+            "base_url": server.base_url,
+            "desired": str(desired),
+            "parallelism": options.parallelism,
+            "rate_limit": options.rate_limit,
+            "tracemalloc": not options.no_tracemalloc,
+            "serial_cap": min(options.serial_cap, options.merchants) if options.compare_serial else 0,
+        }
+        job_file = workdir / "job.json"
+        job_file.write_text(json.dumps(job), encoding="utf-8")
+        # A fresh process, so that its peak memory is the planning's and not the dump's.
+        completed = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--worker", str(job_file)],
+            capture_output=True,
+            timeout=3600,
+            check=False,
+        )
+        if completed.returncode != 0:
+            raise RuntimeError(f"the planning worker failed: {completed.stderr.decode(errors='replace')[-4000:]}")
+        worker = json.loads(completed.stdout)
+    return figures(options, setup, worker)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) == 2 and args[0] == "--worker":
+        return worker_main(Path(args[1]))
+    options = parse_args(args)
+    if options.keep is not None:
+        options.keep.mkdir(parents=True, exist_ok=True)
+        result = run(options, options.keep)
+    else:
+        with tempfile.TemporaryDirectory(prefix="plan-scale-") as tmp:
+            result = run(options, Path(tmp))
+    print(report(result))
+    if options.json is not None:
+        options.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0 if result["plan_empty"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""The transport of every real connection: aiohttp under httpx's API.
+
+httpx's own connection pool checks each pooled connection on every request, which costs more CPU
+than the request itself once dozens of connections are open; at the parallelism a drift over
+thousands of merchants needs, that, not the network, sets the pace. aiohttp's pool (with its C
+parser) does not, and ``httpx-aiohttp`` puts it under httpx, so the clients keep httpx's API.
+
+One correction: ``httpx-aiohttp`` reports every connection error as ``httpx.ConnectTimeout``, which
+the retry rules read as "never sent". A refused connection becomes ``httpx.ConnectError`` (never
+sent, as httpx says it); a connection dropped after the request went out becomes ``httpx.ReadError``
+(outcome unknown), so a write that may have taken effect is not repeated blindly.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+import httpx
+from httpx_aiohttp import AiohttpTransport
+
+
+class NetworkTransport(AiohttpTransport):
+    """aiohttp's connection pool, limited to ``max_connections``."""
+
+    def __init__(self, max_connections: int) -> None:
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        super().__init__(limits=limits)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except httpx.ConnectTimeout as error:
+            cause = error.__cause__
+            message = str(error) or type(cause).__name__
+            if isinstance(cause, aiohttp.ConnectionTimeoutError):
+                raise  # the connection never opened in time: nothing was sent
+            if isinstance(cause, aiohttp.ClientConnectorError):
+                raise httpx.ConnectError(message, request=request) from cause  # refused: nothing was sent
+            raise httpx.ReadError(message, request=request) from cause

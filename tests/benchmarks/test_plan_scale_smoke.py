@@ -1,0 +1,147 @@
+"""The plan benchmark at a tiny scale: it runs end to end and reports every figure it promises.
+
+No timing is asserted: this machine's speed is not the code's. What must hold at any scale is that
+the YAML it derives from the seeded sandbox gives an empty plan and that a plan costs about two
+requests per merchant.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "plan_scale.py"
+MERCHANTS = 20
+
+
+def load_benchmark() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("plan_scale", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["plan_scale"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def plan_scale() -> ModuleType:
+    return load_benchmark()
+
+
+@pytest.fixture(scope="module")
+def figures(plan_scale: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    workdir = tmp_path_factory.mktemp("plan-scale")
+    out = workdir / "figures.json"
+    args = ["--merchants", str(MERCHANTS), "--latency-ms", "0", "--parallelism", "4", "--compare-serial"]
+    exit_code = plan_scale.main([*args, "--serial-cap", "5", "--json", str(out), "--keep", str(workdir / "run")])
+    assert exit_code == 0
+    result: dict[str, object] = json.loads(out.read_text(encoding="utf-8"))
+    return result
+
+
+def test_reports_every_figure(figures: dict[str, object]) -> None:
+    for name in (
+        "wall_seconds",
+        "requests",
+        "server_requests",
+        "requests_per_merchant",
+        "lower_bound_seconds",
+        "ratio",
+        "per_api_bound_seconds",
+        "ru_maxrss_mb",
+        "rss_after_load_mb",
+        "tracemalloc_plan_peak_mb",
+        "serial",
+    ):
+        assert name in figures, name
+    assert isinstance(figures["wall_seconds"], float) and figures["wall_seconds"] > 0
+    assert isinstance(figures["ru_maxrss_mb"], float) and figures["ru_maxrss_mb"] > 0
+
+
+def test_the_derived_yaml_matches_the_seed_exactly(figures: dict[str, object]) -> None:
+    assert figures["merchant_files"] == MERCHANTS
+    assert figures["plan_operations"] == 0 and figures["plan_empty"] is True
+    declared = set(figures["declared_kinds"])  # type: ignore[call-overload]
+    for kind in (
+        "klarna.account_owner",
+        "klarna.payment_product",
+        "klarna.websites",
+        "klarna.collections",
+        "klarna.account_information",
+        "klarna.business_information",
+        "klarna.stakeholders",
+        "klarna.settlement",
+        "klarna.bank_accounts",
+        "klarna.payment_program_enablements",
+        "dintero.connections.klarna",
+        "dintero.connections.vipps-psp",
+    ):
+        assert kind in declared, kind
+
+
+def test_about_two_requests_per_merchant(figures: dict[str, object]) -> None:
+    per_merchant = figures["requests_per_merchant"]
+    assert isinstance(per_merchant, float) and per_merchant <= 2.2
+    # The clients' own count and the server's log agree: no request went uncounted.
+    assert figures["requests"] == figures["server_requests"]
+    assert figures["requests_by_api"] == {"klarna": MERCHANTS, "dintero": MERCHANTS + 1}  # + the token
+
+
+def test_serial_run_is_capped_and_extrapolated(figures: dict[str, object]) -> None:
+    serial = figures["serial"]
+    assert isinstance(serial, dict)
+    assert serial["merchants"] == 5 and serial["extrapolated"] is True
+    assert serial["wall_seconds_for_all"] == pytest.approx(serial["wall_seconds"] * MERCHANTS / 5, rel=0.01)
+
+
+@pytest.mark.parametrize(
+    ("requests", "latency", "parallelism", "rate", "bound"),
+    [
+        (4000, 0.02, 32, 0.0, 2.5),  # latency-bound
+        (4000, 0.02, 32, 100.0, 40.0),  # a rate limit of 100/s is slower still
+        (10, 0.0, 4, 0.0, 0.0),
+    ],
+)
+def test_lower_bound_is_the_larger_of_latency_and_rate(
+    plan_scale: ModuleType, requests: int, latency: float, parallelism: int, rate: float, bound: float
+) -> None:
+    assert plan_scale.lower_bound(requests, latency, parallelism, rate) == pytest.approx(bound)
+
+
+def test_a_merchant_file_from_a_dump_drops_what_the_api_adds(plan_scale: ModuleType) -> None:
+    account = {
+        "account_id": "krn:x",
+        "account_reference": "SBX000003",
+        "account_name": "Shop",
+        "products": [
+            {
+                "product_id": "p",
+                "type": "PAYMENT",
+                "distribution_profile_id": "d",
+                "merchant_category_code": "5411",
+                "state": "ENABLED",
+                "state_reason": "APPROVED",
+            }
+        ],
+        "websites": [{"website_id": "w", "website_reference": "web", "channel_collection_id": "c"}],
+        "settlement_information": {"settlement_enabled": True, "settlement_enabled_at": "2024-01-01T00:00:00Z"},
+    }
+    dintero = {
+        "account_id": "T20000003",
+        "connections": {"klarna": {"signups": [{"case_id": "old"}, {"case_id": "new", "created_at": "x"}]}},
+    }
+    dump = {"documents": {"klarna.account": [account], "dintero.account": [dintero]}}
+    [(reference, merchant)] = list(plan_scale.merchant_files_from_dump(dump))
+    assert reference == "SBX000003"
+    assert merchant["klarna"] == {
+        "account_name": "Shop",
+        "payment_product": {"distribution_profile_id": "d", "merchant_category_code": "5411", "state": "enabled"},
+        "websites": [{"website_reference": "web"}],
+        "settlement": {"settlement_enabled": True},
+    }
+    assert merchant["dintero"] == {"account_id": "T20000003", "connections": {"klarna": {"signup": {"case_id": "new"}}}}
