@@ -67,7 +67,9 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
         (5, 13, "klarna.bank_accounts[0].iban: environment variable BROKEN_TEST_IBAN_NOT_SET is not set")
     ],
     "iban-checksum": [(6, 13, "klarna.bank_accounts[0].iban: not a valid IBAN: the checksum does not match")],
-    "iban-twice": [(6, 7, "klarna.bank_accounts[1]: duplicate bank account iban-7466 (same as klarna.bank_accounts[0]")],
+    "iban-twice": [
+        (6, 7, "klarna.bank_accounts[1]: duplicate bank account iban-7466 (same as klarna.bank_accounts[0]")
+    ],
     "ip-address-invalid": [(5, 30, "klarna.account_information.account_created_from_ip: '300.1.2.3' is not an IPv4")],
     "klarna-connection-payment-type": [
         (11, 19, "dintero.connections.klarna.signup.payment_options[0].type: Input should be 'klarna.klarna'")
@@ -87,7 +89,9 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
     "roles-empty": [(8, 14, "klarna.stakeholders[0].roles: List should have at least 1 item")],
     "several-documents": [(5, 1, "expected one YAML document, found several")],
     "stakeholder-role-unknown": [(8, 22, "klarna.stakeholders[0].roles[1]: Input should be 'OWNER'")],
-    "stakeholder-twice": [(11, 7, "klarna.stakeholders[2]: duplicate stakeholder ola-nordmann (same as klarna.stakeholders[0]")],
+    "stakeholder-twice": [
+        (11, 7, "klarna.stakeholders[2]: duplicate stakeholder ola-nordmann (same as klarna.stakeholders[0]")
+    ],
     "timestamp-without-zone": [
         (6, 25, "klarna.account_information.account_created_at: '2024-01-01T12:00:00' has no time zone")
     ],
