@@ -423,9 +423,7 @@ def report(result: dict[str, Any]) -> str:
             if serial["extrapolated"]
             else ""
         )
-        lines.append(
-            f"  parallelism 1: {serial['wall_seconds_for_all']} s{note}; speedup {serial['speedup']}x"
-        )
+        lines.append(f"  parallelism 1: {serial['wall_seconds_for_all']} s{note}; speedup {serial['speedup']}x")
     return "\n".join(lines)
 
 

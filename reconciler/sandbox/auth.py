@@ -27,9 +27,7 @@ def klarna_key_is_valid(settings: SandboxSettings, header: str) -> bool:
 def require_klarna_key(request: Request) -> None:
     settings: SandboxSettings = request.app.state.sandbox.settings
     if not klarna_key_is_valid(settings, request.headers.get("authorization", "")):
-        raise KlarnaProblem(
-            401, "ACCESS_ERROR", "UNAUTHORIZED", "The presented credentials failed authentication"
-        )
+        raise KlarnaProblem(401, "ACCESS_ERROR", "UNAUTHORIZED", "The presented credentials failed authentication")
 
 
 def decode_basic(header: str) -> tuple[str, str] | None:

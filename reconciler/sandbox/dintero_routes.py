@@ -38,9 +38,7 @@ router = APIRouter(tags=["dintero"])
 
 Aid = Annotated[str, Path(pattern=AID_PATTERN, description="A merchant account id", examples=["T11200001"])]
 Oid = Annotated[str, Path(pattern=OID_PATTERN, description="The partner's account id", examples=["T11200000"])]
-ForceNewSignup = Annotated[
-    bool, Query(description="Sign up again even though a signup is pending")
-]
+ForceNewSignup = Annotated[bool, Query(description="Sign up again even though a signup is pending")]
 
 
 def sandbox_state(request: Request) -> SandboxState:
@@ -86,12 +84,16 @@ async def get_token(request: Request, oid: Oid, body: TokenRequest) -> dict[str,
         raise DinteroProblem(401, "unauthorized", "Access forbidden, invalid client credentials")
     if body.grant_type != "client_credentials":
         raise DinteroProblem(
-            400, "unsupported_grant_type", "Only the client_credentials grant is supported",
+            400,
+            "unsupported_grant_type",
+            "Only the client_credentials grant is supported",
             [{"field": "grant_type", "message": "must be client_credentials"}],
         )
     if body.audience != DINTERO_AUDIENCE_PREFIX + oid:
         raise DinteroProblem(
-            400, "invalid_audience", "The audience must be the account the token is requested for",
+            400,
+            "invalid_audience",
+            "The audience must be the account the token is requested for",
             [{"field": "audience", "message": f"must be {DINTERO_AUDIENCE_PREFIX}{oid}"}],
         )
     require_partner(state, oid)
@@ -152,8 +154,9 @@ _SIGNUP_DESCRIPTION = (
 async def sign_up_klarna(
     request: Request, aid: Aid, body: KlarnaSignupRequest, claims: Claims, force_new_signup: ForceNewSignup = False
 ) -> JSONResponse:
-    return _sign_up(request, aid, "klarna", body.signup.model_dump(mode="json", exclude_unset=True),
-                    force_new_signup, claims)
+    return _sign_up(
+        request, aid, "klarna", body.signup.model_dump(mode="json", exclude_unset=True), force_new_signup, claims
+    )
 
 
 @router.post(
@@ -165,8 +168,9 @@ async def sign_up_klarna(
 async def sign_up_vipps_psp(
     request: Request, aid: Aid, body: VippsPspSignupRequest, claims: Claims, force_new_signup: ForceNewSignup = False
 ) -> JSONResponse:
-    return _sign_up(request, aid, "vipps-psp", body.signup.model_dump(mode="json", exclude_unset=True),
-                    force_new_signup, claims)
+    return _sign_up(
+        request, aid, "vipps-psp", body.signup.model_dump(mode="json", exclude_unset=True), force_new_signup, claims
+    )
 
 
 @router.post(
@@ -178,8 +182,9 @@ async def sign_up_vipps_psp(
 async def sign_up_common(
     request: Request, aid: Aid, body: CommonSignupRequest, claims: Claims, force_new_signup: ForceNewSignup = False
 ) -> JSONResponse:
-    return _sign_up(request, aid, "common", body.signup.model_dump(mode="json", exclude_unset=True),
-                    force_new_signup, claims)
+    return _sign_up(
+        request, aid, "common", body.signup.model_dump(mode="json", exclude_unset=True), force_new_signup, claims
+    )
 
 
 @router.get(
@@ -199,7 +204,9 @@ async def list_accounts(
     store = state.store
     if starting_after is not None and store.get(accounts.KIND, starting_after) is None:
         raise DinteroProblem(
-            400, "invalid_request", "Bad / Invalid request",
+            400,
+            "invalid_request",
+            "Bad / Invalid request",
             [{"field": "starting_after", "message": "no account has this id"}],
         )
     page = store.list(accounts.KIND, after_id=starting_after, limit=limit)

@@ -34,9 +34,7 @@ def _klarna_facts(klarna_doc: Document) -> tuple[int, str]:
     except (KeyError, IndexError, TypeError, ValueError):
         mcc = 5814
     try:
-        currency = str(
-            klarna_doc["payment_program_enablements"][0]["enablement_criteria"]["markets"][0]["currency"]
-        )
+        currency = str(klarna_doc["payment_program_enablements"][0]["enablement_criteria"]["markets"][0]["currency"])
     except (KeyError, IndexError, TypeError):
         currency = "NOK"
     return mcc, currency

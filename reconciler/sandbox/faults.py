@@ -222,10 +222,14 @@ _DINTERO_FAULTS: dict[int, tuple[str, str]] = {
 
 
 def klarna_error(status: int) -> KlarnaProblem:
-    default = ("TECHNICAL_ERROR", "INTERNAL_ERROR", "Internal error") if status >= 500 else (
-        "INPUT_ERROR",
-        "VALIDATION_ERROR",
-        "The request is invalid",
+    default = (
+        ("TECHNICAL_ERROR", "INTERNAL_ERROR", "Internal error")
+        if status >= 500
+        else (
+            "INPUT_ERROR",
+            "VALIDATION_ERROR",
+            "The request is invalid",
+        )
     )
     error_type, code, message = _KLARNA_FAULTS.get(status, default)
     return KlarnaProblem(status, error_type, code, message)

@@ -67,9 +67,7 @@ class RequestLog:
             self._entries.append(entry)
         return entry
 
-    def since(
-        self, seq: int = 0, *, api: str | None = None, method: str | None = None
-    ) -> list[RequestRecord]:
+    def since(self, seq: int = 0, *, api: str | None = None, method: str | None = None) -> list[RequestRecord]:
         with self._lock:
             entries = list(self._entries)
         return [

@@ -56,8 +56,12 @@ def test_a_failed_onboard_skips_what_depends_on_it_and_spares_the_other_merchant
 
 def test_a_dintero_4xx_is_reported_with_the_api_error_text(workspace: Workspace) -> None:
     workspace.sandbox.fail_next(
-        {"api": "dintero", "method": "POST", "path_pattern": "/T11200101/management/settings/connections/vipps-psp$",
-         "status": 400}
+        {
+            "api": "dintero",
+            "method": "POST",
+            "path_pattern": "/T11200101/management/settings/connections/vipps-psp$",
+            "status": 400,
+        }
     )
     result = workspace.run("apply", "--auto-approve")
     assert result.exit_code == 1, result.output

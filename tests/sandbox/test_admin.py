@@ -33,7 +33,9 @@ def test_seed_loads_linked_klarna_and_dintero_merchants(klarna: TestClient, dint
     result = seed(klarna, count=25, seed=1)
     assert result["klarna_accounts"] == result["dintero_accounts"] == 25
     assert result["first"] == {
-        "account_id": result["first"]["account_id"], "account_reference": "SBX000000", "aid": "T20000000"
+        "account_id": result["first"]["account_id"],
+        "account_reference": "SBX000000",
+        "aid": "T20000000",
     }
     found = klarna.get("/klarna/v1/accounts", params={"account_reference": "SBX000024", "expand": "products"})
     assert found.status_code == 200 and found.json()["accounts"][0]["state"] == "OPERATIONAL"
@@ -120,7 +122,8 @@ def test_the_request_log_records_api_requests_and_filters_them(klarna: TestClien
 
     since = entries[2]["seq"]
     assert [e["seq"] for e in klarna.get("/_sandbox/requests", params={"since": since}).json()["requests"]] == [
-        since + 1, since + 2
+        since + 1,
+        since + 2,
     ]
     writes = klarna.get("/_sandbox/requests", params={"api": "klarna", "method": "post"}).json()["requests"]
     assert len(writes) == 2
@@ -145,8 +148,12 @@ def test_dump_holds_every_document_by_kind(klarna: TestClient, dintero: TestClie
     credential = klarna.post(CREDENTIALS, json=NEW_CREDENTIAL).json()
     dintero.post(
         "/dintero/v1/accounts/T11200001/management/settings/connections/vipps-psp",
-        json={"signup": {"case_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
-                         "payment_options": [{"currencies": ["NOK"], "type": "dintero_psp.vipps"}]}},
+        json={
+            "signup": {
+                "case_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+                "payment_options": [{"currencies": ["NOK"], "type": "dintero_psp.vipps"}],
+            }
+        },
     )
     dump = klarna.get("/_sandbox/dump").json()
     assert dump["counts"] == {"dintero.account": 1, "klarna.credential": 1}

@@ -32,7 +32,8 @@ def error_of(response: Any, status: int, code: str | None = None) -> dict[str, A
 
 def test_client_credentials_give_a_bearer_jwt_with_the_configured_lifetime(client: TestClient) -> None:
     response = client.post(
-        TOKEN_PATH, headers=basic("sandbox", "sandbox"),
+        TOKEN_PATH,
+        headers=basic("sandbox", "sandbox"),
         json={"grant_type": "client_credentials", "audience": AUDIENCE},
     )
     assert response.status_code == 200
@@ -66,8 +67,11 @@ def test_wrong_client_credentials_are_401(client: TestClient, headers: dict[str,
     ("body", "code", "field"),
     [
         ({"grant_type": "password", "audience": AUDIENCE}, "unsupported_grant_type", "grant_type"),
-        ({"grant_type": "client_credentials", "audience": "https://api.dintero.com/v1/accounts/T11299999"},
-         "invalid_audience", "audience"),
+        (
+            {"grant_type": "client_credentials", "audience": "https://api.dintero.com/v1/accounts/T11299999"},
+            "invalid_audience",
+            "audience",
+        ),
         ({"grant_type": "client_credentials"}, "invalid_request", "audience"),
     ],
     ids=["grant", "audience", "missing-audience"],
@@ -89,7 +93,8 @@ def test_a_token_for_another_account_than_the_partner_is_403(client: TestClient)
 
 def test_an_expired_token_is_401(client: TestClient, sandbox_app: FastAPI) -> None:
     token = client.post(
-        TOKEN_PATH, headers=basic("sandbox", "sandbox"),
+        TOKEN_PATH,
+        headers=basic("sandbox", "sandbox"),
         json={"grant_type": "client_credentials", "audience": AUDIENCE},
     ).json()["access_token"]
     issued = jwt.decode(token, options={"verify_signature": False})["iat"]

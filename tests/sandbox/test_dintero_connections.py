@@ -62,7 +62,15 @@ def test_first_signup_creates_a_pending_connection_in_the_seed_envelope(dintero:
     assert response.status_code == 201, response.text
     body = response.json()
     assert set(body) == {
-        "signups", "created_at", "created_by", "updated_at", "metadata", "status", "events", "schema", "configuration",
+        "signups",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "metadata",
+        "status",
+        "events",
+        "schema",
+        "configuration",
     }
     assert body["status"] == "pending"
     [signup] = body["signups"]
@@ -154,15 +162,30 @@ def _with(signup: dict[str, Any], **changes: Any) -> dict[str, Any]:
         ("klarna", {"signup": _without(SIGNUPS["klarna"], "case_id")}, "signup.case_id"),
         ("klarna", {"signup": _with(SIGNUPS["klarna"], payment_options=[])}, "signup.payment_options"),
         ("klarna", {"signup": _with(SIGNUPS["klarna"], mcc=123456)}, "signup.mcc"),
-        ("klarna", {"signup": _with(SIGNUPS["klarna"], payment_options=[{"type": "dintero_psp.vipps",
-                                                                         "currencies": ["NOK"]}])},
-         "signup.payment_options"),
+        (
+            "klarna",
+            {
+                "signup": _with(
+                    SIGNUPS["klarna"], payment_options=[{"type": "dintero_psp.vipps", "currencies": ["NOK"]}]
+                )
+            },
+            "signup.payment_options",
+        ),
         ("klarna", {"signup": _with(SIGNUPS["klarna"], unknown_field=1)}, "signup.unknown_field"),
-        ("vipps-psp", {"signup": _with(SIGNUPS["vipps-psp"], payment_options=[{"type": "dintero_psp.vipps",
-                                                                               "currencies": ["nok"]}])},
-         "signup.payment_options.0.currencies.0"),
-        ("common", {"signup": _with(SIGNUPS["common"], ownership={"owners": [{"date_of_birth": "20.09.1990"}]})},
-         "signup.ownership.owners.0.date_of_birth"),
+        (
+            "vipps-psp",
+            {
+                "signup": _with(
+                    SIGNUPS["vipps-psp"], payment_options=[{"type": "dintero_psp.vipps", "currencies": ["nok"]}]
+                )
+            },
+            "signup.payment_options.0.currencies.0",
+        ),
+        (
+            "common",
+            {"signup": _with(SIGNUPS["common"], ownership={"owners": [{"date_of_birth": "20.09.1990"}]})},
+            "signup.ownership.owners.0.date_of_birth",
+        ),
         ("common", {"signup": _without(SIGNUPS["common"], "payment_options")}, "signup.payment_options"),
         ("common", {}, "signup"),
     ],

@@ -88,8 +88,12 @@ def test_the_list_pages_in_creation_order_with_a_total_count(dintero: TestClient
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"starting_after": "nope"}, "starting_after"),
-     ({"starting_after": "T11299999"}, "starting_after")],
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+        ({"starting_after": "nope"}, "starting_after"),
+        ({"starting_after": "T11299999"}, "starting_after"),
+    ],
 )
 def test_bad_list_parameters_are_400(dintero: TestClient, params: dict[str, Any], field: str) -> None:
     sign_up(dintero, "T11200001")

@@ -70,8 +70,12 @@ def test_an_invalid_fault_change_is_400_and_changes_nothing(client: TestClient, 
 
 
 def test_a_scripted_fault_before_the_effect_has_no_effect(klarna: TestClient) -> None:
-    set_faults(klarna, fail_next=[{"api": "klarna", "method": "post", "path_pattern": "/credentials$",
-                                   "status": 503, "when": "before_effect"}])
+    set_faults(
+        klarna,
+        fail_next=[
+            {"api": "klarna", "method": "post", "path_pattern": "/credentials$", "status": 503, "when": "before_effect"}
+        ],
+    )
     response = klarna.post(CREDENTIALS, json=NEW_CREDENTIAL)
     assert response.status_code == 503
     assert response.headers["x-sandbox-fault"] == "before_effect"
@@ -84,8 +88,10 @@ def test_a_scripted_fault_before_the_effect_has_no_effect(klarna: TestClient) ->
 
 
 def test_a_scripted_fault_after_the_effect_loses_the_response_of_a_committed_write(dintero: TestClient) -> None:
-    set_faults(dintero, fail_next=[{"api": "dintero", "method": "POST", "path_pattern": "connections/klarna",
-                                    "when": "after_effect"}])
+    set_faults(
+        dintero,
+        fail_next=[{"api": "dintero", "method": "POST", "path_pattern": "connections/klarna", "when": "after_effect"}],
+    )
     response = dintero.post(DINTERO_KLARNA, json=KLARNA_SIGNUP)
     assert response.status_code == 500
     assert response.headers["x-sandbox-fault"] == "after_effect"
@@ -95,8 +101,13 @@ def test_a_scripted_fault_after_the_effect_loses_the_response_of_a_committed_wri
 
 
 def test_scripted_rules_match_api_method_and_path_and_count_down(klarna: TestClient) -> None:
-    set_faults(klarna, fail_next=[{"api": "dintero", "count": 5}, {"method": "GET", "path_pattern": "profiles",
-                                                                    "status": 500, "count": 2}])
+    set_faults(
+        klarna,
+        fail_next=[
+            {"api": "dintero", "count": 5},
+            {"method": "GET", "path_pattern": "profiles", "status": 500, "count": 2},
+        ],
+    )
     assert klarna.post(CREDENTIALS, json=NEW_CREDENTIAL).status_code == 201
     assert [klarna.get(PROFILES).status_code for _ in range(3)] == [500, 500, 200]
     [left] = klarna.get("/_sandbox/faults").json()["fail_next"]

@@ -75,8 +75,12 @@ def test_an_error_is_not_stored_so_the_fixed_request_can_use_the_same_key(klarna
 
 
 def test_a_fault_after_the_effect_then_a_retry_replays_the_first_response(klarna: TestClient) -> None:
-    klarna.put("/_sandbox/faults", json={"fail_next": [{"api": "klarna", "method": "POST",
-                                                        "path_pattern": "/credentials$", "when": "after_effect"}]})
+    klarna.put(
+        "/_sandbox/faults",
+        json={
+            "fail_next": [{"api": "klarna", "method": "POST", "path_pattern": "/credentials$", "when": "after_effect"}]
+        },
+    )
     lost = klarna.post(CREDENTIALS, json=NEW_CREDENTIAL, headers=keyed("k-1"))
     assert lost.status_code == 500 and lost.json()["error_code"] == "TIMEOUT"
     assert lost.headers["x-sandbox-fault"] == "after_effect"
@@ -100,8 +104,10 @@ def test_records_expire_after_the_ttl(klarna: TestClient, sandbox_app: FastAPI) 
     sandbox_app.state.sandbox.clock = lambda: now[0]
     klarna.post(CREDENTIALS, json=NEW_CREDENTIAL, headers=keyed("k-1"))
     now[0] += 24 * 3600 - 1
-    assert klarna.post(CREDENTIALS, json=NEW_CREDENTIAL, headers=keyed("k-1")).headers.get(
-        "klarna-idempotency-replayed") == "true"
+    assert (
+        klarna.post(CREDENTIALS, json=NEW_CREDENTIAL, headers=keyed("k-1")).headers.get("klarna-idempotency-replayed")
+        == "true"
+    )
     now[0] += 2
     response = klarna.post(CREDENTIALS, json=OTHER_CREDENTIAL, headers=keyed("k-1"))
     assert response.status_code == 201 and "klarna-idempotency-replayed" not in response.headers
@@ -109,8 +115,12 @@ def test_records_expire_after_the_ttl(klarna: TestClient, sandbox_app: FastAPI) 
 
 
 def test_the_key_is_not_honoured_on_dintero_or_on_reads(dintero: TestClient, klarna: TestClient) -> None:
-    signup = {"signup": {"case_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
-                         "payment_options": [{"currencies": ["NOK"], "type": "klarna.klarna"}]}}
+    signup = {
+        "signup": {
+            "case_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+            "payment_options": [{"currencies": ["NOK"], "type": "klarna.klarna"}],
+        }
+    }
     path = "/dintero/v1/accounts/T11200001/management/settings/connections/klarna"
     assert dintero.post(path, json=signup, headers=keyed("d-1")).status_code == 201
     second = dintero.post(path, json=signup, headers=keyed("d-1"))

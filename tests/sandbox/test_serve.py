@@ -28,8 +28,15 @@ def http(live_sandbox: str) -> Iterator[httpx.Client]:
     """A client on the shared live server; the test's fault changes are undone afterwards."""
     with httpx.Client(base_url=live_sandbox, timeout=10) as client:
         yield client
-        client.put("/_sandbox/faults", json={"rate_limit_per_second": {"klarna": 0, "dintero": 0},
-                                             "fail_next": [], "fault_rate": 0, "latency_ms": 0})
+        client.put(
+            "/_sandbox/faults",
+            json={
+                "rate_limit_per_second": {"klarna": 0, "dintero": 0},
+                "fail_next": [],
+                "fault_rate": 0,
+                "latency_ms": 0,
+            },
+        )
 
 
 def unique_aid() -> str:
@@ -63,8 +70,9 @@ def test_openapi_and_docs_describe_every_route(http: httpx.Client) -> None:
 def test_dintero_token_signup_and_partner_view_over_http(http: httpx.Client) -> None:
     auth = dintero_token(http)
     aid = unique_aid()
-    created = http.post(f"/dintero/v1/accounts/{aid}/management/settings/connections/klarna",
-                        headers=auth, json=KLARNA_SIGNUP)
+    created = http.post(
+        f"/dintero/v1/accounts/{aid}/management/settings/connections/klarna", headers=auth, json=KLARNA_SIGNUP
+    )
     assert created.status_code == 201
     view = http.get(f"/dintero/v1/accounts/{PARTNER}/management/accounts/{aid}", headers=auth)
     assert view.status_code == 200 and view.json()["connections"]["klarna"]["status"] == "pending"
@@ -73,11 +81,13 @@ def test_dintero_token_signup_and_partner_view_over_http(http: httpx.Client) -> 
 
 def test_klarna_onboard_and_read_over_http(http: httpx.Client) -> None:
     reference = "SMOKE" + uuid.uuid4().hex[:8]
-    onboarded = http.post("/klarna/v1/distribution/onboard", headers=KLARNA_AUTH,
-                          json=sample_onboard_payload(reference))
+    onboarded = http.post(
+        "/klarna/v1/distribution/onboard", headers=KLARNA_AUTH, json=sample_onboard_payload(reference)
+    )
     assert onboarded.status_code == 201
-    found = http.get("/klarna/v1/accounts", headers=KLARNA_AUTH,
-                     params={"account_reference": reference, "expand": "websites"})
+    found = http.get(
+        "/klarna/v1/accounts", headers=KLARNA_AUTH, params={"account_reference": reference, "expand": "websites"}
+    )
     [account] = found.json()["accounts"]
     assert account["account_id"] == onboarded.json()["account_id"]
     assert account["websites"][0]["website_reference"] == "999888777"
@@ -85,8 +95,12 @@ def test_klarna_onboard_and_read_over_http(http: httpx.Client) -> None:
 
 
 def test_faults_and_idempotent_retry_over_http(http: httpx.Client) -> None:
-    http.put("/_sandbox/faults", json={"fail_next": [
-        {"api": "klarna", "method": "POST", "path_pattern": "/credentials$", "when": "after_effect"}]})
+    http.put(
+        "/_sandbox/faults",
+        json={
+            "fail_next": [{"api": "klarna", "method": "POST", "path_pattern": "/credentials$", "when": "after_effect"}]
+        },
+    )
     key = {"Klarna-Idempotency-Key": str(uuid.uuid4()), **KLARNA_AUTH}
     body = {"description": "smoke", "type": "API", "environment": "TEST"}
     lost = http.post("/klarna/v1/account/credentials", headers=key, json=body)
@@ -107,23 +121,34 @@ def test_rate_limit_headers_over_http(http: httpx.Client) -> None:
 def test_serve_help_lists_every_option() -> None:
     result = CliRunner().invoke(main, ["sandbox", "serve", "--help"])
     assert result.exit_code == 0
-    for option in ("--host", "--port", "--db", "--latency-ms", "--jitter-ms", "--fault-rate", "--seed",
-                   "--rate-limit", "--operational-delay", "--klarna-api-key", "--dintero-client-id",
-                   "--dintero-client-secret"):
+    for option in (
+        "--host",
+        "--port",
+        "--db",
+        "--latency-ms",
+        "--jitter-ms",
+        "--fault-rate",
+        "--seed",
+        "--rate-limit",
+        "--operational-delay",
+        "--klarna-api-key",
+        "--dintero-client-id",
+        "--dintero-client-secret",
+    ):
         assert option in result.output
 
 
-def test_a_killed_server_loses_no_acknowledged_write(
-    tmp_path: Path, server_processes: Callable[..., Any]
-) -> None:
+def test_a_killed_server_loses_no_acknowledged_write(tmp_path: Path, server_processes: Callable[..., Any]) -> None:
     db = tmp_path / "state.sqlite3"
     server = server_processes(db)
     with httpx.Client(base_url=server.base_url, timeout=10) as http:
         auth = dintero_token(http)
-        signup = http.post("/dintero/v1/accounts/T11200042/management/settings/connections/klarna",
-                           headers=auth, json=KLARNA_SIGNUP)
-        onboarded = http.post("/klarna/v1/distribution/onboard", headers=KLARNA_AUTH,
-                              json=sample_onboard_payload("KILL-9"))
+        signup = http.post(
+            "/dintero/v1/accounts/T11200042/management/settings/connections/klarna", headers=auth, json=KLARNA_SIGNUP
+        )
+        onboarded = http.post(
+            "/klarna/v1/distribution/onboard", headers=KLARNA_AUTH, json=sample_onboard_payload("KILL-9")
+        )
         assert signup.status_code == onboarded.status_code == 201
     server.process.kill()  # SIGKILL: no shutdown, no flush
     server.process.wait(timeout=10)
@@ -139,8 +164,19 @@ def test_a_killed_server_loses_no_acknowledged_write(
 
 def test_serve_takes_other_credentials_and_start_faults(tmp_path: Path, server_processes: Callable[..., Any]) -> None:
     server = server_processes(
-        ":memory:", "--klarna-api-key", "klarna_test_api_other", "--dintero-client-id", "ci",
-        "--dintero-client-secret", "ci-secret", "--latency-ms", "3", "--rate-limit", "50", "--seed", "4",
+        ":memory:",
+        "--klarna-api-key",
+        "klarna_test_api_other",
+        "--dintero-client-id",
+        "ci",
+        "--dintero-client-secret",
+        "ci-secret",
+        "--latency-ms",
+        "3",
+        "--rate-limit",
+        "50",
+        "--seed",
+        "4",
     )
     with httpx.Client(base_url=server.base_url, timeout=10) as http:
         assert http.get("/klarna/v1/distribution/profiles", headers=KLARNA_AUTH).status_code == 401
