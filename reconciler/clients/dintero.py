@@ -7,7 +7,7 @@ Connection signups carry no idempotency key (Dintero documents none), so a signu
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel
 
@@ -15,6 +15,8 @@ from reconciler.clients.common import body_of, fill_path, items_of, next_cursor
 from reconciler.clients.http import ApiHttpClient, RequestStats
 from reconciler.clients.models import DinteroAccount, DinteroConnection
 from reconciler.errors import ApiError
+
+M = TypeVar("M", bound=BaseModel)
 
 API = "dintero"
 Connection = Literal["klarna", "vipps-psp", "common"]
@@ -47,17 +49,20 @@ class DinteroClient:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def get_merchant(self, aid: str) -> DinteroAccount | None:
-        """The merchant with all its connections, or None when Dintero does not know it."""
-        operation = "get_merchant"
-        path = fill_path(DINTERO_ROUTES[operation], oid=self.partner_id, aid=aid)
+    async def _get_or_none(self, model: type[M], operation: str, path: str) -> M | None:
+        """A read whose 404 means "none" rather than an error."""
         try:
             response = await self.http.request("GET", path, operation=operation)
         except ApiError as exc:
             if exc.status == 404:
                 return None
             raise
-        return self.http.parse(DinteroAccount, self.http.json(response, operation), operation)
+        return self.http.parse(model, self.http.json(response, operation), operation)
+
+    async def get_merchant(self, aid: str) -> DinteroAccount | None:
+        """The merchant with all its connections, or None when Dintero does not know it."""
+        path = fill_path(DINTERO_ROUTES["get_merchant"], oid=self.partner_id, aid=aid)
+        return await self._get_or_none(DinteroAccount, "get_merchant", path)
 
     async def iter_merchants(self, page_size: int = 100) -> AsyncIterator[DinteroAccount]:
         """Every merchant of the partner, page by page."""
@@ -82,15 +87,8 @@ class DinteroClient:
             seen.add(cursor)
 
     async def get_connection(self, aid: str, connection: Connection) -> DinteroConnection | None:
-        operation = f"get_connection {connection}"
         path = fill_path(DINTERO_ROUTES["connection"], aid=aid, connection=connection)
-        try:
-            response = await self.http.request("GET", path, operation=operation)
-        except ApiError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return self.http.parse(DinteroConnection, self.http.json(response, operation), operation)
+        return await self._get_or_none(DinteroConnection, f"get_connection {connection}", path)
 
     async def signup(
         self, aid: str, connection: Connection, signup: BaseModel, *, force_new_signup: bool = False
