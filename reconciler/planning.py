@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from reconciler.clients.factory import ApiClients, ClientParams
 from reconciler.config import Config
 from reconciler.current import (
@@ -72,13 +74,22 @@ def select_merchants(state: DesiredState, targets: Sequence[str]) -> list[Mercha
 
 
 def desired_digest(merchants: Sequence[Merchant], partner: Partner | None) -> str:
-    """sha256 over exactly what a plan was made from: its merchants and, when included, partner.yaml."""
-    body = {
-        "partner": partner.model_dump(mode="json", exclude_unset=True, by_alias=True) if partner else None,
-        "merchants": [m.model_dump(mode="json", exclude_unset=True, by_alias=True) for m in merchants],
-    }
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    """sha256 over exactly what a plan was made from: its merchants and, when included, partner.yaml.
+
+    Hashed one merchant at a time, so the digest of ten thousand merchants never holds them all as JSON.
+    """
+    digest = hashlib.sha256()
+
+    def add(label: str, model: BaseModel | None) -> None:
+        body = model.model_dump(mode="json", exclude_unset=True, by_alias=True) if model is not None else None
+        digest.update(
+            f"{label}\n{json.dumps(body, sort_keys=True, separators=(',', ':'), ensure_ascii=False)}\n".encode()
+        )
+
+    add("partner", partner)
+    for merchant in merchants:
+        add("merchant", merchant)
+    return "sha256:" + digest.hexdigest()
 
 
 async def make_plan(
