@@ -40,19 +40,6 @@ async def fetch_merchant(clients: ApiClients, merchant: Merchant) -> LiveMerchan
     return LiveMerchant(ref, account, dintero)
 
 
-async def fetch_current(
-    clients: ApiClients, merchants: Sequence[Merchant], *, workers: int = 64, progress: Progress | None = None
-) -> dict[str, LiveMerchant]:
-    """The live state of every merchant, by reference. Raises ``ReadFailed`` listing every merchant that failed."""
-    found: dict[str, LiveMerchant] = {}
-
-    def keep(live: LiveMerchant) -> None:
-        found[live.reference] = live
-
-    await read_each(clients, merchants, keep, workers=workers, progress=progress)
-    return found
-
-
 async def read_each(
     clients: ApiClients,
     merchants: Sequence[Merchant],
@@ -78,7 +65,7 @@ async def read_each(
             try:
                 live = await fetch_merchant(clients, merchant)
             except ApiError as error:
-                failures.append(error if error.merchant else error.for_merchant(merchant.account_reference))
+                failures.append(error.attributed_to(merchant.account_reference))
             else:
                 handle(live)
             if progress is not None:

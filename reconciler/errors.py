@@ -74,8 +74,12 @@ class ApiError(ReconcilerError):
         code = f" {self.code}" if self.code else ""
         return f"{who}{self.api} {self.operation} failed ({status.strip() or 'no response'}{code}): {self.api_message}"
 
+    def attributed_to(self, merchant: str) -> ApiError:
+        """This error, naming ``merchant`` unless it already names one (clients do not always know)."""
+        return self if self.merchant else self.for_merchant(merchant)
+
     def for_merchant(self, merchant: str) -> ApiError:
-        """The same error, attributed to a merchant (clients do not always know which one)."""
+        """The same error, attributed to a merchant."""
         clone = type(self).__new__(type(self))
         ApiError.__init__(
             clone,

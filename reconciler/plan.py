@@ -105,9 +105,6 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.operations)
 
-    def for_merchant(self, merchant: str) -> list[Operation]:
-        return [op for op in self.operations if op.merchant == merchant]
-
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
             "format_version": FORMAT_VERSION,

@@ -23,7 +23,6 @@ SENSITIVE_FIELDS = frozenset(
         "iban",
         "account_number",
         "bank_account_number",
-        "national_identification",
         "national_identification_number",
         "social_security_number",
         "date_of_birth",
@@ -91,10 +90,3 @@ def _stable_text(value: Any) -> str:
     import json
 
     return json.dumps(value, sort_keys=True, default=str)
-
-
-def redact_text(text: str, secrets_to_hide: list[str]) -> str:
-    """Remove known secret strings from free text (an API's error message may echo input)."""
-    for secret in sorted({s for s in secrets_to_hide if s and len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, mask_scalar(secret) or MASK)
-    return text

@@ -154,7 +154,7 @@ class Executor:
         try:
             merchant = _Merchant(reference, desired, await self.read_live(reference))
         except ApiError as error:
-            detail = str(error if error.merchant else error.for_merchant(reference))
+            detail = str(error.attributed_to(reference))
             return [OperationResult(op, Outcome.FAILED, detail) for op in ops]
         results = []
         for op in ops:
@@ -219,7 +219,7 @@ class Executor:
 
     async def _settle(self, merchant: _Merchant, op: Operation, error: ApiError) -> OperationResult:
         """After a failed write, read back: a write whose response was lost may still have taken effect."""
-        detail = str(error if error.merchant else error.for_merchant(merchant.reference))
+        detail = str(error.attributed_to(merchant.reference))
         if self.settings.dry_run:
             return OperationResult(op, Outcome.FAILED, detail)
         try:

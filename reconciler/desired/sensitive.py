@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
 
 from pydantic import BaseModel, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
@@ -18,23 +17,9 @@ from pydantic_core import CoreSchema
 
 from reconciler.desired.introspect import walk_fields
 from reconciler.redact import fingerprint as redact_fingerprint
-from reconciler.redact import mask_scalar
+from reconciler.redact import is_sensitive_path, mask_scalar
 
 _INDEX = re.compile(r"\[\d*\]")
-
-# Field names that are sensitive wherever they appear, even in a path relative to a sub-resource.
-SENSITIVE_NAMES = frozenset(
-    {
-        "iban",
-        "account_number",
-        "social_security_number",
-        "date_of_birth",
-        "api_key",
-        "client_secret",
-        "secret",
-    }
-)
-SENSITIVE_SUFFIXES = ("national_identification.number",)
 
 
 class Sensitive:
@@ -87,35 +72,10 @@ def is_sensitive(dotted_path: str, model_cls: type[BaseModel] | None = None) -> 
     so a path relative to a sub-resource (``national_identification.number``) is covered too.
     """
     path = generic_path(dotted_path)
-    leaf = path.rsplit(".", 1)[-1].removesuffix("[]")
-    if leaf in SENSITIVE_NAMES or path.endswith(SENSITIVE_SUFFIXES):
+    if is_sensitive_path(path):  # by field name: the one list every output masks by
         return True
     if model_cls is None:
         from reconciler.desired.models import Merchant
 
         model_cls = Merchant
     return path in sensitive_paths(model_cls)
-
-
-def masked_copy(data: Any, model_cls: type[BaseModel] | None = None, _prefix: str = "") -> Any:
-    """A copy of plain data (dicts and lists) with every sensitive value replaced by its mask."""
-    if isinstance(data, dict):
-        return {
-            key: (
-                mask(value)
-                if value is not None
-                and not isinstance(value, (dict, list))
-                and is_sensitive(f"{_prefix}{key}", model_cls)
-                else masked_copy(value, model_cls, f"{_prefix}{key}.")
-            )
-            for key, value in data.items()
-        }
-    if isinstance(data, list):
-        base = _prefix[:-1] + "[]." if _prefix else ""
-        return [
-            masked_copy(item, model_cls, base)
-            if isinstance(item, (dict, list))
-            else (mask(item) if is_sensitive(base[:-1], model_cls) else item)
-            for item in data
-        ]
-    return data

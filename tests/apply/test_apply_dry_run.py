@@ -70,7 +70,7 @@ def test_dry_run_from_empty_prints_every_request_and_sends_no_write(workspace: W
         assert body is not None, f"{match[0]} printed without its body"
     bodies = {match["address"]: body or "" for match, body in printed}
     assert '"iban": "****5432 (fp:' in bodies["NB-2024-0001/klarna.bank_account/iban-5432"]
-    assert '"national_identification": "**** (fp:' in bodies["NB-2024-0001/klarna.stakeholder/ola-nordmann"]
+    assert '"number": "**** (fp:' in bodies["NB-2024-0001/klarna.stakeholder/ola-nordmann"]  # the national id
     assert '"account_name": "Nordic Bikes AS"' in bodies["NB-2024-0001/klarna.account"]
 
     # The real apply then sends exactly the requests the dry run printed.

@@ -11,7 +11,7 @@ from reconciler.desired.models_klarna import (
     Stakeholder,
     Website,
 )
-from reconciler.desired.sensitive import masked_copy
+from reconciler.redact import redact
 
 
 def test_the_merchant_model_marks_every_sensitive_field() -> None:
@@ -73,7 +73,7 @@ def test_natural_keys_are_stable_and_hold_no_sensitive_value() -> None:
     assert (plain.natural_key(), coded.natural_key()) == (program, f"{program}#promo")
 
 
-def test_masked_copy_masks_nested_sensitive_values_only() -> None:
+def test_redact_masks_nested_sensitive_values_only() -> None:
     data = {
         "account_reference": "M1",
         "klarna": {
@@ -84,7 +84,7 @@ def test_masked_copy_masks_nested_sensitive_values_only() -> None:
             "bank_accounts": [{"iban": "SE4550000000058398257466", "bic": "NDEASEGGXXX"}],
         },
     }
-    masked = masked_copy(data)
+    masked = redact(data)
     stakeholder = masked["klarna"]["stakeholders"][0]
     assert stakeholder["given_name"] == "A"
     assert stakeholder["date_of_birth"].startswith("****")
