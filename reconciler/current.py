@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from reconciler.clients.factory import ApiClients
 from reconciler.clients.models import DinteroAccount, KlarnaAccount
-from reconciler.desired.models import Merchant
+from reconciler.desired.declared import DeclaredMerchant
 from reconciler.errors import ApiError, ReadFailed
 
 Progress = Callable[[int], None]
@@ -31,18 +31,18 @@ class LiveMerchant:
     dintero: DinteroAccount | None
 
 
-async def fetch_merchant(clients: ApiClients, merchant: Merchant) -> LiveMerchant:
+async def fetch_merchant(clients: ApiClients, merchant: DeclaredMerchant) -> LiveMerchant:
     ref = merchant.account_reference
     klarna_read = clients.klarna.resolve_account(ref)
-    if merchant.dintero is None:
+    if merchant.dintero_account_id is None:
         return LiveMerchant(ref, await klarna_read, None)
-    account, dintero = await asyncio.gather(klarna_read, clients.dintero.get_merchant(merchant.dintero.account_id))
+    account, dintero = await asyncio.gather(klarna_read, clients.dintero.get_merchant(merchant.dintero_account_id))
     return LiveMerchant(ref, account, dintero)
 
 
 async def read_each(
     clients: ApiClients,
-    merchants: Sequence[Merchant],
+    merchants: Sequence[DeclaredMerchant],
     handle: Callable[[LiveMerchant], None],
     *,
     workers: int = 64,
@@ -54,7 +54,7 @@ async def read_each(
     waiting, and nothing needs to hold every merchant's raw API models at once. Raises
     ``ReadFailed`` listing every merchant that failed, after all reads are done.
     """
-    queue: asyncio.Queue[Merchant] = asyncio.Queue()
+    queue: asyncio.Queue[DeclaredMerchant] = asyncio.Queue()
     for merchant in merchants:
         queue.put_nowait(merchant)
     failures: list[ApiError] = []

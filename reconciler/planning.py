@@ -6,14 +6,11 @@ This is the one path that ``plan``, ``drift`` and ``apply`` (for planning and ve
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-
-from pydantic import BaseModel
 
 from reconciler.clients.factory import ApiClients, ClientParams
 from reconciler.config import Config
@@ -25,8 +22,9 @@ from reconciler.current import (
     fewer_collections,
     read_each,
 )
+from reconciler.desired.declared import DeclaredMerchant, canonical_json
 from reconciler.desired.load import DesiredState
-from reconciler.desired.models import Merchant, Partner
+from reconciler.desired.models import Partner
 from reconciler.errors import InputError, InputIssue
 from reconciler.plan import Operation, Plan, assemble_plan, plan_merchant
 from reconciler.resources import PARTNER, MerchantView
@@ -52,13 +50,13 @@ def client_params(config: Config, workdir: Path) -> ClientParams:
     )
 
 
-def select_merchants(state: DesiredState, targets: Sequence[str]) -> list[Merchant]:
+def select_merchants(state: DesiredState, targets: Sequence[str]) -> list[DeclaredMerchant]:
     """The merchants named by ``--target`` (a reference or a merchant file), or all of them."""
     if not targets:
         return list(state.merchants)
-    by_file = {Path(state.source_file(m.account_reference)).resolve(): m for m in state.merchants}
+    by_file = {Path(m.source).resolve(): m for m in state.merchants}
     by_ref = {m.account_reference: m for m in state.merchants}
-    chosen: dict[str, Merchant] = {}
+    chosen: dict[str, DeclaredMerchant] = {}
     issues = []
     for target in targets:
         merchant = by_ref.get(target) or by_file.get(Path(target).resolve())
@@ -73,29 +71,22 @@ def select_merchants(state: DesiredState, targets: Sequence[str]) -> list[Mercha
     return [chosen[ref] for ref in sorted(chosen)]
 
 
-def desired_digest(merchants: Sequence[Merchant], partner: Partner | None) -> str:
+def desired_digest(merchants: Sequence[DeclaredMerchant], partner: Partner | None) -> str:
     """sha256 over exactly what a plan was made from: its merchants and, when included, partner.yaml.
 
-    Hashed one merchant at a time, so the digest of ten thousand merchants never holds them all as JSON.
+    Hashed one merchant at a time, from the canonical documents the merchants are kept as.
     """
     digest = hashlib.sha256()
-
-    def add(label: str, model: BaseModel | None) -> None:
-        body = model.model_dump(mode="json", exclude_unset=True, by_alias=True) if model is not None else None
-        digest.update(
-            f"{label}\n{json.dumps(body, sort_keys=True, separators=(',', ':'), ensure_ascii=False)}\n".encode()
-        )
-
-    add("partner", partner)
+    digest.update(b"partner\n" + canonical_json(partner) + b"\n")
     for merchant in merchants:
-        add("merchant", merchant)
+        digest.update(b"merchant\n" + merchant.canonical + b"\n")
     return "sha256:" + digest.hexdigest()
 
 
 async def make_plan(
     clients: ApiClients,
     state: DesiredState,
-    merchants: Sequence[Merchant],
+    merchants: Sequence[DeclaredMerchant],
     *,
     include_partner: bool,
     with_unmanaged: bool = False,

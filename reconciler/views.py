@@ -16,7 +16,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from reconciler.clients.models import DinteroAccount, DinteroConnection, KlarnaAccount
-from reconciler.desired.models import Merchant, Partner
+from reconciler.desired.declared import DeclaredMerchant
+from reconciler.desired.models import Partner
 from reconciler.desired.models_klarna import slug
 from reconciler.desired.normalise import (
     normalise_country,
@@ -167,16 +168,16 @@ def _keyed_states(
     ]
 
 
-def desired_view(merchant: Merchant) -> MerchantView:
+def desired_view(merchant: DeclaredMerchant) -> MerchantView:
     """The resources a merchant file declares, with only the fields it declares."""
     ref = merchant.account_reference
-    k = merchant.klarna
+    declared = merchant.wire()
+    klarna: dict[str, Any] = declared["klarna"]
     book = _AddressBook(ref)
-    klarna = _dump(k)
     states: list[ResourceState] = [ResourceState(ResourceKind.ACCOUNT, None, _pick(klarna, ACCOUNT_FIELDS))]
     managed: set[ResourceKind] = set()
-    if k.payment_product is not None:
-        product = _dump(k.payment_product)
+    product = klarna.get("payment_product")
+    if product is not None:
         status = product["state"].upper() if product.get("state") else None
         extra = {"disabled_reason": product.get("disabled_reason")}
         states.append(
@@ -201,15 +202,15 @@ def desired_view(merchant: Merchant) -> MerchantView:
         if name in klarna:
             managed.add(kind)
             states.extend(_keyed_states(ref, kind, klarna[name], book))
-    if merchant.dintero is not None:
-        connections = _dump(merchant.dintero).get("connections") or {}
+    if merchant.dintero_account_id is not None:
+        connections = declared["dintero"].get("connections") or {}
         for name in sorted(connections):
             states.append(
                 ResourceState(
                     ResourceKind.CONNECTION,
                     name,
                     connections[name],
-                    extra={MATCH: name, "aid": merchant.dintero.account_id},
+                    extra={MATCH: name, "aid": merchant.dintero_account_id},
                 )
             )
     return MerchantView(ref, {s.address(ref): s for s in states}, frozenset(managed))

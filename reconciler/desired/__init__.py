@@ -1,10 +1,11 @@
 """The desired state: YAML files with positions, pydantic models, validation, secret references, JSON Schema.
 
-Everything past the loader sees only the models. Entry point: ``load_desired(directory)``.
+Past the loader, a merchant is its canonical document (``DeclaredMerchant``). Entry point: ``load_desired(directory)``.
 """
 
 from __future__ import annotations
 
+from reconciler.desired.declared import DeclaredMerchant
 from reconciler.desired.load import DesiredState, load_desired
 from reconciler.desired.models import Merchant, Partner, PartnerCredential
 from reconciler.desired.normalise import (
@@ -19,6 +20,7 @@ from reconciler.desired.positions import SourcePosition
 from reconciler.desired.sensitive import fingerprint, is_sensitive, mask, sensitive_paths
 
 __all__ = [
+    "DeclaredMerchant",
     "DesiredState",
     "Merchant",
     "Partner",

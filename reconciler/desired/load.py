@@ -3,19 +3,19 @@
 ``load_desired`` reads ``reconciler.yaml`` (optional: all defaults), ``partner.yaml`` (optional) and
 ``merchants/*.yaml`` / ``*.yml``, resolves ``!env`` references, validates every file and raises one
 ``InputError`` holding every issue found across all of them. On success it returns a ``DesiredState``
-that still knows where each value came from, so later errors can point at the YAML.
+holding each merchant as its canonical document, which can still find where each value came from,
+so later errors can point at the YAML.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.config import Config, ConfigFile, resolve_config
+from reconciler.desired.declared import DeclaredMerchant, canonical_json
 from reconciler.desired.models import Merchant, Partner
 from reconciler.desired.positions import SourcePosition, parse_path
 from reconciler.desired.validate import (
@@ -40,8 +40,7 @@ class DesiredState:
 
     config: Config
     partner: Partner | None
-    merchants: list[Merchant]  # sorted by account_reference
-    sources: dict[str, str] = field(default_factory=dict)  # the file of each account_reference
+    merchants: list[DeclaredMerchant]  # sorted by account_reference
     partner_source: str | None = None
     # To read a file again for positions (see ``_document``); it holds the values of ``!env`` references.
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -49,18 +48,18 @@ class DesiredState:
     def __post_init__(self) -> None:
         self._by_reference = {merchant.account_reference: merchant for merchant in self.merchants}
 
-    def merchant(self, reference: str) -> Merchant:
+    def merchant(self, reference: str) -> DeclaredMerchant:
         """The merchant with this account_reference (``KeyError`` when none is declared)."""
         return self._by_reference[reference]
 
     def source_file(self, reference: str) -> str:
         """The file that declares a merchant, named as given (e.g. ``desired-state/merchants/x.yaml``)."""
-        return self.sources[reference]
+        return self._by_reference[reference].source
 
     def _document(self, reference: str) -> YamlDocument:
-        # Positions of every value of thousands of files would outweigh the models; a file is read
-        # again when a position in it is asked for (an error to point at), which is rare.
-        document, _ = load_yaml_file(Path(self.sources[reference]), self.environ)
+        # Positions of every value of thousands of files would outweigh the merchants themselves; a
+        # file is read again when a position in it is asked for (an error to point at), which is rare.
+        document, _ = load_yaml_file(Path(self.source_file(reference)), self.environ)
         if document is None:
             raise KeyError(reference)
         return document
@@ -77,17 +76,6 @@ class DesiredState:
     def from_environment(self, reference: str, dotted_path: str) -> bool:
         """Whether a merchant's value was written as an ``!env`` reference."""
         return parse_path(dotted_path) in self._document(reference).env_references
-
-    def digest(self) -> str:
-        """A sha256 over the normalised desired state (config excluded): equal inputs, equal digest."""
-        body = {
-            "partner": self.partner.model_dump(mode="json", exclude_unset=True, by_alias=True)
-            if self.partner
-            else None,
-            "merchants": [m.model_dump(mode="json", exclude_unset=True, by_alias=True) for m in self.merchants],
-        }
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _load_config(directory: Path, environ: Mapping[str, str], issues: list[InputIssue]) -> Config | None:
@@ -120,6 +108,26 @@ def _load_partner(directory: Path, environ: Mapping[str, str], issues: list[Inpu
     return document
 
 
+def _read_merchant(
+    path: Path, environ: Mapping[str, str], *, fast: bool
+) -> tuple[Merchant | None, YamlDocument | None, list[InputIssue]]:
+    """One merchant file parsed, validated and checked: the model when there is no issue."""
+    document, issues = load_yaml_file(path, environ, fast=fast)
+    if document is None:
+        return None, None, issues
+    merchant, issues = validate_model(document, Merchant)
+    if merchant is None:
+        return None, document, issues
+    issues = check_merchant(merchant, document)
+    return (None if issues else merchant), document, issues
+
+
+def declare(merchant: Merchant, source: str) -> DeclaredMerchant:
+    """The part of a validated merchant that is kept (see ``DeclaredMerchant``)."""
+    aid = merchant.dintero.account_id if merchant.dintero is not None else None
+    return DeclaredMerchant(merchant.account_reference, aid, source, canonical_json(merchant))
+
+
 def merchant_files(directory: Path) -> list[Path]:
     """The merchant files of a desired-state directory, in name order."""
     folder = directory / MERCHANTS_DIR
@@ -146,28 +154,25 @@ def load_desired(directory: Path, *, environ: Mapping[str, str] | None = None) -
             issues.extend(check_partner(partner, partner_document))
 
     keys: list[CrossFileKey] = []
-    loaded: list[tuple[Merchant, str]] = []
+    loaded: list[DeclaredMerchant] = []
     for path in merchant_files(directory):
-        document, found = load_yaml_file(path, env)
+        merchant, document, found = _read_merchant(path, env, fast=True)
+        if found:
+            merchant, document, found = _read_merchant(path, env, fast=False)  # see yaml_loader
         issues.extend(found)
-        if document is None:
-            continue
-        keys.extend(cross_file_keys(document))
-        merchant, found = validate_model(document, Merchant)
-        issues.extend(found)
-        if merchant is not None:
-            issues.extend(check_merchant(merchant, document))
-            loaded.append((merchant, document.file))  # not the document: see DesiredState._document
+        if document is not None:
+            keys.extend(cross_file_keys(document))
+        if merchant is not None and not issues:
+            loaded.append(declare(merchant, str(path)))  # neither model nor document is kept
     issues.extend(check_across_files(keys))
 
     if issues or config is None:
         raise InputError(issues)
-    loaded.sort(key=lambda pair: pair[0].account_reference)
+    loaded.sort(key=lambda merchant: merchant.account_reference)
     return DesiredState(
         config=config,
         partner=partner,
-        merchants=[merchant for merchant, _ in loaded],
-        sources={merchant.account_reference: file for merchant, file in loaded},
+        merchants=loaded,
         partner_source=partner_document.file if partner_document is not None and partner is not None else None,
         environ=env,
     )

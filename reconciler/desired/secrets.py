@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-from ruamel.yaml.nodes import Node, ScalarNode, SequenceNode
+from typing import Any
 
 ENV_TAG = "!env"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -36,16 +35,13 @@ class EnvReference:
         raise LookupError(f"environment variable {self.name} is not set (referenced by !env)")
 
 
-def parse_env_node(node: Node) -> EnvReference:
-    """The reference an ``!env`` node holds; raises ``ValueError`` for any other shape."""
+def parse_env_node(node: Any) -> EnvReference:
+    """The reference an ``!env`` node holds (a composed node of either YAML parser); raises ``ValueError``
+    for any other shape."""
     usage = "write !env NAME or !env [NAME, fallback]"
-    if isinstance(node, ScalarNode):
+    if node.id == "scalar":
         name, fallback = str(node.value).strip(), None
-    elif (
-        isinstance(node, SequenceNode)
-        and len(node.value) == 2
-        and all(isinstance(item, ScalarNode) for item in node.value)
-    ):
+    elif node.id == "sequence" and len(node.value) == 2 and all(item.id == "scalar" for item in node.value):
         name, fallback = str(node.value[0].value).strip(), str(node.value[1].value)
     else:
         raise ValueError(f"!env takes a variable name: {usage}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -41,6 +42,7 @@ def figures(plan_scale: ModuleType, tmp_path_factory: pytest.TempPathFactory) ->
     exit_code = plan_scale.main([*args, "--serial-cap", "5", "--json", str(out), "--keep", str(workdir / "run")])
     assert exit_code == 0
     result: dict[str, object] = json.loads(out.read_text(encoding="utf-8"))
+    result["workdir"] = str(workdir / "run")
     return result
 
 
@@ -53,14 +55,36 @@ def test_reports_every_figure(figures: dict[str, object]) -> None:
         "lower_bound_seconds",
         "ratio",
         "per_api_bound_seconds",
-        "ru_maxrss_mb",
+        "peak_rss_mb",
+        "peak_rss_load_mb",
         "rss_after_load_mb",
         "tracemalloc_plan_peak_mb",
         "serial",
     ):
         assert name in figures, name
     assert isinstance(figures["wall_seconds"], float) and figures["wall_seconds"] > 0
-    assert isinstance(figures["ru_maxrss_mb"], float) and figures["ru_maxrss_mb"] > 0
+    assert isinstance(figures["peak_rss_mb"], float) and figures["peak_rss_mb"] > 0
+    assert figures["peak_rss_load_mb"] <= figures["peak_rss_mb"]  # type: ignore[operator]
+
+
+def test_a_kept_run_is_reused(plan_scale: ModuleType, figures: dict[str, object], tmp_path: Path) -> None:
+    run = Path(str(figures["workdir"]))
+    out = tmp_path / "again.json"
+    args = ["--merchants", str(MERCHANTS), "--latency-ms", "0", "--parallelism", "4", "--no-tracemalloc"]
+    assert plan_scale.main([*args, "--keep", str(run), "--reuse", "--json", str(out)]) == 0
+    again = json.loads(out.read_text(encoding="utf-8"))
+    assert again["reused"] is True and again["seed_seconds"] == figures["seed_seconds"]
+    assert again["plan_empty"] is True and again["requests_per_merchant"] == figures["requests_per_merchant"]
+
+
+def test_the_workers_peak_memory_is_its_own(plan_scale: ModuleType) -> None:
+    # A child inherits its parent's ru_maxrss on Linux; the worker's figure must not.
+    ballast = bytearray(256 * 2**20)
+    ballast[::4096] = b"\x01" * len(ballast[::4096])
+    code = f"import runpy; print(runpy.run_path({str(SCRIPT)!r})['peak_rss_mb']())"
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    del ballast
+    assert float(completed.stdout) < 200
 
 
 def test_the_derived_yaml_matches_the_seed_exactly(figures: dict[str, object]) -> None:

@@ -17,6 +17,8 @@ from reconciler.clients import ClientParams, build_clients
 from reconciler.clients.retry import NOT_SENT_ERRORS
 from reconciler.clients.transport import NetworkTransport
 from reconciler.current import LiveMerchant, fewer_collections, read_each
+from reconciler.desired.declared import DeclaredMerchant
+from reconciler.desired.load import declare
 from reconciler.desired.models import Merchant
 from reconciler.errors import ReadFailed
 from reconciler.sandbox import middleware
@@ -199,11 +201,11 @@ def test_fewer_collections_restores_the_collector_even_when_uses_interleave() ->
     assert (gc.get_threshold(), gc.get_freeze_count()) == before
 
 
-def merchant(reference: str, aid: str | None = None) -> Merchant:
+def merchant(reference: str, aid: str | None = None) -> DeclaredMerchant:
     data: dict[str, Any] = {"account_reference": reference, "klarna": {"account_name": reference}}
     if aid:
         data["dintero"] = {"account_id": aid}
-    return Merchant.model_validate(data)
+    return declare(Merchant.model_validate(data), f"{reference}.yaml")
 
 
 def test_read_each_hands_over_every_merchant_and_names_every_failure(sandbox_app: FastAPI) -> None:

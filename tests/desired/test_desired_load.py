@@ -9,6 +9,7 @@ import pytest
 
 from reconciler.desired import load_desired
 from reconciler.errors import InputError, InputIssue
+from reconciler.planning import desired_digest
 
 WriteFile = Callable[[str, str | bytes], Path]
 MINIMAL_MERCHANT = """\
@@ -144,14 +145,13 @@ def test_env_references_resolve_from_the_environment_or_the_fallback(desired_dir
         "    - iban: !env ENV_TEST_IBAN\n",
     )
     state = load_desired(desired_dir, environ={"ENV_TEST_IBAN": "se45 5000 0000 0583 9825 7466"})
-    merchant = state.merchant("ENV-1")
-    assert merchant.klarna.account_name == "Fallback Name"
-    assert merchant.klarna.bank_accounts is not None
-    assert merchant.klarna.bank_accounts[0].iban == "SE4550000000058398257466"
+    merchant = state.merchant("ENV-1").wire()
+    assert merchant["klarna"]["account_name"] == "Fallback Name"
+    assert merchant["klarna"]["bank_accounts"][0]["iban"] == "SE4550000000058398257466"
     assert state.from_environment("ENV-1", "klarna.bank_accounts[0].iban")
     assert not state.from_environment("ENV-1", "klarna")
     named = load_desired(desired_dir, environ={"ENV_TEST_IBAN": "SE4550000000058398257466", "ENV_TEST_NAME": "Named"})
-    assert named.merchant("ENV-1").klarna.account_name == "Named"
+    assert named.merchant("ENV-1").wire()["klarna"]["account_name"] == "Named"
 
 
 def test_positions_lead_back_to_the_yaml(desired_dir: Path, write: WriteFile) -> None:
@@ -181,10 +181,10 @@ def test_numbers_keep_their_written_text_where_a_conversion_would_change_it(
         "  payment_product: {merchant_category_code: 0742}\n"
         "  business_information: {registration_number: 12345678}\n",
     )
-    klarna = load_desired(desired_dir, environ={}).merchant("NUM-1").klarna
-    assert klarna.account_owner is not None and klarna.account_owner.phone == "+4722000000"
-    assert klarna.payment_product is not None and klarna.payment_product.merchant_category_code == "0742"
-    assert klarna.business_information is not None and klarna.business_information.registration_number == "12345678"
+    klarna = load_desired(desired_dir, environ={}).merchant("NUM-1").wire()["klarna"]
+    assert klarna["account_owner"]["phone"] == "+4722000000"
+    assert klarna["payment_product"]["merchant_category_code"] == "0742"
+    assert klarna["business_information"]["registration_number"] == "12345678"
 
 
 def test_issue_messages_never_hold_sensitive_values(desired_dir: Path, write: WriteFile) -> None:
@@ -203,23 +203,28 @@ def test_issue_messages_never_hold_sensitive_values(desired_dir: Path, write: Wr
     assert "klarna.bank_accounts[0].iban: not a valid IBAN" in text
 
 
+def _digest(desired_dir: Path) -> str:
+    state = load_desired(desired_dir, environ={})
+    return desired_digest(state.merchants, state.partner)
+
+
 def test_digest_follows_the_normalised_content(desired_dir: Path, write: WriteFile) -> None:
     write(
         "merchants/d.yaml",
         "account_reference: DIG-1\nklarna: {account_name: D, settlement: {settlement_enabled: true}}\n",
     )
-    first = load_desired(desired_dir, environ={}).digest()
+    first = _digest(desired_dir)
     write(
         "merchants/d.yaml",
         "# reformatted\naccount_reference: DIG-1\nklarna:\n"
         "  settlement: {settlement_enabled: yes}\n  account_name: D\n",
     )
-    assert load_desired(desired_dir, environ={}).digest() == first
+    assert _digest(desired_dir) == first
     write(
         "merchants/d.yaml",
         "account_reference: DIG-1\nklarna: {account_name: D, settlement: {settlement_enabled: false}}\n",
     )
-    assert load_desired(desired_dir, environ={}).digest() != first
+    assert _digest(desired_dir) != first
 
 
 def test_alias_expansion_and_recursion_are_bounded(desired_dir: Path, write: WriteFile) -> None:

@@ -101,7 +101,7 @@ def test_a_changed_list_member_is_still_a_change(synced: Merchant, desired: Desi
 def test_the_examples_in_sync_with_the_sandbox_plan_empty(desired: DesiredDir, live: Live, planner: Planner) -> None:
     """Every example merchant, put live through the API as loaded, plans to nothing."""
     for merchant in load_desired(EXAMPLES, environ={}).merchants:
-        document = merchant.model_dump(mode="json", exclude_unset=True, by_alias=True)
+        document = merchant.wire()
         desired.write(document)
         live.create(document)
     assert planner.plan(desired.load()).operations == ()

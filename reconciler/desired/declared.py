@@ -1,0 +1,40 @@
+"""A validated merchant file as it is kept past loading: its canonical wire document.
+
+Everything downstream (the desired views, the digest, the reads) needs what a file declares in
+wire form, its reference and its Dintero account, never the pydantic model. A model of a merchant
+takes about 20 KB; its canonical JSON about 3 KB, so ten thousand merchants stay small and the
+document is already the form the digest hashes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+
+def canonical_json(model: BaseModel | None) -> bytes:
+    """What a model declares (unset fields left out), in wire names, as sorted compact JSON."""
+    body = model.model_dump(mode="json", exclude_unset=True, by_alias=True) if model is not None else None
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredMerchant:
+    """One merchant file that validated: its reference, its Dintero account id and its document."""
+
+    account_reference: str
+    dintero_account_id: str | None
+    source: str  # the file, named as given (e.g. ``desired-state/merchants/x.yaml``)
+    canonical: bytes  # ``canonical_json`` of the validated model
+
+    def wire(self) -> dict[str, Any]:
+        """The declared fields in wire form: ``{"account_reference", "klarna", "dintero"?}``."""
+        data: dict[str, Any] = json.loads(self.canonical)
+        return data
+
+    @property
+    def has_dintero(self) -> bool:
+        return self.dintero_account_id is not None

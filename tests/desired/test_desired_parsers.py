@@ -1,0 +1,118 @@
+"""libyaml (the fast parser) reads every file exactly as ruamel.yaml does: same data, same ``!env`` paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reconciler.desired import libyaml_parser, load_desired
+from reconciler.desired.yaml_loader import YamlDocument, load_yaml_file, parse_yaml_text
+from reconciler.errors import InputError
+
+HERE = Path(__file__).parent
+EXAMPLES = HERE.parent.parent / "desired-state"
+ENVIRON = {"SET_VAR": "from-env"}
+
+# Plain scalars whose meaning differs between YAML 1.1 and 1.2 or between parsers' resolvers.
+TRICKY_SCALARS = [
+    "NO", "no", "yes", "Yes", "on", "OFF", "y", "n", "true", "False", "TRUE", "null", "Null", "~", "",
+    "0742", "+4722000000", "12345678", "-0", "0", "1_000", "0x1F", "0o17", "0b101", "017", "1:30", "190:20:30",
+    "1.5", "1e3", "1.0e+3", ".5", "+.inf", "-.Inf", ".nan", "1.", "2024-02-29", "2024-02-30", "2024-1-5",
+    "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5", "<<", "=", "SE45 5000 0000 0583 9825 7466",
+    "a: b", "- x", "'quoted'", '"double"', "!env SET_VAR", "!env [UNSET_VAR, fallback]", "!!str 5", "!!int 7",
+    "[1, NO, 0742]", "{a: NO}", "&anchor NO", "|\n  block\n", ">-\n  folded\n  text\n",
+]
+
+
+def both(text: str) -> tuple[YamlDocument | None, YamlDocument | None]:
+    fast, _ = parse_yaml_text(text, "f.yaml", ENVIRON, fast=True)
+    exact, _ = parse_yaml_text(text, "f.yaml", ENVIRON)
+    return fast, exact
+
+
+def assert_same(fast: YamlDocument | None, exact: YamlDocument | None) -> None:
+    assert (fast is None) == (exact is None)
+    if fast is not None and exact is not None:
+        assert fast.data == exact.data
+        assert {type(v) for v in _leaves(fast.data)} == {type(v) for v in _leaves(exact.data)}
+        assert fast.env_references == exact.env_references
+
+
+def _leaves(value: object) -> list[object]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value]
+
+
+@pytest.mark.parametrize("scalar", TRICKY_SCALARS)
+def test_a_value_resolves_as_ruamel_resolves_it(scalar: str) -> None:
+    text = f"value: {scalar}\nlisted:\n  - {scalar}\n" if "\n" not in scalar else f"value: {scalar}"
+    fast, exact = both(text)
+    assert_same(fast, exact)
+
+
+def test_libyaml_is_installed() -> None:
+    # PyYAML's wheels carry libyaml; without it loading falls back to ruamel.yaml, 30 times slower.
+    assert libyaml_parser.available()
+
+
+def test_yaml_1_1_booleans_stay_text() -> None:
+    fast, _ = both("country: NO\nanswer: yes\nswitch: on\n")
+    assert fast is not None and fast.data == {"country": "NO", "answer": "yes", "switch": "on"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((EXAMPLES / "merchants").glob("*.yaml")) + sorted((HERE / "broken").glob("*.yaml")),
+    ids=lambda p: p.name,
+)
+def test_every_example_and_broken_file_reads_the_same(path: Path) -> None:
+    fast, _ = load_yaml_file(path, ENVIRON, fast=True)
+    exact, _ = load_yaml_file(path, ENVIRON)
+    assert_same(fast, exact)
+
+
+def test_a_yaml_1_1_directive_is_read_by_ruamel() -> None:
+    # Under %YAML 1.1, "NO" is false: libyaml is never asked, so the version rules are ruamel's.
+    assert libyaml_parser.compose_all("%YAML 1.1\n---\ncountry: NO\n") is None
+    fast, exact = both("%YAML 1.1\n---\ncountry: NO\n")
+    assert_same(fast, exact)
+
+
+def test_a_syntax_error_is_reported_in_ruamels_words() -> None:
+    text = "a: [1, 2\nb: 3\n"
+    assert libyaml_parser.compose_all(text) is None
+    fast, fast_issues = parse_yaml_text(text, "f.yaml", {}, fast=True)
+    exact, exact_issues = parse_yaml_text(text, "f.yaml", {})
+    assert fast is None and exact is None and fast_issues == exact_issues
+
+
+def test_a_broken_file_is_located_by_ruamel(tmp_path: Path) -> None:
+    # libyaml places an empty value at its key's line, ruamel at the next token: the loader
+    # reports every issue from a second, exact reading, so positions never depend on the parser.
+    merchants = tmp_path / "merchants"
+    merchants.mkdir()
+    (merchants / "m.yaml").write_text("account_reference: R-1\nklarna:\n  account_name:\n\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_desired(tmp_path, environ={})
+    exact, _ = load_yaml_file(merchants / "m.yaml", {})
+    assert exact is not None
+    line, column = exact.positions.of_value(("klarna", "account_name"))
+    assert [(i.line, i.column) for i in caught.value.issues] == [(line, column)]
+
+
+_plain = st.text(alphabet="0123456789abcNOnoyesYESxX.+-_:~ eE", min_size=1, max_size=12).map(str.strip).filter(bool)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_plain, min_size=1, max_size=5))
+def test_generated_plain_scalars_resolve_alike(values: list[str]) -> None:
+    text = "".join(f"k{i}: {value}\n" for i, value in enumerate(values))
+    fast, exact = both(text)
+    if exact is not None:
+        assert_same(fast, exact)
