@@ -9,7 +9,7 @@ document is already the form the digest hashes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -28,7 +28,8 @@ class DeclaredMerchant:
     account_reference: str
     dintero_account_id: str | None
     source: str  # the file, named as given (e.g. ``desired-state/merchants/x.yaml``)
-    canonical: bytes  # ``canonical_json`` of the validated model
+    # ``canonical_json`` of the validated model; it holds sensitive values, so no repr shows it.
+    canonical: bytes = field(repr=False)
 
     def wire(self) -> dict[str, Any]:
         """The declared fields in wire form: ``{"account_reference", "klarna", "dintero"?}``."""

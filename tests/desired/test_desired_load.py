@@ -145,6 +145,7 @@ def test_env_references_resolve_from_the_environment_or_the_fallback(desired_dir
         "    - iban: !env ENV_TEST_IBAN\n",
     )
     state = load_desired(desired_dir, environ={"ENV_TEST_IBAN": "se45 5000 0000 0583 9825 7466"})
+    assert "SE4550000000058398257466" not in repr(state.merchant("ENV-1"))  # nothing sensitive in a repr
     merchant = state.merchant("ENV-1").wire()
     assert merchant["klarna"]["account_name"] == "Fallback Name"
     assert merchant["klarna"]["bank_accounts"][0]["iban"] == "SE4550000000058398257466"
