@@ -83,9 +83,19 @@ def normalise_live(value: Any, name: str = "") -> Any:
     the abstract-class check alone cost a tenth of a plan's CPU.
     """
     if isinstance(value, dict):
-        return {k: normalise_live(v, str(k)) for k, v in value.items() if v is not None}
+        out = {}
+        for key, item in value.items():
+            if item is None:
+                continue
+            if isinstance(item, (dict, list)):
+                out[key] = normalise_live(item, str(key))
+            elif key in _NORMALISERS:
+                out[key] = _normalise_scalar(key, item)
+            else:
+                out[key] = item  # most leaves: no call per leaf
+        return out
     if isinstance(value, list):
-        return [normalise_live(v, name) for v in value]
+        return [normalise_live(item, name) for item in value]
     if name not in _NORMALISERS:
         return value
     return _normalise_scalar(name, value)
