@@ -9,6 +9,7 @@ be empty. A fresh worker process then loads that directory and plans it against 
 ``make_plan``, so that its peak memory is the planning's alone; it reports:
 
 - wall time of the plan, requests made (client counters and the server's request log), requests per merchant;
+  with ``--repeat K`` the plan runs K times and these are the median run's, every run's wall time shown;
 - the lower bound ``requests × latency ÷ parallelism`` (or ``requests ÷ rate limit`` when larger) and
   the ratio of the wall time to it; also the tighter per-API bound, since each API has its own pool of
   ``parallelism`` connections;
@@ -315,7 +316,10 @@ def run_worker(job: dict[str, Any]) -> dict[str, Any]:
         "rss_after_load_mb": _rounded(current_rss_mb()),
         "peak_rss_load_mb": round(peak_rss_mb(), 1),
     }
-    result["parallel"] = asyncio.run(timed_plan(base_url, state, parallelism, None, rate_limit))
+    runs = [asyncio.run(timed_plan(base_url, state, parallelism, None, rate_limit)) for _ in range(job["repeat"])]
+    runs.sort(key=lambda run: run["wall_seconds"])
+    result["parallel"] = runs[(len(runs) - 1) // 2]  # the median run (the lower one of an even count)
+    result["parallel_walls"] = [run["wall_seconds"] for run in runs]
     result["peak_rss_mb"] = round(peak_rss_mb(), 1)
     if job["tracemalloc"]:
         # Traced separately: tracing slows Python down several times. Started after loading, so the
@@ -378,6 +382,7 @@ def figures(options: argparse.Namespace, setup: dict[str, Any], worker: dict[str
         "plan_empty": parallel["operations"] == 0,
         "load_seconds": worker["load_seconds"],
         "wall_seconds": parallel["wall_seconds"],
+        "wall_seconds_runs": worker["parallel_walls"],
         "client_cpu_seconds": parallel["cpu_seconds"],
         "requests": requests,
         "server_requests": parallel["server_requests"],
@@ -423,7 +428,13 @@ def report(result: dict[str, Any]) -> str:
         f"load {result['load_seconds']} s; files declare {', '.join(result['declared_kinds'])}",
         f"  plan: {result['plan_operations']} operations"
         + (" (empty, as it must be)" if result["plan_empty"] else " (NOT EMPTY: the YAML does not match the seed)"),
-        f"  wall time: {result['wall_seconds']} s (client CPU {result['client_cpu_seconds']} s)",
+        f"  wall time: {result['wall_seconds']} s (client CPU {result['client_cpu_seconds']} s)"
+        + (
+            f"; the median of {len(result['wall_seconds_runs'])} runs: "
+            + ", ".join(f"{wall} s" for wall in result["wall_seconds_runs"])
+            if len(result["wall_seconds_runs"]) > 1
+            else ""
+        ),
         f"  requests: {result['requests']} by the clients ({result['requests_by_api']}), "
         f"{result['server_requests']} in the server's log; retries {result['retries']}",
         f"  requests per merchant: {result['requests_per_merchant']}",
@@ -461,6 +472,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--parallelism", type=int, default=32, help="the clients' parallelism per API")
     parser.add_argument("--seed", type=int, default=7, help="seed of the generated merchants")
     parser.add_argument("--rate-limit", type=float, default=0.0, help="requests/second per API (0: none)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="plan this many times; wall time, requests and ratio are the median run's"
+    )
     parser.add_argument("--compare-serial", action="store_true", help="also plan with parallelism 1")
     parser.add_argument(
         "--serial-cap", type=int, default=500, help="plan at most this many merchants serially, then extrapolate"
@@ -480,6 +494,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--parallelism must be at least 1")
     if options.reuse and options.keep is None:
         parser.error("--reuse needs --keep DIR")
+    if not 1 <= options.repeat <= 20:
+        parser.error("--repeat must be between 1 and 20")
     if options.latency_ms < 0 or options.rate_limit < 0 or options.serial_cap < 1:
         parser.error("--latency-ms and --rate-limit must not be negative, --serial-cap must be positive")
     return options
@@ -538,6 +554,7 @@ def run(options: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             "rate_limit": options.rate_limit,
             "tracemalloc": not options.no_tracemalloc,
             "serial_cap": min(options.serial_cap, options.merchants) if options.compare_serial else 0,
+            "repeat": options.repeat,
         }
         job_file = workdir / "job.json"
         job_file.write_text(json.dumps(job), encoding="utf-8")

@@ -71,9 +71,11 @@ def test_a_kept_run_is_reused(plan_scale: ModuleType, figures: dict[str, object]
     run = Path(str(figures["workdir"]))
     out = tmp_path / "again.json"
     args = ["--merchants", str(MERCHANTS), "--latency-ms", "0", "--parallelism", "4", "--no-tracemalloc"]
-    assert plan_scale.main([*args, "--keep", str(run), "--reuse", "--json", str(out)]) == 0
+    assert plan_scale.main([*args, "--keep", str(run), "--reuse", "--repeat", "3", "--json", str(out)]) == 0
     again = json.loads(out.read_text(encoding="utf-8"))
     assert again["reused"] is True and again["seed_seconds"] == figures["seed_seconds"]
+    runs = again["wall_seconds_runs"]
+    assert len(runs) == 3 and runs == sorted(runs) and again["wall_seconds"] == runs[1]  # the median run
     assert again["plan_empty"] is True and again["requests_per_merchant"] == figures["requests_per_merchant"]
 
 
