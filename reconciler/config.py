@@ -49,6 +49,9 @@ def check_base_url(value: str) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"base_url must be 'sandbox' or an http(s) URL, got {value!r}")
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        # Not echoed: a query may carry a key.
+        raise ValueError("base_url must not have a query or a fragment (API paths are added to it)")
     return text.rstrip("/")
 
 

@@ -2,8 +2,15 @@
 
 PyYAML resolves by YAML 1.1, where ``country: NO`` is ``false`` and ``0742`` an octal number; the
 loader must read a file exactly as ruamel.yaml does, so the resolver here takes ruamel.yaml's own
-YAML 1.2 table. Used only for text that libyaml parses without error and that carries no directive;
-anything else is ruamel.yaml's to parse and to report.
+YAML 1.2 table.
+
+The two parsers also differ at the edges of the syntax: libyaml accepts a tab as separating space,
+treats U+0085, U+2028 and U+2029 as line breaks, reads ``&x:`` as an anchor, ``key: !`` as an empty
+string, and some block scalar headers that ruamel.yaml refuses. So libyaml reads only text in the
+plain subset a merchant file is written in: no tab, no line break but LF and CRLF, no directive, no
+anchor, alias, complex key or tag other than ``!env``, no block scalar, no flow key written against
+its colon, shallow flow nesting. Anything else, and anything libyaml refuses, is ruamel.yaml's to
+parse and to report.
 """
 
 from __future__ import annotations
@@ -21,7 +28,22 @@ except ImportError:
     _PARSER = None
 
 _YAML_1_2 = (1, 2)
-_DIRECTIVE = re.compile(r"^%", re.MULTILINE)
+# Any of these sends the text to ruamel.yaml; a false alarm costs only speed. Each pattern starts
+# with the token's own character and looks behind it for what precedes, which keeps the scan fast.
+_OUTSIDE_CHARACTERS = ("\t", "\x85", "\u2028", "\u2029", "\ufeff")  # tabs, unicode line breaks, a BOM
+_OUTSIDE_PLAIN_SUBSET = re.compile(
+    r"""%(?<![^\r\n]%)                                   # a directive
+    | \r(?!\n)                                         # a CR that is not part of CRLF
+    | [&*](?<![^\s\[\]{},][&*])\S                       # an anchor or an alias
+    | \?(?<![^\s\[\]{},]\?)                             # a complex key
+    | !(?<![^\s\[\]{},]!)(?!env[\s\[])                  # a tag other than !env
+    | [|>](?<![^\s:\-\[{,][|>])[-+0-9]*[ ]*(?:\#.*)?$  # a block scalar header
+    | [|>][-+0-9]*\#                                   # ... with a comment against it
+    | ["'\]}]:\S                                       # a flow key written against its colon
+    """,
+    re.MULTILINE | re.VERBOSE,
+)
+_MAX_FLOW_OPENERS = 256  # libyaml's composer recurses in C: deep nesting would overflow its stack
 
 
 if _PARSER is not None:
@@ -45,13 +67,22 @@ def available() -> bool:
     return _PARSER is not None
 
 
+def in_plain_subset(text: str) -> bool:
+    """Whether libyaml reads ``text`` exactly as ruamel.yaml does (see the module's docstring)."""
+    if text.count("[") + text.count("{") > _MAX_FLOW_OPENERS:
+        return False
+    if any(character in text for character in _OUTSIDE_CHARACTERS):
+        return False
+    return _OUTSIDE_PLAIN_SUBSET.search(text) is None
+
+
 def compose_all(text: str) -> list[Any] | None:
     """The node tree of each document, or None when ruamel.yaml is to parse this text.
 
-    None for a syntax error (ruamel.yaml reports it in its own words), a ``%`` directive (a
-    ``%YAML 1.1`` document resolves by other rules) or when libyaml is not installed.
+    None for text outside the plain subset, for a syntax error (ruamel.yaml reports it in its own
+    words) or when libyaml is not installed.
     """
-    if _PARSER is None or _DIRECTIVE.search(text):
+    if _PARSER is None or not in_plain_subset(text):
         return None
     composer = _Composer(text)
     try:
@@ -59,7 +90,7 @@ def compose_all(text: str) -> list[Any] | None:
         while composer.check_node():
             nodes.append(composer.get_node())
         return nodes
-    except yaml.YAMLError:
+    except (yaml.YAMLError, UnicodeError, RecursionError):
         return None
     finally:
         composer.dispose()

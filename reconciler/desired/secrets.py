@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.desired.yaml_nodes import scalar_text
+
 ENV_TAG = "!env"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -40,9 +42,9 @@ def parse_env_node(node: Any) -> EnvReference:
     for any other shape."""
     usage = "write !env NAME or !env [NAME, fallback]"
     if node.id == "scalar":
-        name, fallback = str(node.value).strip(), None
+        name, fallback = scalar_text(node).strip(), None
     elif node.id == "sequence" and len(node.value) == 2 and all(item.id == "scalar" for item in node.value):
-        name, fallback = str(node.value[0].value).strip(), str(node.value[1].value)
+        name, fallback = scalar_text(node.value[0]).strip(), scalar_text(node.value[1])
     else:
         raise ValueError(f"!env takes a variable name: {usage}")
     if not _NAME.match(name):

@@ -27,6 +27,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from reconciler.desired import libyaml_parser
 from reconciler.desired.positions import FieldPath, Positions, format_path
 from reconciler.desired.secrets import ENV_TAG, EnvReference, parse_env_node
+from reconciler.desired.yaml_nodes import Node, node_position, scalar_text
 from reconciler.errors import InputIssue
 
 _CANONICAL_INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
@@ -45,14 +46,6 @@ class YamlDocument:
     positions: Positions
     env_references: dict[FieldPath, EnvReference] = field(default_factory=dict)
 
-
-# A composed node of either parser: both have ``id`` ("scalar", "sequence", "mapping"), ``tag``,
-# ``value``, ``style`` and ``start_mark`` (0-based line and column).
-Node = Any
-
-
-def _position(node: Node) -> tuple[int, int]:
-    return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 def _kind(node: Node) -> str:
@@ -78,17 +71,17 @@ class _Builder:
         self.issues.append(InputIssue(self.file, position[0], position[1], message))
 
     def build(self, node: Node, path: FieldPath) -> Any:
-        self.positions.values[path] = _position(node)
+        self.positions.values[path] = node_position(node)
         self.built += 1
         if len(path) > _MAX_DEPTH or self.built > _MAX_VALUES:
             if not self.issues or "too deeply" not in self.issues[-1].message:
-                self.issue(_position(node), f"{format_path(path)}: nested too deeply or expands to too many values")
+                self.issue(node_position(node), f"{format_path(path)}: nested too deeply or expands to too many values")
             return None
         tag = str(node.tag)
         if tag == ENV_TAG:
             return self.build_env(node, path)
         if tag.startswith("!") and not tag.startswith("!!"):
-            self.issue(_position(node), f"{format_path(path)}: unknown tag {tag} (only !env is supported)")
+            self.issue(node_position(node), f"{format_path(path)}: unknown tag {tag} (only !env is supported)")
             return None
         if node.id == "mapping":
             return self.build_mapping(node, path)
@@ -101,7 +94,7 @@ class _Builder:
             reference = parse_env_node(node)
             value = reference.resolve(self.environ)
         except (ValueError, LookupError) as error:
-            self.issue(_position(node), f"{format_path(path)}: {error}")
+            self.issue(node_position(node), f"{format_path(path)}: {error}")
             return None
         self.env_references[path] = reference
         return value
@@ -110,33 +103,30 @@ class _Builder:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if str(key_node.tag) == _YAML + "merge":
-                self.issue(_position(key_node), f"{format_path(path)}: merge keys (<<) are not supported")
+                self.issue(node_position(key_node), f"{format_path(path)}: merge keys (<<) are not supported")
                 continue
             if key_node.id != "scalar":
-                self.issue(_position(key_node), f"{format_path(path)}: a key must be a plain name")
+                self.issue(node_position(key_node), f"{format_path(path)}: a key must be a plain name")
                 continue
-            key = str(key_node.value)
+            key = scalar_text(key_node)
             child = path + (key,)
             if key in result or child in self.positions.keys:
                 first_line = self.positions.keys[child][0]
-                self.issue(_position(key_node), f"{format_path(child)}: duplicate key (first at line {first_line})")
+                self.issue(node_position(key_node), f"{format_path(child)}: duplicate key (first at line {first_line})")
                 continue
-            self.positions.keys[child] = _position(key_node)
+            self.positions.keys[child] = node_position(key_node)
             result[key] = self.build(value_node, child)
         return result
 
     def build_scalar(self, node: Node, path: FieldPath) -> Any:
-        text = str(node.value)
+        text = scalar_text(node)
         tag = str(node.tag)
-        if node.style == ">":
-            # ruamel.yaml's round-trip composer marks where a folded scalar was folded with \a.
-            return text.replace("\a", "")
-        if node.style in ("'", '"', "|") or tag == _YAML + "str":
+        if node.style in ("'", '"', "|", ">") or tag == _YAML + "str":
             return text
         if tag == _YAML + "null":
             return None
         if tag == _YAML + "bool":
-            return text.lower() == "true"
+            return text.lower() in ("true", "yes", "y", "on")  # the last three only under %YAML 1.1
         if tag == _YAML + "int":
             # Text a conversion would change (leading zeros, a leading +, 0x, _) stays text.
             return int(text) if _CANONICAL_INT.match(text) else text
@@ -147,7 +137,7 @@ class _Builder:
                 return text
         if tag == _YAML + "timestamp":
             return text
-        self.issue(_position(node), f"{format_path(path)}: unsupported YAML tag {tag}")
+        self.issue(node_position(node), f"{format_path(path)}: unsupported YAML tag {tag}")
         return None
 
 
@@ -182,15 +172,19 @@ def parse_yaml_text(
         return None, [InputIssue(file, line, column, f"YAML syntax error: {problem or error}")]
     except YAMLError as error:
         return None, [InputIssue(file, 1, 1, f"YAML error: {error}")]
+    except RecursionError:
+        return None, [InputIssue(file, 1, 1, "YAML error: nested too deeply")]
+    except ValueError as error:  # e.g. an escape naming no Unicode character: "\U00110000"
+        return None, [InputIssue(file, 1, 1, f"YAML error: {error}")]
     nodes = [node for node in nodes if node is not None]
     if not nodes:
         return None, [InputIssue(file, 1, 1, "file is empty: expected a mapping of fields")]
     if len(nodes) > 1:
-        line, column = _position(nodes[1])
+        line, column = node_position(nodes[1])
         return None, [InputIssue(file, line, column, "expected one YAML document, found several (---)")]
     root = nodes[0]
     if root.id != "mapping" or str(root.tag) == ENV_TAG:
-        line, column = _position(root)
+        line, column = node_position(root)
         return None, [InputIssue(file, line, column, f"the top level must be a mapping of fields, found {_kind(root)}")]
     builder = _Builder(file, environ)
     data = builder.build(root, ())

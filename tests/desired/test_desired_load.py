@@ -124,6 +124,13 @@ def test_config_unknown_keys_and_bad_urls_are_located(desired_dir: Path, write: 
     )
 
 
+@pytest.mark.parametrize("url", ["https://api.example.com/v1?key=s3cr3t", "https://api.example.com/x#s3cr3t"])
+def test_a_base_url_with_a_query_or_fragment_is_refused_without_echoing_it(desired_dir: Path, url: str) -> None:
+    (issue,) = _issues(desired_dir, {"RECONCILER_KLARNA_URL": url})
+    assert "must not have a query or a fragment" in issue.message
+    assert "s3cr3t" not in issue.message
+
+
 def test_an_invalid_url_from_the_environment_names_the_variable(desired_dir: Path) -> None:
     (issue,) = _issues(desired_dir, {"RECONCILER_DINTERO_URL": "not a url"})
     assert issue.file == "desired-state/reconciler.yaml"

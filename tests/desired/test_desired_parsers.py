@@ -26,6 +26,16 @@ TRICKY_SCALARS = [
     "[1, NO, 0742]", "{a: NO}", "&anchor NO", "|\n  block\n", ">-\n  folded\n  text\n",
 ]
 
+# Texts where libyaml and ruamel.yaml part ways (each must be read by ruamel.yaml alone).
+DIVERGING = [
+    "a: x\t\n", 'a: "x"\t\n', "a:\tx\n", "a:\t\n  b: 1\n", "a: x\t# c\n", "a: x\t y\n",
+    "# c\r%YAML 1.1\r---\rcountry: NO\r", "\ufeff%YAML 1.1\n---\ncountry: NO\n",
+    "a: 1\x85b: 2", "k: x\u2028j: a\n", "a: 1 # c\u2028b: 2\n", "k:\n  - x\u2028j: a\n",
+    "a: !!str &a X\n", "a: !env &a NAME\n", "key: !\n", "k: >#c\n", "k: |#c\n", "k: |\n \n  b c\n",
+    'a: ["a":1]\n', "a:\n  &x: 1\n", "&x: 1\n", "a: {&x: 1}\n", "k: [?, :]\n",
+    "a: !env\n  - UNSET\n  - >\n    fb\n    fb2\n", "? >\n  a\n  b\n: 1\n",
+]
+
 
 def both(text: str) -> tuple[YamlDocument | None, YamlDocument | None]:
     fast, _ = parse_yaml_text(text, "f.yaml", ENVIRON, fast=True)
@@ -54,6 +64,58 @@ def test_a_value_resolves_as_ruamel_resolves_it(scalar: str) -> None:
     text = f"value: {scalar}\nlisted:\n  - {scalar}\n" if "\n" not in scalar else f"value: {scalar}"
     fast, exact = both(text)
     assert_same(fast, exact)
+
+
+@pytest.mark.parametrize("text", DIVERGING)
+def test_text_where_the_parsers_differ_is_left_to_ruamel(text: str) -> None:
+    assert not libyaml_parser.in_plain_subset(text)
+    fast, fast_issues = parse_yaml_text(text, "f.yaml", ENVIRON, fast=True)
+    exact, exact_issues = parse_yaml_text(text, "f.yaml", ENVIRON)
+    assert_same(fast, exact)
+    assert fast_issues == exact_issues
+    if fast is not None and exact is not None:
+        assert fast.positions == exact.positions
+
+
+def test_a_folded_scalar_has_no_fold_marks_anywhere() -> None:
+    # ruamel's round-trip composer marks folds with \a: not in values, keys or !env fallbacks.
+    text = "a: >\n  x\n  y\n? >\n  k\n  l\n: 1\ne: !env\n  - UNSET_VAR\n  - >\n    f\n    g\n"
+    document, issues = parse_yaml_text(text, "f.yaml", {})
+    assert issues == [] and document is not None
+    assert document.data == {"a": "x y\n", "k l\n": 1, "e": "f g\n"}
+
+
+def test_deep_nesting_is_an_issue_not_a_crash() -> None:
+    text = "klarna: " + "[" * 100_000 + "]" * 100_000 + "\n"
+    for fast in (True, False):
+        document, issues = parse_yaml_text(text, "f.yaml", {}, fast=fast)
+        assert document is None and [i.message for i in issues] == ["YAML error: nested too deeply"]
+
+
+def test_an_escape_naming_no_character_is_an_issue() -> None:
+    document, issues = parse_yaml_text('a: "\\U00110000"\n', "f.yaml", {})
+    assert document is None and len(issues) == 1 and issues[0].message.startswith("YAML error:")
+
+
+def test_yaml_1_1_booleans_under_the_1_1_directive() -> None:
+    document, _ = parse_yaml_text("%YAML 1.1\n---\na: yes\nb: on\nc: no\nd: NO\n", "f.yaml", {})
+    assert document is not None and document.data == {"a": True, "b": True, "c": False, "d": False}
+
+
+def test_a_tab_is_refused_end_to_end_as_before(tmp_path: Path) -> None:
+    merchants = tmp_path / "merchants"
+    merchants.mkdir()
+    (merchants / "m.yaml").write_text("account_reference: R-1\nklarna:\n  account_name: Tab\t\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_desired(tmp_path, environ={})
+    (issue,) = caught.value.issues
+    assert (issue.line, issue.column) == (3, 20) and "YAML syntax error" in issue.message
+
+
+def test_libyaml_reads_the_example_files() -> None:
+    # The fast path is the common one: every example is in the subset libyaml reads.
+    for path in sorted((EXAMPLES / "merchants").glob("*.yaml")):
+        assert libyaml_parser.in_plain_subset(path.read_text(encoding="utf-8")), path.name
 
 
 def test_libyaml_is_installed() -> None:
