@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from reconciler.desired import libyaml_parser, load_desired
 from reconciler.desired.yaml_loader import YamlDocument, load_yaml_file, parse_yaml_text
-from reconciler.errors import InputError
+from reconciler.errors import InputError, InputIssue
 
 HERE = Path(__file__).parent
 EXAMPLES = HERE.parent.parent / "desired-state"
@@ -102,13 +102,18 @@ def test_yaml_1_1_booleans_under_the_1_1_directive() -> None:
     assert document is not None and document.data == {"a": True, "b": True, "c": False, "d": False}
 
 
-def test_a_tab_is_refused_end_to_end_as_before(tmp_path: Path) -> None:
-    merchants = tmp_path / "merchants"
+def issues_of_merchant_file(directory: Path, text: str) -> list[InputIssue]:
+    """The issues ``load_desired`` reports for a directory holding one merchant file, ``merchants/m.yaml``."""
+    merchants = directory / "merchants"
     merchants.mkdir()
-    (merchants / "m.yaml").write_text("account_reference: R-1\nklarna:\n  account_name: Tab\t\n", encoding="utf-8")
+    (merchants / "m.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as caught:
-        load_desired(tmp_path, environ={})
-    (issue,) = caught.value.issues
+        load_desired(directory, environ={})
+    return caught.value.issues
+
+
+def test_a_tab_is_refused_end_to_end_as_before(tmp_path: Path) -> None:
+    (issue,) = issues_of_merchant_file(tmp_path, "account_reference: R-1\nklarna:\n  account_name: Tab\t\n")
     assert (issue.line, issue.column) == (3, 20) and "YAML syntax error" in issue.message
 
 
@@ -157,15 +162,11 @@ def test_a_syntax_error_is_reported_in_ruamels_words() -> None:
 def test_a_broken_file_is_located_by_ruamel(tmp_path: Path) -> None:
     # libyaml places an empty value at its key's line, ruamel at the next token: the loader
     # reports every issue from a second, exact reading, so positions never depend on the parser.
-    merchants = tmp_path / "merchants"
-    merchants.mkdir()
-    (merchants / "m.yaml").write_text("account_reference: R-1\nklarna:\n  account_name:\n\n", encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        load_desired(tmp_path, environ={})
-    exact, _ = load_yaml_file(merchants / "m.yaml", {})
+    issues = issues_of_merchant_file(tmp_path, "account_reference: R-1\nklarna:\n  account_name:\n\n")
+    exact, _ = load_yaml_file(tmp_path / "merchants" / "m.yaml", {})
     assert exact is not None
     line, column = exact.positions.of_value(("klarna", "account_name"))
-    assert [(i.line, i.column) for i in caught.value.issues] == [(line, column)]
+    assert [(i.line, i.column) for i in issues] == [(line, column)]
 
 
 _plain = st.text(alphabet="0123456789abcNOnoyesYESxX.+-_:~ eE", min_size=1, max_size=12).map(str.strip).filter(bool)
