@@ -1,13 +1,34 @@
-"""Small helpers both API clients share: request bodies, list envelopes and path building."""
+"""What both API clients share: their base class, request bodies, list envelopes and path building."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 from urllib.parse import quote
 
 from pydantic import BaseModel
 
+from reconciler.clients.http import ApiHttpClient, RequestStats
 from reconciler.errors import ApiError
+
+
+class ApiClient:
+    """One API's typed calls over its pooled, rate-limited HTTP client; closing it closes the pool."""
+
+    def __init__(self, http: ApiHttpClient) -> None:
+        self.http = http
+
+    @property
+    def stats(self) -> RequestStats:
+        return self.http.stats
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
 
 def body_of(model: BaseModel) -> dict[str, Any]:

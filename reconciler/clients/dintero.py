@@ -11,8 +11,8 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel
 
-from reconciler.clients.common import body_of, fill_path, items_of, next_cursor
-from reconciler.clients.http import ApiHttpClient, RequestStats
+from reconciler.clients.common import ApiClient, body_of, fill_path, items_of, next_cursor
+from reconciler.clients.http import ApiHttpClient
 from reconciler.clients.models import DinteroAccount, DinteroConnection
 from reconciler.errors import ApiError
 
@@ -29,25 +29,12 @@ DINTERO_ROUTES: dict[str, str] = {
 }
 
 
-class DinteroClient:
+class DinteroClient(ApiClient):
     """Typed calls to Dintero as partner ``partner_id`` (the ``oid``)."""
 
     def __init__(self, http: ApiHttpClient, partner_id: str) -> None:
-        self.http = http
+        super().__init__(http)
         self.partner_id = partner_id
-
-    @property
-    def stats(self) -> RequestStats:
-        return self.http.stats
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-    async def __aenter__(self) -> DinteroClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     async def _get_or_none(self, model: type[M], operation: str, path: str) -> M | None:
         """A read whose 404 means "none" rather than an error."""

@@ -13,8 +13,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from reconciler.clients.common import body_of, fill_path, items_of, next_cursor
-from reconciler.clients.http import ApiHttpClient, RequestStats
+from reconciler.clients.common import ApiClient, body_of, fill_path, items_of, next_cursor
 from reconciler.clients.klarna_paths import API, EXPAND_ALL, IDEMPOTENCY_HEADER, KLARNA_ROUTES, expand_param
 from reconciler.clients.models import (
     AccountInformation,
@@ -38,24 +37,8 @@ from reconciler.errors import ApiError
 T = TypeVar("T", bound=BaseModel)
 
 
-class KlarnaClient:
+class KlarnaClient(ApiClient):
     """Typed calls to the Klarna Management API over one pooled, rate-limited HTTP client."""
-
-    def __init__(self, http: ApiHttpClient) -> None:
-        self.http = http
-
-    @property
-    def stats(self) -> RequestStats:
-        return self.http.stats
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-    async def __aenter__(self) -> KlarnaClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     # --- plumbing ---------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ A website's ``channel_collection_reference`` must name a collection of the accou
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from reconciler.sandbox.klarna_accounts import (
@@ -99,34 +100,47 @@ def _merge(doc: dict[str, Any], payload: OnboardRequest) -> None:
     diff = first_difference(account_fields, doc, "")
     if diff:
         raise klarna_conflict(f"The account exists with a different {diff}")
-    products = {p["type"]: p for p in doc["products"]}
-    for product in payload.products:
-        stored = products.get(product.type)
-        if stored is None:
-            new_product = {"product_id": new_krn(PRODUCT_PREFIX), **product.patch_fields()}
-            doc["products"].append({**new_product, "state": "ENABLED", "state_reason": "APPROVED"})
+    _merge_members(
+        doc["products"],
+        payload.products,
+        "type",
+        lambda product: {
+            "product_id": new_krn(PRODUCT_PREFIX),
+            **product.patch_fields(),
+            "state": "ENABLED",
+            "state_reason": "APPROVED",
+        },
+        "The {} product",
+    )
+    _merge_members(
+        doc["collections"], payload.collections, "collection_reference", collection_document, "Collection {}"
+    )
+    _merge_members(
+        doc["websites"],
+        payload.websites,
+        "website_reference",
+        lambda website: website_document(website, doc["collections"]),
+        "Website {}",
+    )
+
+
+def _merge_members(
+    stored: list[dict[str, Any]],
+    incoming: Sequence[Any],
+    key: str,
+    new_document: Callable[[Any], dict[str, Any]],
+    label: str,
+) -> None:
+    """Append each incoming member whose ``key`` is new; one that exists with other fields raises 409."""
+    by_key = {member[key]: member for member in stored}
+    for member in incoming:
+        existing = by_key.get(getattr(member, key))
+        if existing is None:
+            stored.append(new_document(member))
             continue
-        diff = first_difference(product.patch_fields(), stored, "")
+        diff = first_difference(member.patch_fields(), existing, "")
         if diff:
-            raise klarna_conflict(f"The {product.type} product exists with a different {diff}")
-    collections = {c["collection_reference"]: c for c in doc["collections"]}
-    for collection in payload.collections:
-        stored = collections.get(collection.collection_reference)
-        if stored is None:
-            doc["collections"].append(collection_document(collection))
-            continue
-        diff = first_difference(collection.patch_fields(), stored, "")
-        if diff:
-            raise klarna_conflict(f"Collection {collection.collection_reference} exists with a different {diff}")
-    websites = {w["website_reference"]: w for w in doc["websites"]}
-    for website in payload.websites:
-        stored = websites.get(website.website_reference)
-        if stored is None:
-            doc["websites"].append(website_document(website, doc["collections"]))
-            continue
-        diff = first_difference(website.patch_fields(), stored, "")
-        if diff:
-            raise klarna_conflict(f"Website {website.website_reference} exists with a different {diff}")
+            raise klarna_conflict(f"{label.format(getattr(member, key))} exists with a different {diff}")
 
 
 def onboard(store: Store, payload: OnboardRequest, *, now: float, delay: float) -> dict[str, Any]:
