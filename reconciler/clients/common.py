@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, Self, TypeVar
 from urllib.parse import quote
 
+import httpx
 from pydantic import BaseModel
 
 from reconciler.clients.http import ApiHttpClient, RequestStats
 from reconciler.errors import ApiError
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class ApiClient:
@@ -29,6 +33,32 @@ class ApiClient:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+    async def _account_pages(
+        self,
+        operation: str,
+        model: type[M],
+        send: Callable[[dict[str, str | int]], Awaitable[httpx.Response]],
+        params: Mapping[str, str | int],
+        page_size: int,
+    ) -> AsyncIterator[M]:
+        """Every account of a paged ``accounts`` list, one request a page (``send`` makes it)."""
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            page: dict[str, str | int] = {"limit": page_size, **params}
+            if cursor:
+                page["starting_after"] = cursor
+            body = self.http.json(await send(page), operation)
+            items = items_of(body, "accounts", api=self.http.api, operation=operation)
+            for item in items:
+                yield self.http.parse(model, item, operation)
+            cursor = next_cursor(body, items, "account_id", page_size)
+            if cursor is None:
+                return
+            if cursor in seen:  # a server that repeats a cursor would otherwise page forever
+                raise ApiError(self.http.api, operation, None, "the account list did not advance")
+            seen.add(cursor)
 
 
 def body_of(model: BaseModel) -> dict[str, Any]:

@@ -6,12 +6,13 @@ Connection signups carry no idempotency key (Dintero documents none), so a signu
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Literal, TypeVar
 
+import httpx
 from pydantic import BaseModel
 
-from reconciler.clients.common import ApiClient, body_of, fill_path, items_of, next_cursor
+from reconciler.clients.common import ApiClient, body_of, fill_path
 from reconciler.clients.http import ApiHttpClient
 from reconciler.clients.models import DinteroAccount, DinteroConnection
 from reconciler.errors import ApiError
@@ -55,23 +56,12 @@ class DinteroClient(ApiClient):
         """Every merchant of the partner, page by page."""
         operation = "list_merchants"
         path = fill_path(DINTERO_ROUTES[operation], oid=self.partner_id)
-        cursor: str | None = None
-        seen: set[str] = set()
-        while True:
-            params: dict[str, str | int] = {"limit": page_size}
-            if cursor:
-                params["starting_after"] = cursor
-            response = await self.http.request("GET", path, operation=operation, params=params)
-            body = self.http.json(response, operation)
-            items = items_of(body, "accounts", api=API, operation=operation)
-            for item in items:
-                yield self.http.parse(DinteroAccount, item, operation)
-            cursor = next_cursor(body, items, "account_id", page_size)
-            if cursor is None:
-                return
-            if cursor in seen:  # a server that repeats a cursor would otherwise page forever
-                raise ApiError(API, operation, None, "the merchant list did not advance")
-            seen.add(cursor)
+
+        def send(params: dict[str, str | int]) -> Awaitable[httpx.Response]:
+            return self.http.request("GET", path, operation=operation, params=params)
+
+        async for account in self._account_pages(operation, DinteroAccount, send, {}, page_size):
+            yield account
 
     async def get_connection(self, aid: str, connection: Connection) -> DinteroConnection | None:
         path = fill_path(DINTERO_ROUTES["connection"], aid=aid, connection=connection)

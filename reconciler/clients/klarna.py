@@ -7,13 +7,13 @@ against Klarna's published spec in one place. Writes take an optional ``idempote
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel
 
-from reconciler.clients.common import ApiClient, body_of, fill_path, items_of, next_cursor
+from reconciler.clients.common import ApiClient, body_of, fill_path, items_of
 from reconciler.clients.klarna_paths import API, EXPAND_ALL, IDEMPOTENCY_HEADER, KLARNA_ROUTES, expand_param
 from reconciler.clients.models import (
     AccountInformation,
@@ -107,25 +107,13 @@ class KlarnaClient(ApiClient):
     ) -> AsyncIterator[KlarnaAccount]:
         """Every account, page by page (each page one request, sub-resources included)."""
         operation = "list_accounts"
-        cursor: str | None = None
-        seen: set[str] = set()
-        while True:
-            params: dict[str, str | int] = {"limit": page_size}
-            if expand:
-                params["expand"] = expand_param(expand)
-            if cursor:
-                params["starting_after"] = cursor
-            response = await self._call(operation, params=params)
-            body = self.http.json(response, operation)
-            items = items_of(body, "accounts", api=API, operation=operation)
-            for item in items:
-                yield self.http.parse(KlarnaAccount, item, operation)
-            cursor = next_cursor(body, items, "account_id", page_size)
-            if cursor is None:
-                return
-            if cursor in seen:  # a server that repeats a cursor would otherwise page forever
-                raise ApiError(API, operation, None, "the account list did not advance")
-            seen.add(cursor)
+        params: dict[str, str | int] = {"expand": expand_param(expand)} if expand else {}
+
+        def send(page: dict[str, str | int]) -> Awaitable[httpx.Response]:
+            return self._call(operation, params=page)
+
+        async for account in self._account_pages(operation, KlarnaAccount, send, params, page_size):
+            yield account
 
     async def onboard(self, request: BaseModel, *, idempotency_key: str | None = None) -> KlarnaAccount:
         """Create an account, or add new sub-resources to an existing one (Klarna's incremental onboard)."""
