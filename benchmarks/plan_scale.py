@@ -273,8 +273,8 @@ async def timed_plan(
     base_url: str, state: DesiredState, parallelism: int, limit: int | None, rate_limit: float
 ) -> dict[str, Any]:
     """One plan over the first ``limit`` merchants (all when None), with its own fresh clients."""
-    from reconciler.clients.factory import ClientParams, build_clients
-    from reconciler.planning import make_plan
+    from reconciler.live.factory import ClientParams, build_clients
+    from reconciler.pipeline import make_plan
 
     merchants = state.merchants[:limit] if limit else state.merchants
     params = ClientParams(

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
 
 SANDBOX = "sandbox"
-# The sandbox's default credentials (DESIGN.md §5); reconciler/sandbox/settings.py serves the same.
+# The sandbox's default credentials (DESIGN.md §5); reconciler/sandbox/platform/settings.py serves the same.
 SANDBOX_KLARNA_API_KEY = "klarna_test_api_sandbox"
 SANDBOX_DINTERO_PARTNER_ID = "T11200000"
 SANDBOX_DINTERO_CLIENT_ID = "sandbox"

@@ -4,13 +4,22 @@ Every error the reconciler raises on purpose derives from ``ReconcilerError``.
 Only ``reconciler.cli`` maps them to exit codes (see DESIGN §5)::
 
     ReconcilerError
-    ├── InputError            bad desired state or configuration; carries every issue found (exit 1)
-    ├── ApiError              an API answered with an error; names merchant, operation, API text (exit 1)
-    │   └── ApiUnavailable    no usable answer after retries: connection errors, timeouts, 5xx, 429
-    ├── ReadFailed            the live state of one or more merchants could not be read (exit 1)
-    ├── PolicyViolation       the safety policy refused the plan (exit 3)
-    ├── StalePlanError        a saved plan no longer matches the live state or desired state (exit 4)
-    └── ApplyFailed           one or more operations failed during apply (exit 1)
+    ├── InputError                bad desired state or configuration; carries every issue found (exit 1)
+    ├── ApiError                  an API refused a request (4xx) or answered what we cannot read (exit 1)
+    │   ├── ApiNotFound           the API answered 404: the object does not exist (readers turn it into None)
+    │   ├── ApiConflict           the API answered 409: the request conflicts with the object's current state
+    │   └── ApiUnavailable        no usable answer, after the retries the request allowed
+    │       ├── ApiNoResponse     no HTTP answer at all: the connection failed or timed out
+    │       ├── ApiServerError    the API answered 5xx
+    │       └── ApiRateLimited    the API still answered 429 when the retries ran out
+    ├── ReadFailed                the live state of one or more merchants could not be read (exit 1)
+    ├── PolicyViolation           the safety policy refused the plan (exit 3)
+    ├── StalePlanError            a saved plan no longer matches the live state or desired state (exit 4)
+    └── ApplyFailed               one or more operations failed during apply (exit 1)
+
+An HTTP status becomes its class through one table, ``api_error_class``. Every ``ApiError`` says
+whether the request may have taken effect although it failed (``outcome_unknown``: a write whose
+response was lost or answered 5xx): only then is it worth reading back what happened.
 
 Messages never hold sensitive values: callers pass masked text only.
 """
@@ -18,6 +27,7 @@ Messages never hold sensitive values: callers pass masked text only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Self
 
 
 class ReconcilerError(Exception):
@@ -45,8 +55,16 @@ class InputError(ReconcilerError):
         super().__init__("\n".join(str(i) for i in self.issues))
 
 
+OUTCOME_UNKNOWN = "the outcome is unknown: the request may have been applied"
+
+
 class ApiError(ReconcilerError):
-    """An API refused a request. Carries the API's own error code and message, never a raw body."""
+    """An API refused a request. Carries the API's own error code and message, never a raw body.
+
+    ``api_message`` is the API's words only; what the client knows besides (the merchant, the
+    attempts it made, whether the request may have taken effect) are attributes, and ``str()``
+    renders them all.
+    """
 
     def __init__(
         self,
@@ -58,6 +76,8 @@ class ApiError(ReconcilerError):
         code: str | None = None,
         merchant: str | None = None,
         retry_after: float | None = None,
+        outcome_unknown: bool = False,
+        attempts: int | None = None,
     ) -> None:
         self.api = api
         self.operation = operation
@@ -66,36 +86,94 @@ class ApiError(ReconcilerError):
         self.api_message = message
         self.merchant = merchant
         self.retry_after = retry_after
+        self.outcome_unknown = outcome_unknown
+        self.attempts = attempts  # set when the client gave up retrying, for the message
         super().__init__(self._render())
 
     def _render(self) -> str:
         who = f"merchant {self.merchant}: " if self.merchant else ""
-        status = f" {self.status}" if self.status is not None else ""
+        status = str(self.status) if self.status is not None else "no response"
         code = f" {self.code}" if self.code else ""
-        return f"{who}{self.api} {self.operation} failed ({status.strip() or 'no response'}{code}): {self.api_message}"
+        text = f"{who}{self.api} {self.operation} failed ({status}{code}): {self.api_message}"
+        if self.attempts is not None:
+            text += f" (gave up after {self.attempts} attempt{'s' if self.attempts != 1 else ''})"
+        if self.outcome_unknown:
+            text += f"; {OUTCOME_UNKNOWN}"
+        return text
 
-    def attributed_to(self, merchant: str) -> ApiError:
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "api": self.api,
+            "operation": self.operation,
+            "status": self.status,
+            "message": self.api_message,
+            "code": self.code,
+            "merchant": self.merchant,
+            "retry_after": self.retry_after,
+            "outcome_unknown": self.outcome_unknown,
+            "attempts": self.attempts,
+        }
+
+    def evolve(self, **changes: Any) -> Self:
+        """A copy of this error, of the same class, with ``changes`` (``__init__``'s argument names)."""
+        return type(self)(**{**self._fields(), **changes})
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exceptions pickle and copy through their ``args``, which here hold only the rendered text.
+        return _rebuild_api_error, (type(self), self._fields())
+
+    def attributed_to(self, merchant: str) -> Self:
         """This error, naming ``merchant`` unless it already names one (clients do not always know)."""
         return self if self.merchant else self.for_merchant(merchant)
 
-    def for_merchant(self, merchant: str) -> ApiError:
-        """The same error, attributed to a merchant."""
-        clone = type(self).__new__(type(self))
-        ApiError.__init__(
-            clone,
-            self.api,
-            self.operation,
-            self.status,
-            self.api_message,
-            code=self.code,
-            merchant=merchant,
-            retry_after=self.retry_after,
-        )
-        return clone
+    def for_merchant(self, merchant: str) -> Self:
+        """The same error (class and every attribute), attributed to a merchant."""
+        return self.evolve(merchant=merchant)
+
+
+def _rebuild_api_error(cls: type[ApiError], fields: dict[str, Any]) -> ApiError:
+    return cls(**fields)
+
+
+class ApiNotFound(ApiError):
+    """404: the object the request names does not exist."""
+
+
+class ApiConflict(ApiError):
+    """409: the request conflicts with the object's current state (e.g. a second pending signup)."""
 
 
 class ApiUnavailable(ApiError):
-    """No usable answer after the allowed retries (connection error, timeout, 5xx or 429)."""
+    """No usable answer after the allowed retries; the subclass says which kind of failure it was."""
+
+
+class ApiNoResponse(ApiUnavailable):
+    """No HTTP answer: the connection was refused, dropped or timed out (``status`` is None)."""
+
+
+class ApiServerError(ApiUnavailable):
+    """A 5xx answer, after the retries the request allowed (none for a write that cannot be repeated)."""
+
+
+class ApiRateLimited(ApiUnavailable):
+    """A 429 answer still, once the retries ran out (a 429 is never processed, so any request is retried)."""
+
+
+# Statuses with a class of their own; the rest fall to their range (see ``api_error_class``).
+API_ERROR_BY_STATUS: dict[int, type[ApiError]] = {
+    404: ApiNotFound,
+    409: ApiConflict,
+    429: ApiRateLimited,
+}
+
+
+def api_error_class(status: int | None) -> type[ApiError]:
+    """The class of the error an answer with ``status`` makes; None means no answer came."""
+    if status is None:
+        return ApiNoResponse
+    if status in API_ERROR_BY_STATUS:
+        return API_ERROR_BY_STATUS[status]
+    return ApiServerError if status >= 500 else ApiError
 
 
 class ReadFailed(ReconcilerError):

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from reconciler.sandbox import SandboxSettings, create_app
-from reconciler.sandbox.settings import (
+from reconciler.sandbox.platform.settings import (
     DEFAULT_DINTERO_CLIENT_ID,
     DEFAULT_DINTERO_CLIENT_SECRET,
     DEFAULT_DINTERO_PARTNER_ID,

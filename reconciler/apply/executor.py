@@ -17,69 +17,25 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 
-from reconciler.apply.writes import NEW, Ids, WriteRequest, build_writes, idempotency_key
-from reconciler.clients.factory import ApiClients
+from reconciler.apply.report import NOT_DONE, ApplyReport, OperationResult, Outcome
+from reconciler.apply.writes import dry_run_line, idempotency_key
 from reconciler.errors import ApiError
+from reconciler.kinds import KINDS, MerchantView, ResourceKind, ResourceState
+from reconciler.kinds.registry import onboarded_kinds
+from reconciler.kinds.writes import NEW, WriteContext, WriteRequest, change_between
+from reconciler.live.factory import ApiClients
 from reconciler.plan import Action, Operation, Plan, plan_resource, precondition_of
-from reconciler.resources import MerchantView, ResourceKind, ResourceState, resource_address
 
 ReadLive = Callable[[str], Awaitable[MerchantView]]
 Emit = Callable[[str], None]
 
 OPERATIONAL = "OPERATIONAL"
-# What a new account's onboard call carries (see ``writes.onboard_request``).
-ONBOARDED_KINDS = frozenset({ResourceKind.PAYMENT_PRODUCT, ResourceKind.WEBSITE, ResourceKind.COLLECTION})
-
-
-class Outcome(StrEnum):
-    APPLIED = "applied"
-    IN_PLACE = "already in place"
-    WOULD_APPLY = "would apply"
-    STALE = "refused: precondition no longer holds"
-    BLOCKED = "blocked"
-    FAILED = "failed"
-    SKIPPED = "skipped: an operation it depends on did not complete"
-
-
-_NOT_DONE = frozenset({Outcome.STALE, Outcome.FAILED, Outcome.SKIPPED})
-
-
-@dataclass(frozen=True)
-class OperationResult:
-    operation: Operation
-    outcome: Outcome
-    detail: str | None = None
-
-
-@dataclass
-class ApplyReport:
-    results: list[OperationResult] = field(default_factory=list)
-    not_converged: list[Operation] = field(default_factory=list)
-    dry_run: bool = False
-
-    def count(self, outcome: Outcome) -> int:
-        return sum(1 for r in self.results if r.outcome is outcome)
-
-    @property
-    def failed(self) -> list[OperationResult]:
-        return [r for r in self.results if r.outcome in (Outcome.FAILED, Outcome.SKIPPED)]
-
-    @property
-    def stale(self) -> list[OperationResult]:
-        return [r for r in self.results if r.outcome is Outcome.STALE]
-
-    def by_merchant(self) -> dict[str, list[OperationResult]]:
-        groups: dict[str, list[OperationResult]] = {}
-        for result in self.results:
-            groups.setdefault(result.operation.merchant, []).append(result)
-        return groups
+ENABLED = "ENABLED"
 
 
 @dataclass
@@ -109,16 +65,17 @@ class _Merchant:
     # Set once the wait for OPERATIONAL ran out: the merchant's later operations do not wait again.
     wait_expired: bool = False
 
-    def ids(self) -> Ids:
-        account = self.live.resources.get(resource_address(self.reference, ResourceKind.ACCOUNT))
-        product = self.live.resources.get(resource_address(self.reference, ResourceKind.PAYMENT_PRODUCT))
-        return Ids(
+    def context(self) -> WriteContext:
+        account = self.live.get(ResourceKind.ACCOUNT)
+        product = self.live.get(ResourceKind.PAYMENT_PRODUCT)
+        return WriteContext(
+            self.desired,
             account.remote_id if account and account.remote_id else NEW,
             product.remote_id if product else None,
         )
 
     def account_state(self) -> str | None:
-        account = self.live.resources.get(resource_address(self.reference, ResourceKind.ACCOUNT))
+        account = self.live.get(ResourceKind.ACCOUNT)
         return account.status if account else None
 
 
@@ -174,7 +131,8 @@ class Executor:
         have = merchant.live.resources.get(op.address) or merchant.assumed.get(op.address)
         fp_key = self.settings.precondition_key
         needed = plan_resource(merchant.reference, want, have, fp_key)
-        if needed is None:
+        change = change_between(want, have)
+        if needed is None or change is None:
             return OperationResult(op, Outcome.IN_PLACE)
         ran_before = any(dep in merchant.ran for dep in op.depends_on)
         if not ran_before and precondition_of(want, have, fp_key) != op.precondition:
@@ -183,7 +141,7 @@ class Executor:
             return OperationResult(op, Outcome.BLOCKED, needed.reason)
         try:
             await self._ensure_operational(merchant, op)
-            writes = build_writes(merchant.desired, needed.action, want, have, merchant.ids())
+            writes = KINDS[op.resource].writes(change, merchant.context())
             for step, write in enumerate(writes):
                 key = idempotency_key(
                     self.plan.desired_digest,
@@ -194,7 +152,7 @@ class Executor:
                     self.plan.plan_id or self.run_id,
                 )
                 await self._send(op, write, key)
-                if write.operation == "onboard":
+                if write.onboards:
                     await self._after_onboard(merchant, op)
         except _WaitTimeout as error:
             return OperationResult(op, Outcome.FAILED, str(error))
@@ -212,15 +170,19 @@ class Executor:
             return
         if op.resource is not ResourceKind.ACCOUNT:
             return
+        onboarded = onboarded_kinds()
         for address, state in merchant.desired.resources.items():
-            if state.kind in ONBOARDED_KINDS:
-                status = "ENABLED" if state.kind is ResourceKind.PAYMENT_PRODUCT else None
+            if state.kind in onboarded:
+                status = ENABLED if KINDS[state.kind].lifecycle else None  # onboard enables a product
                 merchant.assumed[address] = replace(state, status=status)
 
     async def _settle(self, merchant: _Merchant, op: Operation, error: ApiError) -> OperationResult:
-        """After a failed write, read back: a write whose response was lost may still have taken effect."""
+        """After a write whose outcome is unknown (a lost response, a 5xx), read back: it may have taken effect.
+
+        An answer that says what happened (a 400, a 409) is the outcome: no read is needed.
+        """
         detail = str(error.attributed_to(merchant.reference))
-        if self.settings.dry_run:
+        if self.settings.dry_run or not error.outcome_unknown:
             return OperationResult(op, Outcome.FAILED, detail)
         try:
             merchant.live = await self.read_live(merchant.reference)
@@ -235,9 +197,9 @@ class Executor:
 
     async def _ensure_operational(self, merchant: _Merchant, op: Operation) -> None:
         """Management writes wait until a new account is OPERATIONAL (bounded)."""
-        if self.settings.dry_run or op.resource.api != "klarna" or op.resource is ResourceKind.ACCOUNT:
+        if self.settings.dry_run or not KINDS[op.resource].needs_operational_account:
             return
-        if op.resource is ResourceKind.CREDENTIAL or merchant.account_state() in (None, OPERATIONAL):
+        if merchant.account_state() in (None, OPERATIONAL):
             return
         timeout = self.settings.operational_timeout_seconds
         expired = f"{merchant.reference}: the account did not become OPERATIONAL within {timeout:g} s"
@@ -257,18 +219,9 @@ class Executor:
 
     async def _send(self, op: Operation, write: WriteRequest, key: str) -> None:
         if self.settings.dry_run:
-            body = write.masked_body()
-            line = f"{op.address}: would send {write.method} {write.path}"
-            if write.api == "klarna":
-                line += f"  [Klarna-Idempotency-Key: {key}]"
-            if body is not None:
-                line += "\n    " + json.dumps(body, sort_keys=True, ensure_ascii=False)
-            self.emit(line)
+            self.emit(dry_run_line(op.address, write, key))
             return
-        if write.api == "klarna":
-            await getattr(self.clients.klarna, write.operation)(*write.args, idempotency_key=key)
-        else:
-            await self.clients.dintero.signup(*write.args, force_new_signup=write.force_new_signup)
+        await write.send(self.clients, key)
 
 
 async def apply_plan(
@@ -286,7 +239,7 @@ async def apply_plan(
     if verify is not None and touched and not settings.dry_run:
         after = await verify(touched)
         # A refused or failed operation is still planned: it is reported as that, not again as not converged.
-        reported = {r.operation.address for r in report.results if r.outcome in _NOT_DONE}
+        reported = {r.operation.address for r in report.results if r.outcome in NOT_DONE}
         report.not_converged = [
             op for op in after.operations if op.action is not Action.BLOCKED and op.address not in reported
         ]

@@ -6,6 +6,7 @@ Past the loader, a merchant is its canonical document (``DeclaredMerchant``). En
 from __future__ import annotations
 
 from reconciler.desired.declared import DeclaredMerchant
+from reconciler.desired.introspect import is_sensitive, sensitive_paths
 from reconciler.desired.load import DesiredState, load_desired
 from reconciler.desired.models import Merchant, Partner, PartnerCredential
 from reconciler.desired.normalise import (
@@ -17,7 +18,7 @@ from reconciler.desired.normalise import (
     normalise_timestamp,
 )
 from reconciler.desired.positions import SourcePosition
-from reconciler.desired.sensitive import fingerprint, is_sensitive, mask, sensitive_paths
+from reconciler.sensitive import fingerprint, mask
 
 __all__ = [
     "DeclaredMerchant",

@@ -8,7 +8,9 @@ document is already the form the digest hashes.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,3 +41,15 @@ class DeclaredMerchant:
     @property
     def has_dintero(self) -> bool:
         return self.dintero_account_id is not None
+
+
+def desired_digest(merchants: Sequence[DeclaredMerchant], partner: BaseModel | None) -> str:
+    """sha256 over exactly what a plan was made from: its merchants and, when included, partner.yaml.
+
+    Hashed one merchant at a time, from the canonical documents the merchants are kept as.
+    """
+    digest = hashlib.sha256()
+    digest.update(b"partner\n" + canonical_json(partner) + b"\n")
+    for merchant in merchants:
+        digest.update(b"merchant\n" + merchant.canonical + b"\n")
+    return "sha256:" + digest.hexdigest()

@@ -1,17 +1,21 @@
 """Walking the model classes by field path: which model sits at a path, and what its fields carry.
 
-Used to find every sensitive field (so renderers can mask), and to name the expected fields when a
-YAML file holds an unknown key.
+Used to find every field the models mark ``Sensitive()`` (the paths ``reconciler.sensitive`` masks by),
+and to name the expected fields when a YAML file holds an unknown key.
 """
 
 from __future__ import annotations
 
+import re
 import types
 from collections.abc import Iterator
+from functools import cache
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
+
+from reconciler.sensitive import Sensitive, is_sensitive_path
 
 PathPart = str | int
 
@@ -71,3 +75,36 @@ def walk_fields(model_cls: type[BaseModel], prefix: str = "") -> Iterator[tuple[
             yield path, list(info.metadata) + metadata
             if isinstance(member, type) and issubclass(member, BaseModel):
                 yield from walk_fields(member, path + ".")
+
+
+_INDEX = re.compile(r"\[\d*\]")
+
+
+def generic_path(dotted_path: str) -> str:
+    """``klarna.stakeholders[1].date_of_birth`` becomes ``klarna.stakeholders[].date_of_birth``."""
+    return _INDEX.sub("[]", dotted_path)
+
+
+@cache
+def sensitive_paths(model_cls: type[BaseModel]) -> frozenset[str]:
+    """Every path under ``model_cls`` whose value is marked sensitive, in the ``a.b[].c`` form."""
+    return frozenset(
+        path for path, metadata in walk_fields(model_cls) if any(isinstance(item, Sensitive) for item in metadata)
+    )
+
+
+def is_sensitive(dotted_path: str, model_cls: type[BaseModel] | None = None) -> bool:
+    """Whether the value at a path must be masked.
+
+    ``dotted_path`` is relative to ``model_cls`` (a merchant file by default); list indexes may be
+    given or left as ``[]``. A path whose last field has a sensitive name is sensitive under any model,
+    so a path relative to a sub-resource (``national_identification.number``) is covered too.
+    """
+    path = generic_path(dotted_path)
+    if is_sensitive_path(path):
+        return True
+    if model_cls is None:
+        from reconciler.desired.models import Merchant  # the models import this module
+
+        model_cls = Merchant
+    return path in sensitive_paths(model_cls)

@@ -23,9 +23,11 @@ from ruamel.yaml.resolver import implicit_resolvers as _RUAMEL_RESOLVERS
 from yaml.resolver import BaseResolver
 
 try:
-    from yaml.cyaml import CParser as _PARSER  # absent when PyYAML was built without libyaml
+    from yaml._yaml import CParser  # absent when PyYAML was built without libyaml
 except ImportError:
-    _PARSER = None
+    _PARSER: type[CParser] | None = None
+else:
+    _PARSER = CParser
 
 _YAML_1_2 = (1, 2)
 # Any of these sends the text to ruamel.yaml; a false alarm costs only speed. Each pattern starts
@@ -57,9 +59,9 @@ if _PARSER is not None:
         if _YAML_1_2 in _versions:
             _CoreSchemaResolver.add_implicit_resolver(str(_tag), _regexp, _first)
 
-    class _Composer(_PARSER, _CoreSchemaResolver):  # type: ignore[misc,valid-type]
+    class _Composer(CParser, _CoreSchemaResolver):
         def __init__(self, text: str) -> None:
-            _PARSER.__init__(self, text)
+            CParser.__init__(self, text)
             _CoreSchemaResolver.__init__(self)
 
 

@@ -12,9 +12,11 @@ from pydantic import Field, StringConstraints
 
 from reconciler.desired.base import DesiredModel
 from reconciler.desired.enums import CredentialEnvironment, CredentialType
+from reconciler.desired.introspect import sensitive_paths
 from reconciler.desired.models_dintero import DinteroMerchant
 from reconciler.desired.models_klarna import KlarnaMerchant
 from reconciler.desired.types import Reference
+from reconciler.sensitive import register_marked
 
 
 class Merchant(DesiredModel):
@@ -44,3 +46,7 @@ class Partner(DesiredModel):
     """``desired-state/partner.yaml``: partner-level settings, not tied to one merchant."""
 
     klarna: PartnerKlarna | None = None
+
+
+# What every output masks comes from these markers.
+register_marked(sensitive_paths(Merchant) | sensitive_paths(Partner))

@@ -12,7 +12,6 @@ from pydantic import Field
 
 from reconciler.desired.base import DesiredModel
 from reconciler.desired.enums import DinteroPaymentType, KlarnaPaymentType, VippsPspPaymentType
-from reconciler.desired.sensitive import Sensitive
 from reconciler.desired.types import (
     Country,
     Currency,
@@ -28,6 +27,7 @@ from reconciler.desired.types import (
     Text,
     Uuid,
 )
+from reconciler.sensitive import Sensitive
 
 Currencies = Annotated[list[Currency], Field(min_length=1)]
 

@@ -20,7 +20,6 @@ from reconciler.desired.enums import (
     ProductState,
     StakeholderRole,
 )
-from reconciler.desired.sensitive import Sensitive
 from reconciler.desired.types import (
     Bic,
     Country,
@@ -39,6 +38,7 @@ from reconciler.desired.types import (
     Text,
     Timestamp,
 )
+from reconciler.sensitive import Sensitive
 
 
 def slug(text: str) -> str:

@@ -25,7 +25,7 @@ from reconciler.desired.normalise import (
     normalise_phone,
     normalise_timestamp,
 )
-from reconciler.desired.sensitive import Sensitive
+from reconciler.sensitive import Sensitive
 
 _AID = re.compile(r"^[PT]\d{8}$")
 _REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,99}$")

@@ -6,8 +6,9 @@ note saying how many merchants were left out.
 
 from __future__ import annotations
 
+from reconciler.compare.diff import path_text
 from reconciler.plan import ACTION_ORDER, Operation, Plan
-from reconciler.render.common import DIFF_MARKS, group_by_merchant, operation_title, show, summary_line
+from reconciler.render.symbols import DIFF_MARKS, group_by_merchant, operation_title, show, summary_line
 
 GITHUB_COMMENT_LIMIT = 65_536
 # Marks the comment so a workflow can find and update it instead of posting another.
@@ -23,7 +24,7 @@ def _section(merchant: str, ops: list[Operation]) -> str:
         lines.append(f"{DIFF_MARKS[op.action]} {op.action.value} {operation_title(op)}{reason}")
         for change in op.changes:
             before = "" if op.action.value == "create" else f"{show(change.before)} → "
-            lines.append(f"    {change.path}: {before}{show(change.after)}".replace("```", "'''"))
+            lines.append(f"    {path_text(change.path)}: {before}{show(change.after)}".replace("```", "'''"))
     lines += ["```", "", "</details>", ""]
     return "\n".join(lines)
 

@@ -6,8 +6,9 @@ from typing import Any
 
 import click
 
+from reconciler.compare.diff import path_text
 from reconciler.plan import Action, Operation, Plan
-from reconciler.render.common import SYMBOLS, group_by_merchant, operation_title, show, summary_line
+from reconciler.render.symbols import SYMBOLS, group_by_merchant, operation_title, show, summary_line
 
 COLOURS: dict[Action, str] = {
     Action.CREATE: "green",
@@ -32,9 +33,9 @@ def _operation_lines(op: Operation, color: bool) -> list[str]:
     lines = [head]
     for change in op.changes:
         if op.action is Action.CREATE:
-            lines.append(f"        {change.path}: {show(change.after)}")
+            lines.append(f"        {path_text(change.path)}: {show(change.after)}")
         else:
-            lines.append(f"        {change.path}: {show(change.before)} → {show(change.after)}")
+            lines.append(f"        {path_text(change.path)}: {show(change.before)} → {show(change.after)}")
     return lines
 
 

@@ -1,4 +1,8 @@
-"""The sandbox's FastAPI application: both APIs, their error envelopes, and the admin routes."""
+"""The sandbox's FastAPI application: both APIs, their error envelopes, and the admin routes.
+
+The assembly: ``klarna/`` and ``dintero/`` each hold one API and ``platform/`` what both share; only
+this module (and the seed route) brings them together.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from reconciler.sandbox.idempotency import IdempotencyMiddleware
-from reconciler.sandbox.middleware import SandboxMiddleware
-from reconciler.sandbox.openapi import sandbox_openapi
-from reconciler.sandbox.problems import DinteroProblem, KlarnaProblem
-from reconciler.sandbox.settings import DINTERO_PREFIX, KLARNA_PREFIX, SandboxSettings
-from reconciler.sandbox.state import SandboxState
-from reconciler.sandbox.store import Store
+from reconciler.sandbox.platform.idempotency import IdempotencyMiddleware
+from reconciler.sandbox.platform.middleware import SandboxMiddleware
+from reconciler.sandbox.platform.openapi import sandbox_openapi
+from reconciler.sandbox.platform.problems import DinteroProblem, KlarnaProblem
+from reconciler.sandbox.platform.settings import DINTERO_PREFIX, KLARNA_PREFIX, SandboxSettings
+from reconciler.sandbox.platform.state import SandboxState
+from reconciler.sandbox.platform.store import Store
 
 
 def _api_of(request: Request) -> str:
@@ -58,7 +62,13 @@ def _http_error_response(request: Request, exc: StarletteHTTPException) -> Respo
 
 def create_app(settings: SandboxSettings | None = None, store: Store | None = None) -> FastAPI:
     """Build a sandbox. Without a store, state lives at ``settings.db_path`` (or in memory)."""
-    from reconciler.sandbox import admin_routes, dintero_routes, klarna_routes
+    from reconciler.sandbox import seed_routes
+    from reconciler.sandbox.dintero import fast_reads as dintero_fast_reads
+    from reconciler.sandbox.dintero import routes as dintero_routes
+    from reconciler.sandbox.klarna import admin_routes as klarna_admin_routes
+    from reconciler.sandbox.klarna import fast_reads as klarna_fast_reads
+    from reconciler.sandbox.klarna import routes as klarna_routes
+    from reconciler.sandbox.platform import admin_routes
 
     settings = settings or SandboxSettings()
     app = FastAPI(
@@ -78,7 +88,8 @@ def create_app(settings: SandboxSettings | None = None, store: Store | None = No
     # Added inner first: the fault layer must wrap idempotency so that a response lost "after the
     # effect" has already been recorded for replay.
     app.add_middleware(IdempotencyMiddleware, state=state)
-    app.add_middleware(SandboxMiddleware, state=state)
+    fast_reads = {"klarna": klarna_fast_reads.account_by_reference, "dintero": dintero_fast_reads.partner_view}
+    app.add_middleware(SandboxMiddleware, state=state, fast_reads=fast_reads)
 
     @app.exception_handler(KlarnaProblem)
     async def _klarna_problem(request: Request, exc: KlarnaProblem) -> Response:
@@ -99,5 +110,7 @@ def create_app(settings: SandboxSettings | None = None, store: Store | None = No
     app.include_router(klarna_routes.router, prefix=KLARNA_PREFIX)
     app.include_router(dintero_routes.router, prefix=DINTERO_PREFIX)
     app.include_router(admin_routes.router)
+    app.include_router(seed_routes.router)
+    app.include_router(klarna_admin_routes.router)
     app.openapi = lambda: sandbox_openapi(app)  # type: ignore[method-assign]
     return app

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from reconciler.sandbox.embedded import embedded_db_path
-from reconciler.sandbox.settings import (
+from reconciler.sandbox.platform.settings import (
     DEFAULT_DINTERO_CLIENT_ID,
     DEFAULT_DINTERO_CLIENT_SECRET,
     DEFAULT_DINTERO_PARTNER_ID,

@@ -14,7 +14,7 @@ import httpx
 from fastapi import FastAPI
 
 from reconciler.sandbox.app import create_app
-from reconciler.sandbox.settings import SandboxSettings
+from reconciler.sandbox.platform.settings import SandboxSettings
 
 STATE_DIR = ".reconciler"
 DB_NAME = "sandbox.sqlite3"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uvicorn
 
 from reconciler.sandbox.app import create_app
-from reconciler.sandbox.settings import SandboxSettings
+from reconciler.sandbox.platform.settings import SandboxSettings
 
 
 def run_server(

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from reconciler.cli import main
 from reconciler.sandbox.embedded import embedded_app
-from reconciler.sandbox.settings import DEFAULT_DINTERO_PARTNER_ID, DEFAULT_KLARNA_API_KEY
+from reconciler.sandbox.platform.settings import DEFAULT_DINTERO_PARTNER_ID, DEFAULT_KLARNA_API_KEY
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "desired-state"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -13,16 +13,16 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from reconciler.clients import ClientParams, build_clients
-from reconciler.clients.retry import NOT_SENT_ERRORS
-from reconciler.clients.transport import NetworkTransport
-from reconciler.current import LiveMerchant, fewer_collections, read_each
 from reconciler.desired.declared import DeclaredMerchant
 from reconciler.desired.load import declare
 from reconciler.desired.models import Merchant
 from reconciler.errors import ReadFailed
-from reconciler.sandbox import middleware
-from reconciler.sandbox.settings import DEFAULT_DINTERO_PARTNER_ID as OID
+from reconciler.live import ClientParams, build_clients
+from reconciler.live.read import LiveMerchant, fewer_collections, read_each
+from reconciler.live.retry import NOT_SENT_ERRORS
+from reconciler.live.transport import NetworkTransport
+from reconciler.sandbox.platform import middleware
+from reconciler.sandbox.platform.settings import DEFAULT_DINTERO_PARTNER_ID as OID
 from tests.conftest import DINTERO_BASIC, DINTERO_TOKEN_BODY, DINTERO_TOKEN_PATH, KLARNA_AUTH
 
 EXPAND = "products,websites,collections,account_information,business_information,stakeholders"
@@ -183,8 +183,8 @@ def test_clients_for_real_hosts_use_the_network_transport(live_sandbox: str) -> 
     params = ClientParams(klarna_url=live_sandbox + "/klarna", dintero_url="https://api.dintero.com")
     clients = build_clients(params)
     try:
-        assert isinstance(clients.klarna.http._client._transport, NetworkTransport)
-        assert isinstance(clients.dintero.http._client._transport, NetworkTransport)
+        assert isinstance(clients.klarna.http.transport, NetworkTransport)
+        assert isinstance(clients.dintero.http.transport, NetworkTransport)
     finally:
         asyncio.run(clients.aclose())
 

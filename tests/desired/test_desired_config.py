@@ -8,7 +8,7 @@ from pathlib import Path
 from reconciler import config as cfg
 from reconciler.config import ConfigFile, resolve_config
 from reconciler.desired import load_desired
-from reconciler.sandbox import settings as sandbox_settings
+from reconciler.sandbox.platform import settings as sandbox_settings
 
 
 def test_sandbox_defaults_match_the_sandbox_settings() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.desired import load_desired
+from reconciler.desired.declared import desired_digest
 from reconciler.errors import InputError, InputIssue
-from reconciler.planning import desired_digest
 
 WriteFile = Callable[[str, str | bytes], Path]
 MINIMAL_MERCHANT = """\

@@ -11,7 +11,7 @@ from reconciler.desired.models_klarna import (
     Stakeholder,
     Website,
 )
-from reconciler.redact import redact
+from reconciler.sensitive import redact
 
 
 def test_the_merchant_model_marks_every_sensitive_field() -> None:

@@ -24,12 +24,13 @@ from fastapi.testclient import TestClient
 from ruamel.yaml import YAML
 
 from reconciler.cli import main
-from reconciler.clients import ClientParams, RetryPolicy, build_clients
+from reconciler.compare.diff import path_text
 from reconciler.desired.load import DesiredState, load_desired
+from reconciler.live import ClientParams, RetryPolicy, build_clients
+from reconciler.pipeline import make_plan, select_merchants
 from reconciler.plan import Plan
-from reconciler.planning import make_plan, select_merchants
 from reconciler.sandbox.embedded import embedded_app
-from reconciler.sandbox.settings import DEFAULT_DINTERO_PARTNER_ID as DINTERO_PARTNER
+from reconciler.sandbox.platform.settings import DEFAULT_DINTERO_PARTNER_ID as DINTERO_PARTNER
 
 REF = "PT-0001"
 AID = "T11200201"
@@ -339,7 +340,7 @@ def planner(sandbox_app: FastAPI) -> Planner:
 
 def summarise(plan: Plan) -> list[OpSummary]:
     """Each operation as (address, action, changed paths): what the tests compare exactly."""
-    return [(op.address, op.action.value, tuple(c.path for c in op.changes)) for op in plan.operations]
+    return [(op.address, op.action.value, tuple(path_text(c.path) for c in op.changes)) for op in plan.operations]
 
 
 def addr(kind: str, key: str | None = None, merchant: str = REF) -> str:

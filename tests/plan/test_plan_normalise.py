@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from reconciler.clients.models import DinteroAccount, KlarnaAccount
+from reconciler.compare.sides import desired_view, live_view
 from reconciler.desired.load import load_desired
+from reconciler.live.models import DinteroAccount, KlarnaAccount
 from reconciler.plan import build_plan
-from reconciler.views import desired_view, live_view
 
 from .conftest import AID, REF, DesiredDir, Live, Planner, addr, base_merchant, summarise
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -10,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from reconciler.sandbox import SandboxSettings, create_app
-from reconciler.sandbox.klarna_seed import sample_onboard_payload
+from reconciler.sandbox.klarna.seed import sample_onboard_payload
 
 KLARNA_AUTH = {"Authorization": "Basic klarna_test_api_sandbox"}
 CREDENTIALS = "/klarna/v1/account/credentials"
@@ -68,12 +67,10 @@ def test_a_bad_seed_request_is_400(client: TestClient, body: dict[str, Any]) -> 
     assert client.get("/_sandbox/dump").json()["counts"] == {}
 
 
-def test_seeding_ten_thousand_merchants_takes_under_a_minute(client: TestClient) -> None:
-    started = time.perf_counter()
+def test_seeding_ten_thousand_merchants_loads_both_apis(client: TestClient) -> None:
+    # How long it takes is printed by benchmarks/sandbox_seed.py, not asserted here.
     result = seed(client, count=10_000, seed=7)
-    elapsed = time.perf_counter() - started
     assert result["klarna_accounts"] == result["dintero_accounts"] == 10_000
-    assert elapsed < 60, elapsed
 
 
 def test_advance_makes_new_accounts_operational_now() -> None:

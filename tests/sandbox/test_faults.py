@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from reconciler.sandbox import SandboxSettings, create_app
-from reconciler.sandbox.faults import FaultConfig, FaultController
-from reconciler.sandbox.rate_limit import TokenBucket
+from reconciler.sandbox.platform.faults import FaultConfig, FaultController
+from reconciler.sandbox.platform.rate_limit import TokenBucket
 
 KLARNA_AUTH = {"Authorization": "Basic klarna_test_api_sandbox"}
 CREDENTIALS = "/klarna/v1/account/credentials"

@@ -8,7 +8,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from reconciler.sandbox import SandboxSettings, create_app
-from reconciler.sandbox.auth import issue_dintero_token
+from reconciler.sandbox.platform.auth import issue_dintero_token
 
 SETTINGS = SandboxSettings(db_path=None, operational_delay_seconds=0.0)
 APP = create_app(SETTINGS)

@@ -10,9 +10,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from reconciler.sandbox.klarna_accounts import EXPAND_NAMES, KIND, advance_accounts
-from reconciler.sandbox.klarna_catalogue import EXTENDED_DELIVERY_ID
-from reconciler.sandbox.klarna_seed import generate_klarna_accounts, sample_onboard_payload
+from reconciler.sandbox.klarna.accounts import EXPAND_NAMES, KIND, advance_accounts
+from reconciler.sandbox.klarna.catalogue import EXTENDED_DELIVERY_ID
+from reconciler.sandbox.klarna.seed import generate_klarna_accounts, sample_onboard_payload
 
 ONBOARD = "/klarna/v1/distribution/onboard"
 ACCOUNTS = "/klarna/v1/accounts"

@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from reconciler.sandbox.klarna_catalogue import (
+from reconciler.sandbox.klarna.catalogue import (
     DEFAULT_DISTRIBUTION_PROFILE_ID,
     EXTENDED_DELIVERY_ID,
     FINANCING_ID,
     PAY_LATER_ID,
     PLAN_ID,
 )
-from reconciler.sandbox.klarna_seed import sample_onboard_payload
+from reconciler.sandbox.klarna.seed import sample_onboard_payload
 
 DISTRIBUTION = "/klarna/v1/distribution"
 CREDENTIALS = "/klarna/v1/account/credentials"

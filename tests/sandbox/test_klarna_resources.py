@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from reconciler.sandbox.klarna_seed import sample_onboard_payload
+from reconciler.sandbox.klarna.seed import sample_onboard_payload
 
 ACCOUNTS = "/klarna/v1/accounts"
 IBAN = "SE4550000000058398257466"

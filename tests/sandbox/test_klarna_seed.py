@@ -1,4 +1,7 @@
-"""The generated Klarna merchants of the seed route: deterministic, fast, realistic and served like any other."""
+"""The generated Klarna merchants of the seed route: deterministic, realistic and served like any other.
+
+No timing is asserted (this machine's speed is not the code's): ``benchmarks/sandbox_seed.py`` prints it.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,9 @@ import time
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from reconciler.sandbox.klarna_accounts import EXPAND_NAMES, KIND, advance_accounts
-from reconciler.sandbox.klarna_models import iban_is_valid
-from reconciler.sandbox.klarna_seed import generate_klarna_accounts
+from reconciler.sandbox.klarna.accounts import EXPAND_NAMES, KIND, advance_accounts
+from reconciler.sandbox.klarna.models import iban_is_valid
+from reconciler.sandbox.klarna.seed import generate_klarna_accounts
 
 NOW = 1_700_000_000.0
 
@@ -24,10 +27,8 @@ def test_generation_is_deterministic_and_continues_from_start() -> None:
     assert [ref for _, ref, _ in later] == ["SBX000003", "SBX000004"]
 
 
-def test_ten_thousand_merchants_are_quick_unique_and_valid() -> None:
-    started = time.perf_counter()
+def test_ten_thousand_merchants_are_unique_and_valid() -> None:
     merchants = list(generate_klarna_accounts(10_000, rng=random.Random(1), now=NOW))
-    assert time.perf_counter() - started < 5.0
     assert len({account_id for account_id, _, _ in merchants}) == 10_000
     assert len({ref for _, ref, _ in merchants}) == 10_000
     for account_id, ref, doc in merchants[::97]:

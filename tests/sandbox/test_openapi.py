@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from reconciler.sandbox.settings import DINTERO_PREFIX, KLARNA_PREFIX
+from reconciler.sandbox.platform.settings import DINTERO_PREFIX, KLARNA_PREFIX
 
 _A = KLARNA_PREFIX + "/v1/accounts/{account_id}"
 _P = _A + "/products/payment/{product_id}"

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import main
-from reconciler.sandbox.klarna_seed import sample_onboard_payload
+from reconciler.sandbox.klarna.seed import sample_onboard_payload
 
 KLARNA_AUTH = {"Authorization": "Basic klarna_test_api_sandbox"}
 BASIC = {"Authorization": "Basic " + base64.b64encode(b"sandbox:sandbox").decode()}

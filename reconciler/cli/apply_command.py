@@ -1,0 +1,137 @@
+"""``reconciler apply``: carry out a saved plan, or plan and apply, within the safety policy."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from reconciler.apply.executor import ExecutorSettings, apply_plan
+from reconciler.apply.report import ApplyReport, render_report
+from reconciler.cli.exits import handles_errors
+from reconciler.cli.options import desired_option, targets_option
+from reconciler.cli.plan_commands import compute_plan
+from reconciler.desired.load import DesiredState, load_desired
+from reconciler.errors import ApplyFailed, InputError, InputIssue, StalePlanError
+from reconciler.kinds import PARTNER, MerchantView
+from reconciler.live.factory import build_clients
+from reconciler.pipeline import (
+    client_params,
+    desired_views_of,
+    digest_of,
+    make_plan,
+    read_live_view,
+    select_merchants,
+)
+from reconciler.plan import Plan
+from reconciler.plan.fingerprint import precondition_key
+from reconciler.plan.policy import check_policy
+from reconciler.render import render
+
+
+def load_plan_file(path: Path, state: DesiredState, targets: tuple[str, ...]) -> Plan:
+    """A saved plan, checked against the desired state it was made from (exit 4 when it changed)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError([InputIssue(str(path), 1, 1, f"cannot read the plan: {error}")]) from None
+    saved = Plan.from_dict(document, str(path))
+    views = desired_views_of(state, saved.merchants)
+    if set(views) != set(saved.merchants) or digest_of(list(views.values()), state) != saved.desired_digest:
+        raise StalePlanError(
+            f"{path}: the desired state changed since this plan was made (desired_digest differs); plan again"
+        )
+    if targets:
+        wanted = {m.account_reference for m in select_merchants(state, targets)}
+        saved = replace(saved, operations=tuple(op for op in saved.operations if op.merchant in wanted))
+    return saved
+
+
+def confirm_apply(auto_approve: bool, dry_run: bool) -> None:
+    if auto_approve or dry_run:
+        return
+    if not sys.stdin.isatty():
+        raise InputError([InputIssue("(command line)", 1, 1, "apply needs --auto-approve when not run on a terminal")])
+    if not click.confirm("Apply these changes?", default=False):
+        raise ApplyFailed("apply cancelled; nothing was written")
+
+
+@click.command()
+@click.argument("plan_file", required=False, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@desired_option
+@targets_option
+@click.option("--dry-run", is_flag=True, help="Print every request apply would send; send no write.")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--allow-delete", is_flag=True, help="Allow delete operations (the safety policy refuses them).")
+@click.option("--allow-disable", is_flag=True, help="Allow disabling more merchants than the safety policy does.")
+@click.option(
+    "--wait-timeout",
+    type=float,
+    default=120.0,
+    show_default=True,
+    help="Seconds to wait for a new account to become OPERATIONAL.",
+)
+@handles_errors
+def apply(
+    plan_file: Path | None,
+    desired_dir: Path,
+    targets: tuple[str, ...],
+    dry_run: bool,
+    auto_approve: bool,
+    allow_delete: bool,
+    allow_disable: bool,
+    wait_timeout: float,
+) -> None:
+    """Apply a saved plan, or plan and apply; idempotent, in dependency order."""
+    state = load_desired(desired_dir)
+    if plan_file is not None:
+        the_plan = load_plan_file(plan_file, state, targets)
+    else:
+        the_plan = compute_plan(desired_dir, targets, with_unmanaged=False)
+        click.echo(render(the_plan, "text", color=sys.stdout.isatty()), nl=False)
+        if not the_plan.has_changes:
+            return
+        confirm_apply(auto_approve, dry_run)
+    check_policy(
+        the_plan, state.config.policy, len(state.merchants), allow_delete=allow_delete, allow_disable=allow_disable
+    )
+    report = asyncio.run(run_apply(state, the_plan, dry_run=dry_run, wait_timeout=wait_timeout))
+    click.echo(render_report(report), nl=False)
+    if report.failed or report.not_converged:
+        raise ApplyFailed(
+            f"apply failed: {len(report.failed)} operation(s) failed, {len(report.not_converged)} not converged"
+        )
+    if report.stale:
+        raise StalePlanError(
+            f"{len(report.stale)} operation(s) refused: the live state changed since the plan was made; plan again"
+        )
+
+
+async def run_apply(state: DesiredState, the_plan: Plan, *, dry_run: bool, wait_timeout: float) -> ApplyReport:
+    params = client_params(state.config, Path.cwd())
+    desired = desired_views_of(state, the_plan.merchants)
+
+    def emit(line: str) -> None:
+        click.echo(line, err=not dry_run or ": would send " not in line)
+
+    async with build_clients(params) as clients:
+
+        async def read_live(reference: str) -> MerchantView:
+            return await read_live_view(clients, state, desired[reference])
+
+        async def verify(references: Sequence[str]) -> Plan:
+            merchants = [state.merchant(r) for r in references if r != PARTNER]
+            return await make_plan(clients, state, merchants, include_partner=PARTNER in references)
+
+        settings = ExecutorSettings(
+            precondition_key=precondition_key(state.config),
+            dry_run=dry_run,
+            parallelism=state.config.parallelism,
+            operational_timeout_seconds=wait_timeout,
+        )
+        return await apply_plan(clients, the_plan, desired, read_live, settings, emit, verify)

@@ -1,0 +1,38 @@
+"""The ``reconciler validate`` and ``reconciler schema`` commands: offline checks of the desired state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reconciler.cli.exits import handles_errors
+from reconciler.desired.load import load_desired
+from reconciler.desired.schema import render_merchant_schema
+
+
+@click.command()
+@click.option(
+    "--desired",
+    "desired",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("desired-state"),
+    show_default=True,
+    help="The desired-state directory.",
+)
+@handles_errors
+def validate(desired: Path) -> None:
+    """Check the desired state offline; print every problem as FILE:LINE:COL: message (exit 1)."""
+    state = load_desired(desired)
+    with_dintero = sum(1 for merchant in state.merchants if merchant.has_dintero)
+    partner = ", partner.yaml" if state.partner is not None else ""
+    targets = f"klarna={state.config.klarna.base_url}, dintero={state.config.dintero.base_url}"
+    click.echo(
+        f"OK: {len(state.merchants)} merchants ({with_dintero} with Dintero){partner} in {desired}; targets {targets}"
+    )
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema of a merchant file (committed as desired-state/merchant.schema.json)."""
+    click.echo(render_merchant_schema(), nl=False)

@@ -1,0 +1,93 @@
+"""Field-by-field comparison of a desired resource with its live counterpart.
+
+A ``Change`` is ``(op, path, before, after)`` with the path as a tuple of field names, after
+kopf's diffs; the dotted form is made for output only (``path_text``). Only what the desired side
+declares is compared: a key the YAML leaves out is not managed. Lists are compared as a whole, and
+without regard to order (roles, markets, payment options): a list that differs is one change of
+the whole list. Values arrive normalised, so equality is exact.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from deepdiff import DeepDiff
+
+Path = tuple[str, ...]
+
+
+class ChangeOp(StrEnum):
+    ADD = "add"  # the live side has no value
+    CHANGE = "change"
+    REMOVE = "remove"  # the desired side has no value (``after`` is None)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field that differs: what happens to it, its path inside the resource, and both values."""
+
+    op: ChangeOp
+    path: Path
+    before: Any
+    after: Any
+
+    @classmethod
+    def of(cls, path: Path, before: Any, after: Any) -> Change:
+        op = ChangeOp.ADD if before is None else ChangeOp.REMOVE if after is None else ChangeOp.CHANGE
+        return cls(op, path, before, after)
+
+
+def path_text(path: Path) -> str:
+    """``("address", "city")`` as ``address.city``: how plans print and store a path."""
+    return ".".join(path)
+
+
+def parse_path(text: str) -> Path:
+    return tuple(text.split(".")) if text else ()
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def lists_equal(left: list[Any], right: list[Any]) -> bool:
+    """Equal as multisets: order never makes a change."""
+    if len(left) != len(right):
+        return False
+    if sorted(map(_canonical, left)) == sorted(map(_canonical, right)):
+        return True
+    # Items may be dicts whose own nested lists differ only in order.
+    return not DeepDiff(left, right, ignore_order=True, report_repetition=True)
+
+
+def diff_fields(desired: Mapping[str, Any], current: Mapping[str, Any] | None, prefix: Path = ()) -> list[Change]:
+    """The changes that turn ``current`` into ``desired``, limited to the keys ``desired`` declares."""
+    current = current or {}
+    changes: list[Change] = []
+    for key in sorted(desired):
+        want = desired[key]
+        have = current.get(key)
+        path = (*prefix, key)
+        if isinstance(want, Mapping) and isinstance(have, Mapping):
+            changes.extend(diff_fields(want, have, path))
+        elif isinstance(want, list) and isinstance(have, list):
+            if not lists_equal(want, have):
+                changes.append(Change.of(path, have, want))
+        elif want != have:
+            changes.append(Change.of(path, have, want))
+    return changes
+
+
+def project(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of ``current`` that ``desired`` declares (for fingerprints and display)."""
+    out: dict[str, Any] = {}
+    for key, want in desired.items():
+        if key not in current:
+            continue
+        have = current[key]
+        out[key] = project(have, want) if isinstance(want, Mapping) and isinstance(have, Mapping) else have
+    return out

@@ -1,0 +1,86 @@
+"""Live values normalised the way the desired models normalise theirs, by the name of the field.
+
+So formatting (an MCC sent as a number, a lower-case country, an IBAN with spaces, a phone without
+its ``+``) never shows up as a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from reconciler.desired.normalise import (
+    normalise_country,
+    normalise_currency,
+    normalise_iban,
+    normalise_mcc,
+    normalise_phone,
+    normalise_timestamp,
+)
+
+
+def normalise_live_phone(value: object) -> str:
+    """A live phone number in E.164; bare international digits (``4722000000``, ``004722000000``) included.
+
+    An API may drop the ``+`` that the YAML must carry; the digits still name the country code.
+    """
+    try:
+        return normalise_phone(value)
+    except ValueError:
+        digits = str(value).strip()
+        if not digits.isdigit():
+            raise
+        return normalise_phone("+" + (digits[2:] if digits.startswith("00") else digits))
+
+
+# Live values normalised by the name of the field that holds them (lists: each item).
+_NORMALISERS: dict[str, Callable[[object], str]] = {
+    "merchant_category_code": normalise_mcc,
+    "merchant_category_codes": normalise_mcc,
+    "country": normalise_country,
+    "customer_country": normalise_country,
+    "currency": normalise_currency,
+    "currencies": normalise_currency,
+    "phone": normalise_live_phone,
+    "phone_number": normalise_live_phone,
+    "iban": normalise_iban,
+    "account_created_at": normalise_timestamp,
+    "effective_from": normalise_timestamp,
+    "effective_to": normalise_timestamp,
+    "settlement_enabled_at": normalise_timestamp,
+}
+
+
+def _normalise_scalar(name: str, value: Any) -> Any:
+    normaliser = _NORMALISERS.get(name)
+    if normaliser is None or value is None or isinstance(value, bool):
+        return value
+    try:
+        return normaliser(value)
+    except (ValueError, TypeError):
+        return value  # an unparseable live value is compared as it is, and shows as a change
+
+
+def normalise_live(value: Any, name: str = "") -> Any:
+    """JSON-shaped live data (a model dump) with every value normalised by the name of its field.
+
+    Checked as ``dict`` rather than ``Mapping``: this walks every live value of every merchant, and
+    the abstract-class check alone cost a tenth of a plan's CPU.
+    """
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if item is None:
+                continue
+            if isinstance(item, (dict, list)):
+                out[key] = normalise_live(item, str(key))
+            elif key in _NORMALISERS:
+                out[key] = _normalise_scalar(key, item)
+            else:
+                out[key] = item  # most leaves: no call per leaf
+        return out
+    if isinstance(value, list):
+        return [normalise_live(item, name) for item in value]
+    if name not in _NORMALISERS:
+        return value
+    return _normalise_scalar(name, value)

@@ -1,0 +1,145 @@
+"""Both sides of a comparison as merchant views: desired from the merchant documents, live from the
+API clients' models, each resource projected by its kind (``reconciler.kinds``).
+
+Matching is by natural key (a stakeholder by names and date of birth, a bank account by IBAN), but
+addresses use a display key that is safe to print: a stakeholder's name slug, an IBAN's last four
+characters, a reference. Live values are normalised first (``compare.normalise``). No I/O here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from reconciler.compare.normalise import normalise_live
+from reconciler.desired.declared import DeclaredMerchant, canonical_json
+from reconciler.desired.models import Partner
+from reconciler.kinds import KINDS, PARTNER, MerchantView, ResourceKind, ResourceState, resource_address
+from reconciler.kinds.kind import Kind
+from reconciler.kinds.state import MATCH, Member
+from reconciler.live.models import Credential, DinteroAccount, KlarnaAccount
+from reconciler.live.read import LiveMerchant
+
+MERCHANT_KINDS = tuple(kind for name, kind in KINDS.items() if name is not ResourceKind.CREDENTIAL)
+PARTNER_KINDS = (KINDS[ResourceKind.CREDENTIAL],)
+
+
+class _AddressBook:
+    """Gives each resource a unique display key; a clash gets ``-2``, ``-3``... in input order."""
+
+    def __init__(self, merchant: str) -> None:
+        self.merchant = merchant
+        self.taken: set[str] = set()
+
+    def claim(self, kind: ResourceKind, key: str | None) -> str | None:
+        candidate, n = key, 1
+        while resource_address(self.merchant, kind, candidate) in self.taken:
+            n += 1
+            candidate = f"{key}-{n}"
+        self.taken.add(resource_address(self.merchant, kind, candidate))
+        return candidate
+
+
+def _identity(kind: Kind, member: Member) -> str:
+    named = member.extra.get(MATCH)  # a member its projection names (a connection by its name)
+    return str(named) if named is not None else kind.identity(member.fields)
+
+
+def _display(kind: Kind, member: Member) -> str:
+    named = member.extra.get(MATCH)
+    return str(named) if named is not None else kind.display(member.fields)
+
+
+def _state(kind: Kind, key: str | None, member: Member, identity: str | None) -> ResourceState:
+    extra = {**member.extra, MATCH: identity} if identity is not None else dict(member.extra)
+    return ResourceState(kind.name, key, member.fields, member.remote_id, member.status, extra)
+
+
+def _view(reference: str, document: Mapping[str, Any], kinds: Sequence[Kind]) -> MerchantView | None:
+    book = _AddressBook(reference)
+    states: list[ResourceState] = []
+    managed: set[ResourceKind] = set()
+    declared = False
+    for kind in kinds:
+        members = kind.desired(document)
+        if members is None:
+            continue
+        declared = True
+        if not kind.keyed:
+            states.extend(_state(kind, None, member, None) for member in members)
+            continue
+        if kind.deletable:
+            managed.add(kind.name)
+        ordered = sorted(members, key=lambda m: (_display(kind, m), _identity(kind, m)))
+        states.extend(_state(kind, book.claim(kind.name, _display(kind, m)), m, _identity(kind, m)) for m in ordered)
+    if not declared:
+        return None
+    return MerchantView(reference, {s.address(reference): s for s in states}, frozenset(managed))
+
+
+def desired_view(merchant: DeclaredMerchant) -> MerchantView:
+    """The resources a merchant file declares, with only the fields it declares."""
+    view = _view(merchant.account_reference, merchant.wire(), MERCHANT_KINDS)
+    assert view is not None  # the account is always declared
+    return view
+
+
+def partner_view(partner: Partner | None) -> MerchantView | None:
+    """Partner-level resources (credentials) under the ``partner`` pseudo-merchant."""
+    if partner is None:
+        return None
+    return _view(PARTNER, json.loads(canonical_json(partner)), PARTNER_KINDS)
+
+
+def _match_live(
+    ref: str, kind: Kind, members: Iterable[Member], desired: MerchantView, book: _AddressBook
+) -> list[ResourceState]:
+    """Live members of a keyed kind, addressed like their desired counterparts when they match."""
+    wanted = {s.extra.get(MATCH): s.key for s in desired.resources.values() if s.kind is kind.name}
+    out: list[ResourceState] = []
+    unmatched: list[tuple[str, Member]] = []
+    for member in members:
+        identity = _identity(kind, member)
+        if identity in wanted:
+            key = wanted.pop(identity)
+            book.taken.add(resource_address(ref, kind.name, key))
+            out.append(_state(kind, key, member, identity))
+        else:
+            unmatched.append((identity, member))
+    for identity, member in sorted(unmatched, key=lambda item: (_display(kind, item[1]), item[0])):
+        out.append(_state(kind, book.claim(kind.name, _display(kind, member)), member, identity))
+    return out
+
+
+def _normalised(member: Member) -> Member:
+    return Member(normalise_live(member.fields), member.remote_id, member.status, member.extra)
+
+
+def _live_states(live: LiveMerchant, desired: MerchantView, kinds: Sequence[Kind]) -> MerchantView:
+    ref = desired.reference
+    book = _AddressBook(ref)
+    for address, state in desired.resources.items():
+        if not KINDS[state.kind].keyed:
+            book.taken.add(address)
+    states: list[ResourceState] = []
+    for kind in kinds:
+        members = [_normalised(member) for member in kind.live(live)]
+        if kind.keyed:
+            states.extend(_match_live(ref, kind, members, desired, book))
+        else:
+            states.extend(_state(kind, None, member, None) for member in members)
+    return MerchantView(ref, {s.address(ref): s for s in states})
+
+
+def live_view(desired: MerchantView, account: KlarnaAccount | None, dintero: DinteroAccount | None) -> MerchantView:
+    """The live resources of one merchant, addressed to line up with ``desired``.
+
+    Without a Klarna account the view holds only what Dintero has: a half-finished onboarding
+    must not plan a second signup.
+    """
+    return _live_states(LiveMerchant(desired.reference, account, dintero), desired, MERCHANT_KINDS)
+
+
+def live_partner_view(desired: MerchantView, credentials: Sequence[Credential]) -> MerchantView:
+    return _live_states(LiveMerchant(PARTNER, None, None, credentials), desired, PARTNER_KINDS)

@@ -1,0 +1,73 @@
+"""``klarna.account``: the merchant's Klarna account, keyed by its ``account_reference``.
+
+Created by onboard, which also carries every sub-resource kind that sets ``onboard_key``; patched by
+PATCH. Only Klarna disables an account; the reconciler never deletes one. Klarna's onboard is
+incremental: for an existing reference it only adds new members, so a new payment product, website
+or collection of an existing account is one onboard too (``onboard_write(view, only=address)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from reconciler.kinds.kind import Kind, live_dump, pick
+from reconciler.kinds.names import ResourceKind, resource_address
+from reconciler.kinds.registry import KINDS, register
+from reconciler.kinds.state import Member, MerchantView
+from reconciler.kinds.writes import Create, Delete, Patch, WriteContext, WriteRequest, body, klarna_write
+from reconciler.live.read import LiveMerchant
+from reconciler.live.requests import AccountPatchRequest, OnboardRequest
+
+ACCOUNT_FIELDS = ("account_name", "account_group_reference", "account_owner")
+
+
+def onboard_request(desired: MerchantView, only: str | None = None) -> OnboardRequest:
+    """The onboard body: the account and every onboarded sub-resource (only ``only``, when given)."""
+    account = desired.resources[resource_address(desired.reference, ResourceKind.ACCOUNT)]
+    document: dict[str, Any] = {"account_reference": desired.reference, **pick(account.fields, ACCOUNT_FIELDS)}
+    for address, state in desired.resources.items():
+        key = KINDS[state.kind].onboard_key
+        if key is None or (only is not None and address != only):
+            continue
+        document.setdefault(key, []).append({**KINDS[state.kind].onboard_defaults, **state.fields})
+    return OnboardRequest.model_validate(document)
+
+
+def onboard_write(desired: MerchantView, only: str | None = None) -> WriteRequest:
+    request = onboard_request(desired, only)
+    write = klarna_write("onboard", lambda c, key: c.klarna.onboard(request, idempotency_key=key), request)
+    return replace(write, onboards=True)
+
+
+@register
+class Account(Kind):
+    name = ResourceKind.ACCOUNT
+    title = "the account"
+
+    def desired(self, document: Mapping[str, Any]) -> Sequence[Member] | None:
+        return [Member(pick(document["klarna"], ACCOUNT_FIELDS))]
+
+    def live(self, live: LiveMerchant) -> Sequence[Member]:
+        account = live.klarna
+        if account is None:
+            return []
+        return [Member(live_dump(account, ACCOUNT_FIELDS), account.account_id, account.state)]
+
+    def writes(self, change: Create | Patch | Delete, ctx: WriteContext) -> list[WriteRequest]:
+        match change:
+            case Create():
+                return [onboard_write(ctx.desired)]
+            case Patch(want=want):
+                patch, acct = body(want.fields, AccountPatchRequest), ctx.account_id
+                return [
+                    klarna_write(
+                        "patch_account",
+                        lambda c, key: c.klarna.patch_account(acct, patch, idempotency_key=key),
+                        patch,
+                        account_id=acct,
+                    )
+                ]
+            case Delete():
+                raise ValueError("a Klarna account is never deleted")

@@ -1,0 +1,93 @@
+"""``dintero.connection``: a Dintero payment connection (klarna, vipps-psp, common), keyed by its name.
+
+Dintero has no PATCH: a changed signup is a new signup. Over a ``pending`` one it needs
+``force_new_signup``; once ``enabled`` a signup cannot change, so a difference is blocked.
+The live side compares against the latest signup, the one a new signup would replace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+from reconciler.kinds.kind import Kind
+from reconciler.kinds.names import ResourceKind
+from reconciler.kinds.registry import register
+from reconciler.kinds.state import MATCH, Member, ResourceState
+from reconciler.kinds.writes import Create, Delete, Patch, WriteContext, WriteRequest, dintero_write
+from reconciler.live.dintero import Connection as ConnectionName
+from reconciler.live.models import DinteroConnection, DinteroSignup
+from reconciler.live.read import LiveMerchant
+
+PENDING, ENABLED = "pending", "enabled"
+
+
+def latest_signup(connection: DinteroConnection) -> dict[str, Any]:
+    """The signup a new one would replace: the last of ``signups[]`` (klarna, vipps-psp) or ``signup`` (common)."""
+    if connection.signups:
+        return connection.signups[-1].model_dump(mode="json", exclude_none=True)
+    single = (connection.model_extra or {}).get("signup")
+    return dict(single) if isinstance(single, Mapping) else {}
+
+
+@register
+class Connection(Kind):
+    name = ResourceKind.CONNECTION
+    title = "a Dintero connection"
+    keyed = True
+
+    def identity(self, fields: Mapping[str, Any]) -> str:
+        raise NotImplementedError("a connection is keyed by its name, which projections set")
+
+    def desired(self, document: Mapping[str, Any]) -> Sequence[Member] | None:
+        dintero = document.get("dintero")
+        if not dintero or dintero.get("account_id") is None:
+            return None
+        connections = dintero.get("connections") or {}
+        aid = dintero["account_id"]
+        return [Member(connections[name], extra={MATCH: name, "aid": aid}) for name in sorted(connections)]
+
+    def live(self, live: LiveMerchant) -> Sequence[Member]:
+        account = live.dintero
+        if account is None:
+            return []
+        return [
+            Member(
+                {"signup": latest_signup(connection)},
+                account.account_id,
+                connection.status,
+                {MATCH: name, "aid": account.account_id},
+            )
+            for name, connection in sorted(account.connections.items())
+        ]
+
+    def blocked_reason(self, have: ResourceState) -> str | None:
+        if have.status == ENABLED:
+            return "the connection is enabled; a signup cannot be changed once enabled"
+        return None
+
+    def patch_reason(self, have: ResourceState) -> str | None:
+        if have.status == PENDING:
+            return "new signup over the pending one (force_new_signup)"
+        return f"new signup (the previous one is {have.status})"
+
+    def writes(self, change: Create | Patch | Delete, ctx: WriteContext) -> list[WriteRequest]:
+        match change:
+            case Create(want=want):
+                return [self._signup(want, force=False)]
+            case Patch(want=want, have=have):
+                return [self._signup(want, force=have.status == PENDING)]
+            case Delete():
+                raise ValueError("Dintero offers no delete of a connection")
+
+    def _signup(self, want: ResourceState, *, force: bool) -> WriteRequest:
+        aid, name = str(want.extra.get("aid")), cast(ConnectionName, want.key)
+        signup = DinteroSignup.model_validate(want.fields.get("signup", {}))  # the client wraps it in {"signup": ...}
+        return dintero_write(
+            "connection",
+            lambda c, key: c.dintero.signup(aid, name, signup, force_new_signup=force),
+            signup,
+            "?force_new_signup=true" if force else "",
+            aid=aid,
+            connection=name,
+        )

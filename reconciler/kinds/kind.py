@@ -1,0 +1,131 @@
+"""The shape every resource kind has, and the two common shapes of a Klarna sub-resource.
+
+A kind says how its objects are found on both sides (projections of the merchant document and of
+the API's models), how they are matched (natural key) and printed (display key), which of its fields
+the API cannot change, whether it can be deleted, and which requests carry out each write. The
+comparison, the plan and the executor ask the registry (``kinds.registry.KINDS``), never test a
+kind by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+from reconciler.kinds.calls import CreateCall
+from reconciler.kinds.names import ResourceKind
+from reconciler.kinds.state import Member, ResourceState
+from reconciler.kinds.writes import Change, Create, Delete, Patch, Send, WriteContext, WriteRequest, body, klarna_write
+from reconciler.live.read import LiveMerchant
+
+
+def live_dump(model: BaseModel, include: Sequence[str] | None = None) -> dict[str, Any]:
+    """A live object's fields in wire form, absent values left out (not yet normalised)."""
+    fields = set(include) if include is not None else None
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True, include=fields)
+
+
+def pick(data: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    return {name: data[name] for name in names if name in data}
+
+
+class Kind:
+    """Everything the reconciler knows about one resource kind; one subclass per module."""
+
+    name: ClassVar[ResourceKind]
+    title: ClassVar[str]  # how messages name it: "account information"
+    keyed: ClassVar[bool] = False  # members of a list matched by natural key; otherwise a singleton
+    deletable: ClassVar[bool] = False  # live members the declared list leaves out are deleted
+    immutable: ClassVar[frozenset[str]] = frozenset()  # top-level fields the API cannot change later
+    set_once: ClassVar[bool] = False  # any later difference is blocked
+    lifecycle: ClassVar[bool] = False  # a declared ENABLED / DISABLED status, changed by enable / disable
+    # Set for a kind that travels in the onboard body: its list's key there, and what each entry adds.
+    onboard_key: ClassVar[str | None] = None
+    onboard_defaults: ClassVar[Mapping[str, str]] = {}
+    needs_operational_account: ClassVar[bool] = False  # managed through the account: waits for OPERATIONAL
+
+    def identity(self, fields: Mapping[str, Any]) -> str:
+        """The natural key that matches a desired member with a live one (keyed kinds)."""
+        raise NotImplementedError(f"{self.name} is a singleton")
+
+    def display(self, fields: Mapping[str, Any]) -> str:
+        """The key printed in addresses: never a sensitive value."""
+        return self.identity(fields)
+
+    def desired(self, document: Mapping[str, Any]) -> Sequence[Member] | None:
+        """The members a merchant document declares; None when it does not declare this kind."""
+        raise NotImplementedError
+
+    def live(self, live: LiveMerchant) -> Sequence[Member]:
+        """The members the APIs hold."""
+        raise NotImplementedError
+
+    def blocked_reason(self, have: ResourceState) -> str | None:
+        """Why a difference on an existing object cannot be written, if it cannot."""
+        return f"{self.title} can only be set once" if self.set_once else None
+
+    def patch_reason(self, have: ResourceState) -> str | None:
+        """What a reviewer should know about a patch of ``have`` (None: nothing)."""
+        return None
+
+    def writes(self, change: Change, ctx: WriteContext) -> list[WriteRequest]:
+        """The requests that carry out ``change``, in order."""
+        raise NotImplementedError
+
+
+class KlarnaSingleton(Kind):
+    """A sub-resource an account has at most one of, read inline with the account.
+
+    It always exists in some form, so creating and changing it is the same one request (``write``).
+    """
+
+    section: ClassVar[str]  # its key in the merchant document's ``klarna`` part
+    attribute: ClassVar[str]  # its attribute on the client's ``KlarnaAccount``
+    write_route: ClassVar[str]  # the route of ``write_call`` in ``KLARNA_ROUTES``
+    write_call: ClassVar[CreateCall]  # the client's one write of it (PUT or PATCH)
+    needs_operational_account = True
+
+    def writes(self, change: Change, ctx: WriteContext) -> list[WriteRequest]:
+        match change:
+            case Create(want=want) | Patch(want=want):
+                fields, acct = body(want.fields), ctx.account_id
+                send: Send = lambda c, key: self.write_call(c.klarna, acct, fields, idempotency_key=key)  # noqa: E731
+                return [klarna_write(self.write_route, send, fields, account_id=acct)]
+            case Delete():
+                raise ValueError(f"{self.title} is never deleted")
+
+    def desired(self, document: Mapping[str, Any]) -> Sequence[Member] | None:
+        fields = document["klarna"].get(self.section)
+        return None if fields is None else [Member(dict(fields))]
+
+    def live(self, live: LiveMerchant) -> Sequence[Member]:
+        model = getattr(live.klarna, self.attribute, None) if live.klarna is not None else None
+        return [] if model is None else [Member(live_dump(model))]
+
+
+class KlarnaMembers(Kind):
+    """A list of sub-resources of an account, each matched by its natural key."""
+
+    section: ClassVar[str]  # the list's key in the document's ``klarna`` part
+    attribute: ClassVar[str]  # the list's attribute on ``KlarnaAccount``
+    id_field: ClassVar[str]  # the API's id of a member, kept as ``remote_id``
+    keyed = True
+    needs_operational_account = True
+
+    def desired(self, document: Mapping[str, Any]) -> Sequence[Member] | None:
+        items = document["klarna"].get(self.section)
+        return None if items is None else [Member(dict(item)) for item in items]
+
+    def live(self, live: LiveMerchant) -> Sequence[Member]:
+        if live.klarna is None:
+            return []
+        members = []
+        for model in getattr(live.klarna, self.attribute) or []:
+            data = live_dump(model)
+            members.append(self.live_member(data, data.pop(self.id_field, None)))
+        return members
+
+    def live_member(self, data: dict[str, Any], remote_id: str | None) -> Member:
+        return Member(data, remote_id)

@@ -1,0 +1,77 @@
+"""The dependency order of the kinds, drawn once; the sort order and ``depends_on`` derive from it.
+
+::
+
+    klarna.account
+    ├── klarna.payment_product
+    │   └── klarna.payment_program_enablement
+    ├── klarna.website
+    ├── klarna.collection
+    ├── klarna.account_information
+    ├── klarna.business_information
+    ├── klarna.stakeholder
+    ├── klarna.settlement
+    └── klarna.bank_account
+    klarna.credential            (partner level)
+    dintero.connection           (after every Klarna kind: Klarna before Dintero)
+
+A kind is created after its parent (an enablement needs its product, which needs its account);
+among kinds free to go, the one earlier in ``PARENTS`` goes first. An operation depends on the
+planned operations of its ancestors in the same merchant (parents are singletons).
+"""
+
+from __future__ import annotations
+
+from reconciler.kinds.names import ResourceKind, resource_address
+
+K = ResourceKind
+
+PARENTS: dict[ResourceKind, ResourceKind | None] = {
+    K.ACCOUNT: None,
+    K.PAYMENT_PRODUCT: K.ACCOUNT,
+    K.WEBSITE: K.ACCOUNT,
+    K.COLLECTION: K.ACCOUNT,
+    K.ACCOUNT_INFORMATION: K.ACCOUNT,
+    K.BUSINESS_INFORMATION: K.ACCOUNT,
+    K.STAKEHOLDER: K.ACCOUNT,
+    K.SETTLEMENT: K.ACCOUNT,
+    K.BANK_ACCOUNT: K.ACCOUNT,
+    K.ENABLEMENT: K.PAYMENT_PRODUCT,
+    K.CREDENTIAL: None,
+    K.CONNECTION: None,
+}
+
+
+def _topological(parents: dict[ResourceKind, ResourceKind | None]) -> tuple[ResourceKind, ...]:
+    """Parents before children; ties keep the table's order."""
+    position = {kind: index for index, kind in enumerate(parents)}
+    done: list[ResourceKind] = []
+    waiting = list(parents)
+    while waiting:
+        ready = [k for k in waiting if parents[k] is None or parents[k] in done]
+        if not ready:
+            raise ValueError(f"the kinds' dependencies have a cycle among {waiting}")
+        chosen = min(ready, key=position.__getitem__)
+        done.append(chosen)
+        waiting.remove(chosen)
+    return tuple(done)
+
+
+ORDER: tuple[ResourceKind, ...] = _topological(PARENTS)
+RANK: dict[ResourceKind, int] = {kind: index for index, kind in enumerate(ORDER)}
+
+
+def ancestors(kind: ResourceKind) -> tuple[ResourceKind, ...]:
+    """``kind``'s parent, its parent's parent, and so on, nearest last."""
+    chain: list[ResourceKind] = []
+    parent = PARENTS[kind]
+    while parent is not None:
+        chain.insert(0, parent)
+        parent = PARENTS[parent]
+    return tuple(chain)
+
+
+def depends_on(merchant: str, kind: ResourceKind, planned: set[str]) -> tuple[str, ...]:
+    """The planned operations (by address) that an operation on ``kind`` of ``merchant`` must follow."""
+    addresses = (resource_address(merchant, parent) for parent in ancestors(kind))
+    return tuple(address for address in addresses if address in planned)

@@ -1,0 +1,92 @@
+"""What both API clients share: their base class, request bodies, list envelopes and path building."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, Self, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel
+
+from reconciler.errors import ApiError
+from reconciler.live.http import ApiHttpClient, RequestStats
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ApiClient:
+    """One API's typed calls over its pooled, rate-limited HTTP client; closing it closes the pool."""
+
+    def __init__(self, http: ApiHttpClient) -> None:
+        self.http = http
+
+    @property
+    def stats(self) -> RequestStats:
+        return self.http.stats
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def _account_pages(
+        self,
+        operation: str,
+        model: type[M],
+        send: Callable[[dict[str, str | int]], Awaitable[httpx.Response]],
+        params: Mapping[str, str | int],
+        page_size: int,
+    ) -> AsyncIterator[M]:
+        """Every account of a paged ``accounts`` list, one request a page (``send`` makes it)."""
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            page: dict[str, str | int] = {"limit": page_size, **params}
+            if cursor:
+                page["starting_after"] = cursor
+            body = self.http.json(await send(page), operation)
+            items = items_of(body, "accounts", api=self.http.api, operation=operation)
+            for item in items:
+                yield self.http.parse(model, item, operation)
+            cursor = next_cursor(body, items, "account_id", page_size)
+            if cursor is None:
+                return
+            if cursor in seen:  # a server that repeats a cursor would otherwise page forever
+                raise ApiError(self.http.api, operation, None, "the account list did not advance")
+            seen.add(cursor)
+
+
+def body_of(model: BaseModel) -> dict[str, Any]:
+    """A request body from a typed model: only the fields the caller set, under their wire names."""
+    return model.model_dump(mode="json", exclude_unset=True, by_alias=True)
+
+
+def fill_path(template: str, **params: str) -> str:
+    """The path with its ``{name}`` parts filled, each escaped (ids are KRNs: keep ``:`` readable)."""
+    return template.format(**{name: quote(str(value), safe=":") for name, value in params.items()})
+
+
+def items_of(body: Any, key: str, *, api: str, operation: str) -> list[Any]:
+    """The items of a list response, whether the API answers a bare array or ``{key: [...]}``."""
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict) and isinstance(body.get(key), list):
+        items: list[Any] = body[key]
+        return items
+    raise ApiError(api, operation, None, f"unexpected response shape (expected a list of {key})")
+
+
+def next_cursor(body: Any, items: list[Any], id_field: str, page_size: int) -> str | None:
+    """Where the next page starts: the server's ``pagination.next`` if it gives one, else the last id."""
+    if isinstance(body, dict) and isinstance(body.get("pagination"), dict) and "next" in body["pagination"]:
+        cursor = body["pagination"]["next"]
+        return str(cursor) if cursor else None
+    if len(items) < page_size or not items:
+        return None
+    last = items[-1]
+    return str(last[id_field]) if isinstance(last, dict) and last.get(id_field) else None

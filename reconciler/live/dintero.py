@@ -1,0 +1,78 @@
+"""The Dintero management API client: the partner's view of its merchants and their connections.
+
+Connection signups carry no idempotency key (Dintero documents none), so a signup that fails with a
+5xx or a lost response is not repeated: it raises ``ApiUnavailable`` and the caller re-reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable
+from typing import Literal, TypeVar
+
+import httpx
+from pydantic import BaseModel
+
+from reconciler.errors import ApiNotFound
+from reconciler.live.client_base import ApiClient, body_of, fill_path
+from reconciler.live.http import ApiHttpClient
+from reconciler.live.models import DinteroAccount, DinteroConnection
+
+M = TypeVar("M", bound=BaseModel)
+
+API = "dintero"
+Connection = Literal["klarna", "vipps-psp", "common"]
+CONNECTIONS: tuple[Connection, ...] = ("klarna", "vipps-psp", "common")
+
+DINTERO_ROUTES: dict[str, str] = {
+    "get_merchant": "/v1/accounts/{oid}/management/accounts/{aid}",
+    "list_merchants": "/v1/accounts/{oid}/management/accounts",
+    "connection": "/v1/accounts/{aid}/management/settings/connections/{connection}",
+}
+
+
+class DinteroClient(ApiClient):
+    """Typed calls to Dintero as partner ``partner_id`` (the ``oid``)."""
+
+    def __init__(self, http: ApiHttpClient, partner_id: str) -> None:
+        super().__init__(http)
+        self.partner_id = partner_id
+
+    async def _get_or_none(self, model: type[M], operation: str, path: str) -> M | None:
+        """A read whose 404 means "none" rather than an error."""
+        try:
+            response = await self.http.request("GET", path, operation=operation)
+        except ApiNotFound:
+            return None
+        return self.http.parse(model, self.http.json(response, operation), operation)
+
+    async def get_merchant(self, aid: str) -> DinteroAccount | None:
+        """The merchant with all its connections, or None when Dintero does not know it."""
+        path = fill_path(DINTERO_ROUTES["get_merchant"], oid=self.partner_id, aid=aid)
+        return await self._get_or_none(DinteroAccount, "get_merchant", path)
+
+    async def iter_merchants(self, page_size: int = 100) -> AsyncIterator[DinteroAccount]:
+        """Every merchant of the partner, page by page."""
+        operation = "list_merchants"
+        path = fill_path(DINTERO_ROUTES[operation], oid=self.partner_id)
+
+        def send(params: dict[str, str | int]) -> Awaitable[httpx.Response]:
+            return self.http.request("GET", path, operation=operation, params=params)
+
+        async for account in self._account_pages(operation, DinteroAccount, send, {}, page_size):
+            yield account
+
+    async def get_connection(self, aid: str, connection: Connection) -> DinteroConnection | None:
+        path = fill_path(DINTERO_ROUTES["connection"], aid=aid, connection=connection)
+        return await self._get_or_none(DinteroConnection, f"get_connection {connection}", path)
+
+    async def signup(
+        self, aid: str, connection: Connection, signup: BaseModel, *, force_new_signup: bool = False
+    ) -> DinteroConnection:
+        """Sign the merchant up for a connection; ``force_new_signup`` replaces a pending signup."""
+        operation = f"signup {connection}"
+        path = fill_path(DINTERO_ROUTES["connection"], aid=aid, connection=connection)
+        params: dict[str, str | int] | None = {"force_new_signup": "true"} if force_new_signup else None
+        response = await self.http.request(
+            "POST", path, operation=operation, params=params, json={"signup": body_of(signup)}
+        )
+        return self.http.parse(DinteroConnection, self.http.json(response, operation), operation)

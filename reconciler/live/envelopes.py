@@ -1,0 +1,82 @@
+"""Each API's error envelope, read into the fields of ``ApiError`` (never the raw body).
+
+Klarna: ``{error_id, error_type, error_code, error_message, errors: [{parameter, error_message}]}``.
+Dintero: ``{"error": {"code", "message", "errors": [{"field", "message"}]}}``.
+Only codes, the top-level message (scrubbed) and parameter names are kept: per-parameter messages
+and the rest of the body may quote the values that were sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from reconciler.sensitive import scrub
+
+_REASONS = {
+    400: "bad request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not found",
+    409: "conflict",
+    413: "request too large",
+    422: "unprocessable request",
+    429: "rate limited",
+    500: "internal error",
+    502: "bad gateway",
+    503: "temporarily unavailable",
+    504: "gateway timeout",
+}
+
+
+@dataclass(frozen=True)
+class ErrorText:
+    """What an error response says, safe to show."""
+
+    code: str | None
+    message: str
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _names(items: object, key: str) -> list[str]:
+    if not isinstance(items, list):
+        return []
+    names = [str(item[key]) for item in items if isinstance(item, dict) and item.get(key)]
+    return sorted(set(names))
+
+
+def _compose(message: str, parameters: list[str]) -> str:
+    text = scrub(message)
+    if parameters:
+        text += f" (parameters: {scrub(', '.join(parameters))})"
+    return text
+
+
+def klarna_error_text(response: httpx.Response) -> ErrorText:
+    body = _json_object(response)
+    fallback = _REASONS.get(response.status_code, "error")
+    if body is None:
+        return ErrorText(None, fallback)
+    code = body.get("error_code")
+    message = body.get("error_message") or fallback
+    return ErrorText(str(code) if code else None, _compose(str(message), _names(body.get("errors"), "parameter")))
+
+
+def dintero_error_text(response: httpx.Response) -> ErrorText:
+    body = _json_object(response)
+    fallback = _REASONS.get(response.status_code, "error")
+    error = body.get("error") if body else None
+    if not isinstance(error, dict):
+        return ErrorText(None, fallback)
+    code = error.get("code")
+    message = error.get("message") or fallback
+    return ErrorText(str(code) if code else None, _compose(str(message), _names(error.get("errors"), "field")))

@@ -1,0 +1,342 @@
+"""The HTTP layer shared by both API clients.
+
+One pooled connection per API, with a parallelism limit, a request timeout, the API's rate limiter,
+authentication, bounded retries with backoff and jitter, and counters a benchmark can read.
+
+A request goes down four layers, after httpx's ``send → _send_handling_auth → _send_single_request``,
+and every transport (the network, the embedded sandbox, a test's mock) goes through all of them::
+
+    request                      the call's arguments, checked once
+    └── _send_with_retries       backoff, deadline, attempts; what may be repeated; the final error
+        └── _send_classified     a usable response, or the typed error its status makes (one table)
+            └── _send_handling_auth   credentials; a 401 renews them once and sends again
+                └── _send_single_request  pacing, parallelism, counters, the transport, the body
+
+Responses other than 2xx become ``ApiError`` subclasses (``reconciler.errors.api_error_class``)
+carrying the API's own error code and scrubbed message, never the body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Protocol, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from reconciler.errors import ApiError, api_error_class
+from reconciler.live.envelopes import ErrorText
+from reconciler.live.ratelimit import RateLimiter
+from reconciler.live.retry import (
+    RetryPolicy,
+    exception_may_have_taken_effect,
+    may_retry_exception,
+    may_retry_status,
+    parse_retry_after,
+    status_may_have_taken_effect,
+)
+
+Model = TypeVar("Model", bound=BaseModel)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """How one API is called. ``requests_per_second`` of None means no client-side rate."""
+
+    parallelism: int = 16
+    timeout_seconds: float = 30.0
+    requests_per_second: float | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    user_agent: str = "reconciler"
+
+
+@dataclass
+class RequestStats:
+    """Counters of one API's traffic; ``requests`` counts every attempt sent, retries included."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    transport_errors: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "retries": self.retries,
+            "rate_limited": self.rate_limited,
+            "transport_errors": self.transport_errors,
+            "max_in_flight": self.max_in_flight,
+            "statuses": dict(sorted(self.statuses.items())),
+        }
+
+
+class Authenticator(Protocol):
+    """Adds credentials to requests and recovers once from a 401."""
+
+    async def headers(self, http: ApiHttpClient) -> dict[str, str]: ...
+
+    async def refresh_after_unauthorized(self, http: ApiHttpClient, used: Mapping[str, str]) -> bool:
+        """Renew the credentials that ``used`` carried; True when a second try can succeed."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One request as the caller asked for it; every attempt sends it again from here."""
+
+    method: str
+    url: str
+    operation: str
+    json: Any
+    headers: Mapping[str, str]
+    read_only: bool
+    safe_to_repeat: bool
+    authenticate: bool
+    merchant: str | None
+
+
+class ApiHttpClient:
+    """Requests to one API, paced, limited, authenticated and retried."""
+
+    def __init__(
+        self,
+        api: str,
+        base_url: str,
+        *,
+        error_text: Callable[[httpx.Response], ErrorText],
+        settings: HttpSettings | None = None,
+        auth: Authenticator | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.api = api
+        self.settings = settings or HttpSettings()
+        self.auth = auth
+        self.stats = RequestStats()
+        self.limiter = RateLimiter(self.settings.requests_per_second, clock=clock, sleep=sleep)
+        self._error_text = error_text
+        self._clock = clock
+        self._sleep = sleep
+        self._semaphore = asyncio.Semaphore(max(1, self.settings.parallelism))
+        connections = max(1, self.settings.parallelism)
+        self._base_url = base_url.rstrip("/")
+        self.transport = transport or httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        )
+        # The client builds each request (default headers, timeout) and closes the transport; requests
+        # go to the transport directly, as httpx's own send would after its cookie, auth and redirect
+        # steps, none of which these APIs use (auth is a header, added below).
+        self._client = httpx.AsyncClient(
+            base_url=self._base_url,
+            transport=self.transport,
+            timeout=httpx.Timeout(self.settings.timeout_seconds),
+            headers={"User-Agent": self.settings.user_agent, "Accept": "application/json"},
+            trust_env=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> ApiHttpClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        safe_to_repeat: bool | None = None,
+        read_only: bool | None = None,
+        authenticate: bool = True,
+        merchant: str | None = None,
+    ) -> httpx.Response:
+        """Send a request and return its 2xx response, retrying what may be retried.
+
+        ``read_only`` defaults to True for GET, HEAD and OPTIONS; a request that changes nothing
+        whatever its method (asking for a token) passes True. Only a request that is not read-only
+        can fail with ``outcome_unknown``. ``safe_to_repeat`` defaults to True for read-only requests
+        and DELETE (deleting twice leaves the same state) and False for other writes; a write with an
+        idempotency key passes True. A DELETE that answers 404 after an attempt whose outcome was
+        unknown counts as done.
+        """
+        method = method.upper()
+        if read_only is None:
+            read_only = method in SAFE_METHODS
+        if safe_to_repeat is None:
+            safe_to_repeat = read_only or method == "DELETE"
+        call = _Call(
+            method,
+            self._url(path, params),
+            operation,
+            json,
+            headers or {},
+            read_only,
+            safe_to_repeat,
+            authenticate,
+            merchant,
+        )
+        return await self._send_with_retries(call)
+
+    async def _send_with_retries(self, call: _Call) -> httpx.Response:
+        """Attempts until one succeeds, one fails in a way that may not be repeated, or the policy runs out.
+
+        The error raised is the last attempt's, marked ``outcome_unknown`` when the request is a write
+        and some attempt may have taken effect without our learning that it did.
+        """
+        policy = self.settings.retry
+        deadline = self._clock() + policy.max_total_seconds
+        maybe_applied = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                answer = await self._send_classified(call, after_unknown_outcome=maybe_applied)
+            except httpx.TransportError as exc:
+                failure = self._error(call, None, f"no response ({type(exc).__name__})")
+                maybe_applied = maybe_applied or exception_may_have_taken_effect(exc)
+                retry = may_retry_exception(exc, safe_to_repeat=call.safe_to_repeat)
+            else:
+                if isinstance(answer, httpx.Response):
+                    return answer
+                failure = answer
+                status = failure.status
+                assert status is not None  # the error of an answer carries its status
+                maybe_applied = maybe_applied or status_may_have_taken_effect(status)
+                retry = may_retry_status(status, safe_to_repeat=call.safe_to_repeat)
+            if maybe_applied and not call.read_only:
+                failure = failure.evolve(outcome_unknown=True)
+            if not retry:
+                raise failure from None
+            delay = policy.backoff(attempt, failure.retry_after)
+            if attempt >= policy.max_attempts or self._clock() + delay > deadline:
+                raise failure.evolve(attempts=attempt) from None
+            self.stats.retries += 1
+            await self._sleep(delay)
+
+    async def _send_classified(self, call: _Call, *, after_unknown_outcome: bool) -> httpx.Response | ApiError:
+        """One attempt: its response when it is usable, otherwise the error its status makes (not raised).
+
+        A DELETE answered 404 after an attempt whose outcome was unknown is usable: that attempt did it.
+        """
+        response = await self._send_handling_auth(call)
+        status = response.status_code
+        if response.is_success or (status == 404 and call.method == "DELETE" and after_unknown_outcome):
+            return response
+        text = self._error_text(response)
+        return self._error(call, status, text.message, code=text.code, retry_after=_retry_after(response))
+
+    async def _send_handling_auth(self, call: _Call) -> httpx.Response:
+        """One attempt with the API's credentials; a 401 renews them once and sends again."""
+        if not call.authenticate or self.auth is None:
+            return await self._send_single_request(self._build(call, call.headers))
+        sent = {**call.headers, **await self.auth.headers(self)}
+        response = await self._send_single_request(self._build(call, sent))
+        if response.status_code == 401 and await self.auth.refresh_after_unauthorized(self, sent):
+            # A stale credential is not a failed attempt: the same attempt goes again.
+            renewed = {**call.headers, **await self.auth.headers(self)}
+            response = await self._send_single_request(self._build(call, renewed))
+        return response
+
+    def _build(self, call: _Call, headers: Mapping[str, str]) -> httpx.Request:
+        return self._client.build_request(call.method, call.url, json=call.json, headers=headers)
+
+    async def _send_single_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` once, paced and within the parallelism limit, and read its whole body."""
+        await self.limiter.acquire()
+        async with self._semaphore:
+            self.stats.requests += 1
+            self.stats.in_flight += 1
+            self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
+            try:
+                response = await self.transport.handle_async_request(request)
+                response.request = request
+                try:
+                    await response.aread()
+                except BaseException:
+                    await response.aclose()
+                    raise
+            except httpx.TransportError:
+                self.stats.transport_errors += 1
+                raise
+            finally:
+                self.stats.in_flight -= 1
+        status = response.status_code
+        self.stats.statuses[status] += 1
+        if status == 429:
+            self.stats.rate_limited += 1
+        self.limiter.observe(status, response.headers, _retry_after(response))
+        return response
+
+    def _error(
+        self,
+        call: _Call,
+        status: int | None,
+        message: str,
+        *,
+        code: str | None = None,
+        retry_after: float | None = None,
+    ) -> ApiError:
+        """The typed error of an answer with ``status`` (None: no answer), from the one status table."""
+        error_class = api_error_class(status)
+        return error_class(
+            self.api, call.operation, status, message, code=code, merchant=call.merchant, retry_after=retry_after
+        )
+
+    def _url(self, path: str, params: Mapping[str, str | int] | None) -> str:
+        """The absolute URL of ``path`` with ``params`` encoded as httpx encodes them.
+
+        Joining a relative path to the base URL and merging the query into it makes httpx parse the
+        URL three times; a whole URL is parsed once (about 65 µs less per request).
+        """
+        if not path.startswith("/"):
+            raise ValueError(f"an API path starts with '/': {path!r}")
+        query = f"?{httpx.QueryParams(params)}" if params else ""
+        return f"{self._base_url}{path}{query}"
+
+    def json(self, response: httpx.Response, operation: str, merchant: str | None = None) -> Any:
+        """The response's JSON; a body that is not JSON is an API error (its text is not shown)."""
+        try:
+            return response.json()
+        except ValueError:
+            raise ApiError(
+                self.api, operation, response.status_code, "the response is not JSON", merchant=merchant
+            ) from None
+
+    def parse(self, model: type[Model], data: Any, operation: str, merchant: str | None = None) -> Model:
+        """Validate ``data`` as ``model``; the error names the fields, never their values."""
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()})
+            raise ApiError(
+                self.api,
+                operation,
+                None,
+                f"unexpected response shape ({model.__name__}: {', '.join(fields[:10])})",
+                merchant=merchant,
+            ) from None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    return parse_retry_after(response.headers.get("retry-after"))
+

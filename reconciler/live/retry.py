@@ -1,0 +1,84 @@
+"""When a request may be sent again, and how long to wait before it.
+
+Reads are safe to repeat; a write is only repeated when the server cannot have acted on it (a 429,
+or a connection that never opened) or when it carries an idempotency key that makes a repeat a replay.
+A failed attempt that the server may have acted on (a 5xx, or a connection lost after the request
+went out) leaves a write's outcome unknown.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+# These fail before a single byte of the request reaches the server, so no write can have happened.
+NOT_SENT_ERRORS: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded exponential backoff with jitter: at most ``max_attempts`` tries within ``max_total_seconds``."""
+
+    max_attempts: int = 5
+    base_delay: float = 0.2
+    max_delay: float = 10.0
+    max_total_seconds: float = 60.0
+    rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
+
+    def backoff(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based).
+
+        Half of the exponential step is fixed and half is random ("equal jitter"), so clients that
+        failed together do not come back together. A server's ``Retry-After`` is a floor, not a hint.
+        """
+        step = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        delay = step / 2 + self.rng.uniform(0, step / 2)
+        if retry_after is not None:
+            delay = max(delay, retry_after + self.rng.uniform(0, min(self.base_delay, 1.0)))
+        return delay
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds from now: delta-seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+def may_retry_status(status: int, *, safe_to_repeat: bool) -> bool:
+    """A 429 was not processed, so any request may be repeated; 5xx only when repeating is safe."""
+    if status == 429:
+        return True
+    return safe_to_repeat and status in RETRYABLE_STATUSES
+
+
+def may_retry_exception(exc: Exception, *, safe_to_repeat: bool) -> bool:
+    """A request that never left may be sent again; one that may have arrived only when repeating is safe."""
+    if isinstance(exc, NOT_SENT_ERRORS):
+        return True
+    return safe_to_repeat and isinstance(exc, httpx.TransportError)
+
+
+def status_may_have_taken_effect(status: int) -> bool:
+    """A 5xx says nothing of what the server did before it failed; a 4xx (429 included) refused the request."""
+    return status >= 500
+
+
+def exception_may_have_taken_effect(exc: Exception) -> bool:
+    """A connection that failed after the request went out may have delivered it."""
+    return not isinstance(exc, NOT_SENT_ERRORS)

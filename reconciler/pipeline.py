@@ -1,0 +1,132 @@
+"""From a desired-state directory to a plan: choose the merchants, read them, compare them, plan.
+
+This is the one path that ``plan``, ``drift`` and ``apply`` (for planning and verification) share;
+it sits above every stage it joins (desired, live, compare, plan) and below the CLI.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from reconciler.compare.sides import desired_view, live_partner_view, live_view, partner_view
+from reconciler.config import Config
+from reconciler.desired.declared import DeclaredMerchant, desired_digest
+from reconciler.desired.load import DesiredState
+from reconciler.errors import InputError, InputIssue
+from reconciler.kinds import PARTNER, MerchantView
+from reconciler.live.factory import ApiClients, ClientParams
+from reconciler.live.read import LiveMerchant, Progress, fetch_merchant, fetch_unmanaged, fewer_collections, read_each
+from reconciler.plan import Operation, Plan, assemble_plan, plan_merchant
+from reconciler.plan.fingerprint import precondition_key
+
+
+def client_params(config: Config, workdir: Path) -> ClientParams:
+    """Client settings from the resolved configuration; refuses a real target without credentials."""
+    missing = config.missing_credentials()
+    if missing:
+        where = config.source or "(environment)"
+        raise InputError([InputIssue(where, 1, 1, f"credentials missing: set {name}") for name in missing])
+    secret = config.dintero.client_secret
+    return ClientParams(
+        klarna_url=config.klarna.base_url,
+        dintero_url=config.dintero.base_url,
+        klarna_api_key=config.klarna.api_key.get_secret_value() if config.klarna.api_key else "",
+        dintero_partner_id=config.dintero.partner_id or "",
+        dintero_client_id=config.dintero.client_id or "",
+        dintero_client_secret=secret.get_secret_value() if secret else "",
+        parallelism=config.parallelism,
+        workdir=workdir,
+    )
+
+
+def select_merchants(state: DesiredState, targets: Sequence[str]) -> list[DeclaredMerchant]:
+    """The merchants named by ``--target`` (a reference or a merchant file), or all of them."""
+    if not targets:
+        return list(state.merchants)
+    by_file = {Path(m.source).resolve(): m for m in state.merchants}
+    by_ref = {m.account_reference: m for m in state.merchants}
+    chosen: dict[str, DeclaredMerchant] = {}
+    issues = []
+    for target in targets:
+        merchant = by_ref.get(target) or by_file.get(Path(target).resolve())
+        if merchant is None:
+            if Path(target).suffix in (".yaml", ".yml") and not Path(target).exists():
+                continue  # a merchant file deleted in this change: nothing to plan for it
+            issues.append(InputIssue("--target", 1, 1, f"{target}: no merchant with this reference or file"))
+        else:
+            chosen[merchant.account_reference] = merchant
+    if issues:
+        raise InputError(issues)
+    return [chosen[ref] for ref in sorted(chosen)]
+
+
+async def make_plan(
+    clients: ApiClients,
+    state: DesiredState,
+    merchants: Sequence[DeclaredMerchant],
+    *,
+    include_partner: bool,
+    with_unmanaged: bool = False,
+    progress: Progress | None = None,
+) -> Plan:
+    """Read the chosen merchants (and partner.yaml's credentials) and plan them.
+
+    Each merchant is planned as its read lands and only its operations are kept: the CPU work
+    overlaps the other reads' waiting, and memory does not grow with both views of every merchant.
+    """
+    key = precondition_key(state.config)
+    by_reference = {m.account_reference: m for m in merchants}
+    ops: list[Operation] = []
+
+    def plan_one(live: LiveMerchant) -> None:
+        desired = desired_view(by_reference[live.reference])
+        ops.extend(plan_merchant(desired, live_view(desired, live.klarna, live.dintero), key))
+
+    references = list(by_reference)
+    partner = partner_view(state.partner) if include_partner else None
+    with fewer_collections():
+        workers = max(8, 2 * clients.klarna.http.settings.parallelism)
+        await read_each(clients, merchants, plan_one, workers=workers, progress=progress)
+        if partner is not None:
+            references.append(PARTNER)
+            live = live_partner_view(partner, await clients.klarna.list_credentials())
+            ops.extend(plan_merchant(partner, live, key))
+        declared = [m.account_reference for m in state.merchants]
+        unmanaged = await fetch_unmanaged(clients, declared) if with_unmanaged else []
+        digest = desired_digest(merchants, state.partner if partner is not None else None)
+        plan = assemble_plan(ops, references, digest, unmanaged)
+    return replace(plan, plan_id=uuid.uuid4().hex)
+
+
+def digest_of(views: Sequence[MerchantView], state: DesiredState) -> str:
+    """The digest of the merchants (and partner.yaml, when in) that these views were made from."""
+    references = {view.reference for view in views}
+    merchants = [m for m in state.merchants if m.account_reference in references]
+    return desired_digest(merchants, state.partner if PARTNER in references else None)
+
+
+def desired_views_of(state: DesiredState, references: Sequence[str]) -> dict[str, MerchantView]:
+    """Desired views by reference, for the references a saved plan names (``partner`` included)."""
+    views: dict[str, MerchantView] = {}
+    for reference in references:
+        if reference == PARTNER:
+            view = partner_view(state.partner)
+        else:
+            try:
+                view = desired_view(state.merchant(reference))
+            except KeyError:
+                view = None
+        if view is not None:
+            views[reference] = view
+    return views
+
+
+async def read_live_view(clients: ApiClients, state: DesiredState, desired: MerchantView) -> MerchantView:
+    """A fresh live view of one merchant (or of the partner's credentials)."""
+    if desired.reference == PARTNER:
+        return live_partner_view(desired, await clients.klarna.list_credentials())
+    live = await fetch_merchant(clients, state.merchant(desired.reference))
+    return live_view(desired, live.klarna, live.dintero)

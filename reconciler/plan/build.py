@@ -1,0 +1,121 @@
+"""Building the plan: the operation each resource needs, with dependencies, in a deterministic order.
+
+What an operation may be comes from its kind (``reconciler.kinds``): which fields are immutable or
+set once, whether it can be deleted, whether it has a lifecycle state. Changes are masked here, so
+the plan never holds a sensitive value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from reconciler.compare.diff import Change, diff_fields
+from reconciler.kinds import KINDS, MerchantView, ResourceState
+from reconciler.kinds.order import RANK, depends_on
+from reconciler.plan.fingerprint import precondition_of
+from reconciler.plan.operation import Action, Operation
+from reconciler.plan.value import Plan
+from reconciler.sensitive import redact
+
+DISABLED = "DISABLED"
+
+
+def _masked(changes: Iterable[Change]) -> tuple[Change, ...]:
+    return tuple(replace(c, before=redact(c.before, c.path), after=redact(c.after, c.path)) for c in changes)
+
+
+def _creation_changes(desired: ResourceState) -> list[Change]:
+    changes = diff_fields(desired.fields, None)
+    if desired.status is not None and KINDS[desired.kind].lifecycle:
+        changes.append(Change.of(("state",), None, desired.status))
+    return changes
+
+
+def plan_resource(
+    merchant: str, desired: ResourceState | None, current: ResourceState | None, key: bytes = b""
+) -> Operation | None:
+    """The operation one resource needs, if any (deletes only for kinds the API can delete)."""
+    if desired is None:
+        if current is None or not KINDS[current.kind].deletable:
+            return None
+        reason = "not declared in the desired state"
+        precondition = precondition_of(None, current, key)
+        return Operation(current.address(merchant), merchant, current.kind, Action.DELETE, (), precondition, (), reason)
+    if current is None:
+        address = desired.address(merchant)
+        return Operation(address, merchant, desired.kind, Action.CREATE, _masked(_creation_changes(desired)))
+    return _plan_existing(merchant, desired, current, key)
+
+
+def _plan_existing(merchant: str, desired: ResourceState, current: ResourceState, key: bytes) -> Operation | None:
+    """The operation that brings one live resource to its desired form, if any."""
+    kind = KINDS[desired.kind]
+    changes = diff_fields(desired.fields, current.fields)
+    state_change: Action | None = None
+    if kind.lifecycle and desired.status and current.status != desired.status:
+        state_change = Action.DISABLE if desired.status == DISABLED else Action.ENABLE
+        changes.append(Change.of(("state",), current.status, desired.status))
+    if not changes:
+        return None
+    precondition = precondition_of(desired, current, key)
+
+    def op(action: Action, reason: str | None = None) -> Operation:
+        address = desired.address(merchant)
+        return Operation(address, merchant, kind.name, action, _masked(changes), precondition, (), reason)
+
+    immutable = sorted({c.path[0] for c in changes} & kind.immutable)
+    if immutable:
+        return op(Action.BLOCKED, f"{', '.join(immutable)} cannot be changed through the API once created")
+    blocked = kind.blocked_reason(current)
+    if blocked is not None:
+        return op(Action.BLOCKED, blocked)
+    return op(state_change or Action.PATCH, kind.patch_reason(current))
+
+
+def plan_merchant(desired: MerchantView, current: MerchantView | None, key: bytes = b"") -> list[Operation]:
+    """Operations for one merchant, unsorted and without dependencies."""
+    merchant = desired.reference
+    live = current.resources if current is not None else {}
+    ops: list[Operation] = []
+    for address, want in desired.resources.items():
+        op = plan_resource(merchant, want, live.get(address), key)
+        if op is not None:
+            ops.append(op)
+    for address, have in live.items():
+        if address not in desired.resources and have.kind in desired.managed_lists:
+            op = plan_resource(merchant, None, have, key)
+            if op is not None:
+                ops.append(op)
+    return ops
+
+
+def _sort_key(op: Operation) -> tuple[str, int, str]:
+    return (op.merchant, RANK[op.resource], op.address)
+
+
+def build_plan(
+    desired: Iterable[MerchantView],
+    current: Mapping[str, MerchantView | None],
+    desired_digest: str,
+    unmanaged: Iterable[str] = (),
+    key: bytes = b"",
+) -> Plan:
+    """The whole plan: every merchant's operations, with dependencies, in a deterministic order."""
+    ops: list[Operation] = []
+    references: list[str] = []
+    for view in desired:
+        references.append(view.reference)
+        ops.extend(plan_merchant(view, current.get(view.reference), key))
+    return assemble_plan(ops, references, desired_digest, unmanaged)
+
+
+def assemble_plan(
+    ops: Iterable[Operation], references: Iterable[str], desired_digest: str, unmanaged: Iterable[str] = ()
+) -> Plan:
+    """A plan from merchants' operations planned one by one: dependencies, order and summary added."""
+    ops = list(ops)
+    planned = {op.address for op in ops}
+    ops = [replace(op, depends_on=depends_on(op.merchant, op.resource, planned)) for op in ops]
+    ops.sort(key=_sort_key)
+    return Plan(desired_digest, tuple(ops), tuple(sorted(unmanaged)), tuple(sorted(references)))

@@ -1,0 +1,1 @@
+"""The Dintero management API as the sandbox serves it: models, accounts and connections, routes, seed."""

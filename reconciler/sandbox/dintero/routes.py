@@ -1,0 +1,256 @@
+"""The Dintero management API routes (mounted under ``/dintero``).
+
+Auth: ``POST /v1/accounts/{oid}/auth/token`` gives a JWT for the sandbox's partner; every other
+route needs it as ``Authorization: Bearer``. Simplification: the real API has a partner exchange
+its token for a merchant token first; the sandbox accepts the partner token for the partner's
+merchants (every aid of the same environment, ``T`` or ``P``, as the partner).
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from reconciler.sandbox.dintero import accounts
+from reconciler.sandbox.dintero.models import (
+    AID_PATTERN,
+    CONNECTION_NAMES,
+    OID_PATTERN,
+    CommonSignupRequest,
+    ConnectionEventRequest,
+    KlarnaSignupRequest,
+    TokenRequest,
+    VippsPspSignupRequest,
+)
+from reconciler.sandbox.platform.auth import (
+    DINTERO_AUDIENCE_PREFIX,
+    decode_basic,
+    issue_dintero_token,
+    require_dintero_token,
+)
+from reconciler.sandbox.platform.problems import DinteroProblem, dintero_not_found
+from reconciler.sandbox.platform.state import SandboxState
+
+router = APIRouter(tags=["dintero"])
+
+Aid = Annotated[str, Path(pattern=AID_PATTERN, description="A merchant account id", examples=["T11200001"])]
+Oid = Annotated[str, Path(pattern=OID_PATTERN, description="The partner's account id", examples=["T11200000"])]
+ForceNewSignup = Annotated[bool, Query(description="Sign up again even though a signup is pending")]
+
+
+def sandbox_state(request: Request) -> SandboxState:
+    state: SandboxState = request.app.state.sandbox
+    return state
+
+
+async def dintero_claims(request: Request) -> dict[str, Any]:
+    # An async wrapper keeps token checks on the event loop instead of the thread pool.
+    return require_dintero_token(request)
+
+
+Claims = Annotated[dict[str, Any], Depends(dintero_claims)]
+
+
+def require_partner(state: SandboxState, oid: str) -> None:
+    if oid != state.settings.dintero_partner_id:
+        raise DinteroProblem(403, "forbidden", f"The client has no access to account {oid}")
+
+
+def require_merchant_access(state: SandboxState, aid: str) -> None:
+    if aid[0] != state.settings.dintero_partner_id[0]:
+        raise DinteroProblem(403, "forbidden", f"Account {aid} is in another environment than the partner")
+
+
+@router.post(
+    "/v1/accounts/{oid}/auth/token",
+    summary="Get an access token (client credentials)",
+    description=(
+        "Basic client credentials and ``{grant_type: client_credentials, audience: "
+        "https://api.dintero.com/v1/accounts/{oid}}``. Wrong credentials 401, wrong grant type or "
+        "audience 400, an oid other than the sandbox's partner 403."
+    ),
+)
+async def get_token(request: Request, oid: Oid, body: TokenRequest) -> dict[str, Any]:
+    state = sandbox_state(request)
+    settings = state.settings
+    credentials = decode_basic(request.headers.get("authorization", ""))
+    if credentials is None or not (
+        hmac.compare_digest(credentials[0], settings.dintero_client_id)
+        and hmac.compare_digest(credentials[1], settings.dintero_client_secret)
+    ):
+        raise DinteroProblem(401, "unauthorized", "Access forbidden, invalid client credentials")
+    if body.grant_type != "client_credentials":
+        raise DinteroProblem(
+            400,
+            "unsupported_grant_type",
+            "Only the client_credentials grant is supported",
+            [{"field": "grant_type", "message": "must be client_credentials"}],
+        )
+    if body.audience != DINTERO_AUDIENCE_PREFIX + oid:
+        raise DinteroProblem(
+            400,
+            "invalid_audience",
+            "The audience must be the account the token is requested for",
+            [{"field": "audience", "message": f"must be {DINTERO_AUDIENCE_PREFIX}{oid}"}],
+        )
+    require_partner(state, oid)
+    return issue_dintero_token(settings, oid, now=state.now())
+
+
+def _read_connection(name: str) -> Any:
+    async def read_connection(request: Request, aid: Aid, claims: Claims) -> JSONResponse:
+        state = sandbox_state(request)
+        require_merchant_access(state, aid)
+        return JSONResponse(accounts.get_connection(state.store, aid, name))
+
+    return read_connection
+
+
+for _name in CONNECTION_NAMES:
+    router.add_api_route(
+        f"/v1/accounts/{{aid}}/management/settings/connections/{_name}",
+        _read_connection(_name),
+        methods=["GET"],
+        summary=f"Get the {_name} connection",
+        description="The connection envelope with its signups, status and events; 404 when there is none.",
+        operation_id=f"dintero_get_connection_{_name.replace('-', '_')}",
+    )
+
+
+def _sign_up(
+    request: Request, aid: str, name: str, signup: dict[str, Any], force: bool, claims: dict[str, Any]
+) -> JSONResponse:
+    state = sandbox_state(request)
+    require_merchant_access(state, aid)
+    connection = accounts.sign_up(
+        state.store,
+        aid,
+        name,
+        signup,
+        force=force,
+        partner_id=state.settings.dintero_partner_id,
+        created_by=accounts.actor_id(str(claims.get("sub", ""))),
+        now=state.now(),
+    )
+    return JSONResponse(connection, status_code=201)
+
+
+_SIGNUP_DESCRIPTION = (
+    "Creates the connection ``pending`` (and the merchant's account record) on the first signup. "
+    "A signup while the connection is pending is 409 unless ``force_new_signup=true``; on an enabled "
+    "connection it is 409. Answers 201 with the connection."
+)
+
+
+@router.post(
+    "/v1/accounts/{aid}/management/settings/connections/klarna",
+    status_code=201,
+    summary="Sign up for Klarna",
+    description=_SIGNUP_DESCRIPTION,
+)
+async def sign_up_klarna(
+    request: Request, aid: Aid, body: KlarnaSignupRequest, claims: Claims, force_new_signup: ForceNewSignup = False
+) -> JSONResponse:
+    return _sign_up(
+        request, aid, "klarna", body.signup.model_dump(mode="json", exclude_unset=True), force_new_signup, claims
+    )
+
+
+@router.post(
+    "/v1/accounts/{aid}/management/settings/connections/vipps-psp",
+    status_code=201,
+    summary="Sign up for Vipps PSP",
+    description=_SIGNUP_DESCRIPTION,
+)
+async def sign_up_vipps_psp(
+    request: Request, aid: Aid, body: VippsPspSignupRequest, claims: Claims, force_new_signup: ForceNewSignup = False
+) -> JSONResponse:
+    return _sign_up(
+        request, aid, "vipps-psp", body.signup.model_dump(mode="json", exclude_unset=True), force_new_signup, claims
+    )
+
+
+@router.post(
+    "/v1/accounts/{aid}/management/settings/connections/common",
+    status_code=201,
+    summary="Sign up for the common (Dintero) connection",
+    description=_SIGNUP_DESCRIPTION,
+)
+async def sign_up_common(
+    request: Request, aid: Aid, body: CommonSignupRequest, claims: Claims, force_new_signup: ForceNewSignup = False
+) -> JSONResponse:
+    return _sign_up(
+        request, aid, "common", body.signup.model_dump(mode="json", exclude_unset=True), force_new_signup, claims
+    )
+
+
+@router.get(
+    "/v1/accounts/{oid}/management/accounts",
+    summary="List the partner's merchant accounts",
+    description="In creation order, ``limit`` per page after ``starting_after``; ``total-count`` header.",
+)
+async def list_accounts(
+    request: Request,
+    oid: Oid,
+    claims: Claims,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    starting_after: Annotated[str | None, Query(pattern=AID_PATTERN)] = None,
+) -> JSONResponse:
+    state = sandbox_state(request)
+    require_partner(state, oid)
+    store = state.store
+    if starting_after is not None and store.get(accounts.KIND, starting_after) is None:
+        raise DinteroProblem(
+            400,
+            "invalid_request",
+            "Bad / Invalid request",
+            [{"field": "starting_after", "message": "no account has this id"}],
+        )
+    page = store.list(accounts.KIND, after_id=starting_after, limit=limit)
+    return JSONResponse(page, headers={"total-count": str(store.count(accounts.KIND))})
+
+
+@router.get(
+    "/v1/accounts/{oid}/management/accounts/{aid}",
+    summary="Get a merchant account with all its connections",
+    description="The account with a ``connections`` map (only the connections that exist); 404 when unknown.",
+)
+async def get_account(request: Request, oid: Oid, aid: Aid, claims: Claims) -> JSONResponse:
+    state = sandbox_state(request)
+    require_partner(state, oid)
+    return JSONResponse(accounts.get_account(state.store, aid))
+
+
+@router.post(
+    "/v1/accounts/{oid}/management/accounts/{aid}/connections/{connection}/events",
+    status_code=201,
+    summary="Record a connection status event",
+    description="Moves the connection's status and appends the event; the only route that moves a status.",
+)
+async def post_connection_event(
+    request: Request,
+    oid: Oid,
+    aid: Aid,
+    connection: Annotated[str, Path(max_length=50, examples=list(CONNECTION_NAMES))],
+    body: ConnectionEventRequest,
+    claims: Claims,
+) -> JSONResponse:
+    state = sandbox_state(request)
+    require_partner(state, oid)
+    if connection not in CONNECTION_NAMES:
+        raise dintero_not_found(f"Connection {connection}")
+    event = accounts.record_event(
+        state.store,
+        aid,
+        connection,
+        status=body.status,
+        event=body.event,
+        description=body.description,
+        metadata=body.metadata,
+        created_by=accounts.actor_id(str(claims.get("sub", ""))),
+        now=state.now(),
+    )
+    return JSONResponse(event, status_code=201)

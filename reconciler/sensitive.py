@@ -1,0 +1,146 @@
+"""What is sensitive, and how it is masked: the one source of truth for every output.
+
+A field is sensitive when a model marks it with ``Sensitive()`` (national ids, social security
+numbers, IBANs and account numbers, dates of birth). The desired models register their marked
+paths (``register_marked``) when they are defined; a value is masked wherever a field of a marked
+name holds it (``iban``, ``number`` of a national identification), at any depth, so a whole signup
+shown as one value is masked inside too. Credentials that no merchant field declares (API keys,
+secrets, tokens) are named in ``CREDENTIAL_FIELDS``.
+
+The masked form still tells that something changed: ``****7466 (fp:3a9c)``, where the fingerprint
+is a keyed hash. The key comes from ``RECONCILER_MASK_KEY`` when set (stable fingerprints across
+runs); otherwise it is random per process, so a fingerprint can never be matched against a list of
+guessed values. Text that came from an API is scrubbed of anything shaped like a sensitive value
+(``scrub``) before it goes into an error message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pydantic import GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+
+class Sensitive:
+    """Annotation marker: this field's value never appears in output, logs, errors or addresses."""
+
+    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["x-sensitive"] = True
+        return schema
+
+    def __repr__(self) -> str:
+        return "Sensitive()"
+
+
+# Secrets of the transport and of partner-level objects: no merchant field declares them.
+CREDENTIAL_FIELDS = frozenset(
+    {"api_key", "client_secret", "secret", "password", "access_token", "token", "authorization", "bank_account_number"}
+)
+# Where the last four characters are customarily shown (they identify, they do not disclose).
+_SHOW_LAST_FOUR = frozenset({"iban", "account_number", "bank_account_number"})
+
+_names: set[str] = set(CREDENTIAL_FIELDS)
+
+MASK = "****"
+_KEY = os.environ.get("RECONCILER_MASK_KEY", "").encode() or secrets.token_bytes(32)
+
+PathLike = str | Sequence[str | int]
+
+
+def _segments(path: PathLike) -> list[str]:
+    parts = re.split(r"[.\[\]/]+", path) if isinstance(path, str) else [str(p) for p in path]
+    return [s.lower() for s in parts if s and not s.isdigit()]
+
+
+def register_marked(paths: Iterable[str]) -> None:
+    """Learn the sensitive field names from the paths a model marks (``a.b[].c``)."""
+    _names.update(_segments(path)[-1] for path in paths)
+
+
+def sensitive_names() -> frozenset[str]:
+    return frozenset(_names)
+
+
+def is_sensitive_path(path: PathLike) -> bool:
+    """True for ``iban``, ``stakeholders[0].date_of_birth``, ``("national_identification", "number")``..."""
+    parts = _segments(path)
+    return bool(parts) and parts[-1] in _names
+
+
+def fingerprint(value: Any, length: int = 4) -> str:
+    """A short keyed hash of a value: equal values, equal fingerprints, within one key."""
+    return hmac.new(_KEY, str(value).encode(), hashlib.sha256).hexdigest()[:length]
+
+
+def mask_scalar(value: Any, field: str = "") -> str | None:
+    """The masked form of one sensitive value (None stays None: absence is not a secret)."""
+    if value is None:
+        return None
+    text = str(value)
+    tail = text.replace(" ", "")[-4:] if field.lower() in _SHOW_LAST_FOUR and len(text) > 8 else ""
+    return f"{MASK}{tail} (fp:{fingerprint(text)})"
+
+
+def mask(value: object) -> str:
+    """The printable stand-in for a sensitive value, e.g. ``****7466 (fp:3a9c)``.
+
+    The last four characters are kept only for long values (IBANs, account numbers), where they help a
+    reviewer recognise the account without revealing it; short values (dates, ids) show only the fingerprint.
+    """
+    text = "" if value is None else str(value)
+    if not text:
+        return MASK
+    return mask_scalar(text, "iban" if len(text) >= 12 else "") or MASK
+
+
+def redact(value: Any, path: PathLike = "") -> Any:
+    """A copy of ``value`` with every sensitive leaf masked; ``path`` says where the value sits."""
+    parts = _segments(path)
+    if parts and is_sensitive_path(parts):
+        if isinstance(value, Mapping | list):
+            return mask_scalar(json.dumps(value, sort_keys=True, default=str))
+        return mask_scalar(value, parts[-1])
+    if isinstance(value, Mapping):
+        return {k: redact(v, [*parts, str(k)]) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v, parts) for v in value]
+    return value
+
+
+MAX_MESSAGE_CHARS = 300
+
+_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # API keys, client ids and bearer tokens (Klarna keys, JWTs).
+    re.compile(r"\bklarna_(?:test|live)_\w+", re.IGNORECASE),
+    re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*"),
+    # IBANs, with or without the usual spaces every four characters.
+    re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){10,30}\b", re.IGNORECASE),
+    # Dates, as in a date of birth.
+    re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?\b"),
+    # Account numbers, national ids and social security numbers: long runs of digits and separators.
+    re.compile(r"\d[\d \-./]{4,}\d"),
+)
+
+
+def scrub(text: str) -> str:
+    """API text with sensitive-looking values replaced by ``***`` and cut to a readable length.
+
+    The APIs may quote a request's values back in their error text, and requests hold IBANs,
+    national ids, dates of birth and keys.
+    """
+    for pattern in _PATTERNS:
+        text = pattern.sub("***", text)
+    text = " ".join(text.split())
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[: MAX_MESSAGE_CHARS - 1] + "…"
+    return text

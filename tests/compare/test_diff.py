@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+
+from reconciler.compare.diff import Change, diff_fields, lists_equal, project
+
+
+def test_only_declared_fields_are_compared() -> None:
+    desired = {"account_name": "Bikes AS"}
+    current = {"account_name": "Bikes AS", "account_group_reference": "server-side-default"}
+    assert diff_fields(desired, current) == []
+
+
+def test_nested_change_names_the_full_path() -> None:
+    desired = {"address": {"city": "Dayton", "country": "US"}}
+    current = {"address": {"city": "Columbus", "country": "US", "postal_code": "43215"}}
+    assert diff_fields(desired, current) == [Change.of(("address", "city"), "Columbus", "Dayton")]
+
+
+def test_missing_current_reports_every_declared_leaf() -> None:
+    changes = diff_fields({"a": 1, "b": {"c": 2}}, None)
+    assert changes == [Change.of(("a",), None, 1), Change.of(("b",), None, {"c": 2})]
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "equal"),
+    [
+        (["OWNER", "DIRECTOR"], ["DIRECTOR", "OWNER"], True),
+        (
+            [{"c": "SE", "cur": "SEK"}, {"c": "NO", "cur": "NOK"}],
+            [{"c": "NO", "cur": "NOK"}, {"c": "SE", "cur": "SEK"}],
+            True,
+        ),
+        ([{"t": "x", "currencies": ["NOK", "SEK"]}], [{"t": "x", "currencies": ["SEK", "NOK"]}], True),
+        (["OWNER"], ["OWNER", "DIRECTOR"], False),
+        (["OWNER", "OWNER"], ["OWNER", "DIRECTOR"], False),
+    ],
+)
+def test_lists_compare_without_order(left: list[object], right: list[object], equal: bool) -> None:
+    assert lists_equal(left, right) is equal
+
+
+def test_reordered_list_gives_no_change_but_a_new_member_does() -> None:
+    assert diff_fields({"roles": ["A", "B"]}, {"roles": ["B", "A"]}) == []
+    assert diff_fields({"roles": ["A", "B", "C"]}, {"roles": ["B", "A"]}) == [
+        Change.of(("roles",), ["B", "A"], ["A", "B", "C"])
+    ]
+
+
+def test_project_keeps_only_declared_keys() -> None:
+    current = {"a": 1, "b": {"c": 2, "d": 3}, "e": 4}
+    assert project(current, {"b": {"c": 0}, "a": 0}) == {"a": 1, "b": {"c": 2}}

@@ -1,0 +1,47 @@
+"""Request URLs: the path under the API's base URL, and the query encoded exactly as httpx encodes it."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from reconciler.live.envelopes import klarna_error_text
+from reconciler.live.http import ApiHttpClient
+
+pytestmark = pytest.mark.anyio
+
+BASE = "http://127.0.0.1:9/klarna/"
+
+
+def client(seen: list[httpx.URL]) -> ApiHttpClient:
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        return httpx.Response(200, json={})
+
+    return ApiHttpClient("klarna", BASE, error_text=klarna_error_text, transport=httpx.MockTransport(answer))
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/v1/accounts", {"account_reference": "SBX000001", "expand": "products,websites"}),
+        ("/v1/accounts", {"account_reference": "A B/ø&x=1#frag", "limit": 100}),
+        ("/v1/accounts/krn:partner:account:1/stakeholders", None),
+        ("/v1/accounts/krn%3Aa%20b/channels/websites", {}),
+    ],
+)
+async def test_the_url_is_the_one_httpx_would_build(path: str, params: dict[str, str | int] | None) -> None:
+    seen: list[httpx.URL] = []
+    async with client(seen) as http:
+        await http.request("GET", path, operation="read", params=params)
+    expected = httpx.AsyncClient(base_url=BASE.rstrip("/")).build_request("GET", path, params=params).url
+    assert seen == [expected]
+    assert str(seen[0]).startswith("http://127.0.0.1:9/klarna/v1/")
+
+
+async def test_a_path_must_start_at_the_root() -> None:
+    seen: list[httpx.URL] = []
+    async with client(seen) as http:
+        with pytest.raises(ValueError, match="starts with '/'"):
+            await http.request("GET", "v1/accounts", operation="read")
+    assert seen == []

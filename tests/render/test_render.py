@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import json
+
+from reconciler.compare.diff import Change
+from reconciler.kinds import ResourceKind
+from reconciler.plan import Action, Operation, Plan
+from reconciler.render import render_json, render_markdown, render_text
+from reconciler.sensitive import redact
+
+CANARY_IBAN = "NO9386011117947"
+
+
+def sample_plan(merchants: int = 2) -> Plan:
+    ops = []
+    for i in range(merchants):
+        ref = f"M{i:04d}"
+        ops.append(
+            Operation(
+                f"{ref}/klarna.account",
+                ref,
+                ResourceKind.ACCOUNT,
+                Action.CREATE,
+                (Change.of(("account_name",), None, f"Shop {i}"),),
+            )
+        )
+        ops.append(
+            Operation(
+                f"{ref}/klarna.stakeholder/testa",
+                ref,
+                ResourceKind.STAKEHOLDER,
+                Action.PATCH,
+                (Change.of(("address", "city"), "Oslo", "Bergen"),),
+                "sha256:x",
+                (f"{ref}/klarna.account",),
+            )
+        )
+        masked = redact({"iban": CANARY_IBAN}, "")
+        ops.append(
+            Operation(
+                f"{ref}/klarna.bank_account/7947",
+                ref,
+                ResourceKind.BANK_ACCOUNT,
+                Action.CREATE,
+                (Change.of(("iban",), None, masked["iban"]),),
+            )
+        )
+    return Plan("sha256:d", tuple(ops), merchants=tuple(f"M{i:04d}" for i in range(merchants)))
+
+
+def test_text_shows_one_line_per_operation_and_the_summary() -> None:
+    out = render_text(sample_plan(1))
+    assert "+ klarna.account" in out
+    assert "~ klarna.stakeholder/testa" in out
+    assert 'address.city: "Oslo" → "Bergen"' in out
+    assert out.rstrip().endswith("Plan: 2 to create, 1 to patch, 0 to disable, 0 to enable, 0 to delete, 0 blocked.")
+    assert CANARY_IBAN not in out and "****7947" in out
+
+
+def test_empty_plan_says_no_changes() -> None:
+    assert "No changes." in render_text(Plan("d", ()))
+    assert "No changes." in render_markdown(Plan("d", ()))
+
+
+def test_json_is_the_plan_document() -> None:
+    doc = json.loads(render_json(sample_plan(1)))
+    assert doc["format_version"] == 1
+    assert doc["summary"]["create"] == 2
+    assert doc["operations"][1]["depends_on"] == ["M0000/klarna.account"]
+    assert CANARY_IBAN not in render_json(sample_plan(1))
+
+
+def test_markdown_has_table_and_collapsible_sections() -> None:
+    out = render_markdown(sample_plan(2))
+    assert "| `M0000` | 2 | 1 |" in out
+    assert out.count("<details>") == 2
+    assert CANARY_IBAN not in out
+
+
+def test_markdown_over_the_limit_is_cut_with_a_note() -> None:
+    plan = sample_plan(2000)
+    out = render_markdown(plan)
+    assert len(out) <= 65_536
+    assert "Plan truncated" in out
+    shown = out.count("<details>")
+    assert 0 < shown < 2000
+    assert f"{2000 - shown} merchant section(s) were left out" in out
+
+
+def test_text_colour_only_when_asked() -> None:
+    assert "\x1b[" not in render_text(sample_plan(1))
+    assert "\x1b[32m" in render_text(sample_plan(1), color=True)
