@@ -81,7 +81,11 @@ class Policy(_FileModel):
 
     max_disable_count: Annotated[int, Field(ge=0)] = 5
     max_disable_percent: Annotated[float, Field(ge=0, le=100)] = 10.0
+    percent_min_fleet: Annotated[int, Field(ge=0)] = 10  # below this many merchants, no percentage applies
     allow_delete: bool = False
+    max_delete_count: Annotated[int, Field(ge=0)] | None = None  # with allow_delete; None: no limit
+    max_bank_account_changes: Annotated[int, Field(ge=0)] | None = None  # None: no limit
+    require_high_risk_flag: bool = False  # every high-risk operation needs --allow-high-risk
 
 
 class ConfigFile(_FileModel):

@@ -15,7 +15,8 @@ Only ``reconciler.cli`` maps them to exit codes (see DESIGN §5)::
     ├── ReadFailed                the live state of one or more merchants could not be read (exit 1)
     ├── PolicyViolation           the safety policy refused the plan (exit 3)
     ├── StalePlanError            a saved plan no longer matches the live state or desired state (exit 4)
-    └── ApplyFailed               one or more operations failed during apply (exit 1)
+    ├── ApplyFailed               one or more operations failed during apply (exit 1)
+    └── BlockedRemain             apply did all it could; blocked operations need a person (exit 5)
 
 An HTTP status becomes its class through one table, ``api_error_class``. Every ``ApiError`` says
 whether the request may have taken effect although it failed (``outcome_unknown``: a write whose
@@ -196,3 +197,7 @@ class StalePlanError(ReconcilerError):
 
 class ApplyFailed(ReconcilerError):
     """One or more operations failed; the message summarises them per merchant."""
+
+
+class BlockedRemain(ReconcilerError):
+    """Apply did everything it could, and blocked operations remain: they need action outside the APIs."""

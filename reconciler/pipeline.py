@@ -21,6 +21,8 @@ from reconciler.live.factory import ApiClients, ClientParams
 from reconciler.live.read import LiveMerchant, Progress, fetch_merchant, fetch_unmanaged, fewer_collections, read_each
 from reconciler.plan import Operation, Plan, assemble_plan, plan_merchant
 from reconciler.plan.fingerprint import precondition_key
+from reconciler.plan.integrity import seal
+from reconciler.plan.policy import evaluate_policy
 
 
 def client_params(config: Config, workdir: Path) -> ClientParams:
@@ -98,7 +100,14 @@ async def make_plan(
         unmanaged = await fetch_unmanaged(clients, declared) if with_unmanaged else []
         digest = desired_digest(merchants, state.partner if partner is not None else None)
         plan = assemble_plan(ops, references, digest, unmanaged)
-    return replace(plan, plan_id=uuid.uuid4().hex)
+    config = state.config
+    plan = replace(
+        plan,
+        plan_id=uuid.uuid4().hex,
+        targets={"klarna": config.klarna.base_url, "dintero": config.dintero.base_url},
+        policy=evaluate_policy(plan.operations, config.policy, len(state.merchants)),
+    )
+    return seal(plan, key)
 
 
 def digest_of(views: Sequence[MerchantView], state: DesiredState) -> str:

@@ -77,6 +77,17 @@ def is_sensitive_path(path: PathLike) -> bool:
     return bool(parts) and parts[-1] in _names
 
 
+def use_key(key: bytes) -> None:
+    """Key the masking fingerprints (the CLI passes the key of the plan's preconditions).
+
+    The same credentials then give the same fingerprint in the pull request's plan and in the
+    apply log, and someone without them cannot test a guess against a fingerprint.
+    """
+    global _KEY
+    if key:
+        _KEY = key
+
+
 def fingerprint(value: Any, length: int = 4) -> str:
     """A short keyed hash of a value: equal values, equal fingerprints, within one key."""
     return hmac.new(_KEY, str(value).encode(), hashlib.sha256).hexdigest()[:length]

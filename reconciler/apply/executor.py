@@ -27,9 +27,9 @@ from reconciler.apply.writes import dry_run_line, idempotency_key
 from reconciler.errors import ApiError
 from reconciler.kinds import KINDS, MerchantView, ResourceKind, ResourceState
 from reconciler.kinds.registry import onboarded_kinds
-from reconciler.kinds.writes import NEW, WriteContext, WriteRequest, change_between
+from reconciler.kinds.writes import NEW, Replace, Write, WriteContext, WriteRequest, change_between
 from reconciler.live.factory import ApiClients
-from reconciler.plan import Action, Operation, Plan, plan_resource, precondition_of
+from reconciler.plan import Action, Operation, Plan, plan_merchant
 
 ReadLive = Callable[[str], Awaitable[MerchantView]]
 Emit = Callable[[str], None]
@@ -64,6 +64,7 @@ class _Merchant:
     assumed: dict[str, ResourceState] = field(default_factory=dict)
     # Set once the wait for OPERATIONAL ran out: the merchant's later operations do not wait again.
     wait_expired: bool = False
+    _fresh: tuple[tuple[int, int], dict[str, Operation]] | None = None
 
     def context(self) -> WriteContext:
         account = self.live.get(ResourceKind.ACCOUNT)
@@ -77,6 +78,25 @@ class _Merchant:
     def account_state(self) -> str | None:
         account = self.live.get(ResourceKind.ACCOUNT)
         return account.status if account else None
+
+    def fresh(self, key: bytes) -> dict[str, Operation]:
+        """The merchant's operations derived afresh from its desired view and latest live view, by address."""
+        seen = (id(self.live), len(self.assumed))
+        if self._fresh is None or self._fresh[0] != seen:
+            live = MerchantView(self.reference, {**self.live.resources, **self.assumed})
+            self._fresh = (seen, {op.address: op for op in plan_merchant(self.desired, live, key)})
+        return self._fresh[1]
+
+    def write_for(self, op: Operation) -> Write | None:
+        """The typed write that carries out a freshly derived operation."""
+        want = self.desired.resources.get(op.address)
+        have = self.current(op.replaces or op.address)
+        if op.action is Action.REPLACE and want is not None and have is not None:
+            return Replace(want, have)
+        return change_between(want, have)
+
+    def current(self, address: str) -> ResourceState | None:
+        return self.live.resources.get(address) or self.assumed.get(address)
 
 
 @dataclass
@@ -127,32 +147,31 @@ class Executor:
             return OperationResult(op, Outcome.BLOCKED, op.reason)
         if any(dep in merchant.failed for dep in op.depends_on):
             return OperationResult(op, Outcome.SKIPPED)
-        want = merchant.desired.resources.get(op.address)
-        have = merchant.live.resources.get(op.address) or merchant.assumed.get(op.address)
-        fp_key = self.settings.precondition_key
-        needed = plan_resource(merchant.reference, want, have, fp_key)
-        change = change_between(want, have)
-        if needed is None or change is None:
-            return OperationResult(op, Outcome.IN_PLACE)
-        ran_before = any(dep in merchant.ran for dep in op.depends_on)
-        if not ran_before and precondition_of(want, have, fp_key) != op.precondition:
-            return OperationResult(op, Outcome.STALE, "the live object changed since the plan was made; plan again")
-        if needed.action is Action.BLOCKED:
-            return OperationResult(op, Outcome.BLOCKED, needed.reason)
+        fresh = merchant.fresh(self.settings.precondition_key).get(op.address)
+        if fresh is None:
+            return OperationResult(op, Outcome.IN_PLACE, "the live object already has its desired form")
+        refusal = _refusal(op, fresh, ran_before=any(dep in merchant.ran for dep in op.depends_on))
+        if refusal is not None:
+            return OperationResult(op, Outcome.STALE, refusal)
+        if fresh.action is Action.BLOCKED:
+            return OperationResult(op, Outcome.BLOCKED, fresh.reason)
+        write = merchant.write_for(fresh)
+        if write is None:
+            return OperationResult(op, Outcome.IN_PLACE, "the live object already has its desired form")
         try:
             await self._ensure_operational(merchant, op)
-            writes = KINDS[op.resource].writes(change, merchant.context())
-            for step, write in enumerate(writes):
+            writes = KINDS[op.resource].writes_for(write, merchant.context())
+            for step, request in enumerate(writes):
                 key = idempotency_key(
                     self.plan.desired_digest,
                     op.address,
-                    needed.action,
+                    fresh.action,
                     op.precondition,
                     step,
                     self.plan.plan_id or self.run_id,
                 )
-                await self._send(op, write, key)
-                if write.onboards:
+                await self._send(op, request, key)
+                if request.onboards:
                     await self._after_onboard(merchant, op)
         except _WaitTimeout as error:
             return OperationResult(op, Outcome.FAILED, str(error))
@@ -188,9 +207,8 @@ class Executor:
             merchant.live = await self.read_live(merchant.reference)
         except ApiError:
             return OperationResult(op, Outcome.FAILED, detail)
-        want = merchant.desired.resources.get(op.address)
-        now = merchant.live.resources.get(op.address)
-        if plan_resource(merchant.reference, want, now, self.settings.precondition_key) is None:
+        fresh = merchant.fresh(self.settings.precondition_key)
+        if op.address not in fresh and (op.replaces is None or op.replaces not in fresh):
             merchant.ran.add(op.address)
             return OperationResult(op, Outcome.APPLIED, "confirmed by reading back after an unclear response")
         return OperationResult(op, Outcome.FAILED, detail)
@@ -244,3 +262,33 @@ async def apply_plan(
             op for op in after.operations if op.action is not Action.BLOCKED and op.address not in reported
         ]
     return report
+
+
+# What a create may have become once the operations it depends on ran in this run: an onboard made
+# the object, and what is left of the approved create is a patch or a state change.
+_CONTINUATIONS = frozenset({Action.PATCH, Action.DISABLE, Action.ENABLE})
+
+
+def _refusal(saved: Operation, fresh: Operation, *, ran_before: bool) -> str | None:
+    """Why ``fresh`` (derived now) is not the operation the plan approved, or None when it is.
+
+    The same action, address, replaced object and masked changes, against the same live object
+    (the precondition), is the approved operation. When operations it depends on ran in this run,
+    the live object is theirs to have changed: a saved create whose remaining changes are a part of
+    it is still the approved one.
+    """
+    if fresh.same_as(saved):
+        if ran_before or fresh.precondition == saved.precondition:
+            return None
+        return "the live object changed since the plan was made; plan again"
+    if ran_before and saved.action is Action.CREATE and fresh.action in _CONTINUATIONS:
+        approved = {(c.path, _key(c.after)) for c in saved.changes}
+        if all((c.path, _key(c.after)) in approved for c in fresh.changes):
+            return None
+    if fresh.action is saved.action:
+        return "the live object changed since the plan was made; plan again"
+    return f"the plan says {saved.action.value}, the live state now needs {fresh.action.value}; plan again"
+
+
+def _key(value: object) -> str:
+    return repr(value)

@@ -43,6 +43,10 @@ class ApplyReport:
         return [r for r in self.results if r.outcome in (Outcome.FAILED, Outcome.SKIPPED)]
 
     @property
+    def blocked(self) -> list[OperationResult]:
+        return [r for r in self.results if r.outcome is Outcome.BLOCKED]
+
+    @property
     def stale(self) -> list[OperationResult]:
         return [r for r in self.results if r.outcome is Outcome.STALE]
 

@@ -15,9 +15,9 @@ from reconciler.apply.executor import ExecutorSettings, apply_plan
 from reconciler.apply.report import ApplyReport, render_report
 from reconciler.cli.exits import handles_errors
 from reconciler.cli.options import desired_option, targets_option
-from reconciler.cli.plan_commands import compute_plan
-from reconciler.desired.load import DesiredState, load_desired
-from reconciler.errors import ApplyFailed, InputError, InputIssue, StalePlanError
+from reconciler.cli.plan_commands import compute_plan, load_state
+from reconciler.desired.load import DesiredState
+from reconciler.errors import ApplyFailed, BlockedRemain, InputError, InputIssue, StalePlanError
 from reconciler.kinds import PARTNER, MerchantView
 from reconciler.live.factory import build_clients
 from reconciler.pipeline import (
@@ -30,17 +30,40 @@ from reconciler.pipeline import (
 )
 from reconciler.plan import Plan
 from reconciler.plan.fingerprint import precondition_key
-from reconciler.plan.policy import check_policy
+from reconciler.plan.integrity import verify
+from reconciler.plan.policy import Flags, check_policy
 from reconciler.render import render
+
+MAX_PLAN_BYTES = 256 * 1024 * 1024
+
+
+def read_plan_file(path: Path, key: bytes) -> Plan:
+    """A saved plan whose MAC verifies; anything else is an ``InputError`` naming the file (exit 1)."""
+    source = str(path)
+    try:
+        if path.stat().st_size > MAX_PLAN_BYTES:
+            raise InputError([InputIssue(source, 1, 1, "not a reconciler plan: the file is too large")])
+        document = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as error:
+        raise InputError([InputIssue(source, 1, 1, f"cannot read the plan: {error.strerror or error}")]) from None
+    except UnicodeDecodeError as error:
+        issue = InputIssue(source, 1, 1, f"not a reconciler plan: not UTF-8 text ({error.reason})")
+        raise InputError([issue]) from None
+    except json.JSONDecodeError as error:
+        issue = InputIssue(source, error.lineno, error.colno, f"not a reconciler plan: not JSON ({error.msg})")
+        raise InputError([issue]) from None
+    except RecursionError:
+        raise InputError([InputIssue(source, 1, 1, "not a reconciler plan: nested too deeply")]) from None
+    if not isinstance(document, dict):
+        kind = "null" if document is None else type(document).__name__
+        raise InputError([InputIssue(source, 1, 1, f"not a reconciler plan: the top level is {kind}, not an object")])
+    verify(document, key, source)
+    return Plan.from_dict(document, source)
 
 
 def load_plan_file(path: Path, state: DesiredState, targets: tuple[str, ...]) -> Plan:
     """A saved plan, checked against the desired state it was made from (exit 4 when it changed)."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError([InputIssue(str(path), 1, 1, f"cannot read the plan: {error}")]) from None
-    saved = Plan.from_dict(document, str(path))
+    saved = read_plan_file(path, precondition_key(state.config))
     views = desired_views_of(state, saved.merchants)
     if set(views) != set(saved.merchants) or digest_of(list(views.values()), state) != saved.desired_digest:
         raise StalePlanError(
@@ -70,6 +93,12 @@ def confirm_apply(auto_approve: bool, dry_run: bool) -> None:
 @click.option("--allow-delete", is_flag=True, help="Allow delete operations (the safety policy refuses them).")
 @click.option("--allow-disable", is_flag=True, help="Allow disabling more merchants than the safety policy does.")
 @click.option(
+    "--allow-bank-account-changes",
+    is_flag=True,
+    help="Allow more bank account changes than policy.max_bank_account_changes.",
+)
+@click.option("--allow-high-risk", is_flag=True, help="Allow high-risk operations (policy.require_high_risk_flag).")
+@click.option(
     "--wait-timeout",
     type=float,
     default=120.0,
@@ -85,21 +114,26 @@ def apply(
     auto_approve: bool,
     allow_delete: bool,
     allow_disable: bool,
+    allow_bank_account_changes: bool,
+    allow_high_risk: bool,
     wait_timeout: float,
 ) -> None:
-    """Apply a saved plan, or plan and apply; idempotent, in dependency order."""
-    state = load_desired(desired_dir)
+    """Apply a saved plan, or plan and apply; idempotent, in dependency order.
+
+    Exit codes: 0 done, 1 error or failed operations, 3 refused by the safety policy, 4 the saved
+    plan is stale (the others were applied), 5 blocked operations remain (they need a person).
+    """
+    state = load_state(desired_dir)
     if plan_file is not None:
         the_plan = load_plan_file(plan_file, state, targets)
     else:
-        the_plan = compute_plan(desired_dir, targets, with_unmanaged=False)
+        the_plan = compute_plan(state, targets, with_unmanaged=False)
         click.echo(render(the_plan, "text", color=sys.stdout.isatty()), nl=False)
         if not the_plan.has_changes:
             return
         confirm_apply(auto_approve, dry_run)
-    check_policy(
-        the_plan, state.config.policy, len(state.merchants), allow_delete=allow_delete, allow_disable=allow_disable
-    )
+    flags = Flags(allow_delete, allow_disable, allow_bank_account_changes, allow_high_risk)
+    check_policy(the_plan.operations, state.config.policy, len(state.merchants), flags)
     report = asyncio.run(run_apply(state, the_plan, dry_run=dry_run, wait_timeout=wait_timeout))
     click.echo(render_report(report), nl=False)
     if report.failed or report.not_converged:
@@ -109,6 +143,10 @@ def apply(
     if report.stale:
         raise StalePlanError(
             f"{len(report.stale)} operation(s) refused: the live state changed since the plan was made; plan again"
+        )
+    if report.blocked and not dry_run:
+        raise BlockedRemain(
+            f"{len(report.blocked)} blocked operation(s) remain: they need action outside the APIs (see above)"
         )
 
 

@@ -9,13 +9,14 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler.errors import PolicyViolation, ReconcilerError, StalePlanError
+from reconciler.errors import BlockedRemain, PolicyViolation, ReconcilerError, StalePlanError
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_POLICY = 3
 EXIT_STALE = 4
+EXIT_BLOCKED = 5
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,6 +27,8 @@ def exit_code_for(error: ReconcilerError) -> int:
         return EXIT_POLICY
     if isinstance(error, StalePlanError):
         return EXIT_STALE
+    if isinstance(error, BlockedRemain):
+        return EXIT_BLOCKED
     return EXIT_ERROR
 
 

@@ -10,16 +10,24 @@ import click
 
 from reconciler.cli.exits import EXIT_CHANGES, handles_errors
 from reconciler.cli.options import FORMAT_CHOICE, desired_option, progress_bar, targets_option
-from reconciler.desired.load import load_desired
+from reconciler.desired.load import DesiredState, load_desired
 from reconciler.live.factory import build_clients
 from reconciler.pipeline import client_params, make_plan, select_merchants
 from reconciler.plan import Plan
+from reconciler.plan.fingerprint import precondition_key
 from reconciler.render import render
+from reconciler.sensitive import use_key as use_mask_key
 
 
-def compute_plan(desired_dir: Path, targets: tuple[str, ...], *, with_unmanaged: bool) -> Plan:
-    """Load, read the live state, diff: the shared first half of plan, drift and apply."""
+def load_state(desired_dir: Path) -> DesiredState:
+    """The desired state, with output masks keyed like the plan's preconditions (stable across runs)."""
     state = load_desired(desired_dir)
+    use_mask_key(precondition_key(state.config))
+    return state
+
+
+def compute_plan(state: DesiredState, targets: tuple[str, ...], *, with_unmanaged: bool) -> Plan:
+    """Read the live state and compare: the shared first half of plan, drift and apply."""
     merchants = select_merchants(state, targets)
     params = client_params(state.config, Path.cwd())
 
@@ -53,7 +61,7 @@ def emit_plan(plan: Plan, fmt: str, out: Path | None) -> None:
 @handles_errors
 def plan(desired_dir: Path, out: Path | None, fmt: str, targets: tuple[str, ...], detailed_exitcode: bool) -> None:
     """Read the live state of every declared merchant and print what apply would change."""
-    result = compute_plan(desired_dir, targets, with_unmanaged=False)
+    result = compute_plan(load_state(desired_dir), targets, with_unmanaged=False)
     emit_plan(result, fmt, out)
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)
@@ -67,7 +75,7 @@ def plan(desired_dir: Path, out: Path | None, fmt: str, targets: tuple[str, ...]
 @handles_errors
 def drift(desired_dir: Path, out: Path | None, fmt: str, targets: tuple[str, ...]) -> None:
     """Read-only check that the live state matches git; exit 2 on drift. Lists unmanaged merchants too."""
-    result = compute_plan(desired_dir, targets, with_unmanaged=True)
+    result = compute_plan(load_state(desired_dir), targets, with_unmanaged=True)
     emit_plan(result, fmt, out)
     if result.has_changes or result.unmanaged:
         sys.exit(EXIT_CHANGES)

@@ -21,6 +21,7 @@ from reconciler.live.read import LiveMerchant
 from reconciler.live.requests import AccountPatchRequest, OnboardRequest
 
 ACCOUNT_FIELDS = ("account_name", "account_group_reference", "account_owner")
+INITIAL_SETUP = "INITIAL_SETUP"  # the state reason of an account whose onboarding is not complete
 
 
 def onboard_request(desired: MerchantView, only: str | None = None) -> OnboardRequest:
@@ -53,7 +54,8 @@ class Account(Kind):
         account = live.klarna
         if account is None:
             return []
-        return [Member(live_dump(account, ACCOUNT_FIELDS), account.account_id, account.state)]
+        extra = {"state_reason": account.state_reason}  # INITIAL_SETUP: its onboarding is not complete
+        return [Member(live_dump(account, ACCOUNT_FIELDS), account.account_id, account.state, extra)]
 
     def writes(self, change: Create | Patch | Delete, ctx: WriteContext) -> list[WriteRequest]:
         match change:

@@ -25,6 +25,7 @@ class BankAccount(AccountMembers):
     title = "a bank account"
     section = attribute = "bank_accounts"
     id_field = "bank_account_id"
+    replaceable = True
     create_route, patch_route, delete_route = "create_bank_account", "patch_bank_account", "delete_bank_account"
     create_call = staticmethod(KlarnaClient.create_bank_account)
     patch_call = staticmethod(KlarnaClient.patch_bank_account)

@@ -17,7 +17,19 @@ from pydantic import BaseModel
 from reconciler.kinds.calls import CreateCall
 from reconciler.kinds.names import ResourceKind
 from reconciler.kinds.state import Member, ResourceState
-from reconciler.kinds.writes import Change, Create, Delete, Patch, Send, WriteContext, WriteRequest, body, klarna_write
+from reconciler.kinds.writes import (
+    Change,
+    Create,
+    Delete,
+    Patch,
+    Replace,
+    Send,
+    Write,
+    WriteContext,
+    WriteRequest,
+    body,
+    klarna_write,
+)
 from reconciler.live.read import LiveMerchant
 
 
@@ -40,6 +52,7 @@ class Kind:
     deletable: ClassVar[bool] = False  # live members the declared list leaves out are deleted
     immutable: ClassVar[frozenset[str]] = frozenset()  # top-level fields the API cannot change later
     set_once: ClassVar[bool] = False  # any later difference is blocked
+    replaceable: ClassVar[bool] = False  # a changed natural key is one replace: create the new, delete the old
     lifecycle: ClassVar[bool] = False  # a declared ENABLED / DISABLED status, changed by enable / disable
     # Set for a kind that travels in the onboard body: its list's key there, and what each entry adds.
     onboard_key: ClassVar[str | None] = None
@@ -73,6 +86,13 @@ class Kind:
     def writes(self, change: Change, ctx: WriteContext) -> list[WriteRequest]:
         """The requests that carry out ``change``, in order."""
         raise NotImplementedError
+
+    def writes_for(self, write: Write, ctx: WriteContext) -> list[WriteRequest]:
+        """The requests of any write; a replace creates the new object before it deletes the old one,
+        so a refused create leaves the old one in place."""
+        if isinstance(write, Replace):
+            return self.writes(Create(write.want), ctx) + self.writes(Delete(write.have), ctx)
+        return self.writes(write, ctx)
 
 
 class KlarnaSingleton(Kind):

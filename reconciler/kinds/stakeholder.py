@@ -31,6 +31,7 @@ class Stakeholder(AccountMembers):
     title = "a stakeholder"
     section = attribute = "stakeholders"
     id_field = "stakeholder_id"
+    replaceable = True
     create_route, patch_route, delete_route = "create_stakeholder", "patch_stakeholder", "delete_stakeholder"
     create_call = staticmethod(KlarnaClient.create_stakeholder)
     patch_call = staticmethod(KlarnaClient.patch_stakeholder)

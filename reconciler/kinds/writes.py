@@ -45,7 +45,16 @@ class Delete:
     have: ResourceState
 
 
+@dataclass(frozen=True)
+class Replace:
+    """The resource ``have`` gives way to ``want`` under a new natural key: create ``want``, then delete ``have``."""
+
+    want: ResourceState
+    have: ResourceState
+
+
 Change = Create | Patch | Delete
+Write = Change | Replace  # what the executor asks of a kind; a replace is made of a create and a delete
 
 
 def change_between(want: ResourceState | None, have: ResourceState | None) -> Change | None:

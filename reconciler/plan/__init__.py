@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from reconciler.plan.build import assemble_plan, build_plan, plan_merchant, plan_resource
+from reconciler.plan.document import FORMAT_VERSION
 from reconciler.plan.fingerprint import precondition_of, state_fingerprint
 from reconciler.plan.operation import ABSENT, ACTION_ORDER, Action, Operation
-from reconciler.plan.value import FORMAT_VERSION, Plan
+from reconciler.plan.value import Plan
 
 __all__ = [
     "ABSENT",

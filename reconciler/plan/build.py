@@ -11,14 +11,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from reconciler.compare.diff import Change, diff_fields
-from reconciler.kinds import KINDS, MerchantView, ResourceState
+from reconciler.kinds import KINDS, MerchantView, ResourceKind, ResourceState
+from reconciler.kinds.account import INITIAL_SETUP
 from reconciler.kinds.order import RANK, depends_on
 from reconciler.plan.fingerprint import precondition_of
 from reconciler.plan.operation import Action, Operation
+from reconciler.plan.risk import risk_of
 from reconciler.plan.value import Plan
 from reconciler.sensitive import redact
 
 DISABLED = "DISABLED"
+OPERATIONAL = "OPERATIONAL"
 
 
 def _masked(changes: Iterable[Change]) -> tuple[Change, ...]:
@@ -87,7 +90,41 @@ def plan_merchant(desired: MerchantView, current: MerchantView | None, key: byte
             op = plan_resource(merchant, None, have, key)
             if op is not None:
                 ops.append(op)
-    return ops
+    ops = _replacements(ops, desired, live)
+    account = live.get(f"{merchant}/{ResourceKind.ACCOUNT.value}")
+    onboarding = account is None or (
+        account.status != OPERATIONAL and account.extra.get("state_reason") == INITIAL_SETUP
+    )
+    return [replace(op, risk=risk_of(op.resource, op.action), onboarding=onboarding) for op in ops]
+
+
+def _replacements(ops: list[Operation], desired: MerchantView, live: Mapping[str, ResourceState]) -> list[Operation]:
+    """A lone create and a lone delete of one replaceable kind are one replace: the natural key changed.
+
+    With more than one of either the pairing would be a guess, so they stay creates and deletes.
+    """
+    out = list(ops)
+    for name, kind in KINDS.items():
+        if not kind.replaceable:
+            continue
+        creates = [op for op in out if op.resource is name and op.action is Action.CREATE]
+        deletes = [op for op in out if op.resource is name and op.action is Action.DELETE]
+        if len(creates) != 1 or len(deletes) != 1:
+            continue
+        (create,), (delete,) = creates, deletes
+        want, have = desired.resources[create.address], live[delete.address]
+        changes = _masked(diff_fields(want.fields, have.fields))
+        reason = f"a new natural key: the new {kind.title.removeprefix('a ')} is created, then {delete.address} deleted"
+        replacement = replace(
+            create,
+            action=Action.REPLACE,
+            changes=changes,
+            precondition=delete.precondition,
+            reason=reason,
+            replaces=delete.address,
+        )
+        out = [replacement if op is create else op for op in out if op is not delete]
+    return out
 
 
 def _sort_key(op: Operation) -> tuple[str, int, str]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from reconciler.compare.diff import Change, parse_path, path_text
+from reconciler.compare.diff import Change, path_text
 from reconciler.kinds import ResourceKind
 
 ABSENT = "absent"  # the precondition of an operation planned against no live object
@@ -16,13 +15,31 @@ ABSENT = "absent"  # the precondition of an operation planned against no live ob
 class Action(StrEnum):
     CREATE = "create"
     PATCH = "patch"
+    REPLACE = "replace"  # a new natural key: the new object is created, then the old one deleted
     DISABLE = "disable"
     ENABLE = "enable"
     DELETE = "delete"
     BLOCKED = "blocked"
 
 
-ACTION_ORDER = [Action.CREATE, Action.PATCH, Action.DISABLE, Action.ENABLE, Action.DELETE, Action.BLOCKED]
+ACTION_ORDER = [
+    Action.CREATE,
+    Action.PATCH,
+    Action.REPLACE,
+    Action.DISABLE,
+    Action.ENABLE,
+    Action.DELETE,
+    Action.BLOCKED,
+]
+
+
+class Risk(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+RISK_ORDER = [Risk.HIGH, Risk.MEDIUM, Risk.LOW]
 
 
 @dataclass(frozen=True)
@@ -35,30 +52,35 @@ class Operation:
     precondition: str = ABSENT
     depends_on: tuple[str, ...] = ()
     reason: str | None = None
+    risk: Risk = Risk.LOW
+    # A replace: the address of the live object it replaces (deleted once the new one exists).
+    replaces: str | None = None
+    # Part of the merchant's onboarding (its account is new or not yet OPERATIONAL): see ``plan.policy``.
+    onboarding: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "address": self.address,
             "merchant": self.merchant,
             "resource": self.resource.value,
             "action": self.action.value,
+            "risk": self.risk.value,
             "changes": [{"path": path_text(c.path), "before": c.before, "after": c.after} for c in self.changes],
             "precondition": self.precondition,
             "depends_on": list(self.depends_on),
             "reason": self.reason,
         }
+        if self.replaces is not None:
+            doc["replaces"] = self.replaces
+        if self.onboarding:
+            doc["onboarding"] = True
+        return doc
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Operation:
-        return cls(
-            address=str(data["address"]),
-            merchant=str(data["merchant"]),
-            resource=ResourceKind(data["resource"]),
-            action=Action(data["action"]),
-            changes=tuple(
-                Change.of(parse_path(str(c["path"])), c.get("before"), c.get("after")) for c in data.get("changes", [])
-            ),
-            precondition=str(data.get("precondition", ABSENT)),
-            depends_on=tuple(data.get("depends_on", [])),
-            reason=data.get("reason"),
+    def same_as(self, other: Operation) -> bool:
+        """The same operation: action, address, the object it replaces and the (masked) changes."""
+        return (self.action, self.address, self.replaces, self.changes) == (
+            other.action,
+            other.address,
+            other.replaces,
+            other.changes,
         )

@@ -1,8 +1,9 @@
 """The plan as a value: every operation of a run, the merchants it covers, and the digest it was made from.
 
 It holds no sensitive value (changes are masked when the plan is built) and no API ids: apply
-re-reads the live state, checks each operation's precondition fingerprint, and takes payloads from
-the desired state whose digest the plan names.
+re-reads the live state, checks each operation against the one it derives afresh, and takes
+payloads from the desired state whose digest the plan names. ``to_dict`` is the plan document of
+DESIGN §5; ``from_dict`` reads one strictly (``plan.document``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.errors import InputError, InputIssue
+from reconciler.compare.diff import Change, parse_path
+from reconciler.plan.document import FORMAT_VERSION, parse_document
 from reconciler.plan.operation import ACTION_ORDER, Operation
-
-FORMAT_VERSION = 1
+from reconciler.plan.policy import PolicyVerdict, Violation
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class Plan:
     # Set when the plan is made (not built: building is pure). Idempotency keys derive from it, so
     # retries and re-runs of this plan replay, while a new plan may repeat an old write on purpose.
     plan_id: str = ""
+    policy: PolicyVerdict | None = None  # the safety policy's verdict, without flags
+    targets: Mapping[str, str] = field(default_factory=dict)  # API name -> base URL
+    mac: str = ""  # keyed MAC over the rest of the document (``plan.integrity``)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -39,31 +43,54 @@ class Plan:
         return bool(self.operations)
 
     def to_dict(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {
-            "format_version": FORMAT_VERSION,
-            "plan_id": self.plan_id,
-            "desired_digest": self.desired_digest,
-            "summary": self.summary,
-            "operations": [op.to_dict() for op in self.operations],
-        }
+        doc: dict[str, Any] = {"format_version": FORMAT_VERSION, "plan_id": self.plan_id}
+        doc["desired_digest"] = self.desired_digest
+        if self.targets:
+            doc["targets"] = dict(self.targets)
+        doc["summary"] = self.summary
+        if self.policy is not None:
+            doc["policy"] = self.policy.to_dict()
+        doc["operations"] = [op.to_dict() for op in self.operations]
         if self.merchants:
             doc["merchants"] = list(self.merchants)
         if self.unmanaged:
             doc["unmanaged"] = list(self.unmanaged)
+        if self.mac:
+            doc["mac"] = self.mac
         return doc
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], source: str = "plan") -> Plan:
-        if data.get("format_version") != FORMAT_VERSION:
-            found = data.get("format_version")
-            raise InputError([InputIssue(source, 1, 1, f"format_version: expected {FORMAT_VERSION}, got {found!r}")])
-        try:
-            return cls(
-                desired_digest=str(data["desired_digest"]),
-                operations=tuple(Operation.from_dict(op) for op in data["operations"]),
-                unmanaged=tuple(data.get("unmanaged", [])),
-                merchants=tuple(data.get("merchants", [])),
-                plan_id=str(data.get("plan_id") or ""),
+    def from_dict(cls, data: Mapping[str, Any] | Any, source: str = "plan") -> Plan:
+        """A plan from its document; an ``InputError`` for anything that is not exactly a plan."""
+        document = parse_document(data, source)
+        operations = tuple(
+            Operation(
+                address=op.address,
+                merchant=op.merchant,
+                resource=op.resource,
+                action=op.action,
+                changes=tuple(Change.of(parse_path(c.path), c.before, c.after) for c in op.changes),
+                precondition=op.precondition,
+                depends_on=tuple(op.depends_on),
+                reason=op.reason,
+                risk=op.risk,
+                replaces=op.replaces,
+                onboarding=op.onboarding,
             )
-        except (KeyError, ValueError, TypeError) as error:
-            raise InputError([InputIssue(source, 1, 1, f"not a reconciler plan: {error}")]) from None
+            for op in document.operations
+        )
+        policy = None
+        if document.policy is not None:
+            policy = PolicyVerdict(
+                tuple(Violation(v.rule, v.message, v.flag, tuple(v.addresses)) for v in document.policy.violations)
+            )
+        return cls(
+            desired_digest=document.desired_digest,
+            operations=operations,
+            unmanaged=tuple(document.unmanaged),
+            merchants=tuple(document.merchants),
+            plan_id=document.plan_id,
+            policy=policy,
+            targets=dict(document.targets),
+            mac=document.mac or "",
+        )

@@ -1,4 +1,5 @@
-"""Markdown rendering for a pull-request comment: a summary table, then one collapsible section per merchant.
+"""Markdown rendering for a pull-request comment: the policy's warning, the summary, the high-risk
+operations, a table, then one collapsible section per merchant.
 
 GitHub refuses comments over 65,536 characters; a longer plan is cut at a merchant boundary with a
 note saying how many merchants were left out.
@@ -7,8 +8,17 @@ note saying how many merchants were left out.
 from __future__ import annotations
 
 from reconciler.compare.diff import path_text
-from reconciler.plan import ACTION_ORDER, Operation, Plan
-from reconciler.render.symbols import DIFF_MARKS, group_by_merchant, operation_title, show, summary_line
+from reconciler.plan import ACTION_ORDER, Action, Operation, Plan
+from reconciler.plan.operation import Risk
+from reconciler.render.symbols import (
+    DIFF_MARKS,
+    group_by_merchant,
+    operation_title,
+    policy_lines,
+    risk_line,
+    show,
+    summary_line,
+)
 
 GITHUB_COMMENT_LIMIT = 65_536
 # Marks the comment so a workflow can find and update it instead of posting another.
@@ -29,15 +39,47 @@ def _section(merchant: str, ops: list[Operation]) -> str:
     return "\n".join(lines)
 
 
+HIGH_RISK_SHOWN = 50
+TABLE_ROWS = 200  # past this, the table would crowd the merchants' sections out of the comment
+
+
+def _policy_warning(plan: Plan) -> list[str]:
+    """A warning at the top when apply would refuse this plan, with the rules and the flags that lift them."""
+    verdict = policy_lines(plan)
+    if not verdict:
+        return []
+    lines = ["> [!WARNING]", f"> **{verdict[0]}**"]
+    lines += [f"> {line.strip()}" for line in verdict[1:]]
+    return [*lines, ""]
+
+
+def _high_risk(plan: Plan) -> list[str]:
+    risky = [op for op in plan.operations if op.risk is Risk.HIGH and op.action is not Action.BLOCKED]
+    if not risky:
+        return []
+    lines = [f"**High-risk operations ({len(risky)})**", ""]
+    for op in risky[:HIGH_RISK_SHOWN]:
+        reason = f" ({op.reason})" if op.reason else ""
+        lines.append(f"- `{op.address}`: {op.action.value}{reason}")
+    if len(risky) > HIGH_RISK_SHOWN:
+        lines.append(f"- and {len(risky) - HIGH_RISK_SHOWN} more")
+    return [*lines, ""]
+
+
 def _header(plan: Plan) -> list[str]:
-    lines = [COMMENT_MARKER, "### reconciler plan", "", summary_line(plan), ""]
+    lines = [COMMENT_MARKER, "### reconciler plan", "", *_policy_warning(plan), summary_line(plan)]
+    if plan.operations:
+        lines.append(risk_line(plan))
+    lines += ["", *_high_risk(plan)]
     groups = group_by_merchant(plan)
     if groups:
         lines.append("| merchant | " + " | ".join(a.value for a in ACTION_ORDER) + " |")
         lines.append("|---|" + "---:|" * len(ACTION_ORDER))
-        for merchant, ops in groups.items():
+        for merchant, ops in list(groups.items())[:TABLE_ROWS]:
             cells = [str(sum(1 for op in ops if op.action is a) or "") for a in ACTION_ORDER]
             lines.append(f"| `{merchant}` | " + " | ".join(cells) + " |")
+        if len(groups) > TABLE_ROWS:
+            lines.append(f"| and {len(groups) - TABLE_ROWS} more merchants |" + " |" * len(ACTION_ORDER))
         lines.append("")
     else:
         lines.append("No changes. The live state matches the desired state.")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from reconciler.plan import ACTION_ORDER, Action, Operation, Plan
+from reconciler.plan.operation import RISK_ORDER
 
 SYMBOLS: dict[Action, str] = {
     Action.CREATE: "+",
     Action.PATCH: "~",
+    Action.REPLACE: "-/+",
     Action.DISABLE: "-/+",
     Action.ENABLE: "+/-",
     Action.DELETE: "-",
@@ -19,6 +22,7 @@ SYMBOLS: dict[Action, str] = {
 DIFF_MARKS: dict[Action, str] = {
     Action.CREATE: "+",
     Action.PATCH: "!",
+    Action.REPLACE: "!",
     Action.DISABLE: "-",
     Action.ENABLE: "+",
     Action.DELETE: "-",
@@ -27,6 +31,7 @@ DIFF_MARKS: dict[Action, str] = {
 VERBS: dict[Action, str] = {
     Action.CREATE: "to create",
     Action.PATCH: "to patch",
+    Action.REPLACE: "to replace",
     Action.DISABLE: "to disable",
     Action.ENABLE: "to enable",
     Action.DELETE: "to delete",
@@ -52,8 +57,28 @@ def operation_title(op: Operation) -> str:
     return op.address.split("/", 1)[1]
 
 
-def group_by_merchant(plan: Plan) -> dict[str, list[Operation]]:
+def group_by_merchant(operations: Plan | Iterable[Operation]) -> dict[str, list[Operation]]:
     groups: dict[str, list[Operation]] = {}
-    for op in plan.operations:
+    for op in operations.operations if isinstance(operations, Plan) else operations:
         groups.setdefault(op.merchant, []).append(op)
     return groups
+
+
+def risk_line(plan: Plan) -> str:
+    """``Risk: 2 high, 5 medium, 1 low.`` over the operations apply would execute."""
+    counts = {risk: 0 for risk in RISK_ORDER}
+    for op in plan.operations:
+        if op.action is not Action.BLOCKED:
+            counts[op.risk] += 1
+    return "Risk: " + ", ".join(f"{n} {risk.value}" for risk, n in counts.items()) + "."
+
+
+def policy_lines(plan: Plan) -> list[str]:
+    """The safety policy's verdict: nothing when apply would go ahead, else each rule and its flag."""
+    if plan.policy is None or plan.policy.allowed:
+        return []
+    lines = ["Apply would be refused by the safety policy:"]
+    for violation in plan.policy.violations:
+        lines.append(f"  - {violation.message}")
+    lines.append(f"  Flags that lift it: {', '.join(plan.policy.flags_needed)}")
+    return lines

@@ -8,11 +8,21 @@ import click
 
 from reconciler.compare.diff import path_text
 from reconciler.plan import Action, Operation, Plan
-from reconciler.render.symbols import SYMBOLS, group_by_merchant, operation_title, show, summary_line
+from reconciler.plan.operation import Risk
+from reconciler.render.symbols import (
+    SYMBOLS,
+    group_by_merchant,
+    operation_title,
+    policy_lines,
+    risk_line,
+    show,
+    summary_line,
+)
 
 COLOURS: dict[Action, str] = {
     Action.CREATE: "green",
     Action.PATCH: "yellow",
+    Action.REPLACE: "red",
     Action.DISABLE: "red",
     Action.ENABLE: "green",
     Action.DELETE: "red",
@@ -28,6 +38,8 @@ def _operation_lines(op: Operation, color: bool) -> list[str]:
     fg = COLOURS[op.action]
     head = f"  {_style(SYMBOLS[op.action].rjust(3), color, fg=fg, bold=True)} {operation_title(op)}"
     head += f"  {_style(op.action.value, color, fg=fg)}"
+    if op.risk is Risk.HIGH and op.action is not Action.BLOCKED:
+        head += f"  {_style('[high risk]', color, fg='red')}"
     if op.reason:
         head += f"  ({op.reason})"
     lines = [head]
@@ -42,11 +54,21 @@ def _operation_lines(op: Operation, color: bool) -> list[str]:
 def render_text(plan: Plan, color: bool = False) -> str:
     """The plan as text, with ANSI colours when ``color`` (the CLI sets it on a terminal)."""
     lines: list[str] = []
+    changes = [op for op in plan.operations if op.action is not Action.BLOCKED]
+    blocked = [op for op in plan.operations if op.action is Action.BLOCKED]
     if not plan.operations:
         lines.append("No changes. The live state matches the desired state.")
-    else:
+    if changes:
         lines.append("reconciler will perform the following actions:")
-        for merchant, ops in group_by_merchant(plan).items():
+        for merchant, ops in group_by_merchant(changes).items():
+            lines.append("")
+            lines.append(_style(merchant, color, bold=True))
+            for op in ops:
+                lines.extend(_operation_lines(op, color))
+    if blocked:
+        lines.append("")
+        lines.append("Blocked: these differences cannot be written through the APIs; they need a person:")
+        for merchant, ops in group_by_merchant(blocked).items():
             lines.append("")
             lines.append(_style(merchant, color, bold=True))
             for op in ops:
@@ -55,6 +77,12 @@ def render_text(plan: Plan, color: bool = False) -> str:
         lines.append("")
         lines.append(f"Unmanaged: {len(plan.unmanaged)} merchant(s) exist in Klarna and not in the desired state:")
         lines.extend(f"  ? {reference}" for reference in plan.unmanaged)
+    verdict = policy_lines(plan)
+    if verdict:
+        lines.append("")
+        lines.extend(_style(line, color, fg="red") for line in verdict)
     lines.append("")
+    if changes:
+        lines.append(risk_line(plan))
     lines.append(summary_line(plan))
     return "\n".join(lines) + "\n"

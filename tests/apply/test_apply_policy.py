@@ -4,6 +4,8 @@ or the policy allows it."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .conftest import Workspace
@@ -27,8 +29,11 @@ def product_states(workspace: Workspace) -> dict[str, str]:
 @pytest.mark.parametrize(
     "config_edits,rule",
     [
-        # Two merchants of five are 40%, over the example's 10%.
-        ((), "40.0% of 5 merchants, over policy.max_disable_percent = 10%"),
+        # Two merchants of five are 40%, over the example's 10%, once percentages apply to a fleet of five.
+        (
+            (("percent_min_fleet: 10", "percent_min_fleet: 5"),),
+            "40.0% of 5 merchants, over policy.max_disable_percent = 10%",
+        ),
         (
             (("max_disable_count: 5", "max_disable_count: 1"), ("max_disable_percent: 10", "max_disable_percent: 100")),
             "more than policy.max_disable_count = 1",
@@ -52,7 +57,7 @@ def test_disabling_too_many_merchants_is_refused(
     assert "NB-2024-0001/klarna.payment_product" in refused.stderr
     assert "SK-2024-0002/klarna.payment_product" in refused.stderr
     assert "--allow-disable" in refused.stderr
-    assert ("max_disable_percent" in refused.stderr) == (not config_edits)  # only the rule that was broken
+    assert ("max_disable_percent" in refused.stderr) == (rule.startswith("40.0%"))  # only the rule that was broken
     assert converged.sandbox.writes(since=since) == []
 
     allowed = converged.run("apply", "--auto-approve", "--allow-disable")
@@ -60,6 +65,16 @@ def test_disabling_too_many_merchants_is_refused(
     states = product_states(converged)
     assert states["NB-2024-0001"] == states["SK-2024-0002"] == "DISABLED"
     assert states["MM-2024-0005"] == "ENABLED"
+
+
+def test_percentages_do_not_apply_below_the_minimum_fleet(converged: Workspace) -> None:
+    """One merchant of five is 20%, over 10%; but five merchants are fewer than percent_min_fleet (10)."""
+    disable(converged, "NB-2024-0001")
+    planned = converged.run("plan", "--format", "json")
+    assert json.loads(planned.stdout)["policy"] == {"allowed": True, "violations": [], "flags_needed": []}
+    result = converged.run("apply", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert product_states(converged)["NB-2024-0001"] == "DISABLED"
 
 
 def test_disabling_within_the_policy_needs_no_flag(converged: Workspace) -> None:

@@ -64,14 +64,22 @@ def test_json_format_is_the_plan_document(changed: Cli) -> None:
         (addr("klarna.account"), "patch"),
         (addr("klarna.stakeholder", "grace-hopper"), "create"),
     ]
-    assert document["summary"] == {"create": 1, "patch": 1, "disable": 0, "enable": 0, "delete": 0, "blocked": 0}
+    assert document["summary"] == {
+        "create": 1,
+        "patch": 1,
+        "replace": 0,
+        "disable": 0,
+        "enable": 0,
+        "delete": 0,
+        "blocked": 0,
+    }
     assert document["merchants"] == [REF]
 
 
 def test_markdown_format_is_a_pr_comment(changed: Cli) -> None:
     out = changed.run("plan", "--format", "markdown").stdout
     assert out.startswith(COMMENT_MARKER)
-    assert "| merchant | create | patch | disable | enable | delete | blocked |" in out
+    assert "| merchant | create | patch | replace | disable | enable | delete | blocked |" in out
     assert f"| `{REF}` | 1 | 1 |" in out
     assert f"<details><summary><code>{REF}</code>: 1 create, 1 patch</summary>" in out
     assert "! patch klarna.account" in out and "+ create klarna.stakeholder/grace-hopper" in out
@@ -93,6 +101,7 @@ def test_out_writes_the_plan_document(changed: Cli) -> None:
         "merchant",
         "resource",
         "action",
+        "risk",
         "changes",
         "precondition",
         "depends_on",
@@ -174,7 +183,15 @@ def test_the_examples_plan_all_creates_against_an_empty_sandbox(cli: Cli) -> Non
     result = cli.run("plan", "--format", "json", "--detailed-exitcode")
     assert result.exit_code == 2, result.output
     document = json.loads(result.stdout)
-    assert document["summary"] == {"create": 56, "patch": 0, "disable": 0, "enable": 0, "delete": 0, "blocked": 0}
+    assert document["summary"] == {
+        "create": 56,
+        "patch": 0,
+        "replace": 0,
+        "disable": 0,
+        "enable": 0,
+        "delete": 0,
+        "blocked": 0,
+    }
     per_merchant: dict[str, int] = {}
     for op in document["operations"]:
         per_merchant[op["merchant"]] = per_merchant.get(op["merchant"], 0) + 1

@@ -307,7 +307,15 @@ def test_a_merchant_klarna_does_not_know_is_created_whole(desired: DesiredDir, p
     for op in plan.operations[1:-1]:
         assert account in op.depends_on, op.address
     assert plan.operations[-1].depends_on == ()  # Dintero does not wait for Klarna's account
-    assert plan.summary == {"create": 14, "patch": 0, "disable": 0, "enable": 0, "delete": 0, "blocked": 0}
+    assert plan.summary == {
+        "create": 14,
+        "patch": 0,
+        "replace": 0,
+        "disable": 0,
+        "enable": 0,
+        "delete": 0,
+        "blocked": 0,
+    }
 
 
 @pytest.mark.parametrize(

@@ -123,8 +123,9 @@ def test_every_canary_is_in_a_planned_change(canaries: Cli) -> None:
     ]
     assert ops[addr("klarna.stakeholder", "charles-babbage")]["action"] == "patch"
     assert ops[addr("klarna.stakeholder", "carrie-canary")]["action"] == "create"
-    assert ops[addr("klarna.bank_account", "iban-2839")]["action"] == "create"
-    assert ops[addr("klarna.bank_account", "iban-1942")]["action"] == "delete"
+    # A new IBAN in place of the old one: one replace of the bank account.
+    assert ops[addr("klarna.bank_account", "iban-2839")]["action"] == "replace"
+    assert ops[addr("klarna.bank_account", "iban-2839")]["replaces"] == addr("klarna.bank_account", "iban-1942")
     common = ops[addr("dintero.connection", "common")]
     assert common["action"] == "patch"
     assert {c["path"] for c in common["changes"]} == {"signup.applicant.social_security_number", "signup.bank_accounts"}

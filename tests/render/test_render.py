@@ -53,7 +53,9 @@ def test_text_shows_one_line_per_operation_and_the_summary() -> None:
     assert "+ klarna.account" in out
     assert "~ klarna.stakeholder/testa" in out
     assert 'address.city: "Oslo" → "Bergen"' in out
-    assert out.rstrip().endswith("Plan: 2 to create, 1 to patch, 0 to disable, 0 to enable, 0 to delete, 0 blocked.")
+    assert out.rstrip().endswith(
+        "Plan: 2 to create, 1 to patch, 0 to replace, 0 to disable, 0 to enable, 0 to delete, 0 blocked."
+    )
     assert CANARY_IBAN not in out and "****7947" in out
 
 

@@ -1,0 +1,130 @@
+"""The plan file's shape, read strictly: a file that is not exactly a plan is refused, never half-read.
+
+Every field has its JSON type (``format_version: true`` is not 1), unknown keys are refused, and the
+parts must agree with each other: each operation belongs to a merchant the plan lists and to its own
+address, depends only on operations of the plan, and the summary counts them. The plan's MAC is
+checked before this (``plan.integrity``); this check stands on its own for files read any other way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from reconciler.errors import InputError, InputIssue
+from reconciler.kinds import ResourceKind
+from reconciler.plan.operation import ACTION_ORDER, Action, Risk
+
+FORMAT_VERSION = 1
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ChangeDocument(_Strict):
+    path: str
+    before: Any = None
+    after: Any = None
+
+
+class OperationDocument(_Strict):
+    address: str
+    merchant: str
+    resource: ResourceKind
+    action: Action
+    risk: Risk
+    changes: list[ChangeDocument]
+    precondition: str
+    depends_on: list[str]
+    reason: str | None
+    replaces: str | None = None
+    onboarding: bool = False
+
+
+class ViolationDocument(_Strict):
+    rule: str
+    message: str
+    flag: str
+    addresses: list[str]
+
+
+class PolicyDocument(_Strict):
+    allowed: bool
+    violations: list[ViolationDocument]
+    flags_needed: list[str]
+
+
+class PlanDocument(_Strict):
+    format_version: Literal[1]
+    plan_id: str
+    desired_digest: str
+    targets: dict[str, str] = {}
+    summary: dict[str, int]
+    policy: PolicyDocument | None = None
+    operations: list[OperationDocument]
+    merchants: list[str] = []
+    unmanaged: list[str] = []
+    mac: str | None = None
+
+
+def _problem(source: str, message: str) -> InputError:
+    return InputError([InputIssue(source, 1, 1, message)])
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(document)"
+
+
+def parse_document(data: Mapping[str, Any] | Any, source: str) -> PlanDocument:
+    """A plan document from parsed JSON, or an ``InputError`` naming the first field that is wrong."""
+    if not isinstance(data, Mapping):
+        raise _problem(source, f"not a reconciler plan: the top level is {type(data).__name__}, not an object")
+    if data.get("format_version") != FORMAT_VERSION or isinstance(data.get("format_version"), bool):
+        found = data.get("format_version")
+        raise _problem(source, f"format_version: expected {FORMAT_VERSION}, got {found!r}")
+    try:
+        document = PlanDocument.model_validate_json(json.dumps(data))
+    except ValidationError as error:
+        first = error.errors()[0]
+        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+        raise _problem(source, f"not a reconciler plan: {_location(first['loc'])}: {first['msg']}{more}") from None
+    except (RecursionError, ValueError, TypeError):
+        raise _problem(source, "not a reconciler plan: the document cannot be read") from None
+    _check_agreement(document, source)
+    return document
+
+
+def _check_agreement(document: PlanDocument, source: str) -> None:
+    merchants = set(document.merchants)
+    addresses = [op.address for op in document.operations]
+    seen = set(addresses)
+    if len(seen) != len(addresses):
+        twice = sorted(a for a, n in Counter(addresses).items() if n > 1)
+        raise _problem(source, f"not a reconciler plan: operations: {twice[0]} appears more than once")
+    for index, op in enumerate(document.operations):
+        where = f"not a reconciler plan: operations[{index}]"
+        if op.merchant not in merchants:
+            raise _problem(source, f"{where}.merchant: {op.merchant!r} is not one of the plan's merchants")
+        own = f"{op.merchant}/{op.resource.value}"
+        if op.address != own and not op.address.startswith(own + "/"):
+            raise _problem(source, f"{where}.address: {op.address!r} is not an address of {own}")
+        for dependency in op.depends_on:
+            if dependency not in seen:
+                raise _problem(source, f"{where}.depends_on: {dependency!r} is not an operation of the plan")
+        if (op.replaces is not None) != (op.action is Action.REPLACE):
+            raise _problem(source, f"{where}.replaces: only a replace names the object it replaces")
+        if op.replaces is not None and not op.replaces.startswith(own + "/"):
+            raise _problem(source, f"{where}.replaces: {op.replaces!r} is not an address of {own}")
+    counts = {action.value: 0 for action in ACTION_ORDER}
+    for op in document.operations:
+        counts[op.action.value] += 1
+    if document.summary != counts:
+        raise _problem(source, "not a reconciler plan: summary: the counts do not match the operations")
