@@ -30,7 +30,9 @@ class Merchant(DesiredModel):
 class PartnerCredential(DesiredModel):
     """A partner-level Klarna credential, matched by its description. The key itself is never declared."""
 
-    description: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-zA-Z0-9\-:;., _]+$")]
+    description: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[a-zA-Z0-9\-:;., _]+$")
+    ]
     type: CredentialType
     environment: CredentialEnvironment
 

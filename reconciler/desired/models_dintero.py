@@ -13,6 +13,7 @@ from pydantic import Field
 from reconciler.desired.base import DesiredModel
 from reconciler.desired.enums import DinteroPaymentType, KlarnaPaymentType, VippsPspPaymentType
 from reconciler.desired.types import (
+    BlockText,
     Country,
     Currency,
     DateOfBirth,
@@ -23,11 +24,11 @@ from reconciler.desired.types import (
     Mcc,
     Percentage,
     Phone,
+    SensitiveNumber,
     SensitiveText,
     Text,
     Uuid,
 )
-from reconciler.sensitive import Sensitive
 
 Currencies = Annotated[list[Currency], Field(min_length=1)]
 
@@ -77,7 +78,7 @@ class Revenue(DesiredModel):
 
 
 class SignupBankAccount(DesiredModel):
-    account_number: Annotated[str, Field(min_length=1, max_length=64), Sensitive()]
+    account_number: SensitiveNumber
     account_number_type: Text = "iban"
     bank_name: Text | None = None
     account_statement_url: HttpUrl | None = None
@@ -157,7 +158,7 @@ class CompanyInformation(DesiredModel):
     industry: Text | None = None
     company_category: Text | None = None
     mcc: CompanyMcc | None = None
-    company_description: Text | None = None
+    company_description: BlockText | None = None
 
 
 class SignupUrl(DesiredModel):

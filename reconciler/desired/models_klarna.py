@@ -10,7 +10,7 @@ import re
 import unicodedata
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from reconciler.desired.base import DesiredModel
 from reconciler.desired.enums import (
@@ -20,8 +20,10 @@ from reconciler.desired.enums import (
     ProductState,
     StakeholderRole,
 )
+from reconciler.desired.text import block_text
 from reconciler.desired.types import (
     Bic,
+    Code,
     Country,
     Currency,
     DateOfBirth,
@@ -35,10 +37,10 @@ from reconciler.desired.types import (
     Percentage,
     Phone,
     Reference,
+    SensitiveNumber,
     Text,
     Timestamp,
 )
-from reconciler.sensitive import Sensitive
 
 
 def slug(text: str) -> str:
@@ -46,6 +48,10 @@ def slug(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text.replace("ø", "o").replace("Ø", "O").replace("æ", "ae"))
     ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-") or "x"
+
+
+def _name_key(name: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(name.split()).casefold())
 
 
 class Person(DesiredModel):
@@ -63,7 +69,7 @@ class DisabledReason(DesiredModel):
     """Why the payment product is disabled: the body of the API's disable call."""
 
     reason: DisableReason
-    reason_details: Annotated[str, Field(max_length=500)] | None = None
+    reason_details: Annotated[str, BeforeValidator(block_text), Field(max_length=500)] | None = None
 
 
 class PaymentProduct(DesiredModel):
@@ -130,7 +136,7 @@ class BusinessInformation(DesiredModel):
 
 
 class NationalIdentification(DesiredModel):
-    number: Annotated[str, Field(min_length=1, max_length=64), Sensitive()]
+    number: SensitiveNumber
     country: Country
 
 
@@ -146,8 +152,11 @@ class Stakeholder(DesiredModel):
     ownership_percentage: Percentage | None = None
 
     def identity(self) -> tuple[str, str, str]:
-        """What makes two stakeholders the same person (holds the date of birth: never print it)."""
-        return (self.given_name.casefold(), self.family_name.casefold(), self.date_of_birth)
+        """What makes two stakeholders the same person (holds the date of birth: never print it).
+
+        Names compare without regard to case or runs of spaces (they are already stripped and NFC).
+        """
+        return (_name_key(self.given_name), _name_key(self.family_name), self.date_of_birth)
 
     def natural_key(self) -> str:
         """Printable: the names only (``identity()`` is what matches; the plan adds -2 on a clash)."""
@@ -179,7 +188,7 @@ class Market(DesiredModel):
 class EnablementCriteria(DesiredModel):
     markets: list[Market] | None = None
     merchant_category_codes: list[Mcc] | None = None
-    payment_program_enablement_code: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    payment_program_enablement_code: Code | None = None
 
 
 class PaymentProgramEnablement(DesiredModel):

@@ -3,7 +3,8 @@
 Each normaliser takes what a person may write in YAML (or what an API returns) and gives back the one
 form the reconciler compares, or raises ``ValueError``. A normaliser is idempotent: applied to its own
 output it returns that output unchanged. Error messages never repeat the offending value when the
-value may be sensitive (IBANs, dates of birth).
+value may be sensitive (IBANs, dates of birth). Digits are ASCII digits: ``\\d`` would take any
+script's digits (``５４１１``), which no API reads as the same value.
 """
 
 from __future__ import annotations
@@ -15,11 +16,34 @@ import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
-_MCC_TEXT = re.compile(r"^\d{4}$")
-_IBAN_SHAPE = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
-_BIC_SHAPE = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
-_TIMESTAMP_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+_MCC_TEXT = re.compile(r"[0-9]{4}")
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
+_BIC_SHAPE = re.compile(r"[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?")
+_TIMESTAMP_SUFFIX = re.compile(r"(Z|[+-][0-9]{2}:?[0-9]{2})\Z", re.IGNORECASE)
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _WHITESPACE = re.compile(r"\s+")
+_AID = re.compile(r"[PT][0-9]{8}")
+REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,99}$"
+_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,99}")
+
+
+def normalise_reference(value: object) -> str:
+    """A partner-chosen reference without surrounding whitespace: ``" M1\\n"`` gives ``"M1"``.
+
+    The same reference written with a trailing space or line break (a block scalar) is the same
+    merchant, website or collection; anything else than letters, digits, ``.``, ``_``, ``:`` and ``-``
+    is refused, so a control or look-alike character cannot make a second one.
+    """
+    if isinstance(value, str) and _REFERENCE.fullmatch(value.strip()):
+        return value.strip()
+    raise ValueError("a reference is 1-100 letters, digits, '.', '_', ':' or '-', starting with a letter or digit")
+
+
+def normalise_dintero_aid(value: object) -> str:
+    """A Dintero account id, ``P`` or ``T`` and 8 ASCII digits, without surrounding whitespace."""
+    if isinstance(value, str) and _AID.fullmatch(value.strip()):
+        return value.strip()
+    raise ValueError("a Dintero account id is P or T followed by 8 digits, e.g. T12345678")
 
 
 def normalise_mcc(value: object) -> str:
@@ -36,7 +60,7 @@ def normalise_mcc(value: object) -> str:
         return f"{value:04d}"
     if isinstance(value, str):
         text = value.strip()
-        if _MCC_TEXT.match(text):
+        if _MCC_TEXT.fullmatch(text):
             return text
         raise ValueError(f"a merchant category code is 4 digits, got {value!r}")
     raise ValueError("a merchant category code is 4 digits")
@@ -74,7 +98,7 @@ def normalise_iban(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("an IBAN is a string such as 'SE45 5000 0000 0583 9825 7466'")
     iban = _WHITESPACE.sub("", value).upper()
-    if not _IBAN_SHAPE.match(iban):
+    if not _IBAN_SHAPE.fullmatch(iban):
         raise ValueError("not an IBAN: expected 2 letters, 2 check digits and 11-30 letters or digits")
     if pycountry.countries.get(alpha_2=iban[:2]) is None:
         raise ValueError("not an IBAN: the first two letters are not a country code")
@@ -88,7 +112,7 @@ def normalise_bic(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("a BIC is a string such as 'NDEASEGGXXX'")
     bic = _WHITESPACE.sub("", value).upper()
-    if not _BIC_SHAPE.match(bic) or pycountry.countries.get(alpha_2=bic[4:6]) is None:
+    if not _BIC_SHAPE.fullmatch(bic) or pycountry.countries.get(alpha_2=bic[4:6]) is None:
         raise ValueError(f"{value!r} is not a BIC (8 or 11 characters, e.g. 'NDEASEGGXXX')")
     return bic
 
@@ -155,7 +179,7 @@ def normalise_date(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("expected a date written YYYY-MM-DD")
     text = value.strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if not _DATE_TEXT.fullmatch(text):
         raise ValueError("expected a date written YYYY-MM-DD")
     try:
         return date.fromisoformat(text).isoformat()

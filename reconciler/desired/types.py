@@ -1,7 +1,10 @@
 """Annotated field types: each applies its normaliser, so a loaded model already holds the normal form.
 
 The JSON Schema of each type says what an editor should accept as written in YAML (an MCC may be
-written as a number), not the normal form.
+written as a number), not the normal form. Every text type strips surrounding whitespace and is in
+Unicode NFC, so values that differ only by a trailing space or line break, or by the composition of
+an accented letter, are one value wherever keys and duplicates are compared. Single-line types
+refuse a line break, tab or control character inside (``desired.text``); ``BlockText`` allows lines.
 """
 
 from __future__ import annotations
@@ -15,32 +18,23 @@ from urllib.parse import urlsplit
 from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from reconciler.desired.normalise import (
+    REFERENCE_PATTERN,
     normalise_bic,
     normalise_country,
     normalise_currency,
     normalise_date_of_birth,
+    normalise_dintero_aid,
     normalise_email,
     normalise_iban,
     normalise_mcc,
     normalise_phone,
+    normalise_reference,
     normalise_timestamp,
 )
+from reconciler.desired.text import block_text, single_line
 from reconciler.sensitive import Sensitive
 
-_AID = re.compile(r"^[PT]\d{8}$")
-_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,99}$")
-
-
-def _dintero_aid(value: object) -> str:
-    if isinstance(value, str) and _AID.match(value.strip()):
-        return value.strip()
-    raise ValueError("a Dintero account id is P or T followed by 8 digits, e.g. T12345678")
-
-
-def _reference(value: object) -> str:
-    if isinstance(value, str) and _REFERENCE.match(value):
-        return value
-    raise ValueError("a reference is 1-100 letters, digits, '.', '_', ':' or '-', starting with a letter or digit")
+_URL_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
 def _uuid(value: object) -> str:
@@ -59,8 +53,12 @@ def _ip_address(value: object) -> str:
 
 def _http_url(value: object) -> str:
     text = str(value).strip()
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise ValueError(f"{value!r} is not an http(s) URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or _URL_SPACE.search(text):
         raise ValueError(f"{value!r} is not an http(s) URL")
     return text
 
@@ -74,11 +72,14 @@ def _pattern_schema(pattern: str, description: str) -> WithJsonSchema:
     return WithJsonSchema({"type": "string", "pattern": pattern, "description": description})
 
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+Text = Annotated[str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=500)]
+BlockText = Annotated[str, BeforeValidator(block_text), StringConstraints(min_length=1, max_length=500)]
+# A code or description that an object is matched by: one line, compared as written once stripped.
+Code = Annotated[str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=100)]
 Reference = Annotated[
     str,
-    BeforeValidator(_reference),
-    _pattern_schema(_REFERENCE.pattern, "a partner-chosen reference"),
+    BeforeValidator(normalise_reference),
+    _pattern_schema(REFERENCE_PATTERN, "a partner-chosen reference"),
 ]
 Mcc = Annotated[
     str,
@@ -150,10 +151,14 @@ Bic = Annotated[
     BeforeValidator(normalise_bic),
     _pattern_schema(r"^[A-Za-z0-9]{8}([A-Za-z0-9]{3})?$", "BIC (SWIFT code)"),
 ]
-SensitiveText = Annotated[str, StringConstraints(min_length=1, max_length=100), Sensitive()]
+SensitiveText = Annotated[str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=100), Sensitive()]
+# An account or national identification number: one line, up to 64 characters.
+SensitiveNumber = Annotated[
+    str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=64), Sensitive()
+]
 DinteroAid = Annotated[
     str,
-    BeforeValidator(_dintero_aid),
+    BeforeValidator(normalise_dintero_aid),
     _pattern_schema(r"^[PT]\d{8}$", "Dintero account id"),
 ]
 Uuid = Annotated[
@@ -173,10 +178,10 @@ HttpUrl = Annotated[
 ]
 DistributionProfileId = Annotated[
     str,
-    StringConstraints(pattern=r"^krn:partner:global:account:distribution-profile:[0-9a-f\-]+$"),
+    StringConstraints(strip_whitespace=True, pattern=r"^krn:partner:global:account:distribution-profile:[0-9a-f\-]+$"),
 ]
 PaymentProgramId = Annotated[
     str,
-    StringConstraints(pattern=r"^krn:payment:global:payment:program:[0-9a-f\-]+$"),
+    StringConstraints(strip_whitespace=True, pattern=r"^krn:payment:global:payment:program:[0-9a-f\-]+$"),
 ]
-Percentage = Annotated[float, Field(ge=0, le=100)]
+Percentage = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]

@@ -3,8 +3,9 @@
 A YAML parser composes the node tree (each node knows its line and column); this module builds the
 values itself so that it can report every duplicate key (not just the first), resolve ``!env``
 references, and keep numbers whose text a conversion would change (``0742``, ``+4722000000``) as
-strings. Timestamps stay as written; the models parse them. Problems become ``InputIssue``s; a file
-with any of them yields no data.
+strings. Timestamps stay as written; the models parse them. Every string (key, value, ``!env``
+value) is put in Unicode NFC and refused, at its position, when it holds a control character
+(``desired.text``). Problems become ``InputIssue``s; a file with any of them yields no data.
 
 The parser is ruamel.yaml's. With ``fast=True`` it is libyaml's (through PyYAML, when installed),
 resolving plain scalars by ruamel.yaml's own YAML 1.2 rules: ruamel parses a merchant file in about
@@ -23,10 +24,12 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from reconciler.desired import libyaml_parser
 from reconciler.desired.positions import FieldPath, Positions, format_path
 from reconciler.desired.secrets import ENV_TAG, EnvReference, parse_env_node
+from reconciler.desired.text import forbidden_character, nfc
 from reconciler.desired.yaml_nodes import Node, node_position, scalar_text
 from reconciler.errors import InputIssue
 
@@ -45,7 +48,6 @@ class YamlDocument:
     data: Any
     positions: Positions
     env_references: dict[FieldPath, EnvReference] = field(default_factory=dict)
-
 
 
 def _kind(node: Node) -> str:
@@ -96,8 +98,21 @@ class _Builder:
         except (ValueError, LookupError) as error:
             self.issue(node_position(node), f"{format_path(path)}: {error}")
             return None
+        problem = forbidden_character(value)
+        if problem:
+            # Never the value itself: an !env value is usually a secret.
+            self.issue(node_position(node), f"{format_path(path)}: the value of !env {reference.name} holds a {problem}")
+            return None
         self.env_references[path] = reference
-        return value
+        return nfc(value)
+
+    def text(self, node: Node, path: FieldPath, text: str) -> str | None:
+        """A string value in NFC, or None (and an issue) when it holds a forbidden character."""
+        problem = forbidden_character(text)
+        if problem:
+            self.issue(node_position(node), f"{format_path(path)}: {problem} is not allowed")
+            return None
+        return nfc(text)
 
     def build_mapping(self, node: Node, path: FieldPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -109,6 +124,11 @@ class _Builder:
                 self.issue(node_position(key_node), f"{format_path(path)}: a key must be a plain name")
                 continue
             key = scalar_text(key_node)
+            problem = forbidden_character(key, key=True)
+            if problem:
+                self.issue(node_position(key_node), f"{format_path(path)}: a key holds a {problem}")
+                continue
+            key = nfc(key)
             child = path + (key,)
             if key in result or child in self.positions.keys:
                 first_line = self.positions.keys[child][0]
@@ -122,21 +142,21 @@ class _Builder:
         text = scalar_text(node)
         tag = str(node.tag)
         if node.style in ("'", '"', "|", ">") or tag == _YAML + "str":
-            return text
+            return self.text(node, path, text)
         if tag == _YAML + "null":
             return None
         if tag == _YAML + "bool":
             return text.lower() in ("true", "yes", "y", "on")  # the last three only under %YAML 1.1
         if tag == _YAML + "int":
             # Text a conversion would change (leading zeros, a leading +, 0x, _) stays text.
-            return int(text) if _CANONICAL_INT.match(text) else text
+            return int(text) if _CANONICAL_INT.match(text) else self.text(node, path, text)
         if tag == _YAML + "float":
             try:
                 return float(text)
             except ValueError:
-                return text
+                return self.text(node, path, text)
         if tag == _YAML + "timestamp":
-            return text
+            return self.text(node, path, text)
         self.issue(node_position(node), f"{format_path(path)}: unsupported YAML tag {tag}")
         return None
 
@@ -149,6 +169,11 @@ def _decode(raw: bytes, file: str) -> tuple[str | None, list[InputIssue]]:
         line = raw.count(b"\n", 0, offset) + 1
         column = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
         return None, [InputIssue(file, line, column, f"file is not UTF-8 text (byte 0x{raw[offset]:02x})")]
+
+
+def _line_and_column(text: str, offset: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
 
 
 def _compose_all(text: str, fast: bool) -> list[Node]:
@@ -165,6 +190,10 @@ def parse_yaml_text(
     """Parse YAML text whose top level must be a mapping; returns the document or the issues found."""
     try:
         nodes = _compose_all(text, fast)
+    except ReaderError as error:  # a character YAML does not allow, e.g. a raw control character
+        line, column = _line_and_column(text, error.position)
+        what = forbidden_character(chr(error.character)) if isinstance(error.character, int) else None
+        return None, [InputIssue(file, line, column, f"{what or 'a character'} is not allowed in YAML text")]
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)

@@ -111,3 +111,64 @@ def test_a_delete_is_refused_unless_allowed(converged: Workspace, how: str) -> N
     stakeholders = converged.sandbox.accounts()["M123786123412"]["stakeholders"]
     assert [(s["given_name"], s["family_name"]) for s in stakeholders] == [("John", "Doe")]
     assert [w["method"] for w in converged.sandbox.writes(since=since)] == ["DELETE"]
+
+
+def test_the_verdict_is_in_every_format_of_the_plan(converged: Workspace) -> None:
+    """A pull request's plan shows that apply would be refused, the rule, and the flag that lifts it."""
+    converged.edit_merchant("M123786123412", JANE_DOE, "")
+    text = converged.run("plan")
+    assert "Apply would be refused by the safety policy" in text.stdout
+    assert "--allow-delete" in text.stdout
+
+    document = json.loads(converged.run("plan", "--format", "json").stdout)
+    assert document["policy"]["allowed"] is False
+    assert document["policy"]["flags_needed"] == ["--allow-delete"]
+    (violation,) = document["policy"]["violations"]
+    assert violation["rule"] == "policy.allow_delete"
+    assert violation["addresses"] == ["M123786123412/klarna.stakeholder/jane-doe"]
+
+    markdown = converged.run("plan", "--format", "markdown").stdout
+    warning_at = markdown.index("> [!WARNING]")
+    assert warning_at < markdown.index("Plan: ")  # at the top, before the summary
+    assert "--allow-delete" in markdown[warning_at:]
+
+    converged.edit_config("allow_delete: false", "allow_delete: true")
+    allowed = converged.run("plan", "--format", "markdown").stdout
+    assert "[!WARNING]" not in allowed
+
+
+def test_high_risk_operations_come_first_in_the_comment_and_can_require_a_flag(converged: Workspace) -> None:
+    converged.edit_merchant("M123786123412", "        city: Columbus\n", "        city: Dayton\n")  # a stakeholder: high risk
+    converged.edit_merchant("NB-2024-0001", "account_name: Nordic Bikes AS", "account_name: Nordic Bikes Oslo AS")
+    document = json.loads(converged.run("plan", "--format", "json").stdout)
+    risks = {op["resource"]: op["risk"] for op in document["operations"]}
+    assert risks["klarna.account"] == "medium"
+    assert "high" in {risk for resource, risk in risks.items() if resource != "klarna.account"}
+
+    markdown = converged.run("plan", "--format", "markdown").stdout
+    assert "Risk: " in markdown
+    high_at = markdown.index("**High-risk operations (")
+    assert high_at < markdown.index("<details>")
+    assert "NB-2024-0001/klarna.account" not in markdown[high_at : markdown.index("<details>")]
+    assert "[high risk]" in converged.run("plan").stdout
+
+    converged.edit_config("require_high_risk_flag: false", "require_high_risk_flag: true")
+    since = converged.sandbox.last_seq()
+    refused = converged.run("apply", "--auto-approve")
+    assert refused.exit_code == 3, refused.output
+    assert "--allow-high-risk" in refused.stderr
+    assert converged.sandbox.writes(since=since) == []
+    assert converged.run("apply", "--auto-approve", "--allow-high-risk").exit_code == 0
+
+
+def test_bank_account_changes_over_the_limit_are_refused(converged: Workspace) -> None:
+    converged.edit_config("max_bank_account_changes: 10", "max_bank_account_changes: 0")
+    converged.edit_merchant(
+        "SK-2024-0002", "iban: SE45 5000 0000 0583 9825 7466", "iban: SE35 5000 0000 0549 1000 0003"
+    )
+    since = converged.sandbox.last_seq()
+    refused = converged.run("apply", "--auto-approve")
+    assert refused.exit_code == 3, refused.output
+    assert "policy.max_bank_account_changes = 0" in refused.stderr
+    assert converged.sandbox.writes(since=since) == []
+    assert converged.run("apply", "--auto-approve", "--allow-bank-account-changes").exit_code == 0

@@ -1,0 +1,180 @@
+"""A saved plan is applied exactly, or refused: a file changed after it was written, or not a plan at all,
+is refused before any request (exit 1, naming the file); an operation that no longer matches what the
+live state needs is refused as stale (exit 4) and never executed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from reconciler.plan.integrity import mac_of
+
+from .conftest import Workspace
+
+KEY = "integrity-test-key"
+ENV = {"RECONCILER_MASK_KEY": KEY}
+JANE_DOE = (
+    "    - given_name: Jane\n      family_name: Doe\n      date_of_birth: 1972-02-02\n"
+    "      roles: [DIRECTOR]\n      ownership_percentage: 25\n"
+)
+DISABLED = "    state: disabled\n    disabled_reason:\n      reason: MERCHANT_REQUEST\n"
+
+Document = dict[str, Any]
+
+
+@pytest.fixture
+def planned(converged: Workspace) -> Workspace:
+    """A saved plan holding a delete (a stakeholder removed), a disable and a patch."""
+    converged.edit_config("allow_delete: false", "allow_delete: true")
+    converged.edit_merchant("M123786123412", JANE_DOE, "")
+    converged.edit_merchant("NB-2024-0001", "    state: enabled\n", DISABLED)
+    converged.edit_merchant("SK-2024-0002", "account_name: Stockholm Kaffe AB", "account_name: Stockholm Kafé AB")
+    result = converged.run("plan", "--out", "plan.json", env=ENV)
+    assert result.exit_code == 0, result.output
+    actions = sorted(op["action"] for op in document_of(converged)["operations"])
+    assert actions == ["delete", "disable", "patch"]
+    return converged
+
+
+def document_of(workspace: Workspace) -> Document:
+    loaded: Document = json.loads((workspace.root / "plan.json").read_text())
+    return loaded
+
+
+def resealed(document: Document) -> Document:
+    """The document with a MAC made with the right key: what only someone holding the credentials could do."""
+    return {**document, "mac": mac_of(document, KEY.encode())}
+
+
+def relabel(action: str) -> Callable[[Document], Document]:
+    def edit(document: Document) -> Document:
+        ops = [{**op, "action": "patch"} if op["action"] == action else op for op in document["operations"]]
+        summary = dict(document["summary"])
+        summary[action] -= 1
+        summary["patch"] += 1
+        return {**document, "operations": ops, "summary": summary}
+
+    return edit
+
+
+def first_op(**changes: Any) -> Callable[[Document], Document]:
+    def edit(document: Document) -> Document:
+        ops = [{**document["operations"][0], **changes}, *document["operations"][1:]]
+        return {**document, "operations": ops}
+
+    return edit
+
+
+EDITS: dict[str, Callable[[Document], Any]] = {
+    "delete relabelled as patch": relabel("delete"),
+    "disable relabelled as patch": relabel("disable"),
+    "an operation dropped": lambda d: {**d, "operations": d["operations"][1:]},
+    "MAC removed": lambda d: {k: v for k, v in d.items() if k != "mac"},
+    "MAC of another key": lambda d: {**d, "mac": mac_of(d, b"another key")},
+    "format_version true": lambda d: {**d, "format_version": True},
+    "top level a list": lambda d: [d],
+    "top level null": lambda d: None,
+    "top level a string": lambda d: "plan",
+}
+RESEALED_EDITS: dict[str, Callable[[Document], Any]] = {
+    "an operation for a merchant the plan does not list": first_op(merchant="ZZ-9999"),
+    "merchants a string": lambda d: {**d, "merchants": "NB-2024-0001"},
+    "depends_on holding a number": first_op(depends_on=[1]),
+    "depends_on naming no operation": first_op(depends_on=["NB-2024-0001/klarna.nothing"]),
+    "an address of another merchant": first_op(address="SK-2024-0002/klarna.account"),
+    "format_version 2": lambda d: {**d, "format_version": 2},
+    "an unknown key": lambda d: {**d, "extra": 1},
+    "summary that does not count the operations": lambda d: {**d, "summary": {**d["summary"], "create": 7}},
+}
+
+
+def assert_refused(workspace: Workspace, result: Any, since: int, expected: int = 1) -> None:
+    assert result.exit_code == expected, result.output
+    assert "Traceback" not in result.output
+    assert workspace.sandbox.writes(since=since) == []
+
+
+@pytest.mark.parametrize("name", sorted(EDITS))
+def test_a_changed_plan_file_is_refused_before_any_request(planned: Workspace, name: str) -> None:
+    edited = EDITS[name](document_of(planned))
+    (planned.root / "plan.json").write_text(json.dumps(edited))
+    since = planned.sandbox.last_seq()
+    result = planned.run("apply", "plan.json", "--auto-approve", "--allow-disable", env=ENV)
+    assert_refused(planned, result, since)
+    assert result.stderr.startswith("plan.json:")
+    assert planned.sandbox.requests(since=since) == []  # not even a read
+
+
+@pytest.mark.parametrize("name", sorted(RESEALED_EDITS))
+def test_a_plan_that_is_not_a_plan_is_refused_even_with_a_good_mac(planned: Workspace, name: str) -> None:
+    edited = RESEALED_EDITS[name](document_of(planned))
+    (planned.root / "plan.json").write_text(json.dumps(resealed(edited)))
+    since = planned.sandbox.last_seq()
+    result = planned.run("apply", "plan.json", "--auto-approve", "--allow-disable", env=ENV)
+    assert_refused(planned, result, since)
+    assert result.stderr.startswith("plan.json:1:1: ")
+    assert planned.sandbox.requests(since=since) == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"not json",
+        b"\xff\xfe\x00garbage",
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+    ],
+    ids=["empty", "not JSON", "not UTF-8", "deep list", "deep object"],
+)
+def test_a_file_that_is_no_json_plan_is_refused(planned: Workspace, content: bytes) -> None:
+    (planned.root / "plan.json").write_bytes(content)
+    since = planned.sandbox.last_seq()
+    result = planned.run("apply", "plan.json", "--auto-approve", env=ENV)
+    assert_refused(planned, result, since)
+    assert result.stderr.startswith("plan.json:")
+
+
+def test_a_truncated_plan_is_refused(planned: Workspace) -> None:
+    text = (planned.root / "plan.json").read_text()
+    (planned.root / "plan.json").write_text(text[: len(text) // 2])
+    since = planned.sandbox.last_seq()
+    assert_refused(planned, planned.run("apply", "plan.json", "--auto-approve", env=ENV), since)
+
+
+@pytest.mark.parametrize("action", ["delete", "disable"])
+def test_a_relabelled_operation_is_never_executed_even_with_a_good_mac(planned: Workspace, action: str) -> None:
+    """Exact application: apply derives each operation afresh and refuses the one that differs."""
+    edited = resealed(relabel(action)(document_of(planned)))
+    (planned.root / "plan.json").write_text(json.dumps(edited))
+    since = planned.sandbox.last_seq()
+    result = planned.run("apply", "plan.json", "--auto-approve", "--allow-disable", env=ENV)
+    assert result.exit_code == 4, result.output
+    assert f"the plan says patch, the live state now needs {action}" in result.stdout
+    writes = planned.sandbox.writes(since=since)
+    executed = {
+        "delete": any(w["method"] == "DELETE" for w in writes),
+        "disable": any(w["path"].endswith("/disable") for w in writes),
+    }
+    assert executed[action] is False
+    assert len(writes) == 2  # the other two operations went ahead
+
+
+def test_an_untouched_plan_executes_exactly_its_operations(planned: Workspace) -> None:
+    since = planned.sandbox.last_seq()
+    result = planned.run("apply", "plan.json", "--auto-approve", "--allow-disable", env=ENV)
+    assert result.exit_code == 0, result.output
+    writes = planned.sandbox.writes(since=since)
+    assert sorted(w["method"] for w in writes) == ["DELETE", "PATCH", "POST"]
+    assert "3 applied" in result.stdout
+    assert planned.run("plan", "--detailed-exitcode", env=ENV).exit_code == 0
+
+
+def test_a_plan_made_with_other_credentials_is_refused(planned: Workspace) -> None:
+    since = planned.sandbox.last_seq()
+    result = planned.run("apply", "plan.json", "--auto-approve", env={"RECONCILER_MASK_KEY": "another"})
+    assert_refused(planned, result, since)
+    assert "MAC does not verify" in result.stderr
