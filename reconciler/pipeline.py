@@ -20,8 +20,10 @@ from reconciler.kinds import PARTNER, MerchantView
 from reconciler.live.factory import ApiClients, ClientParams
 from reconciler.live.read import LiveMerchant, Progress, fetch_merchant, fetch_unmanaged, fewer_collections, read_each
 from reconciler.plan import Operation, Plan, assemble_plan, plan_merchant
+from reconciler.plan.build import notices_of
 from reconciler.plan.fingerprint import precondition_key
 from reconciler.plan.integrity import seal
+from reconciler.plan.operation import Notice
 from reconciler.plan.policy import evaluate_policy
 
 
@@ -82,10 +84,13 @@ async def make_plan(
     key = precondition_key(state.config)
     by_reference = {m.account_reference: m for m in merchants}
     ops: list[Operation] = []
+    notices: list[Notice] = []
 
     def plan_one(live: LiveMerchant) -> None:
         desired = desired_view(by_reference[live.reference])
-        ops.extend(plan_merchant(desired, live_view(desired, live.klarna, live.dintero), key))
+        current = live_view(desired, live.klarna, live.dintero)
+        ops.extend(plan_merchant(desired, current, key))
+        notices.extend(notices_of(desired, current))
 
     references = list(by_reference)
     partner = partner_view(state.partner) if include_partner else None
@@ -99,7 +104,7 @@ async def make_plan(
         declared = [m.account_reference for m in state.merchants]
         unmanaged = await fetch_unmanaged(clients, declared) if with_unmanaged else []
         digest = desired_digest(merchants, state.partner if partner is not None else None)
-        plan = assemble_plan(ops, references, digest, unmanaged)
+        plan = assemble_plan(ops, references, digest, unmanaged, notices)
     config = state.config
     plan = replace(
         plan,

@@ -11,8 +11,10 @@ The masked form still tells that something changed: ``****7466 (fp:3a9c)``, wher
 is a keyed hash. The commands key it like the plan's preconditions (``use_key``: the API
 credentials, or ``RECONCILER_MASK_KEY``), so the same value shows the same fingerprint in a plan and
 in the apply of it; before that the key is ``RECONCILER_MASK_KEY`` or random per process, so a
-fingerprint can never be matched against a list of guessed values. Text that came from an API is scrubbed of anything shaped like a sensitive value
-(``scrub``) before it goes into an error message.
+fingerprint can never be matched against a list of guessed values.
+
+Text that came from an API is scrubbed of anything shaped like a sensitive value (``scrub``) before it
+goes into an error message.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@
   the operation address, so retries and re-runs of the same plan are replays. A write whose outcome
   is unknown (a lost response) is settled by reading the object back; a later plan finds it by its
   fresh read.
-- A new account is waited for, bounded, until it is OPERATIONAL.
+- Management writes wait, bounded and backing off, while the account is not OPERATIONAL: a new account,
+  and an account that an update sent back to PARTIALLY_OPERATIONAL.
 - Dry-run walks the same path and prints each request instead of sending it.
 """
 
@@ -29,12 +30,14 @@ from reconciler.kinds import KINDS, MerchantView, ResourceKind, ResourceState
 from reconciler.kinds.registry import onboarded_kinds
 from reconciler.kinds.writes import NEW, Replace, Write, WriteContext, WriteRequest, change_between
 from reconciler.live.factory import ApiClients
+from reconciler.live.models import KlarnaAccount
 from reconciler.plan import Action, Operation, Plan, plan_merchant
 
 ReadLive = Callable[[str], Awaitable[MerchantView]]
 Emit = Callable[[str], None]
 
 OPERATIONAL = "OPERATIONAL"
+MAX_POLL_INTERVAL_SECONDS = 5.0
 ENABLED = "ENABLED"
 
 
@@ -64,6 +67,7 @@ class _Merchant:
     assumed: dict[str, ResourceState] = field(default_factory=dict)
     # Set once the wait for OPERATIONAL ran out: the merchant's later operations do not wait again.
     wait_expired: bool = False
+    account_created: bool = False  # by this run's onboard
     _fresh: tuple[tuple[int, int], dict[str, Operation]] | None = None
 
     def context(self) -> WriteContext:
@@ -78,6 +82,12 @@ class _Merchant:
     def account_state(self) -> str | None:
         account = self.live.get(ResourceKind.ACCOUNT)
         return account.status if account else None
+
+    def note_account_state(self, state: str) -> None:
+        account = self.live.get(ResourceKind.ACCOUNT)
+        if account is not None and account.status != state:
+            resources = {**self.live.resources, account.address(self.reference): replace(account, status=state)}
+            self.live = MerchantView(self.reference, resources, self.live.managed_lists)
 
     def fresh(self, key: bytes) -> dict[str, Operation]:
         """The merchant's operations derived afresh from its desired view and latest live view, by address."""
@@ -170,9 +180,14 @@ class Executor:
                     step,
                     self.plan.plan_id or self.run_id,
                 )
-                await self._send(op, request, key)
+                answer = await self._send(op, request, key)
                 if request.onboards:
+                    merchant.account_created = merchant.account_created or op.resource is ResourceKind.ACCOUNT
                     await self._after_onboard(merchant, op)
+                elif isinstance(answer, KlarnaAccount) and answer.state:
+                    # An account update sends the account back to PARTIALLY_OPERATIONAL for a while:
+                    # its next management write waits for OPERATIONAL again.
+                    merchant.note_account_state(answer.state)
         except _WaitTimeout as error:
             return OperationResult(op, Outcome.FAILED, str(error))
         except ApiError as error:
@@ -223,23 +238,27 @@ class Executor:
         expired = f"{merchant.reference}: the account did not become OPERATIONAL within {timeout:g} s"
         if merchant.wait_expired:
             raise _WaitTimeout(expired)
-        self.emit(f"{merchant.reference}: waiting up to {timeout:g} s for the new account to become OPERATIONAL")
+        what = "new account" if merchant.account_created else "account"
+        self.emit(f"{merchant.reference}: waiting up to {timeout:g} s for the {what} to become OPERATIONAL")
         deadline = time.monotonic() + timeout
+        interval = self.settings.poll_interval_seconds
         while time.monotonic() < deadline:
             account = await self.clients.klarna.resolve_account(merchant.reference, expand=())
             if account is not None and account.state == OPERATIONAL:
                 merchant.live = await self.read_live(merchant.reference)
                 self.emit(f"{merchant.reference}: account is OPERATIONAL")
                 return
-            await asyncio.sleep(self.settings.poll_interval_seconds)
+            # Back off: an account takes seconds to minutes, and every poll is a request.
+            await asyncio.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+            interval = min(interval * 2, MAX_POLL_INTERVAL_SECONDS)
         merchant.wait_expired = True
         raise _WaitTimeout(expired)
 
-    async def _send(self, op: Operation, write: WriteRequest, key: str) -> None:
+    async def _send(self, op: Operation, write: WriteRequest, key: str) -> object:
         if self.settings.dry_run:
             self.emit(dry_run_line(op.address, write, key))
-            return
-        await write.send(self.clients, key)
+            return None
+        return await write.send(self.clients, key)
 
 
 async def apply_plan(

@@ -12,16 +12,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from reconciler.kinds.kind import Kind, live_dump, pick
+from reconciler.kinds.kind import Hold, Kind, live_dump, pick
 from reconciler.kinds.names import ResourceKind, resource_address
 from reconciler.kinds.registry import KINDS, register
-from reconciler.kinds.state import Member, MerchantView
+from reconciler.kinds.state import Member, MerchantView, ResourceState
 from reconciler.kinds.writes import Create, Delete, Patch, WriteContext, WriteRequest, body, klarna_write
 from reconciler.live.read import LiveMerchant
 from reconciler.live.requests import AccountPatchRequest, OnboardRequest
 
 ACCOUNT_FIELDS = ("account_name", "account_group_reference", "account_owner")
 INITIAL_SETUP = "INITIAL_SETUP"  # the state reason of an account whose onboarding is not complete
+DISABLED = "DISABLED"  # only Klarna disables an account; a disabled account cannot be managed
 
 
 def onboard_request(desired: MerchantView, only: str | None = None) -> OnboardRequest:
@@ -56,6 +57,16 @@ class Account(Kind):
             return []
         extra = {"state_reason": account.state_reason}  # INITIAL_SETUP: its onboarding is not complete
         return [Member(live_dump(account, ACCOUNT_FIELDS), account.account_id, account.state, extra)]
+
+    def provider_hold(self, want: ResourceState, have: ResourceState, changed: bool) -> Hold | None:
+        """Klarna disabled the account: nothing of it can be managed (shown even when no field differs)."""
+        if have.status != DISABLED:
+            return None
+        reason = have.extra.get("state_reason") or "no reason given"
+        return Hold(
+            "Klarna",
+            f"Klarna disabled the account ({reason}); it cannot be managed until Klarna enables it: contact Klarna",
+        )
 
     def writes(self, change: Create | Patch | Delete, ctx: WriteContext) -> list[WriteRequest]:
         match change:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from reconciler.kinds.kind import Kind
+from reconciler.kinds.kind import Hold, Kind
 from reconciler.kinds.names import ResourceKind
 from reconciler.kinds.registry import register
 from reconciler.kinds.state import MATCH, Member, ResourceState
@@ -19,7 +19,17 @@ from reconciler.live.dintero import Connection as ConnectionName
 from reconciler.live.models import DinteroConnection, DinteroSignup
 from reconciler.live.read import LiveMerchant
 
-PENDING, ENABLED = "pending", "enabled"
+PENDING, ENABLED, FAILED, DECLINED = "pending", "enabled", "failed", "declined"
+SIGNATURE_REQUIRED = "signature_required"
+
+
+def signature_link(connection: DinteroConnection) -> str | None:
+    """The link the merchant signs at, from the latest ``signature_required`` event (not sensitive)."""
+    for event in reversed(connection.events or []):
+        if event.event == SIGNATURE_REQUIRED:
+            link = (event.metadata or {}).get("signature_link")
+            return str(link) if link else None
+    return None
 
 
 def latest_signup(connection: DinteroConnection) -> dict[str, Any]:
@@ -56,10 +66,29 @@ class Connection(Kind):
                 {"signup": latest_signup(connection)},
                 account.account_id,
                 connection.status,
-                {MATCH: name, "aid": account.account_id},
+                {MATCH: name, "aid": account.account_id, "signature_link": signature_link(connection)},
             )
             for name, connection in sorted(account.connections.items())
         ]
+
+    def provider_hold(self, want: ResourceState, have: ResourceState, changed: bool) -> Hold | None:
+        """Dintero declined or failed the signup it has: writing the same signup again would not help.
+
+        A changed signup in the file is a person's answer to that, and is sent as a new signup.
+        """
+        if changed or have.status not in (DECLINED, FAILED):
+            return None
+        return Hold(
+            "Dintero",
+            f"Dintero {have.status} the {have.key} signup; correct the signup in the merchant file to sign up again "
+            "(a new signup), or ask Dintero why",
+        )
+
+    def notice(self, want: ResourceState, have: ResourceState) -> str | None:
+        if have.status != PENDING:
+            return None
+        link = have.extra.get("signature_link")
+        return "pending: waiting for the merchant's signature" + (f" at {link}" if link else "")
 
     def blocked_reason(self, have: ResourceState) -> str | None:
         if have.status == ENABLED:

@@ -10,6 +10,7 @@ kind by name.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
@@ -31,6 +32,14 @@ from reconciler.kinds.writes import (
     klarna_write,
 )
 from reconciler.live.read import LiveMerchant
+
+
+@dataclass(frozen=True)
+class Hold:
+    """State a payment provider owns: who holds it, and why no write may change it."""
+
+    provider: str  # "Klarna", "Dintero"
+    reason: str  # what happened and what a person can do
 
 
 def live_dump(model: BaseModel, include: Sequence[str] | None = None) -> dict[str, Any]:
@@ -74,6 +83,18 @@ class Kind:
     def live(self, live: LiveMerchant) -> Sequence[Member]:
         """The members the APIs hold."""
         raise NotImplementedError
+
+    def provider_hold(self, want: ResourceState, have: ResourceState, changed: bool) -> Hold | None:
+        """The provider holds this object's state (``changed``: the desired state differs from it), if it does.
+
+        A held object is never written: the plan shows it blocked, with who holds it and what a person
+        can do, whether or not the fields differ when the kind says so.
+        """
+        return None
+
+    def notice(self, want: ResourceState, have: ResourceState) -> str | None:
+        """What a reviewer should know of a live object that needs no write (a signup awaiting signature)."""
+        return None
 
     def blocked_reason(self, have: ResourceState) -> str | None:
         """Why a difference on an existing object cannot be written, if it cannot."""

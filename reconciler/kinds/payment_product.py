@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reconciler.kinds.account import onboard_write
-from reconciler.kinds.kind import Kind, live_dump
+from reconciler.kinds.kind import Hold, Kind, live_dump
 from reconciler.kinds.names import ResourceKind
 from reconciler.kinds.registry import register
 from reconciler.kinds.state import Member, ResourceState
@@ -19,7 +19,13 @@ from reconciler.live.read import LiveMerchant
 from reconciler.live.requests import DisableProductRequest
 
 PRODUCT_FIELDS = ("distribution_profile_id", "merchant_category_code")
-ENABLED, DISABLED = "ENABLED", "DISABLED"
+ENABLED, DISABLED, TERMINATED = "ENABLED", "DISABLED", "TERMINATED"
+PARTNER_SUFFIX = "_BY_PARTNER"  # the state reason of the partner's own disable (FRAUD_BY_PARTNER, ...)
+
+
+def disabled_by_klarna(status: str | None, state_reason: str | None) -> bool:
+    """A disable the partner did not make: its state reason is not one of the partner's (``*_BY_PARTNER``)."""
+    return status == DISABLED and not (state_reason or "").endswith(PARTNER_SUFFIX)
 
 
 @register
@@ -45,7 +51,25 @@ class PaymentProduct(Kind):
         product = next((p for p in products if p.type in (None, "PAYMENT")), None)
         if product is None:
             return []
-        return [Member(live_dump(product, PRODUCT_FIELDS), product.product_id, product.state)]
+        extra = {"state_reason": product.state_reason}
+        return [Member(live_dump(product, PRODUCT_FIELDS), product.product_id, product.state, extra)]
+
+    def provider_hold(self, want: ResourceState, have: ResourceState, changed: bool) -> Hold | None:
+        """Only Klarna terminates and reactivates, and only Klarna re-enables its own disable."""
+        if not changed:
+            return None
+        reason = have.extra.get("state_reason")
+        if have.status == TERMINATED:
+            return Hold(
+                "Klarna", "Klarna terminated the payment product; only Klarna can reactivate it: contact Klarna"
+            )
+        if disabled_by_klarna(have.status, reason):
+            return Hold(
+                "Klarna",
+                f"Klarna disabled the payment product ({reason or 'no reason given'}); only Klarna can enable it "
+                "again: contact Klarna",
+            )
+        return None
 
     def writes(self, change: Create | Patch | Delete, ctx: WriteContext) -> list[WriteRequest]:
         match change:

@@ -13,9 +13,9 @@ from dataclasses import replace
 from reconciler.compare.diff import Change, diff_fields
 from reconciler.kinds import KINDS, MerchantView, ResourceKind, ResourceState
 from reconciler.kinds.account import INITIAL_SETUP
-from reconciler.kinds.order import RANK, depends_on
+from reconciler.kinds.order import RANK, ancestors, depends_on
 from reconciler.plan.fingerprint import precondition_of
-from reconciler.plan.operation import Action, Operation
+from reconciler.plan.operation import Action, Notice, Operation
 from reconciler.plan.risk import risk_of
 from reconciler.plan.value import Plan
 from reconciler.sensitive import redact
@@ -59,13 +59,19 @@ def _plan_existing(merchant: str, desired: ResourceState, current: ResourceState
     if kind.lifecycle and desired.status and current.status != desired.status:
         state_change = Action.DISABLE if desired.status == DISABLED else Action.ENABLE
         changes.append(Change.of(("state",), current.status, desired.status))
-    if not changes:
-        return None
     precondition = precondition_of(desired, current, key)
 
-    def op(action: Action, reason: str | None = None) -> Operation:
+    def op(action: Action, reason: str | None = None, held_by: str | None = None) -> Operation:
         address = desired.address(merchant)
-        return Operation(address, merchant, kind.name, action, _masked(changes), precondition, (), reason)
+        return Operation(
+            address, merchant, kind.name, action, _masked(changes), precondition, (), reason, held_by=held_by
+        )
+
+    hold = kind.provider_hold(desired, current, bool(changes))
+    if hold is not None:
+        return op(Action.BLOCKED, hold.reason, hold.provider)
+    if not changes:
+        return None
 
     immutable = sorted({c.path[0] for c in changes} & kind.immutable)
     if immutable:
@@ -90,12 +96,29 @@ def plan_merchant(desired: MerchantView, current: MerchantView | None, key: byte
             op = plan_resource(merchant, None, have, key)
             if op is not None:
                 ops.append(op)
-    ops = _replacements(ops, desired, live)
+    ops = _held_with_their_account(_replacements(ops, desired, live), merchant)
     account = live.get(f"{merchant}/{ResourceKind.ACCOUNT.value}")
     onboarding = account is None or (
         account.status != OPERATIONAL and account.extra.get("state_reason") == INITIAL_SETUP
     )
     return [replace(op, risk=risk_of(op.resource, op.action), onboarding=onboarding) for op in ops]
+
+
+def _held_with_their_account(ops: list[Operation], merchant: str) -> list[Operation]:
+    """Everything under an account the provider holds is held too: a disabled account cannot be managed."""
+    account = next(
+        (op for op in ops if op.resource is ResourceKind.ACCOUNT and op.held_by is not None),
+        None,
+    )
+    if account is None:
+        return ops
+    reason = f"{account.reason} (the account holds it)"
+    return [
+        replace(op, action=Action.BLOCKED, reason=reason, held_by=account.held_by)
+        if ResourceKind.ACCOUNT in ancestors(op.resource) and op.action is not Action.BLOCKED
+        else op
+        for op in ops
+    ]
 
 
 def _replacements(ops: list[Operation], desired: MerchantView, live: Mapping[str, ResourceState]) -> list[Operation]:
@@ -127,6 +150,19 @@ def _replacements(ops: list[Operation], desired: MerchantView, live: Mapping[str
     return out
 
 
+def notices_of(desired: MerchantView, current: MerchantView | None) -> list[Notice]:
+    """What a reviewer should know of the merchant's live objects beyond the operations."""
+    if current is None:
+        return []
+    notices = []
+    for address, want in desired.resources.items():
+        have = current.resources.get(address)
+        message = KINDS[want.kind].notice(want, have) if have is not None else None
+        if message is not None:
+            notices.append(Notice(address, desired.reference, message))
+    return notices
+
+
 def _sort_key(op: Operation) -> tuple[str, int, str]:
     return (op.merchant, RANK[op.resource], op.address)
 
@@ -140,19 +176,26 @@ def build_plan(
 ) -> Plan:
     """The whole plan: every merchant's operations, with dependencies, in a deterministic order."""
     ops: list[Operation] = []
+    notices: list[Notice] = []
     references: list[str] = []
     for view in desired:
         references.append(view.reference)
         ops.extend(plan_merchant(view, current.get(view.reference), key))
-    return assemble_plan(ops, references, desired_digest, unmanaged)
+        notices.extend(notices_of(view, current.get(view.reference)))
+    return assemble_plan(ops, references, desired_digest, unmanaged, notices)
 
 
 def assemble_plan(
-    ops: Iterable[Operation], references: Iterable[str], desired_digest: str, unmanaged: Iterable[str] = ()
+    ops: Iterable[Operation],
+    references: Iterable[str],
+    desired_digest: str,
+    unmanaged: Iterable[str] = (),
+    notices: Iterable[Notice] = (),
 ) -> Plan:
     """A plan from merchants' operations planned one by one: dependencies, order and summary added."""
     ops = list(ops)
     planned = {op.address for op in ops}
     ops = [replace(op, depends_on=depends_on(op.merchant, op.resource, planned)) for op in ops]
     ops.sort(key=_sort_key)
-    return Plan(desired_digest, tuple(ops), tuple(sorted(unmanaged)), tuple(sorted(references)))
+    ordered = tuple(sorted(notices, key=lambda n: n.address))
+    return Plan(desired_digest, tuple(ops), tuple(sorted(unmanaged)), tuple(sorted(references)), notices=ordered)

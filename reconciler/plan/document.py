@@ -44,6 +44,7 @@ class OperationDocument(_Strict):
     reason: str | None
     replaces: str | None = None
     onboarding: bool = False
+    held_by: str | None = None
 
 
 class ViolationDocument(_Strict):
@@ -59,6 +60,12 @@ class PolicyDocument(_Strict):
     flags_needed: list[str]
 
 
+class NoticeDocument(_Strict):
+    address: str
+    merchant: str
+    message: str
+
+
 class PlanDocument(_Strict):
     format_version: Literal[1]
     plan_id: str
@@ -69,6 +76,7 @@ class PlanDocument(_Strict):
     operations: list[OperationDocument]
     merchants: list[str] = []
     unmanaged: list[str] = []
+    notices: list[NoticeDocument] = []
     mac: str | None = None
 
 

@@ -57,6 +57,8 @@ class Operation:
     replaces: str | None = None
     # Part of the merchant's onboarding (its account is new or not yet OPERATIONAL): see ``plan.policy``.
     onboarding: bool = False
+    # Blocked because a provider holds the state ("Klarna", "Dintero"): no write may change it.
+    held_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -74,6 +76,8 @@ class Operation:
             doc["replaces"] = self.replaces
         if self.onboarding:
             doc["onboarding"] = True
+        if self.held_by is not None:
+            doc["held_by"] = self.held_by
         return doc
 
     def same_as(self, other: Operation) -> bool:
@@ -84,3 +88,15 @@ class Operation:
             other.replaces,
             other.changes,
         )
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something a reviewer should know of a live object that needs no write (no sensitive value)."""
+
+    address: str
+    merchant: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"address": self.address, "merchant": self.merchant, "message": self.message}

@@ -169,4 +169,3 @@ def check_policy(operations: Sequence[Operation], policy: Policy, fleet_size: in
     verdict = evaluate_policy(operations, policy, fleet_size, flags)
     if not verdict.allowed:
         raise PolicyViolation(verdict.message())
-

@@ -14,7 +14,7 @@ from typing import Any
 
 from reconciler.compare.diff import Change, parse_path
 from reconciler.plan.document import FORMAT_VERSION, parse_document
-from reconciler.plan.operation import ACTION_ORDER, Operation
+from reconciler.plan.operation import ACTION_ORDER, Notice, Operation
 from reconciler.plan.policy import PolicyVerdict, Violation
 
 
@@ -30,6 +30,7 @@ class Plan:
     policy: PolicyVerdict | None = None  # the safety policy's verdict, without flags
     targets: Mapping[str, str] = field(default_factory=dict)  # API name -> base URL
     mac: str = ""  # keyed MAC over the rest of the document (``plan.integrity``)
+    notices: tuple[Notice, ...] = ()  # live objects a reviewer should know of (a signup awaiting signature)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -55,6 +56,8 @@ class Plan:
             doc["merchants"] = list(self.merchants)
         if self.unmanaged:
             doc["unmanaged"] = list(self.unmanaged)
+        if self.notices:
+            doc["notices"] = [notice.to_dict() for notice in self.notices]
         if self.mac:
             doc["mac"] = self.mac
         return doc
@@ -76,6 +79,7 @@ class Plan:
                 risk=op.risk,
                 replaces=op.replaces,
                 onboarding=op.onboarding,
+                held_by=op.held_by,
             )
             for op in document.operations
         )
@@ -93,4 +97,5 @@ class Plan:
             policy=policy,
             targets=dict(document.targets),
             mac=document.mac or "",
+            notices=tuple(Notice(n.address, n.merchant, n.message) for n in document.notices),
         )

@@ -84,6 +84,17 @@ def _header(plan: Plan) -> list[str]:
     else:
         lines.append("No changes. The live state matches the desired state.")
         lines.append("")
+    held = [op for op in plan.operations if op.held_by is not None]
+    if held:
+        lines.append(f"**Changed by the provider ({len(held)})**: held by it; no write will change it back")
+        lines.append("")
+        lines += [f"- `{op.address}` (held by {op.held_by}): {op.reason}" for op in held[:HIGH_RISK_SHOWN]]
+        lines.append("")
+    if plan.notices:
+        lines.append("**Waiting** (no write needed)")
+        lines.append("")
+        lines += [f"- `{notice.address}`: {notice.message}" for notice in plan.notices[:HIGH_RISK_SHOWN]]
+        lines.append("")
     if plan.unmanaged:
         shown = ", ".join(f"`{r}`" for r in plan.unmanaged[:50])
         more = f" and {len(plan.unmanaged) - 50} more" if len(plan.unmanaged) > 50 else ""

@@ -40,6 +40,8 @@ def _operation_lines(op: Operation, color: bool) -> list[str]:
     head += f"  {_style(op.action.value, color, fg=fg)}"
     if op.risk is Risk.HIGH and op.action is not Action.BLOCKED:
         head += f"  {_style('[high risk]', color, fg='red')}"
+    if op.held_by is not None:
+        head += f"  [held by {op.held_by}]"
     if op.reason:
         head += f"  ({op.reason})"
     lines = [head]
@@ -55,9 +57,18 @@ def render_text(plan: Plan, color: bool = False) -> str:
     """The plan as text, with ANSI colours when ``color`` (the CLI sets it on a terminal)."""
     lines: list[str] = []
     changes = [op for op in plan.operations if op.action is not Action.BLOCKED]
-    blocked = [op for op in plan.operations if op.action is Action.BLOCKED]
+    held = [op for op in plan.operations if op.held_by is not None]
+    blocked = [op for op in plan.operations if op.action is Action.BLOCKED and op.held_by is None]
     if not plan.operations:
         lines.append("No changes. The live state matches the desired state.")
+    if held:
+        lines.append("Changed by the provider: it holds this state, and no write will change it back:")
+        for merchant, ops in group_by_merchant(held).items():
+            lines.append("")
+            lines.append(_style(merchant, color, bold=True))
+            for op in ops:
+                lines.extend(_operation_lines(op, color))
+        lines.append("")
     if changes:
         lines.append("reconciler will perform the following actions:")
         for merchant, ops in group_by_merchant(changes).items():
@@ -73,6 +84,10 @@ def render_text(plan: Plan, color: bool = False) -> str:
             lines.append(_style(merchant, color, bold=True))
             for op in ops:
                 lines.extend(_operation_lines(op, color))
+    if plan.notices:
+        lines.append("")
+        lines.append("Waiting (no write needed):")
+        lines.extend(f"  {notice.address}: {notice.message}" for notice in plan.notices)
     if plan.unmanaged:
         lines.append("")
         lines.append(f"Unmanaged: {len(plan.unmanaged)} merchant(s) exist in Klarna and not in the desired state:")

@@ -138,7 +138,8 @@ def test_the_verdict_is_in_every_format_of_the_plan(converged: Workspace) -> Non
 
 
 def test_high_risk_operations_come_first_in_the_comment_and_can_require_a_flag(converged: Workspace) -> None:
-    converged.edit_merchant("M123786123412", "        city: Columbus\n", "        city: Dayton\n")  # a stakeholder: high risk
+    # A stakeholder's address: a high-risk change.
+    converged.edit_merchant("M123786123412", "        city: Columbus\n", "        city: Dayton\n")
     converged.edit_merchant("NB-2024-0001", "account_name: Nordic Bikes AS", "account_name: Nordic Bikes Oslo AS")
     document = json.loads(converged.run("plan", "--format", "json").stdout)
     risks = {op["resource"]: op["risk"] for op in document["operations"]}

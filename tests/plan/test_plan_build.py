@@ -20,9 +20,14 @@ def account(name: str = "Bikes AS") -> ResourceState:
     return ResourceState(ResourceKind.ACCOUNT, None, {"account_name": name})
 
 
-def product(mcc: str = "5411", status: str = "ENABLED", profile: str = "p1") -> ResourceState:
+def product(
+    mcc: str = "5411", status: str = "ENABLED", profile: str = "p1", reason: str | None = None
+) -> ResourceState:
+    """A payment product; a live DISABLED one was disabled by the partner unless ``reason`` says otherwise."""
     fields = {"merchant_category_code": mcc, "distribution_profile_id": profile}
-    return ResourceState(ResourceKind.PAYMENT_PRODUCT, None, fields, status=status)
+    if reason is None and status == "DISABLED":
+        reason = "FRAUD_BY_PARTNER"
+    return ResourceState(ResourceKind.PAYMENT_PRODUCT, None, fields, status=status, extra={"state_reason": reason})
 
 
 def stakeholder(key: str, city: str, national_id: str = "010190-12345") -> ResourceState:
@@ -74,6 +79,27 @@ def test_product_state_changes_are_disable_and_enable(want: str, have: str, acti
     (op,) = plan.operations
     assert op.action is action
     assert [(path_text(c.path), c.before, c.after) for c in op.changes] == [("state", have, want)]
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "says"),
+    [
+        ("DISABLED", "COMPLIANCE", "Klarna disabled the payment product (COMPLIANCE)"),
+        ("TERMINATED", "TERMINATED", "Klarna terminated the payment product"),
+    ],
+)
+def test_a_product_klarna_disabled_or_terminated_is_held_not_enabled(status: str, reason: str, says: str) -> None:
+    plan = plan_of(view(product(status="ENABLED")), view(product(status=status, reason=reason)))
+    (op,) = plan.operations
+    assert (op.action, op.held_by) == (Action.BLOCKED, "Klarna")
+    assert op.reason is not None and op.reason.startswith(says) and "contact Klarna" in op.reason
+
+
+def test_a_product_klarna_disabled_with_nothing_to_change_plans_nothing() -> None:
+    assert (
+        plan_of(view(product(status="DISABLED")), view(product(status="DISABLED", reason="COMPLIANCE"))).operations
+        == ()
+    )
 
 
 def test_immutable_field_is_blocked_with_a_reason() -> None:
