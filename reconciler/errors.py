@@ -180,11 +180,29 @@ def api_error_class(status: int | None) -> type[ApiError]:
 class ReadFailed(ReconcilerError):
     """Reading the live state failed for some merchants; every failure is listed, one per line."""
 
+    # The same failure for more merchants than this is one line: a wrong key fails every read alike.
+    GROUP_OVER = 3
+
     def __init__(self, failures: list[ApiError]) -> None:
         self.failures = failures
+        groups: dict[tuple[object, ...], list[ApiError]] = {}
+        for failure in failures:
+            key = (failure.api, failure.operation, failure.status, failure.code, failure.api_message)
+            groups.setdefault(key, []).append(failure)
         lines = [f"could not read the live state of {len(failures)} merchant(s):"]
-        lines += [f"  {failure}" for failure in failures]
+        for same in groups.values():
+            if len(same) <= self.GROUP_OVER:
+                lines += [f"  {failure}" for failure in same]
+                continue
+            merchants = [f.merchant or "?" for f in same]
+            shown = ", ".join(merchants[:3]) + f" and {len(merchants) - 3} more"
+            lines.append(f"  {len(same)} merchants ({shown}): {same[0].evolve(merchant=None)}")
         super().__init__("\n".join(lines))
+
+    @property
+    def unauthorized_apis(self) -> list[str]:
+        """The APIs that refused the credentials (401) for every merchant they were asked about."""
+        return sorted({f.api for f in self.failures if f.status == 401})
 
 
 class PolicyViolation(ReconcilerError):

@@ -75,6 +75,7 @@ async def make_plan(
     include_partner: bool,
     with_unmanaged: bool = False,
     progress: Progress | None = None,
+    commit: str = "",
 ) -> Plan:
     """Read the chosen merchants (and partner.yaml's credentials) and plan them.
 
@@ -109,6 +110,7 @@ async def make_plan(
     plan = replace(
         plan,
         plan_id=uuid.uuid4().hex,
+        commit=commit,
         targets={"klarna": config.klarna.base_url, "dintero": config.dintero.base_url},
         policy=evaluate_policy(plan.operations, config.policy, len(state.merchants)),
     )

@@ -1,23 +1,89 @@
-"""The command line: click commands, and the only place that maps errors to exit codes (``cli.exits``)."""
+"""The command line: click commands, and the only place that maps errors to exit codes (``cli.exits``).
+
+Each command's module is imported when that command runs, so ``reconciler --version`` and the help
+answer without loading the pipeline. Usage errors exit 1 (click's own 2 would read as "changes
+present" to a workflow that runs ``plan --detailed-exitcode``).
+"""
 
 from __future__ import annotations
 
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
 import click
 
-from reconciler.cli.apply_command import apply
-from reconciler.cli.desired_commands import schema, validate
-from reconciler.cli.exits import handles_errors
-from reconciler.cli.plan_commands import drift, plan
-from reconciler.sandbox.cli import sandbox
+EXIT_USAGE = 1
+
+# name -> (module, attribute, one-line help shown by ``reconciler --help``)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "validate": ("reconciler.cli.desired_commands", "validate", "Check the desired state offline."),
+    "schema": ("reconciler.cli.desired_commands", "schema", "Print the JSON Schema of a merchant file."),
+    "plan": ("reconciler.cli.plan_commands", "plan", "Show what apply would change."),
+    "drift": ("reconciler.cli.plan_commands", "drift", "Read-only check that the live state matches git."),
+    "show": ("reconciler.cli.show_command", "show", "Render a saved plan file."),
+    "apply": ("reconciler.cli.apply_command", "apply", "Apply a saved plan, or plan and apply."),
+    "sandbox": ("reconciler.sandbox.cli", "sandbox", "The bundled simulator of the Klarna and Dintero APIs."),
+}
 
 
-@click.group()
-@click.version_option(package_name="reconciler")
-def main() -> None:
+class ReconcilerGroup(click.Group):
+    """Commands loaded on use; click's usage errors mapped to exit 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, summary) for name, (_, _, summary) in COMMANDS.items()])
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            error.show()
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(EXIT_USAGE)
+
+
+EPILOG = """\b
+Exit codes (every command): 0 success, nothing to change; 1 error (bad input, usage, API failure);
+2 changes or drift present; 3 refused by the safety policy; 4 the saved plan is stale;
+5 apply did all it could and blocked operations remain.
+
+\b
+Every command that talks to an API uses the bundled sandbox unless desired-state/reconciler.yaml
+or RECONCILER_KLARNA_URL / RECONCILER_DINTERO_URL name real targets."""
+
+
+@click.group(cls=ReconcilerGroup, epilog=EPILOG)
+@click.version_option(package_name="reconciler", prog_name="reconciler")
+@click.option("--no-color", is_flag=True, help="No colour in output (also NO_COLOR, or TERM=dumb).")
+@click.pass_context
+def main(ctx: click.Context, no_color: bool) -> None:
     """GitOps for payment merchants: plan and apply Klarna and Dintero merchant state from YAML."""
+    ctx.obj = {"color": not (no_color or "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb")}
 
 
-for command in (validate, schema, plan, drift, apply, sandbox):
-    main.add_command(command)
-
-__all__ = ["handles_errors", "main"]
+__all__ = ["main"]

@@ -14,7 +14,7 @@ import click
 from reconciler.apply.executor import ExecutorSettings, apply_plan
 from reconciler.apply.report import ApplyReport, render_report
 from reconciler.cli.exits import handles_errors
-from reconciler.cli.options import desired_option, targets_option
+from reconciler.cli.options import color_for, desired_option, parallelism_option, targets_option
 from reconciler.cli.plan_commands import compute_plan, load_state
 from reconciler.desired.load import DesiredState
 from reconciler.errors import ApplyFailed, BlockedRemain, InputError, InputIssue, StalePlanError
@@ -105,6 +105,7 @@ def confirm_apply(auto_approve: bool, dry_run: bool) -> None:
     show_default=True,
     help="Seconds to wait for a new account to become OPERATIONAL.",
 )
+@parallelism_option
 @handles_errors
 def apply(
     plan_file: Path | None,
@@ -117,18 +118,22 @@ def apply(
     allow_bank_account_changes: bool,
     allow_high_risk: bool,
     wait_timeout: float,
+    parallelism: int | None,
 ) -> None:
     """Apply a saved plan, or plan and apply; idempotent, in dependency order.
 
-    Exit codes: 0 done, 1 error or failed operations, 3 refused by the safety policy, 4 the saved
-    plan is stale (the others were applied), 5 blocked operations remain (they need a person).
+    \b
+    Exit codes: 0 done, 1 error or failed operations (or a plan file that is not a valid plan),
+    3 refused by the safety policy, 4 the saved plan is stale (the others were applied),
+    5 blocked operations remain (they need a person).
+    Environment: as for plan; RECONCILER_MASK_KEY must be the one the plan was made with.
     """
-    state = load_state(desired_dir)
+    state = load_state(desired_dir, parallelism)
     if plan_file is not None:
         the_plan = load_plan_file(plan_file, state, targets)
     else:
         the_plan = compute_plan(state, targets, with_unmanaged=False)
-        click.echo(render(the_plan, "text", color=sys.stdout.isatty()), nl=False)
+        click.echo(render(the_plan, "text", color=color_for(sys.stdout)), nl=False)
         if not the_plan.has_changes:
             return
         confirm_apply(auto_approve, dry_run)

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler.errors import BlockedRemain, PolicyViolation, ReconcilerError, StalePlanError
+from reconciler.config import ENV_DINTERO_CLIENT_ID, ENV_DINTERO_CLIENT_SECRET, ENV_KLARNA_API_KEY
+from reconciler.errors import BlockedRemain, PolicyViolation, ReadFailed, ReconcilerError, StalePlanError
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -19,6 +20,14 @@ EXIT_STALE = 4
 EXIT_BLOCKED = 5
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+CREDENTIAL_HINTS = {
+    "klarna": f"check {ENV_KLARNA_API_KEY} (or the variable targets.klarna.api_key_env names in reconciler.yaml)",
+    "dintero": (
+        f"check {ENV_DINTERO_CLIENT_ID} and {ENV_DINTERO_CLIENT_SECRET} (or the variables targets.dintero names "
+        "in reconciler.yaml)"
+    ),
+}
 
 
 def exit_code_for(error: ReconcilerError) -> int:
@@ -41,6 +50,9 @@ def handles_errors(func: F) -> F:
             return func(*args, **kwargs)
         except ReconcilerError as error:
             click.echo(str(error), err=True)
+            if isinstance(error, ReadFailed):
+                for api in error.unauthorized_apis:
+                    click.echo(f"The {api} API refused the credentials: {CREDENTIAL_HINTS.get(api, '')}", err=True)
             sys.exit(exit_code_for(error))
 
     return wrapper  # type: ignore[return-value]

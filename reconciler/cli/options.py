@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 
@@ -41,7 +41,7 @@ def targets_option(func: F) -> F:
 @contextmanager
 def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
     """A progress bar on stderr when it is a terminal and the job is more than a few merchants."""
-    if total <= 5 or not sys.stderr.isatty():
+    if total <= 5 or not color_for(sys.stderr):
         yield None
         return
     from rich.console import Console
@@ -50,3 +50,20 @@ def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | Non
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task(label, total=total)
         yield lambda n: progress.advance(task, n)
+
+
+def parallelism_option(func: F) -> F:
+    return click.option(
+        "--parallelism",
+        type=click.IntRange(1, 256),
+        default=None,
+        metavar="N",
+        help="Requests in flight per API (default: parallelism in reconciler.yaml, else 16).",
+    )(func)
+
+
+def color_for(stream: TextIO) -> bool:
+    """Colour on a terminal, unless --no-color, NO_COLOR or TERM=dumb said no."""
+    ctx = click.get_current_context(silent=True)
+    allowed = bool(ctx.find_root().obj.get("color", True)) if ctx is not None and ctx.find_root().obj else True
+    return allowed and stream.isatty()

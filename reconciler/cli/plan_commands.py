@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from reconciler.cli.exits import EXIT_CHANGES, handles_errors
-from reconciler.cli.options import FORMAT_CHOICE, desired_option, progress_bar, targets_option
+from reconciler.cli.options import (
+    FORMAT_CHOICE,
+    color_for,
+    desired_option,
+    parallelism_option,
+    progress_bar,
+    targets_option,
+)
 from reconciler.desired.load import DesiredState, load_desired
 from reconciler.live.factory import build_clients
 from reconciler.pipeline import client_params, make_plan, select_merchants
@@ -19,10 +28,12 @@ from reconciler.render import render
 from reconciler.sensitive import use_key as use_mask_key
 
 
-def load_state(desired_dir: Path) -> DesiredState:
+def load_state(desired_dir: Path, parallelism: int | None = None) -> DesiredState:
     """The desired state, with output masks keyed like the plan's preconditions (stable across runs)."""
     state = load_desired(desired_dir)
     use_mask_key(precondition_key(state.config))
+    if parallelism is not None:
+        state = replace(state, config=replace(state.config, parallelism=parallelism))
     return state
 
 
@@ -41,6 +52,7 @@ def compute_plan(state: DesiredState, targets: tuple[str, ...], *, with_unmanage
                     include_partner=not targets,
                     with_unmanaged=with_unmanaged,
                     progress=progress,
+                    commit=os.environ.get("GITHUB_SHA", "").strip(),
                 )
 
     return asyncio.run(run())
@@ -49,7 +61,7 @@ def compute_plan(state: DesiredState, targets: tuple[str, ...], *, with_unmanage
 def emit_plan(plan: Plan, fmt: str, out: Path | None) -> None:
     if out is not None:
         out.write_text(render(plan, "json"), encoding="utf-8")
-    click.echo(render(plan, fmt, color=fmt == "text" and sys.stdout.isatty()), nl=False)
+    click.echo(render(plan, fmt, color=fmt == "text" and color_for(sys.stdout)), nl=False)
 
 
 @click.command()
@@ -58,10 +70,29 @@ def emit_plan(plan: Plan, fmt: str, out: Path | None) -> None:
 @click.option("--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True)
 @targets_option
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when there are none.")
+@parallelism_option
 @handles_errors
-def plan(desired_dir: Path, out: Path | None, fmt: str, targets: tuple[str, ...], detailed_exitcode: bool) -> None:
-    """Read the live state of every declared merchant and print what apply would change."""
-    result = compute_plan(load_state(desired_dir), targets, with_unmanaged=False)
+def plan(
+    desired_dir: Path,
+    out: Path | None,
+    fmt: str,
+    targets: tuple[str, ...],
+    detailed_exitcode: bool,
+    parallelism: int | None,
+) -> None:
+    """Read the live state of every declared merchant and print what apply would change.
+
+    \b
+    Formats: text (like terraform plan), json (the plan document, as --out writes it: a keyed MAC
+    over it lets apply refuse an edited file), markdown (a pull-request comment).
+    Exit codes: 0 done (with --detailed-exitcode: no changes), 1 error, 2 changes present
+    (--detailed-exitcode only).
+    Environment: RECONCILER_KLARNA_URL, RECONCILER_DINTERO_URL, KLARNA_API_KEY, DINTERO_PARTNER_ID,
+    DINTERO_CLIENT_ID, DINTERO_CLIENT_SECRET (override reconciler.yaml), RECONCILER_MASK_KEY (the key
+    of masks, preconditions and the plan's MAC; default: derived from the credentials), GITHUB_SHA
+    (shown in the Markdown comment), CI (with CI=true the sandbox must be asked for explicitly).
+    """
+    result = compute_plan(load_state(desired_dir, parallelism), targets, with_unmanaged=False)
     emit_plan(result, fmt, out)
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)
@@ -72,10 +103,18 @@ def plan(desired_dir: Path, out: Path | None, fmt: str, targets: tuple[str, ...]
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the report as JSON here.")
 @click.option("--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True)
 @targets_option
+@parallelism_option
 @handles_errors
-def drift(desired_dir: Path, out: Path | None, fmt: str, targets: tuple[str, ...]) -> None:
-    """Read-only check that the live state matches git; exit 2 on drift. Lists unmanaged merchants too."""
-    result = compute_plan(load_state(desired_dir), targets, with_unmanaged=True)
+def drift(desired_dir: Path, out: Path | None, fmt: str, targets: tuple[str, ...], parallelism: int | None) -> None:
+    """Read-only check that the live state matches git; lists unmanaged merchants too.
+
+    \b
+    Differences the provider made (state it holds) are listed first, then those to write back (an
+    edit outside git, or a desired change not yet applied), then blocked ones.
+    Exit codes: 0 no drift, 1 error, 2 drift or unmanaged merchants present.
+    Environment: as for plan.
+    """
+    result = compute_plan(load_state(desired_dir, parallelism), targets, with_unmanaged=True)
     emit_plan(result, fmt, out)
     if result.has_changes or result.unmanaged:
         sys.exit(EXIT_CHANGES)

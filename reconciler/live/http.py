@@ -212,7 +212,8 @@ class ApiHttpClient:
             try:
                 answer = await self._send_classified(call, after_unknown_outcome=maybe_applied)
             except httpx.TransportError as exc:
-                failure = self._error(call, None, f"no response ({type(exc).__name__})")
+                # The base URL, never a path or query: those may name a merchant or carry a key.
+                failure = self._error(call, None, f"no response from {self._base_url} ({type(exc).__name__})")
                 maybe_applied = maybe_applied or exception_may_have_taken_effect(exc)
                 retry = may_retry_exception(exc, safe_to_repeat=call.safe_to_repeat)
             else:

@@ -71,6 +71,7 @@ class PlanDocument(_Strict):
     plan_id: str
     desired_digest: str
     targets: dict[str, str] = {}
+    commit: str = ""
     summary: dict[str, int]
     policy: PolicyDocument | None = None
     operations: list[OperationDocument]

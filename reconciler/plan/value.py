@@ -31,6 +31,7 @@ class Plan:
     targets: Mapping[str, str] = field(default_factory=dict)  # API name -> base URL
     mac: str = ""  # keyed MAC over the rest of the document (``plan.integrity``)
     notices: tuple[Notice, ...] = ()  # live objects a reviewer should know of (a signup awaiting signature)
+    commit: str = ""  # the commit of the desired state it was made from, when known (CI)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -48,6 +49,8 @@ class Plan:
         doc["desired_digest"] = self.desired_digest
         if self.targets:
             doc["targets"] = dict(self.targets)
+        if self.commit:
+            doc["commit"] = self.commit
         doc["summary"] = self.summary
         if self.policy is not None:
             doc["policy"] = self.policy.to_dict()
@@ -98,4 +101,5 @@ class Plan:
             targets=dict(document.targets),
             mac=document.mac or "",
             notices=tuple(Notice(n.address, n.merchant, n.message) for n in document.notices),
+            commit=document.commit,
         )

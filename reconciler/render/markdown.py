@@ -18,6 +18,7 @@ from reconciler.render.symbols import (
     risk_line,
     show,
     summary_line,
+    targets_line,
 )
 
 GITHUB_COMMENT_LIMIT = 65_536
@@ -67,7 +68,14 @@ def _high_risk(plan: Plan) -> list[str]:
 
 
 def _header(plan: Plan) -> list[str]:
-    lines = [COMMENT_MARKER, "### reconciler plan", "", *_policy_warning(plan), summary_line(plan)]
+    lines = [COMMENT_MARKER, "### reconciler plan", ""]
+    made_from = [f"commit `{plan.commit}`"] if plan.commit else []
+    targets = targets_line(plan)
+    if targets is not None:
+        made_from.append(targets.replace("Targets: ", "targets "))
+    if made_from:
+        lines += ["Made from " + "; ".join(made_from) + ".", ""]
+    lines += [*_policy_warning(plan), summary_line(plan)]
     if plan.operations:
         lines.append(risk_line(plan))
     lines += ["", *_high_risk(plan)]

@@ -9,16 +9,18 @@ from typing import Any
 from reconciler.plan import ACTION_ORDER, Action, Operation, Plan
 from reconciler.plan.operation import RISK_ORDER
 
+# Terraform's symbols where it has one (+ create, ~ update in place, -/+ replace, - destroy); words for
+# what Terraform has no symbol for, so a disable never reads as a replace.
 SYMBOLS: dict[Action, str] = {
     Action.CREATE: "+",
     Action.PATCH: "~",
     Action.REPLACE: "-/+",
-    Action.DISABLE: "-/+",
-    Action.ENABLE: "+/-",
+    Action.DISABLE: "disable",
+    Action.ENABLE: "enable",
     Action.DELETE: "-",
-    Action.BLOCKED: "!",
+    Action.BLOCKED: "blocked",
 }
-# ``diff`` fenced blocks colour lines by their first character.
+# ``diff`` fenced blocks colour lines by their first character; each line then names its action in words.
 DIFF_MARKS: dict[Action, str] = {
     Action.CREATE: "+",
     Action.PATCH: "!",
@@ -82,3 +84,11 @@ def policy_lines(plan: Plan) -> list[str]:
         lines.append(f"  - {violation.message}")
     lines.append(f"  Flags that lift it: {', '.join(plan.policy.flags_needed)}")
     return lines
+
+
+def targets_line(plan: Plan) -> str | None:
+    """``Targets: klarna https://..., dintero https://...``: what the plan was read from (never a credential)."""
+    if not plan.targets:
+        return None
+    named = {api: "sandbox (the bundled simulator)" if url == "sandbox" else url for api, url in plan.targets.items()}
+    return "Targets: " + ", ".join(f"{api} {url}" for api, url in named.items())

@@ -17,6 +17,7 @@ from reconciler.render.symbols import (
     risk_line,
     show,
     summary_line,
+    targets_line,
 )
 
 COLOURS: dict[Action, str] = {
@@ -36,8 +37,10 @@ def _style(text: str, color: bool, **styles: Any) -> str:
 
 def _operation_lines(op: Operation, color: bool) -> list[str]:
     fg = COLOURS[op.action]
-    head = f"  {_style(SYMBOLS[op.action].rjust(3), color, fg=fg, bold=True)} {operation_title(op)}"
-    head += f"  {_style(op.action.value, color, fg=fg)}"
+    symbol = SYMBOLS[op.action]
+    head = f"  {_style(symbol.rjust(3), color, fg=fg, bold=True)} {operation_title(op)}"
+    if symbol != op.action.value:  # a word says it already
+        head += f"  {_style(op.action.value, color, fg=fg)}"
     if op.risk is Risk.HIGH and op.action is not Action.BLOCKED:
         head += f"  {_style('[high risk]', color, fg='red')}"
     if op.held_by is not None:
@@ -56,6 +59,9 @@ def _operation_lines(op: Operation, color: bool) -> list[str]:
 def render_text(plan: Plan, color: bool = False) -> str:
     """The plan as text, with ANSI colours when ``color`` (the CLI sets it on a terminal)."""
     lines: list[str] = []
+    targets = targets_line(plan)
+    if targets is not None:
+        lines += [targets, ""]
     changes = [op for op in plan.operations if op.action is not Action.BLOCKED]
     held = [op for op in plan.operations if op.held_by is not None]
     blocked = [op for op in plan.operations if op.action is Action.BLOCKED and op.held_by is None]

@@ -1,0 +1,127 @@
+"""Conventions of a Terraform-style CLI: exit codes, colour, show, stable masks, one line per cause."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.apply.conftest import Workspace
+
+SUBPROCESS_TIMEOUT = 120
+
+
+def run_python(cwd: Path, *args: str, env: dict[str, str] | None = None, tty: bool = False) -> tuple[int, str, str]:
+    """``python -m reconciler ARGS`` in its own process; on a pseudo-terminal when ``tty``."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CI", "TERM")}
+    environ.update(env or {})
+    command = [sys.executable, "-m", "reconciler", *args]
+    if not tty:
+        done = subprocess.run(command, cwd=cwd, env=environ, capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT)
+        return done.returncode, done.stdout, done.stderr
+    leader, follower = pty.openpty()
+    with subprocess.Popen(command, cwd=cwd, env=environ, stdout=follower, stderr=subprocess.PIPE) as process:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        _, stderr = process.communicate(timeout=SUBPROCESS_TIMEOUT)
+    os.close(leader)
+    return process.returncode, b"".join(chunks).decode(), stderr.decode()
+
+
+@pytest.mark.parametrize("args", [("plan", "--bogus"), ("nosuch",), ("apply", "--wait-timeout", "soon")])
+def test_a_usage_error_exits_1_not_2(workspace: Workspace, args: tuple[str, ...]) -> None:
+    result = workspace.run(*args)
+    assert result.exit_code == 1, result.output
+    assert "Usage:" in result.output or "Error:" in result.output
+
+
+def test_version_and_help_name_the_exit_codes_and_the_environment(workspace: Workspace) -> None:
+    assert workspace.run("--version").output.startswith("reconciler, version ")
+    assert "5 apply did all it could" in workspace.run("--help").output
+    plan_help = workspace.run("plan", "--help").output
+    assert "Exit codes" in plan_help and "KLARNA_API_KEY" in plan_help and "RECONCILER_MASK_KEY" in plan_help
+    assert "--format" in plan_help and "markdown" in plan_help
+    assert "5 blocked operations remain" in workspace.run("apply", "--help").output
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(converged: Workspace) -> None:
+    converged.edit_merchant("NB-2024-0001", "account_name: Nordic Bikes AS", "account_name: Nordic Bikes Oslo AS")
+    _, coloured, _ = run_python(converged.root, "plan", tty=True)
+    assert "\x1b[" in coloured
+    for args, env in ((("--no-color", "plan"), {}), (("plan",), {"NO_COLOR": "1"}), (("plan",), {"TERM": "dumb"})):
+        code, out, err = run_python(converged.root, *args, env=env, tty=True)
+        assert code == 0, err
+        assert "\x1b[" not in out and "Nordic Bikes Oslo AS" in out
+
+
+def test_show_renders_a_saved_plan_as_plan_did_and_refuses_an_edited_one(converged: Workspace) -> None:
+    converged.edit_merchant("NB-2024-0001", "account_name: Nordic Bikes AS", "account_name: Nordic Bikes Oslo AS")
+    planned = converged.run("plan", "--out", "plan.json")
+    shown = converged.run("show", "plan.json")
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout == planned.stdout
+    as_json = converged.run("show", "plan.json", "--format", "json").stdout
+    assert json.loads(as_json) == json.loads((converged.root / "plan.json").read_text())
+    assert "<!-- reconciler-plan -->" in converged.run("show", "plan.json", "--format", "markdown").stdout
+
+    edited = (converged.root / "plan.json").read_text().replace("Nordic Bikes Oslo AS", "Someone Else AS")
+    (converged.root / "plan.json").write_text(edited)
+    refused = converged.run("show", "plan.json")
+    assert refused.exit_code == 1
+    assert "MAC does not verify" in refused.stderr
+
+
+def test_masked_fingerprints_are_the_same_in_two_runs(converged: Workspace) -> None:
+    """The PR comment and the apply log must show the same fingerprint for the same value."""
+    converged.edit_merchant(
+        "SK-2024-0002", "iban: SE45 5000 0000 0583 9825 7466", "iban: SE35 5000 0000 0549 1000 0003"
+    )
+    runs = [run_python(converged.root, "plan", "--format", "json") for _ in range(2)]
+    changes = [json.loads(out)["operations"][0]["changes"] for _, out, _ in runs]
+    assert changes[0] == changes[1]
+    assert "(fp:" in json.dumps(changes[0])
+
+
+def test_a_wrong_key_is_one_error_line_naming_the_variable(converged: Workspace) -> None:
+    result = converged.run("plan", env={"KLARNA_API_KEY": "klarna_test_api_wrong"})
+    assert result.exit_code == 1
+    merchant_lines = [line for line in result.stderr.splitlines() if "resolve_account" in line]
+    assert len(merchant_lines) == 1, result.stderr
+    assert "5 merchants (" in merchant_lines[0]
+    assert "The klarna API refused the credentials: check KLARNA_API_KEY" in result.stderr
+    assert "klarna_test_api_wrong" not in result.output
+
+
+def test_an_unreachable_api_is_named_by_its_url(workspace: Workspace) -> None:
+    result = workspace.run(
+        "plan",
+        "--target",
+        "M123786123412",
+        env={"RECONCILER_KLARNA_URL": "http://127.0.0.1:9", "KLARNA_API_KEY": "klarna_test_api_unused"},
+    )
+    assert result.exit_code == 1
+    assert "no response from http://127.0.0.1:9" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["plan", "drift", "apply"])
+def test_every_reading_command_takes_parallelism_and_names_its_targets(converged: Workspace, command: str) -> None:
+    args = [command, "--parallelism", "2"] + (["--auto-approve"] if command == "apply" else [])
+    result = converged.run(*args)
+    assert result.exit_code == 0, result.output
+    if command != "apply":  # nothing to apply prints the empty plan, which names them too
+        assert result.stdout.startswith("Targets: klarna sandbox (the bundled simulator), dintero sandbox")
+    else:
+        assert "Targets: klarna sandbox" in result.stdout
