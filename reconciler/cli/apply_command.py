@@ -33,6 +33,7 @@ from reconciler.plan.fingerprint import precondition_key
 from reconciler.plan.integrity import verify
 from reconciler.plan.policy import Flags, check_policy
 from reconciler.render import render
+from reconciler.render.symbols import targets_line
 
 MAX_PLAN_BYTES = 256 * 1024 * 1024
 
@@ -64,6 +65,12 @@ def read_plan_file(path: Path, key: bytes) -> Plan:
 def load_plan_file(path: Path, state: DesiredState, targets: tuple[str, ...]) -> Plan:
     """A saved plan, checked against the desired state it was made from (exit 4 when it changed)."""
     saved = read_plan_file(path, precondition_key(state.config))
+    here = {"klarna": state.config.klarna.base_url, "dintero": state.config.dintero.base_url}
+    if saved.targets and dict(saved.targets) != here:
+        made = ", ".join(f"{api} {url}" for api, url in saved.targets.items())
+        now = ", ".join(f"{api} {url}" for api, url in here.items())
+        issue = InputIssue(str(path), 1, 1, f"the plan was made against {made}; this apply would talk to {now}")
+        raise InputError([issue])
     views = desired_views_of(state, saved.merchants)
     if set(views) != set(saved.merchants) or digest_of(list(views.values()), state) != saved.desired_digest:
         raise StalePlanError(
@@ -139,6 +146,8 @@ def apply(
         confirm_apply(auto_approve, dry_run)
     flags = Flags(allow_delete, allow_disable, allow_bank_account_changes, allow_high_risk)
     check_policy(the_plan.operations, state.config.policy, len(state.merchants), flags)
+    if plan_file is not None:
+        click.echo(targets_line(the_plan) or "")
     report = asyncio.run(run_apply(state, the_plan, dry_run=dry_run, wait_timeout=wait_timeout))
     click.echo(render_report(report), nl=False)
     if report.failed or report.not_converged:

@@ -178,3 +178,12 @@ def test_a_plan_made_with_other_credentials_is_refused(planned: Workspace) -> No
     result = planned.run("apply", "plan.json", "--auto-approve", env={"RECONCILER_MASK_KEY": "another"})
     assert_refused(planned, result, since)
     assert "MAC does not verify" in result.stderr
+
+
+def test_a_plan_made_against_other_targets_is_refused(planned: Workspace) -> None:
+    since = planned.sandbox.last_seq()
+    elsewhere = {**ENV, "RECONCILER_KLARNA_URL": "http://127.0.0.1:9", "KLARNA_API_KEY": "klarna_test_api_other"}
+    result = planned.run("apply", "plan.json", "--auto-approve", env=elsewhere)
+    assert_refused(planned, result, since)
+    assert "the plan was made against klarna sandbox" in result.stderr
+    assert "klarna http://127.0.0.1:9" in result.stderr
