@@ -49,6 +49,12 @@ def sandbox() -> None:
     type=click.FloatRange(0),
     help="Seconds before a new Klarna account becomes OPERATIONAL.",
 )
+@click.option(
+    "--webhook-retry-delays",
+    default="1,2,4,8,16,32",
+    show_default=True,
+    help="Seconds to wait before each retry of a failed webhook delivery, comma-separated (empty: no retry).",
+)
 @click.option("--klarna-api-key", "klarna_api_keys", multiple=True, help="Accepted Klarna API key (repeatable).")
 @click.option("--dintero-partner-id", default=DEFAULT_DINTERO_PARTNER_ID, show_default=True)
 @click.option("--dintero-client-id", default=DEFAULT_DINTERO_CLIENT_ID, show_default=True)
@@ -64,6 +70,7 @@ def serve(
     seed: int | None,
     rate_limit: float,
     operational_delay: float,
+    webhook_retry_delays: str,
     klarna_api_keys: tuple[str, ...],
     dintero_partner_id: str,
     dintero_client_id: str,
@@ -81,6 +88,7 @@ def serve(
         dintero_client_id=dintero_client_id,
         dintero_client_secret=dintero_client_secret,
         operational_delay_seconds=operational_delay,
+        webhook_retry_delays_seconds=_delays(webhook_retry_delays),
         latency_ms=latency_ms,
         jitter_ms=jitter_ms,
         fault_rate=fault_rate,
@@ -94,3 +102,15 @@ def serve(
         err=True,
     )
     run_server(settings, host=host, port=port, log_level=log_level)
+
+
+def _delays(text: str) -> tuple[float, ...]:
+    try:
+        delays = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise click.BadParameter(
+            "a comma-separated list of seconds, e.g. 1,2,4", param_hint="--webhook-retry-delays"
+        ) from None
+    if any(d < 0 for d in delays) or len(delays) > 20:
+        raise click.BadParameter("at most 20 delays, none negative", param_hint="--webhook-retry-delays")
+    return delays

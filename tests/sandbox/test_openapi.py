@@ -88,3 +88,35 @@ def test_docs_page_is_served(client: TestClient) -> None:
     response = client.get("/docs")
     assert response.status_code == 200
     assert "swagger" in response.text.lower()
+
+
+_N = KLARNA_PREFIX + "/v1/notification"
+_K = "/_sandbox/klarna/accounts/{account_id}"
+# The routes of the providers' own state: Klarna's Notifications API, Dintero's settings and Vipps, Klarna's actions.
+PROVIDER_ROUTES = {
+    ("GET", _N + "/signing-keys"),
+    ("POST", _N + "/signing-keys"),
+    ("GET", _N + "/signing-keys/{signing_key_id}"),
+    ("DELETE", _N + "/signing-keys/{signing_key_id}"),
+    ("GET", _N + "/webhooks"),
+    ("POST", _N + "/webhooks"),
+    ("GET", _N + "/webhooks/{webhook_id}"),
+    ("PATCH", _N + "/webhooks/{webhook_id}"),
+    ("DELETE", _N + "/webhooks/{webhook_id}"),
+    ("POST", _N + "/webhooks/{webhook_id}/simulate"),
+    ("GET", _D + "/{aid}/management/settings"),
+    ("PUT", _D + "/{aid}/management/settings"),
+    ("GET", _D + "/{aid}/management/settings/connections/vipps"),
+    ("PUT", _D + "/{aid}/management/settings/connections/vipps"),
+    ("POST", _D + "/{aid}/management/settings/connections/vipps/{callback_reference}"),
+    ("POST", _K + "/disable"),
+    ("POST", _K + "/enable"),
+    *{("POST", _K + "/products/payment/{product_id}/" + a) for a in ("disable", "reactivate", "terminate")},
+    ("GET", "/_sandbox/klarna/deliveries"),
+}
+
+
+def test_openapi_describes_the_providers_routes(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    documented = {(m.upper(), p) for p, ops in document["paths"].items() for m in ops}
+    assert documented >= PROVIDER_ROUTES

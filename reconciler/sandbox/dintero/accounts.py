@@ -1,15 +1,18 @@
 """Dintero merchant accounts and their connections, as documents in the sandbox's store.
 
-One document of kind ``dintero.account`` per merchant (id = aid) holds the account and a map of
-its connections (``klarna``, ``vipps-psp``, ``common``), each in the envelope of the seed
+One document of kind ``dintero.account`` per merchant (id = aid) holds the account, its settings
+(``company`` and ``billing`` at the top level, as in Dintero's Account schema) and a map of its
+connections (``klarna``, ``vipps-psp``, ``common``, ``vipps``), each in the envelope of the seed
 references: signups, created_at, created_by, updated_at, metadata, status, events, schema,
-configuration.
+configuration. The partner view (``partner_view``) shows the settings once more as ``settings``.
 
 Rules the sandbox keeps (the real API documents some of them only loosely):
 - the first signup for a valid aid creates the merchant's account record and the connection,
   ``pending``, with one event;
-- Klarna and Vipps PSP signups accumulate in ``signups[]``; the common connection shows its latest
-  signup as ``signup`` (the seed's shape);
+- Klarna and Vipps PSP signups are kept in ``signups[]``, one per (``case_id``, ``store_id``) as Dintero
+  documents: a signup with a new key is appended, one with the key of an entry replaces that entry in
+  place; the common connection shows its latest signup as ``signup`` (the seed's shape);
+- a common signup needs the account's company to have an ``organization_number`` (``dintero.settings``);
 - a signup while the connection is ``pending`` is 409 unless ``force_new_signup``; a signup on an
   ``enabled`` connection is 409 always; on ``failed`` or ``declined`` it is accepted and the status
   stays as it is;
@@ -28,6 +31,7 @@ from reconciler.sandbox.platform.store import Document, Store
 
 KIND = "dintero.account"
 CONNECTION_SCHEMA_VERSION = 1
+SETTINGS_FIELDS = ("company", "billing")
 _PROVIDER_NAMES = {"klarna": "Klarna", "vipps-psp": "Vipps", "common": "Dintero"}
 
 
@@ -141,6 +145,10 @@ def new_connection(
     return connection
 
 
+def _signup_key(signup: Document) -> tuple[Any, Any]:
+    return signup.get("case_id"), signup.get("store_id")
+
+
 def add_signup(connection: Document, name: str, aid: str, signup: Document, force: bool, now: float) -> None:
     """Record another signup on an existing connection, or refuse it with 409."""
     status = connection.get("status")
@@ -156,7 +164,12 @@ def add_signup(connection: Document, name: str, aid: str, signup: Document, forc
     if name == "common":
         connection["signup"] = entry
     else:
-        connection.setdefault("signups", []).append(entry)
+        signups = connection.setdefault("signups", [])
+        same = [i for i, s in enumerate(signups) if _signup_key(s) == _signup_key(signup)]
+        if same:
+            signups[same[0]] = entry
+        else:
+            signups.append(entry)
     configuration = configuration_for(name, aid, signup, connection.get("configuration"))
     if configuration is not None:
         connection["configuration"] = configuration
@@ -169,6 +182,8 @@ def sign_up(
     """Create or extend a connection; creates the merchant's account record on first use."""
     with store.transaction():
         account = store.get(KIND, aid) or new_account(aid, partner_id, created_by, now)
+        if name == "common":
+            require_organization_number(account, "common signup")
         connections = account.setdefault("connections", {})
         if name in connections:
             add_signup(connections[name], name, aid, signup, force, now)
@@ -179,11 +194,30 @@ def sign_up(
     return dict(connections[name])
 
 
+def require_organization_number(account: Document, what: str) -> None:
+    """Dintero: a common (and a Vipps) signup requires the company to be configured with organization_number."""
+    company = account.get("company") or {}
+    if not company.get("organization_number"):
+        raise DinteroProblem(
+            400,
+            "organization_number_required",
+            f"A {what} requires the account company to be configured with organization_number "
+            f"(PUT /v1/accounts/{account['account_id']}/management/settings)",
+            [{"field": "company.organization_number", "message": "required before this signup"}],
+        )
+
+
 def get_account(store: Store, aid: str) -> Document:
     account = store.get(KIND, aid)
     if account is None:
         raise dintero_not_found(f"Account {aid}")
     return account
+
+
+def partner_view(account: Document) -> Document:
+    """The partner's view of a merchant: the account, its connections, and its settings as ``settings``."""
+    settings = {k: account[k] for k in SETTINGS_FIELDS if k in account}
+    return {**account, "settings": settings} if settings else account
 
 
 def get_connection(store: Store, aid: str, name: str) -> Document:

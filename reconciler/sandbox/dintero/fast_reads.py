@@ -37,4 +37,4 @@ def partner_view(scope: Scope, state: SandboxState) -> dict[str, Any] | None:
     except DinteroProblem:
         return None
     account: dict[str, Any] | None = state.store.get(accounts.KIND, aid)
-    return account
+    return None if account is None else accounts.partner_view(account)

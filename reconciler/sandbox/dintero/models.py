@@ -2,7 +2,12 @@
 
 Unknown fields are refused (400), so a client's typo shows up in the sandbox rather than in
 production. Sensitive fields (social security numbers, account numbers) are accepted and echoed:
-the sandbox is the API, and the API echoes them.
+the sandbox is the API, and the API echoes them. Numbers keep their JSON type: a ``percentage`` of
+``50`` is answered ``50``, of ``50.5`` ``50.5``.
+
+Account settings (``company``, ``billing``) follow Dintero's Account schema: a company needs its
+``business_name`` and ``address`` (``address_line``, ``postal_place``, ``country``), a billing its
+``business_name`` and ``address``.
 """
 
 from __future__ import annotations
@@ -11,17 +16,23 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator
 
 AID_PATTERN = r"^[PT]\d{8}$"
 # Dintero documents ``^[PT](?=(?:.{3}|.{8})$)[0-9]*$``; the same set without a look-ahead.
 OID_PATTERN = r"^[PT](\d{3}|\d{8})$"
 CONNECTION_NAMES = ("klarna", "vipps-psp", "common")
+# Connections that can be read and moved by events; vipps (the older, non-PSP flow) is signed up by PUT.
+READABLE_CONNECTIONS = (*CONNECTION_NAMES, "vipps")
 ConnectionName = Literal["klarna", "vipps-psp", "common"]
 ConnectionStatus = Literal["pending", "enabled", "failed", "declined"]
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 ShortText = Annotated[str, Field(max_length=500)]
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+# A whole number stays an int (50 is answered 50, not 50.0); a boolean is not a number.
+Percentage = Annotated[StrictInt | StrictFloat, Field(ge=0, le=100)]
+StoreId = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class Strict(BaseModel):
@@ -42,6 +53,7 @@ def _payment_types_start_with(prefix: str, options: list[PaymentOption]) -> list
 
 class KlarnaSignup(Strict):
     case_id: UUID
+    store_id: StoreId | None = None
     payment_options: list[PaymentOption] = Field(min_length=1, max_length=20)
     price_package: str | None = Field(None, min_length=1, max_length=100, examples=["EU_DINTERO_PP001"])
     mcc: int | None = Field(None, ge=1, le=9999, examples=[5814])
@@ -54,6 +66,7 @@ class KlarnaSignup(Strict):
 
 class VippsPspSignup(Strict):
     case_id: UUID
+    store_id: StoreId | None = None
     payment_options: list[PaymentOption] = Field(min_length=1, max_length=20)
     logo: str | None = Field(None, max_length=100_000)
 
@@ -64,7 +77,7 @@ class VippsPspSignup(Strict):
 
 
 class PaymentTypeShare(Strict):
-    percentage: float = Field(ge=0, le=100)
+    percentage: Percentage
     type: str = Field(max_length=100)
 
 
@@ -99,7 +112,7 @@ class Owner(Strict):
     legal_name: ShortText | None = None
     date_of_birth: dt.date | None = None
     social_security_number: ShortText | None = None
-    percentage: float | None = Field(None, ge=0, le=100)
+    percentage: Percentage | None = None
     address: Address | None = None
 
 
@@ -197,6 +210,83 @@ class ConnectionEventRequest(Strict):
     event: str | None = Field(None, max_length=200, examples=["signature_required"])
     description: str | None = Field(None, max_length=1000)
     metadata: dict[str, Any] | None = None
+
+
+class SettingsAddress(Strict):
+    address_line: Text
+    address_line_2: ShortText | None = None
+    postal_code: ShortText | None = None
+    postal_place: Text
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+
+
+class Branding(Strict):
+    icon_url: ShortText | None = None
+    logo_url: ShortText | None = None
+
+
+class CompanyTerm(Strict):
+    type: ShortText | None = None
+    href: Text
+
+
+class Company(Strict):
+    business_name: Text
+    address: SettingsAddress
+    display_name: ShortText | None = None
+    organization_number: Text | None = Field(None, examples=["123456789MVA"])
+    industry: ShortText | None = None
+    website: ShortText | None = None
+    terms_url: ShortText | None = None
+    bank_name: ShortText | None = None
+    account_number: ShortText | None = None
+    email: ShortText | None = None
+    technical_email: ShortText | None = None
+    phone_number: ShortText | None = None
+    branding: Branding | None = None
+    merchant_category_code: ShortText | None = None
+    average_transaction_value: ShortText | None = None
+    most_expensive_product_price: ShortText | None = None
+    projected_sales: ShortText | None = None
+    terms: list[CompanyTerm] | None = Field(None, max_length=20)
+    # Dintero's reference shows contacts only in part (phone_number, email, website, ...): kept as given.
+    contacts: list[dict[str, Any]] | None = Field(None, max_length=20)
+
+
+class Billing(Strict):
+    business_name: Text
+    address: SettingsAddress
+    organization_number: ShortText | None = None
+    email: ShortText | None = None
+    reference: ShortText | None = None
+    phone_number: ShortText | None = None
+
+
+class SettingsUpdate(Strict):
+    company: Company | None = None
+    billing: Billing | None = None
+
+
+class VippsSubscriptionKey(Strict):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    product: ShortText | None = None
+    ocp_apim_subscription_key: ShortText = Field(alias="ocp-apim-subscription-key")
+
+
+class VippsCallback(Strict):
+    """What Vipps sends when the merchant has completed its signup (Dintero's documented field names)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    signup_id: ShortText | None = Field(None, alias="signup-id")
+    orgnumber: ShortText | None = None
+    merchant_name: ShortText | None = Field(None, alias="merchant-name")
+    created_time: ShortText | None = Field(None, alias="createdTime")
+    merchant_serial_number: Text = Field(alias="merchantSerialNumber")
+    client_id: Text = Field(alias="client_Id")
+    client_secret: ShortText | None = Field(None, alias="client_Secret")
+    subscription_keys: list[VippsSubscriptionKey] = Field(default_factory=list, alias="subscriptionKeys", max_length=10)
 
 
 class TokenRequest(BaseModel):

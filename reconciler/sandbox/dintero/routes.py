@@ -4,6 +4,10 @@ Auth: ``POST /v1/accounts/{oid}/auth/token`` gives a JWT for the sandbox's partn
 route needs it as ``Authorization: Bearer``. Simplification: the real API has a partner exchange
 its token for a merchant token first; the sandbox accepts the partner token for the partner's
 merchants (every aid of the same environment, ``T`` or ``P``, as the partner).
+
+Merchant routes: connection reads and signups (``klarna``, ``vipps-psp``, ``common``; the older ``vipps``
+flow in ``dintero.vipps``) and account settings (``dintero.settings``). Partner routes: the view of one
+merchant (with its settings as ``settings``), the paged list, and connection status events.
 """
 
 from __future__ import annotations
@@ -14,15 +18,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from reconciler.sandbox.dintero import accounts
+from reconciler.sandbox.dintero import accounts, settings, vipps
 from reconciler.sandbox.dintero.models import (
     AID_PATTERN,
-    CONNECTION_NAMES,
     OID_PATTERN,
+    READABLE_CONNECTIONS,
     CommonSignupRequest,
     ConnectionEventRequest,
     KlarnaSignupRequest,
+    SettingsUpdate,
     TokenRequest,
+    VippsCallback,
     VippsPspSignupRequest,
 )
 from reconciler.sandbox.platform.auth import (
@@ -109,7 +115,7 @@ def _read_connection(name: str) -> Any:
     return read_connection
 
 
-for _name in CONNECTION_NAMES:
+for _name in READABLE_CONNECTIONS:
     router.add_api_route(
         f"/v1/accounts/{{aid}}/management/settings/connections/{_name}",
         _read_connection(_name),
@@ -187,6 +193,74 @@ async def sign_up_common(
     )
 
 
+@router.put(
+    "/v1/accounts/{aid}/management/settings/connections/vipps",
+    summary="Start or restart the Vipps signup",
+    description="Needs the company's organization_number; 409 on an enabled connection. Answers the connection, "
+    "pending, with the signup link.",
+)
+async def start_vipps_signup(request: Request, aid: Aid, claims: Claims) -> JSONResponse:
+    state = sandbox_state(request)
+    require_merchant_access(state, aid)
+    connection = vipps.start_signup(
+        state.store,
+        aid,
+        partner_id=state.settings.dintero_partner_id,
+        created_by=accounts.actor_id(str(claims.get("sub", ""))),
+        now=state.now(),
+    )
+    return JSONResponse(connection)
+
+
+@router.post(
+    "/v1/accounts/{aid}/management/settings/connections/vipps/{callback_reference}",
+    summary="Vipps's callback: the signup is complete",
+    description="Called by Vipps (in the sandbox: by a test acting as Vipps). Enables the connection and stores "
+    "the credentials Vipps sent in its configuration. Answers {}.",
+)
+async def vipps_callback(
+    request: Request,
+    aid: Aid,
+    callback_reference: Annotated[str, Path(max_length=100)],
+    body: VippsCallback,
+    claims: Claims,
+) -> JSONResponse:
+    state = sandbox_state(request)
+    require_merchant_access(state, aid)
+    vipps.complete_signup(state.store, aid, callback_reference, body, now=state.now())
+    return JSONResponse({})
+
+
+@router.get(
+    "/v1/accounts/{aid}/management/settings",
+    summary="Get the account settings",
+    description="The account (company, billing, ids) without its connections; 404 when the account is unknown.",
+)
+async def get_settings(request: Request, aid: Aid, claims: Claims) -> JSONResponse:
+    state = sandbox_state(request)
+    require_merchant_access(state, aid)
+    return JSONResponse(settings.get_settings(state.store, aid))
+
+
+@router.put(
+    "/v1/accounts/{aid}/management/settings",
+    summary="Update the account settings",
+    description="Replaces company and billing, each as a whole, when given; the first PUT creates the account.",
+)
+async def put_settings(request: Request, aid: Aid, body: SettingsUpdate, claims: Claims) -> JSONResponse:
+    state = sandbox_state(request)
+    require_merchant_access(state, aid)
+    answer = settings.put_settings(
+        state.store,
+        aid,
+        body,
+        partner_id=state.settings.dintero_partner_id,
+        created_by=accounts.actor_id(str(claims.get("sub", ""))),
+        now=state.now(),
+    )
+    return JSONResponse(answer)
+
+
 @router.get(
     "/v1/accounts/{oid}/management/accounts",
     summary="List the partner's merchant accounts",
@@ -210,18 +284,20 @@ async def list_accounts(
             [{"field": "starting_after", "message": "no account has this id"}],
         )
     page = store.list(accounts.KIND, after_id=starting_after, limit=limit)
-    return JSONResponse(page, headers={"total-count": str(store.count(accounts.KIND))})
+    views = [accounts.partner_view(a) for a in page]
+    return JSONResponse(views, headers={"total-count": str(store.count(accounts.KIND))})
 
 
 @router.get(
     "/v1/accounts/{oid}/management/accounts/{aid}",
-    summary="Get a merchant account with all its connections",
-    description="The account with a ``connections`` map (only the connections that exist); 404 when unknown.",
+    summary="Get a merchant account with all its connections and settings",
+    description="The account with a ``connections`` map (only the connections that exist) and, once set, its "
+    "settings as ``settings`` (``company``, ``billing``); 404 when unknown.",
 )
 async def get_account(request: Request, oid: Oid, aid: Aid, claims: Claims) -> JSONResponse:
     state = sandbox_state(request)
     require_partner(state, oid)
-    return JSONResponse(accounts.get_account(state.store, aid))
+    return JSONResponse(accounts.partner_view(accounts.get_account(state.store, aid)))
 
 
 @router.post(
@@ -234,13 +310,13 @@ async def post_connection_event(
     request: Request,
     oid: Oid,
     aid: Aid,
-    connection: Annotated[str, Path(max_length=50, examples=list(CONNECTION_NAMES))],
+    connection: Annotated[str, Path(max_length=50, examples=list(READABLE_CONNECTIONS))],
     body: ConnectionEventRequest,
     claims: Claims,
 ) -> JSONResponse:
     state = sandbox_state(request)
     require_partner(state, oid)
-    if connection not in CONNECTION_NAMES:
+    if connection not in READABLE_CONNECTIONS:
         raise dintero_not_found(f"Connection {connection}")
     event = accounts.record_event(
         state.store,

@@ -5,9 +5,15 @@ An account is ONE document in the store (kind ``klarna.account``, id = ``account
 stored in the exact shape their own GET routes return; keys starting with ``_`` are internal and never served.
 
 Lifecycle: an account is ``PARTIALLY_OPERATIONAL`` / ``INITIAL_SETUP`` until ``_operational_at`` (its creation
-time plus the sandbox's operational delay), then ``OPERATIONAL`` / ``SETUP_COMPLETE``. The state is computed on
-read from the sandbox clock, so nothing has to run in the background; ``advance_accounts`` pulls the moment
+time plus the sandbox's operational delay), then ``OPERATIONAL`` / ``SETUP_COMPLETE``. An account update sends it
+back: ``PARTIALLY_OPERATIONAL`` / ``ACCOUNT_UPDATE`` (``_setup_reason``) until the delay has passed again. Only
+Klarna disables an account (``_disabled``, set by the provider's own action in ``klarna.lifecycle``): it is then
+``DISABLED`` with the compliance decision as its ``state_reason``, whatever the clock says. The state is computed
+on read from the sandbox clock, so nothing has to run in the background; ``advance_accounts`` pulls the moment
 forward for the admin route.
+
+Management writes need an OPERATIONAL account: while it is ``PARTIALLY_OPERATIONAL`` they are 409
+``RESOURCE_CONFLICT``; on a ``DISABLED`` account they are 403 ``OPERATION_FORBIDDEN``.
 
 Expand names: ``products``, ``websites``, ``collections``, ``account_information``, ``business_information``,
 ``stakeholders``, ``settlement_information``, ``bank_accounts``, ``payment_program_enablements``. Lists are
@@ -48,6 +54,10 @@ DEEP_LINK_PREFIX = "krn:partner:global:portal:deep-link:"
 
 OPERATIONAL = "OPERATIONAL"
 PARTIALLY_OPERATIONAL = "PARTIALLY_OPERATIONAL"
+DISABLED = "DISABLED"
+INITIAL_SETUP = "INITIAL_SETUP"
+ACCOUNT_UPDATE = "ACCOUNT_UPDATE"
+SETUP_COMPLETE = "SETUP_COMPLETE"
 
 ACCOUNT_FIELDS = (
     "account_id",
@@ -97,9 +107,19 @@ def timestamp_at(seconds: float) -> str:
 
 
 def account_state(doc: dict[str, Any], now: float) -> tuple[str, str]:
+    """(state, state_reason) of an account at ``now``."""
+    disabled = doc.get("_disabled")
+    if disabled:
+        return DISABLED, str(disabled["state_reason"])
     if now >= doc["_operational_at"]:
-        return OPERATIONAL, "SETUP_COMPLETE"
-    return PARTIALLY_OPERATIONAL, "INITIAL_SETUP"
+        return OPERATIONAL, SETUP_COMPLETE
+    return PARTIALLY_OPERATIONAL, str(doc.get("_setup_reason", INITIAL_SETUP))
+
+
+def restart_setup(doc: dict[str, Any], now: float, delay: float) -> None:
+    """An account update: PARTIALLY_OPERATIONAL / ACCOUNT_UPDATE until ``delay`` has passed."""
+    doc["_operational_at"] = now + delay
+    doc["_setup_reason"] = ACCOUNT_UPDATE
 
 
 def new_account_document(
@@ -158,8 +178,10 @@ def render_account(doc: dict[str, Any], now: float, expand: Sequence[str] = ()) 
     return body
 
 
-def onboard_response(doc: dict[str, Any], now: float) -> dict[str, Any]:
-    state, reason = account_state(doc, now)
+def onboard_response(doc: dict[str, Any], now: float, *, created: bool) -> dict[str, Any]:
+    """The onboard answer: a new account always starts PARTIALLY_OPERATIONAL / INITIAL_SETUP (even with no
+    delay, as Klarna documents); an existing one answers its current state."""
+    state, reason = (PARTIALLY_OPERATIONAL, INITIAL_SETUP) if created else account_state(doc, now)
     return {
         "account_id": doc["account_id"],
         "account_reference": doc["account_reference"],
@@ -181,11 +203,20 @@ def save_account(store: Store, doc: dict[str, Any]) -> None:
 
 
 def require_operational(doc: dict[str, Any], now: float) -> None:
-    if account_state(doc, now)[0] != OPERATIONAL:
-        raise klarna_conflict(
-            "The account is not operational yet (PARTIALLY_OPERATIONAL): it cannot be managed until its setup "
-            "is complete"
+    state, reason = account_state(doc, now)
+    if state == DISABLED:
+        raise klarna_forbidden(
+            f"The account is DISABLED by Klarna ({reason}): it cannot be managed or get new products"
         )
+    if state != OPERATIONAL:
+        raise klarna_conflict(
+            f"The account is not operational yet (PARTIALLY_OPERATIONAL, {reason}): it cannot be managed until "
+            "its setup is complete"
+        )
+
+
+def klarna_forbidden(message: str) -> KlarnaProblem:
+    return KlarnaProblem(403, "RESOURCE_ERROR", "OPERATION_FORBIDDEN", message)
 
 
 @contextmanager
@@ -218,7 +249,12 @@ def rate_limited(retry_after: int, message: str) -> KlarnaProblem:
 
 
 def advance_accounts(store: Store, now: float) -> int:
-    """Make every account still in its initial setup OPERATIONAL now; returns how many changed."""
+    """Make every account still in its setup OPERATIONAL now; returns how many changed."""
+    return len(advanced_accounts(store, now))
+
+
+def advanced_accounts(store: Store, now: float) -> list[dict[str, Any]]:
+    """Make every account still in its setup OPERATIONAL now; returns the accounts that changed."""
     changed: list[dict[str, Any]] = []
     with store.transaction():
         after: str | None = None
@@ -232,4 +268,4 @@ def advance_accounts(store: Store, now: float) -> int:
                     changed.append(doc)
             after = page[-1]["account_id"]
         store.put_many(KIND, ((d["account_id"], d["account_reference"], d) for d in changed))
-    return len(changed)
+    return changed

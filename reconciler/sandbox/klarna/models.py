@@ -11,7 +11,13 @@ Enumerations the sandbox accepts:
 - stakeholder ``roles``: ``OWNER``, ``BENEFICIAL_OWNER``, ``DIRECTOR``, ``SIGNATORY``, ``REPRESENTATIVE``,
   ``CONTROLLING_PERSON``;
 - ``business_entity_type``: ``LIMITED_LIABILITY_COMPANY``, ``SOLE_PROPRIETORSHIP``, ``PARTNERSHIP``,
-  ``CORPORATION``, ``NON_PROFIT``, ``PUBLIC_COMPANY``, ``GOVERNMENT_ENTITY``, ``TRUST``, ``OTHER``.
+  ``CORPORATION``, ``NON_PROFIT``, ``PUBLIC_COMPANY``, ``GOVERNMENT_ENTITY``, ``TRUST``, ``OTHER``;
+- Klarna's own account disable ``reason`` (the provider's action): Klarna's compliance decision types
+  ``FRAUDULENT_BEHAVIOUR``, ``NON_COMPLIANT``, ``PROHIBITED_OR_RESTRICTED_SEGMENT``, ``OTHER_RISK``;
+- Klarna's own product disable or terminate ``reason``: ``FRAUD``, ``AML``, ``COMPLIANCE``, ``CREDIT_RISK``,
+  ``OTHER``; the product's ``state_reason`` becomes ``<reason>_BY_KLARNA``.
+
+The Notifications API bodies (webhooks, signing keys, simulate) close the module.
 """
 
 from __future__ import annotations
@@ -21,10 +27,15 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from reconciler.sandbox.klarna.event_types import EMITTED_TYPES, pattern_error
+from reconciler.sandbox.platform.deliveries import LOOPBACK_HOSTS, is_loopback_url
 
 DISABLE_REASONS = ("FRAUD", "COMPLIANCE", "CREDIT_RISK", "MERCHANT_REQUEST", "CONTRACT_TERMINATED", "OTHER")
 DisableReason = Literal["FRAUD", "COMPLIANCE", "CREDIT_RISK", "MERCHANT_REQUEST", "CONTRACT_TERMINATED", "OTHER"]
+ComplianceDecision = Literal["FRAUDULENT_BEHAVIOUR", "NON_COMPLIANT", "PROHIBITED_OR_RESTRICTED_SEGMENT", "OTHER_RISK"]
+KlarnaProductReason = Literal["FRAUD", "AML", "COMPLIANCE", "CREDIT_RISK", "OTHER"]
 StakeholderRole = Literal["OWNER", "BENEFICIAL_OWNER", "DIRECTOR", "SIGNATORY", "REPRESENTATIVE", "CONTROLLING_PERSON"]
 BusinessEntityType = Literal[
     "LIMITED_LIABILITY_COMPANY",
@@ -153,9 +164,12 @@ class ProductPatch(Body):
     distribution_profile_id: Text | None = None
 
 
+ReasonDetails = Annotated[str, Field(max_length=255)]
+
+
 class ProductDisable(Body):
     reason: DisableReason
-    reason_details: Annotated[str, Field(max_length=255)] | None = None
+    reason_details: ReasonDetails | None = None
 
 
 class WebsitePatch(Body):
@@ -279,3 +293,85 @@ class DeepLinkCreate(Body):
     roles: Annotated[
         list[Annotated[str, Field(pattern=r"^merchant:[a-z_\-]{1,32}$")]], Field(min_length=1, max_length=10)
     ]
+
+
+# --- Klarna's own actions (the sandbox's admin routes) ------------------------------------------------
+
+
+class KlarnaAccountDisable(Body):
+    reason: ComplianceDecision = "OTHER_RISK"
+
+
+class KlarnaProductDisable(Body):
+    reason: KlarnaProductReason
+    reason_details: ReasonDetails | None = None
+
+
+class KlarnaProductTerminate(Body):
+    reason: KlarnaProductReason = "OTHER"
+    reason_details: ReasonDetails | None = None
+
+
+# --- The Notifications API: signing keys and webhooks --------------------------------------------------
+
+
+def _webhook_url(value: str) -> str:
+    if not is_loopback_url(value):
+        raise ValueError(
+            f"the sandbox delivers webhooks only to loopback addresses ({LOOPBACK_HOSTS}), over http or https "
+            "and on any port (Klarna itself requires HTTPS on port 443 or 8443)"
+        )
+    return value
+
+
+def _event_types(value: list[str]) -> list[str]:
+    if len(set(value)) != len(value):
+        raise ValueError("event_types must be unique")
+    for pattern in value:
+        problem = pattern_error(pattern)
+        if problem:
+            raise ValueError(problem)
+    return value
+
+
+WebhookUrl = Annotated[str, Field(min_length=1, max_length=2048), AfterValidator(_webhook_url)]
+EventTypes = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=100)]],
+    Field(min_length=1, max_length=50),
+    AfterValidator(_event_types),
+]
+WebhookStatus = Literal["ENABLED", "DISABLED"]
+EventVersion = Literal["v1"]
+
+
+class SigningKeyCreate(Body):
+    # Klarna's reference shows no body; an optional description is the sandbox's, to tell keys apart.
+    description: Annotated[str, Field(pattern=r"^[a-zA-Z0-9\-:;., _]{0,100}$")] | None = None
+
+
+class WebhookCreate(Body):
+    url: WebhookUrl
+    event_types: EventTypes
+    event_version: EventVersion
+    signing_key_id: Text
+    status: WebhookStatus = "ENABLED"
+
+
+class WebhookPatch(Body):
+    url: WebhookUrl | None = None
+    event_types: EventTypes | None = None
+    event_version: EventVersion | None = None
+    signing_key_id: Text | None = None
+    status: WebhookStatus | None = None
+
+
+class WebhookSimulate(Body):
+    event_type: Annotated[str, Field(min_length=1, max_length=100)]
+    event_version: EventVersion = "v1"
+
+    @field_validator("event_type")
+    @classmethod
+    def _emitted(cls, value: str) -> str:
+        if value not in EMITTED_TYPES:
+            raise ValueError(f"the sandbox simulates these event types: {', '.join(EMITTED_TYPES)}")
+        return value

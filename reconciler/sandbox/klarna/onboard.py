@@ -11,6 +11,7 @@ sub-resources whose natural key is unseen (product ``type``, ``website_reference
 A field the call gives for an existing account or sub-resource must equal the stored value, otherwise the whole
 call is refused with 409 ``RESOURCE_CONFLICT`` and nothing changes; what the call leaves out stays as it is.
 A website's ``channel_collection_reference`` must name a collection of the account or of the same call.
+An account Klarna has DISABLED gets nothing new: onboard with its reference is 403 ``OPERATION_FORBIDDEN``.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from typing import Any
 
 from reconciler.sandbox.klarna.accounts import (
     COLLECTION_PREFIX,
+    DISABLED,
     KIND,
     PRODUCT_PREFIX,
     WEBSITE_PREFIX,
+    account_state,
+    klarna_forbidden,
     new_account_document,
     new_account_id,
     new_krn,
@@ -143,10 +147,16 @@ def _merge_members(
             raise klarna_conflict(f"{label.format(getattr(member, key))} exists with a different {diff}")
 
 
-def onboard(store: Store, payload: OnboardRequest, *, now: float, delay: float) -> dict[str, Any]:
-    """Create or extend the account of ``payload.account_reference``; returns the stored document."""
+def onboard(store: Store, payload: OnboardRequest, *, now: float, delay: float) -> tuple[dict[str, Any], bool]:
+    """Create or extend the account of ``payload.account_reference``; returns the stored document and whether
+    this call created it."""
     with store.transaction():
         doc = store.get_by_ref(KIND, payload.account_reference)
+        created = doc is None
+        if doc is not None and account_state(doc, now)[0] == DISABLED:
+            raise klarna_forbidden(
+                "The account is DISABLED by Klarna: it cannot be managed or get new products or channels"
+            )
         existing = {c["collection_reference"] for c in doc["collections"]} if doc else set()
         _check_payload(payload, existing)
         if doc is None:
@@ -161,4 +171,4 @@ def onboard(store: Store, payload: OnboardRequest, *, now: float, delay: float) 
             )
         _merge(doc, payload)
         save_account(store, doc)
-    return doc
+    return doc, created

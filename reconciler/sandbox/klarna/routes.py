@@ -12,9 +12,20 @@ Account reads:
   ``{"accounts": [...], "pagination": {"next": <account_id to pass as starting_after> | null}}``;
   ``limit`` defaults to 100 and is at most 1000; an unknown ``starting_after`` is a 400.
 
-Management writes on an account that is not OPERATIONAL yet are refused with 409 ``RESOURCE_CONFLICT``.
+Lifecycle (see ``klarna.accounts`` and ``klarna.lifecycle``):
+
+- onboard answers a new account ``PARTIALLY_OPERATIONAL`` / ``INITIAL_SETUP``, always; it becomes OPERATIONAL
+  after the sandbox's operational delay;
+- an account PATCH sends the account back to ``PARTIALLY_OPERATIONAL`` / ``ACCOUNT_UPDATE`` for the operational
+  delay; its answer is the account as it is at that moment (already OPERATIONAL with a delay of 0);
+- management writes on an account that is not OPERATIONAL yet are refused with 409 ``RESOURCE_CONFLICT``, and on
+  an account Klarna has DISABLED with 403 ``OPERATION_FORBIDDEN``;
+- the partner's enable or disable of a product Klarna holds (disabled by Klarna, or TERMINATED), and any update
+  of a TERMINATED product, are 403 ``OPERATION_FORBIDDEN``.
+
 Product state changes (disable / enable) are limited to one per account per second (429 ``RATE_LIMITED`` with
-``Retry-After``); a disable or enable that changes nothing answers 200 and does not count.
+``Retry-After``); a disable or enable that changes nothing answers 200 and does not count. Each state change, and
+each account becoming OPERATIONAL, is notified to the webhooks that subscribe to it (``klarna.notifications``).
 """
 
 from __future__ import annotations
@@ -26,7 +37,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from reconciler.sandbox.klarna import merchant_routes, partner_routes, program_routes
+from reconciler.sandbox.klarna import merchant_routes, notification_routes, partner_routes, program_routes
 from reconciler.sandbox.klarna.accounts import (
     DEEP_LINK_PREFIX,
     KIND,
@@ -39,10 +50,13 @@ from reconciler.sandbox.klarna.accounts import (
     rate_limited,
     render_account,
     require_operational,
+    restart_setup,
     sandbox_of,
     timestamp_at,
 )
 from reconciler.sandbox.klarna.catalogue import DISTRIBUTION_PROFILE_IDS
+from reconciler.sandbox.klarna.event_types import PRODUCT_DISABLED, PRODUCT_ENABLED
+from reconciler.sandbox.klarna.lifecycle import require_not_terminated, require_partner_may_change
 from reconciler.sandbox.klarna.models import (
     AccountPatch,
     CollectionPatch,
@@ -52,6 +66,7 @@ from reconciler.sandbox.klarna.models import (
     ProductPatch,
     WebsitePatch,
 )
+from reconciler.sandbox.klarna.notifications import Event, emit, schedule_operational
 from reconciler.sandbox.klarna.onboard import link_collection, onboard
 from reconciler.sandbox.platform.auth import require_klarna_key
 from reconciler.sandbox.platform.problems import klarna_conflict, klarna_not_found, klarna_validation
@@ -74,8 +89,10 @@ def _bad(parameter: str, message: str) -> Exception:
 async def onboard_account(request: Request, body: OnboardRequest) -> JSONResponse:
     sandbox = sandbox_of(request)
     now = sandbox.now()
-    doc = onboard(sandbox.store, body, now=now, delay=sandbox.settings.operational_delay_seconds)
-    return JSONResponse(onboard_response(doc, now), status_code=201)
+    doc, created = onboard(sandbox.store, body, now=now, delay=sandbox.settings.operational_delay_seconds)
+    if created:
+        schedule_operational(sandbox, doc)
+    return JSONResponse(onboard_response(doc, now, created=created), status_code=201)
 
 
 @router.get("/v1/accounts", tags=["klarna: accounts"])
@@ -115,13 +132,17 @@ async def get_account(request: Request, account_id: str, expand: ExpandQuery = N
 @router.patch("/v1/accounts/{account_id}", tags=["klarna: accounts"])
 async def patch_account(request: Request, account_id: str, body: AccountPatch) -> JSONResponse:
     fields = body.patch_fields()
+    sandbox = sandbox_of(request)
+    now = sandbox.now()
     with account_for_update(request, account_id) as doc:
         if fields.pop("account_reference", doc["account_reference"]) != doc["account_reference"]:
             raise _bad("account_reference", "account_reference cannot be changed")
         doc.update(fields)
         if "account_group_reference" in fields:
             doc["account_group_id"] = group_id_for(fields["account_group_reference"])
-    return JSONResponse(render_account(doc, sandbox_of(request).now()))
+        restart_setup(doc, now, sandbox.settings.operational_delay_seconds)
+    schedule_operational(sandbox, doc)
+    return JSONResponse(render_account(doc, now))
 
 
 @router.get("/v1/accounts/{account_id}/products/payment", tags=["klarna: payment products"])
@@ -137,6 +158,7 @@ async def patch_product(request: Request, account_id: str, product_id: str, body
         raise _bad("distribution_profile_id", "unknown distribution profile")
     with account_for_update(request, account_id) as doc:
         product = find_item(doc["products"], "product_id", product_id, "Payment product")
+        require_not_terminated(product)
         product.update(fields)
     return JSONResponse(product)
 
@@ -146,10 +168,12 @@ def _change_product_state(request: Request, account_id: str, product_id: str, ta
     now = sandbox.now()
     with account_for_update(request, account_id) as doc:
         product = find_item(doc["products"], "product_id", product_id, "Payment product")
+        require_partner_may_change(product)
         current = {k: product.get(k) for k in ("state", "state_reason", "state_context")}
         wanted = {"state_context": None, **target}
         if current == wanted:
             return JSONResponse(product)
+        previous = product["state"]
         last = doc.get("_product_state_changed_at")
         if last is not None and now - last < PRODUCT_STATE_INTERVAL:
             wait = max(1, math.ceil(PRODUCT_STATE_INTERVAL - (now - last)))
@@ -158,6 +182,9 @@ def _change_product_state(request: Request, account_id: str, product_id: str, ta
         if "state_context" not in target:
             product.pop("state_context", None)
         doc["_product_state_changed_at"] = now
+    if previous != product["state"]:
+        event_type = PRODUCT_ENABLED if product["state"] == "ENABLED" else PRODUCT_DISABLED
+        emit(sandbox, [Event(event_type, doc, product["state"], previous, product_id)])
     return JSONResponse(product)
 
 
@@ -240,3 +267,4 @@ async def create_deep_link(request: Request, account_id: str, body: DeepLinkCrea
 router.include_router(merchant_routes.router)
 router.include_router(program_routes.router)
 router.include_router(partner_routes.router)
+router.include_router(notification_routes.router)

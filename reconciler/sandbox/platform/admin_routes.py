@@ -28,28 +28,32 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.post("/reset", summary="Forget all state, the request log, and fault changes")
+@router.post("/reset", summary="Forget all state, the request log, deliveries, and fault changes")
 def reset(request: Request) -> dict[str, bool]:
     state = sandbox_state(request)
     state.store.reset()
     state.requests.clear()
     state.faults.reset()
+    state.deliveries.clear()
     return {"reset": True}
 
 
 @router.get(
     "/requests",
     summary="The request log",
-    description="Requests to /klarna and /dintero, oldest first, with seq greater than ``since``.",
+    description="Requests to /klarna and /dintero (actor client) and the providers' own actions under "
+    "/_sandbox/klarna and /_sandbox/dintero (actor provider), oldest first, with seq greater than ``since``.",
 )
 def list_requests(
     request: Request,
     since: Annotated[int, Query(ge=0)] = 0,
     api: Literal["klarna", "dintero"] | None = None,
     method: Annotated[str | None, Query(max_length=10)] = None,
+    actor: Literal["client", "provider"] | None = None,
 ) -> dict[str, Any]:
     log = sandbox_state(request).requests
-    return {"requests": [e.as_json() for e in log.since(since, api=api, method=method)], "last_seq": log.last_seq}
+    entries = log.since(since, api=api, method=method, actor=actor)
+    return {"requests": [e.as_json() for e in entries], "last_seq": log.last_seq}
 
 
 @router.delete("/requests", status_code=204, summary="Clear the request log")

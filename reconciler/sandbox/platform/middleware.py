@@ -12,6 +12,9 @@ Per request to ``/klarna`` or ``/dintero``, in order:
    by the app) when they succeed;
 4. log the answer (method, path, status, idempotency key, fault marker).
 
+The providers' own actions (any request but a GET under ``/_sandbox/klarna/`` or ``/_sandbox/dintero/``) are
+admin routes: never delayed, limited or failed, but logged, with ``actor`` ``provider``.
+
 Injected faults carry ``X-Sandbox-Fault: before_effect|after_effect`` and
 ``X-Sandbox-Fault-Source: random|scripted`` so tests can tell them from real errors.
 """
@@ -33,7 +36,7 @@ from reconciler.sandbox.platform.faults import (
 )
 from reconciler.sandbox.platform.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER, header_value
 from reconciler.sandbox.platform.rate_limit import RateDecision
-from reconciler.sandbox.platform.settings import DINTERO_PREFIX, KLARNA_PREFIX
+from reconciler.sandbox.platform.settings import ADMIN_PREFIX, DINTERO_PREFIX, KLARNA_PREFIX
 from reconciler.sandbox.platform.state import SandboxState
 
 _FAULT_HEADER_BYTES = FAULT_HEADER.encode()
@@ -46,6 +49,13 @@ def api_of_path(path: str) -> str | None:
     if path.startswith(DINTERO_PREFIX + "/"):
         return "dintero"
     return None
+
+
+def provider_of_action(method: str, path: str) -> str | None:
+    """The provider whose own action an admin request is (``klarna``, ``dintero``), or None."""
+    if method == "GET" or not path.startswith(ADMIN_PREFIX + "/"):
+        return None
+    return api_of_path(path[len(ADMIN_PREFIX) :])
 
 
 def rate_limit_headers(api: str, decision: RateDecision) -> list[tuple[bytes, bytes]]:
@@ -67,10 +77,20 @@ class SandboxMiddleware:
         self.fast_reads: Mapping[str, FastRead] = fast_reads or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        api = api_of_path(scope["path"]) if scope["type"] == "http" else None
-        if api is None:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        api = api_of_path(scope["path"])
+        if api is not None:
+            await self._logged(scope, receive, send, api, "client")
+            return
+        provider = provider_of_action(scope["method"], scope["path"])
+        if provider is not None:
+            await self._logged(scope, receive, send, provider, "provider")
+            return
+        await self.app(scope, receive, send)
+
+    async def _logged(self, scope: Scope, receive: Receive, send: Send, api: str, actor: str) -> None:
         outcome: dict[str, Any] = {"status": 500, "fault": None, "replayed": False}
         extra_headers: list[tuple[bytes, bytes]] = []
 
@@ -87,7 +107,10 @@ class SandboxMiddleware:
             await send(message)
 
         try:
-            await self._serve(scope, receive, send_and_note, api, extra_headers)
+            if actor == "provider":
+                await self.app(scope, receive, send_and_note)
+            else:
+                await self._serve(scope, receive, send_and_note, api, extra_headers)
         finally:
             self.state.requests.record(
                 api=api,
@@ -98,6 +121,7 @@ class SandboxMiddleware:
                 idempotency_key=header_value(scope, IDEMPOTENCY_HEADER) if api == "klarna" else None,
                 fault=outcome["fault"],
                 replayed=outcome["replayed"],
+                actor=actor,
             )
 
     async def _serve(

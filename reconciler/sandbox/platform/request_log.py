@@ -1,7 +1,9 @@
 """The in-memory log of API requests the sandbox answered, so tests can assert "no write happened".
 
-Only requests to the simulated APIs (``/klarna``, ``/dintero``) are logged; the admin routes are
-not, so reading the log does not change it. The log is bounded: the oldest entries fall off.
+Requests to the simulated APIs (``/klarna``, ``/dintero``) are logged with ``actor`` ``client``; the
+providers' own actions (the writes under ``/_sandbox/klarna/`` and ``/_sandbox/dintero/``) are logged with
+``actor`` ``provider`` and their provider as ``api``. The other admin routes are not logged, so reading the
+log does not change it. The log is bounded: the oldest entries fall off.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class RequestRecord:
     idempotency_key: str | None
     fault: str | None
     replayed: bool
+    actor: str = "client"
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -49,6 +52,7 @@ class RequestLog:
         idempotency_key: str | None,
         fault: str | None,
         replayed: bool,
+        actor: str = "client",
     ) -> RequestRecord:
         with self._lock:
             self._seq += 1
@@ -63,17 +67,23 @@ class RequestLog:
                 idempotency_key=idempotency_key,
                 fault=fault,
                 replayed=replayed,
+                actor=actor,
             )
             self._entries.append(entry)
         return entry
 
-    def since(self, seq: int = 0, *, api: str | None = None, method: str | None = None) -> list[RequestRecord]:
+    def since(
+        self, seq: int = 0, *, api: str | None = None, method: str | None = None, actor: str | None = None
+    ) -> list[RequestRecord]:
         with self._lock:
             entries = list(self._entries)
         return [
             e
             for e in entries
-            if e.seq > seq and (api is None or e.api == api) and (method is None or e.method == method.upper())
+            if e.seq > seq
+            and (api is None or e.api == api)
+            and (method is None or e.method == method.upper())
+            and (actor is None or e.actor == actor)
         ]
 
     @property

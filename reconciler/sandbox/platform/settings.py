@@ -1,4 +1,4 @@
-"""Settings of one sandbox instance: credentials, lifecycle timing and fault defaults."""
+"""Settings of one sandbox instance: credentials, lifecycle timing, fault defaults and outgoing deliveries."""
 
 from __future__ import annotations
 
@@ -38,3 +38,7 @@ class SandboxSettings:
     write_fault_mode: str = "both"
     idempotency_ttl_seconds: float = 24 * 3600.0
     request_log_size: int = 200_000
+    # Outgoing webhook deliveries: the waits before each retry (so at most len + 1 attempts) and the time
+    # an attempt may take. Klarna retries for up to 12 hours; a sandbox retries within about a minute.
+    webhook_retry_delays_seconds: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+    webhook_timeout_seconds: float = 5.0

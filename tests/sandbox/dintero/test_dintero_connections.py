@@ -43,11 +43,21 @@ SIGNUPS: dict[str, dict[str, Any]] = {
 }
 
 
+COMPANY = {
+    "business_name": "Nordic Bikes AS",
+    "organization_number": "987654321MVA",
+    "address": {"address_line": "Storgata 1", "postal_place": "Oslo", "country": "NO"},
+}
+
+
 def path(name: str, aid: str = AID) -> str:
     return f"/dintero/v1/accounts/{aid}/management/settings/connections/{name}"
 
 
 def sign_up(dintero: TestClient, name: str, signup: dict[str, Any] | None = None, **params: Any) -> Any:
+    if name == "common":  # Dintero: the company needs its organization_number before a common signup
+        settings = dintero.put(f"/dintero/v1/accounts/{AID}/management/settings", json={"company": COMPANY})
+        assert settings.status_code == 200, settings.text
     return dintero.post(path(name), json={"signup": signup or SIGNUPS[name]}, params=params)
 
 
@@ -140,7 +150,8 @@ def test_a_signup_on_an_enabled_connection_is_409_even_when_forced(dintero: Test
 def test_a_signup_after_failed_or_declined_is_accepted_and_keeps_the_status(dintero: TestClient, status: str) -> None:
     sign_up(dintero, "vipps-psp")
     move(dintero, "vipps-psp", status)
-    response = sign_up(dintero, "vipps-psp")
+    # Another case: signups are unique per (case_id, store_id), so this one is added next to the first.
+    response = sign_up(dintero, "vipps-psp", {**SIGNUPS["vipps-psp"], "case_id": OTHER_CASE_ID})
     assert response.status_code == 201
     body = response.json()
     assert len(body["signups"]) == 2
