@@ -9,6 +9,7 @@ from __future__ import annotations
 from reconciler.kinds import (  # noqa: F401  (each module registers its kind)
     account,
     account_information,
+    account_settings,
     bank_account,
     business_information,
     collection,

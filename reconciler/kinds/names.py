@@ -22,6 +22,7 @@ class ResourceKind(StrEnum):
     BANK_ACCOUNT = "klarna.bank_account"
     ENABLEMENT = "klarna.payment_program_enablement"
     CREDENTIAL = "klarna.credential"
+    ACCOUNT_SETTINGS = "dintero.account_settings"
     CONNECTION = "dintero.connection"
 
     @property

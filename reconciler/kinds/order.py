@@ -13,7 +13,8 @@
     ├── klarna.settlement
     └── klarna.bank_account
     klarna.credential            (partner level)
-    dintero.connection           (after every Klarna kind: Klarna before Dintero)
+    dintero.account_settings     (after every Klarna kind: Klarna before Dintero)
+    └── dintero.connection       (a common signup needs the company's organization_number)
 
 A kind is created after its parent (an enablement needs its product, which needs its account);
 among kinds free to go, the one earlier in ``PARENTS`` goes first. An operation depends on the
@@ -38,7 +39,8 @@ PARENTS: dict[ResourceKind, ResourceKind | None] = {
     K.BANK_ACCOUNT: K.ACCOUNT,
     K.ENABLEMENT: K.PAYMENT_PRODUCT,
     K.CREDENTIAL: None,
-    K.CONNECTION: None,
+    K.ACCOUNT_SETTINGS: None,
+    K.CONNECTION: K.ACCOUNT_SETTINGS,
 }
 
 

@@ -114,9 +114,11 @@ def klarna_write(operation: str, send: Send, body: BaseModel | None = None, **id
     return klarna_write_at(operation, send, body, ids)
 
 
-def dintero_write(route: str, send: Send, body: BaseModel | None, query: str = "", **ids: str) -> WriteRequest:
+def dintero_write(
+    route: str, send: Send, body: BaseModel | None, query: str = "", *, method: str = "POST", **ids: str
+) -> WriteRequest:
     path = DINTERO_ROUTES[route].format_map(ids) + query
-    return WriteRequest("dintero", "POST", path, send, body)
+    return WriteRequest("dintero", method, path, send, body)
 
 
 def body(fields: Mapping[str, Any], model: type[BaseModel] = ApiModel) -> BaseModel:

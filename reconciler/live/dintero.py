@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from reconciler.errors import ApiNotFound
 from reconciler.live.client_base import ApiClient, body_of, fill_path
 from reconciler.live.http import ApiHttpClient
-from reconciler.live.models import DinteroAccount, DinteroConnection
+from reconciler.live.models import DinteroAccount, DinteroConnection, DinteroSettings
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -27,6 +27,7 @@ DINTERO_ROUTES: dict[str, str] = {
     "get_merchant": "/v1/accounts/{oid}/management/accounts/{aid}",
     "list_merchants": "/v1/accounts/{oid}/management/accounts",
     "connection": "/v1/accounts/{aid}/management/settings/connections/{connection}",
+    "settings": "/v1/accounts/{aid}/management/settings",
 }
 
 
@@ -76,3 +77,12 @@ class DinteroClient(ApiClient):
             "POST", path, operation=operation, params=params, json={"signup": body_of(signup)}
         )
         return self.http.parse(DinteroConnection, self.http.json(response, operation), operation)
+
+    async def put_settings(self, aid: str, settings: BaseModel) -> DinteroSettings:
+        """Write the account's settings (each member given replaces the stored one); PUT is safe to repeat."""
+        operation = "put_settings"
+        path = fill_path(DINTERO_ROUTES["settings"], aid=aid)
+        response = await self.http.request(
+            "PUT", path, operation=operation, json=body_of(settings), safe_to_repeat=True
+        )
+        return self.http.parse(DinteroSettings, self.http.json(response, operation), operation)

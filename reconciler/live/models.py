@@ -255,11 +255,20 @@ class DinteroConnection(ApiModel):
     schema_version: int | float | None = Field(default=None, alias="schema")
 
 
+class DinteroSettings(ApiModel):
+    """A Dintero account's settings: its company (with ``organization_number``) and billing."""
+
+    company: dict[str, Any] | None = None
+    billing: dict[str, Any] | None = None
+
+
 class DinteroAccount(ApiModel):
     """A merchant as its partner sees it, with every connection it has, keyed by connection name."""
 
     account_id: str
     connections: dict[str, DinteroConnection] = Field(default_factory=dict)
+    # Account settings (company, billing), when the partner view carries them.
+    settings: DinteroSettings | None = None
 
     @field_validator("connections", mode="before")
     @classmethod

@@ -59,9 +59,10 @@ def _plan_existing(merchant: str, desired: ResourceState, current: ResourceState
     if kind.lifecycle and desired.status and current.status != desired.status:
         state_change = Action.DISABLE if desired.status == DISABLED else Action.ENABLE
         changes.append(Change.of(("state",), current.status, desired.status))
-    precondition = precondition_of(desired, current, key)
 
     def op(action: Action, reason: str | None = None, held_by: str | None = None) -> Operation:
+        # Fingerprinted only here: a resource with nothing to do costs its comparison alone.
+        precondition = precondition_of(desired, current, key)
         address = desired.address(merchant)
         return Operation(
             address, merchant, kind.name, action, _masked(changes), precondition, (), reason, held_by=held_by

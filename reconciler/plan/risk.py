@@ -19,6 +19,7 @@ klarna.account_information                                   medium
 klarna.business_information                                  medium
 klarna.payment_program_enablement                            medium
 dintero.connection                                           medium
+dintero.account_settings                                     medium
 klarna.website                                               low
 klarna.collection                                            low
 (any kind)                      replace, delete
@@ -43,6 +44,7 @@ _BY_KIND: dict[ResourceKind, Risk] = {
     K.BUSINESS_INFORMATION: Risk.MEDIUM,
     K.ENABLEMENT: Risk.MEDIUM,
     K.CONNECTION: Risk.MEDIUM,
+    K.ACCOUNT_SETTINGS: Risk.MEDIUM,
     K.WEBSITE: Risk.LOW,
     K.COLLECTION: Risk.LOW,
 }

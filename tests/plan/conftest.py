@@ -276,6 +276,12 @@ class Live:
             self.call("POST", f"{base}/products/payment/{product_id}/disable", product["disabled_reason"])
         if dintero and merchant.get("dintero"):
             d = merchant["dintero"]
+            # Dintero takes a common signup only once the company has an organization_number.
+            settings = d.get("settings") or ({"company": TEST_COMPANY} if "common" in d["connections"] else None)
+            if settings is not None:
+                path = f"/dintero/v1/accounts/{d['account_id']}/management/settings"
+                response = self.dintero.put(path, json=settings)
+                assert response.status_code == 200, response.text
             for name, connection in d["connections"].items():
                 self.signup(d["account_id"], name, connection["signup"])
 
@@ -290,6 +296,13 @@ class Live:
         path = f"/dintero/v1/accounts/{DINTERO_PARTNER}/management/accounts/{aid}/connections/{name}/events"
         response = self.dintero.post(path, json={"status": status, "event": f"test_{status}"})
         assert response.status_code == 201, response.text
+
+
+TEST_COMPANY = {
+    "business_name": "Test AS",
+    "organization_number": "999999999",
+    "address": {"address_line": "Testveien 1", "postal_place": "Oslo", "country": "NO"},
+}
 
 
 @pytest.fixture
