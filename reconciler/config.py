@@ -11,6 +11,10 @@ For CI, the environment variables of DESIGN.md §5 override the file::
 With a ``sandbox`` target, unset credentials default to the sandbox's own (Klarna key
 ``klarna_test_api_sandbox``; Dintero partner ``T11200000``, client ``sandbox``/``sandbox``). With any
 other target they stay ``None`` and ``Config.missing_credentials()`` names the variables to set.
+
+The file is strictly typed: ``allow_delete: "yes"``, ``parallelism: true`` or ``parallelism: "8"``
+are errors, not guesses, and so is an unknown key. A base URL is never echoed in a message (it may
+hold a credential), and one with credentials in it (``https://user:password@host``) is refused.
 """
 
 from __future__ import annotations
@@ -41,22 +45,51 @@ _PARTNER_ID = re.compile(r"^[PT]\d{3}00000$")
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
+_URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+
+
 def check_base_url(value: str) -> str:
-    """``sandbox`` or an absolute http(s) URL without a trailing slash."""
+    """``sandbox`` or an absolute http(s) URL without a trailing slash, credentials, query or fragment.
+
+    No message repeats the value: a URL may carry a password or a key, and a misplaced secret (an API
+    key set as the URL) must not be printed either. At most the scheme is named.
+    """
     text = value.strip()
     if text == SANDBOX:
         return text
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"base_url must be 'sandbox' or an http(s) URL, got {value!r}")
+    authority = re.split(r"[/?#]", text.split("://", 1)[-1], maxsplit=1)[0]
+    if "@" in authority:
+        # Before anything else, so that no later message can show them.
+        raise ValueError(
+            "base_url must not hold credentials (user:password@): the URL is not shown; give credentials "
+            "through the environment variables reconciler.yaml names"
+        )
+    scheme = _URL_SCHEME.match(text)
+    if scheme is None or scheme.group(1).lower() not in ("http", "https"):
+        raise ValueError("base_url must be 'sandbox' or an http(s) URL (the value is not shown)")
+    if _NOT_IN_URL.search(text):
+        raise ValueError("base_url must not hold spaces or control characters (the value is not shown)")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise ValueError("base_url is not a valid URL: check the host and port (the value is not shown)") from None
+    if not parts.hostname:
+        raise ValueError("base_url has no host (the value is not shown)")
     if parts.query or parts.fragment or text.endswith(("?", "#")):
         # Not echoed: a query may carry a key.
         raise ValueError("base_url must not have a query or a fragment (API paths are added to it)")
     return text.rstrip("/")
 
 
+# The key by which a field says what null means (see reconciler.desired.nulls: elsewhere null is refused).
+_NULL = "x-null-means"
+
+
 class _FileModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: a boolean is true or false, a number is a number; YAML's "yes" or "8" is not guessed at.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class KlarnaTargetFile(_FileModel):
@@ -83,8 +116,11 @@ class Policy(_FileModel):
     max_disable_percent: Annotated[float, Field(ge=0, le=100)] = 10.0
     percent_min_fleet: Annotated[int, Field(ge=0)] = 10  # below this many merchants, no percentage applies
     allow_delete: bool = False
-    max_delete_count: Annotated[int, Field(ge=0)] | None = None  # with allow_delete; None: no limit
-    max_bank_account_changes: Annotated[int, Field(ge=0)] | None = None  # None: no limit
+    # With allow_delete. Null (or left out): no limit.
+    max_delete_count: Annotated[int, Field(ge=0)] | None = Field(default=None, json_schema_extra={_NULL: "no limit"})
+    max_bank_account_changes: Annotated[int, Field(ge=0)] | None = Field(
+        default=None, json_schema_extra={_NULL: "no limit"}
+    )
     require_high_risk_flag: bool = False  # every high-risk operation needs --allow-high-risk
 
 

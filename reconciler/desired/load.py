@@ -1,24 +1,29 @@
 """Loading a desired-state directory: config, partner.yaml and every merchant file, validated together.
 
 ``load_desired`` reads ``reconciler.yaml`` (optional: all defaults), ``partner.yaml`` (optional) and
-``merchants/*.yaml`` / ``*.yml``, resolves ``!env`` references, validates every file and raises one
-``InputError`` holding every issue found across all of them. On success it returns a ``DesiredState``
-holding each merchant as its canonical document, which can still find where each value came from,
-so later errors can point at the YAML.
+``merchants/*.yaml`` / ``*.yml`` (which entries are read, and what is said of the others: see
+``desired.files``), resolves ``!env`` references, validates every file and raises one ``InputError``
+holding every issue found across all of them. Notices (an entry ignored) are not errors: they are
+handed to ``notify``, which prints them on stderr unless told otherwise, and kept in the state. On
+success it returns a ``DesiredState`` holding each merchant as its canonical document, which can
+still find where each value came from, so later errors can point at the YAML.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.config import Config, ConfigFile, resolve_config
 from reconciler.desired.declared import DeclaredMerchant, canonical_json
+from reconciler.desired.files import MERCHANTS_DIR, input_file_issue, list_merchant_files
 from reconciler.desired.models import Merchant, Partner
 from reconciler.desired.positions import SourcePosition, parse_path
 from reconciler.desired.validate import (
+    LEAVE_OUT_DEFAULT,
     CrossFileKey,
     check_across_files,
     check_merchant,
@@ -31,7 +36,7 @@ from reconciler.errors import InputError, InputIssue
 
 CONFIG_FILE = "reconciler.yaml"
 PARTNER_FILE = "partner.yaml"
-MERCHANTS_DIR = "merchants"
+__all__ = ["CONFIG_FILE", "MERCHANTS_DIR", "PARTNER_FILE", "DesiredState", "declare", "load_desired"]
 
 
 @dataclass
@@ -44,6 +49,8 @@ class DesiredState:
     partner_source: str | None = None
     # To read a file again for positions (see ``_document``); it holds the values of ``!env`` references.
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # What was ignored and said so (hidden files, files that are not merchant files), as FILE:1:1 notices.
+    notices: list[InputIssue] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._by_reference = {merchant.account_reference: merchant for merchant in self.merchants}
@@ -78,17 +85,31 @@ class DesiredState:
         return parse_path(dotted_path) in self._document(reference).env_references
 
 
+def _input_file(directory: Path, name: str, issues: list[InputIssue]) -> Path | None:
+    """``directory / name`` when it is there to be read; None when absent or (with an issue) unreadable."""
+    path = directory / name
+    if not os.path.lexists(path):
+        return None
+    issue = input_file_issue(path, directory.resolve())
+    if issue is not None:
+        issues.append(issue)
+        return None
+    return path
+
+
 def _load_config(directory: Path, environ: Mapping[str, str], issues: list[InputIssue]) -> Config | None:
     path = directory / CONFIG_FILE
-    if not path.exists():
+    if not os.path.lexists(path):
         config, problems = resolve_config(ConfigFile(), environ)
         issues.extend(InputIssue(str(path), 1, 1, f"{'.'.join(p.path)}: {p}") for p in problems)
         return config
+    if _input_file(directory, CONFIG_FILE, issues) is None:
+        return None
     document, found = load_yaml_file(path, environ)
     issues.extend(found)
     if document is None:
         return None
-    file_model, found = validate_model(document, ConfigFile)
+    file_model, found = validate_model(document, ConfigFile, leave_out=LEAVE_OUT_DEFAULT)
     issues.extend(found)
     if file_model is None:
         return None
@@ -100,8 +121,8 @@ def _load_config(directory: Path, environ: Mapping[str, str], issues: list[Input
 
 
 def _load_partner(directory: Path, environ: Mapping[str, str], issues: list[InputIssue]) -> YamlDocument | None:
-    path = directory / PARTNER_FILE
-    if not path.exists():
+    path = _input_file(directory, PARTNER_FILE, issues)
+    if path is None:
         return None
     document, found = load_yaml_file(path, environ)
     issues.extend(found)
@@ -128,16 +149,21 @@ def declare(merchant: Merchant, source: str) -> DeclaredMerchant:
     return DeclaredMerchant(merchant.account_reference, aid, source, canonical_json(merchant))
 
 
-def merchant_files(directory: Path) -> list[Path]:
-    """The merchant files of a desired-state directory, in name order."""
-    folder = directory / MERCHANTS_DIR
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml"))
+def print_notice(notice: InputIssue) -> None:
+    """A notice on stderr, as ``FILE:1:1: notice: …``."""
+    print(notice, file=sys.stderr)
 
 
-def load_desired(directory: Path, *, environ: Mapping[str, str] | None = None) -> DesiredState:
-    """Load and validate a desired-state directory; raises ``InputError`` with every issue found."""
+def load_desired(
+    directory: Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    notify: Callable[[InputIssue], None] | None = print_notice,
+) -> DesiredState:
+    """Load and validate a desired-state directory; raises ``InputError`` with every issue found.
+
+    Each notice goes to ``notify`` as it is found (``None``: kept in the state only).
+    """
     env = os.environ if environ is None else environ
     directory = Path(directory)
     if not directory.is_dir():
@@ -153,9 +179,14 @@ def load_desired(directory: Path, *, environ: Mapping[str, str] | None = None) -
         if partner is not None:
             issues.extend(check_partner(partner, partner_document))
 
+    listing = list_merchant_files(directory)
+    issues.extend(listing.issues)
+    for notice in listing.notices:
+        if notify is not None:
+            notify(notice)
     keys: list[CrossFileKey] = []
     loaded: list[DeclaredMerchant] = []
-    for path in merchant_files(directory):
+    for path in listing.files:
         merchant, document, found = _read_merchant(path, env, fast=True)
         if found:
             merchant, document, found = _read_merchant(path, env, fast=False)  # see yaml_loader
@@ -175,4 +206,5 @@ def load_desired(directory: Path, *, environ: Mapping[str, str] | None = None) -
         merchants=loaded,
         partner_source=partner_document.file if partner_document is not None and partner is not None else None,
         environ=env,
+        notices=listing.notices,
     )

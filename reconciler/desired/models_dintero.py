@@ -14,6 +14,7 @@ from reconciler.desired.base import DesiredModel
 from reconciler.desired.enums import DinteroPaymentType, KlarnaPaymentType, VippsPspPaymentType
 from reconciler.desired.types import (
     BlockText,
+    Code,
     Country,
     Currency,
     DateOfBirth,
@@ -215,8 +216,38 @@ class DinteroConnections(DesiredModel):
         return {name: connection for name, connection in found.items() if connection is not None}
 
 
+class SettingsAddress(DesiredModel):
+    address_line: Text
+    address_line_2: Text | None = None
+    postal_code: Code | None = None
+    postal_place: Text
+    country: Country
+
+
+class DinteroCompany(DesiredModel):
+    """The account's company, as Dintero's account settings hold it."""
+
+    business_name: Text
+    address: SettingsAddress
+    organization_number: Code | None = Field(
+        None, description="Required before a common signup (Dintero: 'Requires the account company to be configured "
+        "with organization_number')."
+    )
+    display_name: Text | None = None
+    website: Text | None = None
+    email: Email | None = None
+    phone_number: Phone | None = None
+
+
+class DinteroSettings(DesiredModel):
+    """Dintero account settings (``PUT /v1/accounts/{aid}/management/settings``); written before any signup."""
+
+    company: DinteroCompany
+
+
 class DinteroMerchant(DesiredModel):
     """The ``dintero`` section of a merchant file."""
 
     account_id: DinteroAid
+    settings: DinteroSettings | None = None
     connections: DinteroConnections | None = None

@@ -17,13 +17,17 @@ _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 def format_path(path: FieldPath) -> str:
-    """``("a", 1, "b")`` becomes ``a[1].b``; the empty path is ``(top level)``."""
+    """``("a", 1, "b")`` becomes ``a[1].b``; the empty path is ``(top level)``.
+
+    A key that is not printable (a line break in it) is shown escaped, so a message stays one line.
+    """
     text = ""
     for part in path:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            text += f".{part}" if text else str(part)
+            name = str(part) if str(part).isprintable() else str(part).encode("unicode_escape").decode("ascii")
+            text += f".{name}" if text else name
     return text or "(top level)"
 
 

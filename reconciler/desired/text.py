@@ -5,8 +5,7 @@ spellings of one name (``é`` composed or as ``e`` and a combining accent) are o
 refused when it holds a character that has no business in an API value and can hide what a reviewer
 reads: C0 and C1 control characters (a tab and a line break are allowed in values, for block text),
 DEL, the bidirectional embedding, override and isolate controls (text that displays other than it
-reads) and lone surrogates (not encodable: no API could receive them). Keys may hold no control
-character at all.
+reads) and lone surrogates (not encodable: no API could receive them). Keys follow the same rule.
 
 Single-line fields (names, references, codes; see ``desired.types``) go further: surrounding
 whitespace is stripped and a line break or tab inside is refused. Messages name the character by its
@@ -17,12 +16,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _BIDI = "\u202a-\u202e\u2066-\u2069"
 _SURROGATES = "\ud800-\udfff"
 # Anywhere in a value: every control character but TAB and LF, DEL, C1, bidi controls, surrogates.
 _FORBIDDEN_IN_VALUE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}{_SURROGATES}]")
-_FORBIDDEN_IN_KEY = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}{_SURROGATES}]")
 # In a single-line value, besides: TAB, LF and the Unicode line and paragraph separators.
 _FORBIDDEN_IN_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}{_SURROGATES}]")
 
@@ -44,10 +43,23 @@ def describe_character(character: str) -> str:
     return f"control character {name}"
 
 
-def forbidden_character(text: str, *, key: bool = False) -> str | None:
+def forbidden_character(text: str) -> str | None:
     """A description of the first character ``text`` may not hold, or None when it holds none."""
-    found = (_FORBIDDEN_IN_KEY if key else _FORBIDDEN_IN_VALUE).search(text)
+    found = _FORBIDDEN_IN_VALUE.search(text)
     return describe_character(found.group()) if found else None
+
+
+def normal_text(text: str) -> str:
+    """A value or key as the loader keeps it: in NFC; raises ``ValueError`` naming the first character
+    it may not hold (see the module docstring)."""
+    found = _FORBIDDEN_IN_VALUE.search(text)
+    if found:
+        raise ValueError(describe_character(found.group()))
+    return text if text.isascii() else nfc(text)
+
+
+# Keys repeat across thousands of files: each distinct key is checked once.
+normal_key = lru_cache(maxsize=4096)(normal_text)
 
 
 def nfc(text: str) -> str:
@@ -61,7 +73,9 @@ def single_line(value: object) -> object:
     it is, for the field's own type to judge."""
     if not isinstance(value, str):
         return value
-    text = nfc(value.strip())
+    text = value.strip()
+    if not text.isascii():
+        text = nfc(text)
     found = _FORBIDDEN_IN_LINE.search(text)
     if found:
         raise ValueError(f"a single line of text is expected; found a {describe_character(found.group())}")

@@ -151,7 +151,9 @@ Bic = Annotated[
     BeforeValidator(normalise_bic),
     _pattern_schema(r"^[A-Za-z0-9]{8}([A-Za-z0-9]{3})?$", "BIC (SWIFT code)"),
 ]
-SensitiveText = Annotated[str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=100), Sensitive()]
+SensitiveText = Annotated[
+    str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=100), Sensitive()
+]
 # An account or national identification number: one line, up to 64 characters.
 SensitiveNumber = Annotated[
     str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=64), Sensitive()
@@ -184,4 +186,5 @@ PaymentProgramId = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=r"^krn:payment:global:payment:program:[0-9a-f\-]+$"),
 ]
-Percentage = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+# int | float keeps a number's JSON type (``50`` stays 50, ``12.5`` stays 12.5): the APIs answer it as sent.
+Percentage = Annotated[int | float, Field(ge=0, le=100, allow_inf_nan=False)]

@@ -3,8 +3,10 @@
 Type and format errors come from pydantic, all at once per file. The checks here need a model that
 validated: a disabled product without a reason, ownership over 100 %, natural keys used twice in one
 merchant, website collections that are not declared, enablement periods that end before they start.
-Across files: an ``account_reference`` or a Dintero ``account_id`` used by two merchants. Messages
-name values by natural key or masked form, never by a sensitive value.
+Across files: an ``account_reference`` or a Dintero ``account_id`` used by two merchants, compared in
+normal form (surrounding whitespace stripped). Null where a field expects a value is refused before
+pydantic sees it (``desired.nulls``). Messages name values by natural key or masked form, never by a
+sensitive value.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from pydantic import BaseModel, ValidationError
 
 from reconciler.desired.introspect import fields_of, model_at
 from reconciler.desired.models import Merchant, Partner
-from reconciler.desired.normalise import normalise_iban
+from reconciler.desired.normalise import normalise_dintero_aid, normalise_iban, normalise_reference
+from reconciler.desired.nulls import null_fields, null_message
 from reconciler.desired.positions import FieldPath, format_path
 from reconciler.desired.yaml_loader import YamlDocument
 from reconciler.errors import InputIssue
@@ -34,12 +37,32 @@ def _issue(document: YamlDocument, position: tuple[int, int], path: FieldPath, m
 def _unknown_field_message(model_cls: type[BaseModel], path: FieldPath) -> str:
     parent = model_at(model_cls, path[:-1])
     name = str(path[-1])
+    if not name.isprintable():
+        name = name.encode("unicode_escape").decode("ascii")
     if parent is None:
         return f"unknown field '{name}'"
     allowed = fields_of(parent)
     close = difflib.get_close_matches(name, allowed, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
     return f"unknown field '{name}' ({hint}expected one of: {', '.join(allowed)})"
+
+
+# Errors of a value of the wrong type: the message says what was written instead (never the value).
+_TYPE_ERRORS = frozenset({"bool_type", "int_type", "float_type", "string_type", "list_type", "dict_type", "model_type"})
+
+
+def _written_as(value: object) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text" if value else "empty text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "something else"
 
 
 def issues_from_validation_error(
@@ -61,17 +84,48 @@ def issues_from_validation_error(
             message = str(detail["msg"])
             for prefix in _PREFIXES:
                 message = message.removeprefix(prefix)
+            if kind in _TYPE_ERRORS:
+                message += f", got {_written_as(_raw_value(document.data, path))}"
         issues.append(_issue(document, position, path, message))
     return issues
 
 
-def validate_model(document: YamlDocument, model_cls: type[T]) -> tuple[T | None, list[InputIssue]]:
-    """The document's data as ``model_cls``, or the located issues."""
+LEAVE_OUT_UNMANAGED = "to leave the field unmanaged, leave it out"
+LEAVE_OUT_DEFAULT = "to use the default, leave it out"
+
+
+def validate_model(
+    document: YamlDocument, model_cls: type[T], *, leave_out: str = LEAVE_OUT_UNMANAGED
+) -> tuple[T | None, list[InputIssue]]:
+    """The document's data as ``model_cls``, or the located issues.
+
+    A null where a field expects a value is refused first (see ``desired.nulls``); what pydantic
+    says about the same place is left out, so each null is reported once, in those words.
+    """
     assert issubclass(model_cls, BaseModel)
+    issues = []
+    nulls: list[FieldPath] = []
+    for path, kind, optional in null_fields(document.null_paths, model_cls):
+        nulls.append(path)
+        position = document.positions.of_value(path)
+        issues.append(_issue(document, position, path, null_message(kind, optional, leave_out=leave_out)))
     try:
-        return model_cls.model_validate(document.data), []
+        model = model_cls.model_validate(document.data)
     except ValidationError as error:
-        return None, issues_from_validation_error(error, document, model_cls)
+        issues.extend(
+            issue
+            for issue, path in zip(*_located(error, document, model_cls), strict=True)
+            if not any(path[: len(null)] == null for null in nulls)
+        )
+        return None, issues
+    return (None, issues) if issues else (model, [])
+
+
+def _located(
+    error: ValidationError, document: YamlDocument, model_cls: type[BaseModel]
+) -> tuple[list[InputIssue], list[FieldPath]]:
+    paths = [tuple(detail["loc"]) for detail in error.errors(include_url=False, include_input=False)]
+    return issues_from_validation_error(error, document, model_cls), paths
 
 
 @dataclass
@@ -167,9 +221,10 @@ def check_partner(partner: Partner, document: YamlDocument) -> list[InputIssue]:
     return check.issues
 
 
-_CROSS_FILE_KEYS: tuple[tuple[FieldPath, str], ...] = (
-    (("account_reference",), "account_reference"),
-    (("dintero", "account_id"), "Dintero account_id"),
+# Compared in their normal form, so "M1", "M1 " and "M1\n" are one reference.
+_CROSS_FILE_KEYS: tuple[tuple[FieldPath, str, Callable[[object], str]], ...] = (
+    (("account_reference",), "account_reference", normalise_reference),
+    (("dintero", "account_id"), "Dintero account_id", normalise_dintero_aid),
 )
 
 
@@ -186,12 +241,16 @@ class CrossFileKey:
 
 
 def cross_file_keys(document: YamlDocument) -> list[CrossFileKey]:
+    """The values of a file that must be unique across files, normalised (an invalid one is left out:
+    the file has an issue for it already)."""
     keys = []
-    for path, what in _CROSS_FILE_KEYS:
-        value = _raw_value(document.data, path)
-        if isinstance(value, (str, int)) and not isinstance(value, bool):
-            line, column = document.positions.of_value(path)
-            keys.append(CrossFileKey(document.file, path, what, str(value), line, column))
+    for path, what, normalise in _CROSS_FILE_KEYS:
+        try:
+            value = normalise(_raw_value(document.data, path))
+        except ValueError:
+            continue
+        line, column = document.positions.of_value(path)
+        keys.append(CrossFileKey(document.file, path, what, value, line, column))
     return keys
 
 
@@ -218,7 +277,10 @@ def check_across_files(keys: Sequence[CrossFileKey]) -> list[InputIssue]:
 
 def _raw_value(data: Any, path: FieldPath) -> Any:
     for part in path:
-        if not isinstance(data, dict):
+        if isinstance(data, dict):
+            data = data.get(str(part))
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
             return None
-        data = data.get(str(part))
     return data

@@ -27,9 +27,10 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
 from reconciler.desired import libyaml_parser
+from reconciler.desired.files import UnreadableFile, read_regular_file
 from reconciler.desired.positions import FieldPath, Positions, format_path
 from reconciler.desired.secrets import ENV_TAG, EnvReference, parse_env_node
-from reconciler.desired.text import forbidden_character, nfc
+from reconciler.desired.text import forbidden_character, normal_key, normal_text
 from reconciler.desired.yaml_nodes import Node, node_position, scalar_text
 from reconciler.errors import InputIssue
 
@@ -48,6 +49,8 @@ class YamlDocument:
     data: Any
     positions: Positions
     env_references: dict[FieldPath, EnvReference] = field(default_factory=dict)
+    # Where the file holds null (``~`` or nothing): checked against the models (``desired.nulls``).
+    null_paths: list[FieldPath] = field(default_factory=list)
 
 
 def _kind(node: Node) -> str:
@@ -66,6 +69,7 @@ class _Builder:
         self.environ = environ
         self.positions = Positions()
         self.env_references: dict[FieldPath, EnvReference] = {}
+        self.null_paths: list[FieldPath] = []
         self.issues: list[InputIssue] = []
         self.built = 0
 
@@ -98,21 +102,24 @@ class _Builder:
         except (ValueError, LookupError) as error:
             self.issue(node_position(node), f"{format_path(path)}: {error}")
             return None
-        problem = forbidden_character(value)
-        if problem:
+        try:
+            text = normal_text(value)
+        except ValueError as problem:
             # Never the value itself: an !env value is usually a secret.
-            self.issue(node_position(node), f"{format_path(path)}: the value of !env {reference.name} holds a {problem}")
+            self.issue(
+                node_position(node), f"{format_path(path)}: the value of !env {reference.name} holds a {problem}"
+            )
             return None
         self.env_references[path] = reference
-        return nfc(value)
+        return text
 
     def text(self, node: Node, path: FieldPath, text: str) -> str | None:
         """A string value in NFC, or None (and an issue) when it holds a forbidden character."""
-        problem = forbidden_character(text)
-        if problem:
+        try:
+            return normal_text(text)
+        except ValueError as problem:
             self.issue(node_position(node), f"{format_path(path)}: {problem} is not allowed")
             return None
-        return nfc(text)
 
     def build_mapping(self, node: Node, path: FieldPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -123,12 +130,11 @@ class _Builder:
             if key_node.id != "scalar":
                 self.issue(node_position(key_node), f"{format_path(path)}: a key must be a plain name")
                 continue
-            key = scalar_text(key_node)
-            problem = forbidden_character(key, key=True)
-            if problem:
+            try:
+                key = normal_key(scalar_text(key_node))
+            except ValueError as problem:
                 self.issue(node_position(key_node), f"{format_path(path)}: a key holds a {problem}")
                 continue
-            key = nfc(key)
             child = path + (key,)
             if key in result or child in self.positions.keys:
                 first_line = self.positions.keys[child][0]
@@ -144,6 +150,7 @@ class _Builder:
         if node.style in ("'", '"', "|", ">") or tag == _YAML + "str":
             return self.text(node, path, text)
         if tag == _YAML + "null":
+            self.null_paths.append(path)
             return None
         if tag == _YAML + "bool":
             return text.lower() in ("true", "yes", "y", "on")  # the last three only under %YAML 1.1
@@ -219,18 +226,19 @@ def parse_yaml_text(
     data = builder.build(root, ())
     if builder.issues:
         return None, builder.issues
-    return YamlDocument(file, data, builder.positions, builder.env_references), []
+    return YamlDocument(file, data, builder.positions, builder.env_references, builder.null_paths), []
 
 
 def load_yaml_file(
     path: Path, environ: Mapping[str, str], *, fast: bool = False
 ) -> tuple[YamlDocument | None, list[InputIssue]]:
-    """Read and parse one file; the file is named in issues as ``str(path)``."""
+    """Read and parse one file; the file is named in issues as ``str(path)``. Only a regular file is
+    read (``desired.files``): a FIFO or a device is an issue, not a wait or an endless read."""
     file = str(path)
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        return None, [InputIssue(file, 1, 1, f"cannot read file: {error.strerror or error}")]
+        raw = read_regular_file(path)
+    except UnreadableFile as error:
+        return None, [InputIssue(file, 1, 1, str(error))]
     text, issues = _decode(raw, file)
     if text is None:
         return None, issues

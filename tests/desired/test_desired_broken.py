@@ -110,6 +110,51 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
     ],
     "website-twice": [(7, 7, "klarna.websites[1]: duplicate website shop (same as klarna.websites[0] at line 5)")],
     "yaml-syntax-error": [(4, 26, "YAML syntax error:")],
+    # Hostile input: null (~) where a list or a section is expected.
+    "null-list": [
+        (4, 13, "klarna.websites: expected a list, got null (~); to leave the field unmanaged, leave it out"),
+        (6, 1, "klarna.stakeholders: expected a list, got null (~); to leave the field unmanaged, leave it out"),
+    ],
+    "null-section": [
+        (4, 18, "klarna.account_owner: expected a mapping, got null (~); to leave the field unmanaged, leave it out"),
+        (8, 16, "dintero.connections.vipps-psp: expected a mapping, got null (~); to leave the field unmanaged"),
+    ],
+    "null-required-section": [(2, 9, "klarna: expected a mapping, got null (~)")],
+    "null-list-item": [(5, 7, "klarna.bank_accounts[0]: expected a mapping, got null (~)")],
+    # Natural keys that differ only by surrounding whitespace, a trailing line break or Unicode composition.
+    "website-reference-whitespace": [
+        (6, 7, "klarna.websites[1]: duplicate website shop (same as klarna.websites[0] at line 5)"),
+        (7, 7, "klarna.websites[2]: duplicate website shop (same as klarna.websites[0] at line 5)"),
+    ],
+    "stakeholder-whitespace-nfc": [
+        (8, 7, "klarna.stakeholders[1]: duplicate stakeholder ase-odegard (same as klarna.stakeholders[0] at line 5)")
+    ],
+    "enablement-code-whitespace": [
+        (7, 7, "klarna.payment_program_enablements[1]: duplicate payment program enablement krn:payment:global")
+    ],
+    "iban-twice-spaced": [
+        (6, 7, "klarna.bank_accounts[1]: duplicate bank account iban-7466 (same as klarna.bank_accounts[0] at line 5)")
+    ],
+    # Characters that have no place in an API value.
+    "control-character-escaped": [(3, 17, "klarna.account_name: control character U+001B is not allowed")],
+    "control-character-raw": [(3, 25, "control character U+0007 is not allowed in YAML text")],
+    "control-character-key": [(4, 3, "klarna: a key holds a control character U+0000")],
+    "bidi-override": [
+        (5, 17, "klarna.account_owner.given_name: bidirectional control character U+202E is not allowed")
+    ],
+    "lone-surrogate": [(3, 17, "klarna.account_name: lone surrogate U+D800 is not allowed")],
+    "line-break-in-name": [
+        (3, 17, "klarna.account_name: a single line of text is expected; found a tab (U+0009)"),
+        (6, 21, "klarna.websites[0].website_name: a single line of text is expected; found a line break (U+000A)"),
+    ],
+    "credential-env-control": [
+        (5, 13, "klarna.bank_accounts[0].iban: the value of !env HOSTILE_UNSET_IBAN holds a control character U+0000")
+    ],
+    "ascii-digits-only": [
+        (4, 45, "klarna.payment_product.merchant_category_code: a merchant category code is 4 digits"),
+        (6, 15, "dintero.account_id: a Dintero account id is P or T followed by 8 digits"),
+    ],
+    "reference-look-alike": [(1, 20, "account_reference: a reference is 1-100 letters, digits")],
 }
 
 

@@ -1,0 +1,152 @@
+"""Which files of a desired-state directory are read, and reading one safely.
+
+Merchant files are exactly ``merchants/*.yaml`` and ``merchants/*.yml``. Every other entry there is
+reported, never skipped without a word:
+
+- a hidden entry (``.x.yaml``, ``.DS_Store``): ignored, with a notice;
+- a file that looks like a merchant file but would not be read (``x.json``, ``x.YAML``): an error;
+- anything else (``README.md``, a subdirectory): ignored, with a notice.
+
+Every file read (merchant files, ``reconciler.yaml``, ``partner.yaml``) must be a regular file inside
+the desired-state directory: a symbolic link is followed only when it stays in the tree, and a FIFO,
+a device or a directory is refused before it is opened for reading (reading ``/dev/zero`` would
+never end, and opening a FIFO would wait for a writer). Files over ``MAX_FILE_BYTES`` are refused.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reconciler.errors import InputIssue
+
+MERCHANTS_DIR = "merchants"
+MERCHANT_SUFFIXES = (".yaml", ".yml")
+# A merchant file is a few kilobytes; this bounds what a mistaken file can cost.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+class UnreadableFile(ValueError):
+    """A file that is not read, and why (the message names no value from it)."""
+
+
+@dataclass
+class MerchantListing:
+    """The merchant files of a directory, in name order, and what was said about the other entries."""
+
+    files: list[Path] = field(default_factory=list)
+    issues: list[InputIssue] = field(default_factory=list)
+    notices: list[InputIssue] = field(default_factory=list)
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def check_in_tree(path: Path, root: Path) -> None:
+    """Raise ``UnreadableFile`` unless ``path`` exists and resolves to somewhere under ``root`` (resolved)."""
+    if not os.path.exists(path):
+        if os.path.islink(path):
+            raise UnreadableFile(f"broken symbolic link (to {os.readlink(path)})")
+        raise UnreadableFile("file not found")
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root):
+        raise UnreadableFile(
+            f"symbolic link to {resolved}, outside the desired-state directory: only files inside it are read"
+        )
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file; ``UnreadableFile`` for anything else, or for a file too large."""
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise UnreadableFile(f"not a regular file ({_kind_of(mode)}): only regular files are read")
+        # O_NONBLOCK: should it have become a FIFO since, opening does not wait for a writer.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as error:
+        raise UnreadableFile(f"cannot read file: {error.strerror or error}") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        opened = os.fstat(handle.fileno())
+        if not stat.S_ISREG(opened.st_mode):
+            raise UnreadableFile(f"not a regular file ({_kind_of(opened.st_mode)}): only regular files are read")
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise UnreadableFile(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    return data
+
+
+def input_file_issue(path: Path, root: Path) -> InputIssue | None:
+    """Why a file the loader is to read must not be read (outside the tree, not a regular file), or None."""
+    try:
+        check_in_tree(path, root)
+        mode = os.stat(path).st_mode
+    except UnreadableFile as error:
+        return InputIssue(str(path), 1, 1, str(error))
+    except OSError as error:
+        return InputIssue(str(path), 1, 1, f"cannot read file: {error.strerror or error}")
+    if not stat.S_ISREG(mode):
+        return InputIssue(str(path), 1, 1, f"not a regular file ({_kind_of(mode)}): only regular files are read")
+    return None
+
+
+def _looks_like_a_merchant_file(name: str) -> bool:
+    lowered = name.lower()
+    return lowered.endswith((*MERCHANT_SUFFIXES, ".json")) and not name.endswith(MERCHANT_SUFFIXES)
+
+
+def list_merchant_files(directory: Path) -> MerchantListing:
+    """The merchant files of a desired-state directory (see the module docstring for the rules)."""
+    listing = MerchantListing()
+    folder = directory / MERCHANTS_DIR
+    if not os.path.lexists(folder):
+        return listing
+    root = directory.resolve()
+    try:
+        check_in_tree(folder, root)
+    except UnreadableFile as error:
+        listing.issues.append(InputIssue(str(folder), 1, 1, str(error)))
+        return listing
+    if not folder.is_dir():
+        listing.issues.append(InputIssue(str(folder), 1, 1, f"{MERCHANTS_DIR} must be a directory of merchant files"))
+        return listing
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        name = entry.name
+        if name.startswith("."):
+            what = "directory" if entry.is_dir() else "file"
+            listing.notices.append(InputIssue(str(entry), 1, 1, f"notice: hidden {what} ignored"))
+        elif name.endswith(MERCHANT_SUFFIXES):
+            issue = input_file_issue(entry, root)
+            if issue is None:
+                listing.files.append(entry)
+            else:
+                listing.issues.append(issue)
+        elif _looks_like_a_merchant_file(name):
+            listing.issues.append(
+                InputIssue(
+                    str(entry),
+                    1,
+                    1,
+                    "not read: merchant files are YAML and their names end in .yaml or .yml (lower case); "
+                    f"rename it, or move it out of {MERCHANTS_DIR}/",
+                )
+            )
+        elif entry.is_dir():
+            listing.notices.append(
+                InputIssue(str(entry), 1, 1, f"notice: directory ignored (merchant files are {MERCHANTS_DIR}/*.yaml)")
+            )
+        else:
+            listing.notices.append(
+                InputIssue(str(entry), 1, 1, "notice: not a merchant file (not *.yaml or *.yml), ignored")
+            )
+    return listing

@@ -1,0 +1,462 @@
+"""Hostile input: values that differ only by whitespace or composition, control characters, credentials
+in base URLs, loosely typed configuration, and files that are not what they seem (symlinks, FIFOs,
+devices, other extensions, hidden files). Each is refused at FILE:LINE:COL naming the field, or
+normalised; none gives a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli import main
+from reconciler.desired import files as desired_files
+from reconciler.desired import load_desired
+from reconciler.errors import InputError, InputIssue
+
+WriteFile = Callable[[str, str | bytes], Path]
+BROKEN = Path(__file__).parent / "broken"
+MERCHANT = "account_reference: {reference}\nklarna:\n  account_name: Hostile {n}\n"
+
+
+def _issues(directory: Path, environ: dict[str, str] | None = None) -> list[str]:
+    with pytest.raises(InputError) as caught:
+        load_desired(directory, environ=environ or {}, notify=None)
+    return [str(issue) for issue in caught.value.issues]
+
+
+# ---------------------------------------------------------------- normalised before keys are compared
+
+
+@pytest.mark.parametrize(
+    "written",
+    ['"DUP-1 "', '" DUP-1"', '"DUP-1\\n"', "|\n  DUP-1", '"DUP-1\\t"'],
+    ids=["trailing-space", "leading-space", "trailing-newline", "block-scalar", "trailing-tab"],
+)
+def test_references_that_differ_only_by_whitespace_are_one_merchant(
+    written: str, desired_dir: Path, write: WriteFile
+) -> None:
+    write("merchants/a.yaml", "account_reference: DUP-1\nklarna:\n  account_name: A\n")
+    write("merchants/b.yaml", f"account_reference: {written}\nklarna:\n  account_name: B\n")
+    assert _issues(desired_dir) == [
+        "desired-state/merchants/a.yaml:1:20: account_reference: account_reference DUP-1 is also declared in "
+        "desired-state/merchants/b.yaml:1:20",
+        "desired-state/merchants/b.yaml:1:20: account_reference: account_reference DUP-1 is also declared in "
+        "desired-state/merchants/a.yaml:1:20",
+    ]
+
+
+def test_a_reference_is_kept_without_its_whitespace(desired_dir: Path, write: WriteFile) -> None:
+    write("merchants/a.yaml", 'account_reference: "  WS-1\\n"\nklarna:\n  account_name: "  Spaced \\n"\n')
+    state = load_desired(desired_dir, environ={})
+    assert [m.account_reference for m in state.merchants] == ["WS-1"]
+    assert state.merchant("WS-1").wire()["klarna"]["account_name"] == "Spaced"
+
+
+@pytest.mark.parametrize("written", ['"T11200999 "', '"T11200999\\n"', '" T11200999"'])
+def test_dintero_accounts_that_differ_only_by_whitespace_are_one_account(
+    written: str, desired_dir: Path, write: WriteFile
+) -> None:
+    write("merchants/a.yaml", MERCHANT.format(reference="DA-1", n=1) + "dintero:\n  account_id: T11200999\n")
+    write("merchants/b.yaml", MERCHANT.format(reference="DA-2", n=2) + f"dintero:\n  account_id: {written}\n")
+    assert _issues(desired_dir) == [
+        "desired-state/merchants/a.yaml:5:15: dintero.account_id: Dintero account_id T11200999 is also declared in "
+        "desired-state/merchants/b.yaml:5:15",
+        "desired-state/merchants/b.yaml:5:15: dintero.account_id: Dintero account_id T11200999 is also declared in "
+        "desired-state/merchants/a.yaml:5:15",
+    ]
+
+
+def test_text_is_unicode_nfc(desired_dir: Path, write: WriteFile) -> None:
+    write("merchants/a.yaml", 'account_reference: NFC-1\nklarna:\n  account_name: "Cafe\\u0301 Ro\\u0308d"\n')
+    assert load_desired(desired_dir, environ={}).merchant("NFC-1").wire()["klarna"]["account_name"] == "Café Röd"
+
+
+def test_two_stakeholders_differing_only_by_whitespace_and_composition_are_one_and_masked(
+    desired_dir: Path,
+) -> None:
+    shutil.copy(BROKEN / "stakeholder-whitespace-nfc.yaml", desired_dir / "merchants" / "s.yaml")
+    (issue,) = _issues(desired_dir)
+    assert issue.startswith("desired-state/merchants/s.yaml:8:7: klarna.stakeholders[1]: duplicate stakeholder")
+    assert "1980" not in issue and "05-17" not in issue  # the date of birth is part of the key, never shown
+
+
+def test_a_duplicate_bank_account_is_named_by_its_masked_key_only(desired_dir: Path) -> None:
+    shutil.copy(BROKEN / "iban-twice-spaced.yaml", desired_dir / "merchants" / "i.yaml")
+    (issue,) = _issues(desired_dir)
+    assert "iban-7466" in issue
+    for part in ("SE45", "5000", "0583", "9825", "58398257"):
+        assert part not in issue
+
+
+def test_a_collection_reference_with_a_trailing_newline_matches_the_declared_collection(
+    desired_dir: Path, write: WriteFile
+) -> None:
+    write(
+        "merchants/c.yaml",
+        "account_reference: COL-1\nklarna:\n  account_name: C\n"
+        '  websites: [{website_reference: web, channel_collection_reference: "online\\n"}]\n'
+        '  collections: [{collection_reference: " online"}]\n',
+    )
+    klarna = load_desired(desired_dir, environ={}).merchant("COL-1").wire()["klarna"]
+    assert klarna["websites"][0]["channel_collection_reference"] == klarna["collections"][0]["collection_reference"]
+
+
+def test_an_env_value_with_a_trailing_newline_is_stripped(desired_dir: Path, write: WriteFile) -> None:
+    # Secrets read from files usually end in a line break.
+    write(
+        "merchants/e.yaml",
+        "account_reference: ENV-9\nklarna:\n  account_name: E\n  stakeholders:\n"
+        "    - {given_name: A, family_name: B, date_of_birth: 1980-01-01,\n"
+        "       national_identification: {number: !env HOSTILE_ID, country: NO}}\n"
+        "  bank_accounts:\n    - iban: !env HOSTILE_IBAN\n",
+    )
+    environ = {"HOSTILE_ID": "01018012345\n", "HOSTILE_IBAN": "SE45 5000 0000 0583 9825 7466\n"}
+    klarna = load_desired(desired_dir, environ=environ).merchant("ENV-9").wire()["klarna"]
+    assert klarna["stakeholders"][0]["national_identification"]["number"] == "01018012345"
+    assert klarna["bank_accounts"][0]["iban"] == "SE4550000000058398257466"
+
+
+def test_a_partner_credential_description_is_compared_stripped(desired_dir: Path, write: WriteFile) -> None:
+    write(
+        "partner.yaml",
+        "klarna:\n  credentials:\n"
+        "    - {description: ci, type: API, environment: TEST}\n"
+        '    - {description: "ci\\n", type: CLIENT, environment: TEST}\n',
+    )
+    assert _issues(desired_dir) == [
+        "desired-state/partner.yaml:4:7: klarna.credentials[1]: duplicate credential ci "
+        "(same as klarna.credentials[0] at line 3)"
+    ]
+
+
+# ---------------------------------------------------------------- control characters
+
+
+@pytest.mark.parametrize(
+    ("value", "what"),
+    [
+        ('"\\x07"', "control character U+0007"),
+        ('"\\x7f"', "control character U+007F"),
+        ('"\\x9b"', "control character U+009B"),
+        ('"\\N"', "control character U+0085"),
+        ('"\\r"', "control character U+000D"),
+        ('"\\u2066"', "bidirectional control character U+2066"),
+        ('"\\u202d"', "bidirectional control character U+202D"),
+    ],
+)
+def test_control_characters_are_refused_at_their_value_naming_the_field(
+    value: str, what: str, desired_dir: Path, write: WriteFile
+) -> None:
+    write(
+        "merchants/c.yaml", f"account_reference: CC-1\nklarna:\n  account_name: C\n  account_group_reference: {value}\n"
+    )
+    assert _issues(desired_dir) == [
+        f"desired-state/merchants/c.yaml:4:28: klarna.account_group_reference: {what} is not allowed"
+    ]
+
+
+def test_a_line_break_is_allowed_in_block_text_only(desired_dir: Path, write: WriteFile) -> None:
+    write(
+        "merchants/b.yaml",
+        "account_reference: BT-1\nklarna:\n  account_name: B\n  payment_product:\n    state: disabled\n"
+        "    disabled_reason:\n      reason: FRAUD\n      reason_details: |\n        Line one.\n\tLine two.\n",
+    )
+    assert _issues(desired_dir)[0].startswith("desired-state/merchants/b.yaml:10:")  # a tab indents no YAML
+    write(
+        "merchants/b.yaml",
+        "account_reference: BT-1\nklarna:\n  account_name: B\n  payment_product:\n    state: disabled\n"
+        "    disabled_reason:\n      reason: FRAUD\n      reason_details: |\n        Line one.\n        Line two.\n",
+    )
+    product = load_desired(desired_dir, environ={}).merchant("BT-1").wire()["klarna"]["payment_product"]
+    assert product["disabled_reason"]["reason_details"] == "Line one.\nLine two."
+
+
+def test_a_control_character_in_an_env_value_is_refused_without_the_value(desired_dir: Path, write: WriteFile) -> None:
+    write("merchants/e.yaml", "account_reference: EC-1\nklarna:\n  account_name: !env HOSTILE_NAME\n")
+    (issue,) = _issues(desired_dir, {"HOSTILE_NAME": "s3cr3t\x1b[2J"})
+    assert issue == (
+        "desired-state/merchants/e.yaml:3:17: klarna.account_name: the value of !env HOSTILE_NAME holds a "
+        "control character U+001B"
+    )
+
+
+def test_an_unknown_key_is_shown_escaped(desired_dir: Path, write: WriteFile) -> None:
+    write("merchants/k.yaml", 'account_reference: K-1\nklarna:\n  account_name: K\n  "web\\nsites": []\n')
+    (issue,) = _issues(desired_dir)
+    assert "\n" not in issue and "klarna.web\\nsites: unknown field 'web\\nsites'" in issue
+
+
+# ---------------------------------------------------------------- base URLs with credentials
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    for name in ("RECONCILER_KLARNA_URL", "RECONCILER_DINTERO_URL", "KLARNA_API_KEY", "CI"):
+        monkeypatch.delenv(name, raising=False)
+    return CliRunner()
+
+
+URLS_WITH_CREDENTIALS = [
+    "https://user:hunter2@api.example.com",
+    "https://hunter2@api.example.com/v1",
+    "https://user:hunter2@api.example.com:443/?x=1",
+    "ftp://user:hunter2@api.example.com",
+    "user:hunter2@api.example.com",
+]
+
+
+@pytest.mark.parametrize("url", URLS_WITH_CREDENTIALS)
+@pytest.mark.parametrize("command", ["validate", "plan"])
+def test_a_base_url_with_credentials_in_the_file_is_refused_without_echoing_it(
+    url: str, command: str, runner: CliRunner, desired_dir: Path, write: WriteFile
+) -> None:
+    write("reconciler.yaml", f'targets:\n  dintero:\n    base_url: "{url}"\n')
+    write("merchants/a.yaml", MERCHANT.format(reference="URL-1", n=1))
+    result = runner.invoke(main, [command, "--desired", str(desired_dir)], env={"KLARNA_API_KEY": "k"})
+    assert result.exit_code == 1, result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+    assert result.output.startswith(
+        "desired-state/reconciler.yaml:3:15: targets.dintero.base_url: base_url: base_url must not hold credentials"
+    )
+    assert "hunter2" not in result.output and "user" not in result.output.replace("user:password", "")
+
+
+@pytest.mark.parametrize("variable", ["RECONCILER_KLARNA_URL", "RECONCILER_DINTERO_URL"])
+@pytest.mark.parametrize("command", ["validate", "plan"])
+def test_a_base_url_with_credentials_in_the_environment_is_refused_naming_the_variable(
+    variable: str, command: str, runner: CliRunner, desired_dir: Path, write: WriteFile
+) -> None:
+    write("merchants/a.yaml", MERCHANT.format(reference="URL-2", n=2))
+    result = runner.invoke(
+        main, [command, "--desired", str(desired_dir)], env={variable: "https://user:hunter2@api.example.com"}
+    )
+    assert result.exit_code == 1, result.output
+    assert f"{variable} (environment): base_url must not hold credentials" in result.output
+    assert "hunter2" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://api.example.com/hunter2", "base_url must be 'sandbox' or an http(s) URL"),
+        ("klarna_test_api_hunter2", "base_url must be 'sandbox' or an http(s) URL"),
+        ("https://api.example.com:99999/hunter2", "base_url is not a valid URL"),
+        ("http://[::1/hunter2", "base_url is not a valid URL"),
+        ("https://api.exa mple.com/hunter2", "base_url must not hold spaces or control characters"),
+        ("https:///hunter2", "base_url has no host"),
+    ],
+)
+def test_a_malformed_base_url_is_refused_without_echoing_it(url: str, message: str, desired_dir: Path) -> None:
+    (issue,) = _issues(desired_dir, {"RECONCILER_KLARNA_URL": url})
+    assert message in issue
+    assert "hunter2" not in issue
+
+
+# ---------------------------------------------------------------- reconciler.yaml strictly typed
+
+
+@pytest.mark.parametrize(
+    ("text", "position", "message"),
+    [
+        ('policy:\n  allow_delete: "yes"\n', (2, 17), "policy.allow_delete: Input should be a valid boolean, got text"),
+        ("policy:\n  allow_delete: yes\n", (2, 17), "policy.allow_delete: Input should be a valid boolean, got text"),
+        ("policy:\n  allow_delete: 1\n", (2, 17), "policy.allow_delete: Input should be a valid boolean, got a number"),
+        ("parallelism: true\n", (1, 14), "parallelism: Input should be a valid integer, got true or false"),
+        ('parallelism: "8"\n', (1, 14), "parallelism: Input should be a valid integer, got text"),
+        ("parallelism: 8.0\n", (1, 14), "parallelism: Input should be a valid integer, got a number"),
+        ('policy: {max_disable_count: "5"}\n', (1, 29), "policy.max_disable_count: Input should be a valid integer"),
+        (
+            'policy: {max_disable_percent: "10"}\n',
+            (1, 31),
+            "policy.max_disable_percent: Input should be a valid number",
+        ),
+        ("policy: {require_high_risk_flag: on}\n", (1, 34), "policy.require_high_risk_flag: Input should be a valid"),
+        (
+            "targets: {klarna: {api_key_env: 123}}\n",
+            (1, 33),
+            "targets.klarna.api_key_env: Input should be a valid string",
+        ),
+        ("targets: {klarna: {base_url: true}}\n", (1, 30), "targets.klarna.base_url: Input should be a valid string"),
+        ("policy: []\n", (1, 9), "policy: Input should be a valid dictionary"),
+        ("parallelism: 16\nparalelism: 4\n", (2, 1), "paralelism: unknown field 'paralelism' (did you mean"),
+    ],
+)
+def test_reconciler_yaml_is_strictly_typed(
+    text: str, position: tuple[int, int], message: str, desired_dir: Path, write: WriteFile
+) -> None:
+    write("reconciler.yaml", text)
+    (issue,) = _issues(desired_dir)
+    line, column = position
+    assert issue.startswith(f"desired-state/reconciler.yaml:{line}:{column}: {message}"), issue
+
+
+def test_reconciler_yaml_takes_an_integer_for_a_percentage(desired_dir: Path, write: WriteFile) -> None:
+    write("reconciler.yaml", "policy: {max_disable_percent: 10, allow_delete: true}\nparallelism: 8\n")
+    config = load_desired(desired_dir, environ={}).config
+    assert (config.policy.max_disable_percent, config.policy.allow_delete, config.parallelism) == (10.0, True, 8)
+
+
+# ---------------------------------------------------------------- files: symlinks, non-regular files, names
+
+
+def test_a_symlink_to_a_file_outside_the_tree_is_refused(desired_dir: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(MERCHANT.format(reference="OUT-1", n=1), encoding="utf-8")
+    (desired_dir / "merchants" / "out.yaml").symlink_to(outside)
+    assert _issues(desired_dir) == [
+        f"desired-state/merchants/out.yaml:1:1: symbolic link to {outside.resolve()}, outside the desired-state "
+        "directory: only files inside it are read"
+    ]
+
+
+def test_a_symlink_inside_the_tree_is_followed(desired_dir: Path, write: WriteFile) -> None:
+    write("shared/in.yaml", MERCHANT.format(reference="IN-1", n=1))
+    (desired_dir / "merchants" / "in.yaml").symlink_to(Path("..") / "shared" / "in.yaml")
+    assert [m.account_reference for m in load_desired(desired_dir, environ={}).merchants] == ["IN-1"]
+
+
+@pytest.mark.parametrize("name", ["reconciler.yaml", "partner.yaml"])
+def test_a_config_or_partner_file_leading_outside_the_tree_is_refused(
+    name: str, desired_dir: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("{}\n", encoding="utf-8")
+    (desired_dir / name).symlink_to(outside)
+    (issue,) = _issues(desired_dir)
+    assert issue.startswith(f"desired-state/{name}:1:1: symbolic link to ")
+    assert "outside the desired-state directory" in issue
+
+
+def test_a_merchants_directory_leading_outside_the_tree_is_refused(desired_dir: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "a.yaml").write_text(MERCHANT.format(reference="OUT-2", n=2), encoding="utf-8")
+    (desired_dir / "merchants").rmdir()
+    (desired_dir / "merchants").symlink_to(elsewhere)
+    (issue,) = _issues(desired_dir)
+    assert issue.startswith("desired-state/merchants:1:1: symbolic link to ")
+
+
+@pytest.mark.parametrize("name", ["merchants/zero.yaml", "partner.yaml", "reconciler.yaml"])
+def test_a_symlink_to_a_device_is_refused_without_reading_it(name: str, desired_dir: Path) -> None:
+    (desired_dir / name).symlink_to("/dev/zero")
+    (issue,) = _issues(desired_dir)
+    assert issue.startswith(f"desired-state/{name}:1:1: symbolic link to /dev/zero, outside the desired-state")
+
+
+@pytest.mark.parametrize("name", ["merchants/fifo.yaml", "partner.yaml", "reconciler.yaml"])
+def test_a_fifo_is_refused_without_waiting_for_a_writer(name: str, desired_dir: Path) -> None:
+    os.mkfifo(desired_dir / name)
+    assert _issues(desired_dir) == [
+        f"desired-state/{name}:1:1: not a regular file (a FIFO): only regular files are read"
+    ]
+
+
+def test_a_directory_named_like_a_merchant_file_is_refused(desired_dir: Path) -> None:
+    (desired_dir / "merchants" / "sub.yaml").mkdir()
+    (desired_dir / "merchants" / "loop.yml").symlink_to(".")
+    assert _issues(desired_dir) == [
+        "desired-state/merchants/loop.yml:1:1: not a regular file (a directory): only regular files are read",
+        "desired-state/merchants/sub.yaml:1:1: not a regular file (a directory): only regular files are read",
+    ]
+
+
+def test_a_broken_symlink_is_refused(desired_dir: Path) -> None:
+    (desired_dir / "merchants" / "gone.yaml").symlink_to("/nonexistent/gone.yaml")
+    (desired_dir / "partner.yaml").symlink_to("missing.yaml")
+    assert _issues(desired_dir) == [
+        "desired-state/merchants/gone.yaml:1:1: broken symbolic link (to /nonexistent/gone.yaml)",
+        "desired-state/partner.yaml:1:1: broken symbolic link (to missing.yaml)",
+    ]
+
+
+def test_a_file_too_large_is_refused(desired_dir: Path, write: WriteFile, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(desired_files, "MAX_FILE_BYTES", 1024 * 1024)
+    write("merchants/big.yaml", MERCHANT.format(reference="BIG-1", n=1) + "#" * (1024 * 1024) + "\n")
+    assert _issues(desired_dir) == ["desired-state/merchants/big.yaml:1:1: file is larger than 1 MiB"]
+
+
+@pytest.mark.parametrize("name", ["x.json", "x.YAML", "x.Yml", "X.JSON"])
+def test_a_file_that_looks_like_a_merchant_file_but_would_not_be_read_is_refused(
+    name: str, desired_dir: Path, write: WriteFile
+) -> None:
+    write(f"merchants/{name}", '{"account_reference": "J-1", "klarna": {"account_name": "J"}}\n')
+    assert _issues(desired_dir) == [
+        f"desired-state/merchants/{name}:1:1: not read: merchant files are YAML and their names end in .yaml or "
+        ".yml (lower case); rename it, or move it out of merchants/"
+    ]
+
+
+def test_hidden_and_other_files_are_ignored_with_a_notice_on_stderr(
+    desired_dir: Path, write: WriteFile, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write("merchants/a.yaml", MERCHANT.format(reference="N-1", n=1))
+    write("merchants/.draft.yaml", MERCHANT.format(reference="N-2", n=2))
+    write("merchants/.gitkeep", "")
+    write("merchants/README.md", "# merchants\n")
+    write("merchants/archive/old.yaml", MERCHANT.format(reference="N-3", n=3))
+    state = load_desired(desired_dir, environ={})
+    assert [m.account_reference for m in state.merchants] == ["N-1"]
+    expected = [
+        "desired-state/merchants/.draft.yaml:1:1: notice: hidden file ignored",
+        "desired-state/merchants/.gitkeep:1:1: notice: hidden file ignored",
+        "desired-state/merchants/README.md:1:1: notice: not a merchant file (not *.yaml or *.yml), ignored",
+        "desired-state/merchants/archive:1:1: notice: directory ignored (merchant files are merchants/*.yaml)",
+    ]
+    assert [str(notice) for notice in state.notices] == expected
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.splitlines() == expected
+
+
+def test_notices_can_be_collected_instead_of_printed(
+    desired_dir: Path, write: WriteFile, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write("merchants/.x.yaml", "not: [yaml")
+    seen: list[InputIssue] = []
+    load_desired(desired_dir, environ={}, notify=seen.append)
+    assert [str(n) for n in seen] == ["desired-state/merchants/.x.yaml:1:1: notice: hidden file ignored"]
+    assert capsys.readouterr().err == ""
+
+
+def test_validate_prints_notices_on_stderr_and_still_succeeds(desired_dir: Path, write: WriteFile) -> None:
+    write("merchants/a.yaml", MERCHANT.format(reference="V-1", n=1))
+    write("merchants/.b.yaml", MERCHANT.format(reference="V-2", n=2))
+    result = CliRunner().invoke(main, ["validate", "--desired", str(desired_dir)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "desired-state/merchants/.b.yaml:1:1: notice: hidden file ignored\n"
+    assert result.stdout.startswith("OK: 1 merchants")
+
+
+# ---------------------------------------------------------------- no input gives a traceback
+
+
+@pytest.mark.parametrize("path", sorted(BROKEN.glob("*.yaml")), ids=lambda p: p.stem)
+def test_no_broken_file_gives_a_traceback_in_validate_or_plan(path: Path, runner: CliRunner, desired_dir: Path) -> None:
+    shutil.copy(path, desired_dir / "merchants" / path.name)
+    for command in ("validate", "plan"):
+        result = runner.invoke(main, [command, "--desired", str(desired_dir)])
+        assert isinstance(result.exception, SystemExit), (command, result.output, result.exception)
+        assert result.exit_code == 1, (command, result.output)
+        assert "Traceback" not in result.output
+        assert result.output.startswith(f"desired-state/merchants/{path.name}:"), result.output
+
+
+def test_a_null_connection_no_longer_reaches_the_plan(runner: CliRunner, desired_dir: Path, write: WriteFile) -> None:
+    # Before: validate accepted it and plan failed with "TypeError: 'NoneType' object is not iterable".
+    write(
+        "merchants/n.yaml",
+        MERCHANT.format(reference="NC-1", n=1)
+        + "dintero:\n  account_id: T11200777\n  connections:\n    vipps-psp: ~\n",
+    )
+    result = runner.invoke(main, ["plan", "--desired", str(desired_dir), "--format", "json"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert result.output == (
+        "desired-state/merchants/n.yaml:7:16: dintero.connections.vipps-psp: expected a mapping, got null (~); "
+        "to leave the field unmanaged, leave it out\n"
+    )
