@@ -200,6 +200,13 @@ def _credential(environ: Mapping[str, str], standard: str, named: str) -> str | 
     return None
 
 
+ENV_ALLOW_SANDBOX = "RECONCILER_ALLOW_SANDBOX"
+
+
+def _in_ci(environ: Mapping[str, str]) -> bool:
+    return environ.get("CI", "").strip().lower() in ("true", "1")
+
+
 def resolve_config(
     file: ConfigFile, environ: Mapping[str, str], *, source: str | None = None
 ) -> tuple[Config, list[ConfigProblem]]:
@@ -210,6 +217,9 @@ def resolve_config(
         ("klarna", file.targets.klarna, ENV_KLARNA_URL),
         ("dintero", file.targets.dintero, ENV_DINTERO_URL),
     ):
+        if env_name in environ and not environ[env_name].strip():
+            # GitHub passes an unset repository variable as an empty string: never read it as "the default".
+            problems.append(ConfigProblem(("targets", api, "base_url"), f"{env_name} is set but empty"))
         raw = environ.get(env_name) or target.base_url
         origin = f"{env_name} (environment)" if environ.get(env_name) else "base_url"
         try:
@@ -217,6 +227,16 @@ def resolve_config(
         except ValueError as error:
             problems.append(ConfigProblem(("targets", api, "base_url"), f"{origin}: {error}"))
             urls[api] = SANDBOX
+            continue
+        asked = "base_url" in target.model_fields_set or environ.get(env_name) == SANDBOX
+        if urls[api] == SANDBOX and _in_ci(environ) and not (asked or environ.get(ENV_ALLOW_SANDBOX) == "1"):
+            problems.append(
+                ConfigProblem(
+                    ("targets", api, "base_url"),
+                    f"with CI=true the sandbox is used only when asked for: write targets.{api}.base_url: sandbox "
+                    f"in reconciler.yaml, set {env_name}, or set {ENV_ALLOW_SANDBOX}=1",
+                )
+            )
     k, d = file.targets.klarna, file.targets.dintero
     api_key = _credential(environ, ENV_KLARNA_API_KEY, k.api_key_env)
     partner_id = _credential(environ, ENV_DINTERO_PARTNER_ID, d.partner_id_env)

@@ -146,3 +146,9 @@ def server_processes(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     yield start
     for server in started:
         stop_server_process(server)
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests use the sandbox on purpose: under CI=true it must be asked for (the tests of that rule unset this)."""
+    monkeypatch.setenv("RECONCILER_ALLOW_SANDBOX", "1")

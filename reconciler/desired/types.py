@@ -187,4 +187,8 @@ PaymentProgramId = Annotated[
     StringConstraints(strip_whitespace=True, pattern=r"^krn:payment:global:payment:program:[0-9a-f\-]+$"),
 ]
 # int | float keeps a number's JSON type (``50`` stays 50, ``12.5`` stays 12.5): the APIs answer it as sent.
-Percentage = Annotated[int | float, Field(ge=0, le=100, allow_inf_nan=False)]
+Percentage = Annotated[
+    int | float,
+    Field(ge=0, le=100, allow_inf_nan=False),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 100}),
+]

@@ -125,3 +125,24 @@ def test_every_reading_command_takes_parallelism_and_names_its_targets(converged
         assert result.stdout.startswith("Targets: klarna sandbox (the bundled simulator), dintero sandbox")
     else:
         assert "Targets: klarna sandbox" in result.stdout
+
+
+def test_in_ci_the_sandbox_must_be_asked_for(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RECONCILER_ALLOW_SANDBOX")
+    monkeypatch.setenv("CI", "true")
+    assert workspace.run("plan").exit_code == 0  # the example's reconciler.yaml writes base_url: sandbox
+    workspace.edit_config(
+        "    base_url: sandbox            # the bundled simulator; or e.g. https://api-global.test.klarna.com\n", ""
+    )
+    since = workspace.sandbox.last_seq()
+    refused = workspace.run("plan")
+    assert refused.exit_code == 1
+    assert "with CI=true the sandbox is used only when asked for: write targets.klarna.base_url" in refused.stderr
+    assert workspace.sandbox.requests(since=since) == []
+    assert workspace.run("plan", env={"RECONCILER_ALLOW_SANDBOX": "1"}).exit_code == 0
+
+
+def test_an_empty_target_variable_is_refused_by_name(workspace: Workspace) -> None:
+    result = workspace.run("plan", env={"RECONCILER_DINTERO_URL": ""})
+    assert result.exit_code == 1
+    assert "RECONCILER_DINTERO_URL is set but empty" in result.stderr
