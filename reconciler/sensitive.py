@@ -47,7 +47,21 @@ class Sensitive:
 
 # Secrets of the transport and of partner-level objects: no merchant field declares them.
 CREDENTIAL_FIELDS = frozenset(
-    {"api_key", "client_secret", "secret", "password", "access_token", "token", "authorization", "bank_account_number"}
+    {
+        "api_key",
+        "client_secret",
+        "secret",
+        "password",
+        "access_token",
+        "token",
+        "authorization",
+        "bank_account_number",
+        "signing_key",
+        # A Vipps connection's configuration, as Dintero returns it once the merchant has signed.
+        "client_id",
+        "ocp_apim_subscription_key",
+        "subscription_key",
+    }
 )
 # Where the last four characters are customarily shown (they identify, they do not disclose).
 _SHOW_LAST_FOUR = frozenset({"iban", "account_number", "bank_account_number"})

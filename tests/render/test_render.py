@@ -92,3 +92,15 @@ def test_markdown_over_the_limit_is_cut_with_a_note() -> None:
 def test_text_colour_only_when_asked() -> None:
     assert "\x1b[" not in render_text(sample_plan(1))
     assert "\x1b[32m" in render_text(sample_plan(1), color=True)
+
+
+def test_a_vipps_configuration_and_a_signing_key_are_masked_wherever_they_appear() -> None:
+    configuration = {
+        "client_id": "vipps-client-7f3a",
+        "subscription_keys": [{"product": "ecom", "ocp_apim_subscription_key": "sub-key-9c1e"}],
+        "merchant_serial_number": "123456",
+    }
+    masked = redact({"configuration": configuration, "signing_key": "whsec-2b7d"})
+    text = str(masked)
+    assert "vipps-client-7f3a" not in text and "sub-key-9c1e" not in text and "whsec-2b7d" not in text
+    assert masked["configuration"]["merchant_serial_number"] == "123456"
