@@ -454,7 +454,6 @@ def test_the_plan_step_sees_only_the_read_credentials_and_the_pinned_urls(repo: 
     assert repo.pwned() == []
 
 
-@pytest.mark.skipif(not NODE, reason="github-script's script runs under Node.js")
 def test_the_comment_names_deleted_merchants_and_carries_the_commit(repo: PartnerRepository) -> None:
     hostile_pull_request(repo)
     result = repo.run("plan.yml", inputs=URLS, secrets=READ_SECRETS)
@@ -473,7 +472,6 @@ def test_the_comment_names_deleted_merchants_and_carries_the_commit(repo: Partne
     assert repo.pwned() == []
 
 
-@pytest.mark.skipif(not NODE, reason="github-script's script runs under Node.js")
 def test_the_sticky_comment_is_updated_not_added(repo: PartnerRepository) -> None:
     hostile_pull_request(repo)
     existing = [
@@ -679,7 +677,6 @@ def drift_repository(repo: PartnerRepository) -> None:
                                "document": {"operations": operations, "unmanaged": ["SBX000001"]}}
 
 
-@pytest.mark.skipif(not NODE, reason="github-script's script runs under Node.js")
 def test_the_drift_issue_lists_drifted_merchants_with_names_and_files(repo: PartnerRepository) -> None:
     drift_repository(repo)
     result = repo.run("drift.yml", event="schedule", inputs=URLS, secrets=READ_SECRETS)
@@ -698,7 +695,6 @@ def test_the_drift_issue_lists_drifted_merchants_with_names_and_files(repo: Part
     assert repo.pwned() == []
 
 
-@pytest.mark.skipif(not NODE, reason="github-script's script runs under Node.js")
 def test_the_drift_issue_is_updated_then_closed_once_clean(repo: PartnerRepository) -> None:
     drift_repository(repo)
     open_issue = [{"number": 12, "user": {"type": "Bot"}, "body": "<!-- reconciler-drift -->\nold"}]
