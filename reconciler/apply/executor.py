@@ -27,6 +27,8 @@ from reconciler.apply.report import NOT_DONE, ApplyReport, OperationResult, Outc
 from reconciler.apply.writes import dry_run_line, idempotency_key
 from reconciler.errors import ApiError
 from reconciler.kinds import KINDS, MerchantView, ResourceKind, ResourceState
+from reconciler.kinds.account import OPERATIONAL
+from reconciler.kinds.payment_product import ENABLED
 from reconciler.kinds.registry import onboarded_kinds
 from reconciler.kinds.writes import NEW, Replace, Write, WriteContext, WriteRequest, change_between
 from reconciler.live.factory import ApiClients
@@ -36,9 +38,7 @@ from reconciler.plan import Action, Operation, Plan, plan_merchant
 ReadLive = Callable[[str], Awaitable[MerchantView]]
 Emit = Callable[[str], None]
 
-OPERATIONAL = "OPERATIONAL"
 MAX_POLL_INTERVAL_SECONDS = 5.0
-ENABLED = "ENABLED"
 
 
 @dataclass

@@ -21,6 +21,7 @@ from reconciler.live.read import LiveMerchant
 from reconciler.live.requests import AccountPatchRequest, OnboardRequest
 
 ACCOUNT_FIELDS = ("account_name", "account_group_reference", "account_owner")
+OPERATIONAL = "OPERATIONAL"  # a manageable account
 INITIAL_SETUP = "INITIAL_SETUP"  # the state reason of an account whose onboarding is not complete
 DISABLED = "DISABLED"  # only Klarna disables an account; a disabled account cannot be managed
 

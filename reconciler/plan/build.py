@@ -12,16 +12,14 @@ from dataclasses import replace
 
 from reconciler.compare.diff import Change, diff_fields
 from reconciler.kinds import KINDS, MerchantView, ResourceKind, ResourceState
-from reconciler.kinds.account import INITIAL_SETUP
+from reconciler.kinds.account import INITIAL_SETUP, OPERATIONAL
 from reconciler.kinds.order import RANK, ancestors, depends_on
+from reconciler.kinds.payment_product import DISABLED
 from reconciler.plan.fingerprint import precondition_of
 from reconciler.plan.operation import Action, Notice, Operation
 from reconciler.plan.risk import risk_of
 from reconciler.plan.value import Plan
 from reconciler.sensitive import redact
-
-DISABLED = "DISABLED"
-OPERATIONAL = "OPERATIONAL"
 
 
 def _masked(changes: Iterable[Change]) -> tuple[Change, ...]:

@@ -74,7 +74,8 @@ def test_apply_again_after_kill_9_completes_without_duplicates(
             deadline = time.monotonic() + DEADLINE_SECONDS
             while len(sandbox.writes()) < writes_before_kill:
                 assert first.poll() is None, "apply ended before the kill: " + (work / "first.log").read_text()
-                assert time.monotonic() < deadline, "apply did not write in time"
+                if time.monotonic() >= deadline:  # a bound on the wait, not a speed target
+                    pytest.fail(f"apply made no {writes_before_kill} writes within {DEADLINE_SECONDS} s")
                 time.sleep(0.01)
             first.send_signal(signal.SIGKILL)
         finally:
