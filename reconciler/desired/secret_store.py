@@ -1,0 +1,248 @@
+"""The secrets store: ``desired-state/secrets.age``, a YAML mapping of names to values, encrypted with age.
+
+Three files sit beside the merchant files:
+
+- ``secrets.age``: the mapping ``NAME: value``, encrypted for every recipient (binary age format, so
+  ``age --decrypt -i key.txt secrets.age`` reads it and ``age -R secrets.recipients`` can write it);
+- ``secrets.recipients``: age's recipients-file format (one ``age1…`` or ``ssh-…`` public key a line,
+  ``#`` comments and blank lines ignored);
+- ``secrets.index``: the names only, one a line, in plain text. ``validate`` checks ``!secret`` names
+  against it without any identity, so a pull request can be checked with no key at all.
+
+The identity (an ``AGE-SECRET-KEY-1…`` line, as ``age-keygen`` writes it) comes from
+``RECONCILER_AGE_IDENTITY`` or from the file named by ``RECONCILER_AGE_IDENTITY_FILE``. Values are held
+as ``Sensitive``-free plain strings here; callers mask them like every other sensitive value.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyrage
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from reconciler.errors import ReconcilerError
+
+STORE_FILE = "secrets.age"
+RECIPIENTS_FILE = "secrets.recipients"
+INDEX_FILE = "secrets.index"
+IDENTITY_VARIABLE = "RECONCILER_AGE_IDENTITY"
+IDENTITY_FILE_VARIABLE = "RECONCILER_AGE_IDENTITY_FILE"
+
+SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+_INDEX_HEADER = "# Names in secrets.age (values are never written here). Kept by `reconciler secrets`.\n"
+
+
+class SecretsError(ReconcilerError):
+    """The secrets store cannot be read or written: no identity, a wrong one, a damaged file, no recipients."""
+
+
+def check_name(name: str) -> str:
+    """``name`` if it is a valid secret name; raises ``SecretsError`` naming the rule otherwise."""
+    if not SECRET_NAME.match(name):
+        raise SecretsError(
+            f"{name!r} is not a valid secret name: use letters, digits, '_', '.' and '-', starting with a letter or '_'"
+        )
+    return name
+
+
+def parse_recipients(text: str, source: str) -> list[Any]:
+    """The recipients of an age recipients file; raises ``SecretsError`` at the first bad line."""
+    recipients: list[Any] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            if line.startswith("age1"):
+                recipients.append(pyrage.x25519.Recipient.from_str(line))
+            elif line.startswith(("ssh-", "ecdsa-")):
+                recipients.append(pyrage.ssh.Recipient.from_str(line))
+            else:
+                raise ValueError("not an age or ssh public key")
+        except Exception as exc:  # pyrage raises its own RecipientError, or ValueError
+            raise SecretsError(f"{source}:{number}: not a recipient age understands ({type(exc).__name__})") from None
+    if not recipients:
+        raise SecretsError(f"{source}: lists no recipient; add a public key from `age-keygen -y KEYFILE`")
+    return recipients
+
+
+def parse_identities(text: str, source: str) -> list[Any]:
+    """The identities in an age identity file's text (comments and blank lines ignored)."""
+    identities: list[Any] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            identities.append(pyrage.x25519.Identity.from_str(line))
+        except Exception:
+            # Never echo the line: it is a private key, or a mistyped one.
+            raise SecretsError(f"{source}: holds a line that is not an age identity (AGE-SECRET-KEY-1…)") from None
+    if not identities:
+        raise SecretsError(f"{source}: holds no age identity")
+    return identities
+
+
+def identities_from_environment(environ: Mapping[str, str]) -> list[Any] | None:
+    """The identities named by the environment, or ``None`` when neither variable is set."""
+    inline = environ.get(IDENTITY_VARIABLE)
+    if inline:
+        return parse_identities(inline, IDENTITY_VARIABLE)
+    path = environ.get(IDENTITY_FILE_VARIABLE)
+    if path:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SecretsError(f"{IDENTITY_FILE_VARIABLE}: cannot read {path}: {exc.strerror}") from None
+        return parse_identities(text, path)
+    return None
+
+
+def read_index(directory: Path) -> list[str] | None:
+    """The names listed in ``secrets.index``, or ``None`` when there is no index."""
+    path = directory / INDEX_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SecretsError(f"{path}: cannot read: {exc.strerror}") from None
+    return sorted({line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")})
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    # A temporary file in the same directory, then a rename: a reader never sees half a file.
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _dump_mapping(values: Mapping[str, str]) -> bytes:
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    out = io.StringIO()
+    yaml.dump({name: values[name] for name in sorted(values)}, out)
+    return out.getvalue().encode("utf-8")
+
+
+def _load_mapping(data: bytes, source: str) -> dict[str, str]:
+    try:
+        loaded = YAML(typ="safe", pure=True).load(data.decode("utf-8"))
+    except (YAMLError, UnicodeDecodeError):
+        raise SecretsError(f"{source}: decrypts, but is not a YAML mapping of names to values") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise SecretsError(f"{source}: decrypts, but is not a YAML mapping of names to values")
+    values: dict[str, str] = {}
+    for name, value in loaded.items():
+        if not isinstance(name, str) or not SECRET_NAME.match(name):
+            raise SecretsError(f"{source}: holds a key that is not a valid secret name")
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise SecretsError(f"{source}: secret {name} is not a text value")
+        values[name] = str(value)
+    return values
+
+
+@dataclass
+class SecretsStore:
+    """The decrypted store of one desired-state directory (or an empty one not yet written)."""
+
+    directory: Path
+    values: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        return self.directory / STORE_FILE
+
+    @classmethod
+    def open(cls, directory: Path, identities: list[Any] | None) -> SecretsStore:
+        """Decrypt ``secrets.age`` of ``directory``; an absent file is an empty store.
+
+        Raises ``SecretsError`` when the file exists and no identity is given, the identity is not a
+        recipient, or the file is damaged."""
+        path = directory / STORE_FILE
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return cls(directory)
+        except OSError as exc:
+            raise SecretsError(f"{path}: cannot read: {exc.strerror}") from None
+        if identities is None:
+            raise SecretsError(
+                f"{path}: needs an age identity to decrypt: set {IDENTITY_VARIABLE} "
+                f"(the AGE-SECRET-KEY-1… line) or {IDENTITY_FILE_VARIABLE} (a key file)"
+            )
+        try:
+            plain = pyrage.decrypt(data, identities)
+        except pyrage.DecryptError as exc:
+            reason = str(exc).lower()
+            if "no matching keys" in reason or "no identity matched" in reason:
+                raise SecretsError(
+                    f"{path}: the identity given is not one of its recipients (a wrong key, or the store "
+                    f"was not rekeyed after {RECIPIENTS_FILE} changed)"
+                ) from None
+            raise SecretsError(f"{path}: is damaged or not an age file (age: {exc})") from None
+        except Exception:
+            raise SecretsError(f"{path}: is damaged or not an age file") from None
+        return cls(directory, _load_mapping(plain, str(path)))
+
+    def names(self) -> list[str]:
+        return sorted(self.values)
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name)
+
+    def set(self, name: str, value: str) -> None:
+        self.values[check_name(name)] = value
+
+    def remove(self, name: str) -> bool:
+        return self.values.pop(name, None) is not None
+
+    def recipients(self) -> list[Any]:
+        path = self.directory / RECIPIENTS_FILE
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise SecretsError(
+                f"{path}: not found; create it with the public keys that may read the secrets, "
+                "e.g. `age-keygen -o key.txt` then `age-keygen -y key.txt > " + str(path) + "`"
+            ) from None
+        except OSError as exc:
+            raise SecretsError(f"{path}: cannot read: {exc.strerror}") from None
+        return parse_recipients(text, str(path))
+
+    def save(self) -> None:
+        """Encrypt for every recipient of ``secrets.recipients`` and write the store and its index,
+        each atomically. Saving again after a recipient change is a rekey."""
+        recipients = self.recipients()
+        try:
+            sealed = pyrage.encrypt(_dump_mapping(self.values), recipients)
+        except Exception as exc:
+            raise SecretsError(f"{self.path}: cannot encrypt ({type(exc).__name__})") from None
+        _atomic_write(self.path, sealed)
+        index = _INDEX_HEADER + "".join(f"{name}\n" for name in self.names())
+        _atomic_write(self.directory / INDEX_FILE, index.encode("utf-8"))
+
+
+def write_recipients(directory: Path, public_keys: Iterable[str]) -> None:
+    """Write ``secrets.recipients`` listing ``public_keys`` (used by tests and first-time set-up)."""
+    text = "".join(f"{key.strip()}\n" for key in public_keys)
+    parse_recipients(text, RECIPIENTS_FILE)
+    _atomic_write(directory / RECIPIENTS_FILE, text.encode("utf-8"))
