@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, model_validator
 
 SANDBOX = "sandbox"
 # The sandbox's default credentials (DESIGN.md §5); reconciler/sandbox/platform/settings.py serves the same.
@@ -124,12 +124,45 @@ class Policy(_FileModel):
     require_high_risk_flag: bool = False  # every high-risk operation needs --allow-high-risk
 
 
+SecretName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
+
+
+class BankAccountHashing(_FileModel):
+    """``klarna.bank_account_hashing``: send Klarna an Argon2id hash of each IBAN instead of the IBAN.
+
+    The salt is the one Klarna pre-shares: by name from the secrets store (``salt_secret``) or from an
+    environment variable (``salt_env``, for CI), exactly one of them. The cost parameters must be the
+    ones Klarna gives with the salt; the defaults are RFC 9106's second recommended option (see the
+    README's sandbox section: Klarna's page, as stored, does not show its numbers).
+    """
+
+    salt_secret: SecretName | None = None
+    salt_env: EnvName | None = None
+    time_cost: Annotated[int, Field(ge=1, le=64)] = 3
+    memory_cost_kib: Annotated[int, Field(ge=8, le=4 * 1024 * 1024)] = 65536
+    parallelism: Annotated[int, Field(ge=1, le=64)] = 4
+    hash_length: Annotated[int, Field(ge=16, le=64)] = 32
+
+    @model_validator(mode="after")
+    def _one_salt(self) -> BankAccountHashing:
+        if (self.salt_secret is None) == (self.salt_env is None):
+            raise ValueError("give exactly one of salt_secret (a secrets store name) and salt_env (a variable)")
+        if self.memory_cost_kib < 8 * self.parallelism:
+            raise ValueError("memory_cost_kib must be at least 8 × parallelism (Argon2's minimum)")
+        return self
+
+
+class KlarnaSettings(_FileModel):
+    bank_account_hashing: BankAccountHashing | None = None
+
+
 class ConfigFile(_FileModel):
     """The shape of ``reconciler.yaml``; every key is optional."""
 
     targets: TargetsFile = Field(default_factory=TargetsFile)
     policy: Policy = Field(default_factory=Policy)
     parallelism: Annotated[int, Field(ge=1, le=256)] = 16
+    klarna: KlarnaSettings = Field(default_factory=KlarnaSettings)
 
 
 @dataclass(frozen=True)
@@ -167,6 +200,7 @@ class Config:
     policy: Policy
     parallelism: int
     source: str | None = None  # the file it was read from, None when defaulted
+    bank_account_hashing: BankAccountHashing | None = None  # None: IBANs are sent in clear
 
     def missing_credentials(self) -> list[str]:
         """The environment variables to set before talking to a non-sandbox target."""
@@ -269,6 +303,7 @@ def resolve_config(
         policy=file.policy,
         parallelism=file.parallelism,
         source=source,
+        bank_account_hashing=file.klarna.bank_account_hashing,
     )
     return config, problems
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.config import Config, ConfigFile, resolve_config
+from reconciler.desired.bank_hashing import BankAccountHasher, bank_account_hasher
 from reconciler.desired.declared import DeclaredMerchant, canonical_json
 from reconciler.desired.files import MERCHANTS_DIR, input_file_issue, list_merchant_files
 from reconciler.desired.models import Merchant, Partner
@@ -143,10 +144,14 @@ def _read_merchant(
     return (None if issues else merchant), document, issues
 
 
-def declare(merchant: Merchant, source: str) -> DeclaredMerchant:
-    """The part of a validated merchant that is kept (see ``DeclaredMerchant``)."""
+def declare(merchant: Merchant, source: str, hasher: BankAccountHasher | None = None) -> DeclaredMerchant:
+    """The part of a validated merchant that is kept (see ``DeclaredMerchant``); with bank account
+    hashing on, its Klarna IBANs are kept as their hashes only (``desired.bank_hashing``)."""
     aid = merchant.dintero.account_id if merchant.dintero is not None else None
-    return DeclaredMerchant(merchant.account_reference, aid, source, canonical_json(merchant))
+    canonical = canonical_json(merchant)
+    if hasher is not None:
+        canonical = hasher.apply_canonical(canonical)
+    return DeclaredMerchant(merchant.account_reference, aid, source, canonical)
 
 
 def print_notice(notice: InputIssue) -> None:
@@ -170,6 +175,8 @@ def load_desired(
         raise InputError([InputIssue(str(directory), 1, 1, "desired-state directory not found")])
     issues: list[InputIssue] = []
     config = _load_config(directory, env, issues)
+    hasher, found_hasher = bank_account_hasher(config, directory, env) if config is not None else (None, [])
+    issues.extend(found_hasher)
 
     partner: Partner | None = None
     partner_document = _load_partner(directory, env, issues)
@@ -194,7 +201,7 @@ def load_desired(
         if document is not None:
             keys.extend(cross_file_keys(document))
         if merchant is not None and not issues:
-            loaded.append(declare(merchant, str(path)))  # neither model nor document is kept
+            loaded.append(declare(merchant, str(path), hasher))  # neither model nor document is kept
     issues.extend(check_across_files(keys))
 
     if issues or config is None:

@@ -1,7 +1,11 @@
-"""``klarna.bank_account``: a settlement bank account, keyed by its IBAN.
+"""``klarna.bank_account``: a settlement bank account, keyed by its IBAN, or by its hash.
 
-The address prints the IBAN's last four characters only. Klarna requires ``bank_account_type`` on
-create; the merchant model's default is not "declared", so the create body adds it.
+The address prints the IBAN's last four characters only. With bank account hashing on
+(``desired.bank_hashing``) both sides carry ``iban_hash`` instead of ``iban``: the account is keyed by
+the hash's value and printed by the hash's last four characters, so plans compare hash with hash.
+A live account sent in clear and a desired one hashed have different keys: turning hashing on shows as
+a replace of each account (the hashed one created, then the clear one deleted). Klarna requires
+``bank_account_type`` on create; the merchant model's default is not "declared", so the create body adds it.
 """
 
 from __future__ import annotations
@@ -32,10 +36,24 @@ class BankAccount(AccountMembers):
     delete_call = staticmethod(KlarnaClient.delete_bank_account)
 
     def identity(self, fields: Mapping[str, Any]) -> str:
+        hashed = _hash_value(fields)
+        if hashed is not None:
+            return "hash:" + hashed  # never equal to an IBAN, which has no ':'
         return str(fields.get("iban") or "")  # both sides arrive normalised (no spaces, upper case)
 
     def display(self, fields: Mapping[str, Any]) -> str:
+        hashed = _hash_value(fields)
+        if hashed is not None:
+            # Base64's '+' and '/' would not read well in an address ('/' separates its parts).
+            tail = hashed.rstrip("=").replace("+", "-").replace("/", "_")[-4:]
+            return "hash-" + tail
         return "iban-" + str(fields.get("iban", ""))[-4:]
 
     def create_body(self, want: ResourceState) -> BaseModel:
         return body({"bank_account_type": "IBAN", **want.fields})
+
+
+def _hash_value(fields: Mapping[str, Any]) -> str | None:
+    hashed = fields.get("iban_hash")
+    value = hashed.get("value") if isinstance(hashed, Mapping) else None
+    return value if isinstance(value, str) and value else None

@@ -104,12 +104,21 @@ class SettlementInformation(ApiModel):
     settlement_enabled_at: str | None = None
 
 
+class HashedValue(ApiModel):
+    """A value Klarna holds as an Argon2id hash (bank account hashing): never the clear value."""
+
+    value: str | None = Field(default=None, repr=False)
+    sanitization_method: str | None = None
+    hashing_method: str | None = None
+
+
 class BankAccount(ApiModel):
     bank_account_id: str | None = None
     bank_account_type: str | None = None
     account_holder: str | None = None
     bic: str | None = None
     iban: str | None = Field(default=None, repr=False)
+    iban_hash: HashedValue | None = Field(default=None, repr=False)  # instead of iban, when hashed
 
 
 class Market(ApiModel):

@@ -8,7 +8,10 @@ refused with 409 while the account is not OPERATIONAL.
 - business information and settlement information are created by their first PATCH; until then their GET is 404;
   a PATCH replaces the fields it gives (an address is replaced as a whole);
 - stakeholders are unique per (given_name, family_name, date_of_birth) and bank accounts per IBAN on an account:
-  a POST or PATCH that would duplicate one is 409.
+  a POST or PATCH that would duplicate one is 409;
+- a bank account may be given as ``iban_hash`` (Klarna's bank account hashing) instead of ``iban``: it is stored
+  and answered as given, unique per hash value; no clear number is stored for it, and a PATCH with one number
+  form drops the other.
 """
 
 from __future__ import annotations
@@ -148,7 +151,8 @@ _BANK_ACCOUNTS = _ACCOUNTS + "/settlement-information/bank-accounts"
 
 
 def _iban_of(b: dict[str, Any]) -> Any:
-    return b.get("iban")
+    hashed = b.get("iban_hash")
+    return ("hash", hashed.get("value")) if isinstance(hashed, dict) else ("iban", b.get("iban"))
 
 
 @router.get(_BANK_ACCOUNTS, tags=["klarna: bank accounts"])
@@ -177,7 +181,11 @@ async def patch_bank_account(
 ) -> JSONResponse:
     with account_for_update(request, account_id) as doc:
         bank_account = find_item(doc["bank_accounts"], "bank_account_id", bank_account_id, "Bank account")
-        bank_account.update(body.patch_fields())
+        fields = body.patch_fields()
+        for given, other in (("iban", "iban_hash"), ("iban_hash", "iban")):
+            if given in fields:
+                bank_account.pop(other, None)
+        bank_account.update(fields)
         _require_unique(doc["bank_accounts"], bank_account, _iban_of, "A bank account with this IBAN exists")
     return JSONResponse(bank_account)
 

@@ -22,12 +22,14 @@ The Notifications API bodies (webhooks, signing keys, simulate) close the module
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reconciler.sandbox.klarna.event_types import EMITTED_TYPES, pattern_error
 from reconciler.sandbox.platform.deliveries import LOOPBACK_HOSTS, is_loopback_url
@@ -245,18 +247,60 @@ class SettlementPatch(Body):
     settlement_enabled_at: Timestamp | None = None
 
 
+def _argon2_output(value: str) -> str:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("value must be the Base64-encoded Argon2id output") from None
+    if not 16 <= len(raw) <= 64:
+        raise ValueError("value must be the Base64-encoded Argon2id output (16 to 64 bytes)")
+    return value
+
+
+# Klarna's bank account hashing (docs "Bank account hashing"): the object's three properties. The values of
+# the two enums are the sandbox's choice (the documentation's table, as stored, is cut before them).
+SANITIZATION_METHODS = ("REMOVE_WHITESPACE_UPPERCASE",)
+HASHING_METHODS = ("ARGON2ID",)
+
+
+class HashedIban(Body):
+    """An IBAN as its Argon2id hash with the pre-shared salt: the sandbox never sees the number."""
+
+    value: Annotated[str, AfterValidator(_argon2_output)]
+    sanitization_method: Literal["REMOVE_WHITESPACE_UPPERCASE"]
+    hashing_method: Literal["ARGON2ID"]
+
+
 class BankAccountCreate(Body):
+    """``iban`` or ``iban_hash``, exactly one."""
+
     bank_account_type: Literal["IBAN"]
     account_holder: Text
     bic: Bic | None = None
-    iban: Iban
+    iban: Iban | None = None
+    iban_hash: HashedIban | None = None
+
+    @model_validator(mode="after")
+    def _one_number(self) -> BankAccountCreate:
+        if (self.iban is None) == (self.iban_hash is None):
+            raise ValueError("give exactly one of iban and iban_hash")
+        return self
 
 
 class BankAccountPatch(Body):
+    """Either number replaces the other: a hashed account patched with an ``iban`` keeps no hash, and back."""
+
     bank_account_type: Literal["IBAN"] | None = None
     account_holder: Text | None = None
     bic: Bic | None = None
     iban: Iban | None = None
+    iban_hash: HashedIban | None = None
+
+    @model_validator(mode="after")
+    def _at_most_one_number(self) -> BankAccountPatch:
+        if self.iban is not None and self.iban_hash is not None:
+            raise ValueError("give at most one of iban and iban_hash")
+        return self
 
 
 class Market(Body):

@@ -1,0 +1,138 @@
+"""Klarna's bank account hashing: an Argon2id hash of each IBAN goes to Klarna instead of the IBAN.
+
+With ``klarna.bank_account_hashing`` in ``reconciler.yaml`` the loader replaces the ``iban`` of every
+Klarna bank account by ``iban_hash`` (``{value, sanitization_method, hashing_method}``, see the README's
+sandbox section for what Klarna documents and what is chosen here) as soon as the file has validated.
+The clear number is then in no document the reconciler keeps: not in the desired views, the digest,
+the plan, the requests or the logs. Dintero's bank accounts are not touched (Dintero takes the number).
+
+The salt is the one Klarna pre-shares: the UTF-8 bytes of the secret (or variable) with surrounding
+whitespace removed. It is held by the hasher only and never printed: the hasher's ``repr`` leaves it
+out and every message names where the salt comes from, never the salt.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from argon2.low_level import Type, hash_secret_raw
+
+from reconciler.config import BankAccountHashing, Config
+from reconciler.desired.secret_store import SecretsError, SecretsStore, identities_from_environment
+from reconciler.errors import InputIssue
+from reconciler.sensitive import register_marked
+
+HASH_FIELD = "iban_hash"
+# Klarna documents the object's "value" (the Base64-encoded Argon2id output) and a "sanitization_method"
+# enum whose values the stored page cuts off; the enum value and the third property are choices.
+SANITIZATION_METHOD = "REMOVE_WHITESPACE_UPPERCASE"
+HASHING_METHOD = "ARGON2ID"
+_MIN_SALT_BYTES = 8  # Argon2's minimum salt length
+
+# A hash is no clear number, but it identifies an account to whoever holds the salt: masked like an IBAN.
+register_marked([f"klarna.bank_accounts[].{HASH_FIELD}"])
+
+
+def sanitize(account_number: str) -> str:
+    """Klarna's preprocessing: every whitespace character removed, upper case."""
+    return "".join(account_number.split()).upper()
+
+
+@lru_cache(maxsize=65536)
+def _argon2id(secret: str, salt: bytes, settings: tuple[int, int, int, int]) -> str:
+    # The same IBAN is hashed once per process however often the desired state is loaded.
+    time_cost, memory_cost, parallelism, hash_length = settings
+    raw = hash_secret_raw(secret.encode("utf-8"), salt, time_cost, memory_cost, parallelism, hash_length, Type.ID)
+    return base64.b64encode(raw).decode("ascii")
+
+
+@dataclass(frozen=True)
+class BankAccountHasher:
+    """Hashes bank account numbers with one salt and one set of Argon2id parameters."""
+
+    settings: BankAccountHashing
+    salt: bytes = field(repr=False)
+
+    def hashed(self, account_number: str) -> dict[str, str]:
+        """The ``iban_hash`` object Klarna takes for ``account_number``."""
+        s = self.settings
+        params = (s.time_cost, s.memory_cost_kib, s.parallelism, s.hash_length)
+        value = _argon2id(sanitize(account_number), self.salt, params)
+        return {"value": value, "sanitization_method": SANITIZATION_METHOD, "hashing_method": HASHING_METHOD}
+
+    def apply(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        """A merchant's wire document with every Klarna bank account's ``iban`` replaced by its hash."""
+        data = dict(document)
+        klarna = data.get("klarna")
+        accounts = klarna.get("bank_accounts") if isinstance(klarna, Mapping) else None
+        if not isinstance(klarna, Mapping) or not isinstance(accounts, list):
+            return data
+        hashed_accounts = []
+        for account in accounts:
+            entry = dict(account)
+            iban = entry.pop("iban", None)
+            if isinstance(iban, str):
+                entry[HASH_FIELD] = self.hashed(iban)
+            hashed_accounts.append(entry)
+        data["klarna"] = {**klarna, "bank_accounts": hashed_accounts}
+        return data
+
+    def apply_canonical(self, canonical: bytes) -> bytes:
+        """``apply`` over a canonical document (``desired.declared.canonical_json``'s form), in that form."""
+        data = self.apply(json.loads(canonical))
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _config_issue(config: Config, where: str, message: str) -> InputIssue:
+    """An issue at the setting in reconciler.yaml (re-read for its position: this is the rare path)."""
+    file = config.source or "reconciler.yaml"
+    line, column = 1, 1
+    if config.source is not None:
+        from reconciler.desired.yaml_loader import load_yaml_file
+
+        document, _ = load_yaml_file(Path(config.source), {})
+        if document is not None:
+            line, column = document.positions.of_value(("klarna", "bank_account_hashing", where))
+    return InputIssue(file, line, column, f"klarna.bank_account_hashing.{where}: {message}")
+
+
+def _salt_text(
+    settings: BankAccountHashing, config: Config, directory: Path, environ: Mapping[str, str]
+) -> tuple[str | None, InputIssue | None]:
+    if settings.salt_env is not None:
+        value = environ.get(settings.salt_env)
+        if not value:
+            return None, _config_issue(config, "salt_env", f"environment variable {settings.salt_env} is not set")
+        return value, None
+    name = str(settings.salt_secret)
+    try:
+        store = SecretsStore.open(directory, identities_from_environment(environ))
+    except SecretsError as error:
+        return None, _config_issue(config, "salt_secret", f"the salt {name} cannot be read: {error}")
+    value = store.get(name)
+    if value is None:
+        return None, _config_issue(config, "salt_secret", f"secret {name} is not in secrets.age")
+    return value, None
+
+
+def bank_account_hasher(
+    config: Config, directory: Path, environ: Mapping[str, str]
+) -> tuple[BankAccountHasher | None, list[InputIssue]]:
+    """The hasher ``config`` asks for (None when hashing is off), or the issue that keeps it from being made."""
+    settings = config.bank_account_hashing
+    if settings is None:
+        return None, []
+    text, issue = _salt_text(settings, config, directory, environ)
+    if issue is not None or text is None:
+        return None, [issue] if issue is not None else []
+    salt = text.strip().encode("utf-8")
+    where = "salt_env" if settings.salt_env is not None else "salt_secret"
+    if len(salt) < _MIN_SALT_BYTES:
+        return None, [_config_issue(config, where, f"the salt is shorter than {_MIN_SALT_BYTES} bytes")]
+    return BankAccountHasher(settings, salt), []
