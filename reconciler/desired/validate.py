@@ -4,7 +4,8 @@ Type and format errors come from pydantic, all at once per file. The checks here
 validated: a disabled product without a reason, ownership over 100 %, natural keys used twice in one
 merchant, website collections that are not declared, enablement periods that end before they start.
 Across files: an ``account_reference`` or a Dintero ``account_id`` used by two merchants, compared in
-normal form (surrounding whitespace stripped). Null where a field expects a value is refused before
+normal form (surrounding whitespace stripped), and the values a copied file carries over (a ``case_id``,
+an IBAN, a national id, a reference name: ``desired.copies``), never printed. Null where a field expects a value is refused before
 pydantic sees it (``desired.nulls``). Messages name values by natural key or masked form, never by a
 sensitive value.
 """
@@ -18,6 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from reconciler.desired.copies import CopyKey, check_copies, copy_keys
 from reconciler.desired.introspect import fields_of, model_at
 from reconciler.desired.models import Merchant, Partner
 from reconciler.desired.normalise import normalise_dintero_aid, normalise_iban, normalise_reference
@@ -229,7 +231,7 @@ _CROSS_FILE_KEYS: tuple[tuple[FieldPath, str, Callable[[object], str]], ...] = (
 
 
 @dataclass(frozen=True)
-class CrossFileKey:
+class UniqueKey:
     """A value that must be unique across merchant files, with where it stands (kept instead of the file)."""
 
     file: str
@@ -240,25 +242,35 @@ class CrossFileKey:
     column: int
 
 
+# What a merchant file gives the checks across files: its unique keys and the values no copy may share.
+CrossFileKey = UniqueKey | CopyKey
+
+
 def cross_file_keys(document: YamlDocument) -> list[CrossFileKey]:
     """The values of a file that must be unique across files, normalised (an invalid one is left out:
     the file has an issue for it already)."""
-    keys = []
+    keys: list[CrossFileKey] = []
     for path, what, normalise in _CROSS_FILE_KEYS:
         try:
             value = normalise(_raw_value(document.data, path))
         except ValueError:
             continue
         line, column = document.positions.of_value(path)
-        keys.append(CrossFileKey(document.file, path, what, value, line, column))
+        keys.append(UniqueKey(document.file, path, what, value, line, column))
+    keys.extend(copy_keys(document.data, document.file, document.positions.of_value, document.references))
     return keys
 
 
 def check_across_files(keys: Sequence[CrossFileKey]) -> list[InputIssue]:
-    """An account_reference or Dintero account_id declared by two merchant files, reported at both."""
+    """An account_reference or Dintero account_id declared by two merchant files, reported at both; and
+    every value that belongs to one merchant found in two (``desired.copies``)."""
     issues: list[InputIssue] = []
-    seen: dict[tuple[FieldPath, str], CrossFileKey] = {}
+    seen: dict[tuple[FieldPath, str], UniqueKey] = {}
+    copies: list[CopyKey] = []
     for key in keys:
+        if isinstance(key, CopyKey):
+            copies.append(key)
+            continue
         other = seen.setdefault((key.path, key.value), key)
         if other is key:
             continue
@@ -272,7 +284,7 @@ def check_across_files(keys: Sequence[CrossFileKey]) -> list[InputIssue]:
                     f"{there.file}:{there.line}:{there.column}",
                 )
             )
-    return issues
+    return issues + check_copies(copies)
 
 
 def _raw_value(data: Any, path: FieldPath) -> Any:

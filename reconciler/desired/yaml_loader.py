@@ -29,6 +29,7 @@ from ruamel.yaml.reader import ReaderError
 from reconciler.desired import libyaml_parser
 from reconciler.desired.files import UnreadableFile, read_regular_file
 from reconciler.desired.positions import FieldPath, Positions, format_path
+from reconciler.desired.references import NamedReference
 from reconciler.desired.secrets import ENV_TAG, EnvReference, parse_env_node
 from reconciler.desired.text import forbidden_character, normal_key, normal_text
 from reconciler.desired.yaml_nodes import Node, node_position, scalar_text
@@ -51,6 +52,8 @@ class YamlDocument:
     env_references: dict[FieldPath, EnvReference] = field(default_factory=dict)
     # Where the file holds null (``~`` or nothing): checked against the models (``desired.nulls``).
     null_paths: list[FieldPath] = field(default_factory=list)
+    # Every reference by name (``!env``; a new tag adds its own), with where it is written.
+    references: list[NamedReference] = field(default_factory=list)
 
 
 def _kind(node: Node) -> str:
@@ -70,6 +73,7 @@ class _Builder:
         self.positions = Positions()
         self.env_references: dict[FieldPath, EnvReference] = {}
         self.null_paths: list[FieldPath] = []
+        self.references: list[NamedReference] = []
         self.issues: list[InputIssue] = []
         self.built = 0
 
@@ -111,6 +115,7 @@ class _Builder:
             )
             return None
         self.env_references[path] = reference
+        self.references.append(NamedReference(ENV_TAG, reference.name, path, self.file, *node_position(node)))
         return text
 
     def text(self, node: Node, path: FieldPath, text: str) -> str | None:
@@ -226,7 +231,8 @@ def parse_yaml_text(
     data = builder.build(root, ())
     if builder.issues:
         return None, builder.issues
-    return YamlDocument(file, data, builder.positions, builder.env_references, builder.null_paths), []
+    positions, env_references, null_paths = builder.positions, builder.env_references, builder.null_paths
+    return YamlDocument(file, data, positions, env_references, null_paths, builder.references), []
 
 
 def load_yaml_file(

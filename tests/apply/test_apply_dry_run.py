@@ -27,6 +27,7 @@ SENSITIVE = (
     "19751102-0000",  # a Dintero owner's social security number
     "SE4550000000058398257466",
     "SE3550000000054910000003",
+    "SE0850000000054910000004",
     "DE89370400440532013000",
     "klarna_test_api_sandbox",
 )

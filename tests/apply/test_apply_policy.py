@@ -165,7 +165,7 @@ def test_high_risk_operations_come_first_in_the_comment_and_can_require_a_flag(c
 def test_bank_account_changes_over_the_limit_are_refused(converged: Workspace) -> None:
     converged.edit_config("max_bank_account_changes: 10", "max_bank_account_changes: 0")
     converged.edit_merchant(
-        "SK-2024-0002", "iban: SE45 5000 0000 0583 9825 7466", "iban: SE35 5000 0000 0549 1000 0003"
+        "SK-2024-0002", "iban: SE45 5000 0000 0583 9825 7466", "iban: SE78 5000 0000 0549 1000 0005"
     )
     since = converged.sandbox.last_seq()
     refused = converged.run("apply", "--auto-approve")

@@ -8,7 +8,7 @@ import json
 from .conftest import Workspace
 
 OLD_IBAN = "SE45 5000 0000 0583 9825 7466"
-NEW_IBAN = "SE35 5000 0000 0549 1000 0003"
+NEW_IBAN = "SE78 5000 0000 0549 1000 0005"
 
 
 def bank_accounts(workspace: Workspace, reference: str) -> list[str]:

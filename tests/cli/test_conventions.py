@@ -87,7 +87,7 @@ def test_show_renders_a_saved_plan_as_plan_did_and_refuses_an_edited_one(converg
 def test_masked_fingerprints_are_the_same_in_two_runs(converged: Workspace) -> None:
     """The PR comment and the apply log must show the same fingerprint for the same value."""
     converged.edit_merchant(
-        "SK-2024-0002", "iban: SE45 5000 0000 0583 9825 7466", "iban: SE35 5000 0000 0549 1000 0003"
+        "SK-2024-0002", "iban: SE45 5000 0000 0583 9825 7466", "iban: SE78 5000 0000 0549 1000 0005"
     )
     runs = [run_python(converged.root, "plan", "--format", "json") for _ in range(2)]
     changes = [json.loads(out)["operations"][0]["changes"] for _, out, _ in runs]

@@ -1,0 +1,186 @@
+"""Copies across merchant files: values that belong to one merchant, found in two.
+
+A new merchant file is usually a copy of another, and what is left unchanged is then wrong in a way
+no single file shows: the other merchant's Dintero ``case_id``, IBAN, national id or social security
+number, or the name of the ``!env`` / ``!secret`` reference that holds it. ``validate`` reports each
+such value at both places, ``FILE:LINE:COL`` each, and never prints it.
+
+Values are compared in a normal form, so that a copy edited only in whitespace or case is still one:
+an IBAN without whitespace and upper case, a national id or social security number also without the
+separators ``-``, ``.`` and ``/`` (``010190-12345`` is ``01019012345``), a ``case_id`` in lower case, a
+reference name case-folded. A national id and a social security number are one kind of value: the
+same person's number in a Klarna stakeholder of one merchant and a Dintero owner of another is caught.
+
+Only the normal form's digest is kept, not the value. A value written in one file is no copy, however
+many merchants it reaches (a merchant's own Klarna and Dintero bank account, or one value of a shared
+file): the rule is two merchants *and* two files where it is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.desired.positions import FieldPath, format_path
+from reconciler.desired.references import NamedReference
+from reconciler.errors import InputIssue
+
+_WHITESPACE = re.compile(r"\s+")
+_ID_SEPARATORS = re.compile(r"[\s\-./]+")
+
+ANY = "*"  # a pattern part matching every key of a mapping
+EACH = "[]"  # a pattern part matching every item of a list
+
+
+def _compact(value: str) -> str:
+    return _WHITESPACE.sub("", value).upper()
+
+
+def _id_number(value: str) -> str:
+    return _ID_SEPARATORS.sub("", value).upper()
+
+
+def _case_id(value: str) -> str:
+    return value.strip().lower()
+
+
+@dataclass(frozen=True)
+class _Watched:
+    """Where a value of one kind stands in a merchant document, and its normal form."""
+
+    kind: str  # what is compared: values of one kind are compared with each other
+    label: str  # how a message names the value at this place
+    pattern: tuple[str, ...]
+    normal: Callable[[str], str]
+
+
+_NATIONAL_ID = "national id or social security number"
+WATCHED: tuple[_Watched, ...] = (
+    _Watched("case_id", "Dintero case_id", ("dintero", "connections", ANY, "signup", "case_id"), _case_id),
+    _Watched("iban", "IBAN", ("klarna", "bank_accounts", EACH, "iban"), _compact),
+    _Watched(
+        "iban",
+        "IBAN",
+        ("dintero", "connections", "common", "signup", "bank_accounts", EACH, "account_number"),
+        _compact,
+    ),
+    _Watched(
+        _NATIONAL_ID,
+        "national id",
+        ("klarna", "stakeholders", EACH, "national_identification", "number"),
+        _id_number,
+    ),
+    _Watched(
+        _NATIONAL_ID,
+        "social security number",
+        ("dintero", "connections", "common", "signup", "ownership", "owners", EACH, "social_security_number"),
+        _id_number,
+    ),
+    _Watched(
+        _NATIONAL_ID,
+        "social security number",
+        ("dintero", "connections", "common", "signup", "applicant", "social_security_number"),
+        _id_number,
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CopyKey:
+    """One value that must belong to one merchant: its kind, the digest of its normal form, and where it
+    is written (``file``, which differs from ``merchant_file`` for a value from a shared file)."""
+
+    kind: str
+    label: str
+    digest: bytes
+    merchant_file: str
+    file: str
+    path: FieldPath
+    line: int
+    column: int
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+def _digest(kind: str, normal: str) -> bytes:
+    return hashlib.sha256(f"{kind}\0{normal}".encode()).digest()[:16]
+
+
+def _walk(data: Any, pattern: tuple[str, ...], path: FieldPath = ()) -> Iterator[tuple[FieldPath, Any]]:
+    if not pattern:
+        yield path, data
+        return
+    head, rest = pattern[0], pattern[1:]
+    if head == EACH:
+        if isinstance(data, list):
+            for index, item in enumerate(data):
+                yield from _walk(item, rest, (*path, index))
+    elif isinstance(data, dict):
+        keys = sorted(data) if head == ANY else [head] if head in data else []
+        for key in keys:
+            yield from _walk(data[key], rest, (*path, key))
+
+
+def copy_keys(
+    data: Any,
+    merchant_file: str,
+    position: Callable[[FieldPath], tuple[int, int]],
+    references: Sequence[NamedReference],
+) -> list[CopyKey]:
+    """The values of one merchant document that no other merchant may share.
+
+    ``position`` gives where a value stands in ``merchant_file``; each reference carries its own place.
+    Values that are not text, or that normalise to nothing, are left to the file's own checks.
+    """
+    keys: list[CopyKey] = []
+    for watched in WATCHED:
+        for path, value in _walk(data, watched.pattern):
+            if not isinstance(value, str | int) or isinstance(value, bool):
+                continue
+            normal = watched.normal(str(value))
+            if normal:
+                line, column = position(path)
+                digest = _digest(watched.kind, normal)
+                keys.append(CopyKey(watched.kind, watched.label, digest, merchant_file, merchant_file, path, line, column))
+    for reference in references:
+        normal = reference.name.strip().casefold()
+        kind, label = f"{reference.tag} name", f"{reference.tag} {reference.name}"
+        digest = _digest(kind, normal)
+        keys.append(
+            CopyKey(kind, label, digest, merchant_file, reference.file, reference.path, reference.line, reference.column)
+        )
+    return keys
+
+
+def _message(here: CopyKey, there: CopyKey) -> str:
+    what = here.label if here.kind.endswith(" name") else f"this {here.label}"
+    other = f", as {there.label}," if there.label != here.label and not here.kind.endswith(" name") else ""
+    return (
+        f"{format_path(here.path)}: {what} is also used by another merchant{other} at {there.where} "
+        f"({format_path(there.path)}): a copied merchant file? each merchant needs its own"
+    )
+
+
+def check_copies(keys: Sequence[CopyKey]) -> list[InputIssue]:
+    """Every value two merchant files share, reported at each place it is written, pointing at another.
+
+    Each place points at the first place of another merchant (the first place, at the second).
+    """
+    by_value: dict[tuple[str, bytes], list[CopyKey]] = {}
+    for key in keys:
+        by_value.setdefault((key.kind, key.digest), []).append(key)
+    issues: list[InputIssue] = []
+    for group in by_value.values():
+        if len({k.merchant_file for k in group}) < 2 or len({k.file for k in group}) < 2:
+            continue
+        places = list({(k.file, k.line, k.column, k.path): k for k in group}.values())
+        for here in places:
+            others = [k for k in places if k.merchant_file != here.merchant_file and k.file != here.file]
+            if others:
+                issues.append(InputIssue(here.file, here.line, here.column, _message(here, others[0])))
+    return issues

@@ -1,0 +1,184 @@
+"""validate catches what a copied merchant file carries over: case_ids, IBANs, national ids and social security
+numbers, !env names; at both places, in normal form, never printing the value."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from reconciler.desired import load_desired
+from reconciler.desired.copies import check_copies, copy_keys
+from reconciler.desired.references import NamedReference
+from reconciler.errors import InputError
+
+CASE_ID = "6f1c2a3e-0d44-4b50-8888-8dd25736c0de"
+IBAN = "NO9386011117947"
+NATIONAL_ID = "01019912345"
+
+
+def merchant(
+    reference: str,
+    aid: str,
+    *,
+    case_id: str,
+    iban: str,
+    national_id: str,
+    ssn: str = "19700101-1111",
+    env_name: str | None = None,
+) -> str:
+    owner_id = f"!env [{env_name}, '17058000000']" if env_name else "'17058000001'"
+    return f"""\
+account_reference: {reference}
+klarna:
+  account_name: Merchant {reference}
+  stakeholders:
+    - given_name: Ola
+      family_name: Nordmann
+      date_of_birth: 1980-05-17
+      national_identification: {{number: "{national_id}", country: "NO"}}
+    - given_name: Kari
+      family_name: Nordmann
+      date_of_birth: 1981-05-17
+      national_identification: {{number: {owner_id}, country: "NO"}}
+  bank_accounts:
+    - {{account_holder: Holder, iban: "{iban}"}}
+dintero:
+  account_id: {aid}
+  connections:
+    klarna:
+      signup:
+        case_id: {case_id}
+        payment_options: [{{type: klarna.klarna, currencies: [NOK]}}]
+    common:
+      signup:
+        payment_options: [{{type: swish.swish, currencies: [SEK]}}]
+        ownership:
+          owners: [{{name: Ola Nordmann, social_security_number: "{ssn}"}}]
+"""
+
+
+def messages(desired_dir: Path) -> list[str]:
+    with pytest.raises(InputError) as raised:
+        load_desired(desired_dir, environ={})
+    return str(raised.value).splitlines()
+
+
+def test_a_copied_file_is_reported_at_both_places_without_its_values(
+    write: Callable[[str, str], Path], desired_dir: Path
+) -> None:
+    write(
+        "merchants/a.yaml",
+        merchant("A-1", "T11200101", case_id=CASE_ID, iban=IBAN, national_id=NATIONAL_ID, env_name="A_OWNER_ID"),
+    )
+    # The copy differs only in case, whitespace and separators: still the same values.
+    write(
+        "merchants/b.yaml",
+        merchant(
+            "B-1",
+            "T11200102",
+            case_id=CASE_ID.upper(),
+            iban="no93 8601 1117 947",
+            national_id="010199-123 45",
+            ssn="197001011111",
+            env_name="a_owner_id",
+        ),
+    )
+    found = messages(desired_dir)
+    a, b = "desired-state/merchants/a.yaml", "desired-state/merchants/b.yaml"
+    expected = {
+        "dintero.connections.klarna.signup.case_id: this Dintero case_id": (20, 18),
+        "klarna.bank_accounts[0].iban: this IBAN": (14, 38),
+        "klarna.stakeholders[0].national_identification.number: this national id": (8, 41),
+        "klarna.stakeholders[1].national_identification.number: this national id": (12, 41),
+        "dintero.connections.common.signup.ownership.owners[0].social_security_number: this social security number": (
+            26,
+            65,
+        ),
+    }
+    for start, (line, column) in expected.items():
+        for here, there in ((a, b), (b, a)):
+            hits = [m for m in found if m.startswith(f"{here}:{line}:") and start in m]
+            assert hits, (here, start, found)
+            assert all(f"at {there}:" in m and m.endswith("each merchant needs its own") for m in hits)
+    assert any(m.startswith(f"{a}:12:41:") and "!env A_OWNER_ID is also used by another merchant" in m for m in found)
+    assert any(m.startswith(f"{b}:12:41:") and "!env a_owner_id is also used by another merchant" in m for m in found)
+    text = "\n".join(found)
+    for value in (CASE_ID, CASE_ID.upper(), IBAN, "8601", NATIONAL_ID, "010199", "19700101", "17058000000"):
+        assert value not in text
+    assert len(found) == 12  # five values and one name, each at both places
+
+
+def test_a_national_id_copied_as_a_social_security_number_is_caught(
+    write: Callable[[str, str], Path], desired_dir: Path
+) -> None:
+    write("merchants/a.yaml", merchant("A-1", "T11200101", case_id=CASE_ID, iban=IBAN, national_id=NATIONAL_ID))
+    other = merchant(
+        "B-1", "T11200102", case_id=CASE_ID[:-4] + "beef", iban="SE4550000000058398257466", national_id="02029900000",
+        ssn="010199 12345",
+    )
+    write("merchants/b.yaml", other.replace("'17058000001'", "'17058000002'"))
+    found = messages(desired_dir)
+    assert len(found) == 2, found
+    assert "klarna.stakeholders[0].national_identification.number: this national id is also used by another " \
+        "merchant, as social security number, at desired-state/merchants/b.yaml:26:65" in found[0]
+
+
+def test_values_repeated_inside_one_merchant_or_distinct_are_no_copy(
+    write: Callable[[str, str], Path], desired_dir: Path
+) -> None:
+    one = merchant("A-1", "T11200101", case_id=CASE_ID, iban=IBAN, national_id=NATIONAL_ID, ssn=NATIONAL_ID)
+    write("merchants/a.yaml", one.replace("bank_accounts:\n", f"bank_accounts:\n    - {{account_holder: X, iban: '{IBAN}'}}\n", 1))
+    write(
+        "merchants/b.yaml",
+        merchant(
+            "B-1", "T11200102", case_id=CASE_ID[:-4] + "beef", iban="SE4550000000058398257466",
+            national_id="02029900000",
+        ).replace("'17058000001'", "'17058000002'"),
+    )
+    with pytest.raises(InputError) as raised:  # the one IBAN twice in a.yaml is the file's own duplicate
+        load_desired(desired_dir, environ={})
+    assert all("also used by another merchant" not in m for m in str(raised.value).splitlines())
+
+
+def test_three_merchants_sharing_a_value_are_each_reported_once(
+    write: Callable[[str, str], Path], desired_dir: Path
+) -> None:
+    for index, name in enumerate("abc"):
+        text = merchant(
+            f"{name.upper()}-1", f"T1120010{index}", case_id=CASE_ID[:-1] + str(index), iban=IBAN,
+            national_id=f"0{index}029900000", ssn=f"1970010{index}-1111",
+        )
+        write(f"merchants/{name}.yaml", text.replace("'17058000001'", f"'1705800000{index + 2}'"))
+    found = messages(desired_dir)
+    assert len(found) == 3, found
+    assert [re.match(r"desired-state/merchants/(\w)\.yaml:14:", m).group(1) for m in found] == ["a", "b", "c"]  # type: ignore[union-attr]
+    assert "at desired-state/merchants/b.yaml:14:" in found[0] and "merchants/a.yaml:14:" in found[2]
+
+
+def test_the_examples_share_nothing(examples_dir: Path) -> None:
+    assert load_desired(examples_dir, environ={}, notify=None).merchants
+
+
+def test_any_tag_recorded_as_a_named_reference_is_checked() -> None:
+    """A ``!secret`` reference needs only its NamedReference in the document's record."""
+
+    def references(file: str) -> list[NamedReference]:
+        return [NamedReference("!secret", "nordic_bikes_iban ", ("klarna", "bank_accounts", 0, "iban"), file, 7, 13)]
+
+    keys = [
+        *copy_keys({}, "a.yaml", lambda path: (1, 1), references("a.yaml")),
+        *copy_keys({}, "b.yaml", lambda path: (1, 1), references("b.yaml")),
+        # A name written in a shared file reaches many merchants: no copy.
+        *copy_keys({}, "c.yaml", lambda path: (1, 1), references("profiles/shared.yaml")),
+        *copy_keys({}, "d.yaml", lambda path: (1, 1), references("profiles/shared.yaml")),
+    ]
+    issues = check_copies(keys)
+    assert [str(issue) for issue in issues][:2] == [
+        "a.yaml:7:13: klarna.bank_accounts[0].iban: !secret nordic_bikes_iban  is also used by another merchant at "
+        "b.yaml:7:13 (klarna.bank_accounts[0].iban): a copied merchant file? each merchant needs its own",
+        "b.yaml:7:13: klarna.bank_accounts[0].iban: !secret nordic_bikes_iban  is also used by another merchant at "
+        "a.yaml:7:13 (klarna.bank_accounts[0].iban): a copied merchant file? each merchant needs its own",
+    ]
