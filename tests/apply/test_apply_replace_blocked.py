@@ -20,7 +20,7 @@ def test_a_new_iban_is_one_replace_that_creates_before_it_deletes(converged: Wor
     planned = converged.run("plan", "--format", "json")
     (op,) = json.loads(planned.stdout)["operations"]
     assert (op["action"], op["risk"]) == ("replace", "high")
-    assert op["address"] == "SK-2024-0002/klarna.bank_account/iban-0003"
+    assert op["address"] == "SK-2024-0002/klarna.bank_account/iban-0005"
     assert op["replaces"] == "SK-2024-0002/klarna.bank_account/iban-7466"
     assert NEW_IBAN.replace(" ", "") not in planned.stdout and OLD_IBAN.replace(" ", "") not in planned.stdout
 

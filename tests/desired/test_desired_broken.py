@@ -190,7 +190,9 @@ def test_broken_file_is_reported_at_its_line_column_and_field(name: str, desired
 def test_every_broken_file_is_reported_in_one_run(desired_dir: Path) -> None:
     for path in BROKEN.glob("*.yaml"):
         shutil.copy(path, desired_dir / "merchants" / path.name)
-    got = _issues_of(desired_dir)
+    # The broken files share case_ids and IBANs (each is a copy of one example): those copies are reported
+    # too (tests/desired/test_desired_copies.py); here only each file's own issues are counted.
+    got = [issue for issue in _issues_of(desired_dir) if "is also used by another merchant" not in issue[3]]
     assert len(got) == sum(len(issues) for issues in EXPECTED.values())
     for name, expected in EXPECTED.items():
         _matches(expected, got, f"desired-state/merchants/{name}.yaml")
