@@ -146,13 +146,17 @@ def copy_keys(
             if normal:
                 line, column = position(path)
                 digest = _digest(watched.kind, normal)
-                keys.append(CopyKey(watched.kind, watched.label, digest, merchant_file, merchant_file, path, line, column))
+                keys.append(
+                    CopyKey(watched.kind, watched.label, digest, merchant_file, merchant_file, path, line, column)
+                )
     for reference in references:
         normal = reference.name.strip().casefold()
         kind, label = f"{reference.tag} name", f"{reference.tag} {reference.name}"
         digest = _digest(kind, normal)
         keys.append(
-            CopyKey(kind, label, digest, merchant_file, reference.file, reference.path, reference.line, reference.column)
+            CopyKey(
+                kind, label, digest, merchant_file, reference.file, reference.path, reference.line, reference.column
+            )
         )
     return keys
 

@@ -87,16 +87,18 @@ def _or_reference(schema: dict[str, Any]) -> dict[str, Any]:
 def _document_property(model: str, name: str, schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     """A property as an editor sees it: described, with examples, and taking references where a value may be one."""
     inner = dict(schema)
-    description = description_of(model, name) or inner.pop("description", None) or _target(inner, defs).get(
-        "description"
+    description = (
+        description_of(model, name) or inner.pop("description", None) or _target(inner, defs).get("description")
     )
     inner.pop("description", None)
     sensitive = inner.pop("x-sensitive", None)
     title = inner.pop("title", None)
     if _takes_a_reference(inner, defs):
         result = _or_reference(inner)
-    elif inner.get("type") == "array" and isinstance(inner.get("items"), dict) and _takes_a_reference(
-        inner["items"], defs
+    elif (
+        inner.get("type") == "array"
+        and isinstance(inner.get("items"), dict)
+        and _takes_a_reference(inner["items"], defs)
     ):
         result = {**inner, "items": _or_reference(inner["items"])}
     else:

@@ -5,9 +5,9 @@ validated: a disabled product without a reason, ownership over 100 %, natural ke
 merchant, website collections that are not declared, enablement periods that end before they start.
 Across files: an ``account_reference`` or a Dintero ``account_id`` used by two merchants, compared in
 normal form (surrounding whitespace stripped), and the values a copied file carries over (a ``case_id``,
-an IBAN, a national id, a reference name: ``desired.copies``), never printed. Null where a field expects a value is refused before
-pydantic sees it (``desired.nulls``). Messages name values by natural key or masked form, never by a
-sensitive value.
+an IBAN, a national id, a reference name: ``desired.copies``), never printed. Null where a field expects
+a value is refused before pydantic sees it (``desired.nulls``). Messages name values by natural key or
+masked form, never by a sensitive value.
 """
 
 from __future__ import annotations

@@ -96,7 +96,9 @@ def test_hashed_bank_accounts_apply_then_plan_empty(hashed: HashedWorkspace) -> 
     accounts = klarna_bank_accounts(hashed.sandbox)
     for reference, ibans in IBANS.items():
         assert all("iban" not in stored for stored in accounts[reference])
-        assert sorted(stored["iban_hash"]["value"] for stored in accounts[reference]) == sorted(map(expected_hash, ibans))
+        assert sorted(stored["iban_hash"]["value"] for stored in accounts[reference]) == sorted(
+            map(expected_hash, ibans)
+        )
         for stored in accounts[reference]:
             assert stored["iban_hash"]["sanitization_method"] == "REMOVE_WHITESPACE_UPPERCASE"
             assert stored["iban_hash"]["hashing_method"] == "ARGON2ID"

@@ -103,7 +103,11 @@ def test_the_setting_is_strict(
     [
         ("salt_env: SALT", {}, "reconciler.yaml:2:36: klarna.bank_account_hashing.salt_env: environment variable SALT"),
         ("salt_env: SALT", {"SALT": "short"}, "the salt is shorter than 8 bytes"),
-        ("salt_secret: bank_salt", {}, "klarna.bank_account_hashing.salt_secret: secret bank_salt is not in secrets.age"),
+        (
+            "salt_secret: bank_salt",
+            {},
+            "klarna.bank_account_hashing.salt_secret: secret bank_salt is not in secrets.age",
+        ),
     ],
 )
 def test_a_salt_that_cannot_be_had_is_an_error_at_the_setting(

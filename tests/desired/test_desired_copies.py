@@ -100,7 +100,7 @@ def test_a_copied_file_is_reported_at_both_places_without_its_values(
     }
     for start, (line, column) in expected.items():
         for here, there in ((a, b), (b, a)):
-            hits = [m for m in found if m.startswith(f"{here}:{line}:") and start in m]
+            hits = [m for m in found if m.startswith(f"{here}:{line}:{column}:") and start in m]
             assert hits, (here, start, found)
             assert all(f"at {there}:" in m and m.endswith("each merchant needs its own") for m in hits)
     assert any(m.startswith(f"{a}:12:41:") and "!env A_OWNER_ID is also used by another merchant" in m for m in found)
@@ -116,25 +116,37 @@ def test_a_national_id_copied_as_a_social_security_number_is_caught(
 ) -> None:
     write("merchants/a.yaml", merchant("A-1", "T11200101", case_id=CASE_ID, iban=IBAN, national_id=NATIONAL_ID))
     other = merchant(
-        "B-1", "T11200102", case_id=CASE_ID[:-4] + "beef", iban="SE4550000000058398257466", national_id="02029900000",
+        "B-1",
+        "T11200102",
+        case_id=CASE_ID[:-4] + "beef",
+        iban="SE4550000000058398257466",
+        national_id="02029900000",
         ssn="010199 12345",
     )
     write("merchants/b.yaml", other.replace("'17058000001'", "'17058000002'"))
     found = messages(desired_dir)
     assert len(found) == 2, found
-    assert "klarna.stakeholders[0].national_identification.number: this national id is also used by another " \
+    assert (
+        "klarna.stakeholders[0].national_identification.number: this national id is also used by another "
         "merchant, as social security number, at desired-state/merchants/b.yaml:26:65" in found[0]
+    )
 
 
 def test_values_repeated_inside_one_merchant_or_distinct_are_no_copy(
     write: Callable[[str, str], Path], desired_dir: Path
 ) -> None:
     one = merchant("A-1", "T11200101", case_id=CASE_ID, iban=IBAN, national_id=NATIONAL_ID, ssn=NATIONAL_ID)
-    write("merchants/a.yaml", one.replace("bank_accounts:\n", f"bank_accounts:\n    - {{account_holder: X, iban: '{IBAN}'}}\n", 1))
+    write(
+        "merchants/a.yaml",
+        one.replace("bank_accounts:\n", f"bank_accounts:\n    - {{account_holder: X, iban: '{IBAN}'}}\n", 1),
+    )
     write(
         "merchants/b.yaml",
         merchant(
-            "B-1", "T11200102", case_id=CASE_ID[:-4] + "beef", iban="SE4550000000058398257466",
+            "B-1",
+            "T11200102",
+            case_id=CASE_ID[:-4] + "beef",
+            iban="SE4550000000058398257466",
             national_id="02029900000",
         ).replace("'17058000001'", "'17058000002'"),
     )
@@ -148,8 +160,12 @@ def test_three_merchants_sharing_a_value_are_each_reported_once(
 ) -> None:
     for index, name in enumerate("abc"):
         text = merchant(
-            f"{name.upper()}-1", f"T1120010{index}", case_id=CASE_ID[:-1] + str(index), iban=IBAN,
-            national_id=f"0{index}029900000", ssn=f"1970010{index}-1111",
+            f"{name.upper()}-1",
+            f"T1120010{index}",
+            case_id=CASE_ID[:-1] + str(index),
+            iban=IBAN,
+            national_id=f"0{index}029900000",
+            ssn=f"1970010{index}-1111",
         )
         write(f"merchants/{name}.yaml", text.replace("'17058000001'", f"'1705800000{index + 2}'"))
     found = messages(desired_dir)

@@ -22,9 +22,13 @@ CUSTOM_TAGS = {"!env": ("scalar", "sequence"), "!secret": ("scalar",)}  # what t
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
-_FLOAT = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$")
+_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$"
+)
 # What YAML 1.1 reads as a boolean or null: a value like this must be quoted to stay text there.
-YAML11_NOT_TEXT = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|~|null)$")
+YAML11_NOT_TEXT = re.compile(
+    r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|~|null)$"
+)
 
 
 def _plain(text: str) -> Any:
@@ -116,8 +120,7 @@ def test_the_example_merchants_validate_as_an_editor_sees_them(examples_dir: Pat
         data = view.load(path.read_text(encoding="utf-8"))
         tagged += view.tagged
         errors = [
-            f"{list(e.absolute_path)}: {e.message}"
-            for e in jsonschema.Draft202012Validator(SCHEMA).iter_errors(data)
+            f"{list(e.absolute_path)}: {e.message}" for e in jsonschema.Draft202012Validator(SCHEMA).iter_errors(data)
         ]
         assert errors == [], path.name
     assert tagged >= 3  # the examples do use references, so the tagged forms were checked
@@ -136,7 +139,8 @@ klarna:
         "  bank_accounts: [{iban: !env NORDIC_BIKES_IBAN}]",
         "  bank_accounts: [{iban: !secret nordic-bikes.iban}]",
         '  bank_accounts: [{iban: !env [NORDIC_BIKES_IBAN, "NO93 8601 1117 947"]}]',
-        "  stakeholders: [{given_name: A, family_name: B, date_of_birth: !secret a.dob, ownership_percentage: !env PCT}]",
+        "  stakeholders: [{given_name: A, family_name: B, date_of_birth: !secret a.dob,"
+        " ownership_percentage: !env PCT}]",
         "  payment_product: {merchant_category_code: !env MCC}",
         '  payment_product: {merchant_category_code: !env [MCC, "5940"]}',
         "  payment_program_enablements: [{payment_program_id: !env PROGRAM,"
