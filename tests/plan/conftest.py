@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import io
 import random
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -45,8 +47,34 @@ IBAN_NO = "NO9386011117947"
 OpSummary = tuple[str, str, tuple[str, ...]]
 
 
+def iban_for(country: str, seed: str, length: int) -> str:
+    """A valid IBAN of ``country`` with a BBAN of ``length`` digits derived from ``seed``."""
+    bban = str(int(hashlib.sha256(seed.encode()).hexdigest(), 16))[:length].rjust(length, "0")
+    digits = "".join(str(int(c, 36)) for c in bban + country + "00")
+    return f"{country}{98 - int(digits) % 97:02d}{bban}"
+
+
+def _own_values(merchant: dict[str, Any], reference: str) -> dict[str, Any]:
+    """Another merchant than PT-0001 gets its own case_id, IBANs and national id: validate reports values
+    two merchant files share (a copied file)."""
+    merchant["dintero"]["connections"]["klarna"]["signup"]["case_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, reference))
+    digits = str(int(hashlib.sha256(reference.encode()).hexdigest(), 16))[:4]
+    merchant["klarna"]["stakeholders"][0]["national_identification"]["number"] = f"19801210-{digits}"
+    se, de = merchant["klarna"]["bank_accounts"]
+    se["iban"], de["iban"] = iban_for("SE", reference + "/SE", 20), iban_for("DE", reference + "/DE", 18)
+    return merchant
+
+
 def base_merchant(reference: str = REF, aid: str = AID) -> dict[str, Any]:
-    """A merchant file declaring every resource kind, in the normal form the sandbox also stores."""
+    """A merchant file declaring every resource kind, in the normal form the sandbox also stores.
+
+    Only PT-0001 has the constants above (IBAN_SE, IBAN_DE...); another reference has values of its own.
+    """
+    merchant = _base_merchant(reference, aid)
+    return merchant if reference == REF else _own_values(merchant, reference)
+
+
+def _base_merchant(reference: str, aid: str) -> dict[str, Any]:
     return copy.deepcopy(
         {
             "account_reference": reference,
