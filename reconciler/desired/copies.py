@@ -129,13 +129,14 @@ def _walk(data: Any, pattern: tuple[str, ...], path: FieldPath = ()) -> Iterator
 def copy_keys(
     data: Any,
     merchant_file: str,
-    position: Callable[[FieldPath], tuple[int, int]],
+    position: Callable[[FieldPath], tuple[str, int, int]],
     references: Sequence[NamedReference],
 ) -> list[CopyKey]:
     """The values of one merchant document that no other merchant may share.
 
-    ``position`` gives where a value stands in ``merchant_file``; each reference carries its own place.
-    Values that are not text, or that normalise to nothing, are left to the file's own checks.
+    ``position`` gives where a value is written: file, line and column (the merchant file, or the shared
+    file a value comes from); each reference carries its own place. Values that are not text, or that
+    normalise to nothing, are left to the file's own checks.
     """
     keys: list[CopyKey] = []
     for watched in WATCHED:
@@ -144,11 +145,9 @@ def copy_keys(
                 continue
             normal = watched.normal(str(value))
             if normal:
-                line, column = position(path)
+                file, line, column = position(path)
                 digest = _digest(watched.kind, normal)
-                keys.append(
-                    CopyKey(watched.kind, watched.label, digest, merchant_file, merchant_file, path, line, column)
-                )
+                keys.append(CopyKey(watched.kind, watched.label, digest, merchant_file, file, path, line, column))
     for reference in references:
         normal = reference.name.strip().casefold()
         kind, label = f"{reference.tag} name", f"{reference.tag} {reference.name}"

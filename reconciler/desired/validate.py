@@ -257,8 +257,13 @@ def cross_file_keys(document: YamlDocument) -> list[CrossFileKey]:
             continue
         line, column = document.positions.of_value(path)
         keys.append(UniqueKey(document.file, path, what, value, line, column))
-    keys.extend(copy_keys(document.data, document.file, document.positions.of_value, document.references))
+    keys.extend(copy_keys(document.data, document.file, lambda path: _written_at(document, path), document.references))
     return keys
+
+
+def _written_at(document: YamlDocument, path: FieldPath) -> tuple[str, int, int]:
+    """Where the value at ``path`` is written: file, line and column."""
+    return (document.file, *document.positions.of_value(path))
 
 
 def check_across_files(keys: Sequence[CrossFileKey]) -> list[InputIssue]:

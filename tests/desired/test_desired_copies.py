@@ -185,11 +185,11 @@ def test_any_tag_recorded_as_a_named_reference_is_checked() -> None:
         return [NamedReference("!secret", "nordic_bikes_iban ", ("klarna", "bank_accounts", 0, "iban"), file, 7, 13)]
 
     keys = [
-        *copy_keys({}, "a.yaml", lambda path: (1, 1), references("a.yaml")),
-        *copy_keys({}, "b.yaml", lambda path: (1, 1), references("b.yaml")),
+        *copy_keys({}, "a.yaml", lambda path: ("x.yaml", 1, 1), references("a.yaml")),
+        *copy_keys({}, "b.yaml", lambda path: ("x.yaml", 1, 1), references("b.yaml")),
         # A name written in a shared file reaches many merchants: no copy.
-        *copy_keys({}, "c.yaml", lambda path: (1, 1), references("profiles/shared.yaml")),
-        *copy_keys({}, "d.yaml", lambda path: (1, 1), references("profiles/shared.yaml")),
+        *copy_keys({}, "c.yaml", lambda path: ("x.yaml", 1, 1), references("profiles/shared.yaml")),
+        *copy_keys({}, "d.yaml", lambda path: ("x.yaml", 1, 1), references("profiles/shared.yaml")),
     ]
     issues = check_copies(keys)
     assert [str(issue) for issue in issues][:2] == [
@@ -198,3 +198,17 @@ def test_any_tag_recorded_as_a_named_reference_is_checked() -> None:
         "b.yaml:7:13: klarna.bank_accounts[0].iban: !secret nordic_bikes_iban  is also used by another merchant at "
         "a.yaml:7:13 (klarna.bank_accounts[0].iban): a copied merchant file? each merchant needs its own",
     ]
+
+
+def test_a_value_written_in_one_shared_file_is_no_copy() -> None:
+    data = {"klarna": {"bank_accounts": [{"iban": IBAN}]}}
+    keys = [
+        *copy_keys(data, "a.yaml", lambda path: ("profiles/chain.yaml", 4, 13), []),
+        *copy_keys(data, "b.yaml", lambda path: ("profiles/chain.yaml", 4, 13), []),
+    ]
+    assert check_copies(keys) == []
+    written_in_each = copy_keys(data, "c.yaml", lambda path: ("c.yaml", 9, 13), [])
+    issues = [str(issue) for issue in check_copies([*keys, *written_in_each])]
+    assert len(issues) == 2 and issues[0].startswith("profiles/chain.yaml:4:13: klarna.bank_accounts[0].iban")
+    assert issues[1].startswith("c.yaml:9:13:") and "at profiles/chain.yaml:4:13" in issues[1]
+    assert IBAN not in "".join(issues)
