@@ -164,10 +164,13 @@ def load_desired(
     *,
     environ: Mapping[str, str] | None = None,
     notify: Callable[[InputIssue], None] | None = print_notice,
+    hash_bank_accounts: bool = True,
 ) -> DesiredState:
     """Load and validate a desired-state directory; raises ``InputError`` with every issue found.
 
-    Each notice goes to ``notify`` as it is found (``None``: kept in the state only).
+    Each notice goes to ``notify`` as it is found (``None``: kept in the state only). With
+    ``hash_bank_accounts=False`` (``validate``, offline) bank account hashing is not done even when
+    configured: no salt is read and the merchants keep their IBANs, so nothing may be sent from that state.
     """
     env = os.environ if environ is None else environ
     directory = Path(directory)
@@ -175,7 +178,8 @@ def load_desired(
         raise InputError([InputIssue(str(directory), 1, 1, "desired-state directory not found")])
     issues: list[InputIssue] = []
     config = _load_config(directory, env, issues)
-    hasher, found_hasher = bank_account_hasher(config, directory, env) if config is not None else (None, [])
+    hashing = config is not None and hash_bank_accounts
+    hasher, found_hasher = bank_account_hasher(config, directory, env) if hashing and config else (None, [])
     issues.extend(found_hasher)
 
     partner: Partner | None = None
