@@ -192,3 +192,37 @@ Percentage = Annotated[
     Field(ge=0, le=100, allow_inf_nan=False),
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": 100}),
 ]
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _webhook_url(value: object) -> str:
+    """Klarna delivers over HTTPS to port 443 or 8443 only; a loopback host (a sandbox target) may use http
+    and any port. Credentials in the URL are refused: the URL is printed in plans."""
+    text = _http_url(value)
+    parts = urlsplit(text)
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("a webhook URL must not hold credentials (user:password@)")
+    if parts.fragment:
+        raise ValueError("a webhook URL has no #fragment")
+    if not _loopback(parts.hostname or ""):
+        if parts.scheme != "https":
+            raise ValueError("Klarna delivers webhooks over https only (http is for loopback addresses)")
+        if parts.port not in (None, 443, 8443):
+            raise ValueError("Klarna delivers webhooks to port 443 or 8443 only")
+    return text
+
+
+WebhookUrl = Annotated[
+    str,
+    BeforeValidator(_webhook_url),
+    StringConstraints(min_length=1, max_length=2048),
+    WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2048}),
+]
