@@ -11,14 +11,22 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from reconciler.compare.sides import desired_view, live_partner_view, live_view, partner_view
+from reconciler.compare.sides import desired_view, live_partner_view, live_view, partner_view, reads_notifications
 from reconciler.config import Config
 from reconciler.desired.declared import DeclaredMerchant, desired_digest
 from reconciler.desired.load import DesiredState
 from reconciler.errors import InputError, InputIssue
 from reconciler.kinds import PARTNER, MerchantView
 from reconciler.live.factory import ApiClients, ClientParams
-from reconciler.live.read import LiveMerchant, Progress, fetch_merchant, fetch_unmanaged, fewer_collections, read_each
+from reconciler.live.read import (
+    LiveMerchant,
+    Progress,
+    fetch_merchant,
+    fetch_partner,
+    fetch_unmanaged,
+    fewer_collections,
+    read_each,
+)
 from reconciler.plan import Operation, Plan, assemble_plan, plan_merchant
 from reconciler.plan.build import notices_of
 from reconciler.plan.fingerprint import precondition_key
@@ -77,7 +85,7 @@ async def make_plan(
     progress: Progress | None = None,
     commit: str = "",
 ) -> Plan:
-    """Read the chosen merchants (and partner.yaml's credentials) and plan them.
+    """Read the chosen merchants (and partner.yaml's credentials, signing keys and webhooks) and plan them.
 
     Each merchant is planned as its read lands and only its operations are kept: the CPU work
     overlaps the other reads' waiting, and memory does not grow with both views of every merchant.
@@ -100,7 +108,7 @@ async def make_plan(
         await read_each(clients, merchants, plan_one, workers=workers, progress=progress)
         if partner is not None:
             references.append(PARTNER)
-            live = live_partner_view(partner, await clients.klarna.list_credentials())
+            live = live_partner_view(partner, await _read_partner(clients, partner))
             ops.extend(plan_merchant(partner, live, key))
         declared = [m.account_reference for m in state.merchants]
         unmanaged = await fetch_unmanaged(clients, declared) if with_unmanaged else []
@@ -143,6 +151,10 @@ def desired_views_of(state: DesiredState, references: Sequence[str]) -> dict[str
 async def read_live_view(clients: ApiClients, state: DesiredState, desired: MerchantView) -> MerchantView:
     """A fresh live view of one merchant (or of the partner's credentials)."""
     if desired.reference == PARTNER:
-        return live_partner_view(desired, await clients.klarna.list_credentials())
+        return live_partner_view(desired, await _read_partner(clients, desired))
     live = await fetch_merchant(clients, state.merchant(desired.reference))
     return live_view(desired, live.klarna, live.dintero)
+
+
+async def _read_partner(clients: ApiClients, desired: MerchantView) -> LiveMerchant:
+    return await fetch_partner(clients, PARTNER, notifications=reads_notifications(desired))

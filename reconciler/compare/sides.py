@@ -21,8 +21,9 @@ from reconciler.kinds.state import MATCH, Member
 from reconciler.live.models import Credential, DinteroAccount, KlarnaAccount
 from reconciler.live.read import LiveMerchant
 
-MERCHANT_KINDS = tuple(kind for name, kind in KINDS.items() if name is not ResourceKind.CREDENTIAL)
-PARTNER_KINDS = (KINDS[ResourceKind.CREDENTIAL],)
+_PARTNER_LEVEL = (ResourceKind.CREDENTIAL, ResourceKind.SIGNING_KEY, ResourceKind.WEBHOOK)
+MERCHANT_KINDS = tuple(kind for name, kind in KINDS.items() if name not in _PARTNER_LEVEL)
+PARTNER_KINDS = tuple(KINDS[name] for name in _PARTNER_LEVEL)
 
 
 class _AddressBook:
@@ -86,7 +87,7 @@ def desired_view(merchant: DeclaredMerchant) -> MerchantView:
 
 
 def partner_view(partner: Partner | None) -> MerchantView | None:
-    """Partner-level resources (credentials) under the ``partner`` pseudo-merchant."""
+    """Partner-level resources (credentials, signing keys, webhooks) under the ``partner`` pseudo-merchant."""
     if partner is None:
         return None
     return _view(PARTNER, json.loads(canonical_json(partner)), PARTNER_KINDS)
@@ -141,5 +142,13 @@ def live_view(desired: MerchantView, account: KlarnaAccount | None, dintero: Din
     return _live_states(LiveMerchant(desired.reference, account, dintero), desired, MERCHANT_KINDS)
 
 
-def live_partner_view(desired: MerchantView, credentials: Sequence[Credential]) -> MerchantView:
-    return _live_states(LiveMerchant(PARTNER, None, None, credentials), desired, PARTNER_KINDS)
+def live_partner_view(desired: MerchantView, live: LiveMerchant | Sequence[Credential]) -> MerchantView:
+    """The partner's live objects (``fetch_partner``; a plain list is its credentials alone)."""
+    if not isinstance(live, LiveMerchant):
+        live = LiveMerchant(PARTNER, None, None, live)
+    return _live_states(live, desired, PARTNER_KINDS)
+
+
+def reads_notifications(desired: MerchantView) -> bool:
+    """Whether the partner view declares signing keys or webhooks (then they are read too)."""
+    return bool(desired.managed_lists & {ResourceKind.SIGNING_KEY, ResourceKind.WEBHOOK})

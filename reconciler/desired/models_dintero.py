@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, StringConstraints
 
 from reconciler.desired.base import DesiredModel
 from reconciler.desired.enums import DinteroPaymentType, KlarnaPaymentType, VippsPspPaymentType
+from reconciler.desired.text import single_line
 from reconciler.desired.types import (
     BlockText,
     Code,
@@ -20,18 +21,20 @@ from reconciler.desired.types import (
     DateOfBirth,
     DinteroAid,
     DinteroMcc,
+    DinteroSensitiveText,
+    DinteroUrl,
     Email,
-    HttpUrl,
     Mcc,
     Percentage,
     Phone,
-    SensitiveNumber,
     SensitiveText,
     Text,
     Uuid,
 )
 
-Currencies = Annotated[list[Currency], Field(min_length=1)]
+Currencies = Annotated[list[Currency], Field(min_length=1, max_length=50)]
+# Dintero takes at most 20 payment options in a klarna or vipps-psp signup, 50 in a common one.
+SignupOptions = Field(min_length=1, max_length=20)
 
 
 class KlarnaPaymentOption(DesiredModel):
@@ -51,15 +54,15 @@ class CommonPaymentOption(DesiredModel):
 
 class KlarnaSignup(DesiredModel):
     case_id: Uuid
-    payment_options: Annotated[list[KlarnaPaymentOption], Field(min_length=1)]
-    price_package: Text | None = None
+    payment_options: Annotated[list[KlarnaPaymentOption], SignupOptions]
+    price_package: Code | None = None
     mcc: DinteroMcc | None = None
 
 
 class VippsPspSignup(DesiredModel):
     case_id: Uuid
-    payment_options: Annotated[list[VippsPspPaymentOption], Field(min_length=1)]
-    logo: Text | None = None
+    payment_options: Annotated[list[VippsPspPaymentOption], SignupOptions]
+    logo: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100_000)] | None = None
 
 
 class PaymentTypeShare(DesiredModel):
@@ -79,25 +82,25 @@ class Revenue(DesiredModel):
 
 
 class SignupBankAccount(DesiredModel):
-    account_number: SensitiveNumber
-    account_number_type: Text = "iban"
+    account_number: SensitiveText  # Dintero: at most 100 characters
+    account_number_type: Annotated[str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=50)]
     bank_name: Text | None = None
-    account_statement_url: HttpUrl | None = None
+    account_statement_url: DinteroUrl | None = None
 
 
 class OwnerAddress(DesiredModel):
-    address_line: Text
+    address_line: Text | None = None
     address_line_2: Text | None = None
-    postal_code: Text
-    postal_place: Text
-    country: Country
+    postal_code: Text | None = None
+    postal_place: Text | None = None
+    country: Country | None = None
 
 
 class Owner(DesiredModel):
-    name: Text
+    name: Text | None = None
     legal_name: Text | None = None
     date_of_birth: DateOfBirth | None = None
-    social_security_number: SensitiveText | None = None
+    social_security_number: DinteroSensitiveText | None = None
     percentage: Percentage | None = None
     address: OwnerAddress | None = None
 
@@ -109,11 +112,11 @@ class Ownership(DesiredModel):
 
 class Verifications(DesiredModel):
     terms_and_conditions: bool | None = None
-    terms_and_conditions_url: HttpUrl | None = None
+    terms_and_conditions_url: DinteroUrl | None = None
     contact_information: bool | None = None
     payment_site: bool | None = None
-    payment_site_url: HttpUrl | None = None
-    demo_site_url: HttpUrl | None = None
+    payment_site_url: DinteroUrl | None = None
+    demo_site_url: DinteroUrl | None = None
     clear_pricing: bool | None = None
     payment_product_logos: bool | None = None
 
@@ -130,11 +133,11 @@ class Signature(DesiredModel):
 
 
 class Applicant(DesiredModel):
-    first_name: Text
-    last_name: Text
-    email: Email
+    first_name: Text | None = None
+    last_name: Text | None = None
+    email: Email | None = None
     phone_number: Phone | None = None
-    social_security_number: SensitiveText | None = None
+    social_security_number: DinteroSensitiveText | None = None
 
 
 class MccRange(DesiredModel):
@@ -163,7 +166,7 @@ class CompanyInformation(DesiredModel):
 
 
 class SignupUrl(DesiredModel):
-    signup_url: HttpUrl | None = None
+    signup_url: DinteroUrl | None = None
 
 
 class InstabankVolumes(DesiredModel):
@@ -180,7 +183,7 @@ class PaymentMethodSpecific(DesiredModel):
 
 
 class CommonSignup(DesiredModel):
-    payment_options: Annotated[list[CommonPaymentOption], Field(min_length=1)]
+    payment_options: Annotated[list[CommonPaymentOption], Field(min_length=1, max_length=50)]
     store_type: list[Text] | None = None
     package: Text | None = None
     revenue: Revenue | None = None
@@ -219,7 +222,7 @@ class DinteroConnections(DesiredModel):
 class SettingsAddress(DesiredModel):
     address_line: Text
     address_line_2: Text | None = None
-    postal_code: Code | None = None
+    postal_code: Text | None = None
     postal_place: Text
     country: Country
 
@@ -229,7 +232,7 @@ class DinteroCompany(DesiredModel):
 
     business_name: Text
     address: SettingsAddress
-    organization_number: Code | None = Field(
+    organization_number: Text | None = Field(
         None, description="Required before a common signup (Dintero: 'Requires the account company to be configured "
         "with organization_number')."
     )
@@ -242,7 +245,7 @@ class DinteroCompany(DesiredModel):
 class DinteroSettings(DesiredModel):
     """Dintero account settings (``PUT /v1/accounts/{aid}/management/settings``); written before any signup."""
 
-    company: DinteroCompany
+    company: DinteroCompany | None = None
 
 
 class DinteroMerchant(DesiredModel):

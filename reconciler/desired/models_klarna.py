@@ -10,7 +10,7 @@ import re
 import unicodedata
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 
 from reconciler.desired.base import DesiredModel
 from reconciler.desired.enums import (
@@ -20,25 +20,27 @@ from reconciler.desired.enums import (
     ProductState,
     StakeholderRole,
 )
-from reconciler.desired.text import block_text
 from reconciler.desired.types import (
     Bic,
-    Code,
     Country,
     Currency,
     DateOfBirth,
     DistributionProfileId,
     Email,
-    HttpUrl,
+    EnablementCode,
     Iban,
     IpAddress,
+    KlarnaBlockText,
+    KlarnaText,
+    KlarnaUrl,
     Mcc,
     PaymentProgramId,
     Percentage,
     Phone,
+    PostalCode,
     Reference,
+    Region,
     SensitiveNumber,
-    Text,
     Timestamp,
 )
 
@@ -55,21 +57,23 @@ def _name_key(name: str) -> str:
 
 
 class Person(DesiredModel):
-    given_name: Text
-    family_name: Text
+    given_name: KlarnaText
+    family_name: KlarnaText
     email: Email | None = None
     phone: Phone | None = None
 
 
 class AccountOwner(Person):
-    """``account_owner``: the merchant's contact person."""
+    """``account_owner``: the merchant's contact person (Klarna requires the email, in onboard and update)."""
+
+    email: Email
 
 
 class DisabledReason(DesiredModel):
     """Why the payment product is disabled: the body of the API's disable call."""
 
     reason: DisableReason
-    reason_details: Annotated[str, BeforeValidator(block_text), Field(max_length=500)] | None = None
+    reason_details: KlarnaBlockText | None = None
 
 
 class PaymentProduct(DesiredModel):
@@ -86,7 +90,7 @@ class PaymentProduct(DesiredModel):
 
 class Website(DesiredModel):
     website_reference: Reference
-    website_name: Text | None = None
+    website_name: KlarnaText | None = None
     channel_collection_reference: Reference | None = None
 
     def natural_key(self) -> str:
@@ -102,7 +106,7 @@ class Collection(DesiredModel):
     collection_reference: Reference
     branding: dict[str, Any] | None = None
     support_contact: SupportContact | None = None
-    social_media_links: list[HttpUrl] | None = None
+    social_media_links: list[KlarnaUrl] | None = None
 
     def natural_key(self) -> str:
         return self.collection_reference
@@ -116,21 +120,21 @@ class AccountInformation(DesiredModel):
 
 
 class Address(DesiredModel):
-    street_address: Text
-    street_address2: Text | None = None
-    postal_code: Text
-    city: Text
-    region: Text | None = None
+    street_address: KlarnaText
+    street_address2: KlarnaText | None = None
+    postal_code: PostalCode
+    city: KlarnaText
+    region: Region | None = None
     country: Country
 
 
 class BusinessInformation(DesiredModel):
-    business_name: Text | None = None
+    business_name: KlarnaText | None = None
     business_entity_type: BusinessEntityType | None = None
-    registration_authority: Text | None = None
-    registration_number: Text | None = None
-    tax_registration_number: Text | None = None
-    financial_registration_number: Text | None = None
+    registration_authority: KlarnaText | None = None
+    registration_number: KlarnaText | None = None
+    tax_registration_number: KlarnaText | None = None
+    financial_registration_number: KlarnaText | None = None
     operating_address: Address | None = None
     registration_address: Address | None = None
 
@@ -143,12 +147,12 @@ class NationalIdentification(DesiredModel):
 class Stakeholder(DesiredModel):
     """A stakeholder, matched by given name, family name and date of birth."""
 
-    given_name: Text
-    family_name: Text
-    date_of_birth: DateOfBirth
+    given_name: KlarnaText
+    family_name: KlarnaText
+    date_of_birth: DateOfBirth | None = None  # optional in Klarna's API; part of the match
     address: Address | None = None
     national_identification: NationalIdentification | None = None
-    roles: Annotated[list[StakeholderRole], Field(min_length=1)] | None = None
+    roles: Annotated[list[StakeholderRole], Field(min_length=1, max_length=6)] | None = None
     ownership_percentage: Percentage | None = None
 
     def identity(self) -> tuple[str, str, str]:
@@ -156,7 +160,7 @@ class Stakeholder(DesiredModel):
 
         Names compare without regard to case or runs of spaces (they are already stripped and NFC).
         """
-        return (_name_key(self.given_name), _name_key(self.family_name), self.date_of_birth)
+        return (_name_key(self.given_name), _name_key(self.family_name), self.date_of_birth or "")
 
     def natural_key(self) -> str:
         """Printable: the names only (``identity()`` is what matches; the plan adds -2 on a clash)."""
@@ -166,12 +170,12 @@ class Stakeholder(DesiredModel):
 class Settlement(DesiredModel):
     """Settlement information (``settlement_enabled_at`` is read-only and not declared)."""
 
-    settlement_enabled: bool
+    settlement_enabled: bool | None = None
 
 
 class BankAccount(DesiredModel):
     bank_account_type: BankAccountType = "IBAN"
-    account_holder: Text | None = None
+    account_holder: KlarnaText | None = None
     bic: Bic | None = None
     iban: Iban
 
@@ -186,9 +190,9 @@ class Market(DesiredModel):
 
 
 class EnablementCriteria(DesiredModel):
-    markets: list[Market] | None = None
-    merchant_category_codes: list[Mcc] | None = None
-    payment_program_enablement_code: Code | None = None
+    markets: Annotated[list[Market], Field(min_length=1, max_length=50)] | None = None
+    merchant_category_codes: Annotated[list[Mcc], Field(min_length=1, max_length=50)] | None = None
+    payment_program_enablement_code: EnablementCode | None = None
 
 
 class PaymentProgramEnablement(DesiredModel):
@@ -205,12 +209,12 @@ class PaymentProgramEnablement(DesiredModel):
 class KlarnaMerchant(DesiredModel):
     """The ``klarna`` section of a merchant file."""
 
-    account_name: Text
+    account_name: KlarnaText
     account_group_reference: Reference | None = None
     account_owner: AccountOwner | None = None
     payment_product: PaymentProduct | None = None
-    websites: list[Website] | None = None
-    collections: list[Collection] | None = None
+    websites: Annotated[list[Website], Field(max_length=100)] | None = None
+    collections: Annotated[list[Collection], Field(max_length=100)] | None = None
     account_information: AccountInformation | None = None
     business_information: BusinessInformation | None = None
     stakeholders: list[Stakeholder] | None = None

@@ -73,17 +73,26 @@ def _pattern_schema(pattern: str, description: str) -> WithJsonSchema:
 
 
 Text = Annotated[str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=500)]
+# Klarna's request models take at most 255 characters of text; an address's postal code 16, its region 64.
+KlarnaText = Annotated[str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=255)]
+KlarnaBlockText = Annotated[str, BeforeValidator(block_text), StringConstraints(max_length=255)]
+PostalCode = Annotated[str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=16)]
+Region = Annotated[str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=64)]
+# A payment program enablement code: Klarna takes at most 64 characters.
+EnablementCode = Annotated[str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=64)]
 BlockText = Annotated[str, BeforeValidator(block_text), StringConstraints(min_length=1, max_length=500)]
 # A code or description that an object is matched by: one line, compared as written once stripped.
 Code = Annotated[str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=100)]
 Reference = Annotated[
     str,
     BeforeValidator(normalise_reference),
+    StringConstraints(min_length=1, max_length=128),
     _pattern_schema(REFERENCE_PATTERN, "a partner-chosen reference"),
 ]
 Mcc = Annotated[
     str,
     BeforeValidator(normalise_mcc),
+    StringConstraints(min_length=4, max_length=4),
     WithJsonSchema(
         {
             "anyOf": [
@@ -97,6 +106,7 @@ Mcc = Annotated[
 DinteroMcc = Annotated[
     int,
     BeforeValidator(_dintero_mcc),
+    Field(ge=1, le=9999),
     WithJsonSchema(
         {
             "anyOf": [
@@ -120,11 +130,13 @@ Currency = Annotated[
 Phone = Annotated[
     str,
     BeforeValidator(normalise_phone),
+    StringConstraints(max_length=16),  # E.164: + and at most 15 digits, once normalised
     _pattern_schema(r"^\+[1-9][0-9 ()\-]{1,20}$", "phone number in E.164 form, e.g. +4722000000"),
 ]
 Email = Annotated[
     str,
     BeforeValidator(normalise_email),
+    StringConstraints(max_length=254),
     WithJsonSchema({"type": "string", "format": "email"}),
 ]
 Timestamp = Annotated[
@@ -143,6 +155,7 @@ DateOfBirth = Annotated[
 Iban = Annotated[
     str,
     BeforeValidator(normalise_iban),
+    StringConstraints(min_length=15, max_length=42),
     _pattern_schema(r"^[A-Za-z]{2}[0-9]{2}[A-Za-z0-9 ]{11,40}$", "IBAN; spaces allowed"),
     Sensitive(),
 ]
@@ -153,6 +166,10 @@ Bic = Annotated[
 ]
 SensitiveText = Annotated[
     str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=100), Sensitive()
+]
+# A social security number in a Dintero signup: Dintero's text limit.
+DinteroSensitiveText = Annotated[
+    str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=500), Sensitive()
 ]
 # An account or national identification number: one line, up to 64 characters.
 SensitiveNumber = Annotated[
@@ -178,17 +195,61 @@ HttpUrl = Annotated[
     BeforeValidator(_http_url),
     WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"}),
 ]
+# A URL Klarna keeps (a social media link): at most 2048 characters; one in a Dintero signup: at most 500.
+KlarnaUrl = Annotated[HttpUrl, StringConstraints(min_length=1, max_length=2048)]
+DinteroUrl = Annotated[HttpUrl, StringConstraints(max_length=500)]
 DistributionProfileId = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=r"^krn:partner:global:account:distribution-profile:[0-9a-f\-]+$"),
+    StringConstraints(
+        strip_whitespace=True,
+        min_length=1,
+        max_length=255,
+        pattern=r"^krn:partner:global:account:distribution-profile:[0-9a-f\-]+$",
+    ),
 ]
 PaymentProgramId = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=r"^krn:payment:global:payment:program:[0-9a-f\-]+$"),
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=255, pattern=r"^krn:payment:global:payment:program:[0-9a-f\-]+$"
+    ),
 ]
 # int | float keeps a number's JSON type (``50`` stays 50, ``12.5`` stays 12.5): the APIs answer it as sent.
 Percentage = Annotated[
     int | float,
     Field(ge=0, le=100, allow_inf_nan=False),
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": 100}),
+]
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _webhook_url(value: object) -> str:
+    """Klarna delivers over HTTPS to port 443 or 8443 only; a loopback host (a sandbox target) may use http
+    and any port. Credentials in the URL are refused: the URL is printed in plans."""
+    text = _http_url(value)
+    parts = urlsplit(text)
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("a webhook URL must not hold credentials (user:password@)")
+    if parts.fragment:
+        raise ValueError("a webhook URL has no #fragment")
+    if not _loopback(parts.hostname or ""):
+        if parts.scheme != "https":
+            raise ValueError("Klarna delivers webhooks over https only (http is for loopback addresses)")
+        if parts.port not in (None, 443, 8443):
+            raise ValueError("Klarna delivers webhooks to port 443 or 8443 only")
+    return text
+
+
+WebhookUrl = Annotated[
+    str,
+    BeforeValidator(_webhook_url),
+    StringConstraints(min_length=1, max_length=2048),
+    WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2048}),
 ]

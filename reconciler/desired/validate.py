@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from reconciler.desired.copies import CopyKey, check_copies, copy_keys
 from reconciler.desired.introspect import fields_of, model_at
-from reconciler.desired.models import Merchant, Partner
+from reconciler.desired.models import Merchant, Partner, webhook_identity
 from reconciler.desired.normalise import normalise_dintero_aid, normalise_iban, normalise_reference
 from reconciler.desired.nulls import null_fields, null_message
 from reconciler.desired.positions import FieldPath, format_path
@@ -216,10 +216,23 @@ def check_merchant(merchant: Merchant, document: YamlDocument) -> list[InputIssu
 
 
 def check_partner(partner: Partner, document: YamlDocument) -> list[InputIssue]:
-    """Partner credentials are matched by description, so each must be unique."""
+    """Partner credentials and signing keys are matched by description and webhooks by URL, so each must be
+    unique; a webhook names a declared signing key."""
     check = _Checker(document, [])
     credentials = partner.klarna.credentials if partner.klarna else None
     check.unique(("klarna", "credentials"), credentials, lambda c: c.description, "credential")
+    keys = partner.klarna.signing_keys if partner.klarna else None
+    check.unique(("klarna", "signing_keys"), keys, lambda k: k.description, "signing key")
+    webhooks = partner.klarna.webhooks if partner.klarna else None
+    check.unique(("klarna", "webhooks"), webhooks, lambda w: webhook_identity(w.url), "webhook")
+    # A webhook's key must be declared beside it: it is created first, and an undeclared one would not be kept.
+    declared = {k.description for k in keys or ()}
+    for index, webhook in enumerate(webhooks or ()):
+        if webhook.signing_key_description not in declared:
+            check.add(
+                ("klarna", "webhooks", index, "signing_key_description"),
+                f"no signing key with description {webhook.signing_key_description!r} in klarna.signing_keys",
+            )
     return check.issues
 
 

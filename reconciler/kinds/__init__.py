@@ -18,7 +18,9 @@ from reconciler.kinds import (  # noqa: F401  (each module registers its kind)
     enablement,
     payment_product,
     settlement,
+    signing_key,
     stakeholder,
+    webhook,
     website,
 )
 from reconciler.kinds.names import PARTNER, ResourceKind, resource_address

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from reconciler.kinds.calls import CreateCall
 from reconciler.kinds.names import ResourceKind
-from reconciler.kinds.state import Member, ResourceState
+from reconciler.kinds.state import Member, MerchantView, ResourceState
 from reconciler.kinds.writes import (
     Change,
     Create,
@@ -91,6 +91,10 @@ class Kind:
         can do, whether or not the fields differ when the kind says so.
         """
         return None
+
+    def references(self, want: ResourceState, view: MerchantView) -> tuple[str, ...]:
+        """Addresses in ``view`` of the keyed objects ``want`` names and must follow (a webhook's signing key)."""
+        return ()
 
     def notice(self, want: ResourceState, have: ResourceState) -> str | None:
         """What a reviewer should know of a live object that needs no write (a signup awaiting signature)."""

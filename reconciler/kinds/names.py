@@ -22,6 +22,8 @@ class ResourceKind(StrEnum):
     BANK_ACCOUNT = "klarna.bank_account"
     ENABLEMENT = "klarna.payment_program_enablement"
     CREDENTIAL = "klarna.credential"
+    SIGNING_KEY = "klarna.signing_key"
+    WEBHOOK = "klarna.webhook"
     ACCOUNT_SETTINGS = "dintero.account_settings"
     CONNECTION = "dintero.connection"
 
@@ -30,7 +32,7 @@ class ResourceKind(StrEnum):
         return self.value.split(".", 1)[0]
 
 
-PARTNER = "partner"  # the "merchant" part of addresses of partner-level resources (credentials)
+PARTNER = "partner"  # the "merchant" part of addresses of partner-level resources (credentials, webhooks)
 
 
 def resource_address(merchant: str, kind: ResourceKind, key: str | None = None) -> str:

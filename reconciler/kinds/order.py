@@ -13,12 +13,17 @@
     ├── klarna.settlement
     └── klarna.bank_account
     klarna.credential            (partner level)
+    klarna.signing_key           (partner level)
+    └── klarna.webhook           (signed with the key it names)
     dintero.account_settings     (after every Klarna kind: Klarna before Dintero)
     └── dintero.connection       (a common signup needs the company's organization_number)
 
 A kind is created after its parent (an enablement needs its product, which needs its account);
 among kinds free to go, the one earlier in ``PARENTS`` goes first. An operation depends on the
-planned operations of its ancestors in the same merchant (parents are singletons).
+planned operations of its singleton ancestors in the same merchant; a keyed parent (the signing key
+of a webhook) is named by the kind itself (``Kind.references``). A delete of a kind with children
+runs after every operation on those children (``delete_rank``): a signing key goes only once no
+webhook uses it.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ PARENTS: dict[ResourceKind, ResourceKind | None] = {
     K.BANK_ACCOUNT: K.ACCOUNT,
     K.ENABLEMENT: K.PAYMENT_PRODUCT,
     K.CREDENTIAL: None,
+    K.SIGNING_KEY: None,
+    K.WEBHOOK: K.SIGNING_KEY,
     K.ACCOUNT_SETTINGS: None,
     K.CONNECTION: K.ACCOUNT_SETTINGS,
 }
@@ -60,6 +67,8 @@ def _topological(parents: dict[ResourceKind, ResourceKind | None]) -> tuple[Reso
 
 
 ORDER: tuple[ResourceKind, ...] = _topological(PARENTS)
+# Parents with many members: a child's operation depends on the one it names, not on an address of the kind.
+KEYED_PARENTS: frozenset[ResourceKind] = frozenset({K.SIGNING_KEY})
 RANK: dict[ResourceKind, int] = {kind: index for index, kind in enumerate(ORDER)}
 
 
@@ -73,7 +82,17 @@ def ancestors(kind: ResourceKind) -> tuple[ResourceKind, ...]:
     return tuple(chain)
 
 
+def descendants(kind: ResourceKind) -> tuple[ResourceKind, ...]:
+    return tuple(k for k in ORDER if kind in ancestors(k))
+
+
+def delete_rank(kind: ResourceKind) -> tuple[int, int]:
+    """Where a delete of ``kind`` sorts: after every operation on its descendant kinds (with none: its rank)."""
+    below = descendants(kind)
+    return (max(RANK[k] for k in below), 1) if below else (RANK[kind], 0)
+
+
 def depends_on(merchant: str, kind: ResourceKind, planned: set[str]) -> tuple[str, ...]:
     """The planned operations (by address) that an operation on ``kind`` of ``merchant`` must follow."""
-    addresses = (resource_address(merchant, parent) for parent in ancestors(kind))
+    addresses = (resource_address(merchant, parent) for parent in ancestors(kind) if parent not in KEYED_PARENTS)
     return tuple(address for address in addresses if address in planned)

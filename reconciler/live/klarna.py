@@ -29,7 +29,9 @@ from reconciler.live.models import (
     PaymentProgram,
     PaymentProgramPlan,
     SettlementInformation,
+    SigningKey,
     Stakeholder,
+    Webhook,
     Website,
 )
 
@@ -405,6 +407,49 @@ class KlarnaClient(ApiClient):
     async def delete_credential(self, credential_id: str, *, idempotency_key: str | None = None) -> None:
         """Klarna's way to disable a credential."""
         await self._call("delete_credential", idempotency_key=idempotency_key, credential_id=credential_id)
+
+    # --- notifications: signing keys and webhooks (partner level) --------------------------------
+
+    async def list_signing_keys(self) -> list[SigningKey]:
+        return await self._many(SigningKey, "signing_keys", "list_signing_keys")
+
+    async def create_signing_key(self, request: BaseModel, *, idempotency_key: str | None = None) -> SigningKey:
+        """The answer holds the key's secret (``signing_key``), which Klarna shows this once only."""
+        return await self._one(SigningKey, "create_signing_key", body=request, idempotency_key=idempotency_key)
+
+    async def get_signing_key(self, signing_key_id: str) -> SigningKey | None:
+        return await self._one_or_none(SigningKey, "get_signing_key", signing_key_id=signing_key_id)
+
+    async def delete_signing_key(self, signing_key_id: str, *, idempotency_key: str | None = None) -> None:
+        await self._call("delete_signing_key", idempotency_key=idempotency_key, signing_key_id=signing_key_id)
+
+    async def find_signing_key(self, description: str, prefer: str | None = None) -> SigningKey:
+        """The signing key with this description (``prefer``: the id to take when several have it).
+
+        Raises ``ApiNotFound`` when there is none: a webhook cannot be written without its key.
+        """
+        found = [key for key in await self.list_signing_keys() if key.description == description]
+        if not found:
+            raise ApiNotFound(API, "find_signing_key", None, f"no signing key has the description {description!r}")
+        preferred = [key for key in found if prefer is not None and key.signing_key_id == prefer]
+        return (preferred or sorted(found, key=lambda k: (k.created_at or "", k.signing_key_id or "")))[0]
+
+    async def list_webhooks(self) -> list[Webhook]:
+        return await self._many(Webhook, "webhooks", "list_webhooks")
+
+    async def create_webhook(self, request: BaseModel, *, idempotency_key: str | None = None) -> Webhook:
+        return await self._one(Webhook, "create_webhook", body=request, idempotency_key=idempotency_key)
+
+    async def get_webhook(self, webhook_id: str) -> Webhook | None:
+        return await self._one_or_none(Webhook, "get_webhook", webhook_id=webhook_id)
+
+    async def patch_webhook(self, webhook_id: str, patch: BaseModel, *, idempotency_key: str | None = None) -> Webhook:
+        return await self._one(
+            Webhook, "patch_webhook", body=patch, idempotency_key=idempotency_key, webhook_id=webhook_id
+        )
+
+    async def delete_webhook(self, webhook_id: str, *, idempotency_key: str | None = None) -> None:
+        await self._call("delete_webhook", idempotency_key=idempotency_key, webhook_id=webhook_id)
 
     async def list_distribution_profiles(self) -> list[DistributionProfile]:
         return await self._many(DistributionProfile, "profiles", "list_distribution_profiles")

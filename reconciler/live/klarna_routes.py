@@ -37,11 +37,23 @@ _ACCOUNT = "/v1/accounts/{account_id}"
 _PRODUCT = _ACCOUNT + "/products/payment/{product_id}"
 _BANK_ACCOUNTS = _ACCOUNT + "/settlement-information/bank-accounts"
 _ENABLEMENTS = _PRODUCT + "/payment-program-enablements"
+# Klarna's Notifications API (third-party clients use /v2; see the README's sandbox section).
+_SIGNING_KEYS = "/v1/notification/signing-keys"
+_WEBHOOKS = "/v1/notification/webhooks"
 
 KLARNA_ROUTES: dict[str, Route] = {
     "list_credentials": Route("GET", "/v1/account/credentials"),
     "create_credential": Route("POST", "/v1/account/credentials"),
     "delete_credential": Route("DELETE", "/v1/account/credentials/{credential_id}"),
+    "list_signing_keys": Route("GET", _SIGNING_KEYS),
+    "create_signing_key": Route("POST", _SIGNING_KEYS),
+    "get_signing_key": Route("GET", _SIGNING_KEYS + "/{signing_key_id}"),
+    "delete_signing_key": Route("DELETE", _SIGNING_KEYS + "/{signing_key_id}"),
+    "list_webhooks": Route("GET", _WEBHOOKS),
+    "create_webhook": Route("POST", _WEBHOOKS),
+    "get_webhook": Route("GET", _WEBHOOKS + "/{webhook_id}"),
+    "patch_webhook": Route("PATCH", _WEBHOOKS + "/{webhook_id}"),
+    "delete_webhook": Route("DELETE", _WEBHOOKS + "/{webhook_id}"),
     "list_distribution_profiles": Route("GET", "/v1/distribution/profiles"),
     "onboard": Route("POST", "/v1/distribution/onboard"),
     "resolve_account": Route("GET", "/v1/accounts"),

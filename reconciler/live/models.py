@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 
 class ApiModel(BaseModel):
@@ -193,6 +193,27 @@ class Credential(ApiModel):
     type: str | None = None
     environment: str | None = None
     client_id: str | None = None
+
+
+class SigningKey(ApiModel):
+    """A Notifications API signing key. ``signing_key`` (the secret) is in the create's answer only;
+    it is never shown by ``repr`` and nothing past the client keeps it."""
+
+    signing_key_id: str | None = None
+    description: str | None = None
+    created_at: str | None = None
+    signing_key: SecretStr | None = Field(default=None, repr=False)
+
+
+class Webhook(ApiModel):
+    webhook_id: str | None = None
+    url: str | None = None
+    event_types: list[str] | None = None
+    event_version: str | None = None
+    signing_key_id: str | None = None
+    status: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
 
 
 class DistributionProfile(ApiModel):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from reconciler.desired.declared import DeclaredMerchant
 from reconciler.errors import ApiError, ReadFailed
 from reconciler.live.factory import ApiClients
-from reconciler.live.models import Credential, DinteroAccount, KlarnaAccount
+from reconciler.live.models import Credential, DinteroAccount, KlarnaAccount, SigningKey, Webhook
 
 Progress = Callable[[int], None]
 
@@ -26,13 +26,27 @@ Progress = Callable[[int], None]
 class LiveMerchant:
     """What the APIs hold for one declared merchant (None: the API does not know it).
 
-    For the partner-level pseudo-merchant, ``credentials`` holds the partner's credentials.
+    For the partner-level pseudo-merchant, ``credentials``, ``signing_keys`` and ``webhooks`` hold the
+    partner's objects.
     """
 
     reference: str
     klarna: KlarnaAccount | None
     dintero: DinteroAccount | None
     credentials: Sequence[Credential] = ()
+    signing_keys: Sequence[SigningKey] = ()
+    webhooks: Sequence[Webhook] = ()
+
+
+async def fetch_partner(clients: ApiClients, reference: str, *, notifications: bool) -> LiveMerchant:
+    """The partner's credentials and, when ``notifications``, its signing keys and webhooks (read together:
+    a webhook names its key by id, the desired state by description)."""
+    if not notifications:
+        return LiveMerchant(reference, None, None, await clients.klarna.list_credentials())
+    credentials, keys, webhooks = await asyncio.gather(
+        clients.klarna.list_credentials(), clients.klarna.list_signing_keys(), clients.klarna.list_webhooks()
+    )
+    return LiveMerchant(reference, None, None, credentials, keys, webhooks)
 
 
 async def fetch_merchant(clients: ApiClients, merchant: DeclaredMerchant) -> LiveMerchant:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from reconciler.compare.diff import Change, diff_fields
 from reconciler.kinds import KINDS, MerchantView, ResourceKind, ResourceState
 from reconciler.kinds.account import INITIAL_SETUP, OPERATIONAL
-from reconciler.kinds.order import RANK, ancestors, depends_on
+from reconciler.kinds.order import RANK, ancestors, delete_rank, depends_on
 from reconciler.kinds.payment_product import DISABLED
 from reconciler.plan.fingerprint import precondition_of
 from reconciler.plan.operation import Action, Notice, Operation
@@ -89,7 +89,8 @@ def plan_merchant(desired: MerchantView, current: MerchantView | None, key: byte
     for address, want in desired.resources.items():
         op = plan_resource(merchant, want, live.get(address), key)
         if op is not None:
-            ops.append(op)
+            named = KINDS[want.kind].references(want, desired)
+            ops.append(replace(op, depends_on=named) if named else op)
     for address, have in live.items():
         if address not in desired.resources and have.kind in desired.managed_lists:
             op = plan_resource(merchant, None, have, key)
@@ -162,8 +163,15 @@ def notices_of(desired: MerchantView, current: MerchantView | None) -> list[Noti
     return notices
 
 
-def _sort_key(op: Operation) -> tuple[str, int, str]:
-    return (op.merchant, RANK[op.resource], op.address)
+def _dependencies(op: Operation, planned: set[str]) -> tuple[str, ...]:
+    """The planned operations of the op's ancestors, and of the objects it names (already on ``op``)."""
+    named = tuple(address for address in op.depends_on if address in planned)
+    return tuple(dict.fromkeys((*depends_on(op.merchant, op.resource, planned), *named)))
+
+
+def _sort_key(op: Operation) -> tuple[str, int, int, str]:
+    rank, after = delete_rank(op.resource) if op.action is Action.DELETE else (RANK[op.resource], 0)
+    return (op.merchant, rank, after, op.address)
 
 
 def build_plan(
@@ -194,7 +202,7 @@ def assemble_plan(
     """A plan from merchants' operations planned one by one: dependencies, order and summary added."""
     ops = list(ops)
     planned = {op.address for op in ops}
-    ops = [replace(op, depends_on=depends_on(op.merchant, op.resource, planned)) for op in ops]
+    ops = [replace(op, depends_on=_dependencies(op, planned)) for op in ops]
     ops.sort(key=_sort_key)
     ordered = tuple(sorted(notices, key=lambda n: n.address))
     return Plan(desired_digest, tuple(ops), tuple(sorted(unmanaged)), tuple(sorted(references)), notices=ordered)

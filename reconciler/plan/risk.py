@@ -2,7 +2,8 @@
 
 ``high`` is anything that touches where money goes or who the merchant is: bank accounts and
 settlement, stakeholders (identity, ownership), a payment product switched on or off, the partner's
-credentials, and every replace or delete. ``medium`` changes what a merchant is or sells: the
+credentials, signing keys and webhooks (where Klarna sends a merchant's events, and what proves
+they are Klarna's), and every replace or delete. ``medium`` changes what a merchant is or sells: the
 account, its product's terms, business and account information, payment programs, Dintero
 connections. ``low`` is presentation: websites and collections.
 
@@ -13,6 +14,8 @@ klarna.bank_account             every action
 klarna.settlement               every action
 klarna.stakeholder              every action
 klarna.credential               every action
+klarna.signing_key              every action
+klarna.webhook                  every action
 klarna.payment_product          disable, enable              medium: create, patch
 klarna.account                                               medium
 klarna.account_information                                   medium
@@ -38,6 +41,8 @@ _BY_KIND: dict[ResourceKind, Risk] = {
     K.SETTLEMENT: Risk.HIGH,
     K.STAKEHOLDER: Risk.HIGH,
     K.CREDENTIAL: Risk.HIGH,
+    K.SIGNING_KEY: Risk.HIGH,
+    K.WEBHOOK: Risk.HIGH,
     K.PAYMENT_PRODUCT: Risk.MEDIUM,
     K.ACCOUNT: Risk.MEDIUM,
     K.ACCOUNT_INFORMATION: Risk.MEDIUM,

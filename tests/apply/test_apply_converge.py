@@ -48,7 +48,13 @@ def test_one_apply_from_empty_converges_to_exactly_the_declared_state(workspace:
     assert "No changes." in replanned.stdout
 
     dump = workspace.sandbox.dump()
-    assert dump["counts"] == {"klarna.account": 5, "dintero.account": 4, "klarna.credential": 2}
+    assert dump["counts"] == {
+        "klarna.account": 5,
+        "dintero.account": 4,
+        "klarna.credential": 2,
+        "klarna.signing_key": 1,
+        "klarna.webhook": 1,
+    }
     accounts = workspace.sandbox.accounts()
     assert set(accounts) == set(MERCHANTS)
     for ref, account in accounts.items():
@@ -78,6 +84,10 @@ def test_one_apply_from_empty_converges_to_exactly_the_declared_state(workspace:
     assert dintero["T11200102"]["connections"]["common"]["signup"]["package"] == "Checkout 195 NOK/month + 1.5%"
     credentials = dump["documents"]["klarna.credential"]
     assert {c["description"] for c in credentials} == {"reconciler CI - plan and apply", "storefront checkout client"}
+    [key] = dump["documents"]["klarna.signing_key"]
+    [webhook] = dump["documents"]["klarna.webhook"]
+    assert webhook["signing_key_id"] == key["signing_key_id"]
+    assert webhook["url"] == "https://127.0.0.1:8443/klarna/notifications"
     assert duplicates(workspace.sandbox) == []
 
 

@@ -62,7 +62,7 @@ def test_dry_run_from_empty_prints_every_request_and_sends_no_write(workspace: W
         assert text not in result.output, text
 
     printed = sent_lines(result.stdout)
-    assert len(printed) == 43  # with the Dintero account settings of Stockholm Kaffe
+    assert len(printed) == 45  # with the Dintero account settings of Stockholm Kaffe, a signing key, a webhook
     for match, body in printed:
         if match["path"].startswith("/v1/accounts/T1120"):  # Dintero: no idempotency key
             assert match["key"] is None

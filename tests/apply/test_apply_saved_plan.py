@@ -84,7 +84,7 @@ def test_without_a_terminal_apply_needs_auto_approve(workspace: Workspace) -> No
     result = workspace.run("apply")
     assert result.exit_code == 1, result.output
     assert "--auto-approve" in result.stderr
-    assert "Plan: 57 to create" in result.stdout  # it showed what it would have done
+    assert "Plan: 59 to create" in result.stdout  # it showed what it would have done
     assert workspace.sandbox.writes() == []
     assert workspace.sandbox.dump()["counts"] == {}
 

@@ -185,7 +185,7 @@ def test_numbers_keep_their_written_text_where_a_conversion_would_change_it(
     write(
         "merchants/num.yaml",
         "account_reference: NUM-1\nklarna:\n  account_name: N\n"
-        "  account_owner: {given_name: A, family_name: B, phone: +4722000000}\n"
+        "  account_owner: {given_name: A, family_name: B, email: a@example.com, phone: +4722000000}\n"
         "  payment_product: {merchant_category_code: 0742}\n"
         "  business_information: {registration_number: 12345678}\n",
     )

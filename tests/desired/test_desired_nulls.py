@@ -61,6 +61,10 @@ SAMPLES: dict[str, Any] = {
     "dintero.connections.common.signup.payment_options[].type": "swish.swish",
     "dintero.connections.common.signup.revenue.estimated_percentage_per_payment_type[].type": "swish.swish",
     "klarna.credentials[].type": "API",
+    "account_number_type": "iban",
+    "url": "https://127.0.0.1:8443/hooks",
+    "event_types": ["partner.*"],
+    "signing_key_description": "ci",
 }
 
 # model, the file it is written to, the hint an optional field's message ends with

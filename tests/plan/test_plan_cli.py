@@ -184,7 +184,7 @@ def test_the_examples_plan_all_creates_against_an_empty_sandbox(cli: Cli) -> Non
     assert result.exit_code == 2, result.output
     document = json.loads(result.stdout)
     assert document["summary"] == {
-        "create": 57,
+        "create": 59,
         "patch": 0,
         "replace": 0,
         "disable": 0,
@@ -201,7 +201,7 @@ def test_the_examples_plan_all_creates_against_an_empty_sandbox(cli: Cli) -> Non
         "MM-2024-0005": 14,
         "NB-2024-0001": 13,
         "SK-2024-0002": 13,  # its Dintero account settings, before the common signup
-        "partner": 2,
+        "partner": 4,  # two credentials, a signing key, a webhook
     }
     disabled = next(op for op in document["operations"] if op["address"] == "BF-2023-0042/klarna.payment_product")
     assert {"path": "state", "before": None, "after": "DISABLED"} in disabled["changes"]

@@ -33,6 +33,9 @@ Text = Annotated[str, Field(min_length=1, max_length=500)]
 # A whole number stays an int (50 is answered 50, not 50.0); a boolean is not a number.
 Percentage = Annotated[StrictInt | StrictFloat, Field(ge=0, le=100)]
 StoreId = Annotated[str, Field(min_length=1, max_length=100)]
+# An email address (RFC 5321: at most 254 characters) and an E.164 phone number (+ and 15 digits).
+EmailText = Annotated[str, Field(max_length=254)]
+PhoneText = Annotated[str, Field(max_length=16)]
 
 
 class Strict(BaseModel):
@@ -134,7 +137,7 @@ class Verifications(Strict):
 
 class Signatory(Strict):
     name: ShortText
-    email: ShortText
+    email: EmailText
 
 
 class Signature(Strict):
@@ -146,8 +149,8 @@ class Signature(Strict):
 class Applicant(Strict):
     first_name: ShortText | None = None
     last_name: ShortText | None = None
-    email: ShortText | None = None
-    phone_number: ShortText | None = None
+    email: EmailText | None = None
+    phone_number: PhoneText | None = None
     social_security_number: ShortText | None = None
 
 
@@ -159,7 +162,7 @@ class MccRange(Strict):
 
 
 class Mcc(Strict):
-    mcc: ShortText
+    mcc: str = Field(min_length=4, max_length=4, pattern=r"^[0-9]{4}$")
     range: MccRange | None = None
     iso_description: ShortText | None = None
     usda_description: ShortText | None = None
@@ -240,9 +243,9 @@ class Company(Strict):
     terms_url: ShortText | None = None
     bank_name: ShortText | None = None
     account_number: ShortText | None = None
-    email: ShortText | None = None
-    technical_email: ShortText | None = None
-    phone_number: ShortText | None = None
+    email: EmailText | None = None
+    technical_email: EmailText | None = None
+    phone_number: PhoneText | None = None
     branding: Branding | None = None
     merchant_category_code: ShortText | None = None
     average_transaction_value: ShortText | None = None

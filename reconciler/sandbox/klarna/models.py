@@ -98,10 +98,10 @@ Iban = Annotated[str, AfterValidator(_iban), Field(min_length=15, max_length=42)
 Text = Annotated[str, Field(min_length=1, max_length=255)]
 Reference = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-Phone = Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")]
+Phone = Annotated[str, Field(max_length=16, pattern=r"^\+[1-9][0-9]{6,14}$")]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-Mcc = Annotated[str, Field(pattern=r"^[0-9]{4}$")]
+Mcc = Annotated[str, Field(min_length=4, max_length=4, pattern=r"^[0-9]{4}$")]
 Bic = Annotated[str, Field(pattern=r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")]
 
 
@@ -329,8 +329,12 @@ class EnablementPatch(Body):
     effective_to: Timestamp | None
 
 
+# A credential's or a signing key's description: 1 to 100 of these characters.
+Description = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-zA-Z0-9\-:;., _]+$")]
+
+
 class CredentialCreate(Body):
-    description: Annotated[str, Field(pattern=r"^[a-zA-Z0-9\-:;., _]{0,100}$")]
+    description: Description
     type: Literal["CLIENT", "API"]
     environment: Literal["LIVE", "TEST"]
 
@@ -393,7 +397,7 @@ EventVersion = Literal["v1"]
 
 class SigningKeyCreate(Body):
     # Klarna's reference shows no body; an optional description is the sandbox's, to tell keys apart.
-    description: Annotated[str, Field(pattern=r"^[a-zA-Z0-9\-:;., _]{0,100}$")] | None = None
+    description: Description | None = None
 
 
 class WebhookCreate(Body):
