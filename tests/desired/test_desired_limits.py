@@ -69,6 +69,9 @@ NO_COUNTERPART: dict[str, str] = {
 KEPT: dict[str, str] = {
     "Partner.klarna.signing_keys[].description (sandbox SigningKeyCreate): required in the desired state, optional "
     "in the API": "the natural key the reconciler matches signing keys by; the API names a key only by its id",
+    "Merchant.klarna.bank_accounts[].iban (sandbox BankAccountCreate): required in the desired state, optional in "
+    "the API": "the API takes iban or iban_hash; the file always holds the number, hashed after loading when "
+    "reconciler.yaml turns bank account hashing on",
 }
 
 
