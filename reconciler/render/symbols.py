@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -41,11 +42,21 @@ VERBS: dict[Action, str] = {
 }
 
 
+# Characters that would hide or reorder text on a terminal or a web page: line and paragraph
+# separators, bidirectional overrides and isolates, lone surrogates, other controls.
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def visible(text: str) -> str:
+    """Text with every character that could hide or reorder what is around it as a ``\\uXXXX`` escape."""
+    return _HIDDEN.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 def show(value: Any) -> str:
     """One value on one line: strings quoted, absent as ``(none)``."""
     if value is None:
         return "(none)"
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return visible(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
 
 
 def summary_line(plan: Plan) -> str:
@@ -90,5 +101,9 @@ def targets_line(plan: Plan) -> str | None:
     """``Targets: klarna https://..., dintero https://...``: what the plan was read from (never a credential)."""
     if not plan.targets:
         return None
-    named = {api: "sandbox (the bundled simulator)" if url == "sandbox" else url for api, url in plan.targets.items()}
-    return "Targets: " + ", ".join(f"{api} {url}" for api, url in named.items())
+    return "Targets: " + ", ".join(f"{api} {visible(url)}" for api, url in target_names(plan).items())
+
+
+def target_names(plan: Plan) -> dict[str, str]:
+    """Each API's base URL as shown, the sandbox named as such."""
+    return {api: "sandbox (the bundled simulator)" if url == "sandbox" else url for api, url in plan.targets.items()}

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from reconciler.compare.diff import path_text
+from reconciler.compare.diff import Change, path_text
 from reconciler.plan import Action, Operation, Plan
 from reconciler.plan.operation import Risk
 from reconciler.render.symbols import (
@@ -15,11 +15,13 @@ from reconciler.render.symbols import (
     operation_title,
     policy_lines,
     risk_line,
-    show,
     summary_line,
     targets_line,
+    visible,
 )
+from reconciler.render.values import ValueLine, diff_lines, value_lines
 
+MARK_COLOURS = {"+": "green", "-": "red", "~": "yellow"}
 COLOURS: dict[Action, str] = {
     Action.CREATE: "green",
     Action.PATCH: "yellow",
@@ -49,11 +51,27 @@ def _operation_lines(op: Operation, color: bool) -> list[str]:
         head += f"  ({op.reason})"
     lines = [head]
     for change in op.changes:
-        if op.action is Action.CREATE:
-            lines.append(f"        {path_text(change.path)}: {show(change.after)}")
-        else:
-            lines.append(f"        {path_text(change.path)}: {show(change.before)} → {show(change.after)}")
+        lines.extend(_change_lines(op, change, color))
     return lines
+
+
+def _change_lines(op: Operation, change: Change, color: bool) -> list[str]:
+    """One field change: its line, and below it the block of a nested value (``render.values``).
+
+    The first line is the change's own line: what a change also says (where its value comes from)
+    goes at its end.
+    """
+    label = f"{visible(path_text(change.path))}: "
+    if op.action is Action.CREATE:
+        parts = value_lines(label, change.after)
+    else:
+        parts = diff_lines(label, change.before, change.after)
+    return [_value_line(part, color) for part in parts]
+
+
+def _value_line(line: ValueLine, color: bool) -> str:
+    mark = _style(line.mark, color, fg=MARK_COLOURS[line.mark]) if line.mark else " "
+    return f"{'    ' * line.depth}      {mark} {line.text}"
 
 
 def render_text(plan: Plan, color: bool = False) -> str:
