@@ -74,12 +74,26 @@ def _value_line(line: ValueLine, color: bool) -> str:
     return f"{'    ' * line.depth}      {mark} {line.text}"
 
 
+def _merchant_line(plan: Plan, merchant: str, color: bool) -> str:
+    """The merchant's reference, then its name and file when the plan knows them."""
+    line = _style(visible(merchant), color, bold=True)
+    declaration = plan.declarations.get(merchant)
+    if declaration is not None:
+        named = ", ".join(visible(part) for part in (declaration.name, declaration.file) if part)
+        line += f"  {_style(named, color, dim=True)}"
+    return line
+
+
 def render_text(plan: Plan, color: bool = False) -> str:
     """The plan as text, with ANSI colours when ``color`` (the CLI sets it on a terminal)."""
     lines: list[str] = []
     targets = targets_line(plan)
     if targets is not None:
-        lines += [targets, ""]
+        lines.append(targets)
+    if plan.commit:
+        lines.append(f"Commit: {visible(plan.commit)}")
+    if lines:
+        lines.append("")
     changes = [op for op in plan.operations if op.action is not Action.BLOCKED]
     held = [op for op in plan.operations if op.held_by is not None]
     blocked = [op for op in plan.operations if op.action is Action.BLOCKED and op.held_by is None]
@@ -89,7 +103,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
         lines.append("Changed by the provider: it holds this state, and no write will change it back:")
         for merchant, ops in group_by_merchant(held).items():
             lines.append("")
-            lines.append(_style(merchant, color, bold=True))
+            lines.append(_merchant_line(plan, merchant, color))
             for op in ops:
                 lines.extend(_operation_lines(op, color))
         lines.append("")
@@ -97,7 +111,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
         lines.append("reconciler will perform the following actions:")
         for merchant, ops in group_by_merchant(changes).items():
             lines.append("")
-            lines.append(_style(merchant, color, bold=True))
+            lines.append(_merchant_line(plan, merchant, color))
             for op in ops:
                 lines.extend(_operation_lines(op, color))
     if blocked:
@@ -105,7 +119,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
         lines.append("Blocked: these differences cannot be written through the APIs; they need a person:")
         for merchant, ops in group_by_merchant(blocked).items():
             lines.append("")
-            lines.append(_style(merchant, color, bold=True))
+            lines.append(_merchant_line(plan, merchant, color))
             for op in ops:
                 lines.extend(_operation_lines(op, color))
     if plan.notices:
