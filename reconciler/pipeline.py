@@ -122,7 +122,9 @@ async def make_plan(
 PARTNER_NAME = "partner-level settings"
 
 
-def declarations_of(state: DesiredState, merchants: Mapping[str, DeclaredMerchant], plan: Plan) -> dict[str, Declaration]:
+def declarations_of(
+    state: DesiredState, merchants: Mapping[str, DeclaredMerchant], plan: Plan
+) -> dict[str, Declaration]:
     """Name and file of each merchant a reviewer will see (one with operations or notices)."""
     shown = {op.merchant for op in plan.operations} | {notice.merchant for notice in plan.notices}
     found: dict[str, Declaration] = {}

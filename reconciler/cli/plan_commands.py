@@ -81,7 +81,9 @@ def _commit_id(ctx: click.Context, param: click.Parameter, value: str | None) ->
         return ""
     if not COMMIT_ID.fullmatch(value.strip()):
         shown = value.strip()[:60].encode("unicode_escape").decode("ascii")
-        raise click.BadParameter(f"{shown!r} is not a commit id (7 to 40 hexadecimal digits); from --commit or GITHUB_SHA")
+        raise click.BadParameter(
+            f"{shown!r} is not a commit id (7 to 40 hexadecimal digits); from --commit or GITHUB_SHA"
+        )
     return value.strip().lower()
 
 

@@ -140,7 +140,8 @@ def _check_agreement(document: PlanDocument, source: str) -> None:
             raise _problem(source, f"{where}.replaces: {op.replaces!r} is not an address of {own}")
     for reference in document.declarations:
         if reference not in merchants:
-            raise _problem(source, f"not a reconciler plan: declarations: {reference!r} is not one of the plan's merchants")
+            message = f"declarations: {reference!r} is not one of the plan's merchants"
+            raise _problem(source, f"not a reconciler plan: {message}")
     counts = {action.value: 0 for action in ACTION_ORDER}
     for op in document.operations:
         counts[op.action.value] += 1

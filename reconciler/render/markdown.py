@@ -42,9 +42,7 @@ def code(text: str) -> str:
 
 
 def _entities(text: str) -> str:
-    return "".join(
-        ch if _PLAIN.fullmatch(ch) or ord(ch) > 0x7F else f"&#{ord(ch)};" for ch in visible(text)
-    )
+    return "".join(ch if _PLAIN.fullmatch(ch) or ord(ch) > 0x7F else f"&#{ord(ch)};" for ch in visible(text))
 
 
 def _fence(lines: list[str]) -> str:
@@ -146,15 +144,14 @@ def _header(plan: Plan) -> list[str]:
         lines.append(f"**Changed by the provider ({len(held)})**: held by it; no write will change it back")
         lines.append("")
         lines += [
-            f"- {code(op.address)} (held by {op.held_by}): {_entities(op.reason or '')}" for op in held[:HIGH_RISK_SHOWN]
+            f"- {code(op.address)} (held by {op.held_by}): {_entities(op.reason or '')}"
+            for op in held[:HIGH_RISK_SHOWN]
         ]
         lines.append("")
     if plan.notices:
         lines.append("**Waiting** (no write needed)")
         lines.append("")
-        lines += [
-            f"- {code(notice.address)}: {_entities(notice.message)}" for notice in plan.notices[:HIGH_RISK_SHOWN]
-        ]
+        lines += [f"- {code(notice.address)}: {_entities(notice.message)}" for notice in plan.notices[:HIGH_RISK_SHOWN]]
         lines.append("")
     if plan.unmanaged:
         shown = ", ".join(code(r) for r in plan.unmanaged[:50])

@@ -62,7 +62,9 @@ def value_lines(prefix: str, value: Any, depth: int = 0, mark: str = "") -> list
     return [*lines, ValueLine(depth, mark, "]")]
 
 
-def _mapping_diff(prefix: str, before: Mapping[str, Any], after: Mapping[str, Any], depth: int, mark: str) -> list[ValueLine]:
+def _mapping_diff(
+    prefix: str, before: Mapping[str, Any], after: Mapping[str, Any], depth: int, mark: str
+) -> list[ValueLine]:
     lines = [ValueLine(depth, mark, prefix + "{")]
     same = 0
     for key in sorted(set(before) | set(after), key=str):

@@ -146,3 +146,27 @@ def test_an_empty_target_variable_is_refused_by_name(workspace: Workspace) -> No
     result = workspace.run("plan", env={"RECONCILER_DINTERO_URL": ""})
     assert result.exit_code == 1
     assert "RECONCILER_DINTERO_URL is set but empty" in result.stderr
+
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.mark.parametrize("command", ["plan", "drift"])
+def test_the_commit_comes_from_github_sha_and_commit_overrides_it(converged: Workspace, command: str) -> None:
+    from_env = converged.run(command, env={"GITHUB_SHA": SHA})
+    assert f"\nCommit: {SHA}\n" in from_env.stdout
+    flagged = converged.run(command, "--commit", "ABCDEF1", "--format", "markdown", env={"GITHUB_SHA": SHA})
+    assert "Made from commit <code>abcdef1</code>" in flagged.stdout and SHA not in flagged.stdout
+    converged.run(command, "--commit", SHA, "--out", "out.json")
+    assert json.loads((converged.root / "out.json").read_text(encoding="utf-8"))["commit"] == SHA
+    assert "Commit:" not in converged.run(command).stdout
+
+
+@pytest.mark.parametrize("value", ["abc123", "0123456789abcdef0123456789abcdef012345678", "12345g7", "$(id)", "main"])
+def test_a_commit_that_is_not_a_commit_id_is_a_usage_error(workspace: Workspace, value: str) -> None:
+    since = workspace.sandbox.last_seq()
+    for args, env in ((("plan", "--commit", value), {}), (("drift",), {"GITHUB_SHA": value})):
+        result = workspace.run(*args, env=env)
+        assert result.exit_code == 1, result.output
+        assert "is not a commit id (7 to 40 hexadecimal digits); from --commit or GITHUB_SHA" in result.output
+    assert workspace.sandbox.requests(since=since) == []

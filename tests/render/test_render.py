@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from reconciler.compare.diff import Change
 from reconciler.kinds import ResourceKind
 from reconciler.plan import Action, Operation, Plan
+from reconciler.plan.value import Declaration
 from reconciler.render import render_json, render_markdown, render_text
 from reconciler.sensitive import redact
 
@@ -104,3 +106,16 @@ def test_a_vipps_configuration_and_a_signing_key_are_masked_wherever_they_appear
     text = str(masked)
     assert "vipps-client-7f3a" not in text and "sub-key-9c1e" not in text and "whsec-2b7d" not in text
     assert masked["configuration"]["merchant_serial_number"] == "123456"
+
+
+def test_a_file_name_with_a_line_break_or_markup_cannot_break_out_of_its_section() -> None:
+    hostile = "merchants/x\n</code></summary></details>\n\n```\n| a | b |\n[x](javascript:alert(1)) <script>.yaml"
+    plan = replace(sample_plan(1), declarations={"M0000": Declaration("Shop </summary> `x` | y", hostile)})
+    out = render_markdown(plan)
+    [summary] = [line for line in out.splitlines() if line.startswith("<details>")]
+    assert summary.endswith("</summary>") and summary.count("<") == 7  # details, summary, code, /code twice, /summary
+    assert "x&#92;u000a&#60;/code&#62;&#60;/summary&#62;" in summary
+    assert "<script>" not in out and "](" not in out
+    assert out.count("<details>") == out.count("</details>") == 1
+    text = render_text(plan)
+    assert "M0000  Shop </summary> `x` | y, merchants/x\\u000a</code>" in text
