@@ -1,8 +1,10 @@
 """Markdown rendering for a pull-request comment: the policy's warning, the summary, the high-risk
 operations, a table, then one collapsible section per merchant.
 
-GitHub refuses comments over 65,536 characters; a longer plan is cut at a merchant boundary with a
-note saying how many merchants were left out.
+GitHub refuses comments over 65,536 characters (UTF-16 code units); a longer plan is cut at a
+merchant boundary with a note saying how many merchants were left out and where the whole plan is.
+Everything a merchant file or a live object supplies (names, files, addresses, values) is escaped:
+HTML entities outside code blocks, a fence longer than any backtick run inside them.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ from reconciler.compare.diff import Change, path_text
 from reconciler.plan import ACTION_ORDER, Action, Operation, Plan
 from reconciler.plan.operation import Risk
 from reconciler.render.symbols import (
-    DIFF_MARKS,
     group_by_merchant,
-    operation_title,
+    operation_head,
     policy_lines,
     risk_line,
     summary_line,
@@ -32,8 +33,8 @@ COMMENT_MARKER = "<!-- reconciler-plan -->"
 # Outside these, a character is written as an HTML entity: nothing a merchant file or a file name
 # holds (``<``, ``|``, backticks, ``](``, ``@``, ``*``) can end a tag, a table cell or a code span.
 _PLAIN = re.compile(r"[A-Za-z0-9 ,./:=()-]")
-# ``diff`` fenced blocks colour a line by its first character.
-_LINE_MARKS = {"": " ", "+": "+", "-": "-", "~": "!"}
+# A ``diff`` block colours a line by its first character: the marks are the text's (``+``, ``-``, ``~``).
+_LINE_MARKS = {"": " ", "+": "+", "-": "-", "~": "~"}
 
 
 def code(text: str) -> str:
@@ -76,8 +77,7 @@ def _change_lines(op: Operation, change: Change) -> list[str]:
 def _section(merchant: str, ops: list[Operation], plan: Plan) -> str:
     body: list[str] = []
     for op in ops:
-        reason = f"  ({visible(op.reason)})" if op.reason else ""
-        body.append(f"{DIFF_MARKS[op.action]} {op.action.value} {visible(operation_title(op))}{reason}")
+        body.append(operation_head(op))
         for change in op.changes:
             body.extend(_change_lines(op, change))
     fence = _fence(body)
@@ -123,6 +123,8 @@ def _header(plan: Plan) -> list[str]:
     lines += [*_policy_warning(plan), summary_line(plan)]
     if plan.operations:
         lines.append(risk_line(plan))
+    if plan.policy is not None and plan.policy.allowed:
+        lines.append("Safety policy: apply would go ahead.")
     lines += ["", *_high_risk(plan)]
     groups = group_by_merchant(plan)
     if groups:
@@ -164,23 +166,30 @@ def _header(plan: Plan) -> list[str]:
 def _truncation_note(left_out: int) -> str:
     return (
         f"\n> **Plan truncated:** {left_out} merchant section(s) were left out to stay within GitHub's "
-        f"{GITHUB_COMMENT_LIMIT:,}-character comment limit. Run `reconciler plan` for the full plan.\n"
+        f"{GITHUB_COMMENT_LIMIT:,}-character comment limit. The whole plan is in the plan file "
+        "(`reconciler show PLAN.json`; in CI, the run's `reconciler-plan` artifact).\n"
     )
+
+
+def comment_size(text: str) -> int:
+    """The length GitHub counts against its limit: UTF-16 code units (a character past U+FFFF is two)."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
 
 
 def render_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     header = "\n".join(_header(plan)) + "\n"
     sections = [_section(m, ops, plan) for m, ops in group_by_merchant(plan).items()]
     body = header + "".join(sections)
-    if len(body) <= limit:
+    if comment_size(body) <= limit:
         return body
     # Leave room for the note, whose length depends on the count it names.
-    budget = limit - len(_truncation_note(len(sections)))
-    if len(header) > budget:
-        header = header[: max(0, budget - 1)] + "\n"
-    kept = header
+    budget = limit - comment_size(_truncation_note(len(sections)))
+    while comment_size(header) > budget:
+        header = header[: header.rfind("\n", 0, len(header) - 1) + 1] or header[: max(0, budget // 2)]
+    kept, used = header, comment_size(header)
     for index, section in enumerate(sections):
-        if len(kept) + len(section) > budget:
+        size = comment_size(section)
+        if used + size > budget:
             return kept + _truncation_note(len(sections) - index)
-        kept += section
+        kept, used = kept + section, used + size
     return kept

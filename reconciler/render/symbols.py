@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from reconciler.plan import ACTION_ORDER, Action, Operation, Plan
-from reconciler.plan.operation import RISK_ORDER
+from reconciler.plan.operation import RISK_ORDER, Risk
 
 # Terraform's symbols where it has one (+ create, ~ update in place, -/+ replace, - destroy); words for
 # what Terraform has no symbol for, so a disable never reads as a replace.
@@ -20,16 +20,6 @@ SYMBOLS: dict[Action, str] = {
     Action.ENABLE: "enable",
     Action.DELETE: "-",
     Action.BLOCKED: "blocked",
-}
-# ``diff`` fenced blocks colour lines by their first character; each line then names its action in words.
-DIFF_MARKS: dict[Action, str] = {
-    Action.CREATE: "+",
-    Action.PATCH: "!",
-    Action.REPLACE: "!",
-    Action.DISABLE: "-",
-    Action.ENABLE: "+",
-    Action.DELETE: "-",
-    Action.BLOCKED: "#",
 }
 VERBS: dict[Action, str] = {
     Action.CREATE: "to create",
@@ -63,6 +53,26 @@ def summary_line(plan: Plan) -> str:
     counts = plan.summary
     parts = [f"{counts[a.value]} {VERBS[a]}" for a in ACTION_ORDER]
     return "Plan: " + ", ".join(parts) + "."
+
+
+def operation_head(op: Operation, style: Callable[[str, str], str] = lambda text, role: text) -> str:
+    """The line of an operation, the same in every format: ``+ klarna.account  create  [high risk]``.
+
+    The symbol, the address without the merchant, the action in words (unless the symbol is that
+    word), then what else holds for it. ``style(text, role)`` colours a part (roles: the action's value
+    for the symbol and the word, ``risk``).
+    """
+    symbol = SYMBOLS[op.action]
+    head = f"{style(symbol, op.action.value)} {visible(operation_title(op))}"
+    if symbol != op.action.value:  # a word says it already
+        head += f"  {style(op.action.value, op.action.value)}"
+    if op.risk is Risk.HIGH and op.action is not Action.BLOCKED:
+        head += f"  {style('[high risk]', 'risk')}"
+    if op.held_by is not None:
+        head += f"  [held by {visible(op.held_by)}]"
+    if op.reason:
+        head += f"  ({visible(op.reason)})"
+    return head
 
 
 def operation_title(op: Operation) -> str:

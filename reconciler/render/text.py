@@ -8,11 +8,10 @@ import click
 
 from reconciler.compare.diff import Change, path_text
 from reconciler.plan import Action, Operation, Plan
-from reconciler.plan.operation import Risk
 from reconciler.render.symbols import (
     SYMBOLS,
     group_by_merchant,
-    operation_title,
+    operation_head,
     policy_lines,
     risk_line,
     summary_line,
@@ -39,17 +38,16 @@ def _style(text: str, color: bool, **styles: Any) -> str:
 
 def _operation_lines(op: Operation, color: bool) -> list[str]:
     fg = COLOURS[op.action]
+
+    def style(text: str, role: str) -> str:
+        if role == "risk":
+            return _style(text, color, fg="red")
+        if text == SYMBOLS[op.action]:
+            return _style(text, color, fg=fg, bold=True)
+        return _style(text, color, fg=fg)
+
     symbol = SYMBOLS[op.action]
-    head = f"  {_style(symbol.rjust(3), color, fg=fg, bold=True)} {operation_title(op)}"
-    if symbol != op.action.value:  # a word says it already
-        head += f"  {_style(op.action.value, color, fg=fg)}"
-    if op.risk is Risk.HIGH and op.action is not Action.BLOCKED:
-        head += f"  {_style('[high risk]', color, fg='red')}"
-    if op.held_by is not None:
-        head += f"  [held by {op.held_by}]"
-    if op.reason:
-        head += f"  ({op.reason})"
-    lines = [head]
+    lines = [" " * (5 - min(len(symbol), 3)) + operation_head(op, style)]
     for change in op.changes:
         lines.extend(_change_lines(op, change, color))
     return lines

@@ -84,7 +84,7 @@ def test_markdown_format_is_a_pr_comment(changed: Cli) -> None:
     file = f"desired-state/merchants/{REF.lower()}.yaml"
     summary = f"<summary><code>{REF}</code> · Shop Renamed · <code>{file}</code>: 1 create, 1 patch</summary>"
     assert f"<details>{summary}" in out
-    assert "! patch klarna.account" in out and "+ create klarna.stakeholder/grace-hopper" in out
+    assert "\n~ klarna.account  patch\n" in out and "\n+ klarna.stakeholder/grace-hopper  create  [high risk]\n" in out
 
 
 def test_out_writes_the_plan_document(changed: Cli) -> None:

@@ -119,3 +119,44 @@ def test_a_file_name_with_a_line_break_or_markup_cannot_break_out_of_its_section
     assert out.count("<details>") == out.count("</details>") == 1
     text = render_text(plan)
     assert "M0000  Shop </summary> `x` | y, merchants/x\\u000a</code>" in text
+
+
+def test_one_symbol_per_action_in_text_and_markdown() -> None:
+    """Terraform's symbol where it has one, a word where it has none; the same line in both formats."""
+    ref = "M0000"
+    ops = tuple(
+        Operation(
+            f"{ref}/klarna.stakeholder/{action.value}",
+            ref,
+            ResourceKind.STAKEHOLDER,
+            action,
+            replaces=f"{ref}/klarna.stakeholder/old" if action is Action.REPLACE else None,
+        )
+        for action in Action
+    )
+    plan = Plan("sha256:d", ops, merchants=(ref,))
+    text, markdown = render_text(plan).splitlines(), render_markdown(plan).splitlines()
+    expected = {
+        Action.CREATE: "+ klarna.stakeholder/create  create",
+        Action.PATCH: "~ klarna.stakeholder/patch  patch",
+        Action.REPLACE: "-/+ klarna.stakeholder/replace  replace",
+        Action.DISABLE: "disable klarna.stakeholder/disable",
+        Action.ENABLE: "enable klarna.stakeholder/enable",
+        Action.DELETE: "- klarna.stakeholder/delete  delete",
+        Action.BLOCKED: "blocked klarna.stakeholder/blocked",
+    }
+    for action, line in expected.items():
+        shown = [entry for entry in text if entry.strip().startswith(line)]
+        assert len(shown) == 1, (action, text)
+        assert any(entry.startswith(line) for entry in markdown), (action, markdown)
+
+
+def test_the_limit_is_counted_as_github_counts_it() -> None:
+    """A character past U+FFFF (an emoji in a merchant name) is two UTF-16 code units to GitHub."""
+    plan = sample_plan(400)
+    plan = replace(
+        plan, declarations={ref: Declaration("Fisk \U0001f41f" * 20, f"m/{ref}.yaml") for ref in plan.merchants}
+    )
+    out = render_markdown(plan)
+    assert "Plan truncated" in out and "`reconciler-plan` artifact" in out
+    assert len(out.encode("utf-16-le")) // 2 <= 65_536
