@@ -57,6 +57,45 @@ def test_version_and_help_name_the_exit_codes_and_the_environment(workspace: Wor
     assert "5 blocked operations remain" in workspace.run("apply", "--help").output
 
 
+HEAVY = ("pydantic", "httpx", "rich", "fastapi", "ruamel", "yaml", "deepdiff", "importlib.metadata", "reconciler.")
+PROBE = """
+import sys
+from reconciler.cli import main
+try:
+    main(["--version"])
+except SystemExit as done:
+    assert done.code in (0, None), done.code
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def test_version_loads_no_command_and_no_heavy_module() -> None:
+    """``reconciler --version`` answers fast because it imports click and the CLI group only."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        cwd=root,
+    )
+    assert done.returncode == 0, done.stderr
+    version, modules = done.stdout.splitlines()
+    assert version == "reconciler, version 0.1.0"
+    loaded = [m for m in modules.split() if m.startswith(HEAVY) and m != "reconciler.cli"]
+    assert loaded == []
+
+
+@pytest.mark.parametrize("command", ["validate", "schema", "plan", "drift", "show", "apply"])
+def test_each_commands_help_gives_its_exit_codes_and_environment(workspace: Workspace, command: str) -> None:
+    result = workspace.run(command, "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "Exit codes: 0 " in text and "Environment: " in text
+    assert "\\b" not in text  # click's no-rewrap marker is a backspace, not a written backslash
+
+
 def test_colour_only_on_a_terminal_and_never_with_no_color(converged: Workspace) -> None:
     converged.edit_merchant("NB-2024-0001", "account_name: Nordic Bikes AS", "account_name: Nordic Bikes Oslo AS")
     _, coloured, _ = run_python(converged.root, "plan", tty=True)
