@@ -32,7 +32,7 @@ COMMENT_MARKER = "<!-- reconciler-plan -->"
 
 # Outside these, a character is written as an HTML entity: nothing a merchant file or a file name
 # holds (``<``, ``|``, backticks, ``](``, ``@``, ``*``) can end a tag, a table cell or a code span.
-_PLAIN = re.compile(r"[A-Za-z0-9 ,./:=()-]")
+_PLAIN = re.compile(r"[A-Za-z0-9 ,./:=()'+%?-]")
 # A ``diff`` block colours a line by its first character: the marks are the text's (``+``, ``-``, ``~``).
 _LINE_MARKS = {"": " ", "+": "+", "-": "-", "~": "~"}
 
@@ -82,7 +82,7 @@ def _section(merchant: str, ops: list[Operation], plan: Plan) -> str:
             body.extend(_change_lines(op, change))
     fence = _fence(body)
     lines = [f"<details><summary>{_summary(merchant, ops, plan)}</summary>", "", f"{fence}diff", *body, fence]
-    lines += ["", "</details>", ""]
+    lines += ["", "</details>", "", ""]  # a blank line ends the HTML block before the next section
     return "\n".join(lines)
 
 

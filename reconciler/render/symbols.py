@@ -32,9 +32,9 @@ VERBS: dict[Action, str] = {
 }
 
 
-# Characters that would hide or reorder text on a terminal or a web page: line and paragraph
+# Characters that would hide or reorder text on a terminal or a web page: zero-width ones, line and paragraph
 # separators, bidirectional overrides and isolates, lone surrogates, other controls.
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\ufeff\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def visible(text: str) -> str:

@@ -85,7 +85,8 @@ def test_a_value_set_or_removed_is_marked_as_such() -> None:
 
 
 def test_hostile_keys_and_strings_stay_on_one_line_each() -> None:
-    value = {"a\nb": "x\u202ey\nz", "ok_key": 1}
+    value = {"a\nb": "x\u202ey\nz", "ok_key": 1, "ok\u200b_key": "\ufeff"}
     lines = texts(value_lines("v: ", value))
     assert lines[1] == (1, "", '"a\\nb": "x\\u202ey\\nz"')
-    assert all("\n" not in text and "\u202e" not in text for _, _, text in lines)
+    assert lines[3] == (1, "", '"ok\\u200b_key": "\\ufeff"')
+    assert all(not {"\n", "\u202e", "\u200b", "\ufeff"} & set(text) for _, _, text in lines)
