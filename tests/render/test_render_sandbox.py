@@ -143,3 +143,21 @@ def test_the_plan_file_and_show_keep_names_files_and_the_commit(workspace: Works
     assert "Made from commit <code>abcdef0123</code>" in shown
     assert f"<code>{REF}</code> · Stockholm Kaffe AB · <code>{FILE}</code>" in shown
     assert "Commit: abcdef0123" in workspace.run("show", "plan.json").stdout
+
+
+def test_the_drift_report_names_each_drifted_merchant_and_its_file(converged: Workspace) -> None:
+    converged.edit_merchant("NB-2024-0001", "account_name: Nordic Bikes AS", "account_name: Nordic Bikes Oslo AS")
+    edit_payment_options(converged)
+    result = converged.run("drift", "--format", "json")
+    assert result.exit_code == 2, result.output
+    report = json.loads(result.stdout)
+    drifted = {op["merchant"] for op in report["operations"]}
+    assert drifted == {"NB-2024-0001", REF}
+    named = {reference: report["declarations"][reference] for reference in drifted}
+    assert named == {
+        "NB-2024-0001": {"name": "Nordic Bikes Oslo AS", "file": "desired-state/merchants/nordic-bikes.yaml"},
+        REF: {"name": "Stockholm Kaffe AB", "file": FILE},
+    }
+    # Merchants with only a notice (a signup awaiting signature) are named too; no other merchant is.
+    noticed = {notice["merchant"] for notice in report.get("notices", [])}
+    assert set(report["declarations"]) == drifted | noticed
