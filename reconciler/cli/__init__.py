@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from reconciler import __version__
+from reconciler.version import __version__
 
 EXIT_USAGE = 1
 

@@ -83,7 +83,7 @@ def test_version_loads_no_command_and_no_heavy_module() -> None:
     assert done.returncode == 0, done.stderr
     version, modules = done.stdout.splitlines()
     assert version == "reconciler, version 0.1.0"
-    loaded = [m for m in modules.split() if m.startswith(HEAVY) and m != "reconciler.cli"]
+    loaded = [m for m in modules.split() if m.startswith(HEAVY) and m not in ("reconciler.cli", "reconciler.version")]
     assert loaded == []
 
 
