@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from reconciler.compare.diff import Change, path_text
+from reconciler.compare.diff import Change
 from reconciler.plan import ACTION_ORDER, Action, Operation, Plan
 from reconciler.plan.operation import Risk
 from reconciler.render.symbols import (
@@ -23,7 +23,7 @@ from reconciler.render.symbols import (
     target_names,
     visible,
 )
-from reconciler.render.values import diff_lines, value_lines
+from reconciler.render.values import change_lines
 
 GITHUB_COMMENT_LIMIT = 65_536
 # Marks the comment so a workflow can find and update it instead of posting another.
@@ -65,12 +65,8 @@ def _summary(merchant: str, ops: list[Operation], plan: Plan) -> str:
 
 
 def _change_lines(op: Operation, change: Change) -> list[str]:
-    """One field change in a ``diff`` block (``render.values``); its first line is the change's own."""
-    label = f"{visible(path_text(change.path))}: "
-    if op.action is Action.CREATE:
-        parts = value_lines(label, change.after)
-    else:
-        parts = diff_lines(label, change.before, change.after)
+    """One field change in a ``diff`` block (``render.values``): the mark first, then the indent."""
+    parts = change_lines(change, created=op.action is Action.CREATE)
     return [f"{_LINE_MARKS[part.mark]}   {'    ' * part.depth}{part.text}" for part in parts]
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from reconciler.compare.diff import Change, path_text
+from reconciler.compare.diff import Change
 from reconciler.plan import Action, Operation, Plan
 from reconciler.render.symbols import (
     SYMBOLS,
@@ -18,7 +18,7 @@ from reconciler.render.symbols import (
     targets_line,
     visible,
 )
-from reconciler.render.values import ValueLine, diff_lines, value_lines
+from reconciler.render.values import ValueLine, change_lines
 
 MARK_COLOURS = {"+": "green", "-": "red", "~": "yellow"}
 COLOURS: dict[Action, str] = {
@@ -42,10 +42,9 @@ def _operation_lines(op: Operation, color: bool) -> list[str]:
     def style(text: str, role: str) -> str:
         if role == "risk":
             return _style(text, color, fg="red")
-        if text == SYMBOLS[op.action]:
-            return _style(text, color, fg=fg, bold=True)
-        return _style(text, color, fg=fg)
+        return _style(text, color, fg=fg, bold=text == SYMBOLS[op.action])  # the symbol in bold
 
+    # Symbols right-aligned in three columns (``  +``, ``-/+``) under the merchant's name.
     symbol = SYMBOLS[op.action]
     lines = [" " * (5 - min(len(symbol), 3)) + operation_head(op, style)]
     for change in op.changes:
@@ -54,17 +53,8 @@ def _operation_lines(op: Operation, color: bool) -> list[str]:
 
 
 def _change_lines(op: Operation, change: Change, color: bool) -> list[str]:
-    """One field change: its line, and below it the block of a nested value (``render.values``).
-
-    The first line is the change's own line: what a change also says (where its value comes from)
-    goes at its end.
-    """
-    label = f"{visible(path_text(change.path))}: "
-    if op.action is Action.CREATE:
-        parts = value_lines(label, change.after)
-    else:
-        parts = diff_lines(label, change.before, change.after)
-    return [_value_line(part, color) for part in parts]
+    """One field change, and below it the block of a nested value (``render.values``)."""
+    return [_value_line(part, color) for part in change_lines(change, created=op.action is Action.CREATE)]
 
 
 def _value_line(line: ValueLine, color: bool) -> str:

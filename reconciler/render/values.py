@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.render.symbols import show
+from reconciler.compare.diff import Change, path_text
+from reconciler.render.symbols import show, visible
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
 
@@ -98,6 +99,18 @@ def _list_diff(prefix: str, before: list[Any], after: list[Any], depth: int, mar
             remaining[key] -= 1
             lines += value_lines("", item, depth + 1, "-")
     return [*lines, ValueLine(depth, mark, "]")]
+
+
+def change_lines(change: Change, created: bool) -> list[ValueLine]:
+    """The lines of one field change: the first is the change's own (``path: value`` or ``path: old → new``).
+
+    What else a change says (where its value comes from) belongs at the end of that first line, in
+    both formats at once.
+    """
+    label = f"{visible(path_text(change.path))}: "
+    if created:
+        return value_lines(label, change.after)
+    return diff_lines(label, change.before, change.after)
 
 
 def diff_lines(prefix: str, before: Any, after: Any, depth: int = 0, mark: str = "") -> list[ValueLine]:
