@@ -1,3 +1,5 @@
 """reconciler: GitOps for payment merchants (Klarna Management API and Dintero connections)."""
 
-__version__ = "0.1.0"
+from reconciler.version import __version__
+
+__all__ = ["__version__"]

@@ -7,7 +7,7 @@ it sits above every stage it joins (desired, live, compare, plan) and below the 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from reconciler.plan.fingerprint import precondition_key
 from reconciler.plan.integrity import seal
 from reconciler.plan.operation import Notice
 from reconciler.plan.policy import evaluate_policy
+from reconciler.plan.value import Declaration
 
 
 def client_params(config: Config, workdir: Path) -> ClientParams:
@@ -119,10 +120,34 @@ async def make_plan(
         plan,
         plan_id=uuid.uuid4().hex,
         commit=commit,
+        declarations=declarations_of(state, by_reference, plan),
         targets={"klarna": config.klarna.base_url, "dintero": config.dintero.base_url},
         policy=evaluate_policy(plan.operations, config.policy, len(state.merchants)),
     )
     return seal(plan, key)
+
+
+PARTNER_NAME = "partner-level settings"
+
+
+def declarations_of(
+    state: DesiredState, merchants: Mapping[str, DeclaredMerchant], plan: Plan
+) -> dict[str, Declaration]:
+    """Name and file of each merchant a reviewer will see (one with operations or notices)."""
+    shown = {op.merchant for op in plan.operations} | {notice.merchant for notice in plan.notices}
+    found: dict[str, Declaration] = {}
+    for reference in sorted(shown):
+        if reference == PARTNER:
+            if state.partner_source is not None:
+                found[reference] = Declaration(PARTNER_NAME, state.partner_source)
+            continue
+        merchant = merchants.get(reference)
+        if merchant is None:
+            continue
+        klarna = merchant.wire().get("klarna")
+        name = klarna.get("account_name") if isinstance(klarna, dict) else None
+        found[reference] = Declaration(name if isinstance(name, str) else "", merchant.source)
+    return found
 
 
 def digest_of(views: Sequence[MerchantView], state: DesiredState) -> str:

@@ -22,7 +22,16 @@ from reconciler.desired.schema import render_merchant_schema
 )
 @handles_errors
 def validate(desired: Path) -> None:
-    """Check the desired state offline; print every problem as FILE:LINE:COL: message (exit 1)."""
+    """Check the desired state offline; print every problem as FILE:LINE:COL: message (exit 1).
+
+    \b
+    Exit codes: 0 the desired state is valid, 1 a problem (every one of them is printed).
+    Environment: the variables its `!env NAME` references name; RECONCILER_AGE_IDENTITY or
+    RECONCILER_AGE_IDENTITY_FILE (the age identity that opens secrets.age for `!secret NAME`);
+    RECONCILER_KLARNA_URL, RECONCILER_DINTERO_URL, KLARNA_API_KEY, DINTERO_PARTNER_ID, DINTERO_CLIENT_ID,
+    DINTERO_CLIENT_SECRET (override reconciler.yaml), CI and RECONCILER_ALLOW_SANDBOX (with CI=true the
+    sandbox must be asked for explicitly). Nothing is read from the APIs.
+    """
     state = load_desired(desired, hash_bank_accounts=False)  # offline: no salt is needed to check the files
     with_dintero = sum(1 for merchant in state.merchants if merchant.has_dintero)
     partner = ", partner.yaml" if state.partner is not None else ""
@@ -34,5 +43,10 @@ def validate(desired: Path) -> None:
 
 @click.command()
 def schema() -> None:
-    """Print the JSON Schema of a merchant file (committed as desired-state/merchant.schema.json)."""
+    """Print the JSON Schema of a merchant file (committed as desired-state/merchant.schema.json).
+
+    \b
+    Exit codes: 0 printed.
+    Environment: none is read.
+    """
     click.echo(render_merchant_schema(), nl=False)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -27,6 +30,8 @@ from reconciler.plan.fingerprint import precondition_key
 from reconciler.render import render
 from reconciler.sensitive import use_key as use_mask_key
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 def load_state(desired_dir: Path, parallelism: int | None = None) -> DesiredState:
     """The desired state, with output masks keyed like the plan's preconditions (stable across runs)."""
@@ -37,8 +42,17 @@ def load_state(desired_dir: Path, parallelism: int | None = None) -> DesiredStat
     return state
 
 
-def compute_plan(state: DesiredState, targets: tuple[str, ...], *, with_unmanaged: bool) -> Plan:
-    """Read the live state and compare: the shared first half of plan, drift and apply."""
+def compute_plan(
+    state: DesiredState, targets: tuple[str, ...], *, with_unmanaged: bool, commit: str | None = None
+) -> Plan:
+    """Read the live state and compare: the shared first half of plan, drift and apply.
+
+    ``commit`` is the commit the desired state was checked out at; ``None`` takes ``GITHUB_SHA``
+    when it is a commit id.
+    """
+    if commit is None:
+        found = os.environ.get("GITHUB_SHA", "").strip()
+        commit = found.lower() if COMMIT_ID.fullmatch(found) else ""
     merchants = select_merchants(state, targets)
     params = client_params(state.config, Path.cwd())
 
@@ -52,10 +66,36 @@ def compute_plan(state: DesiredState, targets: tuple[str, ...], *, with_unmanage
                     include_partner=not targets,
                     with_unmanaged=with_unmanaged,
                     progress=progress,
-                    commit=os.environ.get("GITHUB_SHA", "").strip(),
+                    commit=commit,
                 )
 
     return asyncio.run(run())
+
+
+COMMIT_ID = re.compile(r"[0-9a-fA-F]{7,40}")
+
+
+def _commit_id(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """A commit id (7 to 40 hex digits), lower case; anything else is a usage error (exit 1)."""
+    if value is None or value.strip() == "":
+        return ""
+    if not COMMIT_ID.fullmatch(value.strip()):
+        shown = value.strip()[:60].encode("unicode_escape").decode("ascii")
+        raise click.BadParameter(
+            f"{shown!r} is not a commit id (7 to 40 hexadecimal digits); from --commit or GITHUB_SHA"
+        )
+    return value.strip().lower()
+
+
+def commit_option(func: F) -> F:
+    return click.option(
+        "--commit",
+        metavar="SHA",
+        envvar="GITHUB_SHA",
+        callback=_commit_id,
+        help="The commit the desired state was checked out at, shown in every format and kept in --out "
+        "(default: GITHUB_SHA).",
+    )(func)
 
 
 def emit_plan(plan: Plan, fmt: str, out: Path | None) -> None:
@@ -71,6 +111,7 @@ def emit_plan(plan: Plan, fmt: str, out: Path | None) -> None:
 @targets_option
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when there are none.")
 @parallelism_option
+@commit_option
 @handles_errors
 def plan(
     desired_dir: Path,
@@ -79,6 +120,7 @@ def plan(
     targets: tuple[str, ...],
     detailed_exitcode: bool,
     parallelism: int | None,
+    commit: str,
 ) -> None:
     """Read the live state of every declared merchant and print what apply would change.
 
@@ -90,9 +132,10 @@ def plan(
     Environment: RECONCILER_KLARNA_URL, RECONCILER_DINTERO_URL, KLARNA_API_KEY, DINTERO_PARTNER_ID,
     DINTERO_CLIENT_ID, DINTERO_CLIENT_SECRET (override reconciler.yaml), RECONCILER_MASK_KEY (the key
     of masks, preconditions and the plan's MAC; default: derived from the credentials), GITHUB_SHA
-    (shown in the Markdown comment), CI (with CI=true the sandbox must be asked for explicitly).
+    (the default of --commit), CI (with CI=true the sandbox must be asked for explicitly),
+    RECONCILER_ALLOW_SANDBOX (1: the sandbox may be used with CI=true), NO_COLOR, TERM.
     """
-    result = compute_plan(load_state(desired_dir, parallelism), targets, with_unmanaged=False)
+    result = compute_plan(load_state(desired_dir, parallelism), targets, with_unmanaged=False, commit=commit)
     emit_plan(result, fmt, out)
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)
@@ -104,8 +147,11 @@ def plan(
 @click.option("--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True)
 @targets_option
 @parallelism_option
+@commit_option
 @handles_errors
-def drift(desired_dir: Path, out: Path | None, fmt: str, targets: tuple[str, ...], parallelism: int | None) -> None:
+def drift(
+    desired_dir: Path, out: Path | None, fmt: str, targets: tuple[str, ...], parallelism: int | None, commit: str
+) -> None:
     """Read-only check that the live state matches git; lists unmanaged merchants too.
 
     \b
@@ -114,7 +160,7 @@ def drift(desired_dir: Path, out: Path | None, fmt: str, targets: tuple[str, ...
     Exit codes: 0 no drift, 1 error, 2 drift or unmanaged merchants present.
     Environment: as for plan.
     """
-    result = compute_plan(load_state(desired_dir, parallelism), targets, with_unmanaged=True)
+    result = compute_plan(load_state(desired_dir, parallelism), targets, with_unmanaged=True, commit=commit)
     emit_plan(result, fmt, out)
     if result.has_changes or result.unmanaged:
         sys.exit(EXIT_CHANGES)

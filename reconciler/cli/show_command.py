@@ -23,10 +23,13 @@ from reconciler.render import render
 def show(plan_file: Path, fmt: str, desired_dir: Path) -> None:
     """Render a saved plan (text, json or markdown), as apply would carry it out.
 
-    \\b
+    \b
     The plan's MAC is checked with the key of the desired state's credentials (or
     RECONCILER_MASK_KEY), so what is shown is what apply accepts. Nothing is read from the APIs.
     Exit codes: 0 shown, 1 the file is not a valid plan or was changed after it was written.
+    Environment: RECONCILER_MASK_KEY, else the credentials the key derives from (KLARNA_API_KEY,
+    DINTERO_PARTNER_ID, DINTERO_CLIENT_ID, DINTERO_CLIENT_SECRET, over reconciler.yaml); the variables
+    the desired state's `!env` references name; NO_COLOR and TERM (colour).
     """
     state = load_state(desired_dir)
     the_plan = read_plan_file(plan_file, precondition_key(state.config))

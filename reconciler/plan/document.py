@@ -66,6 +66,11 @@ class NoticeDocument(_Strict):
     message: str
 
 
+class DeclarationDocument(_Strict):
+    name: str
+    file: str
+
+
 class PlanDocument(_Strict):
     format_version: Literal[1]
     plan_id: str
@@ -78,6 +83,7 @@ class PlanDocument(_Strict):
     merchants: list[str] = []
     unmanaged: list[str] = []
     notices: list[NoticeDocument] = []
+    declarations: dict[str, DeclarationDocument] = {}
     mac: str | None = None
 
 
@@ -132,6 +138,10 @@ def _check_agreement(document: PlanDocument, source: str) -> None:
             raise _problem(source, f"{where}.replaces: only a replace names the object it replaces")
         if op.replaces is not None and not op.replaces.startswith(own + "/"):
             raise _problem(source, f"{where}.replaces: {op.replaces!r} is not an address of {own}")
+    for reference in document.declarations:
+        if reference not in merchants:
+            message = f"declarations: {reference!r} is not one of the plan's merchants"
+            raise _problem(source, f"not a reconciler plan: {message}")
     counts = {action.value: 0 for action in ACTION_ORDER}
     for op in document.operations:
         counts[op.action.value] += 1

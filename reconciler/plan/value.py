@@ -19,6 +19,14 @@ from reconciler.plan.policy import PolicyVerdict, Violation
 
 
 @dataclass(frozen=True)
+class Declaration:
+    """Where a merchant of the plan is declared: its name (``account_name``) and its file, for reviewers."""
+
+    name: str
+    file: str
+
+
+@dataclass(frozen=True)
 class Plan:
     desired_digest: str
     operations: tuple[Operation, ...]
@@ -32,6 +40,8 @@ class Plan:
     mac: str = ""  # keyed MAC over the rest of the document (``plan.integrity``)
     notices: tuple[Notice, ...] = ()  # live objects a reviewer should know of (a signup awaiting signature)
     commit: str = ""  # the commit of the desired state it was made from, when known (CI)
+    # Merchants with operations or notices -> their name and file (a deleted file has none).
+    declarations: Mapping[str, Declaration] = field(default_factory=dict)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -61,6 +71,10 @@ class Plan:
             doc["unmanaged"] = list(self.unmanaged)
         if self.notices:
             doc["notices"] = [notice.to_dict() for notice in self.notices]
+        if self.declarations:
+            doc["declarations"] = {
+                reference: {"name": d.name, "file": d.file} for reference, d in sorted(self.declarations.items())
+            }
         if self.mac:
             doc["mac"] = self.mac
         return doc
@@ -102,4 +116,5 @@ class Plan:
             mac=document.mac or "",
             notices=tuple(Notice(n.address, n.merchant, n.message) for n in document.notices),
             commit=document.commit,
+            declarations={ref: Declaration(d.name, d.file) for ref, d in document.declarations.items()},
         )

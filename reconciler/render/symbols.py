@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from reconciler.plan import ACTION_ORDER, Action, Operation, Plan
-from reconciler.plan.operation import RISK_ORDER
+from reconciler.plan.operation import RISK_ORDER, Risk
 
 # Terraform's symbols where it has one (+ create, ~ update in place, -/+ replace, - destroy); words for
 # what Terraform has no symbol for, so a disable never reads as a replace.
@@ -20,16 +21,6 @@ SYMBOLS: dict[Action, str] = {
     Action.DELETE: "-",
     Action.BLOCKED: "blocked",
 }
-# ``diff`` fenced blocks colour lines by their first character; each line then names its action in words.
-DIFF_MARKS: dict[Action, str] = {
-    Action.CREATE: "+",
-    Action.PATCH: "!",
-    Action.REPLACE: "!",
-    Action.DISABLE: "-",
-    Action.ENABLE: "+",
-    Action.DELETE: "-",
-    Action.BLOCKED: "#",
-}
 VERBS: dict[Action, str] = {
     Action.CREATE: "to create",
     Action.PATCH: "to patch",
@@ -41,17 +32,47 @@ VERBS: dict[Action, str] = {
 }
 
 
+# Characters that would hide or reorder text on a terminal or a web page: zero-width ones, line and paragraph
+# separators, bidirectional overrides and isolates, lone surrogates, other controls.
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\ufeff\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def visible(text: str) -> str:
+    """Text with every character that could hide or reorder what is around it as a ``\\uXXXX`` escape."""
+    return _HIDDEN.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 def show(value: Any) -> str:
     """One value on one line: strings quoted, absent as ``(none)``."""
     if value is None:
         return "(none)"
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return visible(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
 
 
 def summary_line(plan: Plan) -> str:
     counts = plan.summary
     parts = [f"{counts[a.value]} {VERBS[a]}" for a in ACTION_ORDER]
     return "Plan: " + ", ".join(parts) + "."
+
+
+def operation_head(op: Operation, style: Callable[[str, str], str] = lambda text, role: text) -> str:
+    """The line of an operation, the same in every format: ``+ klarna.account  create  [high risk]``.
+
+    The symbol, the address without the merchant, the action in words (unless the symbol is that
+    word), then what else holds for it. ``style(text, role)`` colours a part (roles: the action's value
+    for the symbol and the word, ``risk``).
+    """
+    symbol = SYMBOLS[op.action]
+    head = f"{style(symbol, op.action.value)} {visible(operation_title(op))}"
+    if symbol != op.action.value:  # a word says it already
+        head += f"  {style(op.action.value, op.action.value)}"
+    if op.risk is Risk.HIGH and op.action is not Action.BLOCKED:
+        head += f"  {style('[high risk]', 'risk')}"
+    if op.held_by is not None:
+        head += f"  [held by {visible(op.held_by)}]"
+    if op.reason:
+        head += f"  ({visible(op.reason)})"
+    return head
 
 
 def operation_title(op: Operation) -> str:
@@ -90,5 +111,9 @@ def targets_line(plan: Plan) -> str | None:
     """``Targets: klarna https://..., dintero https://...``: what the plan was read from (never a credential)."""
     if not plan.targets:
         return None
-    named = {api: "sandbox (the bundled simulator)" if url == "sandbox" else url for api, url in plan.targets.items()}
-    return "Targets: " + ", ".join(f"{api} {url}" for api, url in named.items())
+    return "Targets: " + ", ".join(f"{api} {visible(url)}" for api, url in target_names(plan).items())
+
+
+def target_names(plan: Plan) -> dict[str, str]:
+    """Each API's base URL as shown, the sandbox named as such."""
+    return {api: "sandbox (the bundled simulator)" if url == "sandbox" else url for api, url in plan.targets.items()}

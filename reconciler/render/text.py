@@ -6,20 +6,21 @@ from typing import Any
 
 import click
 
-from reconciler.compare.diff import path_text
+from reconciler.compare.diff import Change
 from reconciler.plan import Action, Operation, Plan
-from reconciler.plan.operation import Risk
 from reconciler.render.symbols import (
     SYMBOLS,
     group_by_merchant,
-    operation_title,
+    operation_head,
     policy_lines,
     risk_line,
-    show,
     summary_line,
     targets_line,
+    visible,
 )
+from reconciler.render.values import ValueLine, change_lines
 
+MARK_COLOURS = {"+": "green", "-": "red", "~": "yellow"}
 COLOURS: dict[Action, str] = {
     Action.CREATE: "green",
     Action.PATCH: "yellow",
@@ -37,23 +38,38 @@ def _style(text: str, color: bool, **styles: Any) -> str:
 
 def _operation_lines(op: Operation, color: bool) -> list[str]:
     fg = COLOURS[op.action]
+
+    def style(text: str, role: str) -> str:
+        if role == "risk":
+            return _style(text, color, fg="red")
+        return _style(text, color, fg=fg, bold=text == SYMBOLS[op.action])  # the symbol in bold
+
+    # Symbols right-aligned in three columns (``  +``, ``-/+``) under the merchant's name.
     symbol = SYMBOLS[op.action]
-    head = f"  {_style(symbol.rjust(3), color, fg=fg, bold=True)} {operation_title(op)}"
-    if symbol != op.action.value:  # a word says it already
-        head += f"  {_style(op.action.value, color, fg=fg)}"
-    if op.risk is Risk.HIGH and op.action is not Action.BLOCKED:
-        head += f"  {_style('[high risk]', color, fg='red')}"
-    if op.held_by is not None:
-        head += f"  [held by {op.held_by}]"
-    if op.reason:
-        head += f"  ({op.reason})"
-    lines = [head]
+    lines = [" " * (5 - min(len(symbol), 3)) + operation_head(op, style)]
     for change in op.changes:
-        if op.action is Action.CREATE:
-            lines.append(f"        {path_text(change.path)}: {show(change.after)}")
-        else:
-            lines.append(f"        {path_text(change.path)}: {show(change.before)} → {show(change.after)}")
+        lines.extend(_change_lines(op, change, color))
     return lines
+
+
+def _change_lines(op: Operation, change: Change, color: bool) -> list[str]:
+    """One field change, and below it the block of a nested value (``render.values``)."""
+    return [_value_line(part, color) for part in change_lines(change, created=op.action is Action.CREATE)]
+
+
+def _value_line(line: ValueLine, color: bool) -> str:
+    mark = _style(line.mark, color, fg=MARK_COLOURS[line.mark]) if line.mark else " "
+    return f"{'    ' * line.depth}      {mark} {line.text}"
+
+
+def _merchant_line(plan: Plan, merchant: str, color: bool) -> str:
+    """The merchant's reference, then its name and file when the plan knows them."""
+    line = _style(visible(merchant), color, bold=True)
+    declaration = plan.declarations.get(merchant)
+    if declaration is not None:
+        named = ", ".join(visible(part) for part in (declaration.name, declaration.file) if part)
+        line += f"  {_style(named, color, dim=True)}"
+    return line
 
 
 def render_text(plan: Plan, color: bool = False) -> str:
@@ -61,7 +77,11 @@ def render_text(plan: Plan, color: bool = False) -> str:
     lines: list[str] = []
     targets = targets_line(plan)
     if targets is not None:
-        lines += [targets, ""]
+        lines.append(targets)
+    if plan.commit:
+        lines.append(f"Commit: {visible(plan.commit)}")
+    if lines:
+        lines.append("")
     changes = [op for op in plan.operations if op.action is not Action.BLOCKED]
     held = [op for op in plan.operations if op.held_by is not None]
     blocked = [op for op in plan.operations if op.action is Action.BLOCKED and op.held_by is None]
@@ -71,7 +91,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
         lines.append("Changed by the provider: it holds this state, and no write will change it back:")
         for merchant, ops in group_by_merchant(held).items():
             lines.append("")
-            lines.append(_style(merchant, color, bold=True))
+            lines.append(_merchant_line(plan, merchant, color))
             for op in ops:
                 lines.extend(_operation_lines(op, color))
         lines.append("")
@@ -79,7 +99,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
         lines.append("reconciler will perform the following actions:")
         for merchant, ops in group_by_merchant(changes).items():
             lines.append("")
-            lines.append(_style(merchant, color, bold=True))
+            lines.append(_merchant_line(plan, merchant, color))
             for op in ops:
                 lines.extend(_operation_lines(op, color))
     if blocked:
@@ -87,7 +107,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
         lines.append("Blocked: these differences cannot be written through the APIs; they need a person:")
         for merchant, ops in group_by_merchant(blocked).items():
             lines.append("")
-            lines.append(_style(merchant, color, bold=True))
+            lines.append(_merchant_line(plan, merchant, color))
             for op in ops:
                 lines.extend(_operation_lines(op, color))
     if plan.notices:

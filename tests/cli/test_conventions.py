@@ -57,6 +57,45 @@ def test_version_and_help_name_the_exit_codes_and_the_environment(workspace: Wor
     assert "5 blocked operations remain" in workspace.run("apply", "--help").output
 
 
+HEAVY = ("pydantic", "httpx", "rich", "fastapi", "ruamel", "yaml", "deepdiff", "importlib.metadata", "reconciler.")
+PROBE = """
+import sys
+from reconciler.cli import main
+try:
+    main(["--version"])
+except SystemExit as done:
+    assert done.code in (0, None), done.code
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def test_version_loads_no_command_and_no_heavy_module() -> None:
+    """``reconciler --version`` answers fast because it imports click and the CLI group only."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        cwd=root,
+    )
+    assert done.returncode == 0, done.stderr
+    version, modules = done.stdout.splitlines()
+    assert version == "reconciler, version 0.1.0"
+    loaded = [m for m in modules.split() if m.startswith(HEAVY) and m not in ("reconciler.cli", "reconciler.version")]
+    assert loaded == []
+
+
+@pytest.mark.parametrize("command", ["validate", "schema", "plan", "drift", "show", "apply"])
+def test_each_commands_help_gives_its_exit_codes_and_environment(workspace: Workspace, command: str) -> None:
+    result = workspace.run(command, "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "Exit codes: 0 " in text and "Environment: " in text
+    assert "\\b" not in text  # click's no-rewrap marker is a backspace, not a written backslash
+
+
 def test_colour_only_on_a_terminal_and_never_with_no_color(converged: Workspace) -> None:
     converged.edit_merchant("NB-2024-0001", "account_name: Nordic Bikes AS", "account_name: Nordic Bikes Oslo AS")
     _, coloured, _ = run_python(converged.root, "plan", tty=True)
@@ -146,3 +185,27 @@ def test_an_empty_target_variable_is_refused_by_name(workspace: Workspace) -> No
     result = workspace.run("plan", env={"RECONCILER_DINTERO_URL": ""})
     assert result.exit_code == 1
     assert "RECONCILER_DINTERO_URL is set but empty" in result.stderr
+
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.mark.parametrize("command", ["plan", "drift"])
+def test_the_commit_comes_from_github_sha_and_commit_overrides_it(converged: Workspace, command: str) -> None:
+    from_env = converged.run(command, env={"GITHUB_SHA": SHA})
+    assert f"\nCommit: {SHA}\n" in from_env.stdout
+    flagged = converged.run(command, "--commit", "ABCDEF1", "--format", "markdown", env={"GITHUB_SHA": SHA})
+    assert "Made from commit <code>abcdef1</code>" in flagged.stdout and SHA not in flagged.stdout
+    converged.run(command, "--commit", SHA, "--out", "out.json")
+    assert json.loads((converged.root / "out.json").read_text(encoding="utf-8"))["commit"] == SHA
+    assert "Commit:" not in converged.run(command).stdout
+
+
+@pytest.mark.parametrize("value", ["abc123", "0123456789abcdef0123456789abcdef012345678", "12345g7", "$(id)", "main"])
+def test_a_commit_that_is_not_a_commit_id_is_a_usage_error(workspace: Workspace, value: str) -> None:
+    since = workspace.sandbox.last_seq()
+    for args, env in ((("plan", "--commit", value), {}), (("drift",), {"GITHUB_SHA": value})):
+        result = workspace.run(*args, env=env)
+        assert result.exit_code == 1, result.output
+        assert "is not a commit id (7 to 40 hexadecimal digits); from --commit or GITHUB_SHA" in result.output
+    assert workspace.sandbox.requests(since=since) == []

@@ -178,3 +178,19 @@ def test_plan_id_travels_with_the_plan_document() -> None:
 
     plan = replace(plan_of(view(account("New")), view(account("Old"))), plan_id="abc123")
     assert Plan.from_dict(json.loads(json.dumps(plan.to_dict()))).plan_id == "abc123"
+
+
+def test_declarations_travel_with_the_plan_and_name_only_its_merchants() -> None:
+    from dataclasses import replace
+
+    from reconciler.plan.value import Declaration
+
+    plan = plan_of(view(account("New")), view(account("Old")))
+    named = replace(plan, declarations={M: Declaration("Bikes AS", "desired-state/merchants/bikes.yaml")})
+    document = json.loads(json.dumps(named.to_dict()))
+    assert document["declarations"] == {M: {"name": "Bikes AS", "file": "desired-state/merchants/bikes.yaml"}}
+    assert Plan.from_dict(document) == named
+    assert "declarations" not in plan.to_dict()
+    document["declarations"]["M-OTHER"] = {"name": "x", "file": "y"}
+    with pytest.raises(InputError, match="declarations: 'M-OTHER' is not one of the plan's merchants"):
+        Plan.from_dict(document, "plan.json")

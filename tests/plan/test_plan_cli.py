@@ -79,10 +79,12 @@ def test_json_format_is_the_plan_document(changed: Cli) -> None:
 def test_markdown_format_is_a_pr_comment(changed: Cli) -> None:
     out = changed.run("plan", "--format", "markdown").stdout
     assert out.startswith(COMMENT_MARKER)
-    assert "| merchant | create | patch | replace | disable | enable | delete | blocked |" in out
-    assert f"| `{REF}` | 1 | 1 |" in out
-    assert f"<details><summary><code>{REF}</code>: 1 create, 1 patch</summary>" in out
-    assert "! patch klarna.account" in out and "+ create klarna.stakeholder/grace-hopper" in out
+    assert "| merchant | name | create | patch | replace | disable | enable | delete | blocked |" in out
+    assert f"| <code>{REF}</code> | Shop Renamed | 1 | 1 |" in out
+    file = f"desired-state/merchants/{REF.lower()}.yaml"
+    summary = f"<summary><code>{REF}</code> · Shop Renamed · <code>{file}</code>: 1 create, 1 patch</summary>"
+    assert f"<details>{summary}" in out
+    assert "\n~ klarna.account  patch\n" in out and "\n+ klarna.stakeholder/grace-hopper  create  [high risk]\n" in out
 
 
 def test_out_writes_the_plan_document(changed: Cli) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -469,6 +470,9 @@ def test_the_comment_names_deleted_merchants_and_carries_the_commit(repo: Partne
     for line in body.splitlines():  # names with line breaks stay on their line
         assert not line.startswith(("touch", "::", "<b>")), line
     assert "\\u000a::error::name" in body
+    [plan] = invocations(repo, "plan")
+    argv = plan["argv"]
+    assert argv[argv.index("--commit") + 1] == repo.shas["merge"]  # passed explicitly, through the environment
     assert repo.pwned() == []
 
 
@@ -673,8 +677,13 @@ def drift_repository(repo: PartnerRepository) -> None:
         {"address": "HOSTILE-DRIFT/klarna.settlement", "merchant": "HOSTILE-DRIFT", "action": "create"},
         {"address": "HOSTILE-DRIFT/klarna.website/x", "merchant": "HOSTILE-DRIFT", "action": "patch"},
     ]
+    declarations = {
+        "NB-2024-0001": {"name": "Nordic Bikes AS", "file": "desired-state/merchants/nordic-bikes.yaml"},
+        "HOSTILE-DRIFT": {"name": HOSTILE_NAME, "file": "desired-state/merchants/h\ntouch PWNED-drift\n.yaml"},
+    }
     repo.config["drift"] = {"exit": 2, "stdout": plan_markdown(),
-                               "document": {"operations": operations, "unmanaged": ["SBX000001"]}}
+                               "document": {"operations": operations, "unmanaged": ["SBX000001"],
+                                            "declarations": declarations}}
 
 
 def test_the_drift_issue_lists_drifted_merchants_with_names_and_files(repo: PartnerRepository) -> None:
@@ -692,6 +701,7 @@ def test_the_drift_issue_lists_drifted_merchants_with_names_and_files(repo: Part
         assert not line.startswith(("touch", "::")), line
     [drift] = invocations(repo, "drift")
     assert drift["env"]["KLARNA_API_KEY"] == READ_SECRETS["KLARNA_READ_API_KEY"]
+    assert drift["argv"][drift["argv"].index("--commit") + 1] == repo.shas["merge"]
     assert repo.pwned() == []
 
 
@@ -771,9 +781,15 @@ def test_more_changed_files_than_max_targets_plans_every_merchant(repo: PartnerR
 
 
 def real_reconciler(repo: PartnerRepository) -> dict[str, str]:
-    """Take the stub off PATH (the installed reconciler runs instead); the example desired state, whose
-    reconciler.yaml asks for the bundled sandbox by name: in-process, offline."""
-    (repo.bin / "reconciler").unlink()
+    """Put this checkout's reconciler on PATH in the stub's place (not whatever version is installed);
+    the example desired state, whose reconciler.yaml asks for the bundled sandbox by name: in-process,
+    offline."""
+    wrapper = repo.bin / "reconciler"
+    wrapper.write_text(
+        f'#!/bin/sh\nPYTHONPATH={shlex.quote(str(ROOT))} exec {shlex.quote(sys.executable)} -m reconciler "$@"\n',
+        encoding="utf-8",
+    )
+    wrapper.chmod(0o755)
     source = ROOT / "desired-state"
     return {
         f"desired-state/{path.relative_to(source).as_posix()}": path.read_text(encoding="utf-8")
@@ -790,8 +806,10 @@ def test_the_plan_workflow_runs_with_the_real_reconciler(repo: PartnerRepository
     result = repo.run("plan.yml", secrets={"RECONCILER_MASK_KEY": "k" * 40})
     assert result["plan"].result == "success", result["plan"].step("plan").stdout
     comment = repo.artifact("reconciler-plan", "comment.md")
-    assert comment.startswith(MARKER) and f"Made from commit `{repo.shas['merge']}`" in comment
-    assert "`NB-2024-0001`" in comment and '"Nordic Bikes ASA"' in comment and "`SK-2024-0002`" not in comment
+    assert comment.startswith(MARKER) and f"Made from commit <code>{repo.shas['merge']}</code>" in comment
+    assert "<code>NB-2024-0001</code> · Nordic Bikes ASA · <code>desired-state/merchants/nordic-bikes.yaml</code>" \
+           in comment
+    assert '"Nordic Bikes ASA"' in comment and "SK-2024-0002" not in comment
     assert "`BF-2023-0042` (`Bergen Fisk og Skalldyr AS`), from `desired-state/merchants/bergen-fisk.yaml`: " \
            "no longer declared: left as it is." in comment
     assert json.loads(repo.artifact("reconciler-plan", "plan.json"))["merchants"] == ["NB-2024-0001"]

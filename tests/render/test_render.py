@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from reconciler.compare.diff import Change
 from reconciler.kinds import ResourceKind
 from reconciler.plan import Action, Operation, Plan
+from reconciler.plan.value import Declaration
 from reconciler.render import render_json, render_markdown, render_text
 from reconciler.sensitive import redact
 
@@ -74,7 +76,7 @@ def test_json_is_the_plan_document() -> None:
 
 def test_markdown_has_table_and_collapsible_sections() -> None:
     out = render_markdown(sample_plan(2))
-    assert "| `M0000` | 2 | 1 |" in out
+    assert "| <code>M0000</code> |  | 2 | 1 |" in out
     assert out.count("<details>") == 2
     assert CANARY_IBAN not in out
 
@@ -104,3 +106,57 @@ def test_a_vipps_configuration_and_a_signing_key_are_masked_wherever_they_appear
     text = str(masked)
     assert "vipps-client-7f3a" not in text and "sub-key-9c1e" not in text and "whsec-2b7d" not in text
     assert masked["configuration"]["merchant_serial_number"] == "123456"
+
+
+def test_a_file_name_with_a_line_break_or_markup_cannot_break_out_of_its_section() -> None:
+    hostile = "merchants/x\n</code></summary></details>\n\n```\n| a | b |\n[x](javascript:alert(1)) <script>.yaml"
+    plan = replace(sample_plan(1), declarations={"M0000": Declaration("Shop </summary> `x` | y", hostile)})
+    out = render_markdown(plan)
+    [summary] = [line for line in out.splitlines() if line.startswith("<details>")]
+    assert summary.endswith("</summary>") and summary.count("<") == 7  # details, summary, code, /code twice, /summary
+    assert "x&#92;u000a&#60;/code&#62;&#60;/summary&#62;" in summary
+    assert "<script>" not in out and "](" not in out
+    assert out.count("<details>") == out.count("</details>") == 1
+    text = render_text(plan)
+    assert "M0000  Shop </summary> `x` | y, merchants/x\\u000a</code>" in text
+
+
+def test_one_symbol_per_action_in_text_and_markdown() -> None:
+    """Terraform's symbol where it has one, a word where it has none; the same line in both formats."""
+    ref = "M0000"
+    ops = tuple(
+        Operation(
+            f"{ref}/klarna.stakeholder/{action.value}",
+            ref,
+            ResourceKind.STAKEHOLDER,
+            action,
+            replaces=f"{ref}/klarna.stakeholder/old" if action is Action.REPLACE else None,
+        )
+        for action in Action
+    )
+    plan = Plan("sha256:d", ops, merchants=(ref,))
+    text, markdown = render_text(plan).splitlines(), render_markdown(plan).splitlines()
+    expected = {
+        Action.CREATE: "+ klarna.stakeholder/create  create",
+        Action.PATCH: "~ klarna.stakeholder/patch  patch",
+        Action.REPLACE: "-/+ klarna.stakeholder/replace  replace",
+        Action.DISABLE: "disable klarna.stakeholder/disable",
+        Action.ENABLE: "enable klarna.stakeholder/enable",
+        Action.DELETE: "- klarna.stakeholder/delete  delete",
+        Action.BLOCKED: "blocked klarna.stakeholder/blocked",
+    }
+    for action, line in expected.items():
+        shown = [entry for entry in text if entry.strip().startswith(line)]
+        assert len(shown) == 1, (action, text)
+        assert any(entry.startswith(line) for entry in markdown), (action, markdown)
+
+
+def test_the_limit_is_counted_as_github_counts_it() -> None:
+    """A character past U+FFFF (an emoji in a merchant name) is two UTF-16 code units to GitHub."""
+    plan = sample_plan(400)
+    plan = replace(
+        plan, declarations={ref: Declaration("Fisk \U0001f41f" * 20, f"m/{ref}.yaml") for ref in plan.merchants}
+    )
+    out = render_markdown(plan)
+    assert "Plan truncated" in out and "`reconciler-plan` artifact" in out
+    assert len(out.encode("utf-16-le")) // 2 <= 65_536
