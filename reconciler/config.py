@@ -15,8 +15,8 @@ other target they stay ``None`` and ``Config.missing_credentials()`` names the v
 ``secrets.identity_file`` names an age identity file (relative to the desired-state directory) for
 the secrets store; it is used only while every target is the sandbox (otherwise reading a secret is
 an error naming the variables to set), so a key committed beside example merchants can never unlock
-production secrets (``RECONCILER_AGE_IDENTITY`` and ``RECONCILER_AGE_IDENTITY_FILE`` win over it). ``env.allow_fallback`` lists the ``!env`` variables
-whose fallback may be used with ``CI=true``.
+production secrets (``RECONCILER_AGE_IDENTITY`` and ``RECONCILER_AGE_IDENTITY_FILE`` win over it).
+``env.allow_fallback`` lists the ``!env`` variables whose fallback may be used with ``CI=true``.
 
 The file is strictly typed: ``allow_delete: "yes"``, ``parallelism: true`` or ``parallelism: "8"``
 are errors, not guesses, and so is an unknown key. A base URL is never echoed in a message (it may
