@@ -81,6 +81,9 @@ class DesiredState:
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
     # What was ignored and said so (hidden files, files that are not merchant files), as FILE:1:1 notices.
     notices: list[InputIssue] = field(default_factory=list)
+    # check_only without an identity: files whose model needs a value of the store to be built, so
+    # that only their other fields and their references' names were checked.
+    withheld_files: list[str] = field(default_factory=list)
     # To resolve ``!secret`` and ``!env`` again when a file is read again.
     secrets: StoreSource | None = field(default=None, repr=False)
     env_rules: EnvRules = field(default_factory=EnvRules, repr=False)
@@ -323,6 +326,7 @@ def load_desired(
             notify(notice)
     keys: list[CrossFileKey] = []
     loaded: list[DeclaredMerchant] = []
+    withheld: list[str] = []
     for path in listing.files:
         merchant, document, found = _read_merchant(path, env, references, fast=True)
         if found:
@@ -332,6 +336,8 @@ def load_desired(
             keys.extend(cross_file_keys(document))
         if merchant is not None and not issues:
             loaded.append(declare(merchant, str(path)))  # neither model nor document is kept
+        elif merchant is None and not found and document is not None and document.unresolved:
+            withheld.append(str(path))
     issues.extend(check_across_files(keys))
     if check_only:
         issues.extend(_unused_secrets(directory, references.secrets))
@@ -348,4 +354,5 @@ def load_desired(
         notices=listing.notices,
         secrets=references.secrets,
         env_rules=references.env_rules,
+        withheld_files=withheld,
     )
