@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -152,7 +152,11 @@ def _load_config(
         return None, None
     # Read without the secrets store: where its identity may come from is part of this file.
     document, found = load_yaml_file(path, environ)
-    return _resolve_config_document(document, found, environ, issues), document
+    config = _resolve_config_document(document, found, environ, issues)
+    if config is not None and document is not None and any(p[:1] == ("targets",) for p in document.secret_references):
+        # A target given as a secret is not known to be the sandbox: the test key is not used.
+        config = replace(config, secrets_identity_file=None)
+    return config, document
 
 
 def _resolve_config_document(
