@@ -145,9 +145,9 @@ def _load_config(
     """The resolved configuration (None when it has problems) and the document it was read from."""
     path = directory / CONFIG_FILE
     if not os.path.lexists(path):
-        config, problems = resolve_config(ConfigFile(), environ)
+        defaults, problems = resolve_config(ConfigFile(), environ)
         issues.extend(InputIssue(str(path), 1, 1, f"{'.'.join(p.path)}: {p}") for p in problems)
-        return config, None
+        return defaults, None
     if _input_file(directory, CONFIG_FILE, issues) is None:
         return None, None
     # Read without the secrets store: where its identity may come from is part of this file.
