@@ -24,8 +24,8 @@ from typing import Any
 from argon2.low_level import Type, hash_secret_raw
 
 from reconciler.config import BankAccountHashing, Config
-from reconciler.desired.secret_store import SecretsError, SecretsStore, identities_from_environment
-from reconciler.errors import InputIssue
+from reconciler.desired.secret_store import StoreSource, identities_from_environment
+from reconciler.errors import InputIssue, SecretsError
 from reconciler.sensitive import register_marked
 
 HASH_FIELD = "iban_hash"
@@ -103,7 +103,11 @@ def _config_issue(config: Config, where: str, message: str) -> InputIssue:
 
 
 def _salt_text(
-    settings: BankAccountHashing, config: Config, directory: Path, environ: Mapping[str, str]
+    settings: BankAccountHashing,
+    config: Config,
+    directory: Path,
+    environ: Mapping[str, str],
+    secrets: StoreSource | None,
 ) -> tuple[str | None, InputIssue | None]:
     if settings.salt_env is not None:
         value = environ.get(settings.salt_env)
@@ -111,24 +115,25 @@ def _salt_text(
             return None, _config_issue(config, "salt_env", f"environment variable {settings.salt_env} is not set")
         return value, None
     name = str(settings.salt_secret)
+    # The load's own source when given: it knows the sandbox-only test identity of reconciler.yaml too.
+    source = secrets or StoreSource(directory, lambda: identities_from_environment(environ), need_values=True)
     try:
-        store = SecretsStore.open(directory, identities_from_environment(environ))
+        value = source.lookup(name).value
     except SecretsError as error:
         return None, _config_issue(config, "salt_secret", f"the salt {name} cannot be read: {error}")
-    value = store.get(name)
     if value is None:
         return None, _config_issue(config, "salt_secret", f"secret {name} is not in secrets.age")
     return value, None
 
 
 def bank_account_hasher(
-    config: Config, directory: Path, environ: Mapping[str, str]
+    config: Config, directory: Path, environ: Mapping[str, str], secrets: StoreSource | None = None
 ) -> tuple[BankAccountHasher | None, list[InputIssue]]:
     """The hasher ``config`` asks for (None when hashing is off), or the issue that keeps it from being made."""
     settings = config.bank_account_hashing
     if settings is None:
         return None, []
-    text, issue = _salt_text(settings, config, directory, environ)
+    text, issue = _salt_text(settings, config, directory, environ, secrets)
     if issue is not None or text is None:
         return None, [issue] if issue is not None else []
     salt = text.strip().encode("utf-8")
