@@ -12,8 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-from reconciler.sensitive import conceal
-
 
 class ConcealingStream:
     """A text stream that masks secret values in what is written to it, and is otherwise ``inner``."""
@@ -22,7 +20,10 @@ class ConcealingStream:
         self._inner = inner
 
     def write(self, text: str) -> int:
-        self._inner.write(conceal(text))
+        # Until reconciler.sensitive is loaded no secret value can have been registered, so a command
+        # that never loads it (--version, --help) does not pay for its import (pydantic).
+        sensitive = sys.modules.get("reconciler.sensitive")
+        self._inner.write(text if sensitive is None else sensitive.conceal(text))
         return len(text)
 
     def writelines(self, lines: list[str]) -> None:
