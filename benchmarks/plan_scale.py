@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import shutil
 import socket
@@ -186,7 +187,9 @@ class Server:
 
 
 @contextmanager
-def sandbox_server(workdir: Path, latency_ms: float, rate_limit: float) -> Iterator[Server]:
+def sandbox_server(
+    workdir: Path, latency_ms: float, rate_limit: float, operational_delay: float = 0.0
+) -> Iterator[Server]:
     """``reconciler sandbox serve`` on a free loopback port; stopped however the block ends."""
     port = free_port()
     log_path = workdir / "server.log"
@@ -207,7 +210,7 @@ def sandbox_server(workdir: Path, latency_ms: float, rate_limit: float) -> Itera
         "--rate-limit",
         str(rate_limit),
         "--operational-delay",
-        "0",
+        str(operational_delay),
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
@@ -259,6 +262,16 @@ def peak_rss_mb() -> float:
     # ru_maxrss is in kilobytes on Linux and in bytes on macOS.
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of process ``pid`` so far (Linux ``/proc``; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        # After the command name: state is field 3, utime 14 and stime 15 (1-based, man 5 proc).
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def current_rss_mb() -> float | None:
