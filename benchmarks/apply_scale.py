@@ -65,7 +65,11 @@ def generate_desired_state(merchants: int, seed: int, root: Path) -> dict[str, A
         seeded.raise_for_status()
         dump = client.get("/_sandbox/dump").json()
     files, kinds = write_desired_state(dump, root)
-    return {"merchant_files": files, "declared_kinds": list(kinds), "setup_seconds": round(time.perf_counter() - started, 3)}
+    return {
+        "merchant_files": files,
+        "declared_kinds": list(kinds),
+        "setup_seconds": round(time.perf_counter() - started, 3),
+    }
 
 
 # --- the worker: plan, apply, verify, plan again ------------------------------------------------------------
@@ -170,7 +174,10 @@ def figures(options: argparse.Namespace, setup: dict[str, Any], worker: dict[str
     n = options.merchants
     requests = sum(worker["requests_by_api"].values())
     bound = apply_bound(
-        worker["requests_by_api"], options.latency_ms / 1000, options.parallelism, options.rate_limit,
+        worker["requests_by_api"],
+        options.latency_ms / 1000,
+        options.parallelism,
+        options.rate_limit,
         options.operational_delay,
     )
     return {
@@ -214,9 +221,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--merchants", type=int, default=1000, help=f"N, 1 to {MAX_MERCHANTS}")
     parser.add_argument("--latency-ms", type=float, default=20.0, help="latency the server adds to each API request")
-    parser.add_argument("--operational-delay", type=float, default=1.0, help="seconds until a new account is OPERATIONAL")
+    parser.add_argument(
+        "--operational-delay", type=float, default=1.0, help="seconds until a new account is OPERATIONAL"
+    )
     parser.add_argument("--parallelism", type=int, default=32, help="the clients' and the executor's parallelism")
-    parser.add_argument("--rate-limit", type=float, default=0.0, help="requests/second per API, server and client (0: none)")
+    parser.add_argument(
+        "--rate-limit", type=float, default=0.0, help="requests/second per API, server and client (0: none)"
+    )
     parser.add_argument("--seed", type=int, default=7, help="seed of the generated merchants")
     parser.add_argument("--wait-timeout", type=float, default=120.0, help="the executor's wait for OPERATIONAL")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")

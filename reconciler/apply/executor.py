@@ -141,6 +141,10 @@ class _Merchant:
             self._fresh = (seen, {op.address: op for op in plan_merchant(self.desired, live, key)})
         return self._fresh[1]
 
+    def seed_fresh(self, operations: dict[str, Operation]) -> None:
+        """Operations already derived from the current live view (and nothing assumed)."""
+        self._fresh = ((id(self.live), len(self.assumed)), operations)
+
     def write_for(self, op: Operation) -> Write | None:
         """The typed write that carries out a freshly derived operation."""
         want = self.desired.resources.get(op.address)
@@ -200,11 +204,13 @@ class Executor:
         desired = self.desired[reference]
         absent = self._absent_view(desired, ops)
         try:
-            live = absent if absent is not None else await self.read_live(reference)
+            live = absent[0] if absent is not None else await self.read_live(reference)
         except ApiError as error:
             detail = str(error.attributed_to(reference))
             return [OperationResult(op, Outcome.FAILED, detail) for op in ops]
         merchant = _Merchant(reference, desired, live, slot=slot)
+        if absent is not None:
+            merchant.seed_fresh(absent[1])  # already derived against this very view
         results = []
         for op in ops:
             result = await self._apply_operation(merchant, op)
@@ -214,8 +220,10 @@ class Executor:
             results.append(result)
         return results
 
-    def _absent_view(self, desired: MerchantView, ops: Sequence[Operation]) -> MerchantView | None:
-        """The empty live view, when the plan was made against a merchant that neither API has; else None.
+    def _absent_view(
+        self, desired: MerchantView, ops: Sequence[Operation]
+    ) -> tuple[MerchantView, dict[str, Operation]] | None:
+        """The empty live view and its operations, when the plan was made against a merchant neither API has.
 
         It was when every operation is a create and the operations an empty live view gives are the
         very same ones, preconditions included: then no read is needed before the first write.
@@ -230,7 +238,7 @@ class Executor:
             again = derived.get(op.address)
             if again is None or not again.same_as(op) or again.precondition != op.precondition:
                 return None
-        return absent
+        return absent, derived
 
     async def _apply_operation(self, merchant: _Merchant, op: Operation) -> OperationResult:
         if op.action is Action.BLOCKED:
@@ -361,7 +369,8 @@ class Executor:
             if account is not None and account.state == OPERATIONAL:
                 if since is not None:
                     took = self.clock() - since
-                    self.operational_after = took if self.operational_after is None else min(self.operational_after, took)
+                    earlier = self.operational_after
+                    self.operational_after = took if earlier is None else min(earlier, took)
                 merchant.with_klarna(account)
                 self.emit(f"{merchant.reference}: account is OPERATIONAL")
                 return
