@@ -42,6 +42,8 @@ def client_params(config: Config, workdir: Path) -> ClientParams:
         dintero_client_id=config.dintero.client_id or "",
         dintero_client_secret=secret.get_secret_value() if secret else "",
         parallelism=config.parallelism,
+        klarna_requests_per_second=config.klarna.rate_limit,
+        dintero_requests_per_second=config.dintero.rate_limit,
         workdir=workdir,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from reconciler.cli.options import (
     desired_option,
     parallelism_option,
     progress_bar,
+    rate_limit_option,
     targets_option,
 )
 from reconciler.desired.load import DesiredState, load_desired
@@ -28,12 +30,25 @@ from reconciler.render import render
 from reconciler.sensitive import use_key as use_mask_key
 
 
-def load_state(desired_dir: Path, parallelism: int | None = None) -> DesiredState:
-    """The desired state, with output masks keyed like the plan's preconditions (stable across runs)."""
+def load_state(
+    desired_dir: Path, parallelism: int | None = None, rate_limits: Mapping[str, float] | None = None
+) -> DesiredState:
+    """The desired state, with output masks keyed like the plan's preconditions (stable across runs).
+
+    ``parallelism`` and ``rate_limits`` (requests per second by API) from the command line win over
+    reconciler.yaml's.
+    """
     state = load_desired(desired_dir)
     use_mask_key(precondition_key(state.config))
     if parallelism is not None:
         state = replace(state, config=replace(state.config, parallelism=parallelism))
+    if rate_limits:
+        config = state.config
+        if "klarna" in rate_limits:
+            config = replace(config, klarna=replace(config.klarna, rate_limit=rate_limits["klarna"]))
+        if "dintero" in rate_limits:
+            config = replace(config, dintero=replace(config.dintero, rate_limit=rate_limits["dintero"]))
+        state = replace(state, config=config)
     return state
 
 
@@ -71,6 +86,7 @@ def emit_plan(plan: Plan, fmt: str, out: Path | None) -> None:
 @targets_option
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when there are none.")
 @parallelism_option
+@rate_limit_option
 @handles_errors
 def plan(
     desired_dir: Path,
@@ -79,6 +95,7 @@ def plan(
     targets: tuple[str, ...],
     detailed_exitcode: bool,
     parallelism: int | None,
+    rate_limits: dict[str, float],
 ) -> None:
     """Read the live state of every declared merchant and print what apply would change.
 
@@ -92,7 +109,7 @@ def plan(
     of masks, preconditions and the plan's MAC; default: derived from the credentials), GITHUB_SHA
     (shown in the Markdown comment), CI (with CI=true the sandbox must be asked for explicitly).
     """
-    result = compute_plan(load_state(desired_dir, parallelism), targets, with_unmanaged=False)
+    result = compute_plan(load_state(desired_dir, parallelism, rate_limits), targets, with_unmanaged=False)
     emit_plan(result, fmt, out)
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)
@@ -104,8 +121,16 @@ def plan(
 @click.option("--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True)
 @targets_option
 @parallelism_option
+@rate_limit_option
 @handles_errors
-def drift(desired_dir: Path, out: Path | None, fmt: str, targets: tuple[str, ...], parallelism: int | None) -> None:
+def drift(
+    desired_dir: Path,
+    out: Path | None,
+    fmt: str,
+    targets: tuple[str, ...],
+    parallelism: int | None,
+    rate_limits: dict[str, float],
+) -> None:
     """Read-only check that the live state matches git; lists unmanaged merchants too.
 
     \b
@@ -114,7 +139,7 @@ def drift(desired_dir: Path, out: Path | None, fmt: str, targets: tuple[str, ...
     Exit codes: 0 no drift, 1 error, 2 drift or unmanaged merchants present.
     Environment: as for plan.
     """
-    result = compute_plan(load_state(desired_dir, parallelism), targets, with_unmanaged=True)
+    result = compute_plan(load_state(desired_dir, parallelism, rate_limits), targets, with_unmanaged=True)
     emit_plan(result, fmt, out)
     if result.has_changes or result.unmanaged:
         sys.exit(EXIT_CHANGES)
