@@ -146,3 +146,13 @@ def test_an_empty_target_variable_is_refused_by_name(workspace: Workspace) -> No
     result = workspace.run("plan", env={"RECONCILER_DINTERO_URL": ""})
     assert result.exit_code == 1
     assert "RECONCILER_DINTERO_URL is set but empty" in result.stderr
+
+
+def test_the_version_shown_is_the_installed_packages(workspace: Workspace) -> None:
+    # --version reads reconciler.__version__ (no importlib.metadata at start-up): it must match the package's.
+    import importlib.metadata
+
+    from reconciler import __version__
+
+    assert __version__ == importlib.metadata.version("reconciler")
+    assert workspace.run("--version").output == f"reconciler, version {__version__}\n"
