@@ -20,7 +20,6 @@ import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
-
 # Idle connections are dropped sooner than servers commonly drop them (uvicorn, and so the served
 # sandbox, after 5 s): a connection the server is closing just as a write goes out on it loses the
 # write, whose outcome is then unknown (a signup without an idempotency key cannot be repeated).
