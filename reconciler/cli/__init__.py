@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from reconciler import __version__
+import reconciler
 
 EXIT_USAGE = 1
 
@@ -81,7 +81,7 @@ or RECONCILER_KLARNA_URL / RECONCILER_DINTERO_URL name real targets."""
 
 @click.group(cls=ReconcilerGroup, epilog=EPILOG)
 # The version from the package itself: asking importlib.metadata for it costs a tenth of a second.
-@click.version_option(version=__version__, prog_name="reconciler")
+@click.version_option(version=reconciler.__version__, prog_name="reconciler")
 @click.option("--no-color", is_flag=True, help="No colour in output (also NO_COLOR, or TERM=dumb).")
 @click.pass_context
 def main(ctx: click.Context, no_color: bool) -> None:
