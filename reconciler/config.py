@@ -98,9 +98,16 @@ class _FileModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+# Requests per second the client sends an API at most, spread evenly (null or left out: no limit of
+# its own; the client still follows the API's X-Ratelimit-* headers and Retry-After).
+MAX_RATE_LIMIT = 10_000.0
+RateLimit = Annotated[float, Field(gt=0, le=MAX_RATE_LIMIT)] | None
+
+
 class KlarnaTargetFile(_FileModel):
     base_url: str = SANDBOX
     api_key_env: EnvName = ENV_KLARNA_API_KEY
+    rate_limit: RateLimit = Field(default=None, json_schema_extra={_NULL: "no limit"})
 
 
 class DinteroTargetFile(_FileModel):
@@ -108,6 +115,7 @@ class DinteroTargetFile(_FileModel):
     partner_id_env: EnvName = ENV_DINTERO_PARTNER_ID
     client_id_env: EnvName = ENV_DINTERO_CLIENT_ID
     client_secret_env: EnvName = ENV_DINTERO_CLIENT_SECRET
+    rate_limit: RateLimit = Field(default=None, json_schema_extra={_NULL: "no limit"})
 
 
 class TargetsFile(_FileModel):
@@ -194,6 +202,7 @@ class KlarnaTarget:
     base_url: str
     api_key: SecretStr | None
     api_key_env: str
+    rate_limit: float | None = None  # requests per second
 
     @property
     def is_sandbox(self) -> bool:
@@ -209,6 +218,7 @@ class DinteroTarget:
     partner_id_env: str
     client_id_env: str
     client_secret_env: str
+    rate_limit: float | None = None  # requests per second
 
     @property
     def is_sandbox(self) -> bool:
@@ -336,7 +346,7 @@ def resolve_config(
             )
         )
     config = Config(
-        klarna=KlarnaTarget(urls["klarna"], SecretStr(api_key) if api_key else None, k.api_key_env),
+        klarna=KlarnaTarget(urls["klarna"], SecretStr(api_key) if api_key else None, k.api_key_env, k.rate_limit),
         dintero=DinteroTarget(
             urls["dintero"],
             partner_id,
@@ -345,6 +355,7 @@ def resolve_config(
             d.partner_id_env,
             d.client_id_env,
             d.client_secret_env,
+            d.rate_limit,
         ),
         policy=file.policy,
         parallelism=file.parallelism,

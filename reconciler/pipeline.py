@@ -6,6 +6,7 @@ it sits above every stage it joins (desired, live, compare, plan) and below the 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -51,6 +52,8 @@ def client_params(config: Config, workdir: Path) -> ClientParams:
         dintero_client_id=config.dintero.client_id or "",
         dintero_client_secret=secret.get_secret_value() if secret else "",
         parallelism=config.parallelism,
+        klarna_requests_per_second=config.klarna.rate_limit,
+        dintero_requests_per_second=config.dintero.rate_limit,
         workdir=workdir,
     )
 
@@ -106,13 +109,23 @@ async def make_plan(
     partner = partner_view(state.partner) if include_partner else None
     with fewer_collections():
         workers = max(8, 2 * clients.klarna.http.settings.parallelism)
-        await read_each(clients, merchants, plan_one, workers=workers, progress=progress)
-        if partner is not None:
-            references.append(PARTNER)
-            live = live_partner_view(partner, await _read_partner(clients, partner))
-            ops.extend(plan_merchant(partner, live, key))
+        # The listing of unmanaged accounts (drift) runs alongside the merchants' reads, not after them:
+        # its pages follow one another, and the reads leave room on the connections.
         declared = [m.account_reference for m in state.merchants]
-        unmanaged = await fetch_unmanaged(clients, declared) if with_unmanaged else []
+        listing = asyncio.ensure_future(fetch_unmanaged(clients, declared)) if with_unmanaged else None
+        try:
+            await read_each(clients, merchants, plan_one, workers=workers, progress=progress)
+            if partner is not None:
+                references.append(PARTNER)
+                live = live_partner_view(partner, await _read_partner(clients, partner))
+                ops.extend(plan_merchant(partner, live, key))
+            unmanaged = await listing if listing is not None else []
+        finally:
+            if listing is not None:
+                if not listing.done():
+                    listing.cancel()
+                elif not listing.cancelled():
+                    listing.exception()  # retrieved: when the reads failed, theirs is the error raised
         digest = desired_digest(merchants, state.partner if partner is not None else None)
         plan = assemble_plan(ops, references, digest, unmanaged, notices)
     config = state.config

@@ -168,17 +168,26 @@ def mask(value: object) -> str:
 
 def redact(value: Any, path: PathLike = "") -> Any:
     """A copy of ``value`` with every sensitive leaf masked; ``path`` says where the value sits."""
-    parts = _segments(path)
+    return _redact(value, _segments(path))
+
+
+def _redact(value: Any, parts: list[str]) -> Any:
+    # ``parts`` are already segments (lower case, no indexes): each level adds its key's segment
+    # instead of normalising the whole path again (a plan masks every field of every create).
     if is_secret_value(value):
         return mask_scalar(value, parts[-1] if parts else "")
-    if parts and is_sensitive_path(parts):
+    if parts and parts[-1] in _names:
         if isinstance(value, Mapping | list):
             return mask_scalar(json.dumps(value, sort_keys=True, default=str))
         return mask_scalar(value, parts[-1])
     if isinstance(value, Mapping):
-        return {k: redact(v, [*parts, str(k)]) for k, v in value.items()}
+        out = {}
+        for k, v in value.items():
+            key = str(k)
+            out[k] = _redact(v, [*parts, key.lower()] if key and not key.isdigit() else parts)
+        return out
     if isinstance(value, list):
-        return [redact(v, parts) for v in value]
+        return [_redact(v, parts) for v in value]
     return value
 
 

@@ -5,13 +5,22 @@
 - Each merchant is read afresh before its first write (and again after an onboard or an unclear
   response). If an object already has its desired form, the operation is done (a re-run after a
   crash finishes the job without duplicates). If it differs from what the plan was made against
-  (the precondition fingerprint), the operation is refused.
+  (the precondition fingerprint), the operation is refused. One read is left out: a merchant the
+  plan found absent from both APIs (every operation a create, exactly what an empty live view
+  gives) starts from that empty view, since its first write, the onboard, checks the same thing
+  itself (Klarna refuses an onboard that differs from an existing account with 409, and adds
+  nothing an approved create would not).
+- After an onboard only the Klarna account is read again (Dintero's side did not change), and
+  when the next operation needs an OPERATIONAL account, the poll that finds it OPERATIONAL is that
+  read (it asks for every sub-resource).
 - Every Klarna write carries an idempotency key derived from the plan (its digest and its id) and
   the operation address, so retries and re-runs of the same plan are replays. A write whose outcome
   is unknown (a lost response) is settled by reading the object back; a later plan finds it by its
   fresh read.
 - Management writes wait, bounded and backing off, while the account is not OPERATIONAL: a new account,
-  and an account that an update sent back to PARTIALLY_OPERATIONAL.
+  and an account that an update sent back to PARTIALLY_OPERATIONAL. A waiting merchant gives up its
+  worker slot while it sleeps, so other merchants' writes go on. The first poll comes after the
+  shortest time an account of this run took to become OPERATIONAL (at least the first interval).
 - Dry-run walks the same path and prints each request instead of sending it.
 """
 
@@ -20,11 +29,13 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 
 from reconciler.apply.report import NOT_DONE, ApplyReport, OperationResult, Outcome
 from reconciler.apply.writes import dry_run_line, idempotency_key
+from reconciler.compare.sides import live_view
 from reconciler.errors import ApiError
 from reconciler.kinds import KINDS, MerchantView, ResourceKind, ResourceState
 from reconciler.kinds.account import OPERATIONAL
@@ -37,6 +48,8 @@ from reconciler.plan import Action, Operation, Plan, plan_merchant
 
 ReadLive = Callable[[str], Awaitable[MerchantView]]
 Emit = Callable[[str], None]
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
 
 MAX_POLL_INTERVAL_SECONDS = 5.0
 
@@ -46,12 +59,39 @@ class ExecutorSettings:
     dry_run: bool = False
     parallelism: int = 16
     operational_timeout_seconds: float = 120.0
-    poll_interval_seconds: float = 0.2
+    # The first wait before polling a new account; each later wait doubles, up to MAX_POLL_INTERVAL_SECONDS.
+    poll_interval_seconds: float = 0.5
     precondition_key: bytes = b""  # must be the key the plan was made with
 
 
 class _WaitTimeout(Exception):
     pass
+
+
+class _Slot:
+    """One merchant's hold on a worker slot, given up while it only waits."""
+
+    def __init__(self, gate: asyncio.Semaphore) -> None:
+        self._gate = gate
+        self.held = False
+
+    async def take(self) -> None:
+        await self._gate.acquire()
+        self.held = True
+
+    def give(self) -> None:
+        if self.held:
+            self.held = False
+            self._gate.release()
+
+    @asynccontextmanager
+    async def given_up(self) -> AsyncIterator[None]:
+        """Release the slot for the block, then take one again (however the block ends)."""
+        self.give()
+        try:
+            yield
+        finally:
+            await self.take()
 
 
 @dataclass
@@ -68,6 +108,10 @@ class _Merchant:
     # Set once the wait for OPERATIONAL ran out: the merchant's later operations do not wait again.
     wait_expired: bool = False
     account_created: bool = False  # by this run's onboard
+    # An onboard ran and the Klarna account has not been read since (not in dry-run).
+    klarna_unread: bool = False
+    onboarded_at: float | None = None
+    slot: _Slot | None = None
     _fresh: tuple[tuple[int, int], dict[str, Operation]] | None = None
 
     def context(self) -> WriteContext:
@@ -97,6 +141,10 @@ class _Merchant:
             self._fresh = (seen, {op.address: op for op in plan_merchant(self.desired, live, key)})
         return self._fresh[1]
 
+    def seed_fresh(self, operations: dict[str, Operation]) -> None:
+        """Operations already derived from the current live view (and nothing assumed)."""
+        self._fresh = ((id(self.live), len(self.assumed)), operations)
+
     def write_for(self, op: Operation) -> Write | None:
         """The typed write that carries out a freshly derived operation."""
         want = self.desired.resources.get(op.address)
@@ -107,6 +155,14 @@ class _Merchant:
 
     def current(self, address: str) -> ResourceState | None:
         return self.live.resources.get(address) or self.assumed.get(address)
+
+    def with_klarna(self, account: KlarnaAccount) -> None:
+        """Replace the Klarna side of the live view with ``account``; the Dintero side stays as read."""
+        klarna = live_view(self.desired, account, None)
+        resources = {a: s for a, s in self.live.resources.items() if s.kind.api != "klarna"}
+        resources.update((a, s) for a, s in klarna.resources.items() if s.kind.api == "klarna")
+        self.live = MerchantView(self.reference, resources, self.live.managed_lists)
+        self.klarna_unread = False
 
 
 @dataclass
@@ -119,6 +175,10 @@ class Executor:
     emit: Emit
     # Stands in for the plan id of a plan that has none (built in code rather than made by ``make_plan``).
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    clock: Clock = time.monotonic
+    sleep: Sleep = asyncio.sleep
+    # The shortest time from onboard to OPERATIONAL seen in this run: when the next new account is polled first.
+    operational_after: float | None = None
 
     async def run(self) -> ApplyReport:
         report = ApplyReport(dry_run=self.settings.dry_run)
@@ -128,21 +188,29 @@ class Executor:
         gate = asyncio.Semaphore(max(1, self.settings.parallelism))
 
         async def one(reference: str, ops: list[Operation]) -> list[OperationResult]:
-            async with gate:
-                return await self._apply_merchant(reference, ops)
+            slot = _Slot(gate)
+            await slot.take()
+            try:
+                return await self._apply_merchant(reference, ops, slot)
+            finally:
+                slot.give()
 
         groups = await asyncio.gather(*(one(ref, ops) for ref, ops in by_merchant.items()))
         for results in groups:
             report.results.extend(results)
         return report
 
-    async def _apply_merchant(self, reference: str, ops: list[Operation]) -> list[OperationResult]:
+    async def _apply_merchant(self, reference: str, ops: list[Operation], slot: _Slot) -> list[OperationResult]:
         desired = self.desired[reference]
+        absent = self._absent_view(desired, ops)
         try:
-            merchant = _Merchant(reference, desired, await self.read_live(reference))
+            live = absent[0] if absent is not None else await self.read_live(reference)
         except ApiError as error:
             detail = str(error.attributed_to(reference))
             return [OperationResult(op, Outcome.FAILED, detail) for op in ops]
+        merchant = _Merchant(reference, desired, live, slot=slot)
+        if absent is not None:
+            merchant.seed_fresh(absent[1])  # already derived against this very view
         results = []
         for op in ops:
             result = await self._apply_operation(merchant, op)
@@ -152,11 +220,38 @@ class Executor:
             results.append(result)
         return results
 
+    def _absent_view(
+        self, desired: MerchantView, ops: Sequence[Operation]
+    ) -> tuple[MerchantView, dict[str, Operation]] | None:
+        """The empty live view and its operations, when the plan was made against a merchant neither API has.
+
+        It was when every operation is a create and the operations an empty live view gives are the
+        very same ones, preconditions included: then no read is needed before the first write.
+        """
+        if self.settings.dry_run or not ops or any(op.action is not Action.CREATE for op in ops):
+            return None
+        absent = live_view(desired, None, None)
+        derived = {op.address: op for op in plan_merchant(desired, absent, self.settings.precondition_key)}
+        if len(derived) != len(ops):
+            return None
+        for op in ops:
+            again = derived.get(op.address)
+            if again is None or not again.same_as(op) or again.precondition != op.precondition:
+                return None
+        return absent, derived
+
     async def _apply_operation(self, merchant: _Merchant, op: Operation) -> OperationResult:
         if op.action is Action.BLOCKED:
             return OperationResult(op, Outcome.BLOCKED, op.reason)
         if any(dep in merchant.failed for dep in op.depends_on):
             return OperationResult(op, Outcome.SKIPPED)
+        if merchant.klarna_unread:
+            try:
+                await self._read_after_onboard(merchant, op)
+            except _WaitTimeout as error:
+                return OperationResult(op, Outcome.FAILED, str(error))
+            except ApiError as error:
+                return OperationResult(op, Outcome.FAILED, str(error.attributed_to(merchant.reference)))
         fresh = merchant.fresh(self.settings.precondition_key).get(op.address)
         if fresh is None:
             return OperationResult(op, Outcome.IN_PLACE, "the live object already has its desired form")
@@ -198,9 +293,10 @@ class Executor:
         return OperationResult(op, Outcome.APPLIED)
 
     async def _after_onboard(self, merchant: _Merchant, op: Operation) -> None:
-        """Learn the ids an onboard assigned; in dry-run, assume what it would have created."""
+        """Learn the ids an onboard assigned (by the next operation); in dry-run, assume what it would have created."""
         if not self.settings.dry_run:
-            merchant.live = await self.read_live(merchant.reference)
+            merchant.klarna_unread = True
+            merchant.onboarded_at = self.clock()
             return
         if op.resource is not ResourceKind.ACCOUNT:
             return
@@ -228,31 +324,73 @@ class Executor:
             return OperationResult(op, Outcome.APPLIED, "confirmed by reading back after an unclear response")
         return OperationResult(op, Outcome.FAILED, detail)
 
+    async def _read_after_onboard(self, merchant: _Merchant, op: Operation) -> None:
+        """Read the Klarna account an onboard made or changed: by waiting for OPERATIONAL when ``op`` needs it."""
+        if KINDS[op.resource].needs_operational_account:
+            await self._wait_operational(merchant, since=merchant.onboarded_at)
+            return
+        account = await self.clients.klarna.resolve_account(merchant.reference)
+        if account is None:
+            merchant.live = await self.read_live(merchant.reference)  # gone again: read both sides afresh
+            merchant.klarna_unread = False
+        else:
+            merchant.with_klarna(account)
+
     async def _ensure_operational(self, merchant: _Merchant, op: Operation) -> None:
         """Management writes wait until a new account is OPERATIONAL (bounded)."""
         if self.settings.dry_run or not KINDS[op.resource].needs_operational_account:
             return
         if merchant.account_state() in (None, OPERATIONAL):
             return
+        await self._wait_operational(merchant, since=None)
+
+    async def _wait_operational(self, merchant: _Merchant, *, since: float | None) -> None:
+        """Poll the account, backing off, until it is OPERATIONAL; the poll that finds it so reads it whole.
+
+        ``since`` is when the onboard that made the account answered: the first poll waits for the
+        shortest time another account of this run took from there. The merchant's worker slot is
+        given up while it sleeps.
+        """
         timeout = self.settings.operational_timeout_seconds
         expired = f"{merchant.reference}: the account did not become OPERATIONAL within {timeout:g} s"
         if merchant.wait_expired:
             raise _WaitTimeout(expired)
         what = "new account" if merchant.account_created else "account"
         self.emit(f"{merchant.reference}: waiting up to {timeout:g} s for the {what} to become OPERATIONAL")
-        deadline = time.monotonic() + timeout
+        started = self.clock()
+        deadline = started + timeout
         interval = self.settings.poll_interval_seconds
-        while time.monotonic() < deadline:
-            account = await self.clients.klarna.resolve_account(merchant.reference, expand=())
+        delay = interval
+        if since is not None and self.operational_after is not None:
+            delay = max(delay, self.operational_after - (started - since))
+        for _ in range(10_000):  # bounded by the deadline long before this
+            await self._pause(merchant, min(delay, max(0.0, deadline - self.clock())))
+            account = await self.clients.klarna.resolve_account(merchant.reference)
             if account is not None and account.state == OPERATIONAL:
-                merchant.live = await self.read_live(merchant.reference)
+                if since is not None:
+                    took = self.clock() - since
+                    earlier = self.operational_after
+                    self.operational_after = took if earlier is None else min(earlier, took)
+                merchant.with_klarna(account)
                 self.emit(f"{merchant.reference}: account is OPERATIONAL")
                 return
+            if self.clock() >= deadline:
+                break
             # Back off: an account takes seconds to minutes, and every poll is a request.
-            await asyncio.sleep(min(interval, max(0.0, deadline - time.monotonic())))
             interval = min(interval * 2, MAX_POLL_INTERVAL_SECONDS)
+            delay = interval
         merchant.wait_expired = True
+        if account is not None:
+            merchant.with_klarna(account)
         raise _WaitTimeout(expired)
+
+    async def _pause(self, merchant: _Merchant, seconds: float) -> None:
+        """Sleep without holding a worker slot."""
+        if merchant.slot is None:
+            await self.sleep(seconds)
+            return
+        async with merchant.slot.given_up():
+            await self.sleep(seconds)
 
     async def _send(self, op: Operation, write: WriteRequest, key: str) -> object:
         if self.settings.dry_run:

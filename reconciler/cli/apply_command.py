@@ -14,7 +14,13 @@ import click
 from reconciler.apply.executor import ExecutorSettings, apply_plan
 from reconciler.apply.report import ApplyReport, render_report
 from reconciler.cli.exits import handles_errors
-from reconciler.cli.options import color_for, desired_option, parallelism_option, targets_option
+from reconciler.cli.options import (
+    color_for,
+    desired_option,
+    parallelism_option,
+    rate_limit_option,
+    targets_option,
+)
 from reconciler.cli.plan_commands import compute_plan, load_state
 from reconciler.desired.load import DesiredState
 from reconciler.errors import ApplyFailed, BlockedRemain, InputError, InputIssue, StalePlanError
@@ -113,6 +119,7 @@ def confirm_apply(auto_approve: bool, dry_run: bool) -> None:
     help="Seconds to wait for a new account to become OPERATIONAL.",
 )
 @parallelism_option
+@rate_limit_option
 @handles_errors
 def apply(
     plan_file: Path | None,
@@ -126,6 +133,7 @@ def apply(
     allow_high_risk: bool,
     wait_timeout: float,
     parallelism: int | None,
+    rate_limits: dict[str, float],
 ) -> None:
     """Apply a saved plan, or plan and apply; idempotent, in dependency order.
 
@@ -135,7 +143,7 @@ def apply(
     5 blocked operations remain (they need a person).
     Environment: as for plan; RECONCILER_MASK_KEY must be the one the plan was made with.
     """
-    state = load_state(desired_dir, parallelism)
+    state = load_state(desired_dir, parallelism, rate_limits)
     if plan_file is not None:
         the_plan = load_plan_file(plan_file, state, targets)
     else:

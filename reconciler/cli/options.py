@@ -62,6 +62,41 @@ def parallelism_option(func: F) -> F:
     )(func)
 
 
+RATE_LIMIT_APIS = ("klarna", "dintero")
+
+
+def _rate_limits(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, float]:
+    """``API=N`` pairs as {api: requests per second}; the last one given for an API wins."""
+    from reconciler.config import MAX_RATE_LIMIT
+
+    limits: dict[str, float] = {}
+    for value in values:
+        api, sep, number = value.partition("=")
+        api = api.strip().lower()
+        if not sep or api not in RATE_LIMIT_APIS:
+            raise click.BadParameter(f"{value!r}: expected API=N with API one of {', '.join(RATE_LIMIT_APIS)}")
+        try:
+            rate = float(number)
+        except ValueError:
+            rate = float("nan")
+        if not 0 < rate <= MAX_RATE_LIMIT:  # also refuses nan
+            raise click.BadParameter(f"{value!r}: N is requests per second, above 0 and at most {MAX_RATE_LIMIT:g}")
+        limits[api] = rate
+    return limits
+
+
+def rate_limit_option(func: F) -> F:
+    return click.option(
+        "--rate-limit",
+        "rate_limits",
+        multiple=True,
+        metavar="API=N",
+        callback=_rate_limits,
+        help="At most N requests per second to API (klarna or dintero), over targets.API.rate_limit "
+        "in reconciler.yaml; repeatable.",
+    )(func)
+
+
 def color_for(stream: TextIO) -> bool:
     """Colour on a terminal, unless --no-color, NO_COLOR or TERM=dumb said no."""
     ctx = click.get_current_context(silent=True)

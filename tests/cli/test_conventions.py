@@ -216,3 +216,13 @@ def test_a_commit_that_is_not_a_commit_id_is_a_usage_error(workspace: Workspace,
         assert result.exit_code == 1, result.output
         assert "is not a commit id (7 to 40 hexadecimal digits); from --commit or GITHUB_SHA" in result.output
     assert workspace.sandbox.requests(since=since) == []
+
+
+def test_the_version_shown_is_the_installed_packages(workspace: Workspace) -> None:
+    # --version reads reconciler.__version__ (no importlib.metadata at start-up): it must match the package's.
+    import importlib.metadata
+
+    from reconciler import __version__
+
+    assert __version__ == importlib.metadata.version("reconciler")
+    assert workspace.run("--version").output == f"reconciler, version {__version__}\n"
