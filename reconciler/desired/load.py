@@ -357,6 +357,9 @@ def load_desired(
             withheld.append(str(path))
     issues.extend(check_across_files(keys))
     if check_only:
+        hashing_salt = config.bank_account_hashing.salt_secret if config and config.bank_account_hashing else None
+        if hashing_salt is not None:
+            references.secrets.used.add(hashing_salt)  # reconciler.yaml uses it by name, not as a !secret
         issues.extend(_unused_secrets(directory, references.secrets))
 
     if issues or config is None:

@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 
+from reconciler.desired.secret_store import SecretsStore, parse_identities
 from reconciler.cli import main
 from reconciler.sandbox.embedded import embedded_app
 from reconciler.sandbox.platform.settings import DEFAULT_DINTERO_PARTNER_ID, DEFAULT_KLARNA_API_KEY
@@ -131,6 +132,13 @@ class Workspace:
 
     def edit_merchant(self, reference: str, old: str, new: str) -> None:
         self.edit(self.merchant_file(reference), old, new)
+
+    def set_secret(self, name: str, value: str) -> None:
+        """Set a value in the copy's secrets store, opened with the examples' sandbox test identity."""
+        identities = parse_identities((self.desired / "sandbox-test-identity.txt").read_text(encoding="utf-8"), "test")
+        store = SecretsStore.open(self.desired, identities)
+        store.set(name, value)
+        store.save()
 
     def edit_config(self, old: str, new: str) -> None:
         self.edit(self.desired / "reconciler.yaml", old, new)
