@@ -28,7 +28,7 @@ from ruamel.yaml.reader import ReaderError
 
 from reconciler.desired import libyaml_parser
 from reconciler.desired.files import UnreadableFile, read_regular_file
-from reconciler.desired.positions import FieldPath, Positions, format_path
+from reconciler.desired.positions import FieldPath, Place, Positions, format_path
 from reconciler.desired.secrets import ENV_TAG, EnvReference, parse_env_node
 from reconciler.desired.text import forbidden_character, normal_key, normal_text
 from reconciler.desired.yaml_nodes import Node, node_position, scalar_text
@@ -51,6 +51,17 @@ class YamlDocument:
     env_references: dict[FieldPath, EnvReference] = field(default_factory=dict)
     # Where the file holds null (``~`` or nothing): checked against the models (``desired.nulls``).
     null_paths: list[FieldPath] = field(default_factory=list)
+
+    # Where to point at a value, a key or a missing field. A merchant resolved from profiles
+    # (``desired.profiles.ResolvedDocument``) answers with the file each value was written in.
+    def at_value(self, path: FieldPath) -> Place:
+        return Place(self.file, *self.positions.of_value(path))
+
+    def at_key(self, path: FieldPath) -> Place:
+        return Place(self.file, *self.positions.of_key(path))
+
+    def at_missing(self, path: FieldPath) -> Place:
+        return Place(self.file, *self.positions.of_missing(path))
 
 
 def _kind(node: Node) -> str:
