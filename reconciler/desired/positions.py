@@ -56,6 +56,9 @@ class Place(NamedTuple):
     line: int
     column: int
 
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
 
 @dataclass
 class Positions:

@@ -308,12 +308,13 @@ def _lock_issues(profiles: Sequence[Profile], own: YamlDocument) -> list[InputIs
                 hit = _overriding(layer.data, lock)
                 if hit is None:
                     continue
-                by = f"profile {later.name}, listed after it by {own.file}" if later is not None else "this merchant"
+                by = f"profile {later.name}, listed after it by {own.file}" if later is not None else "a merchant"
+                what = "" if hit == lock else f"replaces {format_path(lock)}, "
                 issues.append(
                     _issue(
                         layer.at_key(hit),
-                        f"{format_path(hit)}: {format_path(lock)} is locked by profile {profile.name} "
-                        f"({where}) and may not be overridden by {by}: remove it here",
+                        f"{format_path(hit)}: {what}locked by profile {profile.name} ({where}): "
+                        f"{by} may not override it; remove it here",
                     )
                 )
     return issues
