@@ -45,7 +45,7 @@ MERCHANT_ONLY_KEYS = (PROFILES_KEY, UNSET_KEY)
 # A merchant's identity: a profile holding one would give every merchant that uses it the same.
 IDENTITY_PATHS: tuple[FieldPath, ...] = (("account_reference",), ("dintero", "account_id"))
 PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
-_DOTTED_PATH = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+DOTTED_PATH = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
 _PATH_FORM = (
     "expected a dotted path of field names, such as klarna.payment_product.merchant_category_code "
     "(no list item: a list is taken whole from one file)"
@@ -139,7 +139,7 @@ def _listed(document: YamlDocument, key: str, issues: list[InputIssue]) -> dict[
                 )
                 continue
             path: FieldPath = (entry,)
-        elif not isinstance(entry, str) or not _DOTTED_PATH.fullmatch(entry):
+        elif not isinstance(entry, str) or not DOTTED_PATH.fullmatch(entry):
             issues.append(_issue(place, f"{key}[{index}]: {_PATH_FORM}"))
             continue
         else:
