@@ -152,11 +152,14 @@ def _listed(document: YamlDocument, key: str, issues: list[InputIssue]) -> dict[
 
 
 def _value_at(data: Any, path: FieldPath) -> tuple[bool, Any]:
-    """Whether ``data`` holds ``path`` (through mappings only), and the value there."""
+    """Whether ``data`` holds ``path``, and the value there."""
     for part in path:
-        if not isinstance(data, dict) or part not in data:
+        if isinstance(part, int) and isinstance(data, list) and 0 <= part < len(data):
+            data = data[part]
+        elif isinstance(part, str) and isinstance(data, dict) and part in data:
+            data = data[part]
+        else:
             return False, None
-        data = data[part]
     return True, data
 
 
