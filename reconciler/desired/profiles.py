@@ -154,12 +154,10 @@ def _listed(document: YamlDocument, key: str, issues: list[InputIssue]) -> dict[
 def _value_at(data: Any, path: FieldPath) -> tuple[bool, Any]:
     """Whether ``data`` holds ``path``, and the value there."""
     for part in path:
-        if isinstance(part, int) and isinstance(data, list) and 0 <= part < len(data):
-            data = data[part]
-        elif isinstance(part, str) and isinstance(data, dict) and part in data:
-            data = data[part]
-        else:
+        in_list = isinstance(part, int) and isinstance(data, list) and 0 <= part < len(data)
+        if not in_list and not (isinstance(part, str) and isinstance(data, dict) and part in data):
             return False, None
+        data = data[part]
     return True, data
 
 
