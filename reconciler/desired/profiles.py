@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -167,7 +167,7 @@ def _without_keys(document: YamlDocument, keys: Sequence[FieldPath]) -> YamlDocu
     for path in keys:
         data = _removed(data, path, prune=False)
     nulls = [p for p in document.null_paths if not any(p[: len(k)] == k for k in keys)]
-    return YamlDocument(document.file, data, document.positions, document.env_references, nulls)
+    return replace(document, data=data, null_paths=nulls)
 
 
 def _removed(data: dict[str, Any], path: FieldPath, *, prune: bool) -> dict[str, Any]:
@@ -398,9 +398,10 @@ def resolve_merchant(document: YamlDocument, found: ProfileSet, relative: str) -
             for p, ref in layer.env_references.items()
             if origins.layer_at(p) == index and _value_at(merged, p)[0]
         )
-    resolved = ResolvedDocument(
-        document.file, merged, document.positions, env_references, nulls, layers=tuple(layers), origins=origins
-    )
+    # Every field of the merchant's own document (its positions among them), with the merged values.
+    own_fields = {f.name: getattr(document, f.name) for f in fields(YamlDocument)}
+    own_fields.update(data=merged, env_references=env_references, null_paths=nulls)
+    resolved = ResolvedDocument(**own_fields, layers=tuple(layers), origins=origins)
     return Resolution(resolved, origins, issues, True)
 
 
