@@ -252,3 +252,33 @@ def test_the_factored_examples_resolve_to_the_documents_written_out_in_full(exam
         assert json.loads(mine.canonical) == json.loads(full.canonical), mine.account_reference
         assert mine.origins is not None
     assert (examples_dir / "profiles").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("listing", "message"),
+    [
+        ("profiles: retail", "profiles: expected a list of profile names"),
+        ("profiles: ~", "profiles: expected a list of profile names, got null (~)"),
+        ("profiles: [1]", "profiles[0]: expected a profile name (the NAME of profiles/NAME.yaml)"),
+        ("profiles: [../retail]", "profiles[0]: expected a profile name (the NAME of profiles/NAME.yaml)"),
+        ("profiles: [retail, retail]", "profiles[1]: retail is listed twice (first at line 2)"),
+    ],
+)
+def test_a_profiles_list_that_is_not_a_list_of_known_names_is_refused_at_its_line(
+    desired_dir: Path, write: WriteFile, listing: str, message: str
+) -> None:
+    write("profiles/retail.yaml", RETAIL)
+    write("merchants/m.yaml", f"account_reference: M-1\n{listing}\nklarna:\n  account_name: M\n")
+    found = messages(desired_dir)
+    assert len(found) == 1 and found[0].startswith("desired-state/merchants/m.yaml:2:"), found
+    assert found[0].endswith(message)
+
+
+def test_a_profile_file_name_that_is_not_a_plain_name_is_refused(desired_dir: Path, write: WriteFile) -> None:
+    write("profiles/eu retail.yaml", RETAIL)
+    write("profiles/.draft.yaml", "klarna: {bogus: 1}\n")
+    write("merchants/m.yaml", "account_reference: M-1\nklarna:\n  account_name: M\n")
+    assert messages(desired_dir) == [
+        "desired-state/profiles/eu retail.yaml:1:1: a profile's name is letters, digits, '-', '_' and '.', "
+        "starting with a letter or digit"
+    ]
