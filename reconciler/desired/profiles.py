@@ -33,7 +33,7 @@ from reconciler.desired.files import MERCHANT_SUFFIXES, UnreadableFile, check_in
 from reconciler.desired.models import Merchant
 from reconciler.desired.origins import PROFILES_DIR, Origins, intern_path
 from reconciler.desired.positions import FieldPath, Place, format_path
-from reconciler.desired.secrets import EnvReference
+from reconciler.desired.secrets import EnvReference, EnvRules, SecretReference, SecretSource
 from reconciler.desired.validate import validate_model
 from reconciler.desired.yaml_loader import YamlDocument, load_yaml_file
 from reconciler.errors import InputIssue
@@ -186,12 +186,14 @@ def _removed(data: dict[str, Any], path: FieldPath, *, prune: bool) -> dict[str,
     return out
 
 
-def _read_profile(path: Path, directory: Path, environ: Mapping[str, str]) -> tuple[Profile, list[InputIssue]]:
+def _read_profile(
+    path: Path, environ: Mapping[str, str], secrets: SecretSource | None, env_rules: EnvRules | None
+) -> tuple[Profile, list[InputIssue]]:
     name = path.name.rsplit(".", 1)[0]
     relative = f"{PROFILES_DIR}/{path.name}"
-    document, issues = load_yaml_file(path, environ, fast=True)
-    if issues:
-        document, issues = load_yaml_file(path, environ)  # exact positions (see yaml_loader)
+    document, issues = load_yaml_file(path, environ, fast=True, secrets=secrets, env_rules=env_rules)
+    if issues:  # exact positions (see yaml_loader)
+        document, issues = load_yaml_file(path, environ, secrets=secrets, env_rules=env_rules)
     if document is None:
         return Profile(name, relative, None, issues=frozenset(issues)), issues
     for key in MERCHANT_ONLY_KEYS:
@@ -219,11 +221,18 @@ def _read_profile(path: Path, directory: Path, environ: Mapping[str, str]) -> tu
     return Profile(name, relative, values, locked, frozenset(issues)), issues
 
 
-def load_profiles(directory: Path, environ: Mapping[str, str]) -> ProfileSet:
-    """Every profile under ``directory/profiles/``, each read and validated on its own."""
+def load_profiles(
+    directory: Path,
+    environ: Mapping[str, str],
+    *,
+    secrets: SecretSource | None = None,
+    env_rules: EnvRules | None = None,
+) -> ProfileSet:
+    """Every profile under ``directory/profiles/``, each read and validated on its own; its ``!env`` and
+    ``!secret`` references resolve as a merchant file's do."""
     found = ProfileSet()
     for path in _profile_files(directory, found):
-        profile, issues = _read_profile(path, directory, environ)
+        profile, issues = _read_profile(path, environ, secrets, env_rules)
         found.profiles[profile.name] = profile
         found.issues.extend(issues)
     return found
@@ -391,7 +400,11 @@ def resolve_merchant(document: YamlDocument, found: ProfileSet, relative: str) -
     )
     nulls: list[FieldPath] = []
     env_references: dict[FieldPath, EnvReference] = {}
+    secret_references: dict[FieldPath, SecretReference] = {}
+    unresolved: list[FieldPath] = []  # left out of a layer's data: kept where that layer's value would stand
     for index, layer in enumerate(layers):
+        unresolved.extend(p for p in layer.unresolved if origins.layer_at(p) == index)
+        secret_references.update((p, r) for p, r in layer.secret_references.items() if origins.layer_at(p) == index)
         nulls.extend(p for p in layer.null_paths if origins.layer_at(p) == index and _value_at(merged, p)[0])
         env_references.update(
             (p, ref)
@@ -400,7 +413,13 @@ def resolve_merchant(document: YamlDocument, found: ProfileSet, relative: str) -
         )
     # Every field of the merchant's own document (its positions among them), with the merged values.
     own_fields = {f.name: getattr(document, f.name) for f in fields(YamlDocument)}
-    own_fields.update(data=merged, env_references=env_references, null_paths=nulls)
+    own_fields.update(
+        data=merged,
+        env_references=env_references,
+        null_paths=nulls,
+        secret_references=secret_references,
+        unresolved=unresolved,
+    )
     resolved = ResolvedDocument(**own_fields, layers=tuple(layers), origins=origins)
     return Resolution(resolved, origins, issues, True)
 

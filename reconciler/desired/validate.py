@@ -116,7 +116,8 @@ def validate_model(
         issues.extend(
             issue
             for issue, path, kind in zip(*_located(error, document, model_cls), strict=True)
-            if not any(path[: len(null)] == null for null in nulls)
+            # Nor of a reference whose value is not known: its own issue, if any, says why.
+            if not any(path[: len(null)] == null for null in (*nulls, *document.unresolved))
             and not (partial and kind == "missing" and all(isinstance(part, str) for part in path))
         )
         return None, issues
