@@ -13,8 +13,10 @@ fresh process for each (``--repeat`` runs each, alternating; the median is repor
 wall times and their ratio (the target is 1.3 or less). No time is asserted: the machine's speed is
 not the code's.
 
-Sensitive values (national ids, IBANs) are written as plain text in both directories; with the
-secrets store they would be ``!secret NAME`` references (see ``sensitive``, the one place to change).
+Sensitive values (each merchant's national id and IBAN) are ``!secret NAME`` references in both
+directories, resolved from a ``secrets.age`` made for the run (an age key generated for it, given to
+``validate`` in ``RECONCILER_AGE_IDENTITY``), so both runs decrypt the store and resolve every
+reference. With ``--plain-values`` they are written as plain text instead.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -46,10 +49,40 @@ SEGMENTS = {"grocery": "5411", "cafe": "5814", "books": "5942"}
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../merchant.schema.json\n"
 
 
+class SecretRef(str):
+    """A ``!secret NAME`` reference, written as such by the dumper; the value goes to the store."""
+
+
+SafeDumper.add_representer(SecretRef, lambda dumper, ref: dumper.represent_scalar("!secret", str(ref)))
+SECRETS: dict[str, str] = {}  # name -> value, for the store of both directories
+USE_SECRETS = True
+
+
 def sensitive(name: str, value: str) -> Any:
-    """A sensitive value as the merchant file writes it: plain text here. This is where a ``!secret
-    NAME`` reference goes once the secrets store is in (the same in both directories)."""
-    return value
+    """A sensitive value as the merchant file writes it: a ``!secret`` reference (the same in both
+    directories), or the value itself with ``--plain-values``."""
+    if not USE_SECRETS:
+        return value
+    SECRETS[name] = value
+    return SecretRef(name)
+
+
+def iban(index: int) -> str:
+    """A Swedish IBAN of its own for each merchant, with valid check digits (a shared one is a copy)."""
+    bban = f"500{index:017d}"
+    check = 98 - int(bban + "281400") % 97  # "SE00" moved to the end, letters as numbers (S=28, E=14)
+    return f"SE{check:02d}{bban}"
+
+
+def write_store(directory: Path, identity: Any) -> None:
+    """``secrets.recipients`` (the run's key) and ``secrets.age`` holding every generated secret."""
+    from reconciler.desired.secret_store import SecretsStore, write_recipients
+
+    write_recipients(directory, [str(identity.to_public())])
+    store = SecretsStore(directory)
+    for name, value in SECRETS.items():
+        store.set(name, value)
+    store.save()
 
 
 def fleet_profile() -> dict[str, Any]:
@@ -151,7 +184,7 @@ def own_part(index: int) -> dict[str, Any]:
                     "bank_account_type": "IBAN",
                     "account_holder": f"Shop {index} AB",
                     "bic": "NDEASESS",
-                    "iban": sensitive(f"{ref}_IBAN", "SE4550000000058398257466"),
+                    "iban": sensitive(f"{ref}_IBAN", iban(index)),
                 }
             ],
         },
@@ -209,16 +242,16 @@ def write_directories(merchants: int, root: Path) -> tuple[Path, Path]:
     return full, layered
 
 
-def same_documents(full: Path, layered: Path) -> bool:
+def same_documents(full: Path, layered: Path, environ: dict[str, str]) -> bool:
     """Both directories load to the same desired state (the digest of every resolved document)."""
     from reconciler.desired.declared import desired_digest
     from reconciler.desired.load import load_desired
 
-    digests = [desired_digest(load_desired(d, environ={}, notify=None).merchants, None) for d in (full, layered)]
+    digests = [desired_digest(load_desired(d, environ=environ, notify=None).merchants, None) for d in (full, layered)]
     return digests[0] == digests[1]
 
 
-def timed_validate(directory: Path) -> float:
+def timed_validate(directory: Path, environ: dict[str, str]) -> float:
     """Wall time of ``reconciler validate --desired DIR`` in a fresh process (its start-up included)."""
     started = time.perf_counter()
     result = subprocess.run(
@@ -226,6 +259,7 @@ def timed_validate(directory: Path) -> float:
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, **environ},
     )
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
@@ -238,6 +272,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--merchants", type=int, default=10_000, help=f"N, 1 to {MAX_MERCHANTS}")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each directory (the median is reported)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file as JSON")
+    parser.add_argument("--plain-values", action="store_true", help="sensitive values as text, not !secret")
     options = parser.parse_args(argv)
     if not 1 <= options.merchants <= MAX_MERCHANTS:
         parser.error(f"--merchants must be between 1 and {MAX_MERCHANTS}")
@@ -248,27 +283,39 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
+    global USE_SECRETS
+    USE_SECRETS = not options.plain_values
+    environ: dict[str, str] = {"CI": "", "RECONCILER_AGE_IDENTITY": ""}
     with tempfile.TemporaryDirectory(prefix="validate-scale-") as tmp:
         started = time.perf_counter()
         full, layered = write_directories(options.merchants, Path(tmp))
+        if USE_SECRETS:
+            import pyrage
+
+            identity = pyrage.x25519.Identity.generate()
+            environ["RECONCILER_AGE_IDENTITY"] = str(identity)
+            for directory in (full, layered):
+                write_store(directory, identity)
         written = time.perf_counter() - started
-        if not same_documents(full, layered):
+        if not same_documents(full, layered, environ):
             print("the two directories do not resolve to the same documents", file=sys.stderr)
             return 1
         runs: dict[str, list[float]] = {"full": [], "profiles": []}
         for _ in range(options.repeat):
-            runs["full"].append(timed_validate(full))
-            runs["profiles"].append(timed_validate(layered))
+            runs["full"].append(timed_validate(full, environ))
+            runs["profiles"].append(timed_validate(layered, environ))
     full_s, profiles_s = statistics.median(runs["full"]), statistics.median(runs["profiles"])
     figures = {
         "merchants": options.merchants,
+        "secrets": len(SECRETS),
         "full_seconds": round(full_s, 3),
         "profiles_seconds": round(profiles_s, 3),
         "ratio": round(profiles_s / full_s, 3),
         "runs": {name: [round(t, 3) for t in times] for name, times in runs.items()},
         "write_seconds": round(written, 3),
     }
-    print(f"reconciler validate over {options.merchants} merchants (median of {options.repeat} runs each)")
+    values = "plain values" if options.plain_values else f"{len(SECRETS)} values as !secret references"
+    print(f"reconciler validate over {options.merchants} merchants, {values} (median of {options.repeat} runs each)")
     print(f"  written out in full:  {full_s:.3f} s  (runs: {', '.join(f'{t:.2f}' for t in runs['full'])})")
     print(f"  using profiles:       {profiles_s:.3f} s  (runs: {', '.join(f'{t:.2f}' for t in runs['profiles'])})")
     print(f"  ratio profiles / full: {profiles_s / full_s:.2f}  (target: 1.3 or less)")
