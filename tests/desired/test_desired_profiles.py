@@ -282,3 +282,20 @@ def test_a_profile_file_name_that_is_not_a_plain_name_is_refused(desired_dir: Pa
         "desired-state/profiles/eu retail.yaml:1:1: a profile's name is letters, digits, '-', '_' and '.', "
         "starting with a letter or digit"
     ]
+
+
+def test_a_reference_in_a_profile_resolves_for_every_merchant_and_is_reported_once_at_the_profile(
+    desired_dir: Path, write: WriteFile
+) -> None:
+    write("profiles/group.yaml", "klarna:\n  account_group_reference: !env GROUP_REF\n")
+    for index in range(2):
+        write(
+            f"merchants/m{index}.yaml", f"account_reference: M-{index}\nprofiles: [group]\nklarna:\n  account_name: M\n"
+        )
+    assert messages(desired_dir) == [
+        "desired-state/profiles/group.yaml:2:28: klarna.account_group_reference: environment variable GROUP_REF is "
+        "not set (referenced by !env)"
+    ]
+    state = load_desired(desired_dir, environ={"GROUP_REF": "fleet"}, notify=None)
+    assert state.merchant("M-1").wire()["klarna"]["account_group_reference"] == "fleet"
+    assert state.from_environment("M-1", "klarna.account_group_reference")
