@@ -24,6 +24,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from reconciler.desired.models import Merchant
+from reconciler.desired.profiles import DOTTED_PATH, PROFILE_NAME, PROFILES_KEY, UNSET_KEY
 from reconciler.desired.schema_docs import description_of, examples_of
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -123,6 +124,19 @@ def _document_properties(schema: dict[str, Any]) -> None:
             for name in list(properties):
                 properties[name] = _document_property(model, name, properties[name], defs)
     defs[REFERENCE_NAME] = dict(_REFERENCE_NAME_SCHEMA)
+# A merchant file's own keys beside the model's fields: the profiles it uses and what it removes of them.
+_LAYERING_PROPERTIES: dict[str, Any] = {
+    PROFILES_KEY: {
+        "description": "Profiles (desired-state/profiles/NAME.yaml) applied in order under this file's own values.",
+        "items": {"pattern": f"^{PROFILE_NAME.pattern}$", "type": "string"},
+        "type": "array",
+    },
+    UNSET_KEY: {
+        "description": "Dotted paths of values the profiles set that this merchant leaves unmanaged.",
+        "items": {"pattern": f"^{DOTTED_PATH.pattern}$", "type": "string"},
+        "type": "array",
+    },
+}
 
 
 def merchant_schema() -> dict[str, Any]:
@@ -130,6 +144,7 @@ def merchant_schema() -> dict[str, Any]:
     schema = Merchant.model_json_schema(by_alias=True, mode="validation", schema_generator=_EditorSchema)
     _document_properties(schema)
     schema["$schema"] = SCHEMA_DIALECT
+    schema["properties"].update(_LAYERING_PROPERTIES)
     schema["title"] = "reconciler merchant file"
     schema["description"] = (
         "One merchant's desired state: the Klarna account (required) and its Dintero connections (optional). "

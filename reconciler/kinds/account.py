@@ -52,6 +52,9 @@ class Account(Kind):
     def desired(self, document: Mapping[str, Any]) -> Sequence[Member] | None:
         return [Member(pick(document["klarna"], ACCOUNT_FIELDS))]
 
+    def declared_at(self, state: ResourceState) -> tuple[str, ...]:
+        return ("klarna",)
+
     def live(self, live: LiveMerchant) -> Sequence[Member]:
         account = live.klarna
         if account is None:

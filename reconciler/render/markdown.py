@@ -14,6 +14,7 @@ import re
 from reconciler.compare.diff import Change
 from reconciler.plan import ACTION_ORDER, Action, Operation, Plan
 from reconciler.plan.operation import Risk
+from reconciler.render.profiles import profile_markdown
 from reconciler.render.symbols import (
     group_by_merchant,
     operation_head,
@@ -116,7 +117,7 @@ def _header(plan: Plan) -> list[str]:
         made_from.append("targets " + ", ".join(f"{api} {code(url)}" for api, url in target_names(plan).items()))
     if made_from:
         lines += ["Made from " + "; ".join(made_from) + ".", ""]
-    lines += [*_policy_warning(plan), summary_line(plan)]
+    lines += [*_policy_warning(plan), *profile_markdown(plan), summary_line(plan)]
     if plan.operations:
         lines.append(risk_line(plan))
     if plan.policy is not None and plan.policy.allowed:

@@ -8,6 +8,7 @@ import click
 
 from reconciler.compare.diff import Change
 from reconciler.plan import Action, Operation, Plan
+from reconciler.render.profiles import profile_lines
 from reconciler.render.symbols import (
     SYMBOLS,
     group_by_merchant,
@@ -82,6 +83,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
         lines.append(f"Commit: {visible(plan.commit)}")
     if lines:
         lines.append("")
+    lines += profile_lines(plan)
     changes = [op for op in plan.operations if op.action is not Action.BLOCKED]
     held = [op for op in plan.operations if op.held_by is not None]
     blocked = [op for op in plan.operations if op.action is Action.BLOCKED and op.held_by is None]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.compare.diff import Change, path_text
+from reconciler.render.profiles import origin_suffix
 from reconciler.render.symbols import show, visible
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
@@ -108,9 +109,12 @@ def change_lines(change: Change, created: bool) -> list[ValueLine]:
     both formats at once.
     """
     label = f"{visible(path_text(change.path))}: "
-    if created:
-        return value_lines(label, change.after)
-    return diff_lines(label, change.before, change.after)
+    lines = value_lines(label, change.after) if created else diff_lines(label, change.before, change.after)
+    suffix = origin_suffix(change)
+    if suffix and lines:
+        first = lines[0]
+        lines[0] = ValueLine(first.depth, first.mark, first.text + suffix)
+    return lines
 
 
 def diff_lines(prefix: str, before: Any, after: Any, depth: int = 0, mark: str = "") -> list[ValueLine]:

@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 
-from reconciler.desired.secret_store import SecretsStore, parse_identities
 from reconciler.cli import main
+from reconciler.desired.secret_store import SecretsStore, parse_identities
 from reconciler.sandbox.embedded import embedded_app
 from reconciler.sandbox.platform.settings import DEFAULT_DINTERO_PARTNER_ID, DEFAULT_KLARNA_API_KEY
 

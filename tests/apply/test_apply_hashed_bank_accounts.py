@@ -10,12 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyrage
 import pytest
 from argon2.low_level import Type, hash_secret_raw
 from fastapi.testclient import TestClient
 
-from reconciler.desired.secret_store import SecretsStore, write_recipients
 from reconciler.sandbox.embedded import embedded_app
 from tests.apply.conftest import CONFIG_ENV, EXAMPLES, Sandbox, Workspace
 
