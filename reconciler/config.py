@@ -130,6 +130,8 @@ class ConfigFile(_FileModel):
     targets: TargetsFile = Field(default_factory=TargetsFile)
     policy: Policy = Field(default_factory=Policy)
     parallelism: Annotated[int, Field(ge=1, le=256)] = 16
+    # Klarna account references left out of management: drift does not report them as unmanaged.
+    ignored_references: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,7 @@ class Config:
     policy: Policy
     parallelism: int
     source: str | None = None  # the file it was read from, None when defaulted
+    ignored_references: tuple[str, ...] = ()  # not managed, not reported as unmanaged (``ignored_references``)
 
     def missing_credentials(self) -> list[str]:
         """The environment variables to set before talking to a non-sandbox target."""
@@ -269,6 +272,7 @@ def resolve_config(
         policy=file.policy,
         parallelism=file.parallelism,
         source=source,
+        ignored_references=tuple(ref.strip() for ref in file.ignored_references),
     )
     return config, problems
 

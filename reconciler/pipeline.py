@@ -47,9 +47,12 @@ def client_params(config: Config, workdir: Path) -> ClientParams:
 
 
 def select_merchants(state: DesiredState, targets: Sequence[str]) -> list[DeclaredMerchant]:
-    """The merchants named by ``--target`` (a reference or a merchant file), or all of them."""
+    """The merchants named by ``--target`` (a reference or a merchant file), or all of them.
+
+    A retired merchant (``lifecycle: retired``) is never chosen: nothing is planned or written for it.
+    """
     if not targets:
-        return list(state.merchants)
+        return [m for m in state.merchants if not m.retired]
     by_file = {Path(m.source).resolve(): m for m in state.merchants}
     by_ref = {m.account_reference: m for m in state.merchants}
     chosen: dict[str, DeclaredMerchant] = {}
@@ -60,7 +63,7 @@ def select_merchants(state: DesiredState, targets: Sequence[str]) -> list[Declar
             if Path(target).suffix in (".yaml", ".yml") and not Path(target).exists():
                 continue  # a merchant file deleted in this change: nothing to plan for it
             issues.append(InputIssue("--target", 1, 1, f"{target}: no merchant with this reference or file"))
-        else:
+        elif not merchant.retired:
             chosen[merchant.account_reference] = merchant
     if issues:
         raise InputError(issues)
@@ -102,7 +105,8 @@ async def make_plan(
             references.append(PARTNER)
             live = live_partner_view(partner, await clients.klarna.list_credentials())
             ops.extend(plan_merchant(partner, live, key))
-        declared = [m.account_reference for m in state.merchants]
+        # Retired merchants and ignored references are known, so drift does not list them as unmanaged.
+        declared = [m.account_reference for m in state.merchants] + list(state.config.ignored_references)
         unmanaged = await fetch_unmanaged(clients, declared) if with_unmanaged else []
         digest = desired_digest(merchants, state.partner if partner is not None else None)
         plan = assemble_plan(ops, references, digest, unmanaged, notices)

@@ -6,7 +6,7 @@ least ``account_name``) and its ``dintero`` section is optional (Klarna-only mer
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -23,6 +23,13 @@ class Merchant(DesiredModel):
     """One file under ``desired-state/merchants/``."""
 
     account_reference: Annotated[Reference, Field(description="the partner's reference of the Klarna account")]
+    lifecycle: Annotated[
+        Literal["managed", "retired"],
+        Field(
+            description="retired: the merchant has left management; nothing is planned or written for it, and "
+            "drift does not report it as unmanaged"
+        ),
+    ] | None = None
     klarna: KlarnaMerchant
     dintero: DinteroMerchant | None = None
 

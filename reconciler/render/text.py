@@ -22,6 +22,7 @@ from reconciler.render.symbols import (
 
 COLOURS: dict[Action, str] = {
     Action.CREATE: "green",
+    Action.ADOPT: "red",
     Action.PATCH: "yellow",
     Action.REPLACE: "red",
     Action.DISABLE: "red",

@@ -66,6 +66,7 @@ def test_json_format_is_the_plan_document(changed: Cli) -> None:
     ]
     assert document["summary"] == {
         "create": 1,
+        "adopt": 0,
         "patch": 1,
         "replace": 0,
         "disable": 0,
@@ -79,7 +80,7 @@ def test_json_format_is_the_plan_document(changed: Cli) -> None:
 def test_markdown_format_is_a_pr_comment(changed: Cli) -> None:
     out = changed.run("plan", "--format", "markdown").stdout
     assert out.startswith(COMMENT_MARKER)
-    assert "| merchant | create | patch | replace | disable | enable | delete | blocked |" in out
+    assert "| merchant | create | adopt | patch | replace | disable | enable | delete | blocked |" in out
     assert f"| `{REF}` | 1 | 1 |" in out
     assert f"<details><summary><code>{REF}</code>: 1 create, 1 patch</summary>" in out
     assert "! patch klarna.account" in out and "+ create klarna.stakeholder/grace-hopper" in out
@@ -185,6 +186,7 @@ def test_the_examples_plan_all_creates_against_an_empty_sandbox(cli: Cli) -> Non
     document = json.loads(result.stdout)
     assert document["summary"] == {
         "create": 57,
+        "adopt": 0,
         "patch": 0,
         "replace": 0,
         "disable": 0,
