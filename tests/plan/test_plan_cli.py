@@ -81,7 +81,7 @@ def test_markdown_format_is_a_pr_comment(changed: Cli) -> None:
     out = changed.run("plan", "--format", "markdown").stdout
     assert out.startswith(COMMENT_MARKER)
     assert "| merchant | create | adopt | patch | replace | disable | enable | delete | blocked |" in out
-    assert f"| `{REF}` | 1 | 1 |" in out
+    assert f"| `{REF}` | 1 |  | 1 |" in out
     assert f"<details><summary><code>{REF}</code>: 1 create, 1 patch</summary>" in out
     assert "! patch klarna.account" in out and "+ create klarna.stakeholder/grace-hopper" in out
 
