@@ -46,13 +46,13 @@ def plan_resource(
     if current is None:
         address = desired.address(merchant)
         action = Action.ADOPT if KINDS[desired.kind].adopts(desired) else Action.CREATE
-        reason = (
+        why = (
             "onboards the existing Klarna merchant into the Management API, which overwrites all its data"
             if action is Action.ADOPT
             else None
         )
         return Operation(
-            address, merchant, desired.kind, action, _masked(_creation_changes(desired)), reason=reason
+            address, merchant, desired.kind, action, _masked(_creation_changes(desired)), reason=why
         )
     return _plan_existing(merchant, desired, current, key)
 

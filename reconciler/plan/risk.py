@@ -2,7 +2,8 @@
 
 ``high`` is anything that touches where money goes or who the merchant is: bank accounts and
 settlement, stakeholders (identity, ownership), a payment product switched on or off, the partner's
-credentials, and every adopt (onboarding an existing Klarna merchant overwrites its data), replace or delete. ``medium`` changes what a merchant is or sells: the
+credentials, and every adopt (onboarding an existing Klarna merchant overwrites its data), replace
+or delete. ``medium`` changes what a merchant is or sells: the
 account, its product's terms, business and account information, payment programs, Dintero
 connections. ``low`` is presentation: websites and collections.
 
