@@ -88,12 +88,12 @@ async def read_klarna(
     return accounts
 
 
-async def read_dintero(clients: ApiClients, wanted: set[str]) -> dict[str, DinteroAccount]:
-    """Dintero accounts by the Klarna reference they name, for the references in ``wanted``."""
+async def read_dintero(clients: ApiClients, wanted: set[str] | None) -> dict[str, DinteroAccount]:
+    """Dintero accounts by the Klarna reference they name (only those in ``wanted``, when given)."""
     linked: dict[str, DinteroAccount] = {}
     async for account in clients.dintero.iter_merchants(page_size=PAGE_SIZE):
         reference = signup_reference(account)
-        if reference in wanted:
+        if reference is not None and (wanted is None or reference in wanted):
             linked[reference] = account
     return linked
 
@@ -142,9 +142,12 @@ async def import_merchants(
 ) -> ImportResult:
     """Read, make, check and write; raises before writing anything when a file exists (without ``force``)."""
     store = open_store(directory, environ)  # fails early on a store that cannot be decrypted
-    accounts = await read_klarna(clients, selection, declared, progress)
+    # The two APIs' page chains run side by side; Dintero's list is filtered once Klarna's is known.
+    accounts, every_dintero = await asyncio.gather(
+        read_klarna(clients, selection, declared, progress), read_dintero(clients, None)
+    )
     references = {a.account_reference for a in accounts if a.account_reference}
-    dintero = await read_dintero(clients, references) if references else {}
+    dintero = {ref: account for ref, account in every_dintero.items() if ref in references}
     credentials = await clients.klarna.list_credentials() if selection.everything else []
     result = ImportResult()
     names = file_names(sorted(references))
