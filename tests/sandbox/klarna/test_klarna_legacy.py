@@ -35,7 +35,7 @@ def _account(klarna: TestClient, reference: str) -> dict[str, Any]:
     response = klarna.get("/klarna/v1/accounts", params={"account_reference": reference, "expand": "products,websites"})
     assert response.status_code == 200, response.text
     body = response.json()
-    accounts = body["accounts"] if "accounts" in body else [body]
+    accounts = body.get("accounts", [body])
     return dict(accounts[0])
 
 
@@ -99,7 +99,11 @@ def test_an_existing_reference_cannot_adopt(klarna: TestClient) -> None:
         "account_name": "New",
         "account_owner": OWNER,
         "products": [
-            {"type": "PAYMENT", "distribution_profile_id": DEFAULT_DISTRIBUTION_PROFILE_ID, "merchant_category_code": "5411"}
+            {
+                "type": "PAYMENT",
+                "distribution_profile_id": DEFAULT_DISTRIBUTION_PROFILE_ID,
+                "merchant_category_code": "5411",
+            }
         ],
     }
     assert klarna.post("/klarna/v1/distribution/onboard", json=body).status_code == 201
