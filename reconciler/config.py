@@ -12,6 +12,12 @@ With a ``sandbox`` target, unset credentials default to the sandbox's own (Klarn
 ``klarna_test_api_sandbox``; Dintero partner ``T11200000``, client ``sandbox``/``sandbox``). With any
 other target they stay ``None`` and ``Config.missing_credentials()`` names the variables to set.
 
+``secrets.identity_file`` names an age identity file (relative to the desired-state directory) for
+the secrets store; it is used only while every target is the sandbox (otherwise reading a secret is
+an error naming the variables to set), so a key committed beside example merchants can never unlock
+production secrets (``RECONCILER_AGE_IDENTITY`` and ``RECONCILER_AGE_IDENTITY_FILE`` win over it).
+``env.allow_fallback`` lists the ``!env`` variables whose fallback may be used with ``CI=true``.
+
 The file is strictly typed: ``allow_delete: "yes"``, ``parallelism: true`` or ``parallelism: "8"``
 are errors, not guesses, and so is an unknown key. A base URL is never echoed in a message (it may
 hold a credential), and one with credentials in it (``https://user:password@host``) is refused.
@@ -124,6 +130,22 @@ class Policy(_FileModel):
     require_high_risk_flag: bool = False  # every high-risk operation needs --allow-high-risk
 
 
+class SecretsFile(_FileModel):
+    """Where the identity of the secrets store may come from besides the environment."""
+
+    # Relative to the desired-state directory; only with sandbox targets (a committed test key).
+    identity_file: Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)] | None = Field(
+        default=None, json_schema_extra={_NULL: "no identity file"}
+    )
+
+
+class EnvFile(_FileModel):
+    """Rules for ``!env`` references."""
+
+    # With CI=true, the fallback of an unset !env variable is used only for these variables.
+    allow_fallback: list[EnvName] = Field(default_factory=list)
+
+
 class ConfigFile(_FileModel):
     """The shape of ``reconciler.yaml``; every key is optional."""
 
@@ -132,6 +154,8 @@ class ConfigFile(_FileModel):
     parallelism: Annotated[int, Field(ge=1, le=256)] = 16
     # Klarna account references left out of management: drift does not report them as unmanaged.
     ignored_references: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(default_factory=list)
+    secrets: SecretsFile = Field(default_factory=SecretsFile)
+    env: EnvFile = Field(default_factory=EnvFile)
 
 
 @dataclass(frozen=True)
@@ -170,6 +194,28 @@ class Config:
     parallelism: int
     source: str | None = None  # the file it was read from, None when defaulted
     ignored_references: tuple[str, ...] = ()  # not managed, not reported as unmanaged (``ignored_references``)
+    # secrets.identity_file as written; the loader uses it only while ``all_sandbox``.
+    secrets_identity_file: str | None = None
+    env_allow_fallback: frozenset[str] = frozenset()
+
+    @property
+    def all_sandbox(self) -> bool:
+        return self.klarna.is_sandbox and self.dintero.is_sandbox
+
+    def credential_variables(self) -> frozenset[str]:
+        """The environment variables that hold this configuration's credentials."""
+        return frozenset(
+            {
+                ENV_KLARNA_API_KEY,
+                ENV_DINTERO_PARTNER_ID,
+                ENV_DINTERO_CLIENT_ID,
+                ENV_DINTERO_CLIENT_SECRET,
+                self.klarna.api_key_env,
+                self.dintero.partner_id_env,
+                self.dintero.client_id_env,
+                self.dintero.client_secret_env,
+            }
+        )
 
     def missing_credentials(self) -> list[str]:
         """The environment variables to set before talking to a non-sandbox target."""
@@ -273,6 +319,8 @@ def resolve_config(
         parallelism=file.parallelism,
         source=source,
         ignored_references=tuple(ref.strip() for ref in file.ignored_references),
+        secrets_identity_file=file.secrets.identity_file,
+        env_allow_fallback=frozenset(file.env.allow_fallback),
     )
     return config, problems
 

@@ -5,6 +5,8 @@ Only ``reconciler.cli`` maps them to exit codes (see DESIGN §5)::
 
     ReconcilerError
     ├── InputError                bad desired state or configuration; carries every issue found (exit 1)
+    ├── SecretsError              the secrets store cannot be read or written: no identity, a wrong one,
+    │                             a damaged file (exit 1)
     ├── ApiError                  an API refused a request (4xx) or answered what we cannot read (exit 1)
     │   ├── ApiNotFound           the API answered 404: the object does not exist (readers turn it into None)
     │   ├── ApiConflict           the API answered 409: the request conflicts with the object's current state
@@ -54,6 +56,10 @@ class InputError(ReconcilerError):
     def __init__(self, issues: list[InputIssue]) -> None:
         self.issues = sorted(issues, key=lambda i: (i.file, i.line, i.column, i.message))
         super().__init__("\n".join(str(i) for i in self.issues))
+
+
+class SecretsError(ReconcilerError):
+    """The secrets store cannot be read or written: no identity, a wrong one, a damaged file, no recipients."""
 
 
 OUTCOME_UNKNOWN = "the outcome is unknown: the request may have been applied"

@@ -13,6 +13,10 @@ credentials, or ``RECONCILER_MASK_KEY``), so the same value shows the same finge
 in the apply of it; before that the key is ``RECONCILER_MASK_KEY`` or random per process, so a
 fingerprint can never be matched against a list of guessed values.
 
+A value taken from the secrets store (``!secret``) is sensitive wherever it is used, even in a
+field no model marks: the loader registers it (``register_secret_value``), and ``redact``, ``scrub``
+and ``conceal`` mask it by value, in any field and inside any text.
+
 Text that came from an API is scrubbed of anything shaped like a sensitive value (``scrub``) before it
 goes into an error message.
 """
@@ -67,6 +71,11 @@ CREDENTIAL_FIELDS = frozenset(
 _SHOW_LAST_FOUR = frozenset({"iban", "account_number", "bank_account_number"})
 
 _names: set[str] = set(CREDENTIAL_FIELDS)
+# Values from the secrets store seen by this process, masked wherever they turn up.
+_secret_values: set[str] = set()
+# Inside text, shorter values would mask ordinary words and digits everywhere (as a whole field value,
+# any length is masked).
+MIN_SECRET_CHARS = 4
 
 MASK = "****"
 _KEY = os.environ.get("RECONCILER_MASK_KEY", "").encode() or secrets.token_bytes(32)
@@ -105,6 +114,32 @@ def use_key(key: bytes) -> None:
         _KEY = key
 
 
+def register_secret_value(value: str) -> None:
+    """Mask ``value`` wherever it appears from now on (a value of the secrets store)."""
+    text = value.strip()
+    if not text:
+        return
+    # The forms a normalisation may give it (an IBAN without spaces, a code in upper case).
+    compact = "".join(text.split())
+    _secret_values.update({text, compact, compact.upper()})
+
+
+def is_secret_value(value: object) -> bool:
+    """Whether ``value`` is (up to surrounding whitespace) a registered value of the secrets store."""
+    return isinstance(value, str) and bool(_secret_values) and value.strip() in _secret_values
+
+
+def conceal(text: str) -> str:
+    """``text`` with every registered secret value inside it masked (longest first, so that a value
+    holding another is masked whole)."""
+    if not _secret_values:
+        return text
+    for value in sorted(_secret_values, key=len, reverse=True):
+        if len(value) >= MIN_SECRET_CHARS and value in text:
+            text = text.replace(value, mask_scalar(value) or MASK)
+    return text
+
+
 def fingerprint(value: Any, length: int = 4) -> str:
     """A short keyed hash of a value: equal values, equal fingerprints, within one key."""
     return hmac.new(_KEY, str(value).encode(), hashlib.sha256).hexdigest()[:length]
@@ -134,6 +169,8 @@ def mask(value: object) -> str:
 def redact(value: Any, path: PathLike = "") -> Any:
     """A copy of ``value`` with every sensitive leaf masked; ``path`` says where the value sits."""
     parts = _segments(path)
+    if is_secret_value(value):
+        return mask_scalar(value, parts[-1] if parts else "")
     if parts and is_sensitive_path(parts):
         if isinstance(value, Mapping | list):
             return mask_scalar(json.dumps(value, sort_keys=True, default=str))
@@ -166,6 +203,7 @@ def scrub(text: str) -> str:
     The APIs may quote a request's values back in their error text, and requests hold IBANs,
     national ids, dates of birth and keys.
     """
+    text = conceal(text)
     for pattern in _PATTERNS:
         text = pattern.sub("***", text)
     text = " ".join(text.split())

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "show": ("reconciler.cli.show_command", "show", "Render a saved plan file."),
     "apply": ("reconciler.cli.apply_command", "apply", "Apply a saved plan, or plan and apply."),
     "import": ("reconciler.cli.import_command", "import_", "Write merchant files from the live state."),
+    "secrets": ("reconciler.cli.secrets_command", "secrets", "Set, list, remove and rekey the secrets store."),
     "sandbox": ("reconciler.sandbox.cli", "sandbox", "The bundled simulator of the Klarna and Dintero APIs."),
 }
 
@@ -55,17 +56,20 @@ class ReconcilerGroup(click.Group):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        try:
-            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except click.UsageError as error:
-            error.show()
-            sys.exit(EXIT_USAGE)
-        except click.ClickException as error:
-            error.show()
-            sys.exit(error.exit_code)
-        except click.Abort:
-            click.echo("Aborted.", err=True)
-            sys.exit(EXIT_USAGE)
+        from reconciler.cli.concealed import concealed_output
+
+        with concealed_output():
+            try:
+                return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            except click.UsageError as error:
+                error.show()
+                sys.exit(EXIT_USAGE)
+            except click.ClickException as error:
+                error.show()
+                sys.exit(error.exit_code)
+            except click.Abort:
+                click.echo("Aborted.", err=True)
+                sys.exit(EXIT_USAGE)
 
 
 EPILOG = """\b

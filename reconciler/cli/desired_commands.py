@@ -22,8 +22,18 @@ from reconciler.desired.schema import render_merchant_schema
 )
 @handles_errors
 def validate(desired: Path) -> None:
-    """Check the desired state offline; print every problem as FILE:LINE:COL: message (exit 1)."""
-    state = load_desired(desired)
+    """Check the desired state offline; print every problem as FILE:LINE:COL: message (exit 1).
+
+    \b
+    A !secret name the store lacks and a secret no file uses are problems too. Without an age
+    identity the names come from secrets.index and nothing is decrypted; with one, the values
+    written as !secret are checked as well.
+    Exit codes: 0 valid, 1 problems found.
+    Environment: RECONCILER_AGE_IDENTITY or RECONCILER_AGE_IDENTITY_FILE (the identity of the secrets
+    store, optional), CI (with CI=true an unset !env variable is an error even with a fallback, unless
+    env.allow_fallback in reconciler.yaml lists it), and the variables !env references name.
+    """
+    state = load_desired(desired, check_only=True)
     with_dintero = sum(1 for merchant in state.merchants if merchant.has_dintero)
     partner = ", partner.yaml" if state.partner is not None else ""
     targets = f"klarna={state.config.klarna.base_url}, dintero={state.config.dintero.base_url}"

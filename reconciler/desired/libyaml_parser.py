@@ -8,7 +8,7 @@ The two parsers also differ at the edges of the syntax: libyaml accepts a tab as
 treats U+0085, U+2028 and U+2029 as line breaks, reads ``&x:`` as an anchor, ``key: !`` as an empty
 string, and some block scalar headers that ruamel.yaml refuses. So libyaml reads only text in the
 plain subset a merchant file is written in: no tab, no line break but LF and CRLF, no directive, no
-anchor, alias, complex key or tag other than ``!env``, no block scalar, no flow key written against
+anchor, alias, complex key or tag other than ``!env`` and ``!secret``, no block scalar, no flow key written against
 its colon, shallow flow nesting. Anything else, and anything libyaml refuses, is ruamel.yaml's to
 parse and to report.
 """
@@ -38,7 +38,7 @@ _OUTSIDE_PLAIN_SUBSET = re.compile(
     | \r(?!\n)                                         # a CR that is not part of CRLF
     | [&*](?<![^\s\[\]{},][&*])\S                       # an anchor or an alias
     | \?(?<![^\s\[\]{},]\?)                             # a complex key
-    | !(?<![^\s\[\]{},]!)(?!env[\s\[])                  # a tag other than !env
+    | !(?<![^\s\[\]{},]!)(?!env[\s\[]|secret[ ])        # a tag other than !env and !secret
     | [|>](?<![^\s:\-\[{,][|>])[-+0-9]*[ ]*(?:\#.*)?$  # a block scalar header
     | [|>][-+0-9]*\#                                   # ... with a comment against it
     | ["'\]}]:\S                                       # a flow key written against its colon

@@ -2,9 +2,11 @@
 
 ``load_desired`` reads ``reconciler.yaml`` (optional: all defaults), ``partner.yaml`` (optional) and
 ``merchants/*.yaml`` / ``*.yml`` (which entries are read, and what is said of the others: see
-``desired.files``), resolves ``!env`` references, validates every file and raises one ``InputError``
-holding every issue found across all of them. Notices (an entry ignored) are not errors: they are
-handed to ``notify``, which prints them on stderr unless told otherwise, and kept in the state. On
+``desired.files``), resolves ``!env`` and ``!secret`` references (``desired.secrets``), validates every
+file and raises one ``InputError`` holding every issue found across all of them. A secrets store that
+cannot be read at all (no identity, a wrong one, a damaged file) is one ``SecretsError`` instead.
+Notices (an entry ignored) are not errors: they are handed to ``notify``, which prints them on
+stderr unless told otherwise, and kept in the state. On
 success it returns a ``DesiredState`` holding each merchant as its canonical document, which can
 still find where each value came from, so later errors can point at the YAML.
 """
@@ -16,12 +18,31 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from reconciler.config import Config, ConfigFile, resolve_config
 from reconciler.desired.declared import DeclaredMerchant, canonical_json
-from reconciler.desired.files import MERCHANTS_DIR, input_file_issue, list_merchant_files
+from reconciler.desired.files import (
+    MERCHANTS_DIR,
+    UnreadableFile,
+    check_in_tree,
+    input_file_issue,
+    list_merchant_files,
+    read_regular_file,
+)
 from reconciler.desired.models import Merchant, Partner
 from reconciler.desired.positions import SourcePosition, parse_path
+from reconciler.desired.secret_store import (
+    IDENTITY_FILE_VARIABLE,
+    IDENTITY_VARIABLE,
+    INDEX_FILE,
+    STORE_FILE,
+    StoreSource,
+    identities_from_environment,
+    index_lines,
+    parse_identities,
+)
+from reconciler.desired.secrets import RESERVED_VARIABLES, EnvRules
 from reconciler.desired.validate import (
     LEAVE_OUT_DEFAULT,
     CrossFileKey,
@@ -32,11 +53,20 @@ from reconciler.desired.validate import (
     validate_model,
 )
 from reconciler.desired.yaml_loader import YamlDocument, load_yaml_file
-from reconciler.errors import InputError, InputIssue
+from reconciler.errors import InputError, InputIssue, SecretsError
 
 CONFIG_FILE = "reconciler.yaml"
 PARTNER_FILE = "partner.yaml"
-__all__ = ["CONFIG_FILE", "MERCHANTS_DIR", "PARTNER_FILE", "DesiredState", "declare", "load_desired"]
+__all__ = [
+    "CONFIG_FILE",
+    "MERCHANTS_DIR",
+    "PARTNER_FILE",
+    "DesiredState",
+    "declare",
+    "identity_loader",
+    "load_config",
+    "load_desired",
+]
 
 
 @dataclass
@@ -51,6 +81,9 @@ class DesiredState:
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
     # What was ignored and said so (hidden files, files that are not merchant files), as FILE:1:1 notices.
     notices: list[InputIssue] = field(default_factory=list)
+    # To resolve ``!secret`` and ``!env`` again when a file is read again.
+    secrets: StoreSource | None = field(default=None, repr=False)
+    env_rules: EnvRules = field(default_factory=EnvRules, repr=False)
 
     def __post_init__(self) -> None:
         self._by_reference = {merchant.account_reference: merchant for merchant in self.merchants}
@@ -66,7 +99,9 @@ class DesiredState:
     def _document(self, reference: str) -> YamlDocument:
         # Positions of every value of thousands of files would outweigh the merchants themselves; a
         # file is read again when a position in it is asked for (an error to point at), which is rare.
-        document, _ = load_yaml_file(Path(self.source_file(reference)), self.environ)
+        document, _ = load_yaml_file(
+            Path(self.source_file(reference)), self.environ, secrets=self.secrets, env_rules=self.env_rules
+        )
         if document is None:
             raise KeyError(reference)
         return document
@@ -84,6 +119,10 @@ class DesiredState:
         """Whether a merchant's value was written as an ``!env`` reference."""
         return parse_path(dotted_path) in self._document(reference).env_references
 
+    def from_secrets_store(self, reference: str, dotted_path: str) -> bool:
+        """Whether a merchant's value was written as a ``!secret`` reference."""
+        return parse_path(dotted_path) in self._document(reference).secret_references
+
 
 def _input_file(directory: Path, name: str, issues: list[InputIssue]) -> Path | None:
     """``directory / name`` when it is there to be read; None when absent or (with an issue) unreadable."""
@@ -97,15 +136,25 @@ def _input_file(directory: Path, name: str, issues: list[InputIssue]) -> Path | 
     return path
 
 
-def _load_config(directory: Path, environ: Mapping[str, str], issues: list[InputIssue]) -> Config | None:
+def _load_config(
+    directory: Path, environ: Mapping[str, str], issues: list[InputIssue]
+) -> tuple[Config | None, YamlDocument | None]:
+    """The resolved configuration (None when it has problems) and the document it was read from."""
     path = directory / CONFIG_FILE
     if not os.path.lexists(path):
         config, problems = resolve_config(ConfigFile(), environ)
         issues.extend(InputIssue(str(path), 1, 1, f"{'.'.join(p.path)}: {p}") for p in problems)
-        return config
+        return config, None
     if _input_file(directory, CONFIG_FILE, issues) is None:
-        return None
+        return None, None
+    # Read without the secrets store: where its identity may come from is part of this file.
     document, found = load_yaml_file(path, environ)
+    return _resolve_config_document(document, found, environ, issues), document
+
+
+def _resolve_config_document(
+    document: YamlDocument | None, found: list[InputIssue], environ: Mapping[str, str], issues: list[InputIssue]
+) -> Config | None:
     issues.extend(found)
     if document is None:
         return None
@@ -120,26 +169,100 @@ def _load_config(directory: Path, environ: Mapping[str, str], issues: list[Input
     return config
 
 
-def _load_partner(directory: Path, environ: Mapping[str, str], issues: list[InputIssue]) -> YamlDocument | None:
+def load_config(directory: Path, environ: Mapping[str, str] | None = None) -> Config:
+    """``reconciler.yaml`` of a desired-state directory alone, resolved; raises ``InputError``."""
+    issues: list[InputIssue] = []
+    config, _ = _load_config(Path(directory), os.environ if environ is None else environ, issues)
+    if issues or config is None:
+        raise InputError(issues)
+    return config
+
+
+def identity_loader(
+    directory: Path, config: Config | None, environ: Mapping[str, str]
+) -> Callable[[], list[Any] | None]:
+    """Where the identity of the secrets store comes from: the environment, else (sandbox targets
+    only, see ``config``) ``secrets.identity_file`` of reconciler.yaml. Read on first use."""
+
+    def identities() -> list[Any] | None:
+        found = identities_from_environment(environ)
+        if found is not None or config is None or config.secrets_identity_file is None:
+            return found
+        where = f"{directory / CONFIG_FILE}: secrets.identity_file"
+        if not config.all_sandbox:
+            raise SecretsError(
+                f"{where} is the sandbox's test key and is used only while every target is the sandbox; for "
+                f"these targets set {IDENTITY_VARIABLE} (the AGE-SECRET-KEY-1… line) or {IDENTITY_FILE_VARIABLE}"
+            )
+        path = directory / config.secrets_identity_file
+        try:
+            check_in_tree(path, directory.resolve())
+            text = read_regular_file(path).decode("utf-8")
+        except UnreadableFile as error:
+            raise SecretsError(f"{where}: {path}: {error}") from None
+        except UnicodeDecodeError:
+            raise SecretsError(f"{where}: {path}: not an age identity file (not UTF-8 text)") from None
+        return parse_identities(text, str(path))
+
+    return identities
+
+
+def _unused_secrets(directory: Path, source: StoreSource) -> list[InputIssue]:
+    """A secret of the store that no file uses, at its line of secrets.index."""
+    if not (directory / STORE_FILE).exists() and not (directory / INDEX_FILE).exists():
+        return []
+    lines = index_lines(directory) or {}
+    index = str(directory / INDEX_FILE)
+    return [
+        InputIssue(
+            index, lines.get(name, 1), 1, f"secret {name} is used by no file (remove it: reconciler secrets rm {name})"
+        )
+        for name in sorted(source.names() - source.used)
+    ]
+
+
+@dataclass(frozen=True)
+class _References:
+    """How the references of one load resolve."""
+
+    secrets: StoreSource
+    env_rules: EnvRules
+
+
+def _load_partner(
+    directory: Path, environ: Mapping[str, str], references: _References, issues: list[InputIssue]
+) -> tuple[Partner | None, YamlDocument | None]:
     path = _input_file(directory, PARTNER_FILE, issues)
     if path is None:
-        return None
-    document, found = load_yaml_file(path, environ)
+        return None, None
+    document, found = load_yaml_file(path, environ, secrets=references.secrets, env_rules=references.env_rules)
     issues.extend(found)
-    return document
+    if document is None:
+        return None, None
+    partner, found = validate_model(document, Partner)
+    issues.extend(found)
+    if partner is not None:
+        issues.extend(check_partner(partner, document))
+    return partner, document
 
 
 def _read_merchant(
-    path: Path, environ: Mapping[str, str], *, fast: bool
+    path: Path, environ: Mapping[str, str], references: _References, *, fast: bool
 ) -> tuple[Merchant | None, YamlDocument | None, list[InputIssue]]:
-    """One merchant file parsed, validated and checked: the model when there is no issue."""
-    document, issues = load_yaml_file(path, environ, fast=fast)
+    """One merchant file parsed, validated and checked: the model when there is no issue.
+
+    Problems of references alone (an unset variable, a missing secret) come with the file's other
+    problems: the model is validated without the values they stand for."""
+    document, issues = load_yaml_file(
+        path, environ, fast=fast, secrets=references.secrets, env_rules=references.env_rules
+    )
     if document is None:
         return None, None, issues
-    merchant, issues = validate_model(document, Merchant)
+    merchant, found = validate_model(document, Merchant)
+    issues = issues + found
     if merchant is None:
         return None, document, issues
-    issues = check_merchant(merchant, document)
+    issues += check_merchant(merchant, document)
     return (None if issues else merchant), document, issues
 
 
@@ -159,25 +282,39 @@ def load_desired(
     *,
     environ: Mapping[str, str] | None = None,
     notify: Callable[[InputIssue], None] | None = print_notice,
+    check_only: bool = False,
 ) -> DesiredState:
     """Load and validate a desired-state directory; raises ``InputError`` with every issue found.
 
-    Each notice goes to ``notify`` as it is found (``None``: kept in the state only).
+    Each notice goes to ``notify`` as it is found (``None``: kept in the state only). ``check_only``
+    is ``validate``: without an identity the names of secrets come from ``secrets.index`` (nothing is
+    decrypted, and values written as ``!secret`` are not checked), and a secret no file uses is an
+    issue. The state it returns is then for reporting only, never for planning.
     """
     env = os.environ if environ is None else environ
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError([InputIssue(str(directory), 1, 1, "desired-state directory not found")])
     issues: list[InputIssue] = []
-    config = _load_config(directory, env, issues)
+    config, config_document = _load_config(directory, env, issues)
+    # Without a configuration (its issues are reported) nothing is decrypted: only names are checked.
+    need_values = not check_only and config is not None
+    references = _References(
+        StoreSource(directory, identity_loader(directory, config, env), need_values=need_values),
+        EnvRules(
+            reserved=RESERVED_VARIABLES | (config.credential_variables() if config is not None else frozenset()),
+            allow_fallback=config.env_allow_fallback if config is not None else frozenset(),
+        ),
+    )
+    if config_document is not None and config_document.secret_references:
+        # A setting given as a secret (a hashing salt): read the file again, with the store.
+        issues.clear()
+        document, found = load_yaml_file(
+            Path(config_document.file), env, secrets=references.secrets, env_rules=references.env_rules
+        )
+        config = _resolve_config_document(document, found, env, issues)
 
-    partner: Partner | None = None
-    partner_document = _load_partner(directory, env, issues)
-    if partner_document is not None:
-        partner, found = validate_model(partner_document, Partner)
-        issues.extend(found)
-        if partner is not None:
-            issues.extend(check_partner(partner, partner_document))
+    partner, partner_document = _load_partner(directory, env, references, issues)
 
     listing = list_merchant_files(directory)
     issues.extend(listing.issues)
@@ -187,15 +324,17 @@ def load_desired(
     keys: list[CrossFileKey] = []
     loaded: list[DeclaredMerchant] = []
     for path in listing.files:
-        merchant, document, found = _read_merchant(path, env, fast=True)
+        merchant, document, found = _read_merchant(path, env, references, fast=True)
         if found:
-            merchant, document, found = _read_merchant(path, env, fast=False)  # see yaml_loader
+            merchant, document, found = _read_merchant(path, env, references, fast=False)  # see yaml_loader
         issues.extend(found)
         if document is not None:
             keys.extend(cross_file_keys(document))
         if merchant is not None and not issues:
             loaded.append(declare(merchant, str(path)))  # neither model nor document is kept
     issues.extend(check_across_files(keys))
+    if check_only:
+        issues.extend(_unused_secrets(directory, references.secrets))
 
     if issues or config is None:
         raise InputError(issues)
@@ -207,4 +346,6 @@ def load_desired(
         partner_source=partner_document.file if partner_document is not None and partner is not None else None,
         environ=env,
         notices=listing.notices,
+        secrets=references.secrets,
+        env_rules=references.env_rules,
     )

@@ -2,8 +2,10 @@
 
 Three files sit beside the merchant files:
 
-- ``secrets.age``: the mapping ``NAME: value``, encrypted for every recipient (binary age format, so
-  ``age --decrypt -i key.txt secrets.age`` reads it and ``age -R secrets.recipients`` can write it);
+- ``secrets.age``: the mapping ``NAME: value``, encrypted for every recipient. It is written in age's
+  ASCII armor (text, so git and every tool that reads the repository's files as text handle it);
+  ``age --decrypt -i key.txt secrets.age`` reads it, and a file written by ``age -R secrets.recipients``
+  (armored with ``-a`` or binary) is read as well;
 - ``secrets.recipients``: age's recipients-file format (one ``age1…`` or ``ssh-…`` public key a line,
   ``#`` comments and blank lines ignored);
 - ``secrets.index``: the names only, one a line, in plain text. ``validate`` checks ``!secret`` names
@@ -20,7 +22,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,8 @@ import pyrage
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from reconciler.errors import ReconcilerError
+from reconciler.desired.secrets import SecretLookup
+from reconciler.errors import SecretsError
 
 STORE_FILE = "secrets.age"
 RECIPIENTS_FILE = "secrets.recipients"
@@ -39,10 +42,6 @@ IDENTITY_FILE_VARIABLE = "RECONCILER_AGE_IDENTITY_FILE"
 
 SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _INDEX_HEADER = "# Names in secrets.age (values are never written here). Kept by `reconciler secrets`.\n"
-
-
-class SecretsError(ReconcilerError):
-    """The secrets store cannot be read or written: no identity, a wrong one, a damaged file, no recipients."""
 
 
 def check_name(name: str) -> str:
@@ -107,16 +106,27 @@ def identities_from_environment(environ: Mapping[str, str]) -> list[Any] | None:
     return None
 
 
-def read_index(directory: Path) -> list[str] | None:
-    """The names listed in ``secrets.index``, or ``None`` when there is no index."""
+def index_lines(directory: Path) -> dict[str, int] | None:
+    """Each name of ``secrets.index`` and the line it is on, or ``None`` when there is no index."""
     path = directory / INDEX_FILE
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise SecretsError(f"{path}: cannot read: {exc.strerror}") from None
-    return sorted({line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")})
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SecretsError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}") from None
+    lines: dict[str, int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        name = raw.strip()
+        if name and not name.startswith("#"):
+            lines.setdefault(name, number)
+    return lines
+
+
+def read_index(directory: Path) -> list[str] | None:
+    """The names listed in ``secrets.index``, or ``None`` when there is no index."""
+    lines = index_lines(directory)
+    return None if lines is None else sorted(lines)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -143,7 +153,8 @@ def _dump_mapping(values: Mapping[str, str]) -> bytes:
 
 def _load_mapping(data: bytes, source: str) -> dict[str, str]:
     try:
-        loaded = YAML(typ="safe", pure=True).load(data.decode("utf-8"))
+        # Every scalar as text, as written: a national id 0742 stays 0742, yes stays yes.
+        loaded = YAML(typ="base").load(data.decode("utf-8"))
     except (YAMLError, UnicodeDecodeError):
         raise SecretsError(f"{source}: decrypts, but is not a YAML mapping of names to values") from None
     if loaded is None:
@@ -195,10 +206,12 @@ class SecretsStore:
             reason = str(exc).lower()
             if "no matching keys" in reason or "no identity matched" in reason:
                 raise SecretsError(
-                    f"{path}: the identity given is not one of its recipients (a wrong key, or the store "
-                    f"was not rekeyed after {RECIPIENTS_FILE} changed)"
+                    f"{path}: cannot be decrypted with the identity given: it is not one of the store's recipients "
+                    f"(a wrong key, or the store was not rekeyed after {RECIPIENTS_FILE} changed), or the file's "
+                    "header is damaged"
                 ) from None
-            raise SecretsError(f"{path}: is damaged or not an age file (age: {exc})") from None
+            first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise SecretsError(f"{path}: is damaged or not an age file (age: {first_line})") from None
         except Exception:
             raise SecretsError(f"{path}: is damaged or not an age file") from None
         return cls(directory, _load_mapping(plain, str(path)))
@@ -233,7 +246,7 @@ class SecretsStore:
         each atomically. Saving again after a recipient change is a rekey."""
         recipients = self.recipients()
         try:
-            sealed = pyrage.encrypt(_dump_mapping(self.values), recipients)
+            sealed = pyrage.encrypt(_dump_mapping(self.values), recipients, armored=True)
         except Exception as exc:
             raise SecretsError(f"{self.path}: cannot encrypt ({type(exc).__name__})") from None
         _atomic_write(self.path, sealed)
@@ -246,3 +259,58 @@ def write_recipients(directory: Path, public_keys: Iterable[str]) -> None:
     text = "".join(f"{key.strip()}\n" for key in public_keys)
     parse_recipients(text, RECIPIENTS_FILE)
     _atomic_write(directory / RECIPIENTS_FILE, text.encode("utf-8"))
+
+
+IdentityLoader = Callable[[], "list[Any] | None"]
+
+
+class StoreSource:
+    """The ``!secret`` values of one load (``desired.secrets.SecretSource``), read on first use.
+
+    With ``need_values`` (plan, apply) the store is decrypted, and a missing identity is an error
+    naming the variables. Without it (``validate``) the store is decrypted when an identity is
+    given; otherwise only names are known, from ``secrets.index``, and nothing is decrypted.
+    """
+
+    def __init__(self, directory: Path, identities: IdentityLoader, *, need_values: bool) -> None:
+        self.directory = directory
+        self._identities = identities
+        self.need_values = need_values
+        self.used: set[str] = set()
+        self._values: dict[str, str] | None = None
+        self._names: set[str] | None = None
+
+    @property
+    def decrypted(self) -> bool:
+        return self._values is not None
+
+    def _open(self) -> None:
+        identities = self._identities()
+        if identities is None and not self.need_values:
+            names = read_index(self.directory)
+            if names is None and (self.directory / STORE_FILE).exists():
+                raise SecretsError(
+                    f"{self.directory / INDEX_FILE}: not found; without an identity the names of the secrets are "
+                    f"read from it (`reconciler secrets rekey` writes it), or set {IDENTITY_VARIABLE}"
+                )
+            self._names = set(names or ())
+            return
+        store = SecretsStore.open(self.directory, identities)  # without an identity: an error, if there is a store
+        self._values = dict(store.values)
+        self._names = set(self._values)
+
+    def lookup(self, name: str) -> SecretLookup:
+        self.used.add(name)
+        if self._names is None:
+            self._open()
+        assert self._names is not None
+        if name not in self._names:
+            return SecretLookup(False)
+        return SecretLookup(True, None if self._values is None else self._values[name])
+
+    def names(self) -> set[str]:
+        """Every name the store holds (opening it if no reference did)."""
+        if self._names is None:
+            self._open()
+        assert self._names is not None
+        return set(self._names)

@@ -1,23 +1,61 @@
-"""Secret references: ``!env NAME`` and ``!env [NAME, fallback]`` in YAML, resolved at load time.
+"""Secret references in YAML: ``!secret NAME`` (the secrets store) and ``!env NAME`` (the environment).
 
-A sensitive value (a national id, an IBAN) need not be committed: ``iban: !env NORDIC_BIKES_IBAN``
-takes it from the environment when the reconciler runs. The sequence form gives a fallback used when
-the variable is not set, so an example repository validates with an empty environment:
-``number: !env [NORDIC_BIKES_OWNER_ID, "01019099999"]``. An unset variable without a fallback is an
-input error at the tag's line.
+``iban: !secret NORDIC_BIKES_IBAN`` takes the value from ``secrets.age`` beside the merchant files
+(``desired.secret_store``); ``!env NAME`` takes it from the environment, for values a CI system
+provides, and ``!env [NAME, fallback]`` gives a fallback used when the variable is not set. With
+``CI=true`` an unset variable is an error even with a fallback, unless ``reconciler.yaml`` lists it
+under ``env.allow_fallback``: a pipeline that forgot to export a variable must not silently run on
+an example value.
+
+Neither tag may name one of the reconciler's own credential variables (``RESERVED_VARIABLES``): a
+merchant file must not be able to copy an API key into a value a plan would send to an API.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from reconciler.config import (
+    ENV_DINTERO_CLIENT_ID,
+    ENV_DINTERO_CLIENT_SECRET,
+    ENV_DINTERO_PARTNER_ID,
+    ENV_KLARNA_API_KEY,
+)
 from reconciler.desired.yaml_nodes import scalar_text
 
 ENV_TAG = "!env"
+SECRET_TAG = "!secret"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+
+# Variables that hold the reconciler's own credentials and keys. The names a reconciler.yaml gives
+# its credential variables (``api_key_env``...) are added per load (``reserved_variables``).
+RESERVED_VARIABLES = frozenset(
+    {
+        ENV_KLARNA_API_KEY,
+        ENV_DINTERO_PARTNER_ID,
+        ENV_DINTERO_CLIENT_ID,
+        ENV_DINTERO_CLIENT_SECRET,
+        "RECONCILER_MASK_KEY",
+        "RECONCILER_AGE_IDENTITY",
+        "RECONCILER_AGE_IDENTITY_FILE",
+    }
+)
+
+
+def _in_ci(environ: Mapping[str, str]) -> bool:
+    return environ.get("CI", "").strip().lower() in ("true", "1")
+
+
+@dataclass(frozen=True)
+class EnvRules:
+    """How ``!env`` resolves in one load: which variables are refused, which may fall back in CI."""
+
+    reserved: frozenset[str] = RESERVED_VARIABLES
+    allow_fallback: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -27,14 +65,50 @@ class EnvReference:
     name: str
     fallback: str | None = None
 
-    def resolve(self, environ: Mapping[str, str]) -> str:
-        """The variable's value, else the fallback; raises ``LookupError`` when neither exists."""
+    def resolve(self, environ: Mapping[str, str], rules: EnvRules | None = None) -> str:
+        """The variable's value, else the fallback; raises ``LookupError`` when neither may be used."""
+        rules = rules or EnvRules()
+        if self.name in rules.reserved:
+            raise LookupError(
+                f"!env {self.name} names a credential variable of the reconciler itself: a merchant value "
+                "must not copy it (use !secret for a merchant's own secrets)"
+            )
         value = environ.get(self.name)
         if value is not None:
             return value
         if self.fallback is not None:
+            if _in_ci(environ) and self.name not in rules.allow_fallback:
+                raise LookupError(
+                    f"environment variable {self.name} is not set, and with CI=true a fallback is used only "
+                    f"when reconciler.yaml allows it (env: {{allow_fallback: [{self.name}]}}); export it in the "
+                    "workflow, or move the value into the secrets store (!secret)"
+                )
             return self.fallback
         raise LookupError(f"environment variable {self.name} is not set (referenced by !env)")
+
+
+@dataclass(frozen=True)
+class SecretReference:
+    """A value to take from the secrets store, by name."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class SecretLookup:
+    """What the store says of one name: ``found`` it, and its ``value`` (None: known by name only,
+    from ``secrets.index``, because no identity was given to decrypt)."""
+
+    found: bool
+    value: str | None = None
+
+
+class SecretSource(Protocol):
+    """Where ``!secret`` values come from during one load (``secret_store.StoreSource``)."""
+
+    def lookup(self, name: str) -> SecretLookup:
+        """The name's value; raises ``SecretsError`` when the store cannot be read at all."""
+        ...
 
 
 def parse_env_node(node: Any) -> EnvReference:
@@ -50,3 +124,18 @@ def parse_env_node(node: Any) -> EnvReference:
     if not _NAME.match(name):
         raise ValueError(f"!env needs an environment variable name (letters, digits, _): {usage}")
     return EnvReference(name, fallback)
+
+
+def parse_secret_node(node: Any, reserved: Collection[str] = RESERVED_VARIABLES) -> SecretReference:
+    """The reference a ``!secret`` node holds; raises ``ValueError`` for any other shape."""
+    if node.id != "scalar":
+        raise ValueError("!secret takes the name of a secret: write !secret NAME")
+    name = scalar_text(node).strip()
+    if not _SECRET_NAME.match(name):
+        raise ValueError("!secret needs a secret name (letters, digits, '_', '.', '-', starting with a letter or '_')")
+    if name in reserved:
+        raise ValueError(
+            f"!secret {name} names a credential variable of the reconciler itself: a merchant value must not "
+            "hold the reconciler's credentials; give the secret another name"
+        )
+    return SecretReference(name)

@@ -115,7 +115,8 @@ def validate_model(
         issues.extend(
             issue
             for issue, path in zip(*_located(error, document, model_cls), strict=True)
-            if not any(path[: len(null)] == null for null in nulls)
+            # Nor of a reference whose value is not known: its own issue, if any, says why.
+            if not any(path[: len(null)] == null for null in (*nulls, *document.unresolved))
         )
         return None, issues
     return (None, issues) if issues else (model, [])

@@ -1,11 +1,15 @@
 """Reading one YAML file into plain data plus the position of every key and value.
 
 A YAML parser composes the node tree (each node knows its line and column); this module builds the
-values itself so that it can report every duplicate key (not just the first), resolve ``!env``
-references, and keep numbers whose text a conversion would change (``0742``, ``+4722000000``) as
-strings. Timestamps stay as written; the models parse them. Every string (key, value, ``!env``
-value) is put in Unicode NFC and refused, at its position, when it holds a control character
-(``desired.text``). Problems become ``InputIssue``s; a file with any of them yields no data.
+values itself so that it can report every duplicate key (not just the first), resolve ``!env`` and
+``!secret`` references (``desired.secrets``), and keep numbers whose text a conversion would change
+(``0742``, ``+4722000000``) as strings. Timestamps stay as written; the models parse them. Every
+string (key, value, ``!env`` value) is put in Unicode NFC and refused, at its position, when it
+holds a control character
+(``desired.text``). Problems become ``InputIssue``s; a file with any of them yields no data, except
+problems of references alone (an unset variable, a secret name the store lacks): the document is
+returned with those values left out and their paths in ``unresolved``, so that the file's other
+problems are found too (``validate_model`` says nothing of an unresolved path).
 
 The parser is ruamel.yaml's. With ``fast=True`` it is libyaml's (through PyYAML, when installed),
 resolving plain scalars by ruamel.yaml's own YAML 1.2 rules: ruamel parses a merchant file in about
@@ -29,10 +33,20 @@ from ruamel.yaml.reader import ReaderError
 from reconciler.desired import libyaml_parser
 from reconciler.desired.files import UnreadableFile, read_regular_file
 from reconciler.desired.positions import FieldPath, Positions, format_path
-from reconciler.desired.secrets import ENV_TAG, EnvReference, parse_env_node
+from reconciler.desired.secrets import (
+    ENV_TAG,
+    SECRET_TAG,
+    EnvReference,
+    EnvRules,
+    SecretReference,
+    SecretSource,
+    parse_env_node,
+    parse_secret_node,
+)
 from reconciler.desired.text import forbidden_character, normal_key, normal_text
 from reconciler.desired.yaml_nodes import Node, node_position, scalar_text
 from reconciler.errors import InputIssue
+from reconciler.sensitive import register_secret_value
 
 _CANONICAL_INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
 _YAML = "tag:yaml.org,2002:"
@@ -41,9 +55,16 @@ _MAX_DEPTH = 64
 _MAX_VALUES = 100_000
 
 
+class _Unresolved:
+    """A reference whose value is not known: its key is left out of the data."""
+
+
+_UNRESOLVED = _Unresolved()
+
+
 @dataclass
 class YamlDocument:
-    """The data of one YAML file, where each part of it stands, and which paths came from ``!env``."""
+    """The data of one YAML file, where each part of it stands, and which paths came from references."""
 
     file: str
     data: Any
@@ -51,6 +72,10 @@ class YamlDocument:
     env_references: dict[FieldPath, EnvReference] = field(default_factory=dict)
     # Where the file holds null (``~`` or nothing): checked against the models (``desired.nulls``).
     null_paths: list[FieldPath] = field(default_factory=list)
+    secret_references: dict[FieldPath, SecretReference] = field(default_factory=dict)
+    # References whose value is not known (an issue says why, or no identity was given to decrypt):
+    # left out of ``data``, and what a model says of them is not reported.
+    unresolved: list[FieldPath] = field(default_factory=list)
 
 
 def _kind(node: Node) -> str:
@@ -64,17 +89,32 @@ def _kind(node: Node) -> str:
 class _Builder:
     """Builds plain Python values from composed nodes, collecting issues instead of stopping."""
 
-    def __init__(self, file: str, environ: Mapping[str, str]) -> None:
+    def __init__(
+        self, file: str, environ: Mapping[str, str], secrets: SecretSource | None, env_rules: EnvRules
+    ) -> None:
         self.file = file
         self.environ = environ
+        self.secrets = secrets
+        self.env_rules = env_rules
         self.positions = Positions()
         self.env_references: dict[FieldPath, EnvReference] = {}
+        self.secret_references: dict[FieldPath, SecretReference] = {}
         self.null_paths: list[FieldPath] = []
+        self.unresolved: list[FieldPath] = []
         self.issues: list[InputIssue] = []
+        # Problems of a reference alone: they do not stop the rest of the file from being checked.
+        self.reference_issues: list[InputIssue] = []
         self.built = 0
 
     def issue(self, position: tuple[int, int], message: str) -> None:
         self.issues.append(InputIssue(self.file, position[0], position[1], message))
+
+    def unresolved_reference(self, node: Node, path: FieldPath, message: str | None) -> _Unresolved:
+        if message is not None:
+            line, column = node_position(node)
+            self.reference_issues.append(InputIssue(self.file, line, column, f"{format_path(path)}: {message}"))
+        self.unresolved.append(path)
+        return _UNRESOLVED
 
     def build(self, node: Node, path: FieldPath) -> Any:
         self.positions.values[path] = node_position(node)
@@ -86,32 +126,61 @@ class _Builder:
         tag = str(node.tag)
         if tag == ENV_TAG:
             return self.build_env(node, path)
+        if tag == SECRET_TAG:
+            return self.build_secret(node, path)
         if tag.startswith("!") and not tag.startswith("!!"):
-            self.issue(node_position(node), f"{format_path(path)}: unknown tag {tag} (only !env is supported)")
+            self.issue(
+                node_position(node), f"{format_path(path)}: unknown tag {tag} (only !env and !secret are supported)"
+            )
             return None
         if node.id == "mapping":
             return self.build_mapping(node, path)
         if node.id == "sequence":
-            return [self.build(item, path + (index,)) for index, item in enumerate(node.value)]
+            items = [self.build(item, path + (index,)) for index, item in enumerate(node.value)]
+            return [None if item is _UNRESOLVED else item for item in items]
         return self.build_scalar(node, path)
 
     def build_env(self, node: Node, path: FieldPath) -> Any:
         try:
             reference = parse_env_node(node)
-            value = reference.resolve(self.environ)
-        except (ValueError, LookupError) as error:
+        except ValueError as error:
             self.issue(node_position(node), f"{format_path(path)}: {error}")
             return None
+        self.env_references[path] = reference
         try:
-            text = normal_text(value)
+            value = reference.resolve(self.environ, self.env_rules)
+        except LookupError as error:
+            return self.unresolved_reference(node, path, str(error))
+        try:
+            return normal_text(value)
         except ValueError as problem:
             # Never the value itself: an !env value is usually a secret.
-            self.issue(
-                node_position(node), f"{format_path(path)}: the value of !env {reference.name} holds a {problem}"
-            )
+            return self.unresolved_reference(node, path, f"the value of !env {reference.name} holds a {problem}")
+
+    def build_secret(self, node: Node, path: FieldPath) -> Any:
+        try:
+            reference = parse_secret_node(node, self.env_rules.reserved)
+        except ValueError as error:
+            self.issue(node_position(node), f"{format_path(path)}: {error}")
             return None
-        self.env_references[path] = reference
-        return text
+        self.secret_references[path] = reference
+        if self.secrets is None:
+            return self.unresolved_reference(node, path, None)
+        found = self.secrets.lookup(reference.name)
+        if not found.found:
+            return self.unresolved_reference(
+                node,
+                path,
+                f"secret {reference.name} is not in the secrets store "
+                f"(add it: reconciler secrets set {reference.name})",
+            )
+        if found.value is None:  # known by name only: no identity was given to decrypt
+            return self.unresolved_reference(node, path, None)
+        register_secret_value(found.value)
+        try:
+            return normal_text(found.value)
+        except ValueError as problem:
+            return self.unresolved_reference(node, path, f"the value of !secret {reference.name} holds a {problem}")
 
     def text(self, node: Node, path: FieldPath, text: str) -> str | None:
         """A string value in NFC, or None (and an issue) when it holds a forbidden character."""
@@ -141,7 +210,9 @@ class _Builder:
                 self.issue(node_position(key_node), f"{format_path(child)}: duplicate key (first at line {first_line})")
                 continue
             self.positions.keys[child] = node_position(key_node)
-            result[key] = self.build(value_node, child)
+            value = self.build(value_node, child)
+            if value is not _UNRESOLVED:
+                result[key] = value
         return result
 
     def build_scalar(self, node: Node, path: FieldPath) -> Any:
@@ -192,9 +263,18 @@ def _compose_all(text: str, fast: bool) -> list[Node]:
 
 
 def parse_yaml_text(
-    text: str, file: str, environ: Mapping[str, str], *, fast: bool = False
+    text: str,
+    file: str,
+    environ: Mapping[str, str],
+    *,
+    fast: bool = False,
+    secrets: SecretSource | None = None,
+    env_rules: EnvRules | None = None,
 ) -> tuple[YamlDocument | None, list[InputIssue]]:
-    """Parse YAML text whose top level must be a mapping; returns the document or the issues found."""
+    """Parse YAML text whose top level must be a mapping; returns the document (None when the file
+    has problems other than of references, see the module docstring) and the issues found.
+
+    Without ``secrets``, every ``!secret`` is unresolved, without an issue."""
     try:
         nodes = _compose_all(text, fast)
     except ReaderError as error:  # a character YAML does not allow, e.g. a raw control character
@@ -222,15 +302,29 @@ def parse_yaml_text(
     if root.id != "mapping" or str(root.tag) == ENV_TAG:
         line, column = node_position(root)
         return None, [InputIssue(file, line, column, f"the top level must be a mapping of fields, found {_kind(root)}")]
-    builder = _Builder(file, environ)
+    builder = _Builder(file, environ, secrets, env_rules or EnvRules())
     data = builder.build(root, ())
     if builder.issues:
-        return None, builder.issues
-    return YamlDocument(file, data, builder.positions, builder.env_references, builder.null_paths), []
+        return None, builder.issues + builder.reference_issues
+    document = YamlDocument(
+        file,
+        data,
+        builder.positions,
+        builder.env_references,
+        builder.null_paths,
+        builder.secret_references,
+        builder.unresolved,
+    )
+    return document, builder.reference_issues
 
 
 def load_yaml_file(
-    path: Path, environ: Mapping[str, str], *, fast: bool = False
+    path: Path,
+    environ: Mapping[str, str],
+    *,
+    fast: bool = False,
+    secrets: SecretSource | None = None,
+    env_rules: EnvRules | None = None,
 ) -> tuple[YamlDocument | None, list[InputIssue]]:
     """Read and parse one file; the file is named in issues as ``str(path)``. Only a regular file is
     read (``desired.files``): a FIFO or a device is an issue, not a wait or an endless read."""
@@ -242,4 +336,4 @@ def load_yaml_file(
     text, issues = _decode(raw, file)
     if text is None:
         return None, issues
-    return parse_yaml_text(text, file, environ, fast=fast)
+    return parse_yaml_text(text, file, environ, fast=fast, secrets=secrets, env_rules=env_rules)

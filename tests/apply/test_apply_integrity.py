@@ -182,7 +182,12 @@ def test_a_plan_made_with_other_credentials_is_refused(planned: Workspace) -> No
 
 def test_a_plan_made_against_other_targets_is_refused(planned: Workspace) -> None:
     since = planned.sandbox.last_seq()
-    elsewhere = {**ENV, "RECONCILER_KLARNA_URL": "http://127.0.0.1:9", "KLARNA_API_KEY": "klarna_test_api_other"}
+    elsewhere = {
+        **ENV,
+        "RECONCILER_KLARNA_URL": "http://127.0.0.1:9",
+        "KLARNA_API_KEY": "klarna_test_api_other",
+        "RECONCILER_AGE_IDENTITY_FILE": "desired-state/sandbox-test-identity.txt",  # reconciler.yaml's is sandbox-only
+    }
     result = planned.run("apply", "plan.json", "--auto-approve", env=elsewhere)
     assert_refused(planned, result, since)
     assert "the plan was made against klarna sandbox" in result.stderr

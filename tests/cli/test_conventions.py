@@ -110,7 +110,12 @@ def test_an_unreachable_api_is_named_by_its_url(workspace: Workspace) -> None:
         "plan",
         "--target",
         "M123786123412",
-        env={"RECONCILER_KLARNA_URL": "http://127.0.0.1:9", "KLARNA_API_KEY": "klarna_test_api_unused"},
+        env={
+            "RECONCILER_KLARNA_URL": "http://127.0.0.1:9",
+            "KLARNA_API_KEY": "klarna_test_api_unused",
+            # Off the sandbox, reconciler.yaml's test key is not used: the identity comes from the environment.
+            "RECONCILER_AGE_IDENTITY_FILE": "desired-state/sandbox-test-identity.txt",
+        },
     )
     assert result.exit_code == 1
     assert "no response from http://127.0.0.1:9" in result.stderr

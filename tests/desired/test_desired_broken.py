@@ -100,7 +100,22 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
     "unknown-nested-key": [
         (7, 5, "klarna.account_owner.mail: unknown field 'mail' (did you mean 'email'? expected one of: given_name")
     ],
-    "unknown-tag": [(3, 17, "klarna.account_name: unknown tag !secret (only !env is supported)")],
+    "unknown-tag": [(3, 17, "klarna.account_name: unknown tag !vault (only !env and !secret are supported)")],
+    "secret-missing": [
+        (4, 45, "klarna.payment_product.merchant_category_code: a merchant category code is 4 digits"),
+        (6, 13, "klarna.bank_accounts[0].iban: secret BROKEN_TEST_IBAN_NOT_STORED is not in the secrets store"),
+    ],
+    # An unset variable hides none of the file's other problems.
+    "env-unset-and-other-errors": [
+        (3, 17, "klarna.account_name: environment variable BROKEN_TEST_NAME_NOT_SET is not set"),
+        (4, 45, "klarna.payment_product.merchant_category_code: a merchant category code is 4 digits"),
+        (6, 13, "klarna.bank_accounts[0].iban: environment variable BROKEN_TEST_IBAN_NOT_SET_EITHER is not set"),
+        (7, 12, "klarna.bank_accounts[0].bic: 'NDEA-SE' is not a BIC"),
+    ],
+    "credential-variable": [
+        (5, 13, "klarna.bank_accounts[0].iban: !env KLARNA_API_KEY names a credential variable of the reconciler"),
+        (6, 13, "klarna.bank_accounts[1].iban: !secret RECONCILER_AGE_IDENTITY names a credential variable"),
+    ],
     "unknown-top-level-key": [
         (1, 1, "account_reference: required field is missing"),
         (1, 1, "account_referense: unknown field 'account_referense' (did you mean 'account_reference'?"),

@@ -1,0 +1,140 @@
+"""``reconciler secrets set|list|rm|rekey``: keep the secrets store of a desired-state directory.
+
+A value is read from standard input, never from an argument (arguments end up in shell history and
+process listings), and is never printed. ``list`` reads names from ``secrets.index`` and needs no
+identity; ``set``, ``rm`` and ``rekey`` decrypt the store first (an empty directory needs none) and
+write it again, encrypted for every recipient in ``secrets.recipients``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from reconciler.cli.exits import handles_errors
+from reconciler.cli.options import desired_option
+from reconciler.desired.load import identity_loader, load_config
+from reconciler.desired.secret_store import (
+    INDEX_FILE,
+    RECIPIENTS_FILE,
+    STORE_FILE,
+    SecretsStore,
+    check_name,
+    read_index,
+)
+from reconciler.errors import SecretsError
+
+ENVIRONMENT = (
+    "Environment: RECONCILER_AGE_IDENTITY (an AGE-SECRET-KEY-1… line) or RECONCILER_AGE_IDENTITY_FILE "
+    "(a key file, as age-keygen writes it); with only sandbox targets, secrets.identity_file in reconciler.yaml."
+)
+EPILOG = f"""\b
+Exit codes: 0 done, 1 error (no identity or a wrong one, a damaged store, a bad name, no recipients).
+{ENVIRONMENT}"""
+
+
+def _open_store(desired_dir: Path) -> SecretsStore:
+    if not desired_dir.is_dir():
+        raise SecretsError(f"{desired_dir}: desired-state directory not found")
+    environ = os.environ
+    identities = identity_loader(desired_dir, load_config(desired_dir, environ), environ)()
+    return SecretsStore.open(desired_dir, identities)
+
+
+def _saved(store: SecretsStore) -> str:
+    recipients = len(store.recipients())
+    return f"{store.path} now holds {len(store.values)} secrets, encrypted for {recipients} recipient(s)"
+
+
+def _read_value(name: str) -> str:
+    stdin = click.get_text_stream("stdin")
+    if stdin.isatty():
+        value: str = click.prompt(f"Value of {name}", hide_input=True, confirmation_prompt=True, err=True)
+        return value
+    text = stdin.read()
+    # One trailing line break is how `echo` and files end a value; anything else is the value's own.
+    if text.endswith("\r\n"):
+        return text[:-2]
+    return text[:-1] if text.endswith("\n") else text
+
+
+@click.group(epilog=EPILOG)
+def secrets() -> None:
+    """Keep the secrets store: desired-state/secrets.age, read by !secret NAME in merchant files.
+
+    \b
+    secrets.age is a YAML mapping of names to values, encrypted with age for every public key in
+    secrets.recipients; secrets.index lists the names in clear, so validate needs no identity.
+    """
+
+
+@secrets.command("set", epilog=EPILOG)
+@desired_option
+@click.argument("name")
+@handles_errors
+def set_secret(desired_dir: Path, name: str) -> None:
+    """Set secret NAME to the value on standard input (one trailing line break is dropped).
+
+    \b
+    The value is never an argument: `printf %s "$VALUE" | reconciler secrets set NAME`, or type it
+    at the hidden prompt on a terminal.
+    """
+    check_name(name)
+    store = _open_store(desired_dir)
+    value = _read_value(name)
+    if not value:
+        raise SecretsError(f"secret {name}: the value on standard input is empty; nothing was written")
+    replaced = name in store.values
+    store.set(name, value)
+    store.save()
+    click.echo(f"{'Replaced' if replaced else 'Added'} {name}: {_saved(store)}", err=True)
+
+
+@secrets.command("list", epilog=EPILOG)
+@desired_option
+@handles_errors
+def list_secrets(desired_dir: Path) -> None:
+    """Print the names of the secrets, one a line (from secrets.index: no identity needed, no value shown)."""
+    names = read_index(desired_dir)
+    if names is None:
+        if (desired_dir / STORE_FILE).exists():
+            raise SecretsError(f"{desired_dir / INDEX_FILE}: not found; `reconciler secrets rekey` writes it again")
+        click.echo(f"{desired_dir / STORE_FILE}: no secrets store yet (reconciler secrets set NAME)", err=True)
+        return
+    for name in names:
+        click.echo(name)
+
+
+@secrets.command("rm", epilog=EPILOG)
+@desired_option
+@click.argument("name")
+@handles_errors
+def remove_secret(desired_dir: Path, name: str) -> None:
+    """Remove secret NAME from the store."""
+    store = _open_store(desired_dir)
+    if not store.remove(name):
+        raise SecretsError(f"secret {name} is not in {store.path}; nothing was written")
+    store.save()
+    click.echo(f"Removed {name}: {_saved(store)}", err=True)
+
+
+@secrets.command("rekey", epilog=EPILOG)
+@desired_option
+@handles_errors
+def rekey(desired_dir: Path) -> None:
+    """Encrypt the store again for the recipients now in secrets.recipients.
+
+    \b
+    Run it after adding or removing a public key there. A removed key can still read copies of the
+    old file (git history): rotate the values it could read as well.
+    """
+    store = _open_store(desired_dir)
+    if not store.path.exists():
+        raise SecretsError(f"{store.path}: no secrets store to rekey (reconciler secrets set NAME creates one)")
+    store.save()
+    click.echo(f"Rekeyed: {_saved(store)} (from {desired_dir / RECIPIENTS_FILE})", err=True)
+
+
+__all__ = ["secrets"]
