@@ -29,6 +29,31 @@ def test_import_all_writes_one_file_per_merchant_and_partner_yaml(cli: Cli, targ
     assert "Imported 3 merchant(s)" in result.stdout
 
 
+def test_right_after_import_plan_is_empty_and_drift_clean(cli: Cli, target: Path, keys: Keys) -> None:
+    _seed(cli, 4)
+    assert cli.run("import", "--all", "--desired", str(target)).exit_code == 0
+    env = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    validate = cli.run("validate", "--desired", str(target), env=env)
+    assert validate.exit_code == 0, validate.output
+    plan = cli.run("plan", "--desired", str(target), "--detailed-exitcode", env=env)
+    assert plan.exit_code == 0, plan.output
+    drift = cli.run("drift", "--desired", str(target), env=env)
+    assert drift.exit_code == 0, drift.output
+
+
+def test_unmanaged_takes_only_what_no_file_declares(cli: Cli, target: Path, keys: Keys) -> None:
+    _seed(cli, 2)
+    env = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    assert cli.run("import", "--reference", "SBX000000", "--desired", str(target)).exit_code == 0
+    _seed(cli, 1)
+    result = cli.run("import", "--unmanaged", "--desired", str(target), env=env)
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (target / "merchants").iterdir())
+    assert names == ["sbx000000.yaml", "sbx000001.yaml", "sbx000002.yaml"]
+    drift = cli.run("drift", "--desired", str(target), env=env)
+    assert drift.exit_code == 0, drift.output
+
+
 def test_no_sensitive_value_appears_in_any_written_file(cli: Cli, target: Path, keys: Keys) -> None:
     _seed(cli, 2)
     dump = cli.live.klarna.get("/_sandbox/dump").json()

@@ -1,16 +1,13 @@
 """The round trip: generated live merchants of every shape, imported, then planned from the files: no operation.
 
 Each example builds a fresh in-process sandbox through the APIs (and the providers' own actions), imports
-every merchant, and plans the written files against the same sandbox. The files are loaded as written,
-with each ``!secret NAME`` given its value from the secrets store.
+every merchant, and plans the written files against the same sandbox, loaded as written (each
+``!secret NAME`` from the secrets store, opened with the identity).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import re
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.desired.load import load_desired
-from reconciler.desired.secret_store import SecretsStore, write_recipients
+from reconciler.desired.secret_store import write_recipients
 from reconciler.imports import ImportSelection, import_merchants
 from reconciler.live import build_clients
 from reconciler.sandbox import SandboxSettings, create_app
@@ -120,14 +117,6 @@ def _build(live: Live, index: int, shape: dict[str, Any]) -> None:
         assert live.klarna.post(base + "/terminate", json={}).status_code == 200
 
 
-def _with_secrets_inline(directory: Path, identity: Any) -> None:
-    """The files as the loader of ``!secret`` would resolve them: each reference replaced by its value."""
-    store = SecretsStore.open(directory, [identity])
-    for path in (directory / "merchants").glob("*.yaml"):
-        text = re.sub(r"!secret (\S+)", lambda m: json.dumps(store.get(m.group(1))), path.read_text())
-        path.write_text(text)
-
-
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(shapes=st.lists(SHAPE, min_size=1, max_size=4))
 def test_what_import_writes_plans_no_operation(shapes: list[dict[str, Any]], tmp_path_factory: Any) -> None:
@@ -154,8 +143,7 @@ def test_what_import_writes_plans_no_operation(shapes: list[dict[str, Any]], tmp
         assert len(result.merchants) == len(shapes)
         written = "".join(p.read_text() for p in (directory / "merchants").glob("*.yaml"))
         assert IBAN_NO not in written and "19801210-0000" not in written
-        _with_secrets_inline(directory, identity)
-        state = load_desired(directory, environ={})
+        state = load_desired(directory, environ={"RECONCILER_AGE_IDENTITY": str(identity)})
         plan = Planner(app).plan(state, with_unmanaged=True)
         assert [(op.address, op.action.value) for op in plan.operations] == []
         assert plan.unmanaged == ()
