@@ -53,12 +53,11 @@ def accounts_progress() -> Iterator[Callable[[int], None] | None]:
 
 def _report(result: ImportResult, desired_dir: Path) -> None:
     click.echo(
-        f"Imported {len(result.merchants)} merchant(s) into {desired_dir}: {len(result.written)} file(s) written, "
+        f"Imported {len(result.imported)} merchant(s) into {desired_dir}: {len(result.written)} file(s) written, "
         f"{result.secrets} sensitive value(s) in the secrets store."
     )
-    for imported in result.merchants:
-        for held in imported.held:
-            click.echo(f"  {imported.reference}: {held} (written as it is, with a comment)")
+    for reference, held in sorted(result.held.items()):
+        click.echo(f"  {reference}: {'; '.join(held)} (written as it is, with a comment)")
     for reference, planned in sorted(result.not_exact.items()):
         click.echo(f"  {reference}: its file plans {', '.join(planned)}", err=True)
     for reference, why in sorted(result.invalid.items()):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+from functools import cache
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
@@ -28,16 +29,20 @@ def _model_in(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
     return None, False
 
 
+@cache
+def _fields(model: type[BaseModel]) -> list[tuple[str, type[BaseModel] | None, bool]]:
+    """(wire name, nested model, in a list) of each field: worked out once per model."""
+    return [(info.alias or name, *_model_in(info.annotation)) for name, info in model.model_fields.items()]
+
+
 def fit(model: type[BaseModel], data: Any) -> Any:
     """``data`` with only the keys ``model`` has fields for (by wire name), recursively; None values dropped."""
     if not isinstance(data, dict):
         return data
     out: dict[str, Any] = {}
-    for name, info in model.model_fields.items():
-        key = info.alias or name
+    for key, inner, in_list in _fields(model):
         if key not in data or data[key] is None:
             continue
-        inner, in_list = _model_in(info.annotation)
         value = data[key]
         if inner is not None and in_list and isinstance(value, list):
             out[key] = [fit(inner, item) for item in value]

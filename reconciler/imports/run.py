@@ -14,7 +14,7 @@ the promise "what import writes plans to zero changes" is checked, not hoped for
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,8 @@ class ImportSelection:
 @dataclass
 class ImportResult:
     written: list[Path] = field(default_factory=list)
-    merchants: list[ImportedMerchant] = field(default_factory=list)
+    imported: list[str] = field(default_factory=list)  # the references, in file order
+    held: dict[str, list[str]] = field(default_factory=dict)  # reference -> provider-owned state written as is
     not_exact: dict[str, list[str]] = field(default_factory=dict)  # reference -> what its file would plan
     invalid: dict[str, str] = field(default_factory=dict)  # reference -> why no file could be made
     secrets: int = 0
@@ -64,19 +65,20 @@ def signup_reference(account: DinteroAccount) -> str | None:
 
 async def read_klarna(
     clients: ApiClients, selection: ImportSelection, declared: set[str], progress: Progress | None
-) -> list[KlarnaAccount]:
+) -> AsyncIterator[KlarnaAccount]:
+    """The chosen Klarna accounts, one at a time, so that no more than a page of them is held."""
     if selection.references:
         found = await asyncio.gather(*(clients.klarna.resolve_account(ref) for ref in selection.references))
         missing = [ref for ref, account in zip(selection.references, found, strict=True) if account is None]
         if missing:
-            errors = [ApiError("klarna", "resolve_account", 404, "no Klarna account has this reference", merchant=ref)
-                      for ref in missing]
-            raise ReadFailed(errors)
-        accounts = [a for a in found if a is not None]
-        if progress is not None:
-            progress(len(accounts))
-        return accounts
-    accounts = []
+            raise ReadFailed(
+                [ApiError("klarna", "resolve_account", 404, "no Klarna account has this reference", merchant=ref)
+                 for ref in missing]
+            )
+        for account in found:
+            if account is not None:
+                yield account
+        return
     async for account in clients.klarna.iter_accounts(page_size=PAGE_SIZE):
         if progress is not None:
             progress(1)
@@ -84,8 +86,7 @@ async def read_klarna(
             continue
         if selection.unmanaged and account.account_reference in declared:
             continue
-        accounts.append(account)
-    return accounts
+        yield account
 
 
 async def read_dintero(clients: ApiClients, wanted: set[str] | None) -> dict[str, DinteroAccount]:
@@ -142,17 +143,14 @@ async def import_merchants(
 ) -> ImportResult:
     """Read, make, check and write; raises before writing anything when a file exists (without ``force``)."""
     store = open_store(directory, environ)  # fails early on a store that cannot be decrypted
-    # The two APIs' page chains run side by side; Dintero's list is filtered once Klarna's is known.
-    accounts, every_dintero = await asyncio.gather(
-        read_klarna(clients, selection, declared, progress), read_dintero(clients, None)
-    )
-    references = {a.account_reference for a in accounts if a.account_reference}
-    dintero = {ref: account for ref, account in every_dintero.items() if ref in references}
+    # Dintero's list first (small entries), then Klarna's pages, each account made into its file text and
+    # let go: memory holds the Dintero entries and the texts, never every expanded Klarna account at once.
+    dintero = await read_dintero(clients, None)
     credentials = await clients.klarna.list_credentials() if selection.everything else []
     result = ImportResult()
-    names = file_names(sorted(references))
-    documents: list[tuple[Path, str]] = []
-    for account in sorted(accounts, key=lambda a: a.account_reference or ""):
+    made: list[tuple[str, str]] = []  # (reference, text)
+    secrets: dict[str, str] = {}
+    async for account in read_klarna(clients, selection, declared, progress):
         reference = account.account_reference or ""
         imported = merchant_document(account, dintero.get(reference))
         try:
@@ -163,17 +161,19 @@ async def import_merchants(
             continue
         if planned:
             result.not_exact[reference] = planned
-        result.merchants.append(imported)
-        path = directory / "merchants" / names[reference]
+        result.imported.append(reference)
+        if imported.held:
+            result.held[reference] = imported.held
+        secrets.update(imported.secrets())
         header = "Imported from the live state by `reconciler import`."
-        documents.append((path, merchant_yaml(imported.document, imported.comments, header)))
+        made.append((reference, merchant_yaml(imported.document, imported.comments, header)))
+    names = file_names([reference for reference, _ in made])
+    documents = [(directory / "merchants" / names[reference], text) for reference, text in sorted(made)]
     if selection.everything:
         header = "Partner-level resources, imported by `reconciler import`."
         documents.append((directory / "partner.yaml", plain_yaml(partner_document(credentials), header)))
     refuse_existing([path for path, _ in documents], force=force)
-    secrets: dict[str, str] = {}
-    for imported in result.merchants:
-        secrets.update(imported.secrets())
+    result.imported.sort()
     save_secrets(store, secrets)
     result.secrets = len(secrets)
     remove_leftovers(directory / "merchants")

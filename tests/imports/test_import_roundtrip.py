@@ -140,7 +140,7 @@ def test_what_import_writes_plans_no_operation(shapes: list[dict[str, Any]], tmp
 
         result = asyncio.run(run())
         assert result.invalid == {} and result.not_exact == {}
-        assert len(result.merchants) == len(shapes)
+        assert len(result.imported) == len(shapes)
         written = "".join(p.read_text() for p in (directory / "merchants").glob("*.yaml"))
         assert IBAN_NO not in written and "19801210-0000" not in written
         state = load_desired(directory, environ={"RECONCILER_AGE_IDENTITY": str(identity)})
