@@ -24,6 +24,7 @@ from reconciler.plan.build import notices_of
 from reconciler.plan.fingerprint import precondition_key
 from reconciler.plan.integrity import seal
 from reconciler.plan.operation import Notice
+from reconciler.plan.origins import with_origins
 from reconciler.plan.policy import evaluate_policy
 
 
@@ -91,9 +92,10 @@ async def make_plan(
     notices: list[Notice] = []
 
     def plan_one(live: LiveMerchant) -> None:
-        desired = desired_view(by_reference[live.reference])
+        declared = by_reference[live.reference]
+        desired = desired_view(declared)
         current = live_view(desired, live.klarna, live.dintero)
-        ops.extend(plan_merchant(desired, current, key))
+        ops.extend(with_origins(plan_merchant(desired, current, key), desired, declared.origins))
         notices.extend(notices_of(desired, current))
 
     references = list(by_reference)

@@ -40,6 +40,12 @@ def validate(desired: Path) -> None:
     click.echo(
         f"OK: {len(state.merchants)} merchants ({with_dintero} with Dintero){partner} in {desired}; targets {targets}"
     )
+    if state.withheld_files:
+        click.echo(
+            f"{len(state.withheld_files)} more file(s) checked without the values of their !secret references "
+            "(no age identity given: names were checked against secrets.index; set RECONCILER_AGE_IDENTITY to "
+            "check the values too)"
+        )
 
 
 @click.command()

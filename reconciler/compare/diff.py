@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -28,17 +28,23 @@ class ChangeOp(StrEnum):
 
 @dataclass(frozen=True)
 class Change:
-    """One field that differs: what happens to it, its path inside the resource, and both values."""
+    """One field that differs: what happens to it, its path inside the resource, and both values.
+
+    ``origin`` names the file the desired value was written in (``profiles/eu-retail.yaml``), when the
+    merchant uses profiles; it informs a reviewer and is no part of what the change is, so two
+    changes that differ only by origin are equal (a saved plan without origins still matches).
+    """
 
     op: ChangeOp
     path: Path
     before: Any
     after: Any
+    origin: str | None = field(default=None, compare=False)
 
     @classmethod
-    def of(cls, path: Path, before: Any, after: Any) -> Change:
+    def of(cls, path: Path, before: Any, after: Any, origin: str | None = None) -> Change:
         op = ChangeOp.ADD if before is None else ChangeOp.REMOVE if after is None else ChangeOp.CHANGE
-        return cls(op, path, before, after)
+        return cls(op, path, before, after, origin)
 
 
 def path_text(path: Path) -> str:

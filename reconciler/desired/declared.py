@@ -16,6 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from reconciler.desired.origins import Origins
+
 
 def canonical_json(model: BaseModel | None) -> bytes:
     """What a model declares (unset fields left out), in wire names, as sorted compact JSON."""
@@ -32,6 +34,8 @@ class DeclaredMerchant:
     source: str  # the file, named as given (e.g. ``desired-state/merchants/x.yaml``)
     # ``canonical_json`` of the validated model; it holds sensitive values, so no repr shows it.
     canonical: bytes = field(repr=False)
+    # Where each value was written, for a merchant that uses profiles (``desired.origins``); None: its own file.
+    origins: Origins | None = field(default=None, repr=False, compare=False)
 
     def wire(self) -> dict[str, Any]:
         """The declared fields in wire form: ``{"account_reference", "klarna", "dintero"?}``."""

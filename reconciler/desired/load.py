@@ -2,9 +2,10 @@
 
 ``load_desired`` reads ``reconciler.yaml`` (optional: all defaults), ``partner.yaml`` (optional) and
 ``merchants/*.yaml`` / ``*.yml`` (which entries are read, and what is said of the others: see
-``desired.files``), resolves ``!env`` and ``!secret`` references (``desired.secrets``), validates every
-file and raises one ``InputError`` holding every issue found across all of them. A secrets store that
-cannot be read at all (no identity, a wrong one, a damaged file) is one ``SecretsError`` instead.
+``desired.files``) and ``profiles/*.yaml``, applies the profiles each merchant lists
+(``desired.profiles``), resolves ``!env`` and ``!secret`` references (``desired.secrets``), validates
+every file and raises one ``InputError`` holding every issue found across all of them. A secrets store
+that cannot be read at all (no identity, a wrong one, a damaged file) is one ``SecretsError`` instead.
 Notices (an entry ignored) are not errors: they are handed to ``notify``, which prints them on
 stderr unless told otherwise, and kept in the state. On
 success it returns a ``DesiredState`` holding each merchant as its canonical document, which can
@@ -31,7 +32,9 @@ from reconciler.desired.files import (
     read_regular_file,
 )
 from reconciler.desired.models import Merchant, Partner
+from reconciler.desired.origins import Origins
 from reconciler.desired.positions import SourcePosition, parse_path
+from reconciler.desired.profiles import UNSET_HINT, ProfileSet, load_profiles, merchant_issues, resolve_merchant
 from reconciler.desired.secret_store import (
     IDENTITY_FILE_VARIABLE,
     IDENTITY_VARIABLE,
@@ -45,6 +48,7 @@ from reconciler.desired.secret_store import (
 from reconciler.desired.secrets import RESERVED_VARIABLES, EnvRules
 from reconciler.desired.validate import (
     LEAVE_OUT_DEFAULT,
+    LEAVE_OUT_UNMANAGED,
     CrossFileKey,
     check_across_files,
     check_merchant,
@@ -81,9 +85,14 @@ class DesiredState:
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
     # What was ignored and said so (hidden files, files that are not merchant files), as FILE:1:1 notices.
     notices: list[InputIssue] = field(default_factory=list)
+    # check_only without an identity: files whose model needs a value of the store to be built, so
+    # that only their other fields and their references' names were checked.
+    withheld_files: list[str] = field(default_factory=list)
     # To resolve ``!secret`` and ``!env`` again when a file is read again.
     secrets: StoreSource | None = field(default=None, repr=False)
     env_rules: EnvRules = field(default_factory=EnvRules, repr=False)
+    # The profiles, to resolve a merchant file again for positions (see ``_document``).
+    profiles: ProfileSet = field(default_factory=ProfileSet, repr=False)
 
     def __post_init__(self) -> None:
         self._by_reference = {merchant.account_reference: merchant for merchant in self.merchants}
@@ -99,12 +108,12 @@ class DesiredState:
     def _document(self, reference: str) -> YamlDocument:
         # Positions of every value of thousands of files would outweigh the merchants themselves; a
         # file is read again when a position in it is asked for (an error to point at), which is rare.
-        document, _ = load_yaml_file(
-            Path(self.source_file(reference)), self.environ, secrets=self.secrets, env_rules=self.env_rules
-        )
+        path = Path(self.source_file(reference))
+        document, _ = load_yaml_file(path, self.environ, secrets=self.secrets, env_rules=self.env_rules)
         if document is None:
             raise KeyError(reference)
-        return document
+        resolved = resolve_merchant(document, self.profiles, f"{MERCHANTS_DIR}/{path.name}").document
+        return resolved if resolved is not None else document
 
     def position(self, reference: str, dotted_path: str = "") -> SourcePosition:
         """Where a merchant's value stands, e.g. ``position("M1", "klarna.stakeholders[1].address.city")``.
@@ -112,8 +121,8 @@ class DesiredState:
         A path that is not in the file (a field left out) gives the nearest enclosing value.
         """
         document = self._document(reference)
-        line, column = document.positions.of_value(parse_path(dotted_path))
-        return SourcePosition(document.file, line, column)
+        place = document.at_value(parse_path(dotted_path))
+        return SourcePosition(place.file, place.line, place.column)
 
     def from_environment(self, reference: str, dotted_path: str) -> bool:
         """Whether a merchant's value was written as an ``!env`` reference."""
@@ -246,30 +255,44 @@ def _load_partner(
     return partner, document
 
 
-def _read_merchant(
-    path: Path, environ: Mapping[str, str], references: _References, *, fast: bool
-) -> tuple[Merchant | None, YamlDocument | None, list[InputIssue]]:
-    """One merchant file parsed, validated and checked: the model when there is no issue.
+@dataclass
+class _Read:
+    """One merchant file parsed, resolved, validated and checked: the model when there is no issue."""
 
-    Problems of references alone (an unset variable, a missing secret) come with the file's other
+    merchant: Merchant | None
+    document: YamlDocument | None  # the file's own document (its identity is never a profile's)
+    issues: list[InputIssue]
+    origins: Origins | None = None
+    resolved: YamlDocument | None = None  # with its profiles applied
+
+
+def _read_merchant(
+    path: Path, environ: Mapping[str, str], references: _References, profiles: ProfileSet, *, fast: bool
+) -> _Read:
+    """Problems of references alone (an unset variable, a missing secret) come with the file's other
     problems: the model is validated without the values they stand for."""
     document, issues = load_yaml_file(
         path, environ, fast=fast, secrets=references.secrets, env_rules=references.env_rules
     )
     if document is None:
-        return None, None, issues
-    merchant, found = validate_model(document, Merchant)
-    issues = issues + found
-    if merchant is None:
-        return None, document, issues
-    issues += check_merchant(merchant, document)
-    return (None if issues else merchant), document, issues
+        return _Read(None, None, issues)
+    resolution = resolve_merchant(document, profiles, f"{MERCHANTS_DIR}/{path.name}")
+    resolved = resolution.document
+    issues = issues + resolution.issues
+    if resolved is None:
+        return _Read(None, document, issues)
+    leave_out = UNSET_HINT if resolution.uses_profiles else LEAVE_OUT_UNMANAGED
+    merchant, found = validate_model(resolved, Merchant, leave_out=leave_out)
+    if merchant is not None:
+        found = check_merchant(merchant, resolved)
+    issues.extend(merchant_issues(found, profiles, document.file) if resolution.uses_profiles else found)
+    return _Read(None if issues else merchant, document, issues, resolution.origins, resolved)
 
 
-def declare(merchant: Merchant, source: str) -> DeclaredMerchant:
+def declare(merchant: Merchant, source: str, origins: Origins | None = None) -> DeclaredMerchant:
     """The part of a validated merchant that is kept (see ``DeclaredMerchant``)."""
     aid = merchant.dintero.account_id if merchant.dintero is not None else None
-    return DeclaredMerchant(merchant.account_reference, aid, source, canonical_json(merchant))
+    return DeclaredMerchant(merchant.account_reference, aid, source, canonical_json(merchant), origins)
 
 
 def print_notice(notice: InputIssue) -> None:
@@ -321,23 +344,31 @@ def load_desired(
     for notice in listing.notices:
         if notify is not None:
             notify(notice)
+    profiles = load_profiles(directory, env, secrets=references.secrets, env_rules=references.env_rules)
+    issues.extend(profiles.issues)
+    for notice in profiles.notices:
+        if notify is not None:
+            notify(notice)
     keys: list[CrossFileKey] = []
     loaded: list[DeclaredMerchant] = []
+    withheld: list[str] = []
     for path in listing.files:
-        merchant, document, found = _read_merchant(path, env, references, fast=True)
-        if found:
-            merchant, document, found = _read_merchant(path, env, references, fast=False)  # see yaml_loader
-        issues.extend(found)
-        if document is not None:
-            keys.extend(cross_file_keys(document))
-        if merchant is not None and not issues:
-            loaded.append(declare(merchant, str(path)))  # neither model nor document is kept
+        read = _read_merchant(path, env, references, profiles, fast=True)
+        if read.issues:
+            read = _read_merchant(path, env, references, profiles, fast=False)  # see yaml_loader
+        issues.extend(read.issues)
+        if read.document is not None:
+            keys.extend(cross_file_keys(read.document))
+        if read.merchant is not None and not issues:
+            loaded.append(declare(read.merchant, str(path), read.origins))  # neither model nor document is kept
+        elif read.merchant is None and not read.issues and read.resolved is not None and read.resolved.unresolved:
+            withheld.append(str(path))
     issues.extend(check_across_files(keys))
     if check_only:
         issues.extend(_unused_secrets(directory, references.secrets))
 
     if issues or config is None:
-        raise InputError(issues)
+        raise InputError(list(dict.fromkeys(issues)))  # a profile's issue met through many merchants, once
     loaded.sort(key=lambda merchant: merchant.account_reference)
     return DesiredState(
         config=config,
@@ -345,7 +376,9 @@ def load_desired(
         merchants=loaded,
         partner_source=partner_document.file if partner_document is not None and partner is not None else None,
         environ=env,
-        notices=listing.notices,
+        notices=listing.notices + profiles.notices,
         secrets=references.secrets,
         env_rules=references.env_rules,
+        withheld_files=withheld,
+        profiles=profiles,
     )

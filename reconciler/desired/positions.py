@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 PathPart = str | int
 FieldPath = tuple[PathPart, ...]
@@ -39,6 +40,17 @@ def parse_path(dotted: str) -> FieldPath:
 @dataclass(frozen=True)
 class SourcePosition:
     """A place in an input file (1-based line and column)."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class Place(NamedTuple):
+    """A file, line and column to report at (``SourcePosition`` is the same place, for callers)."""
 
     file: str
     line: int

@@ -13,6 +13,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from reconciler.desired.models import Merchant
+from reconciler.desired.profiles import DOTTED_PATH, PROFILE_NAME, PROFILES_KEY, UNSET_KEY
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_FILE_NAME = "merchant.schema.json"
@@ -31,10 +32,26 @@ class _EditorSchema(GenerateJsonSchema):
         return result
 
 
+# A merchant file's own keys beside the model's fields: the profiles it uses and what it removes of them.
+_LAYERING_PROPERTIES: dict[str, Any] = {
+    PROFILES_KEY: {
+        "description": "Profiles (desired-state/profiles/NAME.yaml) applied in order under this file's own values.",
+        "items": {"pattern": f"^{PROFILE_NAME.pattern}$", "type": "string"},
+        "type": "array",
+    },
+    UNSET_KEY: {
+        "description": "Dotted paths of values the profiles set that this merchant leaves unmanaged.",
+        "items": {"pattern": f"^{DOTTED_PATH.pattern}$", "type": "string"},
+        "type": "array",
+    },
+}
+
+
 def merchant_schema() -> dict[str, Any]:
     """The merchant file's JSON Schema as a dict."""
     schema = Merchant.model_json_schema(by_alias=True, mode="validation", schema_generator=_EditorSchema)
     schema["$schema"] = SCHEMA_DIALECT
+    schema["properties"].update(_LAYERING_PROPERTIES)
     schema["title"] = "reconciler merchant file"
     schema["description"] = (
         "One merchant's desired state: the Klarna account (required) and its Dintero connections (optional). "

@@ -22,7 +22,7 @@ from reconciler.desired.introspect import fields_of, model_at
 from reconciler.desired.models import Merchant, Partner
 from reconciler.desired.normalise import normalise_dintero_aid, normalise_iban, normalise_reference
 from reconciler.desired.nulls import null_fields, null_message
-from reconciler.desired.positions import FieldPath, format_path
+from reconciler.desired.positions import FieldPath, Place, format_path
 from reconciler.desired.yaml_loader import YamlDocument
 from reconciler.errors import InputIssue
 
@@ -30,8 +30,8 @@ T = TypeVar("T")
 _PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
-def _issue(document: YamlDocument, position: tuple[int, int], path: FieldPath, message: str) -> InputIssue:
-    return InputIssue(document.file, position[0], position[1], f"{format_path(path)}: {message}")
+def _issue(place: Place, path: FieldPath, message: str) -> InputIssue:
+    return InputIssue(place.file, place.line, place.column, f"{format_path(path)}: {message}")
 
 
 def _unknown_field_message(model_cls: type[BaseModel], path: FieldPath) -> str:
@@ -74,19 +74,19 @@ def issues_from_validation_error(
         path: FieldPath = tuple(detail["loc"])
         kind = detail["type"]
         if kind == "extra_forbidden":
-            position = document.positions.of_key(path)
+            place = document.at_key(path)
             message = _unknown_field_message(model_cls, path)
         elif kind == "missing":
-            position = document.positions.of_missing(path)
+            place = document.at_missing(path)
             message = "required field is missing"
         else:
-            position = document.positions.of_value(path)
+            place = document.at_value(path)
             message = str(detail["msg"])
             for prefix in _PREFIXES:
                 message = message.removeprefix(prefix)
             if kind in _TYPE_ERRORS:
                 message += f", got {_written_as(_raw_value(document.data, path))}"
-        issues.append(_issue(document, position, path, message))
+        issues.append(_issue(place, path, message))
     return issues
 
 
@@ -95,28 +95,30 @@ LEAVE_OUT_DEFAULT = "to use the default, leave it out"
 
 
 def validate_model(
-    document: YamlDocument, model_cls: type[T], *, leave_out: str = LEAVE_OUT_UNMANAGED
+    document: YamlDocument, model_cls: type[T], *, leave_out: str = LEAVE_OUT_UNMANAGED, partial: bool = False
 ) -> tuple[T | None, list[InputIssue]]:
     """The document's data as ``model_cls``, or the located issues.
 
     A null where a field expects a value is refused first (see ``desired.nulls``); what pydantic
-    says about the same place is left out, so each null is reported once, in those words.
+    says about the same place is left out, so each null is reported once, in those words. With
+    ``partial`` (a profile: part of a merchant file) a required field may be missing, except inside
+    a list item: a list is taken whole from one file, so its items must be complete there.
     """
     assert issubclass(model_cls, BaseModel)
     issues = []
     nulls: list[FieldPath] = []
     for path, kind, optional in null_fields(document.null_paths, model_cls):
         nulls.append(path)
-        position = document.positions.of_value(path)
-        issues.append(_issue(document, position, path, null_message(kind, optional, leave_out=leave_out)))
+        issues.append(_issue(document.at_value(path), path, null_message(kind, optional, leave_out=leave_out)))
     try:
         model = model_cls.model_validate(document.data)
     except ValidationError as error:
         issues.extend(
             issue
-            for issue, path in zip(*_located(error, document, model_cls), strict=True)
+            for issue, path, kind in zip(*_located(error, document, model_cls), strict=True)
             # Nor of a reference whose value is not known: its own issue, if any, says why.
             if not any(path[: len(null)] == null for null in (*nulls, *document.unresolved))
+            and not (partial and kind == "missing" and all(isinstance(part, str) for part in path))
         )
         return None, issues
     return (None, issues) if issues else (model, [])
@@ -124,9 +126,10 @@ def validate_model(
 
 def _located(
     error: ValidationError, document: YamlDocument, model_cls: type[BaseModel]
-) -> tuple[list[InputIssue], list[FieldPath]]:
-    paths = [tuple(detail["loc"]) for detail in error.errors(include_url=False, include_input=False)]
-    return issues_from_validation_error(error, document, model_cls), paths
+) -> tuple[list[InputIssue], list[FieldPath], list[str]]:
+    details = error.errors(include_url=False, include_input=False)
+    paths = [tuple(detail["loc"]) for detail in details]
+    return issues_from_validation_error(error, document, model_cls), paths, [detail["type"] for detail in details]
 
 
 @dataclass
@@ -135,9 +138,8 @@ class _Checker:
     issues: list[InputIssue]
 
     def add(self, path: FieldPath, message: str, *, key: bool = False) -> None:
-        positions = self.document.positions
-        position = positions.of_key(path) if key else positions.of_value(path)
-        self.issues.append(_issue(self.document, position, path, message))
+        place = self.document.at_key(path) if key else self.document.at_value(path)
+        self.issues.append(_issue(place, path, message))
 
     def unique(
         self, path: FieldPath, items: Sequence[Any] | None, identity: Callable[[Any], object], what: str
@@ -148,7 +150,7 @@ class _Checker:
             ident = identity(item)
             if ident in first_seen:
                 first = first_seen[ident]
-                line = self.document.positions.of_value(path + (first,))[0]
+                line = self.document.at_value(path + (first,)).line
                 self.add(
                     path + (index,),
                     f"duplicate {what} {item.natural_key()} (same as {format_path(path + (first,))} at line {line})",
@@ -250,8 +252,8 @@ def cross_file_keys(document: YamlDocument) -> list[CrossFileKey]:
             value = normalise(_raw_value(document.data, path))
         except ValueError:
             continue
-        line, column = document.positions.of_value(path)
-        keys.append(CrossFileKey(document.file, path, what, value, line, column))
+        place = document.at_value(path)
+        keys.append(CrossFileKey(place.file, path, what, value, place.line, place.column))
     return keys
 
 

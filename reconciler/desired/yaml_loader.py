@@ -32,7 +32,7 @@ from ruamel.yaml.reader import ReaderError
 
 from reconciler.desired import libyaml_parser
 from reconciler.desired.files import UnreadableFile, read_regular_file
-from reconciler.desired.positions import FieldPath, Positions, format_path
+from reconciler.desired.positions import FieldPath, Place, Positions, format_path
 from reconciler.desired.secrets import (
     ENV_TAG,
     SECRET_TAG,
@@ -76,6 +76,17 @@ class YamlDocument:
     # References whose value is not known (an issue says why, or no identity was given to decrypt):
     # left out of ``data``, and what a model says of them is not reported.
     unresolved: list[FieldPath] = field(default_factory=list)
+
+    # Where to point at a value, a key or a missing field. A merchant resolved from profiles
+    # (``desired.profiles.ResolvedDocument``) answers with the file each value was written in.
+    def at_value(self, path: FieldPath) -> Place:
+        return Place(self.file, *self.positions.of_value(path))
+
+    def at_key(self, path: FieldPath) -> Place:
+        return Place(self.file, *self.positions.of_key(path))
+
+    def at_missing(self, path: FieldPath) -> Place:
+        return Place(self.file, *self.positions.of_missing(path))
 
 
 def _kind(node: Node) -> str:

@@ -65,6 +65,9 @@ class Account(Kind):
         """The account is made by onboarding an existing Klarna merchant (``adopt``), not a new one."""
         return bool(want.extra.get(LEGACY_MERCHANT_ID))
 
+    def declared_at(self, state: ResourceState) -> tuple[str, ...]:
+        return ("klarna",)
+
     def live(self, live: LiveMerchant) -> Sequence[Member]:
         account = live.klarna
         if account is None:

@@ -13,7 +13,7 @@ from typing import Any
 from reconciler.kinds.kind import Kind, live_dump
 from reconciler.kinds.names import ResourceKind
 from reconciler.kinds.registry import register
-from reconciler.kinds.state import Member
+from reconciler.kinds.state import Member, ResourceState
 from reconciler.kinds.writes import Create, Delete, Patch, WriteContext, WriteRequest, body, dintero_write
 from reconciler.live.read import LiveMerchant
 
@@ -29,6 +29,9 @@ class AccountSettings(Kind):
         if settings is None or dintero.get("account_id") is None:
             return None
         return [Member(dict(settings), extra={"aid": dintero["account_id"]})]
+
+    def declared_at(self, state: ResourceState) -> tuple[str, ...]:
+        return ("dintero", "settings")
 
     def live(self, live: LiveMerchant) -> Sequence[Member]:
         account = live.dintero

@@ -57,6 +57,9 @@ class Connection(Kind):
         aid = dintero["account_id"]
         return [Member(connections[name], extra={MATCH: name, "aid": aid}) for name in sorted(connections)]
 
+    def declared_at(self, state: ResourceState) -> tuple[str, ...]:
+        return ("dintero", "connections", str(state.extra.get(MATCH)))
+
     def live(self, live: LiveMerchant) -> Sequence[Member]:
         account = live.dintero
         if account is None:

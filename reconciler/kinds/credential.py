@@ -12,7 +12,7 @@ from reconciler.desired.models_klarna import slug
 from reconciler.kinds.kind import Kind, live_dump
 from reconciler.kinds.names import ResourceKind
 from reconciler.kinds.registry import register
-from reconciler.kinds.state import Member
+from reconciler.kinds.state import Member, ResourceState
 from reconciler.kinds.writes import Create, Delete, Patch, WriteContext, WriteRequest, body, klarna_write
 from reconciler.live.read import LiveMerchant
 
@@ -34,6 +34,9 @@ class Credential(Kind):
     def desired(self, document: Mapping[str, Any]) -> Sequence[Member] | None:
         items = (document.get("klarna") or {}).get("credentials")
         return None if items is None else [Member(dict(item)) for item in items]
+
+    def declared_at(self, state: ResourceState) -> tuple[str, ...]:
+        return ("klarna", "credentials")  # in partner.yaml, which takes no profiles
 
     def live(self, live: LiveMerchant) -> Sequence[Member]:
         members = []

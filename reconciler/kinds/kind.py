@@ -84,6 +84,11 @@ class Kind:
         """The members the APIs hold."""
         raise NotImplementedError
 
+    def declared_at(self, state: ResourceState) -> tuple[str, ...]:
+        """Where in the merchant document a desired member's fields are read from (for a member of a
+        list: the list, which one file writes whole), so a change can name the file that wrote it."""
+        raise NotImplementedError
+
     def provider_hold(self, want: ResourceState, have: ResourceState, changed: bool) -> Hold | None:
         """The provider holds this object's state (``changed``: the desired state differs from it), if it does.
 
@@ -145,6 +150,9 @@ class KlarnaSingleton(Kind):
         fields = document["klarna"].get(self.section)
         return None if fields is None else [Member(dict(fields))]
 
+    def declared_at(self, state: ResourceState) -> tuple[str, ...]:
+        return ("klarna", self.section)
+
     def live(self, live: LiveMerchant) -> Sequence[Member]:
         model = getattr(live.klarna, self.attribute, None) if live.klarna is not None else None
         return [] if model is None else [Member(live_dump(model))]
@@ -162,6 +170,9 @@ class KlarnaMembers(Kind):
     def desired(self, document: Mapping[str, Any]) -> Sequence[Member] | None:
         items = document["klarna"].get(self.section)
         return None if items is None else [Member(dict(item)) for item in items]
+
+    def declared_at(self, state: ResourceState) -> tuple[str, ...]:
+        return ("klarna", self.section)
 
     def live(self, live: LiveMerchant) -> Sequence[Member]:
         if live.klarna is None:

@@ -46,6 +46,9 @@ class PaymentProduct(Kind):
         fields = {name: product[name] for name in PRODUCT_FIELDS if name in product}
         return [Member(fields, status=status, extra={"disabled_reason": product.get("disabled_reason")})]
 
+    def declared_at(self, state: ResourceState) -> tuple[str, ...]:
+        return ("klarna", "payment_product")
+
     def live(self, live: LiveMerchant) -> Sequence[Member]:
         products = live.klarna.products or [] if live.klarna is not None else []
         product = next((p for p in products if p.type in (None, "PAYMENT")), None)

@@ -30,6 +30,7 @@ class ChangeDocument(_Strict):
     path: str
     before: Any = None
     after: Any = None
+    origin: str | None = None  # the file that wrote the desired value; plans of older versions have none
 
 
 class OperationDocument(_Strict):

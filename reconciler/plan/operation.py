@@ -70,7 +70,7 @@ class Operation:
             "resource": self.resource.value,
             "action": self.action.value,
             "risk": self.risk.value,
-            "changes": [{"path": path_text(c.path), "before": c.before, "after": c.after} for c in self.changes],
+            "changes": [_change_dict(c) for c in self.changes],
             "precondition": self.precondition,
             "depends_on": list(self.depends_on),
             "reason": self.reason,
@@ -91,6 +91,13 @@ class Operation:
             other.replaces,
             other.changes,
         )
+
+
+def _change_dict(change: Change) -> dict[str, Any]:
+    doc = {"path": path_text(change.path), "before": change.before, "after": change.after}
+    if change.origin is not None:
+        doc["origin"] = change.origin  # optional: plans written before origins were kept have none
+    return doc
 
 
 @dataclass(frozen=True)

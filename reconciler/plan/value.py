@@ -75,7 +75,7 @@ class Plan:
                 merchant=op.merchant,
                 resource=op.resource,
                 action=op.action,
-                changes=tuple(Change.of(parse_path(c.path), c.before, c.after) for c in op.changes),
+                changes=tuple(Change.of(parse_path(c.path), c.before, c.after, c.origin) for c in op.changes),
                 precondition=op.precondition,
                 depends_on=tuple(op.depends_on),
                 reason=op.reason,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from reconciler.compare.diff import path_text
 from reconciler.plan import ACTION_ORDER, Action, Operation, Plan
 from reconciler.plan.operation import Risk
+from reconciler.render.profiles import origin_suffix, profile_markdown
 from reconciler.render.symbols import (
     DIFF_MARKS,
     group_by_merchant,
@@ -35,7 +36,8 @@ def _section(merchant: str, ops: list[Operation]) -> str:
         lines.append(f"{DIFF_MARKS[op.action]} {op.action.value} {operation_title(op)}{reason}")
         for change in op.changes:
             before = "" if op.action.value == "create" else f"{show(change.before)} → "
-            lines.append(f"    {path_text(change.path)}: {before}{show(change.after)}".replace("```", "'''"))
+            line = f"    {path_text(change.path)}: {before}{show(change.after)}{origin_suffix(change)}"
+            lines.append(line.replace("```", "'''"))
     lines += ["```", "", "</details>", ""]
     return "\n".join(lines)
 
@@ -75,7 +77,7 @@ def _header(plan: Plan) -> list[str]:
         made_from.append(targets.replace("Targets: ", "targets "))
     if made_from:
         lines += ["Made from " + "; ".join(made_from) + ".", ""]
-    lines += [*_policy_warning(plan), summary_line(plan)]
+    lines += [*_policy_warning(plan), *profile_markdown(plan), summary_line(plan)]
     if plan.operations:
         lines.append(risk_line(plan))
     lines += ["", *_high_risk(plan)]

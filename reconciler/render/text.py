@@ -9,6 +9,7 @@ import click
 from reconciler.compare.diff import path_text
 from reconciler.plan import Action, Operation, Plan
 from reconciler.plan.operation import Risk
+from reconciler.render.profiles import origin_suffix, profile_lines
 from reconciler.render.symbols import (
     SYMBOLS,
     group_by_merchant,
@@ -54,6 +55,7 @@ def _operation_lines(op: Operation, color: bool) -> list[str]:
             lines.append(f"        {path_text(change.path)}: {show(change.after)}")
         else:
             lines.append(f"        {path_text(change.path)}: {show(change.before)} → {show(change.after)}")
+        lines[-1] += origin_suffix(change)
     return lines
 
 
@@ -63,6 +65,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
     targets = targets_line(plan)
     if targets is not None:
         lines += [targets, ""]
+    lines += profile_lines(plan)
     changes = [op for op in plan.operations if op.action is not Action.BLOCKED]
     held = [op for op in plan.operations if op.held_by is not None]
     blocked = [op for op in plan.operations if op.action is Action.BLOCKED and op.held_by is None]

@@ -206,4 +206,5 @@ def test_the_examples_plan_all_creates_against_an_empty_sandbox(cli: Cli) -> Non
         "partner": 2,
     }
     disabled = next(op for op in document["operations"] if op["address"] == "BF-2023-0042/klarna.payment_product")
-    assert {"path": "state", "before": None, "after": "DISABLED"} in disabled["changes"]
+    state = {"path": "state", "before": None, "after": "DISABLED", "origin": "merchants/bergen-fisk.yaml"}
+    assert state in disabled["changes"]  # the merchant overrides its profile's state: enabled
