@@ -69,6 +69,7 @@ def _report(result: ImportResult, desired_dir: Path) -> None:
 @click.option("--all", "everything", is_flag=True, help="Every Klarna account, and partner.yaml.")
 @click.option("--unmanaged", is_flag=True, help="The Klarna accounts no merchant file declares (drift's unmanaged).")
 @click.option("--reference", "references", multiple=True, metavar="REF", help="This account_reference; repeatable.")
+@click.option("--profiles", is_flag=True, help="Factor values many merchants share into profiles/.")
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
 @parallelism_option
 @handles_errors
@@ -77,6 +78,7 @@ def import_(
     everything: bool,
     unmanaged: bool,
     references: tuple[str, ...],
+    profiles: bool,
     force: bool,
     parallelism: int | None,
 ) -> None:
@@ -106,6 +108,7 @@ def import_(
             with accounts_progress() as progress:
                 return await import_merchants(
                     clients, desired_dir, selection, declared=declared, environ=dict(os.environ), force=force,
+                    profiles=profiles,
                     progress=progress,
                 )
 

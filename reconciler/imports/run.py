@@ -28,11 +28,13 @@ from reconciler.desired.models_klarna import slug
 from reconciler.errors import ApiError, ReadFailed
 from reconciler.imports.document import ImportedMerchant, merchant_document
 from reconciler.imports.files import open_store, refuse_existing, remove_leftovers, save_secrets, write_atomically
+from reconciler.imports.profiles import factor_profiles
 from reconciler.imports.yaml_text import merchant_yaml, plain_yaml
 from reconciler.live.factory import ApiClients
 from reconciler.live.models import Credential, DinteroAccount, KlarnaAccount
 from reconciler.plan import plan_merchant
 
+HEADER = "Imported from the live state by `reconciler import`."
 PAGE_SIZE = 100  # the Dintero list's largest page; Klarna's pages are kept the same size
 Progress = Callable[[int], None]
 
@@ -139,6 +141,7 @@ async def import_merchants(
     declared: set[str],
     environ: Mapping[str, str],
     force: bool = False,
+    profiles: bool = False,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Read, make, check and write; raises before writing anything when a file exists (without ``force``)."""
@@ -149,6 +152,7 @@ async def import_merchants(
     credentials = await clients.klarna.list_credentials() if selection.everything else []
     result = ImportResult()
     made: list[tuple[str, str]] = []  # (reference, text)
+    kept: list[ImportedMerchant] = []
     secrets: dict[str, str] = {}
     async for account in read_klarna(clients, selection, declared, progress):
         reference = account.account_reference or ""
@@ -165,10 +169,17 @@ async def import_merchants(
         if imported.held:
             result.held[reference] = imported.held
         secrets.update(imported.secrets())
-        header = "Imported from the live state by `reconciler import`."
-        made.append((reference, merchant_yaml(imported.document, imported.comments, header)))
+        if profiles:
+            kept.append(imported)  # factored once all are read
+        else:
+            made.append((reference, merchant_yaml(imported.document, imported.comments, HEADER)))
+    documents: list[tuple[Path, str]] = []
+    if profiles:
+        for name, (profile, described) in factor_profiles(kept).items():
+            documents.append((directory / "profiles" / f"{name}.yaml", plain_yaml(profile, described)))
+        made = [(m.reference, merchant_yaml(m.document, m.comments, HEADER)) for m in kept]
     names = file_names([reference for reference, _ in made])
-    documents = [(directory / "merchants" / names[reference], text) for reference, text in sorted(made)]
+    documents += [(directory / "merchants" / names[reference], text) for reference, text in sorted(made)]
     if selection.everything:
         header = "Partner-level resources, imported by `reconciler import`."
         documents.append((directory / "partner.yaml", plain_yaml(partner_document(credentials), header)))

@@ -115,3 +115,29 @@ def test_import_by_reference_links_the_dintero_account(cli: Cli, target: Path) -
     assert 'account_id: "T20000001"' in text
     assert not (target / "partner.yaml").exists()
     assert DEFAULT_DINTERO_PARTNER_ID not in text
+
+
+def test_profiles_factor_shared_values_and_resolve_the_same(cli: Cli, keys: Keys, tmp_path: Path) -> None:
+    from reconciler.desired.load import load_desired
+    from reconciler.desired.secret_store import write_recipients
+
+    _seed(cli, 6)
+    env = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    plain, factored = tmp_path / "plain", tmp_path / "factored"
+    for directory in (plain, factored):
+        directory.mkdir()
+        write_recipients(directory, [str(keys.identity.to_public())])
+    assert cli.run("import", "--all", "--desired", str(plain)).exit_code == 0
+    result = cli.run("import", "--all", "--profiles", "--desired", str(factored))
+    assert result.exit_code == 0, result.output
+    profiles = sorted(p.name for p in (factored / "profiles").iterdir())
+    assert profiles and profiles[0] == "imported-1.yaml"
+    shared = (factored / "profiles" / "imported-1.yaml").read_text()
+    assert "distribution_profile_id" in shared and "Shared by 6 imported merchants" in shared
+    merchant = (factored / "merchants" / "sbx000000.yaml").read_text()
+    assert "profiles:" in merchant and "distribution_profile_id" not in merchant
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    left, right = load_desired(plain, environ=identity), load_desired(factored, environ=identity)
+    assert [m.wire() for m in left.merchants] == [m.wire() for m in right.merchants]
+    plan = cli.run("plan", "--desired", str(factored), "--detailed-exitcode", env=env)
+    assert plan.exit_code == 0, plan.output
