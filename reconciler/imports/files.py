@@ -1,8 +1,9 @@
 """Writing what import made: never over an existing file without ``force``, never a half file.
 
-Each file is written to a hidden temporary name beside it (the loader ignores hidden files), flushed to
-disk, then renamed over its final name, so a killed import leaves either the old file, the new one, or
-no file, and at worst a hidden ``.*.tmp`` file, which a later import removes. Secrets go into the store
+Each file is written whole to a hidden temporary name beside it (the loader ignores hidden files), then
+renamed over its final name, so a killed import leaves either the old file, the new one, or no file, and
+at worst a hidden ``.*.tmp`` file, which a later import removes. Files are not flushed one by one (that
+cost 9 ms a file, 90 s at 10,000): ``sync_all`` flushes once, after the last rename. Secrets go into the store
 first: a merchant file never names a secret the store does not hold.
 """
 
@@ -25,12 +26,16 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def sync_all() -> None:
+    """Flush what import wrote to disk, once (where the platform has ``sync``)."""
+    if hasattr(os, "sync"):
+        os.sync()
 
 
 def remove_leftovers(directory: Path) -> None:

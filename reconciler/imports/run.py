@@ -27,7 +27,14 @@ from reconciler.desired.models import Merchant
 from reconciler.desired.models_klarna import slug
 from reconciler.errors import ApiError, ReadFailed
 from reconciler.imports.document import ImportedMerchant, merchant_document
-from reconciler.imports.files import open_store, refuse_existing, remove_leftovers, save_secrets, write_atomically
+from reconciler.imports.files import (
+    open_store,
+    refuse_existing,
+    remove_leftovers,
+    save_secrets,
+    sync_all,
+    write_atomically,
+)
 from reconciler.imports.profiles import factor_profiles
 from reconciler.imports.yaml_text import merchant_yaml, plain_yaml
 from reconciler.live.factory import ApiClients
@@ -191,4 +198,5 @@ async def import_merchants(
     for path, text in documents:
         write_atomically(path, text)
         result.written.append(path)
+    sync_all()
     return result

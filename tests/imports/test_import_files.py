@@ -15,16 +15,16 @@ from reconciler.imports.yaml_text import merchant_yaml
 
 def test_a_write_killed_midway_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "merchants" / "a.yaml"
-    real_fsync = os.fsync
+    real_replace = os.replace
 
-    def killed(fd: int) -> None:
+    def killed(src: str, dst: str) -> None:
         raise KeyboardInterrupt  # the process is stopped after the bytes, before the rename
 
-    monkeypatch.setattr(os, "fsync", killed)
+    monkeypatch.setattr(os, "replace", killed)
     with pytest.raises(KeyboardInterrupt):
         write_atomically(target, "account_reference: A\n" * 1000)
     assert list(target.parent.iterdir()) == []
-    monkeypatch.setattr(os, "fsync", real_fsync)
+    monkeypatch.setattr(os, "replace", real_replace)
     write_atomically(target, "account_reference: A\n")
     assert target.read_text() == "account_reference: A\n"
 
