@@ -193,6 +193,8 @@ class ConfigFile(_FileModel):
     policy: Policy = Field(default_factory=Policy)
     parallelism: Annotated[int, Field(ge=1, le=256)] = 16
     klarna: KlarnaSettings = Field(default_factory=KlarnaSettings)
+    # Klarna account references left out of management: drift does not report them as unmanaged.
+    ignored_references: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(default_factory=list)
     secrets: SecretsFile = Field(default_factory=SecretsFile)
     env: EnvFile = Field(default_factory=EnvFile)
 
@@ -235,6 +237,7 @@ class Config:
     parallelism: int
     source: str | None = None  # the file it was read from, None when defaulted
     bank_account_hashing: BankAccountHashing | None = None  # None: IBANs are sent in clear
+    ignored_references: tuple[str, ...] = ()  # not managed, not reported as unmanaged (``ignored_references``)
     # secrets.identity_file as written; the loader uses it only while ``all_sandbox``.
     secrets_identity_file: str | None = None
     env_allow_fallback: frozenset[str] = frozenset()
@@ -361,6 +364,7 @@ def resolve_config(
         parallelism=file.parallelism,
         source=source,
         bank_account_hashing=file.klarna.bank_account_hashing,
+        ignored_references=tuple(ref.strip() for ref in file.ignored_references),
         secrets_identity_file=file.secrets.identity_file,
         env_allow_fallback=frozenset(file.env.allow_fallback),
     )

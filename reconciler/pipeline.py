@@ -60,9 +60,12 @@ def client_params(config: Config, workdir: Path) -> ClientParams:
 
 
 def select_merchants(state: DesiredState, targets: Sequence[str]) -> list[DeclaredMerchant]:
-    """The merchants named by ``--target`` (a reference or a merchant file), or all of them."""
+    """The merchants named by ``--target`` (a reference or a merchant file), or all of them.
+
+    A retired merchant (``lifecycle: retired``) is never chosen: nothing is planned or written for it.
+    """
     if not targets:
-        return list(state.merchants)
+        return [m for m in state.merchants if not m.retired]
     by_file = {Path(m.source).resolve(): m for m in state.merchants}
     by_ref = {m.account_reference: m for m in state.merchants}
     chosen: dict[str, DeclaredMerchant] = {}
@@ -73,7 +76,7 @@ def select_merchants(state: DesiredState, targets: Sequence[str]) -> list[Declar
             if Path(target).suffix in (".yaml", ".yml") and not Path(target).exists():
                 continue  # a merchant file deleted in this change: nothing to plan for it
             issues.append(InputIssue("--target", 1, 1, f"{target}: no merchant with this reference or file"))
-        else:
+        elif not merchant.retired:
             chosen[merchant.account_reference] = merchant
     if issues:
         raise InputError(issues)
@@ -113,7 +116,8 @@ async def make_plan(
         workers = max(8, 2 * clients.klarna.http.settings.parallelism)
         # The listing of unmanaged accounts (drift) runs alongside the merchants' reads, not after them:
         # its pages follow one another, and the reads leave room on the connections.
-        declared = [m.account_reference for m in state.merchants]
+        # Retired merchants and ignored references are known, so drift does not list them as unmanaged.
+        declared = [m.account_reference for m in state.merchants] + list(state.config.ignored_references)
         listing = asyncio.ensure_future(fetch_unmanaged(clients, declared)) if with_unmanaged else None
         try:
             await read_each(clients, merchants, plan_one, workers=workers, progress=progress)

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "drift": ("reconciler.cli.plan_commands", "drift", "Read-only check that the live state matches git."),
     "show": ("reconciler.cli.show_command", "show", "Render a saved plan file."),
     "apply": ("reconciler.cli.apply_command", "apply", "Apply a saved plan, or plan and apply."),
+    "import": ("reconciler.cli.import_command", "import_", "Write merchant files from the live state."),
     "secrets": ("reconciler.cli.secrets_command", "secrets", "Set, list, remove and rekey the secrets store."),
     "sandbox": ("reconciler.sandbox.cli", "sandbox", "The bundled simulator of the Klarna and Dintero APIs."),
 }

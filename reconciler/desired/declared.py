@@ -46,6 +46,15 @@ class DeclaredMerchant:
     def has_dintero(self) -> bool:
         return self.dintero_account_id is not None
 
+    @property
+    def retired(self) -> bool:
+        """``lifecycle: retired``: the merchant has left management (nothing is planned for it).
+
+        Read from the canonical JSON without parsing it: keys are sorted and compact, and no other model
+        has a ``lifecycle`` key, while inside a string value the quotes would be escaped.
+        """
+        return b'"lifecycle":"retired"' in self.canonical
+
 
 def desired_digest(merchants: Sequence[DeclaredMerchant], partner: BaseModel | None) -> str:
     """sha256 over exactly what a plan was made from: its merchants and, when included, partner.yaml.

@@ -24,6 +24,7 @@ ACCOUNT_FIELDS = ("account_name", "account_group_reference", "account_owner")
 OPERATIONAL = "OPERATIONAL"  # a manageable account
 INITIAL_SETUP = "INITIAL_SETUP"  # the state reason of an account whose onboarding is not complete
 DISABLED = "DISABLED"  # only Klarna disables an account; a disabled account cannot be managed
+LEGACY_MERCHANT_ID = "merchant_id"  # the extra of a desired account that adopts an existing Klarna merchant
 
 
 def onboard_request(desired: MerchantView, only: str | None = None) -> OnboardRequest:
@@ -35,6 +36,11 @@ def onboard_request(desired: MerchantView, only: str | None = None) -> OnboardRe
         if key is None or (only is not None and address != only):
             continue
         document.setdefault(key, []).append({**KINDS[state.kind].onboard_defaults, **state.fields})
+    merchant_id = account.extra.get(LEGACY_MERCHANT_ID)
+    if merchant_id and only is None:
+        # "Onboard an existing merchant": the product names the Klarna merchant it takes over.
+        products = document.setdefault("products", []) or [{"type": "PAYMENT"}]
+        document["products"] = [{**product, "merchant_id": merchant_id} for product in products]
     return OnboardRequest.model_validate(document)
 
 
@@ -50,7 +56,14 @@ class Account(Kind):
     title = "the account"
 
     def desired(self, document: Mapping[str, Any]) -> Sequence[Member] | None:
-        return [Member(pick(document["klarna"], ACCOUNT_FIELDS))]
+        # ``merchant_id`` is not a field of the account: it only says how the account comes to exist.
+        merchant_id = document["klarna"].get(LEGACY_MERCHANT_ID)
+        extra = {LEGACY_MERCHANT_ID: merchant_id} if merchant_id else {}
+        return [Member(pick(document["klarna"], ACCOUNT_FIELDS), extra=extra)]
+
+    def adopts(self, want: ResourceState) -> bool:
+        """The account is made by onboarding an existing Klarna merchant (``adopt``), not a new one."""
+        return bool(want.extra.get(LEGACY_MERCHANT_ID))
 
     def declared_at(self, state: ResourceState) -> tuple[str, ...]:
         return ("klarna",)

@@ -101,6 +101,10 @@ class Kind:
         """Addresses in ``view`` of the keyed objects ``want`` names and must follow (a webhook's signing key)."""
         return ()
 
+    def adopts(self, want: ResourceState) -> bool:
+        """Creating ``want`` takes over an existing object outside the API's view (an ``adopt``, not a create)."""
+        return False
+
     def notice(self, want: ResourceState, have: ResourceState) -> str | None:
         """What a reviewer should know of a live object that needs no write (a signup awaiting signature)."""
         return None

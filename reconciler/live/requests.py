@@ -20,6 +20,7 @@ class ProductRequest(ApiModel):
     type: str = "PAYMENT"
     distribution_profile_id: str | None = None
     merchant_category_code: str | None = None
+    merchant_id: str | None = None  # an existing Klarna merchant this onboard adopts (it overwrites its data)
 
 
 class OnboardRequest(ApiModel):

@@ -45,7 +45,15 @@ def plan_resource(
         return Operation(current.address(merchant), merchant, current.kind, Action.DELETE, (), precondition, (), reason)
     if current is None:
         address = desired.address(merchant)
-        return Operation(address, merchant, desired.kind, Action.CREATE, _masked(_creation_changes(desired)))
+        action = Action.ADOPT if KINDS[desired.kind].adopts(desired) else Action.CREATE
+        why = (
+            "onboards the existing Klarna merchant into the Management API, which overwrites all its data"
+            if action is Action.ADOPT
+            else None
+        )
+        return Operation(
+            address, merchant, desired.kind, action, _masked(_creation_changes(desired)), reason=why
+        )
     return _plan_existing(merchant, desired, current, key)
 
 

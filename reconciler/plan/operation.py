@@ -14,6 +14,8 @@ ABSENT = "absent"  # the precondition of an operation planned against no live ob
 
 class Action(StrEnum):
     CREATE = "create"
+    # Onboard an existing (legacy) Klarna merchant into the Management API: it overwrites that merchant's data.
+    ADOPT = "adopt"
     PATCH = "patch"
     REPLACE = "replace"  # a new natural key: the new object is created, then the old one deleted
     DISABLE = "disable"
@@ -24,6 +26,7 @@ class Action(StrEnum):
 
 ACTION_ORDER = [
     Action.CREATE,
+    Action.ADOPT,
     Action.PATCH,
     Action.REPLACE,
     Action.DISABLE,

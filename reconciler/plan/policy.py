@@ -14,6 +14,8 @@ Rules, each lifted by its flag:
   nothing; octoDNS does the same); ``--allow-disable``.
 - bank account changes: at most ``max_bank_account_changes`` operations on bank accounts;
   ``--allow-bank-account-changes``.
+- adopts: onboarding an existing Klarna merchant (``adopt``) overwrites all its data at Klarna, so it
+  always needs ``--allow-high-risk``, whatever ``require_high_risk_flag`` says.
 - high risk: with ``require_high_risk_flag``, any high-risk operation needs ``--allow-high-risk``.
 
 A disable that is part of an onboarding is not a policy-relevant disable: the merchant's account
@@ -148,6 +150,18 @@ def evaluate_policy(
                 "(or pass --allow-bank-account-changes)",
                 "--allow-bank-account-changes",
                 tuple(banking),
+            )
+        )
+
+    adopts = [op.address for op in ops if op.action is Action.ADOPT]
+    if adopts and not flags.allow_high_risk:
+        violations.append(
+            Violation(
+                "adopt",
+                f"{len(adopts)} adopt operation(s): onboarding an existing Klarna merchant overwrites its data "
+                "(pass --allow-high-risk)",
+                "--allow-high-risk",
+                tuple(adopts),
             )
         )
 

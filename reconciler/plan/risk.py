@@ -3,7 +3,8 @@
 ``high`` is anything that touches where money goes or who the merchant is: bank accounts and
 settlement, stakeholders (identity, ownership), a payment product switched on or off, the partner's
 credentials, signing keys and webhooks (where Klarna sends a merchant's events, and what proves
-they are Klarna's), and every replace or delete. ``medium`` changes what a merchant is or sells: the
+they are Klarna's), every adopt (onboarding an existing Klarna merchant overwrites its data), and
+every replace or delete. ``medium`` changes what a merchant is or sells: the
 account, its product's terms, business and account information, payment programs, Dintero
 connections. ``low`` is presentation: websites and collections.
 
@@ -25,7 +26,7 @@ dintero.connection                                           medium
 dintero.account_settings                                     medium
 klarna.website                                               low
 klarna.collection                                            low
-(any kind)                      replace, delete
+(any kind)                      adopt, replace, delete
 =============================== ============================ ==============================
 """
 
@@ -53,7 +54,7 @@ _BY_KIND: dict[ResourceKind, Risk] = {
     K.WEBSITE: Risk.LOW,
     K.COLLECTION: Risk.LOW,
 }
-_HIGH_ACTIONS = frozenset({Action.DISABLE, Action.ENABLE, Action.REPLACE, Action.DELETE})
+_HIGH_ACTIONS = frozenset({Action.ADOPT, Action.DISABLE, Action.ENABLE, Action.REPLACE, Action.DELETE})
 
 
 def risk_of(kind: ResourceKind, action: Action) -> Risk:

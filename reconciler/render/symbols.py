@@ -14,6 +14,7 @@ from reconciler.plan.operation import RISK_ORDER, Risk
 # what Terraform has no symbol for, so a disable never reads as a replace.
 SYMBOLS: dict[Action, str] = {
     Action.CREATE: "+",
+    Action.ADOPT: "adopt",
     Action.PATCH: "~",
     Action.REPLACE: "-/+",
     Action.DISABLE: "disable",
@@ -23,6 +24,7 @@ SYMBOLS: dict[Action, str] = {
 }
 VERBS: dict[Action, str] = {
     Action.CREATE: "to create",
+    Action.ADOPT: "to adopt",
     Action.PATCH: "to patch",
     Action.REPLACE: "to replace",
     Action.DISABLE: "to disable",
@@ -51,7 +53,8 @@ def show(value: Any) -> str:
 
 def summary_line(plan: Plan) -> str:
     counts = plan.summary
-    parts = [f"{counts[a.value]} {VERBS[a]}" for a in ACTION_ORDER]
+    # An adopt is rare (legacy Klarna merchants): named only when there is one.
+    parts = [f"{counts[a.value]} {VERBS[a]}" for a in ACTION_ORDER if a is not Action.ADOPT or counts[a.value]]
     return "Plan: " + ", ".join(parts) + "."
 
 

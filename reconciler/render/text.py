@@ -24,6 +24,7 @@ from reconciler.render.values import ValueLine, change_lines
 MARK_COLOURS = {"+": "green", "-": "red", "~": "yellow"}
 COLOURS: dict[Action, str] = {
     Action.CREATE: "green",
+    Action.ADOPT: "red",
     Action.PATCH: "yellow",
     Action.REPLACE: "red",
     Action.DISABLE: "red",

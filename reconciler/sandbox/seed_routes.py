@@ -19,6 +19,7 @@ from reconciler.sandbox.dintero.accounts import KIND as DINTERO_KIND
 from reconciler.sandbox.dintero.accounts import actor_id
 from reconciler.sandbox.dintero.seed import generate_dintero_accounts, seed_aid
 from reconciler.sandbox.klarna.accounts import KIND as KLARNA_KIND
+from reconciler.sandbox.klarna.legacy import LEGACY_KIND, generate_legacy_merchants
 from reconciler.sandbox.klarna.seed import generate_klarna_accounts
 from reconciler.sandbox.platform.admin_routes import sandbox_state
 from reconciler.sandbox.platform.settings import ADMIN_PREFIX
@@ -36,6 +37,9 @@ class SeedRequest(BaseModel):
     count: int = Field(ge=1, le=100_000, description="How many merchants to generate")
     seed: int | None = Field(None, description="Makes the generated merchants reproducible")
     with_dintero: bool = Field(True, description="Also create each merchant's Dintero account")
+    legacy: int = Field(
+        0, ge=0, le=100_000, description="Also this many legacy Klarna merchants (K + 6 digits), by merchant id only"
+    )
     start: int | None = Field(
         None, ge=0, le=9_000_000, description="Index of the first merchant; default: after the existing ones"
     )
@@ -59,7 +63,7 @@ def seed(request: Request, body: SeedRequest) -> dict[str, Any]:
     dintero_rng = random.Random(None if body.seed is None else f"dintero-{body.seed}")
     now = state.now()
     merchants = enumerate(generate_klarna_accounts(body.count, rng=klarna_rng, now=now, start=start), start)
-    klarna_total = dintero_total = 0
+    klarna_total = dintero_total = legacy_total = 0
     first: dict[str, str] | None = None
     with store.transaction():
         for chunk in _chunks(merchants, _SEED_BATCH):
@@ -80,8 +84,13 @@ def seed(request: Request, body: SeedRequest) -> dict[str, Any]:
                         created_by=actor_id(state.settings.dintero_client_id),
                     ),
                 )
+        if body.legacy:
+            legacy_total = store.put_many(
+                LEGACY_KIND, generate_legacy_merchants(body.legacy, start=store.count(LEGACY_KIND))
+            )
     return {
         "klarna_accounts": klarna_total,
+        "legacy_merchants": legacy_total,
         "dintero_accounts": dintero_total,
         "start": start,
         "first": first,

@@ -48,7 +48,8 @@ def test_validate_prints_every_issue_and_exits_1(
     assert result.output.splitlines() == [
         "desired-state/merchants/a.yaml:2:1: klarna.account_name: required field is missing",
         "desired-state/merchants/a.yaml:3:3: klarna.account_nme: unknown field 'account_nme' "
-        "(did you mean 'account_name'? expected one of: account_name, account_group_reference, account_owner, "
+        "(did you mean 'account_name'? expected one of: account_name, merchant_id, account_group_reference, "
+        "account_owner, "
         "payment_product, websites, collections, account_information, business_information, stakeholders, "
         "settlement, bank_accounts, payment_program_enablements)",
         "desired-state/merchants/b.yaml:3:23: dintero.account_id: a Dintero account id is P or T followed by "

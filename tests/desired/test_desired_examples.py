@@ -33,7 +33,8 @@ def test_the_examples_load_and_validate_with_an_empty_environment(examples: Desi
 
 def test_the_examples_use_every_resource(examples: DesiredState) -> None:
     merchants = [m.wire() for m in examples.merchants]
-    for name in KlarnaMerchant.model_fields:
+    # An adoption (merchant_id) happens once, for a legacy Klarna merchant: no example stands for one.
+    for name in set(KlarnaMerchant.model_fields) - {"merchant_id"}:
         assert any(m["klarna"].get(name) for m in merchants), f"no example declares klarna.{name}"
     declared = {connection for m in merchants for connection in m.get("dintero", {}).get("connections", {})}
     assert declared == {"klarna", "vipps-psp", "common"}

@@ -56,7 +56,8 @@ def test_unchanged_merchant_gives_an_empty_plan() -> None:
     plan = plan_of(state, state)
     assert plan.operations == ()
     assert not plan.has_changes
-    assert plan.summary == {a: 0 for a in ["create", "patch", "replace", "disable", "enable", "delete", "blocked"]}
+    actions = ["create", "adopt", "patch", "replace", "disable", "enable", "delete", "blocked"]
+    assert plan.summary == {a: 0 for a in actions}
 
 
 def test_field_change_is_a_patch_naming_the_field() -> None:

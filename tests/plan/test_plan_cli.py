@@ -66,6 +66,7 @@ def test_json_format_is_the_plan_document(changed: Cli) -> None:
     ]
     assert document["summary"] == {
         "create": 1,
+        "adopt": 0,
         "patch": 1,
         "replace": 0,
         "disable": 0,
@@ -79,8 +80,8 @@ def test_json_format_is_the_plan_document(changed: Cli) -> None:
 def test_markdown_format_is_a_pr_comment(changed: Cli) -> None:
     out = changed.run("plan", "--format", "markdown").stdout
     assert out.startswith(COMMENT_MARKER)
-    assert "| merchant | name | create | patch | replace | disable | enable | delete | blocked |" in out
-    assert f"| <code>{REF}</code> | Shop Renamed | 1 | 1 |" in out
+    assert "| merchant | name | create | adopt | patch | replace | disable | enable | delete | blocked |" in out
+    assert f"| <code>{REF}</code> | Shop Renamed | 1 |  | 1 |" in out
     file = f"desired-state/merchants/{REF.lower()}.yaml"
     summary = f"<summary><code>{REF}</code> · Shop Renamed · <code>{file}</code>: 1 create, 1 patch</summary>"
     assert f"<details>{summary}" in out
@@ -187,6 +188,7 @@ def test_the_examples_plan_all_creates_against_an_empty_sandbox(cli: Cli) -> Non
     document = json.loads(result.stdout)
     assert document["summary"] == {
         "create": 59,
+        "adopt": 0,
         "patch": 0,
         "replace": 0,
         "disable": 0,

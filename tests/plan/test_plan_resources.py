@@ -309,6 +309,7 @@ def test_a_merchant_klarna_does_not_know_is_created_whole(desired: DesiredDir, p
     assert plan.operations[-1].depends_on == ()  # Dintero does not wait for Klarna's account
     assert plan.summary == {
         "create": 14,
+        "adopt": 0,
         "patch": 0,
         "replace": 0,
         "disable": 0,

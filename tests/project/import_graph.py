@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"kinds"},
     {"compare"},
     {"plan"},
-    {"render", "apply"},
+    {"render", "apply", "imports"},
     {"pipeline"},
     {"cli"},
 ]

@@ -76,7 +76,7 @@ def test_json_is_the_plan_document() -> None:
 
 def test_markdown_has_table_and_collapsible_sections() -> None:
     out = render_markdown(sample_plan(2))
-    assert "| <code>M0000</code> |  | 2 | 1 |" in out
+    assert "| <code>M0000</code> |  | 2 |  | 1 |" in out
     assert out.count("<details>") == 2
     assert CANARY_IBAN not in out
 

@@ -1,7 +1,8 @@
 """Generated Dintero merchant accounts for the seed route, linked to the generated Klarna merchants.
 
 Merchant ``i`` of a seed gets the Dintero account ``T2`` + ``i`` zero-padded to 7 digits (``seed_aid``),
-stored with the Klarna ``account_reference`` as its reference so the two can be matched. Each has
+stored with the Klarna ``account_reference`` as its reference and as ``applicant.signup_reference`` (where
+Dintero keeps the partner's onboarding reference) so the two can be matched. Each has
 an ``enabled`` Klarna connection (with the Klarna account's MCC) and, for merchants trading in NOK,
 an ``enabled`` Vipps PSP connection; every connection carries the two events of its history.
 """
@@ -69,6 +70,8 @@ def generate_dintero_accounts(
         mcc, currency = _klarna_facts(klarna_doc)
         created = now - rng.uniform(86_400, 86_400 * 365)
         account = new_account(aid, partner_id, created_by, created)
+        # Dintero keeps the reference a partner's onboarding link carried (``applicant.signup_reference``).
+        account["applicant"] = {"signup_reference": reference}
         klarna_signup: dict[str, Any] = {
             "case_id": _uuid(rng),
             "payment_options": [{"type": "klarna.klarna", "currencies": [currency]}],

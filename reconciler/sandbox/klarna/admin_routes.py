@@ -5,7 +5,9 @@
   compliance decision) or enables it again;
 - ``POST /_sandbox/klarna/accounts/{account_id}/products/payment/{product_id}/disable``, ``/reactivate`` and
   ``/terminate``: Klarna's own product state changes (see ``klarna.lifecycle``);
-- ``GET /_sandbox/klarna/deliveries``: every webhook delivery and its attempts.
+- ``GET /_sandbox/klarna/deliveries``: every webhook delivery and its attempts;
+- ``POST``/``GET /_sandbox/klarna/legacy-merchants``: legacy Klarna merchants, known only by ``merchant_id``
+  (``klarna.legacy``), which an onboard naming the merchant id adopts into the Management API.
 
 Klarna's actions answer in Klarna's envelope (404 for an unknown account or product, 409 for a move Klarna's
 lifecycle does not have), are logged with ``actor`` ``provider``, and notify the subscribed webhooks.
@@ -27,9 +29,11 @@ from reconciler.sandbox.klarna.accounts import (
     sandbox_of,
 )
 from reconciler.sandbox.klarna.event_types import ACCOUNT_OPERATIONAL
+from reconciler.sandbox.klarna.legacy import LEGACY_KIND, LegacyMerchantCreate, legacy_document
 from reconciler.sandbox.klarna.models import KlarnaAccountDisable, KlarnaProductDisable, KlarnaProductTerminate
 from reconciler.sandbox.klarna.notifications import Event, emit
 from reconciler.sandbox.platform.deliveries import Delivery
+from reconciler.sandbox.platform.problems import klarna_conflict
 from reconciler.sandbox.platform.settings import ADMIN_PREFIX, KLARNA_PREFIX
 
 router = APIRouter(prefix=ADMIN_PREFIX, tags=["sandbox"])
@@ -118,3 +122,25 @@ async def list_deliveries(
         )
 
     return {"deliveries": sandbox_of(request).deliveries.snapshot(keep)}
+
+
+@router.post(
+    KLARNA_PREFIX + "/legacy-merchants",
+    summary="Create a legacy Klarna merchant, known only by its merchant_id",
+    status_code=201,
+)
+async def create_legacy_merchant(request: Request, body: LegacyMerchantCreate) -> JSONResponse:
+    state = sandbox_of(request)
+    with state.store.transaction():
+        if state.store.get(LEGACY_KIND, body.merchant_id) is not None:
+            raise klarna_conflict(f"A merchant with merchant_id {body.merchant_id} exists")
+        doc = legacy_document(
+            body.merchant_id, body.account_name, body.merchant_category_code, body.distribution_profile_id
+        )
+        state.store.put(LEGACY_KIND, body.merchant_id, doc)
+    return JSONResponse(doc, status_code=201)
+
+
+@router.get(KLARNA_PREFIX + "/legacy-merchants", summary="Every legacy Klarna merchant, adopted or not")
+async def list_legacy_merchants(request: Request) -> dict[str, Any]:
+    return {"legacy_merchants": sandbox_of(request).store.list(LEGACY_KIND)}

@@ -121,9 +121,14 @@ class AccountOwner(Body):
 
 
 class OnboardProduct(Body):
+    """A product to onboard. With ``merchant_id`` (an existing Klarna merchant, "onboard an existing merchant
+    to Management API") the distribution profile and MCC may be left to the merchant's own; without it both
+    are required (checked in ``klarna.onboard``)."""
+
     type: Literal["PAYMENT"]
-    distribution_profile_id: Text
-    merchant_category_code: Mcc
+    distribution_profile_id: Text | None = None
+    merchant_category_code: Mcc | None = None
+    merchant_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")] | None = None
 
 
 class OnboardWebsite(Body):

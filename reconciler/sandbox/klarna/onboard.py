@@ -10,7 +10,9 @@ The first call with an ``account_reference`` creates the account. A later call w
 sub-resources whose natural key is unseen (product ``type``, ``website_reference``, ``collection_reference``).
 A field the call gives for an existing account or sub-resource must equal the stored value, otherwise the whole
 call is refused with 409 ``RESOURCE_CONFLICT`` and nothing changes; what the call leaves out stays as it is.
-A website's ``channel_collection_reference`` must name a collection of the account or of the same call.
+A product with ``merchant_id`` onboards an existing (legacy) Klarna merchant instead, which overwrites rather
+than extends (``klarna.legacy``). A website's ``channel_collection_reference`` must name a collection of the
+account or of the same call.
 An account Klarna has DISABLED gets nothing new: onboard with its reference is 403 ``OPERATION_FORBIDDEN``.
 """
 
@@ -33,6 +35,7 @@ from reconciler.sandbox.klarna.accounts import (
     save_account,
 )
 from reconciler.sandbox.klarna.catalogue import DISTRIBUTION_PROFILE_IDS
+from reconciler.sandbox.klarna.legacy import adopt, legacy_merchant_of
 from reconciler.sandbox.klarna.models import OnboardCollection, OnboardRequest, OnboardWebsite
 from reconciler.sandbox.platform.problems import klarna_conflict, klarna_validation
 from reconciler.sandbox.platform.store import Store
@@ -55,6 +58,14 @@ def _bad(parameter: str, message: str) -> Exception:
 
 def _check_payload(payload: OnboardRequest, existing_collections: set[str]) -> None:
     for i, product in enumerate(payload.products):
+        if product.merchant_id is None:
+            # Only an existing merchant's onboard may leave these to the merchant's own values.
+            if product.distribution_profile_id is None:
+                raise _bad(f"products.{i}.distribution_profile_id", "Field required")
+            if product.merchant_category_code is None:
+                raise _bad(f"products.{i}.merchant_category_code", "Field required")
+        if product.distribution_profile_id is None:
+            continue
         if product.distribution_profile_id not in DISTRIBUTION_PROFILE_IDS:
             raise _bad(f"products.{i}.distribution_profile_id", "unknown distribution profile")
     seen: set[str] = set()
@@ -150,6 +161,9 @@ def _merge_members(
 def onboard(store: Store, payload: OnboardRequest, *, now: float, delay: float) -> tuple[dict[str, Any], bool]:
     """Create or extend the account of ``payload.account_reference``; returns the stored document and whether
     this call created it."""
+    merchant_id = legacy_merchant_of(payload)
+    if merchant_id is not None:
+        return _onboard_existing_merchant(store, payload, merchant_id, now=now, delay=delay)
     with store.transaction():
         doc = store.get_by_ref(KIND, payload.account_reference)
         created = doc is None
@@ -170,5 +184,18 @@ def onboard(store: Store, payload: OnboardRequest, *, now: float, delay: float) 
                 account_id, payload.account_reference, fields, created_at=now, operational_at=now + delay
             )
         _merge(doc, payload)
+        save_account(store, doc)
+    return doc, created
+
+
+def _onboard_existing_merchant(
+    store: Store, payload: OnboardRequest, merchant_id: str, *, now: float, delay: float
+) -> tuple[dict[str, Any], bool]:
+    """"Onboard an existing merchant to Management API": the request overwrites the account (``klarna.legacy``)."""
+    with store.transaction():
+        _check_payload(payload, set())
+        doc, created = adopt(store, payload, merchant_id, now=now, delay=delay)
+        doc["collections"] = [collection_document(c) for c in payload.collections]
+        doc["websites"] = [website_document(w, doc["collections"]) for w in payload.websites]
         save_account(store, doc)
     return doc, created

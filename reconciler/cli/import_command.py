@@ -1,0 +1,120 @@
+"""``reconciler import``: write merchant files (and secrets) from the live state of existing merchants."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from reconciler.cli.exits import EXIT_ERROR, handles_errors
+from reconciler.cli.options import color_for, desired_option, parallelism_option
+from reconciler.config import Config, ConfigFile, resolve_config
+from reconciler.desired.load import load_desired
+from reconciler.errors import InputError, InputIssue
+from reconciler.imports import ImportResult, ImportSelection, import_merchants
+from reconciler.imports.files import require_recipients
+from reconciler.live.factory import build_clients
+from reconciler.pipeline import client_params
+
+
+def _config_and_declared(desired_dir: Path, need_declared: bool) -> tuple[Config, set[str]]:
+    """The targets (reconciler.yaml when there is one) and, for --unmanaged, what the files already declare."""
+    if need_declared and (desired_dir / "merchants").is_dir():
+        state = load_desired(desired_dir)
+        retired_or_declared = {m.account_reference for m in state.merchants}
+        return state.config, retired_or_declared | set(state.config.ignored_references)
+    if (desired_dir / "reconciler.yaml").exists():
+        return load_desired(desired_dir).config, set()
+    config, problems = resolve_config(ConfigFile(), dict(os.environ))
+    if problems:
+        raise InputError([InputIssue("(environment)", 1, 1, str(problem)) for problem in problems])
+    return config, set()
+
+
+@contextmanager
+def accounts_progress() -> Iterator[Callable[[int], None] | None]:
+    """Accounts read so far, on stderr when it is a terminal (the list's length is not known ahead)."""
+    if not color_for(sys.stderr):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("Reading accounts", total=None)
+        yield lambda n: progress.advance(task, n)
+
+
+def _report(result: ImportResult, desired_dir: Path) -> None:
+    click.echo(
+        f"Imported {len(result.imported)} merchant(s) into {desired_dir}: {len(result.written)} file(s) written, "
+        f"{result.secrets} sensitive value(s) in the secrets store."
+    )
+    for reference, held in sorted(result.held.items()):
+        click.echo(f"  {reference}: {'; '.join(held)} (written as it is, with a comment)")
+    for reference, planned in sorted(result.not_exact.items()):
+        click.echo(f"  {reference}: its file plans {', '.join(planned)}", err=True)
+    for reference, why in sorted(result.invalid.items()):
+        click.echo(f"  {reference}: not imported: {why}", err=True)
+
+
+@click.command(name="import")
+@desired_option
+@click.option("--all", "everything", is_flag=True, help="Every Klarna account, and partner.yaml.")
+@click.option("--unmanaged", is_flag=True, help="The Klarna accounts no merchant file declares (drift's unmanaged).")
+@click.option("--reference", "references", multiple=True, metavar="REF", help="This account_reference; repeatable.")
+@click.option("--profiles", is_flag=True, help="Factor values many merchants share into profiles/.")
+@click.option("--force", is_flag=True, help="Overwrite files that exist.")
+@parallelism_option
+@handles_errors
+def import_(
+    desired_dir: Path,
+    everything: bool,
+    unmanaged: bool,
+    references: tuple[str, ...],
+    profiles: bool,
+    force: bool,
+    parallelism: int | None,
+) -> None:
+    """Write DIR/merchants/<slug>.yaml for merchants that already exist, from their live state.
+
+    \b
+    Sensitive values (national ids, dates of birth, IBANs, account numbers) go into the secrets store
+    (secrets.age, encrypted for secrets.recipients, which must exist); the files hold !secret NAME.
+    Each file is checked against the live state it came from: right after import, plan is empty.
+    An existing file is never overwritten without --force; each file is written whole or not at all.
+    Exit codes: 0 done, 1 error (nothing written), 2 done, but some files would plan an operation.
+    Environment: as for plan; RECONCILER_AGE_IDENTITY or RECONCILER_AGE_IDENTITY_FILE when
+    secrets.age exists already.
+    """
+    chosen = sum([everything, unmanaged, bool(references)])
+    if chosen != 1:
+        raise click.UsageError("choose exactly one of --all, --unmanaged or --reference REF")
+    require_recipients(desired_dir)  # before anything is read
+    config, declared = _config_and_declared(desired_dir, unmanaged)
+    params = client_params(config, Path.cwd())
+    if parallelism is not None:
+        params = replace(params, parallelism=parallelism)
+    selection = ImportSelection(everything=everything, unmanaged=unmanaged, references=tuple(references))
+
+    async def run() -> ImportResult:
+        async with build_clients(params) as clients:
+            with accounts_progress() as progress:
+                return await import_merchants(
+                    clients, desired_dir, selection, declared=declared, environ=dict(os.environ), force=force,
+                    profiles=profiles,
+                    progress=progress,
+                )
+
+    result = asyncio.run(run())
+    _report(result, desired_dir)
+    if result.invalid:
+        sys.exit(EXIT_ERROR)
+    if result.not_exact:
+        sys.exit(2)

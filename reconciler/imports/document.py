@@ -1,0 +1,242 @@
+"""One live merchant as the merchant document ``validate`` accepts, with its sensitive values set apart.
+
+The document holds what the APIs hold, in the desired-state models' field names and nothing else (ids,
+timestamps and states are the APIs'). Every value at a sensitive path (``sensitive.is_sensitive_path``)
+becomes a ``SecretRef``: a stable name, derived from the merchant's reference and the value's place named
+by natural keys (never a list position that reordering would shift), and the value, which goes into the
+secrets store while the file holds ``!secret NAME``.
+
+State the provider holds is written as it is, with a comment, so it plans no write:
+
+- a payment product Klarna disabled is ``state: disabled`` (the plan's state matches; only Klarna moves it);
+- a terminated product is written without ``state`` (a declared state could never be reached);
+- a Dintero connection that is declined or failed is left out of ``connections`` and described in a comment
+  (declaring its signup again would be blocked; correcting it is a person's new signup);
+- a pending connection is declared as it is (the plan notes that it awaits the merchant's signature).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from reconciler.desired.models_dintero import (
+    CommonSignup,
+    DinteroSettings,
+    KlarnaSignup,
+    VippsPspSignup,
+)
+from reconciler.desired.models_klarna import KlarnaMerchant, slug
+from reconciler.imports.fit import fit
+from reconciler.kinds.connection import DECLINED, FAILED, latest_signup
+from reconciler.kinds.payment_product import DISABLED, ENABLED, PARTNER_SUFFIX, TERMINATED
+from reconciler.live.models import DinteroAccount, KlarnaAccount, PaymentProduct
+from reconciler.sensitive import is_sensitive_path
+
+Path = tuple[str, ...]
+SCHEMA_LINE = "# yaml-language-server: $schema=../merchant.schema.json"
+PARTNER_DISABLE_REASONS = ("FRAUD", "COMPLIANCE", "CREDIT_RISK", "MERCHANT_REQUEST", "CONTRACT_TERMINATED", "OTHER")
+SIGNUP_MODELS: dict[str, type[BaseModel]] = {
+    "klarna": KlarnaSignup,
+    "vipps-psp": VippsPspSignup,
+    "common": CommonSignup,
+}
+_NAME_CHARS = re.compile(r"[^A-Za-z0-9_.\-]+")
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """A sensitive value of an imported merchant: written ``!secret name``, kept in the secrets store."""
+
+    name: str
+    value: str = field(repr=False)
+
+
+@dataclass
+class ImportedMerchant:
+    """A merchant document (``SecretRef`` leaves), the comments to write above keys, and what to tell."""
+
+    reference: str
+    document: dict[str, Any]
+    comments: dict[Path, str] = field(default_factory=dict)
+    held: list[str] = field(default_factory=list)  # provider-owned state written as it is
+
+    def secrets(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        _collect(self.document, found)
+        return found
+
+    def resolved(self) -> dict[str, Any]:
+        """The document with every secret reference replaced by its value (what the loader would see)."""
+        return _resolve(self.document)  # type: ignore[no-any-return]
+
+
+def _collect(value: Any, into: dict[str, str]) -> None:
+    if isinstance(value, SecretRef):
+        into[value.name] = value.value
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect(item, into)
+    elif isinstance(value, list):
+        for item in value:
+            _collect(item, into)
+
+
+def _resolve(value: Any) -> Any:
+    if isinstance(value, SecretRef):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _resolve(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v) for v in value]
+    return value
+
+
+def secret_name(reference: str, place: Path) -> str:
+    """``NB-2024-0001.klarna.stakeholders.ola-nordmann.national_identification.number``: stable and valid."""
+    name = _NAME_CHARS.sub("_", ".".join((reference, *place)))
+    return name if re.match(r"[A-Za-z_]", name) else "_" + name
+
+
+def _item_key(item: Any, index: int) -> str:
+    """A list item's place by its natural key; the position only when it has none."""
+    if isinstance(item, Mapping):
+        for key in ("website_reference", "collection_reference", "payment_program_id", "case_id"):
+            if item.get(key):
+                return str(item[key])
+        if item.get("given_name") and item.get("family_name"):
+            return f"{slug(str(item['given_name']))}-{slug(str(item['family_name']))}"
+        if item.get("name"):
+            return slug(str(item["name"]))
+        for key in ("iban", "account_number"):
+            if item.get(key):
+                return f"{key.replace('_', '-')}-{str(item[key]).replace(' ', '')[-4:]}"
+    return str(index)
+
+
+def _secrets(reference: str, value: Any, place: Path, taken: set[str]) -> Any:
+    """``value`` with each sensitive leaf a ``SecretRef`` (names made unique in order of appearance)."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            path = (*place, key)
+            if is_sensitive_path(path) and isinstance(item, str | int | float) and not isinstance(item, bool):
+                name, n = secret_name(reference, path), 1
+                while name in taken:
+                    n += 1
+                    name = f"{secret_name(reference, path)}-{n}"
+                taken.add(name)
+                out[key] = SecretRef(name, str(item))
+            else:
+                out[key] = _secrets(reference, item, path, taken)
+        return out
+    if isinstance(value, list):
+        keys: dict[str, int] = {}
+        items = []
+        for index, item in enumerate(value):
+            key = _item_key(item, index)
+            keys[key] = keys.get(key, 0) + 1
+            unique = key if keys[key] == 1 else f"{key}-{keys[key]}"
+            items.append(_secrets(reference, item, (*place, unique), taken))
+        return items
+    return value
+
+
+def _payment_product(product: PaymentProduct, comments: dict[Path, str], held: list[str]) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        name: getattr(product, name)
+        for name in ("distribution_profile_id", "merchant_category_code")
+        if getattr(product, name) is not None
+    }
+    where: Path = ("klarna", "payment_product")
+    reason = product.state_reason or ""
+    if product.state == ENABLED:
+        doc["state"] = "enabled"
+    elif product.state == DISABLED and reason.endswith(PARTNER_SUFFIX):
+        code = reason.removesuffix(PARTNER_SUFFIX)
+        details = (product.state_context or {}).get("reason_details")
+        doc["state"] = "disabled"
+        doc["disabled_reason"] = {"reason": code if code in PARTNER_DISABLE_REASONS else "OTHER"}
+        if isinstance(details, str) and details.strip():
+            doc["disabled_reason"]["reason_details"] = details
+    elif product.state == DISABLED:
+        doc["state"] = "disabled"
+        doc["disabled_reason"] = {"reason": "OTHER"}
+        comments[where] = (
+            f"Klarna disabled this payment product ({reason or 'no reason given'}): only Klarna can enable it "
+            "again, so it is written disabled and plans nothing. disabled_reason is used only if you disable it."
+        )
+        held.append(f"payment product disabled by Klarna ({reason or 'no reason given'})")
+    elif product.state == TERMINATED:
+        comments[where] = (
+            f"Klarna terminated this payment product ({reason or 'no reason given'}): no state is declared, since "
+            "only Klarna can reactivate it."
+        )
+        held.append("payment product terminated by Klarna")
+    return doc
+
+
+def _klarna(account: KlarnaAccount, comments: dict[Path, str], held: list[str]) -> dict[str, Any]:
+    raw = account.model_dump(mode="json", by_alias=True, exclude_none=True)
+    raw.pop("products", None)
+    raw["settlement"] = raw.pop("settlement_information", None)
+    if isinstance(raw.get("settlement"), dict) and "settlement_enabled" not in raw["settlement"]:
+        raw["settlement"] = None
+    doc: dict[str, Any] = fit(KlarnaMerchant, raw)
+    doc.pop("merchant_id", None)
+    product = next((p for p in account.products or [] if p.type in (None, "PAYMENT")), None)
+    if product is not None:
+        doc["payment_product"] = _payment_product(product, comments, held)
+    # The desired-state model's order, so every imported file reads the same way.
+    order = list(KlarnaMerchant.model_fields)
+    return {key: doc[key] for key in order if key in doc}
+
+
+def _dintero(account: DinteroAccount, comments: dict[Path, str], held: list[str]) -> dict[str, Any]:
+    doc: dict[str, Any] = {"account_id": account.account_id}
+    company = account.settings.company if account.settings is not None else None
+    if company and company.get("business_name") and company.get("address"):
+        doc["settings"] = fit(DinteroSettings, {"company": company})
+    connections: dict[str, Any] = {}
+    left_out = []
+    for name, connection in sorted(account.connections.items()):
+        model = SIGNUP_MODELS.get(name)
+        signup = latest_signup(connection)
+        if model is None or not signup:
+            left_out.append(f"{name} ({connection.status or 'no status'}): not managed by reconciler")
+            continue
+        if connection.status in (DECLINED, FAILED):
+            case = f", case_id {signup['case_id']}" if signup.get("case_id") else ""
+            left_out.append(
+                f"{name}{case}: {connection.status} by Dintero, so it is not declared (declaring the same signup "
+                "would plan a blocked operation); declare a corrected signup to sign up again"
+            )
+            held.append(f"Dintero {name} connection {connection.status}")
+            continue
+        connections[name] = {"signup": fit(model, signup)}
+    doc["connections"] = connections
+    if left_out:
+        comments[("dintero", "connections")] = "\n".join(left_out)
+    return doc
+
+
+def merchant_document(account: KlarnaAccount, dintero: DinteroAccount | None) -> ImportedMerchant:
+    """The merchant document of one live Klarna account (and its Dintero account, when linked)."""
+    reference = account.account_reference or ""
+    comments: dict[Path, str] = {}
+    held: list[str] = []
+    if account.state == "DISABLED":
+        comments[("account_reference",)] = (
+            f"Klarna disabled this account ({account.state_reason or 'no reason given'}): it cannot be managed "
+            "until Klarna enables it, and every plan shows it blocked."
+        )
+        held.append(f"account disabled by Klarna ({account.state_reason or 'no reason given'})")
+    document: dict[str, Any] = {"account_reference": reference, "klarna": _klarna(account, comments, held)}
+    if dintero is not None:
+        document["dintero"] = _dintero(dintero, comments, held)
+    document = _secrets(reference, document, (), set())
+    return ImportedMerchant(reference, document, comments, held)

@@ -1,0 +1,202 @@
+"""``reconciler import``: read the chosen merchants, make their files, check them, write them.
+
+Reading costs about one request per hundred merchants per API: Klarna's account list in pages with every
+sub-resource expanded, and Dintero's partner list in pages (each entry carries the merchant's connections
+and settings). A Dintero account belongs to the Klarna account whose ``account_reference`` it names as
+``applicant.signup_reference`` (Dintero keeps the reference a partner's onboarding link carried). With
+``references`` only those Klarna accounts are read, each by reference.
+
+Before anything is written, each document is planned against the very live state it was made from, in
+process: a merchant whose file would plan an operation is reported (with the operations' addresses), so
+the promise "what import writes plans to zero changes" is checked, not hoped for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from reconciler.compare.sides import desired_view, live_view
+from reconciler.desired.load import declare
+from reconciler.desired.models import Merchant
+from reconciler.desired.models_klarna import slug
+from reconciler.errors import ApiError, ReadFailed
+from reconciler.imports.document import ImportedMerchant, merchant_document
+from reconciler.imports.files import (
+    open_store,
+    refuse_existing,
+    remove_leftovers,
+    save_secrets,
+    sync_all,
+    write_atomically,
+)
+from reconciler.imports.profiles import factor_profiles
+from reconciler.imports.yaml_text import merchant_yaml, plain_yaml
+from reconciler.live.factory import ApiClients
+from reconciler.live.models import Credential, DinteroAccount, KlarnaAccount
+from reconciler.plan import plan_merchant
+
+HEADER = "Imported from the live state by `reconciler import`."
+PAGE_SIZE = 100  # the Dintero list's largest page; Klarna's pages are kept the same size
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class ImportSelection:
+    """Which merchants: every Klarna account, those no file declares, or these references."""
+
+    everything: bool = False
+    unmanaged: bool = False
+    references: tuple[str, ...] = ()
+
+
+@dataclass
+class ImportResult:
+    written: list[Path] = field(default_factory=list)
+    imported: list[str] = field(default_factory=list)  # the references, in file order
+    held: dict[str, list[str]] = field(default_factory=dict)  # reference -> provider-owned state written as is
+    not_exact: dict[str, list[str]] = field(default_factory=dict)  # reference -> what its file would plan
+    invalid: dict[str, str] = field(default_factory=dict)  # reference -> why no file could be made
+    secrets: int = 0
+
+
+def signup_reference(account: DinteroAccount) -> str | None:
+    applicant = (account.model_extra or {}).get("applicant")
+    if isinstance(applicant, Mapping) and applicant.get("signup_reference"):
+        return str(applicant["signup_reference"]).strip()
+    return None
+
+
+async def read_klarna(
+    clients: ApiClients, selection: ImportSelection, declared: set[str], progress: Progress | None
+) -> AsyncIterator[KlarnaAccount]:
+    """The chosen Klarna accounts, one at a time, so that no more than a page of them is held."""
+    if selection.references:
+        found = await asyncio.gather(*(clients.klarna.resolve_account(ref) for ref in selection.references))
+        missing = [ref for ref, account in zip(selection.references, found, strict=True) if account is None]
+        if missing:
+            raise ReadFailed(
+                [ApiError("klarna", "resolve_account", 404, "no Klarna account has this reference", merchant=ref)
+                 for ref in missing]
+            )
+        for account in found:
+            if account is not None:
+                yield account
+        return
+    async for account in clients.klarna.iter_accounts(page_size=PAGE_SIZE):
+        if progress is not None:
+            progress(1)
+        if not account.account_reference:
+            continue
+        if selection.unmanaged and account.account_reference in declared:
+            continue
+        yield account
+
+
+async def read_dintero(clients: ApiClients, wanted: set[str] | None) -> dict[str, DinteroAccount]:
+    """Dintero accounts by the Klarna reference they name (only those in ``wanted``, when given)."""
+    linked: dict[str, DinteroAccount] = {}
+    async for account in clients.dintero.iter_merchants(page_size=PAGE_SIZE):
+        reference = signup_reference(account)
+        if reference is not None and (wanted is None or reference in wanted):
+            linked[reference] = account
+    return linked
+
+
+def check(imported: ImportedMerchant, account: KlarnaAccount, dintero: DinteroAccount | None) -> list[str]:
+    """What the imported document would plan against the live state it came from (empty: exact)."""
+    declared = declare(Merchant.model_validate(imported.resolved()), "(import)")
+    desired = desired_view(declared)
+    current = live_view(desired, account, dintero)
+    return [f"{op.address}: {op.action.value}" for op in plan_merchant(desired, current)]
+
+
+def file_names(references: Sequence[str]) -> dict[str, str]:
+    """``<slug>.yaml`` per reference; two references with one slug get ``-2``, ``-3``..."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for reference in sorted(references):
+        base, n = slug(reference), 1
+        name = base
+        while name in taken:
+            n += 1
+            name = f"{base}-{n}"
+        taken.add(name)
+        names[reference] = f"{name}.yaml"
+    return names
+
+
+def partner_document(credentials: Sequence[Credential]) -> dict[str, Any]:
+    listed = [
+        {"description": c.description, "type": c.type, "environment": c.environment}
+        for c in sorted(credentials, key=lambda c: c.description or "")
+        if c.description and c.type and c.environment
+    ]
+    return {"klarna": {"credentials": listed}}
+
+
+async def import_merchants(
+    clients: ApiClients,
+    directory: Path,
+    selection: ImportSelection,
+    *,
+    declared: set[str],
+    environ: Mapping[str, str],
+    force: bool = False,
+    profiles: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Read, make, check and write; raises before writing anything when a file exists (without ``force``)."""
+    store = open_store(directory, environ)  # fails early on a store that cannot be decrypted
+    # Dintero's list first (small entries), then Klarna's pages, each account made into its file text and
+    # let go: memory holds the Dintero entries and the texts, never every expanded Klarna account at once.
+    dintero = await read_dintero(clients, None)
+    credentials = await clients.klarna.list_credentials() if selection.everything else []
+    result = ImportResult()
+    made: list[tuple[str, str]] = []  # (reference, text)
+    kept: list[ImportedMerchant] = []
+    secrets: dict[str, str] = {}
+    async for account in read_klarna(clients, selection, declared, progress):
+        reference = account.account_reference or ""
+        imported = merchant_document(account, dintero.get(reference))
+        try:
+            planned = check(imported, account, dintero.get(reference))
+        except ValidationError as error:
+            fields = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
+            result.invalid[reference] = "the live state does not fit a merchant file at " + ", ".join(fields)
+            continue
+        if planned:
+            result.not_exact[reference] = planned
+        result.imported.append(reference)
+        if imported.held:
+            result.held[reference] = imported.held
+        secrets.update(imported.secrets())
+        if profiles:
+            kept.append(imported)  # factored once all are read
+        else:
+            made.append((reference, merchant_yaml(imported.document, imported.comments, HEADER)))
+    documents: list[tuple[Path, str]] = []
+    if profiles:
+        for name, (profile, described) in factor_profiles(kept).items():
+            documents.append((directory / "profiles" / f"{name}.yaml", plain_yaml(profile, described)))
+        made = [(m.reference, merchant_yaml(m.document, m.comments, HEADER)) for m in kept]
+    names = file_names([reference for reference, _ in made])
+    documents += [(directory / "merchants" / names[reference], text) for reference, text in sorted(made)]
+    if selection.everything:
+        header = "Partner-level resources, imported by `reconciler import`."
+        documents.append((directory / "partner.yaml", plain_yaml(partner_document(credentials), header)))
+    refuse_existing([path for path, _ in documents], force=force)
+    result.imported.sort()
+    save_secrets(store, secrets)
+    result.secrets = len(secrets)
+    remove_leftovers(directory / "merchants")
+    for path, text in documents:
+        write_atomically(path, text)
+        result.written.append(path)
+    sync_all()
+    return result
