@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -151,14 +151,18 @@ def _load_config(
     """The resolved configuration (None when it has problems) and the document it was read from."""
     path = directory / CONFIG_FILE
     if not os.path.lexists(path):
-        config, problems = resolve_config(ConfigFile(), environ)
+        defaults, problems = resolve_config(ConfigFile(), environ)
         issues.extend(InputIssue(str(path), 1, 1, f"{'.'.join(p.path)}: {p}") for p in problems)
-        return config, None
+        return defaults, None
     if _input_file(directory, CONFIG_FILE, issues) is None:
         return None, None
     # Read without the secrets store: where its identity may come from is part of this file.
     document, found = load_yaml_file(path, environ)
-    return _resolve_config_document(document, found, environ, issues), document
+    config = _resolve_config_document(document, found, environ, issues)
+    if config is not None and document is not None and any(p[:1] == ("targets",) for p in document.secret_references):
+        # A target given as a secret is not known to be the sandbox: the test key is not used.
+        config = replace(config, secrets_identity_file=None)
+    return config, document
 
 
 def _resolve_config_document(

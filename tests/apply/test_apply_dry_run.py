@@ -8,10 +8,12 @@ from collections import Counter
 
 import pytest
 
+from reconciler.desired.secret_store import SecretsStore, parse_identities
+
 from .conftest import Workspace, normalise_path, write_summary
 
-# Values the example files hold or the environment supplies: none may be printed.
-CANARY_ENV = {
+# Values the example files hold or the secrets store supplies: none may be printed.
+CANARY_SECRETS = {
     "NORDIC_BIKES_OWNER_NATIONAL_ID": "17058031337",
     "NORDIC_BIKES_IBAN": "GB82 WEST 1234 5698 7654 32",
     "MALMO_MOBLER_SVEN_ID": "19680721-3133",
@@ -48,9 +50,19 @@ def sent_lines(stdout: str) -> list[tuple[re.Match[str], str | None]]:
     return found
 
 
+def store_canaries(workspace: Workspace) -> None:
+    """Put the canary values in the example's secrets store (opened with its sandbox test key)."""
+    key = (workspace.desired / "sandbox-test-identity.txt").read_text(encoding="utf-8")
+    store = SecretsStore.open(workspace.desired, parse_identities(key, "test key"))
+    for name, value in CANARY_SECRETS.items():
+        store.set(name, value)
+    store.save()
+
+
 def test_dry_run_from_empty_prints_every_request_and_sends_no_write(workspace: Workspace) -> None:
+    store_canaries(workspace)
     before = workspace.sandbox.dump()
-    result = workspace.run("apply", "--dry-run", env=CANARY_ENV)
+    result = workspace.run("apply", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "Dry run: nothing was written." in result.stdout
 
@@ -75,7 +87,7 @@ def test_dry_run_from_empty_prints_every_request_and_sends_no_write(workspace: W
 
     # The real apply then sends exactly the requests the dry run printed.
     since = workspace.sandbox.last_seq()
-    applied = workspace.run("apply", "--auto-approve", env=CANARY_ENV)
+    applied = workspace.run("apply", "--auto-approve")
     assert applied.exit_code == 0, applied.output
     dry = Counter((m["method"], normalise_path(m["path"])) for m, _ in printed)
     assert write_summary(workspace.sandbox.writes(since=since)) == dry

@@ -35,6 +35,8 @@ def served(tmp_path: Path, server_processes: Callable[..., Any]) -> Iterator[tup
         DINTERO_PARTNER_ID="T11200000",
         DINTERO_CLIENT_ID="sandbox",
         DINTERO_CLIENT_SECRET="sandbox",
+        # A served sandbox is a URL like any other: reconciler.yaml's test key is not used for it.
+        RECONCILER_AGE_IDENTITY_FILE=str(tmp_path / "work" / "desired-state" / "sandbox-test-identity.txt"),
     )
     work = tmp_path / "work"
     shutil.copytree(EXAMPLES, work / "desired-state")

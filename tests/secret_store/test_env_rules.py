@@ -116,3 +116,19 @@ def test_an_identity_file_outside_the_directory_is_refused(
     with pytest.raises(SecretsError) as caught:
         _load(desired_dir, {})
     assert "outside the desired-state directory" in str(caught.value)
+
+
+def test_a_setting_of_reconciler_yaml_may_be_a_secret_opened_by_the_test_key_it_names(
+    desired_dir: Path, write: WriteFile, store: StoreWriter, key: KeyPair
+) -> None:
+    store({"ENV_NAME": "Secret Shop AB", "ENV_URL": "https://api-global.test.klarna.com"})
+    write("test-key.txt", f"{key.identity}\n")
+    write("merchants/a.yaml", "account_reference: ENV-1\nklarna:\n  account_name: !secret ENV_NAME\n")
+    write("reconciler.yaml", "secrets: {identity_file: test-key.txt}\ntargets: {klarna: {base_url: !secret ENV_URL}}\n")
+    # The file's own identity_file opens the store while the targets are the sandbox; here the secret
+    # makes a target real, so the test key is refused and the environment's identity is needed.
+    with pytest.raises(SecretsError):
+        _load(desired_dir, {"KLARNA_API_KEY": "klarna_test_api_x"})
+    state = _load(desired_dir, {"KLARNA_API_KEY": "klarna_test_api_x", **key.environ()})
+    assert state.config.klarna.base_url == "https://api-global.test.klarna.com"
+    assert state.merchant("ENV-1").wire()["klarna"]["account_name"] == "Secret Shop AB"

@@ -92,3 +92,25 @@ def test_an_error_about_a_secret_value_does_not_print_it(secret_workspace: tuple
     assert result.exit_code == 1
     assert "klarna.bank_accounts[0].iban" in result.output
     assert "GB00WEST" not in result.output and "GB00 WEST" not in result.output
+
+
+@pytest.mark.parametrize("problem", ["wrong-identity", "damaged-store", "no-identity"])
+def test_a_store_that_cannot_be_read_is_one_line_and_exit_1(
+    secret_workspace: tuple[Workspace, dict[str, str]], problem: str
+) -> None:
+    workspace, env = secret_workspace
+    if problem == "wrong-identity":
+        env = {"RECONCILER_AGE_IDENTITY": str(pyrage.x25519.Identity.generate())}
+    elif problem == "damaged-store":
+        path = workspace.desired / "secrets.age"
+        lines = path.read_text(encoding="ascii").splitlines(keepends=True)
+        lines[-2] = ("B" if lines[-2][0] == "A" else "A") + lines[-2][1:]
+        path.write_text("".join(lines), encoding="ascii")
+    else:  # the test key is not used off the sandbox, and the environment gives none
+        env = {"RECONCILER_KLARNA_URL": "http://127.0.0.1:9", "KLARNA_API_KEY": "klarna_test_api_x"}
+    for command in (("plan",), ("apply", "--auto-approve"), ("drift",)):
+        result = workspace.run(*command, env=env)
+        assert result.exit_code == 1, result.output
+        assert result.stdout == "" and result.stderr.count("\n") == 1, result.stderr
+        assert result.stderr.startswith("desired-state/"), result.stderr
+        assert "Traceback" not in result.stderr
