@@ -103,8 +103,8 @@ def test_dry_run_of_changes_to_a_converged_state_sends_no_write(converged: Works
         )
         converged.edit_merchant(
             "NB-2024-0001",
-            "    state: enabled\n",
-            "    state: disabled\n    disabled_reason:\n      reason: MERCHANT_REQUEST\n",
+            "  payment_product:\n",  # its state comes from a profile: the merchant overrides it
+            "  payment_product:\n    state: disabled\n    disabled_reason:\n      reason: MERCHANT_REQUEST\n",
         )
         converged.edit_merchant(
             "M123786123412",

@@ -30,7 +30,7 @@ def planned(converged: Workspace) -> Workspace:
     """A saved plan holding a delete (a stakeholder removed), a disable and a patch."""
     converged.edit_config("allow_delete: false", "allow_delete: true")
     converged.edit_merchant("M123786123412", JANE_DOE, "")
-    converged.edit_merchant("NB-2024-0001", "    state: enabled\n", DISABLED)
+    converged.edit_merchant("NB-2024-0001", "  payment_product:\n", "  payment_product:\n" + DISABLED)
     converged.edit_merchant("SK-2024-0002", "account_name: Stockholm Kaffe AB", "account_name: Stockholm Kafé AB")
     result = converged.run("plan", "--out", "plan.json", env=ENV)
     assert result.exit_code == 0, result.output

@@ -18,7 +18,9 @@ JANE_DOE = (
 
 def disable(workspace: Workspace, reference: str) -> None:
     workspace.edit_merchant(
-        reference, "    state: enabled\n", "    state: disabled\n    disabled_reason:\n      reason: MERCHANT_REQUEST\n"
+        reference,
+        "  payment_product:\n",
+        "  payment_product:\n    state: disabled\n    disabled_reason:\n      reason: MERCHANT_REQUEST\n",
     )
 
 

@@ -89,7 +89,9 @@ def test_an_interrupted_onboarding_disable_converges_without_allow_disable(works
 def test_disabling_a_running_merchant_still_counts(converged: Workspace) -> None:
     converged.edit_config("percent_min_fleet: 10", "percent_min_fleet: 0")
     converged.edit_merchant(
-        "NB-2024-0001", "    state: enabled\n", "    state: disabled\n    disabled_reason:\n      reason: FRAUD\n"
+        "NB-2024-0001",
+        "  payment_product:\n",
+        "  payment_product:\n    state: disabled\n    disabled_reason:\n      reason: FRAUD\n",
     )
     result = converged.run("apply", "--auto-approve")
     assert result.exit_code == 3, result.output
