@@ -16,7 +16,7 @@ from reconciler.desired.models_klarna import slug
 from reconciler.kinds.kind import Kind, live_dump
 from reconciler.kinds.names import ResourceKind
 from reconciler.kinds.registry import register
-from reconciler.kinds.state import MATCH, Member
+from reconciler.kinds.state import MATCH, Member, ResourceState
 from reconciler.kinds.writes import Create, Delete, Patch, WriteContext, WriteRequest, body, klarna_write
 from reconciler.live.factory import ApiClients
 from reconciler.live.read import LiveMerchant
@@ -42,6 +42,9 @@ class SigningKey(Kind):
 
     def display(self, fields: Mapping[str, Any]) -> str:
         return slug(key_description(fields))
+
+    def declared_at(self, state: ResourceState) -> tuple[str, ...]:
+        return ("klarna", "signing_keys")  # in partner.yaml, which takes no profiles
 
     def desired(self, document: Mapping[str, Any]) -> Sequence[Member] | None:
         items = (document.get("klarna") or {}).get("signing_keys")

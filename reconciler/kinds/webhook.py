@@ -58,6 +58,9 @@ class Webhook(Kind):
         parts = urlsplit(str(fields.get("url")))
         return slug(f"{parts.hostname or ''} {parts.port or ''} {parts.path}")
 
+    def declared_at(self, state: ResourceState) -> tuple[str, ...]:
+        return ("klarna", "webhooks")  # in partner.yaml, which takes no profiles
+
     def desired(self, document: Mapping[str, Any]) -> Sequence[Member] | None:
         items = (document.get("klarna") or {}).get("webhooks")
         return None if items is None else [Member(_with_sorted_types(item)) for item in items]
