@@ -818,7 +818,11 @@ def test_the_plan_workflow_runs_with_the_real_reconciler(repo: PartnerRepository
 def test_the_apply_workflow_applies_the_saved_plan_with_the_real_reconciler(repo: PartnerRepository) -> None:
     """The plan job and the apply job share only RECONCILER_MASK_KEY and the artifact: apply verifies it."""
     example = real_reconciler(repo)
-    keep = ("desired-state/reconciler.yaml", "desired-state/merchants/john-doe-stakehouse.yaml")  # Klarna only
+    keep = (  # Klarna only: the merchant and the profile it uses
+        "desired-state/reconciler.yaml",
+        "desired-state/merchants/john-doe-stakehouse.yaml",
+        "desired-state/profiles/klarna-payments.yaml",
+    )
     repo.pull_request({name: text for name, text in example.items() if name in keep}, {})
     result = repo.run("apply.yml", event="push", inputs={"wait-timeout": 60.0},
                          secrets={"RECONCILER_MASK_KEY": "k" * 40})

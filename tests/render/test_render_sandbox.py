@@ -128,7 +128,7 @@ def test_hostile_names_and_files_stay_text_in_the_comment(workspace: Workspace) 
     assert summary.startswith(f"{REF} · {HOSTILE_NAME} · ")
     assert f"desired-state/merchants/{HOSTILE_FILE}" in summary
     row = next(line for line in comment.splitlines() if line.startswith(f"| <code>{REF}</code>"))
-    assert row.count("|") == 10  # the name's pipe is no cell of its own
+    assert row.count("|") == 11  # 10 cells (merchant, name, 8 actions): the name's pipe is no cell of its own
     text = workspace.run("plan", "--target", REF).stdout
     assert f"{REF}  {HOSTILE_NAME}, desired-state/merchants/{HOSTILE_FILE}" in text
 
