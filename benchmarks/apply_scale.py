@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +41,7 @@ from plan_scale import (  # noqa: E402 - the sibling script, found through the p
     lower_bound,
     peak_rss_mb,
     process_cpu_seconds,
+    run_worker_process,
     sandbox_server,
     write_desired_state,
 )
@@ -253,16 +253,8 @@ def run(options: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         }
         job_file = workdir / "job.json"
         job_file.write_text(json.dumps(job), encoding="utf-8")
-        completed = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--worker", str(job_file)],
-            capture_output=True,
-            timeout=3600,
-            check=False,
-            env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), *sys.path]))},
-        )
-        if completed.returncode != 0:
-            raise RuntimeError(f"the apply worker failed: {completed.stderr.decode(errors='replace')[-4000:]}")
-        worker = json.loads(completed.stdout)
+        path = os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), *sys.path]))
+        worker = run_worker_process(Path(__file__), job_file, "apply", env={**os.environ, "PYTHONPATH": path})
     return figures(options, setup, worker)
 
 

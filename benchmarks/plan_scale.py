@@ -605,17 +605,23 @@ def run(options: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         }
         job_file = workdir / "job.json"
         job_file.write_text(json.dumps(job), encoding="utf-8")
-        # A fresh process, so that its peak memory is the planning's and not the dump's.
-        completed = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--worker", str(job_file)],
-            capture_output=True,
-            timeout=3600,
-            check=False,
-        )
-        if completed.returncode != 0:
-            raise RuntimeError(f"the planning worker failed: {completed.stderr.decode(errors='replace')[-4000:]}")
-        worker = json.loads(completed.stdout)
+        worker = run_worker_process(Path(__file__), job_file, "planning")
     return figures(options, setup, worker)
+
+
+def run_worker_process(script: Path, job_file: Path, what: str, env: dict[str, str] | None = None) -> Any:
+    """Run ``script --worker JOB`` in a fresh process (so that its peak memory is its own work's, not
+    the set-up's) and answer the JSON it prints."""
+    completed = subprocess.run(
+        [sys.executable, str(script.resolve()), "--worker", str(job_file)],
+        capture_output=True,
+        timeout=3600,
+        check=False,
+        env=env,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"the {what} worker failed: {completed.stderr.decode(errors='replace')[-4000:]}")
+    return json.loads(completed.stdout)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
