@@ -53,7 +53,8 @@ def timed(args: list[str], runs: int) -> tuple[list[float], list[float]]:
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run([sys.executable, *args], env=env, capture_output=True, check=True, timeout=60)
+        # In this checkout: ``-m`` puts the working directory first on the path, before PYTHONPATH.
+        subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True, check=True, timeout=60)
         walls.append(time.perf_counter() - start)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
