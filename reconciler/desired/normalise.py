@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
-import phonenumbers
-import pycountry
-from email_validator import EmailNotValidError, validate_email
+# phonenumbers, pycountry and email_validator are imported by the normalisers that use them: together
+# they are a fifth of a CLI start-up, and a command or a file that has no such value does not pay it.
 
 _MCC_TEXT = re.compile(r"[0-9]{4}")
 _IBAN_SHAPE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
@@ -71,6 +70,8 @@ def normalise_country(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("a country is an ISO 3166-1 alpha-2 code such as 'NO'")
     code = value.strip().upper()
+    import pycountry
+
     if len(code) != 2 or not code.isalpha() or pycountry.countries.get(alpha_2=code) is None:
         raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
     return code
@@ -81,6 +82,8 @@ def normalise_currency(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("a currency is an ISO 4217 code such as 'NOK'")
     code = value.strip().upper()
+    import pycountry
+
     if len(code) != 3 or not code.isalpha() or pycountry.currencies.get(alpha_3=code) is None:
         raise ValueError(f"{value!r} is not an ISO 4217 currency code")
     return code
@@ -100,6 +103,8 @@ def normalise_iban(value: object) -> str:
     iban = _WHITESPACE.sub("", value).upper()
     if not _IBAN_SHAPE.fullmatch(iban):
         raise ValueError("not an IBAN: expected 2 letters, 2 check digits and 11-30 letters or digits")
+    import pycountry
+
     if pycountry.countries.get(alpha_2=iban[:2]) is None:
         raise ValueError("not an IBAN: the first two letters are not a country code")
     if not iban_checksum_ok(iban):
@@ -112,6 +117,8 @@ def normalise_bic(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("a BIC is a string such as 'NDEASEGGXXX'")
     bic = _WHITESPACE.sub("", value).upper()
+    import pycountry
+
     if not _BIC_SHAPE.fullmatch(bic) or pycountry.countries.get(alpha_2=bic[4:6]) is None:
         raise ValueError(f"{value!r} is not a BIC (8 or 11 characters, e.g. 'NDEASEGGXXX')")
     return bic
@@ -124,6 +131,8 @@ def normalise_phone(value: object) -> str:
     text = value.strip()
     if not text.startswith("+"):
         raise ValueError(f"{value!r} is not an E.164 phone number: it must start with + and the country code")
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(text, None)
     except phonenumbers.NumberParseException as error:
@@ -137,6 +146,8 @@ def normalise_email(value: object) -> str:
     """An email address with its domain in lower case; syntax only, no DNS lookup."""
     if not isinstance(value, str):
         raise ValueError("an email address is a string")
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         result = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError as error:

@@ -226,3 +226,59 @@ def test_the_version_shown_is_the_installed_packages(workspace: Workspace) -> No
 
     assert __version__ == importlib.metadata.version("reconciler")
     assert workspace.run("--version").output == f"reconciler, version {__version__}\n"
+
+
+VALIDATE_PROBE = """
+import sys
+from reconciler.cli import main
+try:
+    main(["validate", "--desired", sys.argv[1]])
+except SystemExit as done:
+    assert done.code in (0, None), done.code
+print()
+print(" ".join(sorted(sys.modules)))
+"""
+# What validate never needs (the network, the sandbox, the diff), and the value parsers a file without
+# a phone number, an email address, a country or a currency does not need.
+NOT_FOR_VALIDATE = (
+    "httpx",
+    "aiohttp",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "rich",
+    "deepdiff",
+    "phonenumbers",
+    "email_validator",
+    "pycountry",
+    "reconciler.sandbox",
+    "reconciler.live",
+    "reconciler.kinds",
+    "reconciler.compare",
+    "reconciler.plan",
+    "reconciler.apply",
+    "reconciler.render",
+    "reconciler.pipeline",
+)
+
+
+def test_validate_loads_no_network_module_and_no_parser_the_file_does_not_need(tmp_path: Path) -> None:
+    """``reconciler validate`` of a file with no phone, email, country or currency imports none of their parsers."""
+    root = Path(__file__).resolve().parents[2]
+    merchant = tmp_path / "desired-state" / "merchants" / "m.yaml"
+    merchant.parent.mkdir(parents=True)
+    merchant.write_text("account_reference: M-1\nklarna:\n  account_name: Minimal AB\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", VALIDATE_PROBE, str(merchant.parents[1])],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    output, modules = done.stdout.rsplit("\n\n", 1)
+    assert output.startswith("OK: 1 merchants"), output
+    loaded = sorted({m for m in modules.split() if m.startswith(NOT_FOR_VALIDATE)})
+    assert loaded == []
+    assert "pydantic" in modules.split() and "reconciler.desired.models" in modules.split()
