@@ -17,7 +17,6 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -35,10 +34,14 @@ from reconciler.imports.files import (
     sync_all,
     write_atomically,
 )
+from reconciler.imports.partner import HEADER as PARTNER_HEADER
+from reconciler.imports.partner import check_partner, partner_document
 from reconciler.imports.profiles import factor_profiles
 from reconciler.imports.yaml_text import merchant_yaml, plain_yaml
+from reconciler.kinds import PARTNER
 from reconciler.live.factory import ApiClients
-from reconciler.live.models import Credential, DinteroAccount, KlarnaAccount
+from reconciler.live.models import DinteroAccount, KlarnaAccount
+from reconciler.live.read import fetch_partner
 from reconciler.plan import plan_merchant
 
 HEADER = "Imported from the live state by `reconciler import`."
@@ -131,15 +134,6 @@ def file_names(references: Sequence[str]) -> dict[str, str]:
     return names
 
 
-def partner_document(credentials: Sequence[Credential]) -> dict[str, Any]:
-    listed = [
-        {"description": c.description, "type": c.type, "environment": c.environment}
-        for c in sorted(credentials, key=lambda c: c.description or "")
-        if c.description and c.type and c.environment
-    ]
-    return {"klarna": {"credentials": listed}}
-
-
 async def import_merchants(
     clients: ApiClients,
     directory: Path,
@@ -156,7 +150,7 @@ async def import_merchants(
     # Dintero's list first (small entries), then Klarna's pages, each account made into its file text and
     # let go: memory holds the Dintero entries and the texts, never every expanded Klarna account at once.
     dintero = await read_dintero(clients, None)
-    credentials = await clients.klarna.list_credentials() if selection.everything else []
+    partner = await fetch_partner(clients, PARTNER, notifications=True) if selection.everything else None
     result = ImportResult()
     made: list[tuple[str, str]] = []  # (reference, text)
     kept: list[ImportedMerchant] = []
@@ -187,9 +181,15 @@ async def import_merchants(
         made = [(m.reference, merchant_yaml(m.document, m.comments, HEADER)) for m in kept]
     names = file_names([reference for reference, _ in made])
     documents += [(directory / "merchants" / names[reference], text) for reference, text in sorted(made)]
-    if selection.everything:
-        header = "Partner-level resources, imported by `reconciler import`."
-        documents.append((directory / "partner.yaml", plain_yaml(partner_document(credentials), header)))
+    if partner is not None:
+        imported_partner = partner_document(partner)
+        planned = check_partner(imported_partner, partner)
+        if planned:
+            result.not_exact[PARTNER] = planned
+        if imported_partner.left_out:
+            result.held[PARTNER] = imported_partner.left_out
+        text = plain_yaml(imported_partner.document, PARTNER_HEADER, imported_partner.comments)
+        documents.append((directory / "partner.yaml", text))
     refuse_existing([path for path, _ in documents], force=force)
     result.imported.sort()
     save_secrets(store, secrets)

@@ -83,7 +83,7 @@ def merchant_yaml(document: Mapping[str, Any], comments: Mapping[Path, str], hea
     return "\n".join(lines) + "\n"
 
 
-def plain_yaml(document: Mapping[str, Any], header: str = "") -> str:
+def plain_yaml(document: Mapping[str, Any], header: str = "", comments: Mapping[Path, str] | None = None) -> str:
     """Another desired-state file (``partner.yaml``), without the merchant schema line."""
     lines = _comment_lines(header, 0) if header else []
-    return "\n".join(lines + _lines(document, 0, (), {})) + "\n"
+    return "\n".join(lines + _lines(document, 0, (), comments or {})) + "\n"

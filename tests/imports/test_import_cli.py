@@ -45,7 +45,7 @@ def test_unmanaged_takes_only_what_no_file_declares(cli: Cli, target: Path, keys
     _seed(cli, 2)
     env = {"RECONCILER_AGE_IDENTITY": keys.secret}
     assert cli.run("import", "--reference", "SBX000000", "--desired", str(target)).exit_code == 0
-    _seed(cli, 1)
+    _seed(cli, 1, seed=8)  # another seed: the same one would repeat the first merchant's IBAN and case ids
     result = cli.run("import", "--unmanaged", "--desired", str(target), env=env)
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (target / "merchants").iterdir())

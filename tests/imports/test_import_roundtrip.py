@@ -1,8 +1,9 @@
 """The round trip: generated live merchants of every shape, imported, then planned from the files: no operation.
 
 Each example builds a fresh in-process sandbox through the APIs (and the providers' own actions), imports
-every merchant, and plans the written files against the same sandbox, loaded as written (each
-``!secret NAME`` from the secrets store, opened with the identity).
+every merchant and the partner-level signing keys and webhooks, and plans the written files (partner.yaml
+included) against the same sandbox, loaded as written (each ``!secret NAME`` from the secrets store,
+opened with the identity).
 """
 
 from __future__ import annotations
@@ -47,6 +48,42 @@ SHAPE = st.fixed_dictionaries(
         "legacy": st.booleans(),
     }
 )
+EVENT_TYPES = (
+    "partner.account.product.payment.state-change.disabled",
+    "partner.account.product.payment.state-change.enabled",
+    "partner.account.state-change.operational",
+)
+# Partner-level Notifications API state: keys (a description, or none), webhooks naming a key by index.
+KEY = st.one_of(st.none(), st.sampled_from(["primary", "backup", "rotation 2026"]))
+WEBHOOK = st.fixed_dictionaries(
+    {
+        "key": st.integers(min_value=0, max_value=2),
+        "types": st.sets(st.sampled_from(EVENT_TYPES), min_size=1),
+        "status": st.sampled_from(["ENABLED", "DISABLED"]),
+    }
+)
+NOTIFICATIONS = st.fixed_dictionaries(
+    {"keys": st.lists(KEY, max_size=3), "webhooks": st.lists(WEBHOOK, max_size=3)}
+)
+
+
+def _notifications(live: Live, seeded: dict[str, Any]) -> None:
+    keys = [
+        live.call("POST", "/v1/notification/signing-keys", {} if d is None else {"description": d})
+        for d in seeded["keys"]
+    ]
+    for index, webhook in enumerate(seeded["webhooks"] if keys else []):
+        live.call(
+            "POST",
+            "/v1/notification/webhooks",
+            {
+                "url": f"https://127.0.0.1:8443/hooks/{index}",
+                "event_types": sorted(webhook["types"]),
+                "event_version": "v1",
+                "signing_key_id": keys[webhook["key"] % len(keys)]["signing_key_id"],
+                "status": webhook["status"],
+            },
+        )
 
 
 def _build(live: Live, index: int, shape: dict[str, Any]) -> None:
@@ -118,8 +155,10 @@ def _build(live: Live, index: int, shape: dict[str, Any]) -> None:
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(shapes=st.lists(SHAPE, min_size=1, max_size=4))
-def test_what_import_writes_plans_no_operation(shapes: list[dict[str, Any]], tmp_path_factory: Any) -> None:
+@given(shapes=st.lists(SHAPE, min_size=1, max_size=4), notifications=NOTIFICATIONS)
+def test_what_import_writes_plans_no_operation(
+    shapes: list[dict[str, Any]], notifications: dict[str, Any], tmp_path_factory: Any
+) -> None:
     app = create_app(SandboxSettings(db_path=None, operational_delay_seconds=0.0))
     directory = tmp_path_factory.mktemp("imported")
     identity = pyrage.x25519.Identity.generate()
@@ -131,6 +170,7 @@ def test_what_import_writes_plans_no_operation(shapes: list[dict[str, Any]], tmp
         live = Live(klarna, dintero)
         for index, shape in enumerate(shapes):
             _build(live, index, shape)
+        _notifications(live, notifications)
 
         async def run() -> Any:
             async with build_clients(fast_params(), transport=httpx.ASGITransport(app=app)) as clients:
@@ -144,6 +184,11 @@ def test_what_import_writes_plans_no_operation(shapes: list[dict[str, Any]], tmp
         written = "".join(p.read_text() for p in (directory / "merchants").glob("*.yaml"))
         assert IBAN_NO not in written and "19801210-0000" not in written
         state = load_desired(directory, environ={"RECONCILER_AGE_IDENTITY": str(identity)})
-        plan = Planner(app).plan(state, with_unmanaged=True)
+        assert state.partner is not None and state.partner.klarna is not None
+        described = [d for d in notifications["keys"] if d is not None]
+        if len(set(described)) == len(notifications["keys"]):  # every key declarable: keys and webhooks declared
+            assert [k.description for k in state.partner.klarna.signing_keys or []] == sorted(described)
+            assert len(state.partner.klarna.webhooks or []) == (len(notifications["webhooks"]) if described else 0)
+        plan = Planner(app).plan(state, with_unmanaged=True, include_partner=True)
         assert [(op.address, op.action.value) for op in plan.operations] == []
         assert plan.unmanaged == ()
