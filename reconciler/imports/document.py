@@ -186,6 +186,17 @@ def _klarna(account: KlarnaAccount, comments: dict[Path, str], held: list[str]) 
     raw["settlement"] = raw.pop("settlement_information", None)
     if isinstance(raw.get("settlement"), dict) and "settlement_enabled" not in raw["settlement"]:
         raw["settlement"] = None
+    hashed = [bank for bank in raw.get("bank_accounts") or [] if bank.get("iban_hash") and not bank.get("iban")]
+    if hashed:
+        # Klarna keeps only the Argon2id hash of such an account: the number cannot be read back, and a
+        # declared list is managed whole, so the list is left undeclared rather than half written.
+        raw.pop("bank_accounts")
+        comments[("klarna", "account_name")] = (
+            f"bank_accounts: not declared, so not managed. Klarna holds {len(hashed)} of them only as a hash "
+            "(bank account hashing), and a hash cannot be imported; declare each account with its IBAN "
+            "(as !secret) to manage them."
+        )
+        held.append(f"Klarna bank accounts held as hashes ({len(hashed)}): not declared")
     doc: dict[str, Any] = fit(KlarnaMerchant, raw)
     doc.pop("merchant_id", None)
     product = next((p for p in account.products or [] if p.type in (None, "PAYMENT")), None)
