@@ -48,7 +48,10 @@ ENV_DINTERO_CLIENT_ID = "DINTERO_CLIENT_ID"
 ENV_DINTERO_CLIENT_SECRET = "DINTERO_CLIENT_SECRET"
 
 _PARTNER_ID = re.compile(r"^[PT]\d{3}00000$")
-EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+# An environment variable's name, and a secrets store name (desired.secrets and desired.secret_store use the same).
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+SECRET_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.\-]*$"
+EnvName = Annotated[str, StringConstraints(pattern=ENV_NAME_PATTERN)]
 
 
 _URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
@@ -138,7 +141,7 @@ class Policy(_FileModel):
     require_high_risk_flag: bool = False  # every high-risk operation needs --allow-high-risk
 
 
-SecretName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
+SecretName = Annotated[str, StringConstraints(pattern=SECRET_NAME_PATTERN)]
 
 
 class BankAccountHashing(_FileModel):
@@ -170,6 +173,8 @@ class BankAccountHashing(_FileModel):
 
 class KlarnaSettings(_FileModel):
     bank_account_hashing: BankAccountHashing | None = None
+
+
 class SecretsFile(_FileModel):
     """Where the identity of the secrets store may come from besides the environment."""
 
@@ -296,7 +301,8 @@ def _credential(environ: Mapping[str, str], standard: str, named: str) -> str | 
 ENV_ALLOW_SANDBOX = "RECONCILER_ALLOW_SANDBOX"
 
 
-def _in_ci(environ: Mapping[str, str]) -> bool:
+def in_ci(environ: Mapping[str, str]) -> bool:
+    """``CI=true`` (or ``1``): the stricter rules for a pipeline apply."""
     return environ.get("CI", "").strip().lower() in ("true", "1")
 
 
@@ -322,7 +328,7 @@ def resolve_config(
             urls[api] = SANDBOX
             continue
         asked = "base_url" in target.model_fields_set or environ.get(env_name) == SANDBOX
-        if urls[api] == SANDBOX and _in_ci(environ) and not (asked or environ.get(ENV_ALLOW_SANDBOX) == "1"):
+        if urls[api] == SANDBOX and in_ci(environ) and not (asked or environ.get(ENV_ALLOW_SANDBOX) == "1"):
             problems.append(
                 ConfigProblem(
                     ("targets", api, "base_url"),

@@ -25,8 +25,9 @@ from argon2.low_level import Type, hash_secret_raw
 
 from reconciler.config import BankAccountHashing, Config
 from reconciler.desired.secret_store import StoreSource, identities_from_environment
+from reconciler.desired.secrets import RESERVED_VARIABLES
 from reconciler.errors import InputIssue, SecretsError
-from reconciler.sensitive import register_marked
+from reconciler.sensitive import register_marked, register_secret_value
 
 HASH_FIELD = "iban_hash"
 # Klarna documents the object's "value" (the Base64-encoded Argon2id output) and a "sanitization_method"
@@ -110,6 +111,9 @@ def _salt_text(
     secrets: StoreSource | None,
 ) -> tuple[str | None, InputIssue | None]:
     if settings.salt_env is not None:
+        if settings.salt_env in RESERVED_VARIABLES | config.credential_variables():
+            # As for !env: a credential must not become a value the reconciler computes with.
+            return None, _config_issue(config, "salt_env", f"{settings.salt_env} holds a credential of the reconciler")
         value = environ.get(settings.salt_env)
         if not value:
             return None, _config_issue(config, "salt_env", f"environment variable {settings.salt_env} is not set")
@@ -136,6 +140,7 @@ def bank_account_hasher(
     text, issue = _salt_text(settings, config, directory, environ, secrets)
     if issue is not None or text is None:
         return None, [issue] if issue is not None else []
+    register_secret_value(text)  # masked by value wherever it could reach a message, like every !secret
     salt = text.strip().encode("utf-8")
     where = "salt_env" if settings.salt_env is not None else "salt_secret"
     if len(salt) < _MIN_SALT_BYTES:

@@ -37,8 +37,6 @@ from reconciler.desired.origins import Origins
 from reconciler.desired.positions import SourcePosition, parse_path
 from reconciler.desired.profiles import UNSET_HINT, ProfileSet, load_profiles, merchant_issues, resolve_merchant
 from reconciler.desired.secret_store import (
-    IDENTITY_FILE_VARIABLE,
-    IDENTITY_VARIABLE,
     INDEX_FILE,
     STORE_FILE,
     StoreSource,
@@ -46,7 +44,7 @@ from reconciler.desired.secret_store import (
     index_lines,
     parse_identities,
 )
-from reconciler.desired.secrets import RESERVED_VARIABLES, EnvRules
+from reconciler.desired.secrets import IDENTITY_FILE_VARIABLE, IDENTITY_VARIABLE, RESERVED_VARIABLES, EnvRules
 from reconciler.desired.validate import (
     LEAVE_OUT_DEFAULT,
     LEAVE_OUT_UNMANAGED,

@@ -24,13 +24,16 @@ class Merchant(DesiredModel):
     """One file under ``desired-state/merchants/``."""
 
     account_reference: Annotated[Reference, Field(description="the partner's reference of the Klarna account")]
-    lifecycle: Annotated[
-        Literal["managed", "retired"],
-        Field(
-            description="retired: the merchant has left management; nothing is planned or written for it, and "
-            "drift does not report it as unmanaged"
-        ),
-    ] | None = None
+    lifecycle: (
+        Annotated[
+            Literal["managed", "retired"],
+            Field(
+                description="retired: the merchant has left management; nothing is planned or written for it, and "
+                "drift does not report it as unmanaged"
+            ),
+        ]
+        | None
+    ) = None
     klarna: KlarnaMerchant
     dintero: DinteroMerchant | None = None
 

@@ -233,8 +233,9 @@ class DinteroCompany(DesiredModel):
     business_name: Text
     address: SettingsAddress
     organization_number: Text | None = Field(
-        None, description="Required before a common signup (Dintero: 'Requires the account company to be configured "
-        "with organization_number')."
+        None,
+        description="Required before a common signup (Dintero: 'Requires the account company to be configured "
+        "with organization_number').",
     )
     display_name: Text | None = None
     website: Text | None = None

@@ -210,13 +210,16 @@ class KlarnaMerchant(DesiredModel):
     """The ``klarna`` section of a merchant file."""
 
     account_name: KlarnaText
-    merchant_id: Annotated[
-        Reference,
-        Field(
-            description="An existing Klarna merchant id (e.g. K123456) to onboard into the Management API: the "
-            "first apply adopts that merchant, which overwrites all its existing data with this file's"
-        ),
-    ] | None = None
+    merchant_id: (
+        Annotated[
+            Reference,
+            Field(
+                description="An existing Klarna merchant id (e.g. K123456) to onboard into the Management API: the "
+                "first apply adopts that merchant, which overwrites all its existing data with this file's"
+            ),
+        ]
+        | None
+    ) = None
     account_group_reference: Reference | None = None
     account_owner: AccountOwner | None = None
     payment_product: PaymentProduct | None = None

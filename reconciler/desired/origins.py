@@ -30,11 +30,6 @@ def intern_path(path: FieldPath) -> FieldPath:
     return _INTERNED.setdefault(path, path)
 
 
-def profile_file(name: str) -> str:
-    """``eu-retail`` as the plan names its file: ``profiles/eu-retail.yaml``."""
-    return f"{PROFILES_DIR}/{name}.yaml"
-
-
 @dataclass(frozen=True, slots=True)
 class Origins:
     """The layers of one resolved merchant and where each wrote (see the module docstring)."""

@@ -124,6 +124,8 @@ def _document_properties(schema: dict[str, Any]) -> None:
             for name in list(properties):
                 properties[name] = _document_property(model, name, properties[name], defs)
     defs[REFERENCE_NAME] = dict(_REFERENCE_NAME_SCHEMA)
+
+
 # A merchant file's own keys beside the model's fields: the profiles it uses and what it removes of them.
 _LAYERING_PROPERTIES: dict[str, Any] = {
     PROFILES_KEY: {

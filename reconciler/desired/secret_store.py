@@ -19,7 +19,6 @@ as ``Sensitive``-free plain strings here; callers mask them like every other sen
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,16 +28,13 @@ from typing import Any
 import pyrage
 import yaml
 
-from reconciler.desired.secrets import SecretLookup
+from reconciler.desired.secrets import IDENTITY_FILE_VARIABLE, IDENTITY_VARIABLE, SECRET_NAME, SecretLookup
 from reconciler.errors import SecretsError
 
 STORE_FILE = "secrets.age"
 RECIPIENTS_FILE = "secrets.recipients"
 INDEX_FILE = "secrets.index"
-IDENTITY_VARIABLE = "RECONCILER_AGE_IDENTITY"
-IDENTITY_FILE_VARIABLE = "RECONCILER_AGE_IDENTITY_FILE"
 
-SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _INDEX_HEADER = "# Names in secrets.age (values are never written here). Kept by `reconciler secrets`.\n"
 
 

@@ -23,13 +23,19 @@ from reconciler.config import (
     ENV_DINTERO_CLIENT_SECRET,
     ENV_DINTERO_PARTNER_ID,
     ENV_KLARNA_API_KEY,
+    ENV_NAME_PATTERN,
+    SECRET_NAME_PATTERN,
+    in_ci,
 )
 from reconciler.desired.yaml_nodes import scalar_text
 
 ENV_TAG = "!env"
 SECRET_TAG = "!secret"
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+_NAME = re.compile(ENV_NAME_PATTERN)
+SECRET_NAME = re.compile(SECRET_NAME_PATTERN)
+# The variables of the secrets store's age identity (``desired.secret_store``).
+IDENTITY_VARIABLE = "RECONCILER_AGE_IDENTITY"
+IDENTITY_FILE_VARIABLE = "RECONCILER_AGE_IDENTITY_FILE"
 
 # Variables that hold the reconciler's own credentials and keys. The names a reconciler.yaml gives
 # its credential variables (``api_key_env``...) are added per load (``reserved_variables``).
@@ -40,14 +46,10 @@ RESERVED_VARIABLES = frozenset(
         ENV_DINTERO_CLIENT_ID,
         ENV_DINTERO_CLIENT_SECRET,
         "RECONCILER_MASK_KEY",
-        "RECONCILER_AGE_IDENTITY",
-        "RECONCILER_AGE_IDENTITY_FILE",
+        IDENTITY_VARIABLE,
+        IDENTITY_FILE_VARIABLE,
     }
 )
-
-
-def _in_ci(environ: Mapping[str, str]) -> bool:
-    return environ.get("CI", "").strip().lower() in ("true", "1")
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ class EnvReference:
         if value is not None:
             return value
         if self.fallback is not None:
-            if _in_ci(environ) and self.name not in rules.allow_fallback:
+            if in_ci(environ) and self.name not in rules.allow_fallback:
                 raise LookupError(
                     f"environment variable {self.name} is not set, and with CI=true a fallback is used only "
                     f"when reconciler.yaml allows it (env: {{allow_fallback: [{self.name}]}}); export it in the "
@@ -131,7 +133,7 @@ def parse_secret_node(node: Any, reserved: Collection[str] = RESERVED_VARIABLES)
     if node.id != "scalar":
         raise ValueError("!secret takes the name of a secret: write !secret NAME")
     name = scalar_text(node).strip()
-    if not _SECRET_NAME.match(name):
+    if not SECRET_NAME.match(name):
         raise ValueError("!secret needs a secret name (letters, digits, '_', '.', '-', starting with a letter or '_')")
     if name in reserved:
         raise ValueError(

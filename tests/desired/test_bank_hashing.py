@@ -108,6 +108,11 @@ def test_the_setting_is_strict(
             {},
             "klarna.bank_account_hashing.salt_secret: secret bank_salt is not in secrets.age",
         ),
+        (
+            "salt_env: KLARNA_API_KEY",
+            {"KLARNA_API_KEY": "klarna_test_api_key_that_is_long"},
+            "klarna.bank_account_hashing.salt_env: KLARNA_API_KEY holds a credential of the reconciler",
+        ),
     ],
 )
 def test_a_salt_that_cannot_be_had_is_an_error_at_the_setting(

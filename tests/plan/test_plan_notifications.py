@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -121,6 +122,19 @@ def test_apply_creates_the_key_then_the_webhook_with_its_id_and_the_next_plan_is
     before = last_seq(cli)
     assert "No changes." in applied(cli)
     assert writes(cli, before) == []
+
+
+def test_a_key_made_between_plan_and_apply_is_read_first_and_not_made_twice(cli: Cli, tmp_path: Path) -> None:
+    """Only an onboard checks for an object made since the plan itself: a partner's creates read first."""
+    cli.desired.write_partner({"klarna": {"signing_keys": [{"description": "webhooks primary"}]}})
+    saved = tmp_path / "plan.json"
+    assert cli.run("plan", "--out", str(saved)).exit_code == 0
+    cli.live.call("POST", KEYS, {"description": "webhooks primary"})  # made by someone else meanwhile
+    before = last_seq(cli)
+    result = cli.run("apply", str(saved), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert writes(cli, before) == []
+    assert len(live_keys(cli)) == 1
 
 
 def test_a_changed_event_list_is_one_patch_of_that_list(cli: Cli) -> None:
