@@ -44,16 +44,12 @@ def load_state(
     """
     state = load_desired(desired_dir)
     use_mask_key(precondition_key(state.config))
+    config = state.config
     if parallelism is not None:
-        state = replace(state, config=replace(state.config, parallelism=parallelism))
-    if rate_limits:
-        config = state.config
-        if "klarna" in rate_limits:
-            config = replace(config, klarna=replace(config.klarna, rate_limit=rate_limits["klarna"]))
-        if "dintero" in rate_limits:
-            config = replace(config, dintero=replace(config.dintero, rate_limit=rate_limits["dintero"]))
-        state = replace(state, config=config)
-    return state
+        config = replace(config, parallelism=parallelism)
+    for api, limit in (rate_limits or {}).items():  # the API names are config's (``options.RATE_LIMIT_APIS``)
+        config = replace(config, **{api: replace(getattr(config, api), rate_limit=limit)})
+    return replace(state, config=config)
 
 
 def compute_plan(

@@ -143,7 +143,7 @@ def _header(plan: Plan) -> list[str]:
         lines.append(f"**Changed by the provider ({len(held)})**: held by it; no write will change it back")
         lines.append("")
         lines += [
-            f"- {code(op.address)} (held by {op.held_by}): {_entities(op.reason or '')}"
+            f"- {code(op.address)} (held by {_entities(op.held_by or '')}): {_entities(op.reason or '')}"
             for op in held[:HIGH_RISK_SHOWN]
         ]
         lines.append("")

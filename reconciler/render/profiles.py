@@ -16,7 +16,7 @@ from typing import Any
 from reconciler.compare.diff import Change, path_text
 from reconciler.desired.origins import ORIGIN_SEPARATOR, PROFILES_DIR
 from reconciler.plan import Action, Plan
-from reconciler.render.symbols import SYMBOLS, show
+from reconciler.render.symbols import SYMBOLS, show, visible
 
 _VARIOUS = "(various)"
 
@@ -26,7 +26,7 @@ def _profile_name(file: str) -> str | None:
     prefix = PROFILES_DIR + "/"
     if not file.startswith(prefix):
         return None
-    return file[len(prefix) :].rsplit(".", 1)[0]
+    return visible(file[len(prefix) :].rsplit(".", 1)[0])  # a file name may hold a line break
 
 
 def origin_label(change: Change) -> str | None:
@@ -83,7 +83,7 @@ def profile_changes(plan: Plan) -> list[ProfileChange]:
 def _line(change: ProfileChange) -> str:
     count = f"{change.merchants:,} merchant{'s' if change.merchants != 1 else ''}"
     values = show(change.after) if change.action is Action.CREATE else f"{change.before} → {show(change.after)}"
-    return f"profile {change.profile}: {count}, {SYMBOLS[change.action]} {change.field} {values}"
+    return f"profile {change.profile}: {count}, {SYMBOLS[change.action]} {visible(change.field)} {values}"
 
 
 def profile_lines(plan: Plan) -> list[str]:

@@ -74,6 +74,16 @@ def _merchant_line(plan: Plan, merchant: str, color: bool) -> str:
     return line
 
 
+def _grouped_lines(plan: Plan, ops: list[Operation], color: bool) -> list[str]:
+    """The operations merchant by merchant: a blank line, the merchant's line, its operations."""
+    lines: list[str] = []
+    for merchant, group in group_by_merchant(ops).items():
+        lines += ["", _merchant_line(plan, merchant, color)]
+        for op in group:
+            lines += _operation_lines(op, color)
+    return lines
+
+
 def render_text(plan: Plan, color: bool = False) -> str:
     """The plan as text, with ANSI colours when ``color`` (the CLI sets it on a terminal)."""
     lines: list[str] = []
@@ -92,35 +102,23 @@ def render_text(plan: Plan, color: bool = False) -> str:
         lines.append("No changes. The live state matches the desired state.")
     if held:
         lines.append("Changed by the provider: it holds this state, and no write will change it back:")
-        for merchant, ops in group_by_merchant(held).items():
-            lines.append("")
-            lines.append(_merchant_line(plan, merchant, color))
-            for op in ops:
-                lines.extend(_operation_lines(op, color))
+        lines += _grouped_lines(plan, held, color)
         lines.append("")
     if changes:
         lines.append("reconciler will perform the following actions:")
-        for merchant, ops in group_by_merchant(changes).items():
-            lines.append("")
-            lines.append(_merchant_line(plan, merchant, color))
-            for op in ops:
-                lines.extend(_operation_lines(op, color))
+        lines += _grouped_lines(plan, changes, color)
     if blocked:
         lines.append("")
         lines.append("Blocked: these differences cannot be written through the APIs; they need a person:")
-        for merchant, ops in group_by_merchant(blocked).items():
-            lines.append("")
-            lines.append(_merchant_line(plan, merchant, color))
-            for op in ops:
-                lines.extend(_operation_lines(op, color))
+        lines += _grouped_lines(plan, blocked, color)
     if plan.notices:
         lines.append("")
         lines.append("Waiting (no write needed):")
-        lines.extend(f"  {notice.address}: {notice.message}" for notice in plan.notices)
+        lines.extend(f"  {visible(notice.address)}: {visible(notice.message)}" for notice in plan.notices)
     if plan.unmanaged:
         lines.append("")
         lines.append(f"Unmanaged: {len(plan.unmanaged)} merchant(s) exist in Klarna and not in the desired state:")
-        lines.extend(f"  ? {reference}" for reference in plan.unmanaged)
+        lines.extend(f"  ? {visible(reference)}" for reference in plan.unmanaged)
     verdict = policy_lines(plan)
     if verdict:
         lines.append("")

@@ -160,3 +160,36 @@ def test_the_limit_is_counted_as_github_counts_it() -> None:
     out = render_markdown(plan)
     assert "Plan truncated" in out and "`reconciler-plan` artifact" in out
     assert len(out.encode("utf-16-le")) // 2 <= 65_536
+
+
+def test_a_held_by_a_notice_and_an_unmanaged_reference_stay_text() -> None:
+    """Values a plan file or a live object supplies cannot end a tag or move a terminal's cursor."""
+    from reconciler.plan.operation import Notice
+
+    hostile = "Klarna <script>\x1b[2J"
+    op = replace(sample_plan(1).operations[0], action=Action.BLOCKED, held_by=hostile, reason="held")
+    plan = replace(
+        sample_plan(1),
+        operations=(op,),
+        notices=(Notice("M0000/dintero.connection/klarna\x1b[2J", "M0000", "waits \x1b[2J<b>"),),
+        unmanaged=("M9\x1b[2J",),
+    )
+    text = render_text(plan)
+    assert "\x1b" not in text
+    assert "\\u001b[2J" in text
+    out = render_markdown(plan)
+    assert "\x1b" not in out
+    [held] = [line for line in out.splitlines() if line.startswith("- <code>M0000/klarna.account")]
+    [notice] = [line for line in out.splitlines() if line.startswith("- <code>M0000/dintero")]
+    assert "<script>" not in held and "<b>" not in notice  # outside the code block: entities
+
+
+def test_a_profile_file_name_with_a_line_break_stays_on_its_line() -> None:
+    hostile = "profiles/eu\n- `injected`\x1b[2J.yaml"
+    change = replace(Change.of(("account_name",), "Shop", "Shop AS"), origin=hostile)
+    op = Operation("M0000/klarna.account", "M0000", ResourceKind.ACCOUNT, Action.PATCH, (change,), "sha256:x")
+    plan = Plan("sha256:d", (op,), merchants=("M0000",))
+    for out in (render_text(plan), render_markdown(plan)):
+        assert "\x1b" not in out
+        assert not any(line.startswith("- `injected`") for line in out.splitlines())
+        assert "eu\\u000a- `injected`\\u001b[2J" in out

@@ -65,9 +65,17 @@ def require_partner(state: SandboxState, oid: str) -> None:
         raise DinteroProblem(403, "forbidden", f"The client has no access to account {oid}")
 
 
-def require_merchant_access(state: SandboxState, aid: str) -> None:
+def _merchant_state(request: Request, aid: str) -> SandboxState:
+    """The sandbox's state, once the partner's token is known to reach merchant ``aid`` (403 otherwise)."""
+    state = sandbox_state(request)
     if aid[0] != state.settings.dintero_partner_id[0]:
         raise DinteroProblem(403, "forbidden", f"Account {aid} is in another environment than the partner")
+    return state
+
+
+def _actor(claims: dict[str, Any]) -> str:
+    """Who a write is recorded as made by: the token's client."""
+    return accounts.actor_id(str(claims.get("sub", "")))
 
 
 @router.post(
@@ -108,8 +116,7 @@ async def get_token(request: Request, oid: Oid, body: TokenRequest) -> dict[str,
 
 def _read_connection(name: str) -> Any:
     async def read_connection(request: Request, aid: Aid, claims: Claims) -> JSONResponse:
-        state = sandbox_state(request)
-        require_merchant_access(state, aid)
+        state = _merchant_state(request, aid)
         return JSONResponse(accounts.get_connection(state.store, aid, name))
 
     return read_connection
@@ -129,8 +136,7 @@ for _name in READABLE_CONNECTIONS:
 def _sign_up(
     request: Request, aid: str, name: str, signup: dict[str, Any], force: bool, claims: dict[str, Any]
 ) -> JSONResponse:
-    state = sandbox_state(request)
-    require_merchant_access(state, aid)
+    state = _merchant_state(request, aid)
     connection = accounts.sign_up(
         state.store,
         aid,
@@ -138,7 +144,7 @@ def _sign_up(
         signup,
         force=force,
         partner_id=state.settings.dintero_partner_id,
-        created_by=accounts.actor_id(str(claims.get("sub", ""))),
+        created_by=_actor(claims),
         now=state.now(),
     )
     return JSONResponse(connection, status_code=201)
@@ -200,13 +206,12 @@ async def sign_up_common(
     "pending, with the signup link.",
 )
 async def start_vipps_signup(request: Request, aid: Aid, claims: Claims) -> JSONResponse:
-    state = sandbox_state(request)
-    require_merchant_access(state, aid)
+    state = _merchant_state(request, aid)
     connection = vipps.start_signup(
         state.store,
         aid,
         partner_id=state.settings.dintero_partner_id,
-        created_by=accounts.actor_id(str(claims.get("sub", ""))),
+        created_by=_actor(claims),
         now=state.now(),
     )
     return JSONResponse(connection)
@@ -225,8 +230,7 @@ async def vipps_callback(
     body: VippsCallback,
     claims: Claims,
 ) -> JSONResponse:
-    state = sandbox_state(request)
-    require_merchant_access(state, aid)
+    state = _merchant_state(request, aid)
     vipps.complete_signup(state.store, aid, callback_reference, body, now=state.now())
     return JSONResponse({})
 
@@ -237,8 +241,7 @@ async def vipps_callback(
     description="The account (company, billing, ids) without its connections; 404 when the account is unknown.",
 )
 async def get_settings(request: Request, aid: Aid, claims: Claims) -> JSONResponse:
-    state = sandbox_state(request)
-    require_merchant_access(state, aid)
+    state = _merchant_state(request, aid)
     return JSONResponse(settings.get_settings(state.store, aid))
 
 
@@ -248,14 +251,13 @@ async def get_settings(request: Request, aid: Aid, claims: Claims) -> JSONRespon
     description="Replaces company and billing, each as a whole, when given; the first PUT creates the account.",
 )
 async def put_settings(request: Request, aid: Aid, body: SettingsUpdate, claims: Claims) -> JSONResponse:
-    state = sandbox_state(request)
-    require_merchant_access(state, aid)
+    state = _merchant_state(request, aid)
     answer = settings.put_settings(
         state.store,
         aid,
         body,
         partner_id=state.settings.dintero_partner_id,
-        created_by=accounts.actor_id(str(claims.get("sub", ""))),
+        created_by=_actor(claims),
         now=state.now(),
     )
     return JSONResponse(answer)
@@ -326,7 +328,7 @@ async def post_connection_event(
         event=body.event,
         description=body.description,
         metadata=body.metadata,
-        created_by=accounts.actor_id(str(claims.get("sub", ""))),
+        created_by=_actor(claims),
         now=state.now(),
     )
     return JSONResponse(event, status_code=201)
