@@ -14,9 +14,8 @@ import click
 
 from reconciler.cli.exits import EXIT_ERROR, handles_errors
 from reconciler.cli.options import color_for, desired_option, parallelism_option
-from reconciler.config import Config, ConfigFile, resolve_config
-from reconciler.desired.load import load_desired
-from reconciler.errors import InputError, InputIssue
+from reconciler.config import Config, default_config
+from reconciler.desired.load import load_config, load_desired
 from reconciler.imports import ImportResult, ImportSelection, import_merchants
 from reconciler.imports.files import require_recipients
 from reconciler.live.factory import build_clients
@@ -29,12 +28,10 @@ def _config_and_declared(desired_dir: Path, need_declared: bool) -> tuple[Config
         state = load_desired(desired_dir)
         retired_or_declared = {m.account_reference for m in state.merchants}
         return state.config, retired_or_declared | set(state.config.ignored_references)
+    # The targets alone: loading every merchant file (and decrypting the store) is not needed for them.
     if (desired_dir / "reconciler.yaml").exists():
-        return load_desired(desired_dir).config, set()
-    config, problems = resolve_config(ConfigFile(), dict(os.environ))
-    if problems:
-        raise InputError([InputIssue("(environment)", 1, 1, str(problem)) for problem in problems])
-    return config, set()
+        return load_config(desired_dir), set()
+    return default_config(dict(os.environ)), set()
 
 
 @contextmanager
@@ -107,9 +104,8 @@ def import_(
         async with build_clients(params) as clients:
             with accounts_progress() as progress:
                 return await import_merchants(
-                    clients, desired_dir, selection, declared=declared, environ=dict(os.environ), force=force,
-                    profiles=profiles,
-                    progress=progress,
+                    clients, desired_dir, selection, declared=declared, environ=dict(os.environ), config=config,
+                    force=force, profiles=profiles, progress=progress,
                 )
 
     result = asyncio.run(run())

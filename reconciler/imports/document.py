@@ -35,7 +35,7 @@ from reconciler.imports.fit import fit
 from reconciler.kinds.connection import DECLINED, FAILED, latest_signup
 from reconciler.kinds.payment_product import DISABLED, ENABLED, PARTNER_SUFFIX, TERMINATED
 from reconciler.live.models import DinteroAccount, KlarnaAccount, PaymentProduct
-from reconciler.sensitive import is_sensitive_path
+from reconciler.sensitive import is_sensitive_path, scrub
 
 Path = tuple[str, ...]
 SCHEMA_LINE = "# yaml-language-server: $schema=../merchant.schema.json"
@@ -154,6 +154,8 @@ def _payment_product(product: PaymentProduct, comments: dict[Path, str], held: l
     }
     where: Path = ("klarna", "payment_product")
     reason = product.state_reason or ""
+    # Klarna's own text, shown in a comment and on the terminal: scrubbed like any API text.
+    shown = scrub(reason) if reason else "no reason given"
     if product.state == ENABLED:
         doc["state"] = "enabled"
     elif product.state == DISABLED and reason.endswith(PARTNER_SUFFIX):
@@ -167,13 +169,13 @@ def _payment_product(product: PaymentProduct, comments: dict[Path, str], held: l
         doc["state"] = "disabled"
         doc["disabled_reason"] = {"reason": "OTHER"}
         comments[where] = (
-            f"Klarna disabled this payment product ({reason or 'no reason given'}): only Klarna can enable it "
+            f"Klarna disabled this payment product ({shown}): only Klarna can enable it "
             "again, so it is written disabled and plans nothing. disabled_reason is used only if you disable it."
         )
-        held.append(f"payment product disabled by Klarna ({reason or 'no reason given'})")
+        held.append(f"payment product disabled by Klarna ({shown})")
     elif product.state == TERMINATED:
         comments[where] = (
-            f"Klarna terminated this payment product ({reason or 'no reason given'}): no state is declared, since "
+            f"Klarna terminated this payment product ({shown}): no state is declared, since "
             "only Klarna can reactivate it."
         )
         held.append("payment product terminated by Klarna")

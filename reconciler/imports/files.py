@@ -14,7 +14,9 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from reconciler.desired.secret_store import RECIPIENTS_FILE, SecretsStore, identities_from_environment
+from reconciler.config import Config
+from reconciler.desired.load import identity_loader
+from reconciler.desired.secret_store import RECIPIENTS_FILE, SecretsStore
 from reconciler.errors import InputError, InputIssue
 
 TEMPORARY_SUFFIX = ".tmp"
@@ -74,9 +76,10 @@ def require_recipients(directory: Path) -> None:
         )
 
 
-def open_store(directory: Path, environ: Mapping[str, str]) -> SecretsStore:
-    """The store to add the imported secrets to (decrypted when it exists: it needs the identity)."""
-    return SecretsStore.open(directory, identities_from_environment(environ))
+def open_store(directory: Path, environ: Mapping[str, str], config: Config | None = None) -> SecretsStore:
+    """The store to add the imported secrets to (decrypted when it exists: it needs the identity, from the
+    environment or, as for every other command, ``secrets.identity_file`` of reconciler.yaml)."""
+    return SecretsStore.open(directory, identity_loader(directory, config, environ)())
 
 
 def save_secrets(store: SecretsStore, secrets: Mapping[str, str]) -> None:

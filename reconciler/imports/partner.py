@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from reconciler.compare.sides import live_partner_view, partner_view
 from reconciler.desired.models import Partner
 from reconciler.imports.document import Path
@@ -110,7 +112,13 @@ def partner_document(live: LiveMerchant) -> ImportedPartner:
 
 def check_partner(imported: ImportedPartner, live: LiveMerchant) -> list[str]:
     """What the imported ``partner.yaml`` would plan against the live state it came from (empty: exact)."""
-    desired = partner_view(Partner.model_validate(imported.document))
+    try:
+        model = Partner.model_validate(imported.document)
+    except ValidationError as error:
+        # Its messages hold the input values: only where and how many, as a mismatch to report.
+        places = sorted({".".join(str(part) for part in problem["loc"]) for problem in error.errors()})
+        return [f"partner.yaml: not valid as written ({', '.join(places)})"]
+    desired = partner_view(model)
     if desired is None:
         return []
     return [f"{op.address}: {op.action.value}" for op in plan_merchant(desired, live_partner_view(desired, live))]

@@ -21,6 +21,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler.compare.sides import desired_view, live_view
+from reconciler.config import Config
 from reconciler.desired.load import declare
 from reconciler.desired.models import Merchant
 from reconciler.desired.models_klarna import slug
@@ -80,8 +81,9 @@ async def read_klarna(
 ) -> AsyncIterator[KlarnaAccount]:
     """The chosen Klarna accounts, one at a time, so that no more than a page of them is held."""
     if selection.references:
-        found = await asyncio.gather(*(clients.klarna.resolve_account(ref) for ref in selection.references))
-        missing = [ref for ref, account in zip(selection.references, found, strict=True) if account is None]
+        references = list(dict.fromkeys(selection.references))  # a reference given twice is read once
+        found = await asyncio.gather(*(clients.klarna.resolve_account(ref) for ref in references))
+        missing = [ref for ref, account in zip(references, found, strict=True) if account is None]
         if missing:
             raise ReadFailed(
                 [ApiError("klarna", "resolve_account", 404, "no Klarna account has this reference", merchant=ref)
@@ -141,15 +143,16 @@ async def import_merchants(
     *,
     declared: set[str],
     environ: Mapping[str, str],
+    config: Config | None = None,
     force: bool = False,
     profiles: bool = False,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Read, make, check and write; raises before writing anything when a file exists (without ``force``)."""
-    store = open_store(directory, environ)  # fails early on a store that cannot be decrypted
+    store = open_store(directory, environ, config)  # fails early on a store that cannot be decrypted
     # Dintero's list first (small entries), then Klarna's pages, each account made into its file text and
     # let go: memory holds the Dintero entries and the texts, never every expanded Klarna account at once.
-    dintero = await read_dintero(clients, None)
+    dintero = await read_dintero(clients, set(selection.references) if selection.references else None)
     partner = await fetch_partner(clients, PARTNER, notifications=True) if selection.everything else None
     result = ImportResult()
     made: list[tuple[str, str]] = []  # (reference, text)

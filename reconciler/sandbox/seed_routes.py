@@ -61,9 +61,9 @@ def seed(request: Request, body: SeedRequest) -> dict[str, Any]:
     # Separate generators so that adding Dintero accounts does not change the Klarna merchants.
     # A later seeding (start > 0) with the same seed must not repeat the first one's IBANs and case ids:
     # its generators are seeded with the start too, while a seeding from 0 keeps the seed's own data.
-    seed = body.seed if body.seed is None or start == 0 else f"{body.seed}@{start}"
-    klarna_rng = random.Random(seed)
-    dintero_rng = random.Random(None if seed is None else f"dintero-{seed}")
+    rng_seed = body.seed if body.seed is None or start == 0 else f"{body.seed}@{start}"
+    klarna_rng = random.Random(rng_seed)
+    dintero_rng = random.Random(None if rng_seed is None else f"dintero-{rng_seed}")
     now = state.now()
     merchants = enumerate(generate_klarna_accounts(body.count, rng=klarna_rng, now=now, start=start), start)
     klarna_total = dintero_total = legacy_total = 0

@@ -141,3 +141,26 @@ def test_profiles_factor_shared_values_and_resolve_the_same(cli: Cli, keys: Keys
     assert [m.wire() for m in left.merchants] == [m.wire() for m in right.merchants]
     plan = cli.run("plan", "--desired", str(factored), "--detailed-exitcode", env=env)
     assert plan.exit_code == 0, plan.output
+
+
+def test_a_reference_given_twice_is_read_and_imported_once(cli: Cli, target: Path) -> None:
+    _seed(cli, 2)
+    cli.live.klarna.delete("/_sandbox/requests")
+    result = cli.run("import", "--reference", "SBX000001", "--reference", "SBX000001", "--desired", str(target))
+    assert result.exit_code == 0, result.output
+    assert "Imported 1 merchant(s)" in result.stdout
+    requests = cli.live.klarna.get("/_sandbox/requests").json()["requests"]
+    resolves = [r for r in requests if "account_reference=SBX000001" in str(r)]
+    assert len(resolves) == 1, resolves
+
+
+def test_an_existing_store_is_opened_with_the_identity_file_of_reconciler_yaml(
+    cli: Cli, target: Path, keys: Keys
+) -> None:
+    _seed(cli, 2)
+    (target / "test-key.txt").write_text(f"# the sandbox's test key\n{keys.secret}\n")
+    (target / "reconciler.yaml").write_text("secrets: {identity_file: test-key.txt}\n")
+    assert cli.run("import", "--reference", "SBX000000", "--desired", str(target)).exit_code == 0
+    again = cli.run("import", "--reference", "SBX000001", "--desired", str(target))  # the store exists now
+    assert again.exit_code == 0, again.output
+    assert {name.split(".")[0] for name in keys.store(target).names()} == {"SBX000000", "SBX000001"}

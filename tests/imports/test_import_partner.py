@@ -93,3 +93,29 @@ def test_two_keys_with_one_description_are_not_declared(cli: Cli, target: Path, 
     assert "webhooks" not in klarna
     assert "webhooks: each names a signing key of signing_keys, which is not declared" in text
     assert _plan_exit(cli, target, keys) == 0
+
+
+def test_a_partner_document_that_does_not_validate_is_a_mismatch_that_shows_no_value() -> None:
+    from reconciler.imports.partner import ImportedPartner, check_partner
+    from reconciler.live.read import LiveMerchant
+
+    hostile = "ftp://token-3f9a@hooks.example.com/in"
+    imported = ImportedPartner({"klarna": {"webhooks": [{"url": hostile, "event_types": []}]}})
+    [mismatch] = check_partner(imported, LiveMerchant("partner", None, None))
+    assert mismatch.startswith("partner.yaml: not valid as written (klarna.webhooks.0.")
+    assert "token-3f9a" not in mismatch
+
+
+def test_klarnas_reason_text_is_scrubbed_in_the_comment_and_the_report() -> None:
+    from reconciler.imports.document import _payment_product
+    from reconciler.live.models import PaymentProduct
+
+    product = PaymentProduct.model_validate(
+        {"product_id": "p1", "type": "PAYMENT", "state": "DISABLED", "state_reason": "FRAUD_NO9386011117947"}
+    )
+    comments: dict[Any, str] = {}
+    held: list[str] = []
+    _payment_product(product, comments, held)
+    assert comments and held
+    for text in [*comments.values(), *held]:
+        assert "9386011117947" not in text
