@@ -46,8 +46,19 @@ SHAPE = st.fixed_dictionaries(
         "klarna_connection": CONNECTION,
         "vipps_connection": CONNECTION,
         "legacy": st.booleans(),
+        "hashed_account": st.booleans(),
     }
 )
+# A bank account Klarna holds only as a hash (the partner sent ``iban_hash``): import cannot declare it.
+HASHED_ACCOUNT = {
+    "bank_account_type": "IBAN",
+    "account_holder": "Hashed Holder",
+    "iban_hash": {
+        "value": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        "sanitization_method": "REMOVE_WHITESPACE_UPPERCASE",
+        "hashing_method": "ARGON2ID",
+    },
+}
 EVENT_TYPES = (
     "partner.account.product.payment.state-change.disabled",
     "partner.account.product.payment.state-change.enabled",
@@ -146,6 +157,8 @@ def _build(live: Live, index: int, shape: dict[str, Any]) -> None:
         if status in ("enabled", "declined", "failed"):
             live.connection_event(aid, name, status)
     account = live.account(reference)
+    if shape["hashed_account"]:
+        live.call("POST", f"/v1/accounts/{account['account_id']}/settlement-information/bank-accounts", HASHED_ACCOUNT)
     product_id = account["products"][0]["product_id"]
     base = f"/_sandbox/klarna/accounts/{account['account_id']}/products/payment/{product_id}"
     if shape["product"] == "klarna-disabled":
@@ -154,7 +167,7 @@ def _build(live: Live, index: int, shape: dict[str, Any]) -> None:
         assert live.klarna.post(base + "/terminate", json={}).status_code == 200
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(shapes=st.lists(SHAPE, min_size=1, max_size=4), notifications=NOTIFICATIONS)
 def test_what_import_writes_plans_no_operation(
     shapes: list[dict[str, Any]], notifications: dict[str, Any], tmp_path_factory: Any
@@ -183,6 +196,9 @@ def test_what_import_writes_plans_no_operation(
         assert len(result.imported) == len(shapes)
         written = "".join(p.read_text() for p in (directory / "merchants").glob("*.yaml"))
         assert IBAN_NO not in written and "19801210-0000" not in written
+        assert HASHED_ACCOUNT["iban_hash"]["value"] not in written  # type: ignore[index]
+        hashed = sum(1 for shape in shapes if shape["hashed_account"])
+        assert written.count("# bank_accounts: not declared, so not managed.") == hashed
         state = load_desired(directory, environ={"RECONCILER_AGE_IDENTITY": str(identity)})
         assert state.partner is not None and state.partner.klarna is not None
         described = [d for d in notifications["keys"] if d is not None]
