@@ -103,6 +103,13 @@ def is_sensitive_path(path: PathLike) -> bool:
     return bool(parts) and parts[-1] in _names
 
 
+def is_sensitive_key(path: Sequence[str | int], key: str) -> bool:
+    """``is_sensitive_path((*path, key))`` without splitting the whole path: a walk asks it of every key."""
+    if key and not key.isdigit() and not any(c in key for c in ".[]/"):
+        return key.lower() in _names
+    return is_sensitive_path((*path, key))
+
+
 def use_key(key: bytes) -> None:
     """Key the masking fingerprints (the CLI passes the key of the plan's preconditions).
 

@@ -35,7 +35,7 @@ from reconciler.imports.fit import fit
 from reconciler.kinds.connection import DECLINED, FAILED, latest_signup
 from reconciler.kinds.payment_product import DISABLED, ENABLED, PARTNER_SUFFIX, TERMINATED
 from reconciler.live.models import DinteroAccount, KlarnaAccount, PaymentProduct
-from reconciler.sensitive import is_sensitive_path, scrub
+from reconciler.sensitive import is_sensitive_key, scrub
 
 Path = tuple[str, ...]
 SCHEMA_LINE = "# yaml-language-server: $schema=../merchant.schema.json"
@@ -124,7 +124,7 @@ def _secrets(reference: str, value: Any, place: Path, taken: set[str]) -> Any:
         out = {}
         for key, item in value.items():
             path = (*place, key)
-            if is_sensitive_path(path) and isinstance(item, str | int | float) and not isinstance(item, bool):
+            if is_sensitive_key(place, key) and isinstance(item, str | int | float) and not isinstance(item, bool):
                 name, n = secret_name(reference, path), 1
                 while name in taken:
                     n += 1

@@ -92,3 +92,24 @@ def test_redact_masks_nested_sensitive_values_only() -> None:
     assert masked["klarna"]["bank_accounts"][0]["iban"].startswith("****7466")
     assert masked["klarna"]["bank_accounts"][0]["bic"] == "NDEASEGGXXX"
     assert data["klarna"]["bank_accounts"][0]["iban"] == "SE4550000000058398257466"  # the input is untouched
+
+
+@pytest.mark.parametrize(
+    ("place", "key"),
+    [
+        (("klarna", "bank_accounts", "0"), "iban"),
+        (("klarna", "bank_accounts", "0"), "IBAN"),
+        (("klarna", "bank_accounts"), "0"),
+        (("klarna", "bank_accounts", "iban"), "12"),
+        (("klarna",), "account_name"),
+        ((), "a.iban"),
+        (("x",), "iban]"),
+        (("x",), ""),
+        (("stakeholders", 0, "national_identification"), "number"),
+        (("stakeholders", 0), "date_of_birth"),
+    ],
+)
+def test_a_key_is_sensitive_exactly_when_its_whole_path_is(place: tuple[str | int, ...], key: str) -> None:
+    from reconciler.sensitive import is_sensitive_key, is_sensitive_path
+
+    assert is_sensitive_key(place, key) == is_sensitive_path((*place, key))
