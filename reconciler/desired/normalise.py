@@ -24,6 +24,14 @@ _WHITESPACE = re.compile(r"\s+")
 _AID = re.compile(r"[PT][0-9]{8}")
 REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,99}$"
 _REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,99}")
+# The common address, ASCII dot-atom local part and LDH domain labels under a letters-only top-level
+# domain, checked here as email_validator would (tests compare the two); every other address goes to
+# email_validator, whose import and domain checks cost more than the rest of a small file's loading.
+_PLAIN_EMAIL = re.compile(
+    r"(?P<local>[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)"
+    r"@(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
+)
+SPECIAL_USE_DOMAINS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
 
 
 def normalise_reference(value: object) -> str:
@@ -146,6 +154,9 @@ def normalise_email(value: object) -> str:
     """An email address with its domain in lower case; syntax only, no DNS lookup."""
     if not isinstance(value, str):
         raise ValueError("an email address is a string")
+    plain = _plain_email(value.strip())
+    if plain is not None:
+        return plain
     from email_validator import EmailNotValidError, validate_email
 
     try:
@@ -153,6 +164,20 @@ def normalise_email(value: object) -> str:
     except EmailNotValidError as error:
         raise ValueError(f"{value!r} is not a valid email address: {error}") from None
     return str(result.normalized)
+
+
+def _plain_email(text: str) -> str | None:
+    """``local@domain.lower()`` for an address email_validator accepts as it is; None when unsure."""
+    match = _PLAIN_EMAIL.fullmatch(text)
+    if match is None or len(text) > 254:
+        return None
+    local, domain = match["local"], match["domain"].lower()
+    if len(local) > 64 or len(domain) > 253 or "--" in domain:  # "xn--" labels need IDNA's checks
+        return None
+    labels = domain.split(".")
+    if any(".".join(labels[i:]) in SPECIAL_USE_DOMAINS for i in range(len(labels))):
+        return None
+    return f"{local}@{domain}"
 
 
 def normalise_timestamp(value: object) -> str:

@@ -267,7 +267,11 @@ def test_validate_loads_no_network_module_and_no_parser_the_file_does_not_need(t
     root = Path(__file__).resolve().parents[2]
     merchant = tmp_path / "desired-state" / "merchants" / "m.yaml"
     merchant.parent.mkdir(parents=True)
-    merchant.write_text("account_reference: M-1\nklarna:\n  account_name: Minimal AB\n", encoding="utf-8")
+    merchant.write_text(
+        "account_reference: M-1\nklarna:\n  account_name: Minimal AB\n"
+        "  account_owner: {given_name: Ola, family_name: Nordmann, email: Ola.Nordmann@Example.NO}\n",
+        encoding="utf-8",
+    )  # a plain email address is checked without email_validator
     done = subprocess.run(
         [sys.executable, "-c", VALIDATE_PROBE, str(merchant.parents[1])],
         capture_output=True,

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reconciler.desired.normalise import (
+    _PLAIN_EMAIL,
     iban_checksum_ok,
     normalise_bic,
     normalise_country,
@@ -220,3 +221,55 @@ def test_bic_is_upper_case_8_or_11_characters() -> None:
     assert normalise_bic("DNBANOKK") == "DNBANOKK"
     with pytest.raises(ValueError):
         normalise_bic("NDEAXXGG")  # XX is not a country
+
+
+def _validator_says(text: str) -> str | None:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return str(validate_email(text, check_deliverability=False).normalized)
+    except EmailNotValidError:
+        return None
+
+
+_EMAIL_PIECES = st.lists(
+    st.sampled_from(["a", "Z", "0", "9", "_", "+", "-", ".", "@", "xn", "--", "test", "local", "é", " ", "q" * 62]),
+    min_size=1,
+    max_size=14,
+)
+
+
+@given(pieces=_EMAIL_PIECES, tld=st.sampled_from(["", ".com", ".NO", ".c1", ".test", ".localhost", ".x", ".arpa"]))
+def test_the_plain_address_check_agrees_with_email_validator(pieces: list[str], tld: str) -> None:
+    from reconciler.desired.normalise import _plain_email
+
+    text = "".join(pieces) + tld
+    plain = _plain_email(text)
+    if plain is not None:  # accepted without email_validator: it must say the same
+        assert _validator_says(text) == plain
+    expected = _validator_says(text.strip())
+    if expected is None:
+        with pytest.raises(ValueError):
+            normalise_email(text)
+    else:
+        assert normalise_email(text) == expected
+
+
+@given(text=st.from_regex(_PLAIN_EMAIL, fullmatch=True))
+def test_every_address_of_the_plain_shape_is_judged_as_email_validator_judges_it(text: str) -> None:
+    from reconciler.desired.normalise import _plain_email
+
+    plain = _plain_email(text)
+    assert plain is None or plain == _validator_says(text)
+
+
+def test_the_plain_address_check_knows_email_validators_special_use_domains() -> None:
+    import email_validator
+
+    from reconciler.desired.normalise import SPECIAL_USE_DOMAINS, _plain_email
+
+    assert set(email_validator.SPECIAL_USE_DOMAIN_NAMES) == SPECIAL_USE_DOMAINS
+    for text in ("a@b.co", "Ola.Nordmann@Sub.Example.COM", "x+y_z-1@a-b.no", ("a" * 64) + "@b.se"):
+        assert _plain_email(text) == _validator_says(text) is not None
+    for text in ("a@b.test", "a@x.localhost", "a@xn--80ak6aa92e.com", "a..b@c.no", "a@b.c1", ("a" * 65) + "@b.se"):
+        assert _plain_email(text) is None
