@@ -179,6 +179,53 @@ def test_a_connection_dropped_after_the_request_went_out_is_not_called_unsent() 
     assert not isinstance(caught.value, NOT_SENT_ERRORS)
 
 
+def _one_answer_server(answer: bytes) -> Any:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    return asyncio.start_server(handle, "127.0.0.1", 0)
+
+
+def test_a_body_cut_short_is_an_error_whose_outcome_is_unknown() -> None:
+    async def cut() -> None:
+        server = await _one_answer_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"a\": 1")
+        port = server.sockets[0].getsockname()[1]
+        try:
+            async with httpx.AsyncClient(transport=NetworkTransport(1)) as client:
+                await asyncio.wait_for(client.post(f"http://127.0.0.1:{port}/write", json={"a": 1}), 10)
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    with pytest.raises(httpx.TransportError) as caught:
+        asyncio.run(cut())
+    assert not isinstance(caught.value, NOT_SENT_ERRORS)
+
+
+def test_a_gzip_body_is_decoded_and_its_headers_kept() -> None:
+    import gzip
+
+    body = gzip.compress(b'{"accounts": []}')
+
+    async def fetch() -> httpx.Response:
+        head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nX-Ratelimit-Remaining: 7\r\nContent-Length: {len(body)}"
+        server = await _one_answer_server(head.encode() + b"\r\n\r\n" + body)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            async with httpx.AsyncClient(transport=NetworkTransport(1)) as client:
+                return await asyncio.wait_for(client.get(f"http://127.0.0.1:{port}/accounts"), 10)
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    response = asyncio.run(fetch())
+    assert response.json() == {"accounts": []}
+    assert response.headers["x-ratelimit-remaining"] == "7" and response.status_code == 200
+
+
 def test_clients_for_real_hosts_use_the_network_transport(live_sandbox: str) -> None:
     params = ClientParams(klarna_url=live_sandbox + "/klarna", dintero_url="https://api.dintero.com")
     clients = build_clients(params)
