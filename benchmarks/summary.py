@@ -1,14 +1,14 @@
 """The one-line summary the scale benchmarks print after each N, and the linearity line after several N.
 
-    SUMMARY plan N=2000 wall=3.210s requests=4001 requests/merchant=2.001 bound=1.250s ratio=2.57
-        cpu/request=1.320ms peak=98.1MB sandbox_cpu=1.80s
+    SUMMARY plan N=200 wall=0.878s requests=401 requests/merchant=2.005 bound=0.126s ratio=6.99
+        cpu/request=1.601ms peak=87.8MB sandbox_cpu=0.22s
 
-(one line). ``plan_scale.py`` (``plan`` or ``drift``), ``apply_scale.py`` (``apply``) and
-``import_scale.py`` (``import``) all print it through :func:`summary_line`, so one parser
-(:func:`parse_summary`) reads them all. A figure that could not be measured (no bound at zero latency,
-no ``/proc`` for the sandbox's CPU) is ``n/a``. After a run over several N, :func:`linearity_line`
-gives each N's wall time per merchant and CPU per request, and the ratio of the largest N's wall time
-per merchant to the smallest's (1.0 is perfectly linear).
+(one line; the bound and ratio are the script's own per-API ones). ``plan_scale.py`` (``plan`` or
+``drift``), ``apply_scale.py`` (``apply``) and ``import_scale.py`` (``import``) all print it through
+:func:`summary_line`, so one parser (:func:`parse_summary`) reads them all. A figure that could not be
+measured (no bound at zero latency, no ``/proc`` for the sandbox's CPU) is ``n/a``. After a run over
+several N, :func:`linearity_line` gives each N's wall time per merchant and CPU per request, and the
+ratio of the largest N's wall time per merchant to the smallest's (1.0 is perfectly linear).
 """
 
 from __future__ import annotations
