@@ -19,6 +19,10 @@ convergence), and plans once more: that plan must be empty. It prints, one line 
 
 Nothing is asserted about time; the script exits 1 when the plan after apply is not empty or an
 operation failed.
+
+``--merchants`` takes several N (``--merchants 500 2000 10000``): each is applied on its own fresh
+sandbox and files, each one's figures end with a ``SUMMARY`` line (``summary.py``), and a ``LINEARITY``
+line closes the run; ``--json`` then writes a list.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from plan_scale import (  # noqa: E402 - the sibling script, found through the p
     sandbox_server,
     write_desired_state,
 )
+from summary import Summary, linearity_line, summary_line  # noqa: E402
 
 MAX_MERCHANTS = 10_000
 
@@ -219,7 +224,13 @@ def report(r: dict[str, Any]) -> str:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--merchants", type=int, default=1000, help=f"N, 1 to {MAX_MERCHANTS}")
+    parser.add_argument(
+        "--merchants",
+        type=int,
+        nargs="+",
+        default=[1000],
+        help=f"N, 1 to {MAX_MERCHANTS}; several N are measured one after another, each on its own fresh setup",
+    )
     parser.add_argument("--latency-ms", type=float, default=20.0, help="latency the server adds to each API request")
     parser.add_argument(
         "--operational-delay", type=float, default=1.0, help="seconds until a new account is OPERATIONAL"
@@ -232,7 +243,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--wait-timeout", type=float, default=120.0, help="the executor's wait for OPERATIONAL")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     options = parser.parse_args(argv)
-    if not 1 <= options.merchants <= MAX_MERCHANTS:
+    if not all(1 <= n <= MAX_MERCHANTS for n in options.merchants):
         parser.error(f"--merchants must be between 1 and {MAX_MERCHANTS}")
     if options.parallelism < 1 or options.latency_ms < 0 or options.rate_limit < 0 or options.operational_delay < 0:
         parser.error("--parallelism must be positive; --latency-ms, --rate-limit, --operational-delay not negative")
@@ -258,17 +269,40 @@ def run(options: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     return figures(options, setup, worker)
 
 
+def summary_of(result: dict[str, Any]) -> Summary:
+    """The common summary figures: the apply's (executor and verification), not the first plan's."""
+    return Summary(
+        name="apply",
+        merchants=result["merchants"],
+        wall_seconds=result["wall_seconds"],
+        requests=result["requests"],
+        bound_seconds=result["bound_seconds"],
+        ratio=result["ratio"],
+        cpu_seconds=result["cpu_seconds"],
+        peak_mb=result["peak_rss_mb"],
+        sandbox_cpu_seconds=result["sandbox_cpu_seconds"],
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) == 2 and args[0] == "--worker":
         return worker_main(Path(args[1]))
     options = parse_args(args)
-    with tempfile.TemporaryDirectory(prefix="apply-scale-") as tmp:
-        result = run(options, Path(tmp))
-    print(report(result))
+    results: list[dict[str, Any]] = []
+    for n in options.merchants:
+        with tempfile.TemporaryDirectory(prefix="apply-scale-") as tmp:
+            result = run(argparse.Namespace(**{**vars(options), "merchants": n}), Path(tmp))
+        print(report(result))
+        print(summary_line(summary_of(result)), flush=True)
+        results.append(result)
+    linearity = linearity_line([summary_of(result) for result in results])
+    if linearity is not None:
+        print(linearity)
     if options.json is not None:
-        options.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return 0 if result["converged"] else 1
+        figures_out: Any = results[0] if len(results) == 1 else results
+        options.json.write_text(json.dumps(figures_out, indent=2) + "\n", encoding="utf-8")
+    return 0 if all(result["converged"] for result in results) else 1
 
 
 if __name__ == "__main__":

@@ -10,12 +10,17 @@ in a child process against it, into a fresh directory with an age recipient. It 
 - the bound of DESIGN.md §7, ``requests × latency ÷ parallelism`` taken per API, and the ratio of the wall
   time to it; and, since a cursor-paged list is a chain (each page names the next), the chain's own bound,
   ``pages × latency`` of the longer of the two APIs' chains (they run side by side);
-- the import process's peak resident memory (its own ``VmHWM``, printed as it exits).
+- the import process's peak resident memory (its own ``VmHWM``, printed as it exits), its CPU time (user +
+  system, ``time.process_time()`` printed as it exits, start-up included) per request of the server's log,
+  and the sandbox process's CPU over the import (``/proc/PID/stat``);
+- after each N, one ``SUMMARY`` line in the format the other scale benchmarks share (``summary.py``), and
+  after several N a ``LINEARITY`` line. ``--json FILE`` writes the figures (a list when several N).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -23,18 +28,22 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from plan_scale import logged_requests, sandbox_server  # noqa: E402
+from plan_scale import logged_requests, process_cpu_seconds, sandbox_server  # noqa: E402
+from summary import Summary, linearity_line, summary_line  # noqa: E402
 
 READS_PER_MERCHANT_BOUND = 1.1
 # Runs the CLI and, at exit, prints the process's own high-water mark of resident memory (VmHWM): the
-# children's ru_maxrss would also count the sandbox servers this script has waited for.
+# children's ru_maxrss would also count the sandbox servers this script has waited for; and its own CPU
+# time (user + system), which the children's rusage would mix with the servers' too.
 _WRAPPER = """
-import atexit, sys
+import atexit, sys, time
 def _peak():
+    print('CPU_S', repr(time.process_time()), file=sys.stderr)
     for line in open('/proc/self/status'):
         if line.startswith('VmHWM:'):
             print('PEAK_KB', line.split()[1], file=sys.stderr)
@@ -58,7 +67,7 @@ def requests_by_api(base_url: str, since: int) -> dict[str, int]:
         cursor = entries[-1]["seq"]
 
 
-def run(merchants: int, latency_ms: float, parallelism: int) -> dict[str, float]:
+def run(merchants: int, latency_ms: float, parallelism: int) -> dict[str, Any]:
     import pyrage
 
     with tempfile.TemporaryDirectory(prefix="import-scale-") as temporary:
@@ -83,13 +92,16 @@ def run(merchants: int, latency_ms: float, parallelism: int) -> dict[str, float]
             before = logged_requests(server.base_url)
             command = [sys.executable, "-c", _WRAPPER, "import", "--all", "--desired", str(target)]
             command += ["--parallelism", str(parallelism)]
+            sandbox_cpu_before = process_cpu_seconds(server.process.pid)
             started = time.perf_counter()
             done = subprocess.run(command, env=env, cwd=workdir, capture_output=True, text=True, check=False)
             wall = time.perf_counter() - started
+            sandbox_cpu_after = process_cpu_seconds(server.process.pid)
             if done.returncode != 0:
                 raise SystemExit(f"import failed ({done.returncode}): {done.stderr[-2000:]}")
             peaks = [line.split()[1] for line in done.stderr.splitlines() if line.startswith("PEAK_KB")]
             peak_mb = int(peaks[-1]) / 1024 if peaks else resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            cpus = [float(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("CPU_S")]
             by_api = requests_by_api(server.base_url, before)
             files = len(list((target / "merchants").glob("*.yaml")))
     latency = latency_ms / 1000
@@ -109,7 +121,37 @@ def run(merchants: int, latency_ms: float, parallelism: int) -> dict[str, float]
         "chain_bound_s": chain,
         "chain_ratio": wall / chain if chain else float("nan"),
         "peak_rss_mb": peak_mb,
+        "client_cpu_s": cpus[-1] if cpus else None,
+        "client_cpu_ms_per_request": cpus[-1] * 1000 / requests if cpus and requests else None,
+        "sandbox_cpu_s": (
+            sandbox_cpu_after - sandbox_cpu_before
+            if sandbox_cpu_before is not None and sandbox_cpu_after is not None
+            else None
+        ),
     }
+
+
+def summary_of(r: dict[str, Any]) -> Summary:
+    """The common summary figures, with the per-API bound ``requests × latency ÷ parallelism``."""
+    return Summary(
+        name="import",
+        merchants=r["merchants"],
+        wall_seconds=r["wall_s"],
+        requests=r["requests"],
+        bound_seconds=r["bound_s"],
+        ratio=r["ratio"] if r["bound_s"] else None,
+        cpu_seconds=r["client_cpu_s"],
+        peak_mb=r["peak_rss_mb"],
+        sandbox_cpu_seconds=r["sandbox_cpu_s"],
+    )
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f} ms"
+
+
+def _s(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f} s"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,18 +159,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--merchants", type=int, nargs="+", default=[2000, 10000])
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--parallelism", type=int, default=16)
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     options = parser.parse_args(argv)
+    if any(n < 1 for n in options.merchants) or options.parallelism < 1 or options.latency_ms < 0:
+        parser.error("--merchants and --parallelism must be positive, --latency-ms not negative")
+    results: list[dict[str, Any]] = []
     for n in options.merchants:
         r = run(n, options.latency_ms, options.parallelism)
+        results.append(r)
         print(
             f"N={r['merchants']}: wall {r['wall_s']:.2f} s, {r['files']} files, {r['requests']:.0f} requests "
             f"(klarna {r['klarna_requests']:.0f}, dintero {r['dintero_requests']:.0f}), "
             f"{r['reads_per_merchant']:.3f} reads/merchant (bound {READS_PER_MERCHANT_BOUND}); "
             f"bound requests×latency÷parallelism {r['bound_s']:.3f} s, ratio {r['ratio']:.1f}; "
             f"page-chain bound {r['chain_bound_s']:.2f} s, ratio {r['chain_ratio']:.1f}; "
-            f"peak RSS {r['peak_rss_mb']:.0f} MB",
-            flush=True,
+            f"peak RSS {r['peak_rss_mb']:.0f} MB; client CPU {_s(r['client_cpu_s'])} "
+            f"({_ms(r['client_cpu_ms_per_request'])} per request, start-up included); "
+            f"sandbox CPU {_s(r['sandbox_cpu_s'])}",
         )
+        print(summary_line(summary_of(r)), flush=True)
+    linearity = linearity_line([summary_of(r) for r in results])
+    if linearity is not None:
+        print(linearity)
+    if options.json is not None:
+        figures_out: Any = results[0] if len(results) == 1 else results
+        options.json.write_text(json.dumps(figures_out, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

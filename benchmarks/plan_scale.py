@@ -22,6 +22,10 @@ be empty. A fresh worker process then loads that directory and plans it against 
 The server is stopped on every exit path. ``--json FILE`` also writes the figures as JSON. With
 ``--keep DIR``, a later run with the same ``--merchants`` and ``--seed`` and ``--reuse`` serves the kept
 database and plans the kept files instead of seeding and writing them again.
+
+``--merchants`` takes several N (``--merchants 500 2000 10000``): each is measured on its own fresh
+sandbox and files, and after each one's figures comes one ``SUMMARY`` line (``summary.py``), then a
+``LINEARITY`` line at the end; ``--json`` then writes a list. ``--keep`` takes a single N.
 """
 
 from __future__ import annotations
@@ -46,6 +50,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from summary import Summary, linearity_line, summary_line  # noqa: E402 - the sibling module, found through the path
 
 try:
     from yaml import CSafeDumper as SafeDumper
@@ -511,7 +518,13 @@ def report(result: dict[str, Any]) -> str:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--merchants", type=int, required=True, help=f"N, 1 to {MAX_MERCHANTS}")
+    parser.add_argument(
+        "--merchants",
+        type=int,
+        nargs="+",
+        required=True,
+        help=f"N, 1 to {MAX_MERCHANTS}; several N are measured one after another, each on its own fresh setup",
+    )
     parser.add_argument("--latency-ms", type=float, default=20.0, help="latency the server adds to each API request")
     parser.add_argument("--parallelism", type=int, default=32, help="the clients' parallelism per API")
     parser.add_argument("--seed", type=int, default=7, help="seed of the generated merchants")
@@ -533,8 +546,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="with --keep: plan the sandbox and files an earlier run kept there (same --merchants and --seed)",
     )
     options = parser.parse_args(argv)
-    if not 1 <= options.merchants <= MAX_MERCHANTS:
+    if not all(1 <= n <= MAX_MERCHANTS for n in options.merchants):
         parser.error(f"--merchants must be between 1 and {MAX_MERCHANTS}")
+    if len(options.merchants) > 1 and options.keep is not None:
+        # One kept directory holds one setup: several N would overwrite (or, with --reuse, refuse) each other's.
+        parser.error("--keep and --reuse take a single N: give --merchants one value with them")
     if options.parallelism < 1:
         parser.error("--parallelism must be at least 1")
     if options.reuse and options.keep is None:
@@ -624,21 +640,48 @@ def run_worker_process(script: Path, job_file: Path, what: str, env: dict[str, s
     return json.loads(completed.stdout)
 
 
+def summary_of(result: dict[str, Any]) -> Summary:
+    """The common summary figures: the plan's (or drift's), with the per-API bound."""
+    return Summary(
+        name="drift" if result["drift"] else "plan",
+        merchants=result["merchants"],
+        wall_seconds=result["wall_seconds"],
+        requests=result["requests"],
+        bound_seconds=result["lower_bound_seconds"],
+        ratio=result["ratio"],
+        cpu_seconds=result["client_cpu_seconds"],
+        peak_mb=result["peak_rss_mb"],
+        sandbox_cpu_seconds=result["sandbox_cpu_seconds"],
+    )
+
+
+def run_one(options: argparse.Namespace) -> dict[str, Any]:
+    """One N (``options.merchants`` an int here), in the kept directory or a fresh temporary one."""
+    if options.keep is not None:
+        options.keep.mkdir(parents=True, exist_ok=True)
+        return run(options, options.keep)
+    with tempfile.TemporaryDirectory(prefix="plan-scale-") as tmp:
+        return run(options, Path(tmp))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) == 2 and args[0] == "--worker":
         return worker_main(Path(args[1]))
     options = parse_args(args)
-    if options.keep is not None:
-        options.keep.mkdir(parents=True, exist_ok=True)
-        result = run(options, options.keep)
-    else:
-        with tempfile.TemporaryDirectory(prefix="plan-scale-") as tmp:
-            result = run(options, Path(tmp))
-    print(report(result))
+    results: list[dict[str, Any]] = []
+    for n in options.merchants:
+        result = run_one(argparse.Namespace(**{**vars(options), "merchants": n}))
+        print(report(result))
+        print(summary_line(summary_of(result)), flush=True)
+        results.append(result)
+    linearity = linearity_line([summary_of(result) for result in results])
+    if linearity is not None:
+        print(linearity)
     if options.json is not None:
-        options.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    return 0 if result["plan_empty"] else 1
+        figures_out: Any = results[0] if len(results) == 1 else results
+        options.json.write_text(json.dumps(figures_out, indent=2) + "\n", encoding="utf-8")
+    return 0 if all(result["plan_empty"] for result in results) else 1
 
 
 if __name__ == "__main__":

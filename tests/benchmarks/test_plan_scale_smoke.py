@@ -7,7 +7,9 @@ requests per merchant.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import json
 import subprocess
 import sys
@@ -39,10 +41,13 @@ def figures(plan_scale: ModuleType, tmp_path_factory: pytest.TempPathFactory) ->
     workdir = tmp_path_factory.mktemp("plan-scale")
     out = workdir / "figures.json"
     args = ["--merchants", str(MERCHANTS), "--latency-ms", "0", "--parallelism", "4", "--compare-serial"]
-    exit_code = plan_scale.main([*args, "--serial-cap", "5", "--json", str(out), "--keep", str(workdir / "run")])
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exit_code = plan_scale.main([*args, "--serial-cap", "5", "--json", str(out), "--keep", str(workdir / "run")])
     assert exit_code == 0
     result: dict[str, object] = json.loads(out.read_text(encoding="utf-8"))
     result["workdir"] = str(workdir / "run")
+    result["printed"] = printed.getvalue().splitlines()
     return result
 
 
@@ -65,6 +70,19 @@ def test_reports_every_figure(figures: dict[str, object]) -> None:
     assert isinstance(figures["wall_seconds"], float) and figures["wall_seconds"] > 0
     assert isinstance(figures["peak_rss_mb"], float) and figures["peak_rss_mb"] > 0
     assert figures["peak_rss_load_mb"] <= figures["peak_rss_mb"]  # type: ignore[operator]
+
+
+def test_one_n_ends_with_its_summary_line(figures: dict[str, object]) -> None:
+    from summary import parse_summary  # the benchmarks' folder is on the path once plan_scale is loaded
+
+    printed = figures["printed"]
+    assert isinstance(printed, list)
+    fields = parse_summary(printed[-1])  # one N: the summary is the last line, with no linearity line
+    assert (fields["name"], fields["N"], fields["requests"]) == ("plan", str(MERCHANTS), str(figures["requests"]))
+    assert fields["requests/merchant"] == f"{figures['requests'] / MERCHANTS:.3f}"  # type: ignore[operator]
+    assert fields["bound"] == f"{figures['lower_bound_seconds']:.3f}s"
+    assert fields["peak"] == f"{figures['peak_rss_mb']:.1f}MB"
+    assert sum(line.startswith("SUMMARY ") for line in printed) == 1
 
 
 def test_a_kept_run_is_reused(plan_scale: ModuleType, figures: dict[str, object], tmp_path: Path) -> None:
