@@ -405,6 +405,10 @@ def ratio(wall: float, bound: float) -> float | None:
     return round(wall / bound, 3) if bound > 0 else None
 
 
+def _learnt(result: dict[str, Any]) -> bool:
+    return bool(result["rate_limit"]) and not result.get("clients_told_rate_limit", True)
+
+
 def figures(options: argparse.Namespace, setup: dict[str, Any], worker: dict[str, Any]) -> dict[str, Any]:
     latency_s = options.latency_ms / 1000
     parallel = worker["parallel"]
@@ -416,6 +420,7 @@ def figures(options: argparse.Namespace, setup: dict[str, Any], worker: dict[str
         "latency_ms": options.latency_ms,
         "parallelism": options.parallelism,
         "rate_limit": options.rate_limit,
+        "clients_told_rate_limit": bool(options.rate_limit) and not options.learn_rate_limit,
         "seed": options.seed,
         **setup,
         "plan_operations": parallel["operations"],
@@ -470,7 +475,8 @@ def report(result: dict[str, Any]) -> str:
     lines = [
         f"plan over {result['merchants']} merchants, latency {result['latency_ms']} ms, "
         f"parallelism {result['parallelism']}"
-        + (f", rate limit {result['rate_limit']}/s per API" if result["rate_limit"] else ""),
+        + (f", rate limit {result['rate_limit']}/s per API" if result["rate_limit"] else "")
+        + (" (not told to the clients: learnt from the headers)" if _learnt(result) else ""),
         f"  setup{' (reused from an earlier run)' if result.get('reused') else ''}: seed {result['seed_seconds']} s, "
         f"dump+YAML {result['yaml_seconds']} s, "
         f"load {result['load_seconds']} s; files declare {', '.join(result['declared_kinds'])}",
@@ -530,6 +536,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7, help="seed of the generated merchants")
     parser.add_argument("--rate-limit", type=float, default=0.0, help="requests/second per API (0: none)")
     parser.add_argument(
+        "--learn-rate-limit",
+        action="store_true",
+        help="the server keeps --rate-limit but the clients are not told it: they learn it from the headers",
+    )
+    parser.add_argument(
         "--repeat", type=int, default=1, help="plan this many times; wall time, requests and ratio are the median run's"
     )
     parser.add_argument("--compare-serial", action="store_true", help="also plan with parallelism 1")
@@ -557,6 +568,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--reuse needs --keep DIR")
     if not 1 <= options.repeat <= 20:
         parser.error("--repeat must be between 1 and 20")
+    if options.learn_rate_limit and not options.rate_limit:
+        parser.error("--learn-rate-limit needs --rate-limit (the server's limit)")
     if options.latency_ms < 0 or options.rate_limit < 0 or options.serial_cap < 1:
         parser.error("--latency-ms and --rate-limit must not be negative, --serial-cap must be positive")
     return options
@@ -612,7 +625,9 @@ def run(options: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             "base_url": server.base_url,
             "desired": str(desired),
             "parallelism": options.parallelism,
-            "rate_limit": options.rate_limit,
+            # With --learn-rate-limit the server limits and the clients are told nothing: they pace
+            # themselves from its X-Ratelimit-* headers and Retry-After alone.
+            "rate_limit": 0.0 if options.learn_rate_limit else options.rate_limit,
             "tracemalloc": not options.no_tracemalloc,
             "serial_cap": min(options.serial_cap, options.merchants) if options.compare_serial else 0,
             "repeat": options.repeat,

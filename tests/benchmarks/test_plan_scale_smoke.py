@@ -189,3 +189,19 @@ def test_a_merchant_file_from_a_dump_drops_what_the_api_adds(plan_scale: ModuleT
         "settlement": {"settlement_enabled": True},
     }
     assert merchant["dintero"] == {"account_id": "T20000003", "connections": {"klarna": {"signup": {"case_id": "new"}}}}
+
+
+def test_learning_the_rate_limit_tells_the_clients_nothing(plan_scale: ModuleType, tmp_path: Path) -> None:
+    out = tmp_path / "learnt.json"
+    args = ["--merchants", "6", "--latency-ms", "0", "--parallelism", "4", "--rate-limit", "500", "--learn-rate-limit"]
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        assert plan_scale.main([*args, "--no-tracemalloc", "--json", str(out)]) == 0
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["rate_limit"] == 500 and result["clients_told_rate_limit"] is False and result["plan_empty"]
+    assert "not told to the clients" in printed.getvalue()
+
+
+def test_learning_a_rate_limit_needs_the_servers_limit(plan_scale: ModuleType) -> None:
+    with pytest.raises(SystemExit) as refused, contextlib.redirect_stderr(io.StringIO()) as said:
+        plan_scale.main(["--merchants", "2", "--learn-rate-limit"])
+    assert refused.value.code == 2 and "--learn-rate-limit needs --rate-limit" in said.getvalue()
