@@ -1,8 +1,10 @@
 """A per-API client-side rate limiter.
 
-Three inputs pace requests: an optional configured rate (requests per second, spread evenly), the
-server's ``X-Ratelimit-Remaining``/``-Reset`` headers (when the window is used up, wait for the reset),
-and ``Retry-After`` on a 429 (every request of that API waits until then, not only the one refused).
+Four inputs pace requests: an optional configured rate (requests per second, spread evenly), the
+server's ``X-Ratelimit-Limit`` (the rate it allows: requests are spread evenly at it from then on,
+when it is slower than the configured one), its ``X-Ratelimit-Remaining``/``-Reset`` (when the window
+is used up, wait for the reset), and ``Retry-After`` on a 429 (every request of that API waits until
+then, not only the one refused).
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 _LEADING_NUMBER = re.compile(r"\s*(\d+(?:\.\d+)?)")
+_WINDOW = re.compile(r";\s*w=(\d+(?:\.\d+)?)")
+# A limit header asking for more than a second between requests is not followed as a rate (a broken
+# header must not stall a run); the remaining/reset and Retry-After rules still hold such a server.
+SLOWEST_LEARNT_INTERVAL = 1.0
 
 
 def _leading_number(value: str | None) -> float | None:
@@ -72,9 +78,21 @@ class RateLimiter:
         """Learn from a response: a 429's ``Retry-After`` and an exhausted ``X-Ratelimit`` window."""
         if status == 429 and retry_after is not None:
             self.pause_for(retry_after)
+        self._learn_rate(headers.get("x-ratelimit-limit"))
         remaining = _leading_number(headers.get("x-ratelimit-remaining"))
         reset = _leading_number(headers.get("x-ratelimit-reset"))
         if remaining is not None and remaining <= 0 and reset is not None:
             if reset > 1e9:  # some servers send the reset moment as epoch seconds, not a delay
                 reset = max(0.0, reset - time.time())
             self.pause_for(min(reset, 3600.0))
+
+    def _learn_rate(self, header: str | None) -> None:
+        """``40, 40;w=1`` (Klarna's form) or ``50``: that many requests per window (one second if unnamed)."""
+        limit = _leading_number(header)
+        if not limit or header is None:
+            return
+        window = _WINDOW.search(header)
+        seconds = float(window.group(1)) if window else 1.0
+        learnt = seconds / limit
+        if self.interval < learnt <= SLOWEST_LEARNT_INTERVAL:
+            self.interval = learnt

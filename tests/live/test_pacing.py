@@ -103,3 +103,30 @@ async def test_a_configured_rate_spreads_requests_evenly(fake_time: FakeTime) ->
         starts.append(fake_time.now)
 
     assert starts == [0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("configured", "limit", "expected_starts"),
+    [
+        (None, "4, 4;w=1", [0.0, 0.0, 0.25, 0.5, 0.75]),  # learnt from the first answer
+        (None, "8;w=2", [0.0, 0.0, 0.25, 0.5, 0.75]),  # a window of two seconds
+        (None, "4", [0.0, 0.0, 0.25, 0.5, 0.75]),  # no window named: per second
+        (8.0, "4", [0.0, 0.125, 0.375, 0.625, 0.875]),  # the server's slower rate wins once known
+        (2.0, "4", [0.0, 0.5, 1.0, 1.5, 2.0]),  # a configured rate slower than the server's is kept
+        (None, "0.5", [0.0] * 5),  # two seconds between requests: not followed as a rate
+        (None, "none", [0.0] * 5),
+    ],
+)
+async def test_the_servers_limit_header_sets_the_pace(
+    fake_time: FakeTime, configured: float | None, limit: str, expected_starts: list[float]
+) -> None:
+    limiter = RateLimiter(configured, clock=fake_time.clock, sleep=fake_time.sleep)
+    starts: list[float] = []
+
+    for index in range(5):
+        await limiter.acquire()
+        starts.append(fake_time.now)
+        if index == 0:
+            limiter.observe(200, {"x-ratelimit-limit": limit, "x-ratelimit-remaining": "9"}, retry_after=None)
+
+    assert starts == expected_starts
