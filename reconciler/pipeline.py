@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -169,27 +170,71 @@ def declarations_of(
     return found
 
 
-def digest_of(views: Sequence[MerchantView], state: DesiredState) -> str:
-    """The digest of the merchants (and partner.yaml, when in) that these views were made from."""
-    references = {view.reference for view in views}
+def digest_of(references: Iterable[str], state: DesiredState) -> str:
+    """The digest of these merchants (and partner.yaml, when ``partner`` is among them)."""
+    references = set(references)
     merchants = [m for m in state.merchants if m.account_reference in references]
     return desired_digest(merchants, state.partner if PARTNER in references else None)
 
 
-def desired_views_of(state: DesiredState, references: Sequence[str]) -> dict[str, MerchantView]:
-    """Desired views by reference, for the references a saved plan names (``partner`` included)."""
-    views: dict[str, MerchantView] = {}
-    for reference in references:
+class DesiredViews(Mapping[str, MerchantView]):
+    """Desired views by reference, each made when asked for, the most recent few kept.
+
+    An apply over ten thousand new merchants would otherwise hold every merchant's view at once
+    (about 16 KB each) for its whole run, while it works on a few dozen merchants at a time.
+    """
+
+    KEPT = 512
+
+    def __init__(self, state: DesiredState, references: Sequence[str]) -> None:
+        self._state = state
+        self._partner = partner_view(state.partner) if PARTNER in references else None
+        self._references: list[str] = []
+        for reference in dict.fromkeys(references):
+            if reference == PARTNER:
+                if self._partner is not None:
+                    self._references.append(reference)
+            elif self._declared(reference):
+                self._references.append(reference)
+        self._known = frozenset(self._references)
+        self._kept: OrderedDict[str, MerchantView] = OrderedDict()
+
+    def _declared(self, reference: str) -> bool:
+        try:
+            self._state.merchant(reference)
+        except KeyError:
+            return False
+        return True
+
+    def __getitem__(self, reference: str) -> MerchantView:
+        if reference not in self._known:
+            raise KeyError(reference)
         if reference == PARTNER:
-            view = partner_view(state.partner)
+            assert self._partner is not None  # known only when it exists
+            return self._partner
+        view = self._kept.get(reference)
+        if view is None:
+            view = desired_view(self._state.merchant(reference))
+            self._kept[reference] = view
+            if len(self._kept) > self.KEPT:
+                self._kept.popitem(last=False)
         else:
-            try:
-                view = desired_view(state.merchant(reference))
-            except KeyError:
-                view = None
-        if view is not None:
-            views[reference] = view
-    return views
+            self._kept.move_to_end(reference)
+        return view
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._references)
+
+    def __len__(self) -> int:
+        return len(self._references)
+
+    def __contains__(self, reference: object) -> bool:
+        return reference in self._known
+
+
+def desired_views_of(state: DesiredState, references: Sequence[str]) -> DesiredViews:
+    """Desired views by reference, for the references a saved plan names (``partner`` included)."""
+    return DesiredViews(state, references)
 
 
 async def read_live_view(clients: ApiClients, state: DesiredState, desired: MerchantView) -> MerchantView:

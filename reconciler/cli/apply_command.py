@@ -78,7 +78,7 @@ def load_plan_file(path: Path, state: DesiredState, targets: tuple[str, ...]) ->
         issue = InputIssue(str(path), 1, 1, f"the plan was made against {made}; this apply would talk to {now}")
         raise InputError([issue])
     views = desired_views_of(state, saved.merchants)
-    if set(views) != set(saved.merchants) or digest_of(list(views.values()), state) != saved.desired_digest:
+    if set(views) != set(saved.merchants) or digest_of(views, state) != saved.desired_digest:
         raise StalePlanError(
             f"{path}: the desired state changed since this plan was made (desired_digest differs); plan again"
         )

@@ -26,7 +26,7 @@ class ChangeOp(StrEnum):
     REMOVE = "remove"  # the desired side has no value (``after`` is None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """One field that differs: what happens to it, its path inside the resource, and both values.
 

@@ -16,7 +16,7 @@ from reconciler.kinds.names import ResourceKind, resource_address
 MATCH = "match"  # key of ResourceState.extra holding the natural key used for matching
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     """One object of a kind as a projection gives it, before it is matched and addressed.
 
@@ -29,7 +29,7 @@ class Member:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResourceState:
     """One resource as the reconciler sees it.
 
@@ -49,7 +49,7 @@ class ResourceState:
         return resource_address(merchant, self.kind, self.key)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MerchantView:
     """All resources of one merchant on one side of the comparison, by address."""
 

@@ -45,7 +45,7 @@ class Risk(StrEnum):
 RISK_ORDER = [Risk.HIGH, Risk.MEDIUM, Risk.LOW]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Operation:
     address: str
     merchant: str
@@ -100,7 +100,7 @@ def _change_dict(change: Change) -> dict[str, Any]:
     return doc
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Notice:
     """Something a reviewer should know of a live object that needs no write (no sensitive value)."""
 
