@@ -62,6 +62,13 @@ class ExecutorSettings:
     # The first wait before polling a new account; each later wait doubles, up to MAX_POLL_INTERVAL_SECONDS.
     poll_interval_seconds: float = 0.5
     precondition_key: bytes = b""  # must be the key the plan was made with
+    # Merchants started and not finished, waiting ones included (None: 16 per worker slot). A merchant
+    # that only waits gives up its slot but keeps its views; without a cap an apply of ten thousand new
+    # merchants would hold them all at once while every account becomes operational.
+    merchants_in_progress: int | None = None
+
+    def in_progress_limit(self) -> int:
+        return max(1, self.merchants_in_progress or 16 * max(1, self.parallelism))
 
 
 class _WaitTimeout(Exception):
@@ -186,14 +193,16 @@ class Executor:
         for op in self.plan.operations:
             by_merchant.setdefault(op.merchant, []).append(op)
         gate = asyncio.Semaphore(max(1, self.settings.parallelism))
+        started = asyncio.Semaphore(self.settings.in_progress_limit())
 
         async def one(reference: str, ops: list[Operation]) -> list[OperationResult]:
-            slot = _Slot(gate)
-            await slot.take()
-            try:
-                return await self._apply_merchant(reference, ops, slot)
-            finally:
-                slot.give()
+            async with started:
+                slot = _Slot(gate)
+                await slot.take()
+                try:
+                    return await self._apply_merchant(reference, ops, slot)
+                finally:
+                    slot.give()
 
         groups = await asyncio.gather(*(one(ref, ops) for ref, ops in by_merchant.items()))
         for results in groups:

@@ -48,6 +48,7 @@ async def _apply(
     parallelism: int = 4,
     timeout: float = 120.0,
     learned: float | None = None,
+    in_progress: int | None = None,
 ) -> tuple[Plan, ApplyReport, Executor]:
     state = _state(workspace)
     params = client_params(state.config, workspace.root)
@@ -62,7 +63,12 @@ async def _apply(
         async def verify(touched: Sequence[str]) -> Plan:
             return await make_plan(clients, state, [state.merchant(r) for r in touched], include_partner=False)
 
-        settings = ExecutorSettings(precondition_key=key, parallelism=parallelism, operational_timeout_seconds=timeout)
+        settings = ExecutorSettings(
+            precondition_key=key,
+            parallelism=parallelism,
+            operational_timeout_seconds=timeout,
+            merchants_in_progress=in_progress,
+        )
         executor = Executor(clients, plan, desired, read_live, settings, lambda line: None)
         executor.clock, executor.sleep, executor.operational_after = time.clock, time.sleep, learned
         report = await executor.run()
@@ -143,6 +149,25 @@ def test_a_waiting_merchant_holds_no_worker_slot(workspace: Workspace) -> None:
         ("POST", "/v1/distribution/onboard"),
         ("GET", "/v1/accounts"),
     ]
+
+
+def test_no_more_merchants_are_in_progress_than_the_limit_waiting_ones_included(workspace: Workspace) -> None:
+    time = _use_fake_time(workspace, delay=3.0)
+    before = workspace.sandbox.last_seq()
+
+    _, report, _ = asyncio.run(
+        _apply(workspace, ["NB-2024-0001", "SK-2024-0002"], time, parallelism=2, in_progress=1)
+    )
+
+    assert report.failed == [] and report.not_converged == []
+    applied = _requests(workspace, before)[4:-4]  # after the plan's four reads, before the re-plan's
+    onboards = [i for i, request in enumerate(applied) if request == ("POST", "/v1/distribution/onboard")]
+    # Two slots, but one merchant in progress: the second is onboarded only once the first is done.
+    assert len(onboards) == 2 and onboards[0] == 0
+    first_done = applied[: onboards[1]]
+    assert ("POST", "/v1/accounts/{id}/stakeholders") in first_done
+    assert ExecutorSettings(parallelism=8).in_progress_limit() == 128
+    assert ExecutorSettings(parallelism=8, merchants_in_progress=3).in_progress_limit() == 3
 
 
 def test_the_wait_backs_off_and_is_bounded(workspace: Workspace) -> None:
