@@ -70,6 +70,22 @@ def lists_equal(left: list[Any], right: list[Any]) -> bool:
     return not DeepDiff(left, right, ignore_order=True, report_repetition=True)
 
 
+# One tuple per distinct path (fields are the models' names): a plan of ten thousand creates would
+# otherwise hold a copy of ("address", "city") for every merchant.
+_PATHS: dict[Path, Path] = {}
+_MAX_PATHS = 100_000
+
+
+def _path(prefix: Path, key: str) -> Path:
+    path = (*prefix, key)
+    shared = _PATHS.get(path)
+    if shared is not None:
+        return shared
+    if len(_PATHS) < _MAX_PATHS:  # data-named keys (connection names) are few, but bounded anyway
+        _PATHS[path] = path
+    return path
+
+
 def diff_fields(desired: Mapping[str, Any], current: Mapping[str, Any] | None, prefix: Path = ()) -> list[Change]:
     """The changes that turn ``current`` into ``desired``, limited to the keys ``desired`` declares."""
     current = current or {}
@@ -77,7 +93,7 @@ def diff_fields(desired: Mapping[str, Any], current: Mapping[str, Any] | None, p
     for key in sorted(desired):
         want = desired[key]
         have = current.get(key)
-        path = (*prefix, key)
+        path = _path(prefix, key)
         if isinstance(want, Mapping) and isinstance(have, Mapping):
             changes.extend(diff_fields(want, have, path))
         elif isinstance(want, list) and isinstance(have, list):

@@ -1,0 +1,33 @@
+"""What a plan of many creates holds once for all merchants: the paths and keys of their values, and short words."""
+
+from __future__ import annotations
+
+import sys
+
+from reconciler.compare.sides import desired_view
+from reconciler.plan import plan_merchant
+from reconciler.sensitive import redact
+from tests.plan.conftest import DesiredDir, base_merchant
+
+
+def test_two_merchants_creates_share_their_paths_keys_and_short_words(desired: DesiredDir) -> None:
+    for index in range(2):
+        desired.write(base_merchant(f"MEM-{index}", f"T112{index:05d}"))
+    state = desired.load()
+    first, second = (plan_merchant(desired_view(m), None) for m in state.merchants)
+
+    pairs = [(a, b) for x, y in zip(first, second, strict=True) for a, b in zip(x.changes, y.changes, strict=True)]
+    assert pairs and all(a.path is b.path for a, b in pairs)
+    owners = [(a.after, b.after) for a, b in pairs if isinstance(a.after, dict) and a.after]
+    assert owners
+    for a, b in owners:
+        assert [id(k) for k in a] == [id(k) for k in b if k in a]  # the same key objects
+
+
+def test_redacting_interns_keys_and_short_words_and_still_masks() -> None:
+    key = "".join(["ci", "ty"])  # built at run time: not already the interned constant
+    word = "".join(["N", "O"])
+    out = redact({key: "Oslo", "country": word, "iban": "NO9386011117947"}, "")
+
+    assert next(iter(out)) is sys.intern("city") and out["country"] is sys.intern("NO")
+    assert "NO9386011117947" not in str(out)
