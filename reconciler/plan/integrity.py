@@ -9,26 +9,46 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
 from reconciler.errors import InputError, InputIssue
-from reconciler.plan.value import Plan
+from reconciler.plan.value import Plan, Streamed
 
 PREFIX = "hmac-sha256:"
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str).encode
+
+
+def canonical_chunks(document: Mapping[str, Any]) -> Iterator[str]:
+    """``json.dumps(document without "mac", sort_keys=True, compact, ASCII)``, a top-level array's items
+    one at a time: a plan of a hundred thousand operations is hashed without its whole text in memory
+    (with it, sealing such a plan took more memory than the plan itself)."""
+    yield "{"
+    for index, name in enumerate(sorted(name for name in document if name != "mac")):
+        yield ("," if index else "") + _ENCODE(name) + ":"
+        value = document[name]
+        if isinstance(value, list | tuple | Streamed):
+            yield "["
+            for position, item in enumerate(value):
+                yield ("," if position else "") + _ENCODE(item)
+            yield "]"
+        else:
+            yield _ENCODE(value)
+    yield "}"
 
 
 def mac_of(document: Mapping[str, Any], key: bytes) -> str:
     """The MAC of every part of a plan document but its own ``mac``."""
-    body = {name: value for name, value in document.items() if name != "mac"}
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
-    return PREFIX + hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+    mac = hmac.new(key, digestmod=hashlib.sha256)
+    for chunk in canonical_chunks(document):
+        mac.update(chunk.encode())
+    return PREFIX + mac.hexdigest()
 
 
 def seal(plan: Plan, key: bytes) -> Plan:
     """The plan with its MAC set."""
-    return replace(plan, mac=mac_of(replace(plan, mac="").to_dict(), key))
+    return replace(plan, mac=mac_of(replace(plan, mac="").to_dict(streamed=True), key))
 
 
 def verify(document: Mapping[str, Any], key: bytes, source: str) -> None:

@@ -8,7 +8,7 @@ DESIGN §5; ``from_dict`` reads one strictly (``plan.document``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,16 @@ from reconciler.compare.diff import Change, parse_path
 from reconciler.plan.document import FORMAT_VERSION, parse_document
 from reconciler.plan.operation import ACTION_ORDER, Notice, Operation
 from reconciler.plan.policy import PolicyVerdict, Violation
+
+
+class Streamed:
+    """A JSON array whose items are made one at a time, once, as it is read."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self._items = iter(items)
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._items
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,9 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.operations)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, streamed: bool = False) -> dict[str, Any]:
+        """The plan document; ``streamed`` gives the operations as a ``Streamed`` list, made item by item
+        as it is read (for the MAC of a plan of a hundred thousand operations, not all at once)."""
         doc: dict[str, Any] = {"format_version": FORMAT_VERSION, "plan_id": self.plan_id}
         doc["desired_digest"] = self.desired_digest
         if self.targets:
@@ -64,7 +76,8 @@ class Plan:
         doc["summary"] = self.summary
         if self.policy is not None:
             doc["policy"] = self.policy.to_dict()
-        doc["operations"] = [op.to_dict() for op in self.operations]
+        dicts = (op.to_dict() for op in self.operations)
+        doc["operations"] = Streamed(dicts) if streamed else list(dicts)
         if self.merchants:
             doc["merchants"] = list(self.merchants)
         if self.unmanaged:
