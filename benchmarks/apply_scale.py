@@ -49,7 +49,7 @@ from plan_scale import (  # noqa: E402 - the sibling script, found through the p
     sandbox_server,
     write_desired_state,
 )
-from summary import Summary, linearity_line, summary_line  # noqa: E402
+from summary import Summary, print_runs  # noqa: E402
 
 MAX_MERCHANTS = 10_000
 
@@ -289,19 +289,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(args) == 2 and args[0] == "--worker":
         return worker_main(Path(args[1]))
     options = parse_args(args)
-    results: list[dict[str, Any]] = []
-    for n in options.merchants:
+
+    def run_one(n: int) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="apply-scale-") as tmp:
-            result = run(argparse.Namespace(**{**vars(options), "merchants": n}), Path(tmp))
-        print(report(result))
-        print(summary_line(summary_of(result)), flush=True)
-        results.append(result)
-    linearity = linearity_line([summary_of(result) for result in results])
-    if linearity is not None:
-        print(linearity)
-    if options.json is not None:
-        figures_out: Any = results[0] if len(results) == 1 else results
-        options.json.write_text(json.dumps(figures_out, indent=2) + "\n", encoding="utf-8")
+            return run(argparse.Namespace(**{**vars(options), "merchants": n}), Path(tmp))
+
+    results = print_runs((run_one(n) for n in options.merchants), report, summary_of, options.json)
     return 0 if all(result["converged"] for result in results) else 1
 
 

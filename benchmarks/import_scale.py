@@ -20,7 +20,6 @@ in a child process against it, into a fresh directory with an age recipient. It 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import subprocess
@@ -34,7 +33,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plan_scale import logged_requests, process_cpu_seconds, sandbox_server  # noqa: E402
-from summary import Summary, linearity_line, summary_line  # noqa: E402
+from summary import Summary, print_runs  # noqa: E402
 
 READS_PER_MERCHANT_BOUND = 1.1
 # Runs the CLI and, at exit, prints the process's own high-water mark of resident memory (VmHWM): the
@@ -154,6 +153,19 @@ def _s(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f} s"
 
 
+def report(r: dict[str, Any]) -> str:
+    return (
+        f"N={r['merchants']}: wall {r['wall_s']:.2f} s, {r['files']} files, {r['requests']:.0f} requests "
+        f"(klarna {r['klarna_requests']:.0f}, dintero {r['dintero_requests']:.0f}), "
+        f"{r['reads_per_merchant']:.3f} reads/merchant (bound {READS_PER_MERCHANT_BOUND}); "
+        f"bound requests×latency÷parallelism {r['bound_s']:.3f} s, ratio {r['ratio']:.1f}; "
+        f"page-chain bound {r['chain_bound_s']:.2f} s, ratio {r['chain_ratio']:.1f}; "
+        f"peak RSS {r['peak_rss_mb']:.0f} MB; client CPU {_s(r['client_cpu_s'])} "
+        f"({_ms(r['client_cpu_ms_per_request'])} per request, start-up included); "
+        f"sandbox CPU {_s(r['sandbox_cpu_s'])}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--merchants", type=int, nargs="+", default=[2000, 10000])
@@ -163,27 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     if any(n < 1 for n in options.merchants) or options.parallelism < 1 or options.latency_ms < 0:
         parser.error("--merchants and --parallelism must be positive, --latency-ms not negative")
-    results: list[dict[str, Any]] = []
-    for n in options.merchants:
-        r = run(n, options.latency_ms, options.parallelism)
-        results.append(r)
-        print(
-            f"N={r['merchants']}: wall {r['wall_s']:.2f} s, {r['files']} files, {r['requests']:.0f} requests "
-            f"(klarna {r['klarna_requests']:.0f}, dintero {r['dintero_requests']:.0f}), "
-            f"{r['reads_per_merchant']:.3f} reads/merchant (bound {READS_PER_MERCHANT_BOUND}); "
-            f"bound requests×latency÷parallelism {r['bound_s']:.3f} s, ratio {r['ratio']:.1f}; "
-            f"page-chain bound {r['chain_bound_s']:.2f} s, ratio {r['chain_ratio']:.1f}; "
-            f"peak RSS {r['peak_rss_mb']:.0f} MB; client CPU {_s(r['client_cpu_s'])} "
-            f"({_ms(r['client_cpu_ms_per_request'])} per request, start-up included); "
-            f"sandbox CPU {_s(r['sandbox_cpu_s'])}",
-        )
-        print(summary_line(summary_of(r)), flush=True)
-    linearity = linearity_line([summary_of(r) for r in results])
-    if linearity is not None:
-        print(linearity)
-    if options.json is not None:
-        figures_out: Any = results[0] if len(results) == 1 else results
-        options.json.write_text(json.dumps(figures_out, indent=2) + "\n", encoding="utf-8")
+    runs = (run(n, options.latency_ms, options.parallelism) for n in options.merchants)
+    print_runs(runs, report, summary_of, options.json)
     return 0
 
 

@@ -52,7 +52,7 @@ import httpx
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from summary import Summary, linearity_line, summary_line  # noqa: E402 - the sibling module, found through the path
+from summary import Summary, print_runs  # noqa: E402 - the sibling module, found through the path
 
 try:
     from yaml import CSafeDumper as SafeDumper
@@ -684,18 +684,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(args) == 2 and args[0] == "--worker":
         return worker_main(Path(args[1]))
     options = parse_args(args)
-    results: list[dict[str, Any]] = []
-    for n in options.merchants:
-        result = run_one(argparse.Namespace(**{**vars(options), "merchants": n}))
-        print(report(result))
-        print(summary_line(summary_of(result)), flush=True)
-        results.append(result)
-    linearity = linearity_line([summary_of(result) for result in results])
-    if linearity is not None:
-        print(linearity)
-    if options.json is not None:
-        figures_out: Any = results[0] if len(results) == 1 else results
-        options.json.write_text(json.dumps(figures_out, indent=2) + "\n", encoding="utf-8")
+    runs = (run_one(argparse.Namespace(**{**vars(options), "merchants": n})) for n in options.merchants)
+    results = print_runs(runs, report, summary_of, options.json)
     return 0 if all(result["plan_empty"] for result in results) else 1
 
 

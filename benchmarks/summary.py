@@ -13,8 +13,11 @@ ratio of the largest N's wall time per merchant to the smallest's (1.0 is perfec
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 NAMES = ("plan", "drift", "apply", "import")
 NOT_MEASURED = "n/a"
@@ -108,3 +111,25 @@ def linearity_line(summaries: Sequence[Summary]) -> str | None:
         + " | ".join(parts)
         + f" | wall/merchant N={largest.merchants} over N={smallest.merchants}: {_figure(growth, 2)}"
     )
+
+
+def print_runs(
+    runs: Iterable[dict[str, Any]],
+    report: Callable[[dict[str, Any]], str],
+    summary_of: Callable[[dict[str, Any]], Summary],
+    json_path: Path | None,
+) -> list[dict[str, Any]]:
+    """Each N's figures as they come (its report, then its summary line), the linearity line after
+    several N, and the figures in ``json_path`` (one object for one N, a list for several)."""
+    results: list[dict[str, Any]] = []
+    for result in runs:
+        print(report(result))
+        print(summary_line(summary_of(result)), flush=True)
+        results.append(result)
+    linearity = linearity_line([summary_of(result) for result in results])
+    if linearity is not None:
+        print(linearity)
+    if json_path is not None:
+        figures: Any = results[0] if len(results) == 1 else results
+        json_path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return results

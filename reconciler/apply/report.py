@@ -22,7 +22,7 @@ class Outcome(StrEnum):
 NOT_DONE = frozenset({Outcome.STALE, Outcome.FAILED, Outcome.SKIPPED})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OperationResult:
     operation: Operation
     outcome: Outcome

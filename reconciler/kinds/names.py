@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 
 
@@ -36,5 +37,8 @@ PARTNER = "partner"  # the "merchant" part of addresses of partner-level resourc
 
 
 def resource_address(merchant: str, kind: ResourceKind, key: str | None = None) -> str:
-    """``M123/klarna.stakeholder/john-doe-3a9c``: unique in a plan, safe to print."""
-    return f"{merchant}/{kind.value}" + (f"/{key}" if key else "")
+    """``M123/klarna.stakeholder/john-doe-3a9c``: unique in a plan, safe to print.
+
+    Interned: a plan holds each address as its operation's and again in its dependants' ``depends_on``.
+    """
+    return sys.intern(f"{merchant}/{kind.value}" + (f"/{key}" if key else ""))

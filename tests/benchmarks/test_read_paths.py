@@ -157,51 +157,39 @@ def test_a_refused_connection_is_never_sent() -> None:
     assert isinstance(caught.value, NOT_SENT_ERRORS)
 
 
-def test_a_connection_dropped_after_the_request_went_out_is_not_called_unsent() -> None:
-    """A write whose connection drops mid-request may have taken effect: it must not read as "never sent"."""
+def _ask_one_answer_server(answer: bytes, method: str = "POST") -> httpx.Response:
+    """One request through the network transport to a server that reads it, writes ``answer`` and closes."""
 
-    async def drop_after_request() -> None:
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await reader.readuntil(b"\r\n\r\n")
-            writer.close()
-
-        server = await asyncio.start_server(handle, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        try:
-            async with httpx.AsyncClient(transport=NetworkTransport(1)) as client:
-                await asyncio.wait_for(client.post(f"http://127.0.0.1:{port}/write", json={"a": 1}), 10)
-        finally:
-            server.close()
-            await server.wait_closed()
-
-    with pytest.raises(httpx.TransportError) as caught:
-        asyncio.run(drop_after_request())
-    assert not isinstance(caught.value, NOT_SENT_ERRORS)
-
-
-def _one_answer_server(answer: bytes) -> Any:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         writer.write(answer)
         await writer.drain()
         writer.close()
 
-    return asyncio.start_server(handle, "127.0.0.1", 0)
-
-
-def test_a_body_cut_short_is_an_error_whose_outcome_is_unknown() -> None:
-    async def cut() -> None:
-        server = await _one_answer_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"a\": 1")
+    async def ask() -> httpx.Response:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         try:
             async with httpx.AsyncClient(transport=NetworkTransport(1)) as client:
-                await asyncio.wait_for(client.post(f"http://127.0.0.1:{port}/write", json={"a": 1}), 10)
+                body = {"a": 1} if method == "POST" else None
+                return await asyncio.wait_for(client.request(method, f"http://127.0.0.1:{port}/x", json=body), 10)
         finally:
             server.close()
             await server.wait_closed()
 
+    return asyncio.run(ask())
+
+
+def test_a_connection_dropped_after_the_request_went_out_is_not_called_unsent() -> None:
+    """A write whose connection drops mid-request may have taken effect: it must not read as "never sent"."""
     with pytest.raises(httpx.TransportError) as caught:
-        asyncio.run(cut())
+        _ask_one_answer_server(b"")
+    assert not isinstance(caught.value, NOT_SENT_ERRORS)
+
+
+def test_a_body_cut_short_is_an_error_whose_outcome_is_unknown() -> None:
+    with pytest.raises(httpx.TransportError) as caught:
+        _ask_one_answer_server(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"a": 1')
     assert not isinstance(caught.value, NOT_SENT_ERRORS)
 
 
@@ -209,19 +197,9 @@ def test_a_gzip_body_is_decoded_and_its_headers_kept() -> None:
     import gzip
 
     body = gzip.compress(b'{"accounts": []}')
+    head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nX-Ratelimit-Remaining: 7\r\nContent-Length: {len(body)}"
 
-    async def fetch() -> httpx.Response:
-        head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nX-Ratelimit-Remaining: 7\r\nContent-Length: {len(body)}"
-        server = await _one_answer_server(head.encode() + b"\r\n\r\n" + body)
-        port = server.sockets[0].getsockname()[1]
-        try:
-            async with httpx.AsyncClient(transport=NetworkTransport(1)) as client:
-                return await asyncio.wait_for(client.get(f"http://127.0.0.1:{port}/accounts"), 10)
-        finally:
-            server.close()
-            await server.wait_closed()
-
-    response = asyncio.run(fetch())
+    response = _ask_one_answer_server(head.encode() + b"\r\n\r\n" + body, method="GET")
     assert response.json() == {"accounts": []}
     assert response.headers["x-ratelimit-remaining"] == "7" and response.status_code == 200
 

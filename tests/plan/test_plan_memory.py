@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from reconciler.compare.sides import desired_view
-from reconciler.plan import plan_merchant
+from reconciler.plan import assemble_plan, plan_merchant
 from reconciler.sensitive import redact
 from tests.plan.conftest import DesiredDir, base_merchant
 
@@ -31,3 +31,12 @@ def test_redacting_interns_keys_and_short_words_and_still_masks() -> None:
 
     assert next(iter(out)) is sys.intern("city") and out["country"] is sys.intern("NO")
     assert "NO9386011117947" not in str(out)
+
+
+def test_an_address_is_held_once_by_its_operation_and_its_dependants(desired: DesiredDir) -> None:
+    desired.write(base_merchant("MEM-DEP", "T11200009"))
+    ops = plan_merchant(desired_view(desired.load().merchants[0]), None)
+    plan = assemble_plan(ops, ["MEM-DEP"], "digest", [], [])
+    by_address = {op.address: op.address for op in plan.operations}
+    named = [address for op in plan.operations for address in op.depends_on]
+    assert named and all(address is by_address[address] for address in named)
