@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from reconciler.apply.executor import MERCHANTS_IN_PROGRESS_MAX
 from reconciler.compare.sides import desired_view, live_partner_view, live_view, partner_view, reads_notifications
 from reconciler.config import Config
 from reconciler.desired.declared import DeclaredMerchant, desired_digest
@@ -184,7 +185,7 @@ class DesiredViews(Mapping[str, MerchantView]):
     (about 16 KB each) for its whole run, while it works on a few dozen merchants at a time.
     """
 
-    KEPT = 512
+    KEPT = MERCHANTS_IN_PROGRESS_MAX
 
     def __init__(self, state: DesiredState, references: Sequence[str]) -> None:
         self._state = state

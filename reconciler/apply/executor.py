@@ -52,6 +52,9 @@ Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 
 MAX_POLL_INTERVAL_SECONDS = 5.0
+# The default cap on merchants in progress (16 per worker slot, at most this many); the desired views
+# apply reads keep as many (``pipeline.DesiredViews``), so a merchant in progress finds its own.
+MERCHANTS_IN_PROGRESS_MAX = 512
 
 
 @dataclass
@@ -68,7 +71,9 @@ class ExecutorSettings:
     merchants_in_progress: int | None = None
 
     def in_progress_limit(self) -> int:
-        return max(1, self.merchants_in_progress or 16 * max(1, self.parallelism))
+        if self.merchants_in_progress is not None:
+            return max(1, self.merchants_in_progress)
+        return min(16 * max(1, self.parallelism), MERCHANTS_IN_PROGRESS_MAX)
 
 
 class _WaitTimeout(Exception):

@@ -32,6 +32,11 @@ _PLAIN_EMAIL = re.compile(
     r"@(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
 )
 SPECIAL_USE_DOMAINS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
+# RFC 2142's role mailboxes, whose local part email_validator lower-cases (``Support@`` is ``support@``).
+CASE_INSENSITIVE_MAILBOXES = frozenset(
+    {"abuse", "ftp", "hostmaster", "info", "marketing", "news", "noc", "postmaster", "sales", "security",
+     "support", "usenet", "uucp", "webmaster", "www"}
+)
 
 
 def normalise_reference(value: object) -> str:
@@ -173,6 +178,8 @@ def _plain_email(text: str) -> str | None:
         return None
     local, domain = match["local"], match["domain"].lower()
     if len(local) > 64 or len(domain) > 253 or "--" in domain:  # "xn--" labels need IDNA's checks
+        return None
+    if local.lower() in CASE_INSENSITIVE_MAILBOXES:
         return None
     labels = domain.split(".")
     if any(".".join(labels[i:]) in SPECIAL_USE_DOMAINS for i in range(len(labels))):

@@ -18,10 +18,13 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 _LEADING_NUMBER = re.compile(r"\s*(\d+(?:\.\d+)?)")
-_WINDOW = re.compile(r";\s*w=(\d+(?:\.\d+)?)")
-# A limit header asking for more than a second between requests is not followed as a rate (a broken
-# header must not stall a run); the remaining/reset and Retry-After rules still hold such a server.
-SLOWEST_LEARNT_INTERVAL = 1.0
+# ``40, 40;w=1``: the quota, then policies ``<quota>;w=<window seconds>``. Only plain numbers count.
+_LIMIT = re.compile(r"\s*(\d{1,9}(?:\.\d{1,9})?)\s*(?:,(.*))?")
+_POLICY = re.compile(r"\s*(\d{1,9}(?:\.\d{1,9})?)\s*;\s*w=(\d{1,9}(?:\.\d{1,9})?)\s*(?:;.*)?")
+# A limit header asking for more than a quarter of a second between requests is not followed as a
+# pace (a broken header must not slow a run to a crawl); the remaining/reset and Retry-After rules
+# still hold such a server.
+SLOWEST_LEARNT_INTERVAL = 0.25
 
 
 def _leading_number(value: str | None) -> float | None:
@@ -43,6 +46,7 @@ class RateLimiter:
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.interval = 1.0 / requests_per_second if requests_per_second else 0.0
+        self._configured_interval = self.interval
         self._clock = clock
         self._sleep = sleep
         self._next_slot = 0.0
@@ -87,12 +91,28 @@ class RateLimiter:
             self.pause_for(min(reset, 3600.0))
 
     def _learn_rate(self, header: str | None) -> None:
-        """``40, 40;w=1`` (Klarna's form) or ``50``: that many requests per window (one second if unnamed)."""
-        limit = _leading_number(header)
-        if not limit or header is None:
+        """``40, 40;w=1`` (Klarna's form) or ``50``: that many requests per window (one second if unnamed).
+
+        The latest header sets the pace (a server that raises its limit is followed up again), never
+        faster than the configured rate; anything that is not that form changes nothing.
+        """
+        if header is None:
             return
-        window = _WINDOW.search(header)
-        seconds = float(window.group(1)) if window else 1.0
-        learnt = seconds / limit
-        if self.interval < learnt <= SLOWEST_LEARNT_INTERVAL:
-            self.interval = learnt
+        alone = _POLICY.fullmatch(header)  # "40;w=1;name=...", a policy without the quota before it
+        match = _LIMIT.fullmatch(header)
+        if alone is not None:
+            quota, seconds = float(alone.group(1)), float(alone.group(2))
+        elif match is not None:
+            quota, seconds = float(match.group(1)), 1.0
+            for policy in (match.group(2) or "").split(","):
+                named = _POLICY.fullmatch(policy)
+                if named is not None and float(named.group(1)) == quota:
+                    seconds = float(named.group(2))
+                    break
+        else:
+            return
+        if not quota:
+            return
+        learnt = seconds / quota
+        if 0 < learnt <= SLOWEST_LEARNT_INTERVAL:
+            self.interval = max(self._configured_interval, learnt)

@@ -9,9 +9,9 @@ One correction: ``httpx-aiohttp`` reports every connection error as ``httpx.Conn
 the retry rules read as "never sent". A refused connection becomes ``httpx.ConnectError`` (never
 sent, as httpx says it); a connection dropped after the request went out becomes ``httpx.ReadError``
 (outcome unknown), so a write that may have taken effect is not repeated blindly. The body is read
-whole here, inside that correction (a connection dropped in the middle of a body is a ``ReadError``
-too), and handed to httpx as content: the clients read every body whole anyway, and httpx's chunked
-stream over aiohttp's cost a tenth of a read's CPU.
+whole here and handed to httpx as content: the clients read every body whole anyway, and httpx's
+chunked stream over aiohttp's cost a tenth of a read's CPU. A body cut short is a ``ReadError``, as
+it was through that stream.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ DESIGN §5; ``from_dict`` reads one strictly (``plan.document``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,13 +19,13 @@ from reconciler.plan.policy import PolicyVerdict, Violation
 
 
 class Streamed:
-    """A JSON array whose items are made one at a time, once, as it is read."""
+    """A JSON array whose items are made one at a time as it is read (each reading makes them again)."""
 
-    def __init__(self, items: Iterable[Any]) -> None:
-        self._items = iter(items)
+    def __init__(self, items: Callable[[], Iterable[Any]]) -> None:
+        self._items = items
 
     def __iter__(self) -> Iterator[Any]:
-        return self._items
+        return iter(self._items())
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,11 @@ class Plan:
         doc["summary"] = self.summary
         if self.policy is not None:
             doc["policy"] = self.policy.to_dict()
-        dicts = (op.to_dict() for op in self.operations)
-        doc["operations"] = Streamed(dicts) if streamed else list(dicts)
+        operations = self.operations
+        if streamed:
+            doc["operations"] = Streamed(lambda: (op.to_dict() for op in operations))
+        else:
+            doc["operations"] = [op.to_dict() for op in operations]
         if self.merchants:
             doc["merchants"] = list(self.merchants)
         if self.unmanaged:

@@ -13,7 +13,7 @@ from reconciler.apply.report import ApplyReport, Outcome
 from reconciler.desired.load import DesiredState, load_desired
 from reconciler.kinds import MerchantView
 from reconciler.live.factory import build_clients
-from reconciler.pipeline import client_params, desired_views_of, make_plan, read_live_view
+from reconciler.pipeline import DesiredViews, client_params, desired_views_of, make_plan, read_live_view
 from reconciler.plan import Plan
 from reconciler.plan.fingerprint import precondition_key
 
@@ -167,7 +167,9 @@ def test_no_more_merchants_are_in_progress_than_the_limit_waiting_ones_included(
     first_done = applied[: onboards[1]]
     assert ("POST", "/v1/accounts/{id}/stakeholders") in first_done
     assert ExecutorSettings(parallelism=8).in_progress_limit() == 128
+    assert ExecutorSettings(parallelism=64).in_progress_limit() == 512 == DesiredViews.KEPT
     assert ExecutorSettings(parallelism=8, merchants_in_progress=3).in_progress_limit() == 3
+    assert ExecutorSettings(parallelism=8, merchants_in_progress=0).in_progress_limit() == 1
 
 
 def test_the_wait_backs_off_and_is_bounded(workspace: Workspace) -> None:

@@ -233,7 +233,9 @@ def _validator_says(text: str) -> str | None:
 
 
 _EMAIL_PIECES = st.lists(
-    st.sampled_from(["a", "Z", "0", "9", "_", "+", "-", ".", "@", "xn", "--", "test", "local", "é", " ", "q" * 62]),
+    st.sampled_from(
+        ["a", "Z", "0", "9", "_", "+", "-", ".", "@", "xn", "--", "test", "local", "é", " ", "q" * 62, "Info", "www"]
+    ),
     min_size=1,
     max_size=14,
 )
@@ -265,10 +267,14 @@ def test_every_address_of_the_plain_shape_is_judged_as_email_validator_judges_it
 
 def test_the_plain_address_check_knows_email_validators_special_use_domains() -> None:
     import email_validator
+    from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 
-    from reconciler.desired.normalise import SPECIAL_USE_DOMAINS, _plain_email
+    from reconciler.desired.normalise import CASE_INSENSITIVE_MAILBOXES, SPECIAL_USE_DOMAINS, _plain_email
 
     assert set(email_validator.SPECIAL_USE_DOMAIN_NAMES) == SPECIAL_USE_DOMAINS
+    assert set(CASE_INSENSITIVE_MAILBOX_NAMES) == CASE_INSENSITIVE_MAILBOXES
+    for role in ("Support@Example.com", "POSTMASTER@x.io", "News@Acme.NO"):  # email_validator lower-cases these
+        assert normalise_email(role) == _validator_says(role) == role.lower()
     for text in ("a@b.co", "Ola.Nordmann@Sub.Example.COM", "x+y_z-1@a-b.no", ("a" * 64) + "@b.se"):
         assert _plain_email(text) == _validator_says(text) is not None
     for text in ("a@b.test", "a@x.localhost", "a@xn--80ak6aa92e.com", "a..b@c.no", "a@b.c1", ("a" * 65) + "@b.se"):

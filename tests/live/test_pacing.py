@@ -113,7 +113,15 @@ async def test_a_configured_rate_spreads_requests_evenly(fake_time: FakeTime) ->
         (None, "4", [0.0, 0.0, 0.25, 0.5, 0.75]),  # no window named: per second
         (8.0, "4", [0.0, 0.125, 0.375, 0.625, 0.875]),  # the server's slower rate wins once known
         (2.0, "4", [0.0, 0.5, 1.0, 1.5, 2.0]),  # a configured rate slower than the server's is kept
-        (None, "0.5", [0.0] * 5),  # two seconds between requests: not followed as a rate
+        (None, "0.5", [0.0] * 5),  # two seconds between requests: not followed as a pace
+        (None, "2", [0.0] * 5),  # half a second: neither
+        (None, "1e309", [0.0] * 5),  # not a plain number
+        (None, "0", [0.0] * 5),
+        (None, "-4", [0.0] * 5),
+        (None, "4;w=0", [0.0] * 5),
+        (None, "nan", [0.0] * 5),
+        (None, "8, 1;w=1, 8;w=2", [0.0, 0.0, 0.25, 0.5, 0.75]),  # the window of the quota's own policy
+        (None, "40;w=10;name=partner", [0.0, 0.0, 0.25, 0.5, 0.75]),  # a policy alone
         (None, "none", [0.0] * 5),
     ],
 )
@@ -130,3 +138,14 @@ async def test_the_servers_limit_header_sets_the_pace(
             limiter.observe(200, {"x-ratelimit-limit": limit, "x-ratelimit-remaining": "9"}, retry_after=None)
 
     assert starts == expected_starts
+
+
+async def test_a_later_faster_limit_is_followed_but_never_past_the_configured_rate(fake_time: FakeTime) -> None:
+    limiter = RateLimiter(10.0, clock=fake_time.clock, sleep=fake_time.sleep)
+
+    limiter.observe(200, {"x-ratelimit-limit": "4"}, retry_after=None)
+    assert limiter.interval == 0.25
+    limiter.observe(200, {"x-ratelimit-limit": "8"}, retry_after=None)
+    assert limiter.interval == 0.125
+    limiter.observe(200, {"x-ratelimit-limit": "1000"}, retry_after=None)
+    assert limiter.interval == 0.1  # the configured 10 per second still holds

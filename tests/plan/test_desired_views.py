@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reconciler.compare.sides import desired_view
+from reconciler.desired.declared import desired_digest
 from reconciler.kinds import PARTNER
 from reconciler.pipeline import DesiredViews, desired_views_of, digest_of
 from tests.plan.conftest import DesiredDir, base_merchant
@@ -43,5 +44,6 @@ def test_the_digest_of_the_views_is_that_of_their_merchants(desired: DesiredDir)
     views = desired_views_of(state, [*references, PARTNER])
 
     assert PARTNER in views and views[PARTNER].reference == PARTNER
-    assert digest_of(views, state) == digest_of([*references, PARTNER], state)
-    assert digest_of(views, state) != digest_of(references, state)
+    merchants = [state.merchant(reference) for reference in references]
+    assert digest_of(views, state) == desired_digest(merchants, state.partner)
+    assert digest_of(references, state) == desired_digest(merchants, None) != digest_of(views, state)
