@@ -38,7 +38,7 @@ from reconciler.plan import Plan
 from reconciler.plan.fingerprint import precondition_key
 from reconciler.plan.integrity import verify
 from reconciler.plan.policy import Flags, check_policy
-from reconciler.render import render
+from reconciler.render import render_chunks
 from reconciler.render.symbols import targets_line
 
 MAX_PLAN_BYTES = 256 * 1024 * 1024
@@ -148,7 +148,8 @@ def apply(
         the_plan = load_plan_file(plan_file, state, targets)
     else:
         the_plan = compute_plan(state, targets, with_unmanaged=False)
-        click.echo(render(the_plan, "text", color=color_for(sys.stdout)), nl=False)
+        for chunk in render_chunks(the_plan, "text", color=color_for(sys.stdout)):
+            click.echo(chunk, nl=False)
         if not the_plan.has_changes:
             return
         confirm_apply(auto_approve, dry_run)

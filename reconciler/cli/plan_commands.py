@@ -28,7 +28,7 @@ from reconciler.live.factory import build_clients
 from reconciler.pipeline import client_params, make_plan, select_merchants
 from reconciler.plan import Plan
 from reconciler.plan.fingerprint import precondition_key
-from reconciler.render import render
+from reconciler.render import render_chunks
 from reconciler.sensitive import use_key as use_mask_key
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -110,8 +110,10 @@ def commit_option(func: F) -> F:
 
 def emit_plan(plan: Plan, fmt: str, out: Path | None) -> None:
     if out is not None:
-        out.write_text(render(plan, "json"), encoding="utf-8")
-    click.echo(render(plan, fmt, color=fmt == "text" and color_for(sys.stdout)), nl=False)
+        with out.open("w", encoding="utf-8") as written:
+            written.writelines(render_chunks(plan, "json"))
+    for chunk in render_chunks(plan, fmt, color=fmt == "text" and color_for(sys.stdout)):
+        click.echo(chunk, nl=False)
 
 
 @click.command()

@@ -5,12 +5,12 @@ Renderers only format. The plan they get holds no sensitive value (see ``reconci
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from reconciler.plan import Plan
-from reconciler.render.jsondoc import render_json
+from reconciler.render.jsondoc import json_chunks, render_json
 from reconciler.render.markdown import render_markdown
-from reconciler.render.text import render_text
+from reconciler.render.text import render_text, text_chunks
 
 FORMATS: dict[str, Callable[[Plan], str]] = {
     "text": render_text,
@@ -25,4 +25,14 @@ def render(plan: Plan, fmt: str, color: bool = False) -> str:
     return FORMATS[fmt](plan)
 
 
-__all__ = ["FORMATS", "render", "render_json", "render_markdown", "render_text"]
+def render_chunks(plan: Plan, fmt: str, color: bool = False) -> Iterator[str]:
+    """``render``'s text in pieces, to print or write as they are made (text and JSON stream; the
+    Markdown comment is short by design, cut to GitHub's limit)."""
+    if fmt == "text":
+        return text_chunks(plan, color)
+    if fmt == "json":
+        return json_chunks(plan)
+    return iter([FORMATS[fmt](plan)])
+
+
+__all__ = ["FORMATS", "render", "render_chunks", "render_json", "render_markdown", "render_text"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -74,57 +75,67 @@ def _merchant_line(plan: Plan, merchant: str, color: bool) -> str:
     return line
 
 
-def _grouped_lines(plan: Plan, ops: list[Operation], color: bool) -> list[str]:
+def _grouped_lines(plan: Plan, ops: list[Operation], color: bool) -> Iterator[str]:
     """The operations merchant by merchant: a blank line, the merchant's line, its operations."""
-    lines: list[str] = []
     for merchant, group in group_by_merchant(ops).items():
-        lines += ["", _merchant_line(plan, merchant, color)]
+        yield ""
+        yield _merchant_line(plan, merchant, color)
         for op in group:
-            lines += _operation_lines(op, color)
-    return lines
+            yield from _operation_lines(op, color)
+
+
+def text_chunks(plan: Plan, color: bool = False) -> Iterator[str]:
+    """The plan as text, line by line (each with its newline): a plan of ten thousand new merchants
+    is a few hundred megabytes of text, printed as it is made rather than held whole."""
+    for line in _text_lines(plan, color):
+        yield line + "\n"
 
 
 def render_text(plan: Plan, color: bool = False) -> str:
     """The plan as text, with ANSI colours when ``color`` (the CLI sets it on a terminal)."""
-    lines: list[str] = []
+    return "".join(text_chunks(plan, color))
+
+
+def _text_lines(plan: Plan, color: bool) -> Iterator[str]:
+    head: list[str] = []
     targets = targets_line(plan)
     if targets is not None:
-        lines.append(targets)
+        head.append(targets)
     if plan.commit:
-        lines.append(f"Commit: {visible(plan.commit)}")
-    if lines:
-        lines.append("")
-    lines += profile_lines(plan)
+        head.append(f"Commit: {visible(plan.commit)}")
+    if head:
+        head.append("")
+    yield from head
+    yield from profile_lines(plan)
     changes = [op for op in plan.operations if op.action is not Action.BLOCKED]
     held = [op for op in plan.operations if op.held_by is not None]
     blocked = [op for op in plan.operations if op.action is Action.BLOCKED and op.held_by is None]
     if not plan.operations:
-        lines.append("No changes. The live state matches the desired state.")
+        yield "No changes. The live state matches the desired state."
     if held:
-        lines.append("Changed by the provider: it holds this state, and no write will change it back:")
-        lines += _grouped_lines(plan, held, color)
-        lines.append("")
+        yield "Changed by the provider: it holds this state, and no write will change it back:"
+        yield from _grouped_lines(plan, held, color)
+        yield ""
     if changes:
-        lines.append("reconciler will perform the following actions:")
-        lines += _grouped_lines(plan, changes, color)
+        yield "reconciler will perform the following actions:"
+        yield from _grouped_lines(plan, changes, color)
     if blocked:
-        lines.append("")
-        lines.append("Blocked: these differences cannot be written through the APIs; they need a person:")
-        lines += _grouped_lines(plan, blocked, color)
+        yield ""
+        yield "Blocked: these differences cannot be written through the APIs; they need a person:"
+        yield from _grouped_lines(plan, blocked, color)
     if plan.notices:
-        lines.append("")
-        lines.append("Waiting (no write needed):")
-        lines.extend(f"  {visible(notice.address)}: {visible(notice.message)}" for notice in plan.notices)
+        yield ""
+        yield "Waiting (no write needed):"
+        yield from (f"  {visible(notice.address)}: {visible(notice.message)}" for notice in plan.notices)
     if plan.unmanaged:
-        lines.append("")
-        lines.append(f"Unmanaged: {len(plan.unmanaged)} merchant(s) exist in Klarna and not in the desired state:")
-        lines.extend(f"  ? {visible(reference)}" for reference in plan.unmanaged)
+        yield ""
+        yield f"Unmanaged: {len(plan.unmanaged)} merchant(s) exist in Klarna and not in the desired state:"
+        yield from (f"  ? {visible(reference)}" for reference in plan.unmanaged)
     verdict = policy_lines(plan)
     if verdict:
-        lines.append("")
-        lines.extend(_style(line, color, fg="red") for line in verdict)
-    lines.append("")
+        yield ""
+        yield from (_style(line, color, fg="red") for line in verdict)
+    yield ""
     if changes:
-        lines.append(risk_line(plan))
-    lines.append(summary_line(plan))
-    return "\n".join(lines) + "\n"
+        yield risk_line(plan)
+    yield summary_line(plan)
