@@ -28,7 +28,6 @@ line closes the run; ``--json`` then writes a list.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -160,7 +159,9 @@ async def apply_run(job: dict[str, Any]) -> dict[str, Any]:
 
 def worker_main(job_file: Path) -> int:
     job = json.loads(job_file.read_text(encoding="utf-8"))
-    json.dump(asyncio.run(apply_run(job)), sys.stdout)
+    from reconciler.cli.loop import run_async  # the event loop of `reconciler apply`
+
+    json.dump(run_async(apply_run(job)), sys.stdout)
     return 0
 
 

@@ -31,7 +31,6 @@ sandbox and files, and after each one's figures comes one ``SUMMARY`` line (``su
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import resource
@@ -341,7 +340,10 @@ async def timed_plan(
 
 
 def run_worker(job: dict[str, Any]) -> dict[str, Any]:
-    """The worker process: load the desired state once, then the timed plan, a traced one, a serial one."""
+    """The worker process: load the desired state once, then the timed plan, a traced one, a serial one.
+
+    Each plan runs on the event loop the CLI's commands use (``reconciler.cli.loop``)."""
+    from reconciler.cli.loop import run_async
     from reconciler.desired.load import load_desired
 
     base_url, parallelism, rate_limit = job["base_url"], job["parallelism"], job["rate_limit"]
@@ -354,7 +356,7 @@ def run_worker(job: dict[str, Any]) -> dict[str, Any]:
     }
     pid, drift = job.get("server_pid"), job.get("drift", False)
     runs = [
-        asyncio.run(timed_plan(base_url, state, parallelism, None, rate_limit, pid, drift))
+        run_async(timed_plan(base_url, state, parallelism, None, rate_limit, pid, drift))
         for _ in range(job["repeat"])
     ]
     runs.sort(key=lambda run: run["wall_seconds"])
@@ -366,12 +368,12 @@ def run_worker(job: dict[str, Any]) -> dict[str, Any]:
         # peak is what planning allocates on top of the loaded desired state.
         tracemalloc.start()
         try:
-            asyncio.run(timed_plan(base_url, state, parallelism, None, rate_limit, None, drift))
+            run_async(timed_plan(base_url, state, parallelism, None, rate_limit, None, drift))
             result["tracemalloc_plan_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
         finally:
             tracemalloc.stop()
     if job["serial_cap"]:
-        result["serial"] = asyncio.run(timed_plan(base_url, state, 1, job["serial_cap"], rate_limit))
+        result["serial"] = run_async(timed_plan(base_url, state, 1, job["serial_cap"], rate_limit))
     result["peak_rss_end_mb"] = round(peak_rss_mb(), 1)
     return result
 

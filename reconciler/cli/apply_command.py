@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ import click
 from reconciler.apply.executor import ExecutorSettings, apply_plan
 from reconciler.apply.report import ApplyReport, render_report
 from reconciler.cli.exits import handles_errors
+from reconciler.cli.loop import run_async
 from reconciler.cli.options import (
     color_for,
     desired_option,
@@ -157,7 +157,7 @@ def apply(
     check_policy(the_plan.operations, state.config.policy, len(state.merchants), flags)
     if plan_file is not None:
         click.echo(targets_line(the_plan) or "")
-    report = asyncio.run(run_apply(state, the_plan, dry_run=dry_run, wait_timeout=wait_timeout))
+    report = run_async(run_apply(state, the_plan, dry_run=dry_run, wait_timeout=wait_timeout))
     click.echo(render_report(report), nl=False)
     if report.failed or report.not_converged:
         raise ApplyFailed(

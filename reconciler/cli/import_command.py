@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -13,6 +12,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.exits import EXIT_ERROR, handles_errors
+from reconciler.cli.loop import run_async
 from reconciler.cli.options import color_for, desired_option, parallelism_option
 from reconciler.config import Config, default_config
 from reconciler.desired.load import load_config, load_desired
@@ -108,7 +108,7 @@ def import_(
                     force=force, profiles=profiles, progress=progress,
                 )
 
-    result = asyncio.run(run())
+    result = run_async(run())
     _report(result, desired_dir)
     if result.invalid:
         sys.exit(EXIT_ERROR)

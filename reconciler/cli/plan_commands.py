@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import sys
@@ -14,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from reconciler.cli.exits import EXIT_CHANGES, handles_errors
+from reconciler.cli.loop import run_async
 from reconciler.cli.options import (
     FORMAT_CHOICE,
     color_for,
@@ -79,7 +79,7 @@ def compute_plan(
                     commit=commit,
                 )
 
-    return asyncio.run(run())
+    return run_async(run())
 
 
 COMMIT_ID = re.compile(r"[0-9a-fA-F]{7,40}")
