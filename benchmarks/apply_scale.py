@@ -48,7 +48,7 @@ from plan_scale import (  # noqa: E402 - the sibling script, found through the p
     sandbox_server,
     write_desired_state,
 )
-from summary import Summary, print_runs  # noqa: E402
+from summary import Summary, add_scale_arguments, print_runs  # noqa: E402
 
 MAX_MERCHANTS = 10_000
 
@@ -225,14 +225,7 @@ def report(r: dict[str, Any]) -> str:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument(
-        "--merchants",
-        type=int,
-        nargs="+",
-        default=[1000],
-        help=f"N, 1 to {MAX_MERCHANTS}; several N are measured one after another, each on its own fresh setup",
-    )
-    parser.add_argument("--latency-ms", type=float, default=20.0, help="latency the server adds to each API request")
+    add_scale_arguments(parser, max_merchants=MAX_MERCHANTS, default=[1000])
     parser.add_argument(
         "--operational-delay", type=float, default=1.0, help="seconds until a new account is OPERATIONAL"
     )
@@ -240,9 +233,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--rate-limit", type=float, default=0.0, help="requests/second per API, server and client (0: none)"
     )
-    parser.add_argument("--seed", type=int, default=7, help="seed of the generated merchants")
     parser.add_argument("--wait-timeout", type=float, default=120.0, help="the executor's wait for OPERATIONAL")
-    parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     options = parser.parse_args(argv)
     if not all(1 <= n <= MAX_MERCHANTS for n in options.merchants):
         parser.error(f"--merchants must be between 1 and {MAX_MERCHANTS}")

@@ -51,7 +51,7 @@ import httpx
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from summary import Summary, print_runs  # noqa: E402 - the sibling module, found through the path
+from summary import Summary, add_scale_arguments, print_runs  # noqa: E402 - the sibling module, found through the path
 
 try:
     from yaml import CSafeDumper as SafeDumper
@@ -526,16 +526,8 @@ def report(result: dict[str, Any]) -> str:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument(
-        "--merchants",
-        type=int,
-        nargs="+",
-        required=True,
-        help=f"N, 1 to {MAX_MERCHANTS}; several N are measured one after another, each on its own fresh setup",
-    )
-    parser.add_argument("--latency-ms", type=float, default=20.0, help="latency the server adds to each API request")
+    add_scale_arguments(parser, max_merchants=MAX_MERCHANTS, default=None)
     parser.add_argument("--parallelism", type=int, default=32, help="the clients' parallelism per API")
-    parser.add_argument("--seed", type=int, default=7, help="seed of the generated merchants")
     parser.add_argument("--rate-limit", type=float, default=0.0, help="requests/second per API (0: none)")
     parser.add_argument(
         "--learn-rate-limit",
@@ -551,7 +543,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--serial-cap", type=int, default=500, help="plan at most this many merchants serially, then extrapolate"
     )
     parser.add_argument("--no-tracemalloc", action="store_true", help="skip the traced plan that measures peak memory")
-    parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     parser.add_argument("--keep", type=Path, default=None, help="work in this directory and keep it")
     parser.add_argument(
         "--reuse",

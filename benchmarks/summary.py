@@ -13,6 +13,7 @@ ratio of the largest N's wall time per merchant to the smallest's (1.0 is perfec
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -133,3 +134,18 @@ def print_runs(
         figures: Any = results[0] if len(results) == 1 else results
         json_path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     return results
+
+
+def add_scale_arguments(parser: argparse.ArgumentParser, *, max_merchants: int, default: list[int] | None) -> None:
+    """The options ``plan_scale.py`` and ``apply_scale.py`` share: N (several allowed), latency, seed, --json."""
+    parser.add_argument(
+        "--merchants",
+        type=int,
+        nargs="+",
+        default=default,
+        required=default is None,
+        help=f"N, 1 to {max_merchants}; several N are measured one after another, each on its own fresh setup",
+    )
+    parser.add_argument("--latency-ms", type=float, default=20.0, help="latency the server adds to each API request")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the generated merchants")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")

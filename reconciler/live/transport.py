@@ -10,7 +10,8 @@ the retry rules read as "never sent". A refused connection becomes ``httpx.Conne
 sent, as httpx says it); a connection dropped after the request went out becomes ``httpx.ReadError``
 (outcome unknown), so a write that may have taken effect is not repeated blindly. The body is read
 whole here and handed to httpx as content: the clients read every body whole anyway, and httpx's
-chunked stream over aiohttp's cost a tenth of a read's CPU. A body cut short is a ``ReadError``, as
+chunked stream over aiohttp's was a quarter of a request's sending time in a plan's profile
+(the plan's CPU per request fell by about 2.5%). A body cut short is a ``ReadError``, as
 it was through that stream.
 """
 

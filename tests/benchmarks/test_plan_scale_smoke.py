@@ -8,7 +8,6 @@ requests per merchant.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
 import subprocess
@@ -18,17 +17,14 @@ from types import ModuleType
 
 import pytest
 
+from tests.benchmarks.scripts import load_script
+
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "plan_scale.py"
 MERCHANTS = 20
 
 
 def load_benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("plan_scale", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["plan_scale"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("plan_scale")
 
 
 @pytest.fixture(scope="module")

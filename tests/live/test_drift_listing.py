@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -16,17 +14,11 @@ from reconciler.desired.load import load_desired
 from reconciler.live import ClientParams, build_clients
 from reconciler.pipeline import make_plan
 from reconciler.sandbox import SandboxSettings, create_app
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "plan_scale.py"
+from tests.benchmarks.scripts import load_script
 
 
 def _plan_scale() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("plan_scale", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["plan_scale"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("plan_scale")
 
 
 class Recorder(httpx.AsyncBaseTransport):

@@ -10,7 +10,7 @@ from reconciler.sensitive import redact
 from tests.plan.conftest import DesiredDir, base_merchant
 
 
-def test_two_merchants_creates_share_their_paths_keys_and_short_words(desired: DesiredDir) -> None:
+def test_two_merchants_creates_share_their_paths_and_keys(desired: DesiredDir) -> None:
     for index in range(2):
         desired.write(base_merchant(f"MEM-{index}", f"T112{index:05d}"))
     state = desired.load()

@@ -6,9 +6,7 @@ they share factored into one profile (so the plan is empty), then changes one va
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -24,19 +22,14 @@ from reconciler.kinds import ResourceKind
 from reconciler.plan import Action, Operation, Plan
 from reconciler.render import render_json, render_markdown, render_text
 from reconciler.render.profiles import ProfileChange, origin_label, profile_changes
+from tests.benchmarks.scripts import load_script
 from tests.plan.conftest import Planner
 
 FLEET = 1_000
-PLAN_SCALE = Path(__file__).resolve().parents[2] / "benchmarks" / "plan_scale.py"
 
 
 def _plan_scale() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("plan_scale_for_profiles", PLAN_SCALE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("plan_scale", "plan_scale_for_profiles")
 
 
 def _write_fleet(root: Path, dump: dict[str, Any]) -> dict[str, Any]:

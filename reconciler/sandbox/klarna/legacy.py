@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.sandbox.klarna.accounts import (
     DISABLED,
+    EXPAND_NAMES,
     KIND,
     PRODUCT_PREFIX,
     account_state,
@@ -41,18 +42,9 @@ from reconciler.sandbox.platform.problems import klarna_conflict, klarna_validat
 from reconciler.sandbox.platform.store import Store
 
 LEGACY_KIND = "klarna.legacy_merchant"
-# What an onboard body does not carry, so an overwrite keeps it (each has its own route).
-_NOT_ONBOARDED = frozenset(
-    {
-        "account_information",
-        "business_information",
-        "stakeholders",
-        "settlement_information",
-        "bank_accounts",
-        "payment_program_enablements",
-        "products",
-    }
-)
+# What an onboard body does not carry, so an overwrite keeps it (each has its own route): every
+# sub-resource an account read can expand but the channels, which the onboard body holds.
+_NOT_ONBOARDED = frozenset(EXPAND_NAMES) - {"websites", "collections"}
 _TRADES = (("Legacy Bakery", "5462"), ("Legacy Books", "5942"), ("Legacy Grocer", "5411"))
 
 
