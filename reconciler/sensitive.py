@@ -23,6 +23,7 @@ goes into an error message.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -92,6 +93,7 @@ def _segments(path: PathLike) -> list[str]:
 def register_marked(paths: Iterable[str]) -> None:
     """Learn the sensitive field names from the paths a model marks (``a.b[].c``)."""
     _names.update(_segments(path)[-1] for path in paths)
+    _plain_key_is_sensitive.cache_clear()
 
 
 def sensitive_names() -> frozenset[str]:
@@ -106,9 +108,19 @@ def is_sensitive_path(path: PathLike) -> bool:
 
 def is_sensitive_key(path: Sequence[str | int], key: str) -> bool:
     """``is_sensitive_path((*path, key))`` without splitting the whole path: a walk asks it of every key."""
+    plain = _plain_key_is_sensitive(key)
+    return plain if plain is not None else is_sensitive_path((*path, key))
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_key_is_sensitive(key: str) -> bool | None:
+    """Whether a key that is one path segment names a sensitive value; None for any other key.
+
+    Remembered: a walk over a fleet's documents meets the same few hundred field names again and again.
+    """
     if key and not key.isdigit() and not any(c in key for c in ".[]/"):
         return key.lower() in _names
-    return is_sensitive_path((*path, key))
+    return None
 
 
 def use_key(key: bytes) -> None:

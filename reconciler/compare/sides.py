@@ -35,10 +35,12 @@ class _AddressBook:
 
     def claim(self, kind: ResourceKind, key: str | None) -> str | None:
         candidate, n = key, 1
-        while resource_address(self.merchant, kind, candidate) in self.taken:
+        address = resource_address(self.merchant, kind, candidate)
+        while address in self.taken:
             n += 1
             candidate = f"{key}-{n}"
-        self.taken.add(resource_address(self.merchant, kind, candidate))
+            address = resource_address(self.merchant, kind, candidate)
+        self.taken.add(address)
         return candidate
 
 
@@ -72,8 +74,9 @@ def _view(reference: str, document: Mapping[str, Any], kinds: Sequence[Kind]) ->
             continue
         if kind.deletable:
             managed.add(kind.name)
-        ordered = sorted(members, key=lambda m: (_display(kind, m), _identity(kind, m)))
-        states.extend(_state(kind, book.claim(kind.name, _display(kind, m)), m, _identity(kind, m)) for m in ordered)
+        # Each member's display key and identity worked out once, for the order and for its state.
+        keyed = sorted(((_display(kind, m), _identity(kind, m), m) for m in members), key=lambda k: k[:2])
+        states.extend(_state(kind, book.claim(kind.name, shown), m, identity) for shown, identity, m in keyed)
     if not declared:
         return None
     return MerchantView(reference, {s.address(reference): s for s in states}, frozenset(managed))

@@ -123,8 +123,10 @@ def _secrets(reference: str, value: Any, place: Path, taken: set[str]) -> Any:
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            path = (*place, key)
-            if is_sensitive_key(place, key) and isinstance(item, str | int | float) and not isinstance(item, bool):
+            if isinstance(item, dict | list):
+                out[key] = _secrets(reference, item, (*place, key), taken)
+            elif is_sensitive_key(place, key) and isinstance(item, str | int | float) and not isinstance(item, bool):
+                path = (*place, key)
                 name, n = secret_name(reference, path), 1
                 while name in taken:
                     n += 1
@@ -132,7 +134,7 @@ def _secrets(reference: str, value: Any, place: Path, taken: set[str]) -> Any:
                 taken.add(name)
                 out[key] = SecretRef(name, str(item))
             else:
-                out[key] = _secrets(reference, item, path, taken)
+                out[key] = item  # a leaf that is not sensitive: as it is
         return out
     if isinstance(value, list):
         keys: dict[str, int] = {}

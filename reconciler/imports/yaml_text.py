@@ -17,6 +17,10 @@ from reconciler.imports.document import SCHEMA_LINE, Path, SecretRef
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 INDENT = "  "
+# One encoder for every string: ``json.dumps`` with an option builds a new encoder at each call,
+# which was most of the cost of writing a file.
+_JSON_STRING = json.JSONEncoder(ensure_ascii=False).encode
+_LEAVES = frozenset({str, int, float, bool, type(None), SecretRef})
 
 
 def _scalar(value: Any) -> str:
@@ -28,11 +32,11 @@ def _scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return json.dumps(value)
-    return json.dumps(str(value), ensure_ascii=False)
+    return _JSON_STRING(str(value))
 
 
 def _key(key: str) -> str:
-    return key if _PLAIN_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+    return key if _PLAIN_KEY.match(key) else _JSON_STRING(key)
 
 
 def _comment_lines(text: str, depth: int) -> list[str]:
@@ -58,6 +62,8 @@ def _lines(value: Any, depth: int, path: Path, comments: Mapping[Path, str]) -> 
 def _entry(
     head: str, item: Any, depth: int, path: Path, comments: Mapping[Path, str], *, in_list: bool = False
 ) -> list[str]:
+    if type(item) in _LEAVES:  # most entries: spared the abstract-class checks below
+        return [f"{head} {_scalar(item)}"]
     if isinstance(item, Mapping) and item:
         inner = _lines(item, depth + 1, path, comments)
         if in_list:

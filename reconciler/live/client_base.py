@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Self, TypeVar
 from urllib.parse import quote
 
-import httpx
 from pydantic import BaseModel
 
 from reconciler.errors import ApiError
+from reconciler.live.answer import Answer
 from reconciler.live.http import ApiHttpClient, RequestStats
 
 M = TypeVar("M", bound=BaseModel)
@@ -38,7 +38,7 @@ class ApiClient:
         self,
         operation: str,
         model: type[M],
-        send: Callable[[dict[str, str | int]], Awaitable[httpx.Response]],
+        send: Callable[[dict[str, str | int]], Awaitable[Answer]],
         params: Mapping[str, str | int],
         page_size: int,
     ) -> AsyncIterator[M]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable
 from typing import Literal, TypeVar
 
-import httpx
 from pydantic import BaseModel
 
 from reconciler.errors import ApiNotFound
+from reconciler.live.answer import Answer
 from reconciler.live.client_base import ApiClient, body_of, fill_path
 from reconciler.live.http import ApiHttpClient
 from reconciler.live.models import DinteroAccount, DinteroConnection, DinteroSettings
@@ -56,7 +56,7 @@ class DinteroClient(ApiClient):
         operation = "list_merchants"
         path = fill_path(DINTERO_ROUTES[operation], oid=self.partner_id)
 
-        def send(params: dict[str, str | int]) -> Awaitable[httpx.Response]:
+        def send(params: dict[str, str | int]) -> Awaitable[Answer]:
             return self.http.request("GET", path, operation=operation, params=params)
 
         async for account in self._account_pages(operation, DinteroAccount, send, {}, page_size):

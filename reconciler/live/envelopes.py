@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
+from reconciler.live.answer import Answer
 from reconciler.sensitive import scrub
 
 _REASONS = {
@@ -39,7 +38,7 @@ class ErrorText:
     message: str
 
 
-def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+def _json_object(response: Answer) -> dict[str, Any] | None:
     try:
         body = response.json()
     except ValueError:
@@ -61,7 +60,7 @@ def _compose(message: str, parameters: list[str]) -> str:
     return text
 
 
-def klarna_error_text(response: httpx.Response) -> ErrorText:
+def klarna_error_text(response: Answer) -> ErrorText:
     body = _json_object(response)
     fallback = _REASONS.get(response.status_code, "error")
     if body is None:
@@ -71,7 +70,7 @@ def klarna_error_text(response: httpx.Response) -> ErrorText:
     return ErrorText(str(code) if code else None, _compose(str(message), _names(body.get("errors"), "parameter")))
 
 
-def dintero_error_text(response: httpx.Response) -> ErrorText:
+def dintero_error_text(response: Answer) -> ErrorText:
     body = _json_object(response)
     fallback = _REASONS.get(response.status_code, "error")
     error = body.get("error") if body else None

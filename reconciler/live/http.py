@@ -11,6 +11,7 @@ and every transport (the network, the embedded sandbox, a test's mock) goes thro
         └── _send_classified     a usable response, or the typed error its status makes (one table)
             └── _send_handling_auth   credentials; a 401 renews them once and sends again
                 └── _send_single_request  pacing, parallelism, counters, the transport, the body
+                    └── _transmit        the network's aiohttp directly, or any httpx transport
 
 Responses other than 2xx become ``ApiError`` subclasses (``reconciler.errors.api_error_class``)
 carrying the API's own error code and scrubbed message, never the body.
@@ -31,6 +32,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from reconciler.errors import ApiError, api_error_class
+from reconciler.live.answer import Answer
 from reconciler.live.envelopes import ErrorText
 from reconciler.live.ratelimit import RateLimiter
 from reconciler.live.retry import (
@@ -116,7 +118,7 @@ class ApiHttpClient:
         api: str,
         base_url: str,
         *,
-        error_text: Callable[[httpx.Response], ErrorText],
+        error_text: Callable[[Answer], ErrorText],
         settings: HttpSettings | None = None,
         auth: Authenticator | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -152,6 +154,11 @@ class ApiHttpClient:
         self._default_headers = dict(self._client.headers.items())
         self._extensions = {"timeout": self._client.timeout.as_dict()}
         self._base = httpx.URL(self._base_url)
+        self._timeout = self._extensions["timeout"]
+        # Imported here: the transport loads aiohttp, which a client on another transport never needs.
+        from reconciler.live.transport import NetworkTransport
+
+        self._network = self.transport if isinstance(self.transport, NetworkTransport) else None
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -177,7 +184,7 @@ class ApiHttpClient:
         read_only: bool | None = None,
         authenticate: bool = True,
         merchant: str | None = None,
-    ) -> httpx.Response:
+    ) -> Answer:
         """Send a request and return its 2xx response, retrying what may be retried.
 
         ``read_only`` defaults to True for GET, HEAD and OPTIONS; a request that changes nothing
@@ -205,7 +212,7 @@ class ApiHttpClient:
         )
         return await self._send_with_retries(call)
 
-    async def _send_with_retries(self, call: _Call) -> httpx.Response:
+    async def _send_with_retries(self, call: _Call) -> Answer:
         """Attempts until one succeeds, one fails in a way that may not be repeated, or the policy runs out.
 
         The error raised is the last attempt's, marked ``outcome_unknown`` when the request is a write
@@ -225,7 +232,7 @@ class ApiHttpClient:
                 maybe_applied = maybe_applied or exception_may_have_taken_effect(exc)
                 retry = may_retry_exception(exc, safe_to_repeat=call.safe_to_repeat)
             else:
-                if isinstance(answer, httpx.Response):
+                if isinstance(answer, Answer):
                     return answer
                 failure = answer
                 status = failure.status
@@ -242,7 +249,7 @@ class ApiHttpClient:
             self.stats.retries += 1
             await self._sleep(delay)
 
-    async def _send_classified(self, call: _Call, *, after_unknown_outcome: bool) -> httpx.Response | ApiError:
+    async def _send_classified(self, call: _Call, *, after_unknown_outcome: bool) -> Answer | ApiError:
         """One attempt: its response when it is usable, otherwise the error its status makes (not raised).
 
         A DELETE answered 404 after an attempt whose outcome was unknown is usable: that attempt did it.
@@ -254,16 +261,16 @@ class ApiHttpClient:
         text = self._error_text(response)
         return self._error(call, status, text.message, code=text.code, retry_after=_retry_after(response))
 
-    async def _send_handling_auth(self, call: _Call) -> httpx.Response:
+    async def _send_handling_auth(self, call: _Call) -> Answer:
         """One attempt with the API's credentials; a 401 renews them once and sends again."""
         if not call.authenticate or self.auth is None:
-            return await self._send_single_request(self._build(call, call.headers))
+            return await self._send_single_request(call, call.headers)
         sent = {**call.headers, **await self.auth.headers(self)}
-        response = await self._send_single_request(self._build(call, sent))
+        response = await self._send_single_request(call, sent)
         if response.status_code == 401 and await self.auth.refresh_after_unauthorized(self, sent):
             # A stale credential is not a failed attempt: the same attempt goes again.
             renewed = {**call.headers, **await self.auth.headers(self)}
-            response = await self._send_single_request(self._build(call, renewed))
+            response = await self._send_single_request(call, renewed)
         return response
 
     def _build(self, call: _Call, headers: Mapping[str, str]) -> httpx.Request:
@@ -299,21 +306,15 @@ class ApiHttpClient:
         built._uri_reference = reference._replace(path=reference.path.rstrip("/") + path, query=query or None)
         return built
 
-    async def _send_single_request(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request`` once, paced and within the parallelism limit, and read its whole body."""
+    async def _send_single_request(self, call: _Call, headers: Mapping[str, str]) -> Answer:
+        """Send ``call`` once with ``headers``, paced and within the parallelism limit, and read its whole body."""
         await self.limiter.acquire()
         async with self._semaphore:
             self.stats.requests += 1
             self.stats.in_flight += 1
             self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
             try:
-                response = await self.transport.handle_async_request(request)
-                response.request = request
-                try:
-                    await response.aread()
-                except BaseException:
-                    await response.aclose()
-                    raise
+                response = await self._transmit(call, headers)
             except httpx.TransportError:
                 self.stats.transport_errors += 1
                 raise
@@ -325,6 +326,21 @@ class ApiHttpClient:
             self.stats.rate_limited += 1
         self.limiter.observe(status, response.headers, _retry_after(response))
         return response
+
+    async def _transmit(self, call: _Call, headers: Mapping[str, str]) -> Answer:
+        """One exchange: over the network straight to aiohttp, through any other transport as httpx sends it."""
+        if self._network is not None:
+            sent = {**self._default_headers, **headers}
+            return await self._network.exchange(call.method, call.url, sent, call.json, self._timeout)
+        request = self._build(call, headers)
+        response = await self.transport.handle_async_request(request)
+        response.request = request
+        try:
+            await response.aread()
+        except BaseException:
+            await response.aclose()
+            raise
+        return Answer.of(response)
 
     def _error(
         self,
@@ -352,7 +368,7 @@ class ApiHttpClient:
         query = f"?{httpx.QueryParams(params)}" if params else ""
         return f"{self._base_url}{path}{query}"
 
-    def json(self, response: httpx.Response, operation: str, merchant: str | None = None) -> Any:
+    def json(self, response: Answer, operation: str, merchant: str | None = None) -> Any:
         """The response's JSON; a body that is not JSON is an API error (its text is not shown)."""
         try:
             return response.json()
@@ -376,6 +392,6 @@ class ApiHttpClient:
             ) from None
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(response: Answer) -> float | None:
     return parse_retry_after(response.headers.get("retry-after"))
 

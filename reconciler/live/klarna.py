@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from typing import Any, TypeVar
 
-import httpx
 from pydantic import BaseModel
 
 from reconciler.errors import ApiNotFound
+from reconciler.live.answer import Answer
 from reconciler.live.client_base import ApiClient, body_of, fill_path, items_of
 from reconciler.live.klarna_routes import API, EXPAND_ALL, IDEMPOTENCY_HEADER, KLARNA_ROUTES, expand_param
 from reconciler.live.models import (
@@ -52,7 +52,7 @@ class KlarnaClient(ApiClient):
         idempotency_key: str | None = None,
         merchant: str | None = None,
         **path_params: str,
-    ) -> httpx.Response:
+    ) -> Answer:
         route = KLARNA_ROUTES[operation]
         headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else None
         return await self.http.request(
@@ -108,7 +108,7 @@ class KlarnaClient(ApiClient):
         operation = "list_accounts"
         params: dict[str, str | int] = {"expand": expand_param(expand)} if expand else {}
 
-        def send(page: dict[str, str | int]) -> Awaitable[httpx.Response]:
+        def send(page: dict[str, str | int]) -> Awaitable[Answer]:
             return self._call(operation, params=page)
 
         async for account in self._account_pages(operation, KlarnaAccount, send, params, page_size):

@@ -113,3 +113,13 @@ def test_a_key_is_sensitive_exactly_when_its_whole_path_is(place: tuple[str | in
     from reconciler.sensitive import is_sensitive_key, is_sensitive_path
 
     assert is_sensitive_key(place, key) == is_sensitive_path((*place, key))
+
+
+def test_a_field_a_model_marks_later_is_sensitive_from_then_on() -> None:
+    """The answers for plain keys are remembered; marking a field must not leave a stale "no"."""
+    from reconciler.sensitive import is_sensitive_key, register_marked
+
+    name = "reconciler_test_marked_late"
+    assert not is_sensitive_key(("x",), name)  # asked first, and remembered
+    register_marked([f"x.{name}"])
+    assert is_sensitive_key(("x",), name)
