@@ -83,7 +83,8 @@ class NetworkTransport(AiohttpTransport):
         body = None
         if json_body is not None:
             body = json.dumps(json_body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
-            sent["Content-Type"] = "application/json"
+            if not any(name.lower() == "content-type" for name in sent):  # a caller's own type stays, as in httpx
+                sent["Content-Type"] = "application/json"
         with _errors_classified():
             async with self._session().request(
                 method,
@@ -142,3 +143,14 @@ def _errors_classified(request: httpx.Request | None = None) -> Iterator[None]:
         if isinstance(cause, aiohttp.ClientConnectorError):
             raise httpx.ConnectError(message, request=request) from cause  # refused: nothing was sent
         raise httpx.ReadError(message, request=request) from cause
+    # What httpx-aiohttp leaves unmapped. Their text is not kept: aiohttp's names the whole URL and shows
+    # the answer's bytes, and its request details carry the credentials.
+    except aiohttp.ClientResponseError as error:
+        # A status line, header or content encoding aiohttp could not read: an answer came, so the
+        # request went out, and a write's outcome is unknown.
+        raise httpx.RemoteProtocolError(f"unreadable answer ({type(error).__name__})", request=request) from None
+    except aiohttp.ClientError as error:
+        raise httpx.ReadError(type(error).__name__, request=request) from None
+    except ValueError:
+        # aiohttp refuses to put a header value with a line break on the wire (httpx: LocalProtocolError).
+        raise httpx.LocalProtocolError("the request cannot be written", request=request) from None
