@@ -49,6 +49,9 @@ Model = TypeVar("Model", bound=BaseModel)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # A path httpx would not re-escape: unreserved and sub-delimiter characters, ":", "@", "/", and %XX escapes.
 _PLAIN_PATH = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*")
+# A "." or ".." segment: an id the API gave that would name another resource once the URL is normalised
+# (``/stakeholders/..`` is the account itself). Escaping cannot help: servers decode %2E to "." too.
+_DOT_SEGMENT = re.compile(r"/\.\.?(?=/|$)")
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,10 @@ class ApiHttpClient:
         unknown counts as done.
         """
         method = method.upper()
+        if _DOT_SEGMENT.search(path.partition("?")[0]):
+            raise ApiError(
+                self.api, operation, None, "an id of '.' or '..' cannot be sent in a request path", merchant=merchant
+            )
         if read_only is None:
             read_only = method in SAFE_METHODS
         if safe_to_repeat is None:

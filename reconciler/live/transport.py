@@ -28,7 +28,7 @@ import re
 import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import httpx
@@ -38,6 +38,9 @@ from httpx_aiohttp.transport import map_aiohttp_exceptions
 from yarl import URL
 
 from reconciler.live.answer import Answer
+
+if TYPE_CHECKING:
+    from multidict import CIMultiDictProxy  # aiohttp's header type
 
 # Idle connections are dropped sooner than servers commonly drop them (uvicorn, and so the served
 # sandbox, after 5 s): a connection the server is closing just as a write goes out on it loses the
@@ -96,7 +99,7 @@ class NetworkTransport(AiohttpTransport):
                 timeout=_client_timeout(timeout.get("connect"), timeout.get("read"), timeout.get("pool")),
             ) as response:
                 content = await response.read()
-        return Answer(response.status, response.headers, content, response.reason or "")
+        return Answer(response.status, _JoinedHeaders(response.headers), content, response.reason or "")
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         with _errors_classified(request):
@@ -122,6 +125,29 @@ class NetworkTransport(AiohttpTransport):
         return httpx.Response(
             response.status, headers=response.raw_headers, content=body, request=request, extensions=extensions
         )
+
+
+class _JoinedHeaders(Mapping[str, str]):
+    """aiohttp's headers read as httpx reads them: a header sent twice is its values joined by ", "."""
+
+    __slots__ = ("_headers",)
+
+    def __init__(self, headers: CIMultiDictProxy[str]) -> None:
+        self._headers = headers
+
+    def __getitem__(self, name: str) -> str:
+        return ", ".join(self._headers.getall(name))  # KeyError when there is none
+
+    def get(self, name: str, default: Any = None) -> Any:
+        # Without Mapping.get's KeyError: most lookups (the rate-limit headers) find nothing.
+        values = self._headers.getall(name, None)
+        return ", ".join(values) if values else default
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(key.lower() for key in self._headers))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 @functools.cache

@@ -204,3 +204,19 @@ def test_a_header_value_with_a_line_break_is_an_api_error_and_nothing_is_sent() 
     raw, error = asyncio.run(run())
     assert isinstance(error, ApiError)
     assert b"X-Evil" not in raw and "Basic k" not in str(error)
+
+
+def test_a_header_sent_twice_reads_the_same_on_both_paths() -> None:
+    answer = (
+        b"HTTP/1.1 200 OK\r\nRetry-After: 3\r\nretry-after: 7\r\nX-Ratelimit-Limit: 40\r\n"
+        b"Content-Length: 2\r\n\r\n{}"
+    )
+
+    async def send(http: ApiHttpClient) -> Any:
+        return await http.request("GET", "/v1/x", operation="read")
+
+    (_, network), (_, plain) = both_paths(answer, send)
+    assert network.headers.get("Retry-After") == plain.headers.get("Retry-After") == "3, 7"
+    assert network.headers["x-ratelimit-limit"] == plain.headers["x-ratelimit-limit"] == "40"
+    assert network.headers.get("missing") is None and "retry-after" in network.headers
+    assert sorted(network.headers) == sorted(plain.headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from reconciler.errors import ApiError
 from reconciler.live.envelopes import klarna_error_text
 from reconciler.live.http import ApiHttpClient
 
@@ -49,3 +50,21 @@ async def test_a_path_must_start_at_the_root() -> None:
         with pytest.raises(ValueError, match="starts with '/'"):
             await http.request("GET", "v1/accounts", operation="read")
     assert seen == []
+
+
+@pytest.mark.parametrize("path", ["/v1/accounts/a/stakeholders/..", "/v1/accounts/./stakeholders", "/v1/accounts/.."])
+async def test_a_dot_segment_is_refused_and_nothing_is_sent(path: str) -> None:
+    """An id of ".." from the API would make ``DELETE …/stakeholders/..`` the account itself once normalised."""
+    seen: list[httpx.URL] = []
+    async with client(seen) as http:
+        with pytest.raises(ApiError) as caught:
+            await http.request("DELETE", path, operation="delete_stakeholder", merchant="M-1")
+    assert seen == []
+    assert caught.value.merchant == "M-1" and caught.value.operation == "delete_stakeholder"
+
+
+async def test_an_id_holding_dots_is_sent_as_it_is() -> None:
+    seen: list[httpx.URL] = []
+    async with client(seen) as http:
+        await http.request("GET", "/v1/accounts/a..b/stakeholders/.x", operation="read")
+    assert [url.raw_path for url in seen] == [b"/klarna/v1/accounts/a..b/stakeholders/.x"]
