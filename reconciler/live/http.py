@@ -20,6 +20,7 @@ carrying the API's own error code and scrubbed message, never the body.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import time
 from collections import Counter
@@ -27,6 +28,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
+from urllib.parse import urlencode
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -372,8 +374,10 @@ class ApiHttpClient:
         """
         if not path.startswith("/"):
             raise ValueError(f"an API path starts with '/': {path!r}")
-        query = f"?{httpx.QueryParams(params)}" if params else ""
-        return f"{self._base_url}{path}{query}"
+        if not params:
+            return f"{self._base_url}{path}"
+        query = "&".join(_query_pair(str(name), _query_value(value)) for name, value in params.items())
+        return f"{self._base_url}{path}?{query}"
 
     def json(self, response: Answer, operation: str, merchant: str | None = None) -> Any:
         """The response's JSON; a body that is not JSON is an API error (its text is not shown)."""
@@ -397,6 +401,22 @@ class ApiHttpClient:
                 f"unexpected response shape ({model.__name__}: {', '.join(fields[:10])})",
                 merchant=merchant,
             ) from None
+
+
+def _query_value(value: str | int) -> str:
+    """A parameter's text as httpx writes it (``true`` and ``false`` for booleans)."""
+    if value is True or value is False:
+        return "true" if value else "false"
+    return str(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _query_pair(name: str, value: str) -> str:
+    """``name=value`` encoded as httpx's ``QueryParams`` encodes it, remembered (bounded).
+
+    Klarna's ``expand`` list is the same on every read, and encoding it was 35 µs of each request.
+    """
+    return urlencode(((name, value),))
 
 
 def _retry_after(response: Answer) -> float | None:

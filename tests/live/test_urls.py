@@ -27,6 +27,7 @@ def client(seen: list[httpx.URL]) -> ApiHttpClient:
     [
         ("/v1/accounts", {"account_reference": "SBX000001", "expand": "products,websites"}),
         ("/v1/accounts", {"account_reference": "A B/ø&x=1#frag", "limit": 100}),
+        ("/v1/accounts", {"enabled": True, "deleted": False, "starting_after": "", "n": 0, "~*+": "a+b c%"}),
         ("/v1/accounts/krn:partner:account:1/stakeholders", None),
         ("/v1/accounts/krn%3Aa%20b/channels/websites", {}),
         # Paths httpx escapes itself: built by parsing, not from the parsed base URL.
