@@ -34,6 +34,10 @@ class _AddressBook:
         self.taken: set[str] = set()
 
     def claim(self, kind: ResourceKind, key: str | None) -> str | None:
+        return self.claim_address(kind, key)[0]
+
+    def claim_address(self, kind: ResourceKind, key: str | None) -> tuple[str | None, str]:
+        """The display key given, and the address it makes."""
         candidate, n = key, 1
         address = resource_address(self.merchant, kind, candidate)
         while address in self.taken:
@@ -41,7 +45,7 @@ class _AddressBook:
             candidate = f"{key}-{n}"
             address = resource_address(self.merchant, kind, candidate)
         self.taken.add(address)
-        return candidate
+        return candidate, address
 
 
 def _identity(kind: Kind, member: Member) -> str:
@@ -96,23 +100,35 @@ def partner_view(partner: Partner | None) -> MerchantView | None:
     return _view(PARTNER, json.loads(canonical_json(partner)), PARTNER_KINDS)
 
 
+# Per kind, each desired member's identity with its display key and address.
+_Wanted = dict[ResourceKind, dict[object, tuple[str | None, str]]]
+
+
+def _wanted(desired: MerchantView) -> _Wanted:
+    wanted: _Wanted = {}
+    for address, state in desired.resources.items():
+        wanted.setdefault(state.kind, {})[state.extra.get(MATCH)] = (state.key, address)
+    return wanted
+
+
 def _match_live(
-    ref: str, kind: Kind, members: Iterable[Member], desired: MerchantView, book: _AddressBook
-) -> list[ResourceState]:
-    """Live members of a keyed kind, addressed like their desired counterparts when they match."""
-    wanted = {s.extra.get(MATCH): s.key for s in desired.resources.values() if s.kind is kind.name}
-    out: list[ResourceState] = []
+    kind: Kind, members: Iterable[Member], wanted: dict[object, tuple[str | None, str]], book: _AddressBook
+) -> list[tuple[str, ResourceState]]:
+    """Live members of a keyed kind with their addresses, the same as their desired counterparts' when they match."""
+    out: list[tuple[str, ResourceState]] = []
     unmatched: list[tuple[str, Member]] = []
     for member in members:
         identity = _identity(kind, member)
-        if identity in wanted:
-            key = wanted.pop(identity)
-            book.taken.add(resource_address(ref, kind.name, key))
-            out.append(_state(kind, key, member, identity))
+        found = wanted.pop(identity, None)
+        if found is not None:
+            key, address = found
+            book.taken.add(address)
+            out.append((address, _state(kind, key, member, identity)))
         else:
             unmatched.append((identity, member))
     for identity, member in sorted(unmatched, key=lambda item: (_display(kind, item[1]), item[0])):
-        out.append(_state(kind, book.claim(kind.name, _display(kind, member)), member, identity))
+        key, address = book.claim_address(kind.name, _display(kind, member))
+        out.append((address, _state(kind, key, member, identity)))
     return out
 
 
@@ -126,14 +142,16 @@ def _live_states(live: LiveMerchant, desired: MerchantView, kinds: Sequence[Kind
     for address, state in desired.resources.items():
         if not KINDS[state.kind].keyed:
             book.taken.add(address)
-    states: list[ResourceState] = []
+    wanted = _wanted(desired)
+    states: list[tuple[str, ResourceState]] = []
     for kind in kinds:
         members = [_normalised(member) for member in kind.live(live)]
         if kind.keyed:
-            states.extend(_match_live(ref, kind, members, desired, book))
+            states.extend(_match_live(kind, members, wanted.pop(kind.name, {}), book))
         else:
-            states.extend(_state(kind, None, member, None) for member in members)
-    return MerchantView(ref, {s.address(ref): s for s in states})
+            address = resource_address(ref, kind.name)
+            states.extend((address, _state(kind, None, member, None)) for member in members)
+    return MerchantView(ref, dict(states))
 
 
 def live_view(desired: MerchantView, account: KlarnaAccount | None, dintero: DinteroAccount | None) -> MerchantView:
