@@ -33,10 +33,7 @@ class _AddressBook:
         self.merchant = merchant
         self.taken: set[str] = set()
 
-    def claim(self, kind: ResourceKind, key: str | None) -> str | None:
-        return self.claim_address(kind, key)[0]
-
-    def claim_address(self, kind: ResourceKind, key: str | None) -> tuple[str | None, str]:
+    def claim(self, kind: ResourceKind, key: str | None) -> tuple[str | None, str]:
         """The display key given, and the address it makes."""
         candidate, n = key, 1
         address = resource_address(self.merchant, kind, candidate)
@@ -65,7 +62,7 @@ def _state(kind: Kind, key: str | None, member: Member, identity: str | None) ->
 
 def _view(reference: str, document: Mapping[str, Any], kinds: Sequence[Kind]) -> MerchantView | None:
     book = _AddressBook(reference)
-    states: list[ResourceState] = []
+    states: list[tuple[str, ResourceState]] = []
     managed: set[ResourceKind] = set()
     declared = False
     for kind in kinds:
@@ -74,16 +71,19 @@ def _view(reference: str, document: Mapping[str, Any], kinds: Sequence[Kind]) ->
             continue
         declared = True
         if not kind.keyed:
-            states.extend(_state(kind, None, member, None) for member in members)
+            address = resource_address(reference, kind.name)
+            states.extend((address, _state(kind, None, member, None)) for member in members)
             continue
         if kind.deletable:
             managed.add(kind.name)
         # Each member's display key and identity worked out once, for the order and for its state.
         keyed = sorted(((_display(kind, m), _identity(kind, m), m) for m in members), key=lambda k: k[:2])
-        states.extend(_state(kind, book.claim(kind.name, shown), m, identity) for shown, identity, m in keyed)
+        for shown, identity, member in keyed:
+            key, address = book.claim(kind.name, shown)
+            states.append((address, _state(kind, key, member, identity)))
     if not declared:
         return None
-    return MerchantView(reference, {s.address(reference): s for s in states}, frozenset(managed))
+    return MerchantView(reference, dict(states), frozenset(managed))
 
 
 def desired_view(merchant: DeclaredMerchant) -> MerchantView:
@@ -127,7 +127,7 @@ def _match_live(
         else:
             unmatched.append((identity, member))
     for identity, member in sorted(unmatched, key=lambda item: (_display(kind, item[1]), item[0])):
-        key, address = book.claim_address(kind.name, _display(kind, member))
+        key, address = book.claim(kind.name, _display(kind, member))
         out.append((address, _state(kind, key, member, identity)))
     return out
 
