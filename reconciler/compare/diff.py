@@ -56,8 +56,9 @@ def parse_path(text: str) -> Path:
     return tuple(text.split(".")) if text else ()
 
 
-# Built once: ``json.dumps`` with options builds a new encoder at every call.
-_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+# Sorted, compact, ASCII JSON (anything else as its text): the one form values are compared, hashed
+# and fingerprinted in. Built once: ``json.dumps`` with options builds a new encoder at every call.
+canonical_text = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
 # Leaves compared by equality alone; telling them apart first spares the walk two abstract-class checks
 # per leaf, and most leaves of a plan are these.
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -67,7 +68,7 @@ def lists_equal(left: list[Any], right: list[Any]) -> bool:
     """Equal as multisets: order never makes a change."""
     if len(left) != len(right):
         return False
-    if sorted(map(_canonical, left)) == sorted(map(_canonical, right)):
+    if sorted(map(canonical_text, left)) == sorted(map(canonical_text, right)):
         return True
     # Items may be dicts whose own nested lists differ only in order.
     return not DeepDiff(left, right, ignore_order=True, report_repetition=True)

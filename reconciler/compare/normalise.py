@@ -64,8 +64,10 @@ _NORMALISERS: dict[str, Callable[[object], str]] = {
     "effective_to": normalise_timestamp,
     "settlement_enabled_at": normalise_timestamp,
 }
-# IBANs are left out: each is a merchant's own (nothing to share) and a sensitive value.
-_NORMALISERS = {name: n if name == "iban" else _remembered(n) for name, n in _NORMALISERS.items()}
+# IBANs are left out: each is a merchant's own (nothing to share) and a sensitive value; phone numbers
+# are remembered by ``normalise_phone`` itself, for the desired side too.
+_UNREMEMBERED = {normalise_iban, normalise_live_phone}
+_NORMALISERS = {name: n if n in _UNREMEMBERED else _remembered(n) for name, n in _NORMALISERS.items()}
 
 
 def _normalise_scalar(name: str, value: Any) -> Any:

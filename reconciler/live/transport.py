@@ -6,9 +6,10 @@ thousands of merchants needs, that, not the network, sets the pace. aiohttp's po
 parser) does not, and ``httpx-aiohttp`` puts it under httpx, so an httpx client can use it.
 
 The API clients do not go through httpx at all on the network: ``exchange`` sends a request given as
-its method, URL, headers and JSON body straight to aiohttp and answers an ``Answer``, where building
-httpx's request and response objects (header normalisation, streams) cost about a fifth of a read's
-CPU. Both ways share the pool and the error mapping below.
+its method, URL, headers and JSON body straight to aiohttp and answers an ``Answer``: building
+httpx's request and response objects (header normalisation, streams) took a third of the CPU of a
+read of an expanded Klarna account (0.83 ms with them, 0.565 ms without). Both ways share the pool
+and the error mapping below.
 
 One correction: ``httpx-aiohttp`` reports every connection error as ``httpx.ConnectTimeout``, which
 the retry rules read as "never sent". A refused connection becomes ``httpx.ConnectError`` (never

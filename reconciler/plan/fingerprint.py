@@ -8,24 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.compare.diff import project
+from reconciler.compare.diff import canonical_text, project
 from reconciler.config import Config
 from reconciler.kinds import ResourceState
 from reconciler.plan.operation import ABSENT
 
 
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-
-
 def state_fingerprint(fields: Mapping[str, Any], status: str | None, key: bytes = b"") -> str:
     """The managed fields and the lifecycle status of a live object, as a keyed hash."""
-    digest = hmac.new(key, canonical_json({"fields": fields, "status": status}).encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(key, canonical_text({"fields": fields, "status": status}).encode(), hashlib.sha256).hexdigest()
     return f"hmac-sha256:{digest[:16]}"
 
 

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
+from reconciler.compare.diff import canonical_text
 from reconciler.errors import InputError, InputIssue
 from reconciler.plan.value import Plan, Streamed
 
 PREFIX = "hmac-sha256:"
-_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str).encode
 
 
 def canonical_chunks(document: Mapping[str, Any]) -> Iterator[str]:
@@ -26,15 +25,15 @@ def canonical_chunks(document: Mapping[str, Any]) -> Iterator[str]:
     (with it, sealing such a plan took more memory than the plan itself)."""
     yield "{"
     for index, name in enumerate(sorted(name for name in document if name != "mac")):
-        yield ("," if index else "") + _ENCODE(name) + ":"
+        yield ("," if index else "") + canonical_text(name) + ":"
         value = document[name]
         if isinstance(value, list | tuple | Streamed):
             yield "["
             for position, item in enumerate(value):
-                yield ("," if position else "") + _ENCODE(item)
+                yield ("," if position else "") + canonical_text(item)
             yield "]"
         else:
-            yield _ENCODE(value)
+            yield canonical_text(value)
     yield "}"
 
 

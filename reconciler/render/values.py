@@ -12,14 +12,13 @@ new ``+``. Text and Markdown share these lines and only lay them out (``render.t
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.compare.diff import Change, path_text
+from reconciler.compare.diff import Change, canonical_text, path_text
 from reconciler.render.profiles import origin_suffix
 from reconciler.render.symbols import show, visible
 
@@ -43,10 +42,6 @@ def _key(key: Any) -> str:
 
 def _nested(value: Any) -> bool:
     return isinstance(value, (Mapping, list)) and bool(value)
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def value_lines(prefix: str, value: Any, depth: int = 0, mark: str = "") -> list[ValueLine]:
@@ -75,7 +70,7 @@ def _mapping_diff(
             lines += value_lines(label, before[key], depth + 1, "-")
         elif key not in before:
             lines += value_lines(label, after[key], depth + 1, "+")
-        elif _canonical(before[key]) == _canonical(after[key]):
+        elif canonical_text(before[key]) == canonical_text(after[key]):
             same += 1
         else:
             lines += diff_lines(label, before[key], after[key], depth + 1, "~")
@@ -85,17 +80,17 @@ def _mapping_diff(
 
 
 def _list_diff(prefix: str, before: list[Any], after: list[Any], depth: int, mark: str) -> list[ValueLine]:
-    remaining = Counter(_canonical(item) for item in before)
+    remaining = Counter(canonical_text(item) for item in before)
     lines = [ValueLine(depth, mark, prefix + "[")]
     for item in after:
-        key = _canonical(item)
+        key = canonical_text(item)
         if remaining[key] > 0:
             remaining[key] -= 1
             lines += value_lines("", item, depth + 1, "")
         else:
             lines += value_lines("", item, depth + 1, "+")
     for item in before:
-        key = _canonical(item)
+        key = canonical_text(item)
         if remaining[key] > 0:
             remaining[key] -= 1
             lines += value_lines("", item, depth + 1, "-")
