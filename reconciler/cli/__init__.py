@@ -60,6 +60,11 @@ class ReconcilerGroup(click.Group):
     ) -> Any:
         from reconciler.cli.concealed import concealed_output
 
+        # A pydantic plugin installed beside the tool (an observability one, say) would be handed every
+        # value the models validate, secrets included, so the command line loads none unless the
+        # operator sets PYDANTIC_DISABLE_PLUGINS itself (to the names to leave out; empty for none).
+        # Looking for plugins also read the metadata of every installed distribution on each start.
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
         with concealed_output():
             try:
                 return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import Any
 
 from deepdiff import DeepDiff
+
+from reconciler.records import record
 
 Path = tuple[str, ...]
 
@@ -26,7 +28,7 @@ class ChangeOp(StrEnum):
     REMOVE = "remove"  # the desired side has no value (``after`` is None)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Change:
     """One field that differs: what happens to it, its path inside the resource, and both values.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import string
 from datetime import UTC, date, datetime
 
 # phonenumbers, pycountry and email_validator are imported by the normalisers that use them: together
@@ -103,11 +104,15 @@ def normalise_currency(value: object) -> str:
     return code
 
 
+# Each letter as its ISO 13616 number (A is 10, Z is 35); one translate, not a conversion per character.
+_IBAN_LETTER_NUMBERS = str.maketrans({letter: str(10 + n) for n, letter in enumerate(string.ascii_uppercase)})
+
+
 def iban_checksum_ok(iban: str) -> bool:
     """The ISO 13616 mod-97 check on an IBAN already without spaces and in upper case."""
-    rearranged = iban[4:] + iban[:4]
-    digits = "".join(str(int(ch, 36)) for ch in rearranged)
-    return int(digits) % 97 == 1
+    digits = (iban[4:] + iban[:4]).translate(_IBAN_LETTER_NUMBERS)
+    # int() would also read "1_0", " 10" or other scripts' digits: only ASCII digits are a checksum.
+    return digits.isascii() and digits.isdigit() and int(digits) % 97 == 1
 
 
 def normalise_iban(value: object) -> str:

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.kinds.names import ResourceKind, resource_address
+from reconciler.records import record
 
 MATCH = "match"  # key of ResourceState.extra holding the natural key used for matching
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Member:
     """One object of a kind as a projection gives it, before it is matched and addressed.
 
@@ -29,7 +30,7 @@ class Member:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ResourceState:
     """One resource as the reconciler sees it.
 

@@ -286,3 +286,52 @@ def test_validate_loads_no_network_module_and_no_parser_the_file_does_not_need(t
     loaded = sorted({m for m in modules.split() if m.startswith(NOT_FOR_VALIDATE)})
     assert loaded == []
     assert "pydantic" in modules.split() and "reconciler.desired.models" in modules.split()
+
+
+PLUGIN_MODULE = """
+import os
+from pathlib import Path
+
+Path(os.environ["PLUGIN_MARKER"]).write_text("loaded", encoding="utf-8")
+
+
+class Plugin:
+    def new_schema_validator(self, *args, **kwargs):
+        return None, None, None
+
+
+plugin = Plugin()
+"""
+
+
+@pytest.mark.parametrize(("setting", "loaded"), [(None, False), ("", True)])
+def test_the_command_line_loads_no_pydantic_plugin_unless_the_operator_asks(
+    workspace: Workspace, tmp_path: Path, setting: str | None, loaded: bool
+) -> None:
+    """An installed pydantic plugin would see every validated value, secrets included: none is loaded
+    by default, and an operator who sets PYDANTIC_DISABLE_PLUGINS (empty: disable none) gets them."""
+    site = tmp_path / "site"
+    (site / "spy_plugin-1.0.dist-info").mkdir(parents=True)
+    (site / "spy_plugin-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: spy-plugin\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (site / "spy_plugin-1.0.dist-info" / "entry_points.txt").write_text(
+        "[pydantic]\nspy = spy_plugin:plugin\n", encoding="utf-8"
+    )
+    (site / "spy_plugin.py").write_text(PLUGIN_MODULE, encoding="utf-8")
+    marker = tmp_path / "marker"
+    root = Path(__file__).resolve().parents[2]
+    environ = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    environ.update({"PYTHONPATH": os.pathsep.join([str(root), str(site)]), "PLUGIN_MARKER": str(marker)})
+    if setting is not None:
+        environ["PYDANTIC_DISABLE_PLUGINS"] = setting
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", "validate", "--desired", str(workspace.desired)],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+        env=environ,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert marker.exists() is loaded

@@ -279,3 +279,24 @@ def test_the_plain_address_check_knows_email_validators_special_use_domains() ->
         assert _plain_email(text) == _validator_says(text) is not None
     for text in ("a@b.test", "a@x.localhost", "a@xn--80ak6aa92e.com", "a..b@c.no", "a@b.c1", ("a" * 65) + "@b.se"):
         assert _plain_email(text) is None
+
+
+def _mod97_by_characters(iban: str) -> bool:
+    """ISO 13616's check, one character at a time."""
+    rearranged = iban[4:] + iban[:4]
+    return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
+
+
+@given(st.text(alphabet=string.ascii_uppercase + string.digits, min_size=5, max_size=34))
+def test_the_iban_checksum_is_iso_13616s(text: str) -> None:
+    assert iban_checksum_ok(text) is _mod97_by_characters(text)
+
+
+# A valid IBAN written with what int() would also read as its digits: an underscore between them, a
+# trailing space, Arabic-Indic digits for the last two.
+@pytest.mark.parametrize(
+    "iban", ["SE4550000000_058398257466", "SE4550000000058398257466 ", "SE45500000000583982574\u0666\u0666"]
+)
+def test_the_iban_checksum_takes_ascii_digits_and_letters_only(iban: str) -> None:
+    assert iban_checksum_ok("SE4550000000058398257466")
+    assert not iban_checksum_ok(iban)
