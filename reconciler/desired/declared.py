@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import from_json
 
 from reconciler.desired.origins import Origins
 
@@ -39,7 +40,9 @@ class DeclaredMerchant:
 
     def wire(self) -> dict[str, Any]:
         """The declared fields in wire form: ``{"account_reference", "klarna", "dintero"?}``."""
-        data: dict[str, Any] = json.loads(self.canonical)
+        # pydantic-core's parser, in less than half the time of json.loads: this is read once per
+        # merchant per plan, and the text is json.dumps's own UTF-8, which both parsers read alike.
+        data: dict[str, Any] = from_json(self.canonical)
         return data
 
     @property
