@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -18,6 +19,7 @@ import click
 from reconciler.version import __version__
 
 EXIT_USAGE = 1
+PLUGINS_VARIABLE = "PYDANTIC_DISABLE_PLUGINS"
 
 # name -> (module, attribute, one-line help shown by ``reconciler --help``)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -31,6 +33,25 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "secrets": ("reconciler.cli.secrets_command", "secrets", "Set, list, remove and rekey the secrets store."),
     "sandbox": ("reconciler.sandbox.cli", "sandbox", "The bundled simulator of the Klarna and Dintero APIs."),
 }
+
+
+@contextmanager
+def _no_pydantic_plugins() -> Iterator[None]:
+    """No pydantic plugin while a command runs, unless the operator sets PYDANTIC_DISABLE_PLUGINS.
+
+    A plugin installed beside the tool (an observability one, say) would be handed every value the
+    models validate, secrets included; the variable names the plugins to leave out (empty: none).
+    Looking for plugins also read the metadata of every installed distribution on each start. The
+    environment is given back as it was, for a caller that runs the command line in its own process.
+    """
+    if PLUGINS_VARIABLE in os.environ:
+        yield
+        return
+    os.environ[PLUGINS_VARIABLE] = "__all__"
+    try:
+        yield
+    finally:
+        os.environ.pop(PLUGINS_VARIABLE, None)
 
 
 class ReconcilerGroup(click.Group):
@@ -60,12 +81,7 @@ class ReconcilerGroup(click.Group):
     ) -> Any:
         from reconciler.cli.concealed import concealed_output
 
-        # A pydantic plugin installed beside the tool (an observability one, say) would be handed every
-        # value the models validate, secrets included, so the command line loads none unless the
-        # operator sets PYDANTIC_DISABLE_PLUGINS itself (to the names to leave out; empty for none).
-        # Looking for plugins also read the metadata of every installed distribution on each start.
-        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-        with concealed_output():
+        with _no_pydantic_plugins(), concealed_output():
             try:
                 return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             except click.UsageError as error:

@@ -15,8 +15,6 @@ from dataclasses import field
 from enum import StrEnum
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconciler.records import record
 
 Path = tuple[str, ...]
@@ -72,7 +70,10 @@ def lists_equal(left: list[Any], right: list[Any]) -> bool:
         return False
     if sorted(map(canonical_text, left)) == sorted(map(canonical_text, right)):
         return True
-    # Items may be dicts whose own nested lists differ only in order.
+    # Items may be dicts whose own nested lists differ only in order. Imported here: deepdiff loads
+    # numpy when it is installed, a tenth of a second of every plan's start for a rare case.
+    from deepdiff import DeepDiff
+
     return not DeepDiff(left, right, ignore_order=True, report_repetition=True)
 
 

@@ -199,7 +199,7 @@ def _plain_email(text: str) -> str | None:
     if len(local) > 64 or len(domain) > 253 or "--" in domain:  # "xn--" labels need IDNA's checks
         return None
     if local.lower() in CASE_INSENSITIVE_MAILBOXES:
-        return None
+        local = local.lower()  # a role mailbox, whose case email_validator drops (``Support@`` is ``support@``)
     labels = domain.split(".")
     if any(".".join(labels[i:]) in SPECIAL_USE_DOMAINS for i in range(len(labels))):
         return None

@@ -21,7 +21,6 @@ from reconciler.live.envelopes import dintero_error_text, klarna_error_text
 from reconciler.live.http import ApiHttpClient, HttpSettings
 from reconciler.live.klarna import KlarnaClient
 from reconciler.live.retry import RetryPolicy
-from reconciler.live.transport import NetworkTransport
 
 SANDBOX = "sandbox"
 SANDBOX_KLARNA_URL = "http://sandbox/klarna"
@@ -95,8 +94,13 @@ def build_clients(
         klarna_url = SANDBOX_KLARNA_URL
     if dintero_url == SANDBOX:
         dintero_url = SANDBOX_DINTERO_URL
-    klarna_transport = klarna_transport or NetworkTransport(params.parallelism)
-    dintero_transport = dintero_transport or NetworkTransport(params.parallelism)
+    if klarna_transport is None or dintero_transport is None:
+        # Imported only for the network: aiohttp's import builds its TLS contexts (a fifth of a second),
+        # which a run against the embedded sandbox never uses.
+        from reconciler.live.transport import NetworkTransport
+
+        klarna_transport = klarna_transport or NetworkTransport(params.parallelism)
+        dintero_transport = dintero_transport or NetworkTransport(params.parallelism)
 
     def settings(rate: float | None) -> HttpSettings:
         return HttpSettings(

@@ -22,12 +22,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
+import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -45,6 +46,9 @@ from reconciler.live.retry import (
     parse_retry_after,
     status_may_have_taken_effect,
 )
+
+if TYPE_CHECKING:
+    from reconciler.live.transport import NetworkTransport
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -160,10 +164,12 @@ class ApiHttpClient:
         self._extensions = {"timeout": self._client.timeout.as_dict()}
         self._base = httpx.URL(self._base_url)
         self._timeout = self._extensions["timeout"]
-        # Imported here: the transport loads aiohttp, which a client on another transport never needs.
-        from reconciler.live.transport import NetworkTransport
-
-        self._network = self.transport if isinstance(self.transport, NetworkTransport) else None
+        # Looked up, not imported: the transport's module loads aiohttp, which a client on another
+        # transport never needs, and a transport of that class exists only once the module is loaded.
+        network = sys.modules.get("reconciler.live.transport")
+        self._network: NetworkTransport | None = (
+            self.transport if network is not None and isinstance(self.transport, network.NetworkTransport) else None
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -335,3 +335,59 @@ def test_the_command_line_loads_no_pydantic_plugin_unless_the_operator_asks(
     )
     assert done.returncode == 0, done.stderr
     assert marker.exists() is loaded
+
+
+PLAN_PROBE = """
+import sys
+from reconciler.cli import main
+try:
+    main(["plan", "--desired", sys.argv[1]])
+except SystemExit as done:
+    assert done.code in (0, None), done.code
+print()
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def test_a_plan_against_the_embedded_sandbox_loads_no_network_client_and_no_deepdiff(workspace: Workspace) -> None:
+    """aiohttp builds TLS contexts as it is imported and deepdiff loads numpy: neither is needed here."""
+    root = Path(__file__).resolve().parents[2]
+    targets = ("CI", "RECONCILER_KLARNA_URL", "RECONCILER_DINTERO_URL")
+    environ = {k: v for k, v in os.environ.items() if k not in targets}
+    done = subprocess.run(
+        [sys.executable, "-c", PLAN_PROBE, str(workspace.desired)],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+        env={**environ, "PYTHONPATH": str(root)},
+        cwd=workspace.root,
+    )
+    assert done.returncode == 0, done.stderr
+    output, modules = done.stdout.rsplit("\n\n", 1)
+    assert "Plan: 59 to create," in output, output
+    loaded = sorted(m for m in modules.split() if m.split(".")[0] in ("aiohttp", "deepdiff", "numpy", "httpx_aiohttp"))
+    assert loaded == []
+
+
+def test_the_command_line_gives_back_the_plugin_setting_it_made(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run in a caller's own process (a test, a wrapper), a command leaves that process's environment as it was."""
+    from click.testing import CliRunner
+
+    from reconciler.cli import main
+
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    seen: list[str | None] = []
+
+    def load_desired(*args: object, **kwargs: object) -> None:
+        seen.append(os.environ.get("PYDANTIC_DISABLE_PLUGINS"))
+        raise SystemExit(0)
+
+    monkeypatch.setattr("reconciler.cli.desired_commands.load_desired", load_desired)
+    CliRunner().invoke(main, ["validate", "--desired", str(workspace.desired)])
+    assert seen == ["__all__"]  # while the command ran
+    assert "PYDANTIC_DISABLE_PLUGINS" not in os.environ
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "")
+    CliRunner().invoke(main, ["--version"])
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == ""

@@ -12,7 +12,7 @@ from reconciler.compare.diff import Change, ChangeOp
 from reconciler.kinds import ResourceKind
 from reconciler.kinds.state import ResourceState
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WRITES = """
 from reconciler.records import record
 
