@@ -218,8 +218,13 @@ def sandbox_server(
         "--operational-delay",
         str(operational_delay),
     ]
+    # This checkout first, by its absolute path: the server runs in ``workdir``, where a relative
+    # PYTHONPATH (``PYTHONPATH=.``) names nothing.
+    path = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")]))
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, env={**os.environ, "PYTHONPATH": path}
+        )
     server = Server(f"http://127.0.0.1:{port}", process, log_path)
     try:
         wait_until_healthy(server)

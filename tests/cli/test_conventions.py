@@ -228,16 +228,37 @@ def test_the_version_shown_is_the_installed_packages(workspace: Workspace) -> No
     assert workspace.run("--version").output == f"reconciler, version {__version__}\n"
 
 
-VALIDATE_PROBE = """
+MODULES_PROBE = """
 import sys
 from reconciler.cli import main
 try:
-    main(["validate", "--desired", sys.argv[1]])
+    main([sys.argv[1], "--desired", sys.argv[2]])
 except SystemExit as done:
     assert done.code in (0, None), done.code
 print()
 print(" ".join(sorted(sys.modules)))
 """
+
+
+def modules_after(command: str, desired: Path, cwd: Path) -> tuple[str, list[str]]:
+    """What ``reconciler COMMAND --desired DESIRED`` printed in a fresh interpreter, and the modules it loaded.
+
+    Against the embedded sandbox: neither CI nor a target URL comes from this process's environment.
+    """
+    root = Path(__file__).resolve().parents[2]
+    skipped = ("CI", "RECONCILER_KLARNA_URL", "RECONCILER_DINTERO_URL")
+    environ = {k: v for k, v in os.environ.items() if k not in skipped}
+    done = subprocess.run(
+        [sys.executable, "-c", MODULES_PROBE, command, str(desired)],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+        env={**environ, "PYTHONPATH": str(root)},
+        cwd=cwd,
+    )
+    assert done.returncode == 0, done.stderr
+    output, modules = done.stdout.rsplit("\n\n", 1)
+    return output, modules.split()
 # What validate never needs (the network, the sandbox, the diff), and the value parsers a file without
 # a phone number, an email address, a country or a currency does not need.
 NOT_FOR_VALIDATE = (
@@ -264,7 +285,6 @@ NOT_FOR_VALIDATE = (
 
 def test_validate_loads_no_network_module_and_no_parser_the_file_does_not_need(tmp_path: Path) -> None:
     """``reconciler validate`` of a file with no phone, email, country or currency imports none of their parsers."""
-    root = Path(__file__).resolve().parents[2]
     merchant = tmp_path / "desired-state" / "merchants" / "m.yaml"
     merchant.parent.mkdir(parents=True)
     merchant.write_text(
@@ -272,20 +292,11 @@ def test_validate_loads_no_network_module_and_no_parser_the_file_does_not_need(t
         "  account_owner: {given_name: Ola, family_name: Nordmann, email: Ola.Nordmann@Example.NO}\n",
         encoding="utf-8",
     )  # a plain email address is checked without email_validator
-    done = subprocess.run(
-        [sys.executable, "-c", VALIDATE_PROBE, str(merchant.parents[1])],
-        capture_output=True,
-        text=True,
-        timeout=SUBPROCESS_TIMEOUT,
-        env={**os.environ, "PYTHONPATH": str(root)},
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stderr
-    output, modules = done.stdout.rsplit("\n\n", 1)
+    output, modules = modules_after("validate", merchant.parents[1], tmp_path)
     assert output.startswith("OK: 1 merchants"), output
-    loaded = sorted({m for m in modules.split() if m.startswith(NOT_FOR_VALIDATE)})
+    loaded = sorted({m for m in modules if m.startswith(NOT_FOR_VALIDATE)})
     assert loaded == []
-    assert "pydantic" in modules.split() and "reconciler.desired.models" in modules.split()
+    assert "pydantic" in modules and "reconciler.desired.models" in modules
 
 
 PLUGIN_MODULE = """
@@ -337,35 +348,11 @@ def test_the_command_line_loads_no_pydantic_plugin_unless_the_operator_asks(
     assert marker.exists() is loaded
 
 
-PLAN_PROBE = """
-import sys
-from reconciler.cli import main
-try:
-    main(["plan", "--desired", sys.argv[1]])
-except SystemExit as done:
-    assert done.code in (0, None), done.code
-print()
-print(" ".join(sorted(sys.modules)))
-"""
-
-
 def test_a_plan_against_the_embedded_sandbox_loads_no_network_client_and_no_deepdiff(workspace: Workspace) -> None:
     """aiohttp builds TLS contexts as it is imported and deepdiff loads numpy: neither is needed here."""
-    root = Path(__file__).resolve().parents[2]
-    targets = ("CI", "RECONCILER_KLARNA_URL", "RECONCILER_DINTERO_URL")
-    environ = {k: v for k, v in os.environ.items() if k not in targets}
-    done = subprocess.run(
-        [sys.executable, "-c", PLAN_PROBE, str(workspace.desired)],
-        capture_output=True,
-        text=True,
-        timeout=SUBPROCESS_TIMEOUT,
-        env={**environ, "PYTHONPATH": str(root)},
-        cwd=workspace.root,
-    )
-    assert done.returncode == 0, done.stderr
-    output, modules = done.stdout.rsplit("\n\n", 1)
+    output, modules = modules_after("plan", workspace.desired, workspace.root)
     assert "Plan: 59 to create," in output, output
-    loaded = sorted(m for m in modules.split() if m.split(".")[0] in ("aiohttp", "deepdiff", "numpy", "httpx_aiohttp"))
+    loaded = sorted(m for m in modules if m.split(".")[0] in ("aiohttp", "deepdiff", "numpy", "httpx_aiohttp"))
     assert loaded == []
 
 
