@@ -42,12 +42,18 @@ class Answer:
 
         pydantic-core's parser reads UTF-8 JSON in less than half the time of ``json.loads`` (a
         fifteenth of a plan's CPU went to decoding); what it refuses (a byte order mark, UTF-16, a
-        lone surrogate escape) goes to ``json.loads``, so every body reads as it did before.
+        lone surrogate escape, nesting deeper than 200) goes to ``json.loads``, so every body reads as
+        it did before. A body nested deeper than ``json.loads`` can follow is not JSON either: an answer
+        must never end the run with a ``RecursionError``.
         """
         try:
             return from_json(self.content)
         except ValueError:
+            pass
+        try:
             return json.loads(self.content)
+        except RecursionError:
+            raise ValueError("the body is nested too deeply") from None
 
     def __repr__(self) -> str:
         return f"<Answer [{self.status_code}]>"

@@ -53,3 +53,11 @@ def test_numbers_read_to_the_same_values() -> None:
         numbers.append(str(rng.getrandbits(rng.randrange(1, 200)) * rng.choice((1, -1))))
     body = ("[" + ",".join(numbers) + "]").encode()
     assert repr(answer(body).json()) == repr(json.loads(body))
+
+
+def test_a_body_nested_too_deeply_to_read_is_a_value_error_not_a_crash() -> None:
+    """A hostile or broken answer nested a hundred thousand deep reads as "not JSON", never a RecursionError."""
+    with pytest.raises(ValueError, match="nested too deeply"):
+        answer(b"[" * 100_000 + b"]" * 100_000).json()
+    deep_but_readable = b"[" * 500 + b"]" * 500  # deeper than pydantic-core reads, within json.loads's reach
+    assert repr(answer(deep_but_readable).json()) == repr(json.loads(deep_but_readable))

@@ -218,3 +218,18 @@ async def test_the_sandbox_statuses_reach_their_classes(clients: ApiClients, adm
     with pytest.raises(ApiServerError) as server_error:
         await klarna.list_stakeholders(account.account_id)
     assert server_error.value.attempts == 4 and server_error.value.outcome_unknown is False
+
+
+@pytest.mark.parametrize("status", [200, 400])
+async def test_an_answer_nested_too_deeply_is_an_api_error_naming_the_merchant(status: int) -> None:
+    """A body no parser can follow (a hundred thousand arrays deep) is a clean API error, never a traceback."""
+    deep = b"[" * 100_000 + b"]" * 100_000
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, content=deep, headers={"Content-Type": "application/json"})
+
+    klarna = KlarnaClient(http(answer, RetryPolicy(max_attempts=1)))
+    with pytest.raises(ApiError) as caught:
+        await klarna.resolve_account(MERCHANT)
+    assert caught.value.merchant == MERCHANT and caught.value.operation == "resolve_account"
+    assert "[[[" not in str(caught.value)
