@@ -242,10 +242,11 @@ def scrub(text: str) -> str:
     The APIs may quote a request's values back in their error text, and requests hold IBANs,
     national ids, dates of birth and keys.
     """
-    text = conceal(text)
+    # Whitespace first: the patterns know a plain space inside an IBAN or an id, and a tab, a line
+    # break or a no-break space between its groups must not hide one from them.
+    text = " ".join(conceal(text).split())
     for pattern in _PATTERNS:
         text = pattern.sub("***", text)
-    text = " ".join(text.split())
     if len(text) > MAX_MESSAGE_CHARS:
         text = text[: MAX_MESSAGE_CHARS - 1] + "…"
     return text

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import math
+import re
 import time
 from collections.abc import Callable, Mapping
 
@@ -18,6 +20,8 @@ from reconciler.live.http import ApiHttpClient
 
 DINTERO_AUDIENCE = "https://api.dintero.com/v1/accounts/{oid}"
 DINTERO_TOKEN_PATH = "/v1/accounts/{oid}/auth/token"
+DEFAULT_TOKEN_SECONDS = 3600.0  # a token whose lifetime the answer does not give (readably)
+_SENDABLE_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
 class KlarnaKeyAuth:
@@ -98,10 +102,16 @@ class DinteroTokenAuth:
         token = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             raise ApiError(http.api, operation, response.status_code, "the token response holds no access_token")
+        if not _SENDABLE_TOKEN.fullmatch(token):
+            # A header carries visible ASCII only: anything else could not be sent, or would be sent
+            # differently by each transport.
+            raise ApiError(http.api, operation, response.status_code, "the access_token is not a sendable token")
         try:
-            lifetime = float(body.get("expires_in", 3600))
-        except (TypeError, ValueError):
-            lifetime = 3600.0
+            lifetime = float(body.get("expires_in", DEFAULT_TOKEN_SECONDS))
+        except (TypeError, ValueError, OverflowError):  # overflow: an integer too large for a float
+            lifetime = DEFAULT_TOKEN_SECONDS
+        if not math.isfinite(lifetime):
+            lifetime = DEFAULT_TOKEN_SECONDS
         margin = min(self._refresh_margin, lifetime / 10)
         self._token = token
         self._renew_at = self._clock() + lifetime - margin

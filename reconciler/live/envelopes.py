@@ -14,6 +14,8 @@ from typing import Any
 from reconciler.live.answer import Answer
 from reconciler.sensitive import scrub
 
+MAX_CODE_CHARS = 80  # codes are short words (``BAD_VALUE``); a longer one is not a code
+
 _REASONS = {
     400: "bad request",
     401: "unauthorized",
@@ -53,6 +55,11 @@ def _names(items: object, key: str) -> list[str]:
     return sorted(set(names))
 
 
+def _code(code: object) -> str | None:
+    """An error code as it may be shown: scrubbed like the message (an API may put a value in it)."""
+    return scrub(str(code))[:MAX_CODE_CHARS] if code else None
+
+
 def _compose(message: str, parameters: list[str]) -> str:
     text = scrub(message)
     if parameters:
@@ -67,7 +74,7 @@ def klarna_error_text(response: Answer) -> ErrorText:
         return ErrorText(None, fallback)
     code = body.get("error_code")
     message = body.get("error_message") or fallback
-    return ErrorText(str(code) if code else None, _compose(str(message), _names(body.get("errors"), "parameter")))
+    return ErrorText(_code(code), _compose(str(message), _names(body.get("errors"), "parameter")))
 
 
 def dintero_error_text(response: Answer) -> ErrorText:
@@ -78,4 +85,4 @@ def dintero_error_text(response: Answer) -> ErrorText:
         return ErrorText(None, fallback)
     code = error.get("code")
     message = error.get("message") or fallback
-    return ErrorText(str(code) if code else None, _compose(str(message), _names(error.get("errors"), "field")))
+    return ErrorText(_code(code), _compose(str(message), _names(error.get("errors"), "field")))

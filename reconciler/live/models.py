@@ -147,17 +147,30 @@ def _flatten_enablements(value: Any) -> Any:
 
     Accepted: a flat list; ``{product_id: [enablement, ...]}``; or a list of groups
     ``[{"product_id": ..., "payment_program_enablements": [...]}]``.
+
+    A group of any other shape is a ``ValueError``, which validation reports as a wrong shape by the
+    field's name: this runs before the types are checked, and any other error would escape as a crash.
     """
     if isinstance(value, dict):
+        if not all(_enablement_list(items) for items in value.values()):
+            raise ValueError("enablements grouped by product must be lists of objects")
         return [{**e, "product_id": e.get("product_id", pid)} for pid, items in value.items() for e in items or []]
     if isinstance(value, list) and any(isinstance(g, dict) and "payment_program_enablements" in g for g in value):
+        groups = [g for g in value if isinstance(g, dict)]
+        if len(groups) != len(value) or not all(_enablement_list(g.get("payment_program_enablements")) for g in groups):
+            raise ValueError("each group of enablements must be an object holding a list of objects")
         flat: list[Any] = []
-        for group in value:
+        for group in groups:
             pid = group.get("product_id")
             items = group.get("payment_program_enablements") or []
             flat.extend({**e, "product_id": e.get("product_id", pid)} for e in items)
         return flat
     return value
+
+
+def _enablement_list(items: Any) -> bool:
+    """None, or a list of objects: what a group of enablements may be."""
+    return items is None or (isinstance(items, list) and all(isinstance(e, dict) for e in items))
 
 
 class KlarnaAccount(ApiModel):

@@ -14,6 +14,8 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
+from reconciler.live.retry import MAX_WAIT_SECONDS
+
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -75,8 +77,11 @@ class RateLimiter:
             return
 
     def pause_for(self, seconds: float) -> None:
-        """Hold every request of this API for ``seconds`` (a later deadline wins over an earlier one)."""
-        self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
+        """Hold every request of this API for ``seconds``, at most ``MAX_WAIT_SECONDS`` (a later deadline
+        wins over an earlier one)."""
+        if seconds != seconds:  # NaN: no deadline is known
+            return
+        self._paused_until = max(self._paused_until, self._clock() + min(max(0.0, seconds), MAX_WAIT_SECONDS))
 
     def observe(self, status: int, headers: Mapping[str, str], retry_after: float | None) -> None:
         """Learn from a response: a 429's ``Retry-After`` and an exhausted ``X-Ratelimit`` window."""
@@ -88,7 +93,7 @@ class RateLimiter:
         if remaining is not None and remaining <= 0 and reset is not None:
             if reset > 1e9:  # some servers send the reset moment as epoch seconds, not a delay
                 reset = max(0.0, reset - time.time())
-            self.pause_for(min(reset, 3600.0))
+            self.pause_for(min(reset, MAX_WAIT_SECONDS))
 
     def _learn_rate(self, header: str | None) -> None:
         """``40, 40;w=1`` (Klarna's form) or ``50``: that many requests per window (one second if unnamed).

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 import httpx
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+# The longest a server's word (``Retry-After``, an exhausted rate-limit window) holds an API's requests.
+MAX_WAIT_SECONDS = 3600.0
 
 # These fail before a single byte of the request reaches the server, so no write can have happened.
 NOT_SENT_ERRORS: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -45,19 +47,25 @@ class RetryPolicy:
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """``Retry-After`` as seconds from now: delta-seconds or an HTTP date; None when absent or unreadable."""
+    """``Retry-After`` as seconds from now: delta-seconds or an HTTP date; None when absent or unreadable.
+
+    At most ``MAX_WAIT_SECONDS``: the wait holds every request to the API, and a server's ``inf`` or a
+    date in the year 9999 must not hold them for ever.
+    """
     if not value:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, OverflowError):
+            return None
+        seconds = when.timestamp() - (now if now is not None else time.time())
+    if seconds != seconds:  # NaN
         return None
-    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+    return min(max(0.0, seconds), MAX_WAIT_SECONDS)
 
 
 def may_retry_status(status: int, *, safe_to_repeat: bool) -> bool:

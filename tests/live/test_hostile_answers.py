@@ -1,0 +1,133 @@
+"""Answers no well-behaved API sends: each is a clean API error or a bounded wait, never a crash, a hang
+or a sensitive value in an error's text."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import httpx
+import pytest
+
+from reconciler.errors import ApiError
+from reconciler.live import DinteroClient, KlarnaClient, RetryPolicy
+from reconciler.live.auth import DinteroTokenAuth
+from reconciler.live.envelopes import dintero_error_text, klarna_error_text
+from reconciler.live.http import ApiHttpClient, HttpSettings
+from reconciler.live.ratelimit import RateLimiter
+from reconciler.live.retry import MAX_WAIT_SECONDS, parse_retry_after
+from reconciler.sensitive import scrub
+
+from .conftest import MERCHANT
+
+pytestmark = pytest.mark.anyio
+IBAN = "DE89370400440532013000"
+
+
+def http(api: str, answer: Any, auth: Any = None) -> ApiHttpClient:
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    return ApiHttpClient(
+        api,
+        f"http://127.0.0.1:9/{api}",
+        error_text=klarna_error_text if api == "klarna" else dintero_error_text,
+        settings=HttpSettings(retry=RetryPolicy(max_attempts=1)),
+        transport=httpx.MockTransport(answer),
+        auth=auth,
+        sleep=no_wait,
+    )
+
+
+def answering(status: int, body: Any) -> Any:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json=body)
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    "enablements",
+    [
+        {"p1": [None]},
+        {"p1": 5},
+        {"p1": "x"},
+        [{"payment_program_enablements": []}, 5],
+        [{"payment_program_enablements": "x"}],
+        [{"payment_program_enablements": [5]}],
+    ],
+)
+async def test_enablements_of_an_unknown_shape_are_a_shape_error(enablements: Any) -> None:
+    account = {"account_id": "A1", "account_reference": MERCHANT, "payment_program_enablements": enablements}
+    klarna = KlarnaClient(http("klarna", answering(200, {"accounts": [account]})))
+    with pytest.raises(ApiError, match="unexpected response shape .*payment_program_enablements") as caught:
+        await klarna.resolve_account(MERCHANT)
+    assert caught.value.merchant == MERCHANT
+
+
+def token_answer(token_body: dict[str, Any]) -> Any:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/auth/token"):
+            return httpx.Response(200, json=token_body)
+        return httpx.Response(404, json={"error": {"message": "no such merchant"}})
+
+    return answer
+
+
+@pytest.mark.parametrize("token", ["tök", "t\u2028", "two words"])
+async def test_a_token_no_header_can_carry_is_refused_by_name(token: str) -> None:
+    auth = DinteroTokenAuth("T11200000", "client", "secret")
+    dintero = DinteroClient(http("dintero", token_answer({"access_token": token}), auth), "T11200000")
+    with pytest.raises(ApiError, match="not a sendable token") as caught:
+        await dintero.get_merchant("T11200001")
+    assert caught.value.operation == "auth_token"
+
+
+@pytest.mark.parametrize("lifetime", [10**400, "nan", "inf", [1], None])
+async def test_a_token_lifetime_that_is_no_number_of_seconds_counts_as_an_hour(lifetime: Any) -> None:
+    clock = [1000.0]
+    auth = DinteroTokenAuth("T11200000", "client", "secret", clock=lambda: clock[0])
+    answer = token_answer({"access_token": "t", "expires_in": lifetime})
+    dintero = DinteroClient(http("dintero", answer, auth), "T11200000")
+    assert await dintero.get_merchant("T11200001") is None
+    assert await dintero.get_merchant("T11200002") is None
+    assert auth.fetches == 1  # one token for both reads
+    clock[0] += 3600
+    assert await dintero.get_merchant("T11200003") is None
+    assert auth.fetches == 2
+
+
+@pytest.mark.parametrize("value", ["inf", "1e309", "9" * 400, "Fri, 31 Dec 9999 23:59:59 GMT", "99999999999"])
+def test_a_retry_after_beyond_an_hour_waits_an_hour(value: str) -> None:
+    assert parse_retry_after(value) == MAX_WAIT_SECONDS
+    clock = [0.0]
+    limiter = RateLimiter(clock=lambda: clock[0])
+    limiter.observe(429, {}, parse_retry_after(value))
+    assert limiter.paused_until == MAX_WAIT_SECONDS
+
+
+def test_a_retry_after_of_nan_is_no_wait() -> None:
+    assert parse_retry_after("nan") is None
+    limiter = RateLimiter(clock=lambda: 0.0)
+    limiter.pause_for(math.nan)
+    limiter.pause_for(math.inf)
+    assert limiter.paused_until == MAX_WAIT_SECONDS
+
+
+@pytest.mark.parametrize("separator", ["\t", "\n", "\u00a0", "\u2009", "  "])
+def test_a_value_spaced_by_any_whitespace_is_scrubbed(separator: str) -> None:
+    grouped = separator.join([IBAN[i : i + 4] for i in range(0, len(IBAN), 4)])
+    born = separator.join(["1985", "01", "02"])
+    text = scrub(f"iban {grouped} is refused; born {born}")
+    assert "5320" not in text and "1985" not in text, text
+
+
+@pytest.mark.parametrize("envelope", ["klarna", "dintero"])
+async def test_an_error_code_is_scrubbed_and_bounded(envelope: str) -> None:
+    code = f"bad iban {IBAN} " + "x" * 5000
+    body = {"error_code": code, "error_message": "refused"} if envelope == "klarna" else {"error": {"code": code}}
+    client = http(envelope, answering(400, body))
+    with pytest.raises(ApiError) as caught:
+        await client.request("GET", "/v1/x", operation="read")
+    assert caught.value.code is not None and IBAN not in caught.value.code and len(caught.value.code) <= 80
+    assert IBAN not in str(caught.value)
