@@ -17,6 +17,7 @@ State the provider holds is written as it is, with a comment, so it plans no wri
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -97,8 +98,16 @@ def _resolve(value: Any) -> Any:
 
 
 def secret_name(reference: str, place: Path) -> str:
-    """``NB-2024-0001.klarna.stakeholders.ola-nordmann.national_identification.number``: stable and valid."""
-    name = _NAME_CHARS.sub("_", ".".join((reference, *place)))
+    """``NB-2024-0001.klarna.stakeholders.ola-nordmann.national_identification.number``: stable and valid.
+
+    A reference with a character a name cannot hold (``A:B``) is written with ``_`` for it and a digest of
+    the reference itself (``A_B-h1f2e3d4c``): stable, and never the name of another merchant's value
+    (``A_B``'s), which the store would then hand to the wrong merchant.
+    """
+    base = _NAME_CHARS.sub("_", reference)
+    if base != reference:
+        base += "-h" + hashlib.sha256(reference.encode("utf-8")).hexdigest()[:10]
+    name = ".".join((base, *(_NAME_CHARS.sub("_", part) for part in place)))
     return name if re.match(r"[A-Za-z_]", name) else "_" + name
 
 

@@ -14,12 +14,15 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import yaml
+
 from reconciler.config import Config
 from reconciler.desired.load import identity_loader
 from reconciler.desired.secret_store import RECIPIENTS_FILE, SecretsStore
 from reconciler.errors import InputError, InputIssue
 
 TEMPORARY_SUFFIX = ".tmp"
+_TEXT_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -47,15 +50,38 @@ def remove_leftovers(directory: Path) -> None:
             leftover.unlink(missing_ok=True)
 
 
-def refuse_existing(paths: Iterable[Path], *, force: bool) -> None:
-    """Raise naming every file that exists, unless ``force``; nothing has been written yet."""
-    if force:
-        return
+def refuse_existing(paths: Iterable[Path], *, force: bool, owners: Mapping[Path, str] | None = None) -> None:
+    """Raise naming every file that exists, unless ``force``; nothing has been written yet.
+
+    Even with ``force``, a merchant file that declares another merchant (``owners`` gives the reference
+    each path is written for) is not overwritten: references that differ only by case or punctuation
+    make one file name, and ``--force`` means "replace my merchants' files", not "lose another's".
+    """
     existing = [path for path in paths if os.path.lexists(path)]
-    if existing:
-        raise InputError(
-            [InputIssue(str(path), 1, 1, "exists; import does not overwrite it without --force") for path in existing]
-        )
+    if not force:
+        refused = "exists; import does not overwrite it without --force"
+        if existing:
+            raise InputError([InputIssue(str(path), 1, 1, refused) for path in existing])
+        return
+    issues = []
+    for path in existing:
+        wanted = (owners or {}).get(path)
+        declared = _declared_reference(path) if wanted is not None else None
+        if declared is not None and declared != wanted:
+            why = f"declares merchant {declared!r}; import does not write merchant {wanted!r} over it"
+            issues.append(InputIssue(str(path), 1, 1, why))
+    if issues:
+        raise InputError(issues)
+
+
+def _declared_reference(path: Path) -> str | None:
+    """The ``account_reference`` a merchant file declares, as the loader reads it; None when it cannot tell."""
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TEXT_LOADER)  # every scalar as its text
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    value = data.get("account_reference") if isinstance(data, dict) else None
+    return value.strip() if isinstance(value, str) else None
 
 
 def require_recipients(directory: Path) -> None:

@@ -25,6 +25,7 @@ from reconciler.config import Config
 from reconciler.desired.load import declare
 from reconciler.desired.models import Merchant
 from reconciler.desired.models_klarna import slug
+from reconciler.desired.normalise import normalise_reference
 from reconciler.errors import ApiError, ReadFailed
 from reconciler.imports.document import ImportedMerchant, merchant_document
 from reconciler.imports.files import (
@@ -113,6 +114,17 @@ async def read_dintero(clients: ApiClients, wanted: set[str] | None) -> dict[str
     return linked
 
 
+def _read_back_as_written(reference: str) -> bool:
+    """Whether a file declaring ``reference`` is read as that same reference (the loader strips it).
+
+    A reference the loader refuses outright is refused by the check's validation, by name.
+    """
+    try:
+        return normalise_reference(reference) == reference
+    except ValueError:
+        return True
+
+
 def check(imported: ImportedMerchant, account: KlarnaAccount, dintero: DinteroAccount | None) -> list[str]:
     """What the imported document would plan against the live state it came from (empty: exact)."""
     declared = declare(Merchant.model_validate(imported.resolved()), "(import)")
@@ -160,6 +172,12 @@ async def import_merchants(
     secrets: dict[str, str] = {}
     async for account in read_klarna(clients, selection, declared, progress):
         reference = account.account_reference or ""
+        if not _read_back_as_written(reference):
+            # The loader would read another reference: the file's plan would onboard a second merchant.
+            result.invalid[reference] = (
+                f"its account reference would read back from a file as {reference.strip()!r}, another merchant"
+            )
+            continue
         imported = merchant_document(account, dintero.get(reference))
         try:
             planned = check(imported, account, dintero.get(reference))
@@ -183,6 +201,7 @@ async def import_merchants(
             documents.append((directory / "profiles" / f"{name}.yaml", plain_yaml(profile, described)))
         made = [(m.reference, merchant_yaml(m.document, m.comments, HEADER)) for m in kept]
     names = file_names([reference for reference, _ in made])
+    owners = {directory / "merchants" / names[reference]: reference for reference, _ in made}
     documents += [(directory / "merchants" / names[reference], text) for reference, text in sorted(made)]
     if partner is not None:
         imported_partner = partner_document(partner)
@@ -193,7 +212,7 @@ async def import_merchants(
             result.held[PARTNER] = imported_partner.left_out
         text = plain_yaml(imported_partner.document, PARTNER_HEADER, imported_partner.comments)
         documents.append((directory / "partner.yaml", text))
-    refuse_existing([path for path, _ in documents], force=force)
+    refuse_existing([path for path, _ in documents], force=force, owners=owners)
     result.imported.sort()
     save_secrets(store, secrets)
     result.secrets = len(secrets)

@@ -19,7 +19,20 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 INDENT = "  "
 # One encoder for every string: ``json.dumps`` with an option builds a new encoder at each call,
 # which was most of the cost of writing a file.
-_JSON_STRING = json.JSONEncoder(ensure_ascii=False).encode
+_ENCODE_JSON_STRING = json.JSONEncoder(ensure_ascii=False).encode
+# What JSON writes as it is but YAML text may not hold or reads otherwise (DEL and the C1 controls, NEL a
+# line break to YAML 1.1 readers, surrogates, the non-characters U+FFFE and U+FFFF): escaped as
+# ``\uXXXX``, which a double-quoted scalar reads back as the same character.
+_NOT_YAML_TEXT = re.compile("[\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _json_string(text: str) -> str:
+    encoded = _ENCODE_JSON_STRING(text)
+    if _NOT_YAML_TEXT.search(encoded) is None:
+        return encoded
+    return _NOT_YAML_TEXT.sub(lambda match: f"\\u{ord(match.group()):04x}", encoded)
+
+
 _LEAVES = frozenset({str, int, float, bool, type(None), SecretRef})
 
 
@@ -32,11 +45,11 @@ def _scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return json.dumps(value)
-    return _JSON_STRING(str(value))
+    return _json_string(str(value))
 
 
 def _key(key: str) -> str:
-    return key if _PLAIN_KEY.match(key) else _JSON_STRING(key)
+    return key if _PLAIN_KEY.match(key) else _json_string(key)
 
 
 def _comment_lines(text: str, depth: int) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -70,5 +71,8 @@ def test_secrets_are_tags_and_comments_go_above_their_key() -> None:
 
 
 def test_secret_names_are_valid_and_stable() -> None:
-    assert secret_name("M:1", ("klarna", "iban")) == "M_1.klarna.iban"
+    # A character a name cannot hold is "_", and the reference's digest keeps it apart from "M_1"'s names.
+    digest = hashlib.sha256(b"M:1").hexdigest()[:10]
+    assert secret_name("M:1", ("klarna", "iban")) == f"M_1-h{digest}.klarna.iban"
+    assert secret_name("M_1", ("klarna", "iban")) == "M_1.klarna.iban"
     assert secret_name("123", ("x",)) == "_123.x"

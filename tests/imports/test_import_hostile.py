@@ -1,0 +1,78 @@
+"""Live states that could make import write a wrong file: each is refused by name, or written so it plans nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from reconciler.imports.document import secret_name
+from reconciler.imports.yaml_text import merchant_yaml
+from tests.imports.conftest import Keys
+from tests.plan.conftest import Cli, base_merchant
+
+
+def merchant(reference: str, **klarna: Any) -> dict[str, Any]:
+    document = base_merchant(reference, "T11200201")
+    document["klarna"].update(klarna)
+    return document
+
+
+def rename_live(cli: Cli, old: str, new: str) -> None:
+    """Give a live account a reference the sandbox's API would refuse (a state an API may still hold)."""
+    store = cli.live.klarna.app.state.sandbox.store
+    account = store.get_by_ref("klarna.account", old)
+    assert account is not None
+    store.put("klarna.account", account["account_id"], {**account, "account_reference": new}, new)
+
+
+def plan_exit(cli: Cli, target: Path, keys: Keys) -> int:
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    return cli.run("plan", "--desired", str(target), "--detailed-exitcode", env=identity).exit_code
+
+
+def test_a_reference_a_file_would_read_as_another_is_not_imported(cli: Cli, target: Path, keys: Keys) -> None:
+    """``"M1 "`` written in a file reads as ``M1``: its plan would onboard a second merchant."""
+    cli.live.create(merchant("M1"), dintero=False)
+    cli.live.create(merchant("M2"), dintero=False)
+    rename_live(cli, "M1", "M1 ")
+    done = cli.run("import", "--all", "--desired", str(target))
+    assert done.exit_code == 1, done.output
+    assert "M1 : not imported: its account reference would read back from a file as 'M1'" in done.output
+    assert sorted(p.name for p in (target / "merchants").iterdir()) == ["m2.yaml"]
+    assert plan_exit(cli, target, keys) == 0
+
+
+def test_references_one_name_cannot_tell_apart_keep_their_own_secrets(cli: Cli, target: Path, keys: Keys) -> None:
+    """``A:B`` and ``A_B`` once made one secret name: one merchant's file read the other's national id."""
+    assert secret_name("A:B", ("klarna", "x")) != secret_name("A_B", ("klarna", "x"))
+    assert secret_name("A:B", ("klarna", "x")) == secret_name("A:B", ("klarna", "x"))  # stable
+    assert secret_name("NB-2024-0001", ("klarna", "x")) == "NB-2024-0001.klarna.x"  # plain ones as before
+    cli.live.create(merchant("A:B"), dintero=False)
+    cli.live.create(merchant("A_B"), dintero=False)
+    done = cli.run("import", "--all", "--desired", str(target))
+    assert done.exit_code == 0, done.output
+    assert plan_exit(cli, target, keys) == 0
+
+
+def test_force_does_not_write_one_merchant_over_anothers_file(cli: Cli, target: Path, keys: Keys) -> None:
+    """``ab`` and ``AB`` make one file name: ``--force`` replaces a merchant's own file, never another's."""
+    cli.live.create(merchant("ab"), dintero=False)
+    assert cli.run("import", "--reference", "ab", "--desired", str(target)).exit_code == 0
+    before = (target / "merchants" / "ab.yaml").read_text()
+    cli.live.create(merchant("AB"), dintero=False)
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    done = cli.run("import", "--reference", "AB", "--force", "--desired", str(target), env=identity)
+    assert done.exit_code == 1, done.output
+    assert "declares merchant 'ab'; import does not write merchant 'AB' over it" in done.output
+    assert (target / "merchants" / "ab.yaml").read_text() == before
+    again = cli.run("import", "--reference", "ab", "--force", "--desired", str(target), env=identity)
+    assert again.exit_code == 0, again.output  # its own file is replaced
+
+
+def test_characters_yaml_text_cannot_hold_are_written_escaped(cli: Cli, target: Path, keys: Keys) -> None:
+    name = "Fisk\uffff og \ufffe Skalldyr"
+    assert "\\uffff" in merchant_yaml({"account_reference": "M1", "klarna": {"account_name": name}}, {}, "")
+    cli.live.create(merchant("M1", account_name=name), dintero=False)
+    done = cli.run("import", "--all", "--desired", str(target))
+    assert done.exit_code == 0, done.output
+    assert plan_exit(cli, target, keys) == 0
