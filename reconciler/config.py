@@ -104,7 +104,9 @@ class _FileModel(BaseModel):
 # Requests per second the client sends an API at most, spread evenly (null or left out: no limit of
 # its own; the client still follows the API's X-Ratelimit-* headers and Retry-After).
 MAX_RATE_LIMIT = 10_000.0
-RateLimit = Annotated[float, Field(gt=0, le=MAX_RATE_LIMIT)] | None
+# One request every 100 s: slower is no rate but a stop (at 1e-320 the wait between two is infinite).
+MIN_RATE_LIMIT = 0.01
+RateLimit = Annotated[float, Field(ge=MIN_RATE_LIMIT, le=MAX_RATE_LIMIT)] | None
 
 
 class KlarnaTargetFile(_FileModel):

@@ -67,7 +67,7 @@ RATE_LIMIT_APIS = ("klarna", "dintero")
 
 def _rate_limits(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, float]:
     """``API=N`` pairs as {api: requests per second}; the last one given for an API wins."""
-    from reconciler.config import MAX_RATE_LIMIT
+    from reconciler.config import MAX_RATE_LIMIT, MIN_RATE_LIMIT
 
     limits: dict[str, float] = {}
     for value in values:
@@ -79,8 +79,10 @@ def _rate_limits(ctx: click.Context, param: click.Parameter, values: tuple[str, 
             rate = float(number)
         except ValueError:
             rate = float("nan")
-        if not 0 < rate <= MAX_RATE_LIMIT:  # also refuses nan
-            raise click.BadParameter(f"{value!r}: N is requests per second, above 0 and at most {MAX_RATE_LIMIT:g}")
+        if not MIN_RATE_LIMIT <= rate <= MAX_RATE_LIMIT:  # also refuses nan
+            raise click.BadParameter(
+                f"{value!r}: N is requests per second, from {MIN_RATE_LIMIT:g} to {MAX_RATE_LIMIT:g}"
+            )
         limits[api] = rate
     return limits
 

@@ -53,7 +53,10 @@ def _read_value(name: str) -> str:
     if stdin.isatty():
         value: str = click.prompt(f"Value of {name}", hide_input=True, confirmation_prompt=True, err=True)
         return value
-    text = stdin.read()
+    try:
+        text = stdin.read()
+    except UnicodeDecodeError:
+        raise SecretsError(f"the value of {name} on standard input is not UTF-8 text") from None
     # One trailing line break is how `echo` and files end a value; anything else is the value's own.
     if text.endswith("\r\n"):
         return text[:-2]

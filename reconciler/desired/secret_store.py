@@ -96,6 +96,8 @@ def identities_from_environment(environ: Mapping[str, str]) -> list[Any] | None:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise SecretsError(f"{IDENTITY_FILE_VARIABLE}: cannot read {path}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise SecretsError(f"{IDENTITY_FILE_VARIABLE}: {path} is not UTF-8 text (an age key file is)") from None
         return parse_identities(text, path)
     return None
 
@@ -154,7 +156,7 @@ def _load_mapping(data: bytes, source: str) -> dict[str, str]:
         # Every scalar as text, as written (the base loader resolves nothing): a national id 0742
         # stays 0742, yes stays yes.
         loaded = yaml.load(data.decode("utf-8"), Loader=getattr(yaml, "CBaseLoader", yaml.BaseLoader))
-    except (yaml.YAMLError, UnicodeDecodeError):
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deeply
         raise SecretsError(f"{source}: decrypts, but is not a YAML mapping of names to values") from None
     if loaded is None:
         return {}
@@ -238,6 +240,8 @@ class SecretsStore:
             ) from None
         except OSError as exc:
             raise SecretsError(f"{path}: cannot read: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise SecretsError(f"{path}: not UTF-8 text: one age or ssh public key a line") from None
         return parse_recipients(text, str(path))
 
     def save(self) -> None:
@@ -248,9 +252,17 @@ class SecretsStore:
             sealed = pyrage.encrypt(_dump_mapping(self.values), recipients, armored=True)
         except Exception as exc:
             raise SecretsError(f"{self.path}: cannot encrypt ({type(exc).__name__})") from None
-        _atomic_write(self.path, sealed)
+        index_path = self.directory / INDEX_FILE
+        for path in (self.path, index_path):
+            # Checked before either is written: the store written and its index not would disagree.
+            if path.is_dir():
+                raise SecretsError(f"{path}: is a directory; the secrets store writes a file there")
         index = _INDEX_HEADER + "".join(f"{name}\n" for name in self.names())
-        _atomic_write(self.directory / INDEX_FILE, index.encode("utf-8"))
+        for path, data in ((self.path, sealed), (index_path, index.encode("utf-8"))):
+            try:
+                _atomic_write(path, data)
+            except OSError as exc:
+                raise SecretsError(f"{path}: cannot write: {exc.strerror or type(exc).__name__}") from None
 
 
 def write_recipients(directory: Path, public_keys: Iterable[str]) -> None:

@@ -243,8 +243,14 @@ class _Builder:
         if tag == _YAML + "bool":
             return text.lower() in ("true", "yes", "y", "on")  # the last three only under %YAML 1.1
         if tag == _YAML + "int":
-            # Text a conversion would change (leading zeros, a leading +, 0x, _) stays text.
-            return int(text) if _CANONICAL_INT.match(text) else self.text(node, path, text)
+            # Text a conversion would change (leading zeros, a leading +, 0x, _) stays text, and so does
+            # a number longer than Python converts (4,300 digits): the model then names the field.
+            if _CANONICAL_INT.match(text):
+                try:
+                    return int(text)
+                except ValueError:
+                    pass
+            return self.text(node, path, text)
         if tag == _YAML + "float":
             try:
                 return float(text)

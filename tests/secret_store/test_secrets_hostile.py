@@ -1,0 +1,78 @@
+"""Hostile files and values around the secrets store and reconciler.yaml: each a clear error (exit 1), never a
+traceback, a half-written store or a run that never ends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyrage
+import pytest
+from click.testing import CliRunner, Result
+
+from reconciler.cli import main
+from reconciler.desired.secret_store import write_recipients
+
+from .conftest import KeyPair, StoreWriter, WriteFile
+
+MERCHANT = "account_reference: M-1\nklarna:\n  account_name: Minimal AB\n"
+
+
+def run(*args: str, stdin: str | bytes | None = None, env: dict[str, str] | None = None) -> Result:
+    # catch_exceptions=False: a traceback fails the test instead of becoming an exit code.
+    return CliRunner().invoke(main, list(args), input=stdin, env=env or {}, catch_exceptions=False)
+
+
+def test_an_index_that_is_a_directory_is_refused_before_the_store_is_written(
+    desired_dir: Path, key: KeyPair, store: StoreWriter
+) -> None:
+    store({"A": "one"})
+    before = (desired_dir / "secrets.age").read_bytes()
+    (desired_dir / "secrets.index").unlink()
+    (desired_dir / "secrets.index").mkdir()
+    done = run("secrets", "set", "B", "--desired", str(desired_dir), stdin="two\n", env=key.environ())
+    assert done.exit_code == 1
+    assert "secrets.index: is a directory" in done.output
+    assert (desired_dir / "secrets.age").read_bytes() == before
+
+
+def test_a_store_nested_too_deeply_is_not_a_mapping(desired_dir: Path, key: KeyPair) -> None:
+    write_recipients(desired_dir, [key.recipient])
+    deep = b"A: " + b"[" * 5000 + b"]" * 5000 + b"\n"
+    (desired_dir / "secrets.age").write_bytes(pyrage.encrypt(deep, [pyrage.x25519.Recipient.from_str(key.recipient)]))
+    done = run("secrets", "set", "B", "--desired", str(desired_dir), stdin="two\n", env=key.environ())
+    assert done.exit_code == 1
+    assert "decrypts, but is not a YAML mapping of names to values" in done.output
+
+
+def test_binary_key_files_and_values_are_refused_by_name(desired_dir: Path, key: KeyPair, tmp_path: Path) -> None:
+    binary = tmp_path / "key.bin"
+    binary.write_bytes(b"\xff\xfe\x80\x81")
+    write_recipients(desired_dir, [key.recipient])
+    done = run("secrets", "set", "B", "--desired", str(desired_dir), stdin="two\n",
+               env={"RECONCILER_AGE_IDENTITY_FILE": str(binary)})
+    assert done.exit_code == 1 and "is not UTF-8 text" in done.output
+    done = run("secrets", "set", "B", "--desired", str(desired_dir), stdin=b"\xff\xfeX", env=key.environ())
+    assert done.exit_code == 1 and "the value of B on standard input is not UTF-8 text" in done.output
+    (desired_dir / "secrets.recipients").write_bytes(b"\xff\xfe\x00age1")
+    done = run("secrets", "set", "B", "--desired", str(desired_dir), stdin="two\n", env=key.environ())
+    assert done.exit_code == 1 and "secrets.recipients: not UTF-8 text" in done.output
+
+
+def test_a_number_longer_than_python_converts_is_a_field_error(desired_dir: Path, write: WriteFile) -> None:
+    write("merchants/m.yaml", MERCHANT + "  account_group_reference: " + "9" * 5000 + "\n")
+    write("reconciler.yaml", "parallelism: " + "9" * 5000 + "\n")
+    done = run("validate", "--desired", str(desired_dir))
+    assert done.exit_code == 1
+    assert "reconciler.yaml" in done.output and "parallelism" in done.output
+
+
+@pytest.mark.parametrize("rate", ["1e-320", "0.001"])
+def test_a_rate_limit_too_small_to_be_a_rate_is_refused(desired_dir: Path, write: WriteFile, rate: str) -> None:
+    """1/1e-320 is infinite: such a limit made every plan wait for ever."""
+    write("merchants/m.yaml", MERCHANT)
+    write("reconciler.yaml", f"targets:\n  klarna:\n    rate_limit: {rate}\n")
+    done = run("validate", "--desired", str(desired_dir))
+    assert done.exit_code == 1 and "rate_limit" in done.output
+    write("reconciler.yaml", "{}\n")
+    flag = run("plan", "--desired", str(desired_dir), "--rate-limit", f"klarna={rate}")
+    assert flag.exit_code == 1 and "from 0.01 to 10000" in flag.output
