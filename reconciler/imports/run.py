@@ -201,8 +201,9 @@ async def import_merchants(
             documents.append((directory / "profiles" / f"{name}.yaml", plain_yaml(profile, described)))
         made = [(m.reference, merchant_yaml(m.document, m.comments, HEADER)) for m in kept]
     names = file_names([reference for reference, _ in made])
-    owners = {directory / "merchants" / names[reference]: reference for reference, _ in made}
-    documents += [(directory / "merchants" / names[reference], text) for reference, text in sorted(made)]
+    paths = {reference: directory / "merchants" / names[reference] for reference, _ in made}
+    owners = {path: reference for reference, path in paths.items()}
+    documents += [(paths[reference], text) for reference, text in sorted(made)]
     if partner is not None:
         imported_partner = partner_document(partner)
         planned = check_partner(imported_partner, partner)

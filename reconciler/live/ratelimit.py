@@ -93,7 +93,7 @@ class RateLimiter:
         if remaining is not None and remaining <= 0 and reset is not None:
             if reset > 1e9:  # some servers send the reset moment as epoch seconds, not a delay
                 reset = max(0.0, reset - time.time())
-            self.pause_for(min(reset, MAX_WAIT_SECONDS))
+            self.pause_for(reset)  # at most MAX_WAIT_SECONDS, as every pause
 
     def _learn_rate(self, header: str | None) -> None:
         """``40, 40;w=1`` (Klarna's form) or ``50``: that many requests per window (one second if unnamed).
