@@ -14,13 +14,18 @@ same person's number in a Klarna stakeholder of one merchant and a Dintero owner
 Only the normal form's digest is kept, not the value. A value written in one file is no copy, however
 many merchants it reaches (a merchant's own Klarna and Dintero bank account, or one value of a shared
 file): the rule is two merchants *and* two files where it is written.
+
+One owner with several shops is no copy either, but only when a file says so: two merchants share their
+owner's values when either lists the other in ``shares_with``. The listing names the other merchant, so
+a file copied from one of them to make a third still shares with nobody it does not name. A ``case_id``
+is never shared: it is one Dintero signup.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,20 +165,32 @@ def copy_keys(
     return keys
 
 
+# What ``shares_with`` never lets two merchants share.
+UNSHAREABLE = frozenset({"case_id"})
+
+
 def _message(here: CopyKey, there: CopyKey) -> str:
     what = here.label if here.kind.endswith(" name") else f"this {here.label}"
     other = f", as {there.label}," if there.label != here.label and not here.kind.endswith(" name") else ""
+    hint = "" if here.kind in UNSHAREABLE else " (merchants with one owner list each other in shares_with)"
     return (
         f"{format_path(here.path)}: {what} is also used by another merchant{other} at {there.where} "
-        f"({format_path(there.path)}): a copied merchant file? each merchant needs its own"
+        f"({format_path(there.path)}): a copied merchant file? each merchant needs its own{hint}"
     )
 
 
-def check_copies(keys: Sequence[CopyKey]) -> list[InputIssue]:
+def check_copies(keys: Sequence[CopyKey], sharing: Collection[frozenset[str]] = ()) -> list[InputIssue]:
     """Every value two merchant files share, reported at each place it is written, pointing at another.
 
     Each place points at the first place of another merchant (the first place, at the second).
+    ``sharing`` holds the pairs of merchant files that share their owner's values (``shares_with``).
     """
+
+    def copied(here: CopyKey, there: CopyKey) -> bool:
+        if here.merchant_file == there.merchant_file or here.file == there.file:
+            return False
+        return here.kind in UNSHAREABLE or frozenset((here.merchant_file, there.merchant_file)) not in sharing
+
     by_value: dict[tuple[str, bytes], list[CopyKey]] = {}
     for key in keys:
         by_value.setdefault((key.kind, key.digest), []).append(key)
@@ -183,7 +200,7 @@ def check_copies(keys: Sequence[CopyKey]) -> list[InputIssue]:
             continue
         places = list({(k.file, k.line, k.column, k.path): k for k in group}.values())
         for here in places:
-            others = [k for k in places if k.merchant_file != here.merchant_file and k.file != here.file]
+            others = [k for k in places if copied(here, k)]
             if others:
                 issues.append(InputIssue(here.file, here.line, here.column, _message(here, others[0])))
     return issues

@@ -375,7 +375,7 @@ def load_desired(
             read = _read_merchant(path, env, references, profiles, fast=False)  # see yaml_loader
         issues.extend(read.issues)
         if read.document is not None:
-            keys.extend(cross_file_keys(read.document))
+            keys.extend(cross_file_keys(read.document, read.resolved))
         if read.merchant is not None and not issues:
             loaded.append(declare(read.merchant, str(path), hasher, read.origins))  # neither model nor document is kept
         elif read.merchant is None and not read.issues and read.resolved is not None and read.resolved.unresolved:

@@ -34,6 +34,18 @@ class Merchant(DesiredModel):
         ]
         | None
     ) = None
+    shares_with: (
+        Annotated[
+            list[Reference],
+            Field(
+                description="account references of merchants with the same owner: the IBANs, national ids and "
+                "social security numbers they share (and the !env / !secret names holding them) are not "
+                "reported as a copied merchant file",
+                max_length=1000,
+            ),
+        ]
+        | None
+    ) = None
     klarna: KlarnaMerchant
     dintero: DinteroMerchant | None = None
 

@@ -258,13 +258,26 @@ class UniqueKey:
     column: int
 
 
-# What a merchant file gives the checks across files: its unique keys and the values no copy may share.
-CrossFileKey = UniqueKey | CopyKey
+@dataclass(frozen=True)
+class SharedWith:
+    """One reference a merchant file lists in ``shares_with`` (normalised), with where it stands."""
+
+    merchant_file: str
+    reference: str
+    file: str
+    path: FieldPath
+    line: int
+    column: int
 
 
-def cross_file_keys(document: YamlDocument) -> list[CrossFileKey]:
+# What a merchant file gives the checks across files: its unique keys, the values no copy may share, and
+# the merchants it shares its owner's values with.
+CrossFileKey = UniqueKey | CopyKey | SharedWith
+
+
+def cross_file_keys(document: YamlDocument, resolved: YamlDocument | None = None) -> list[CrossFileKey]:
     """The values of a file that must be unique across files, normalised (an invalid one is left out:
-    the file has an issue for it already)."""
+    the file has an issue for it already); ``shares_with`` as ``resolved`` (with its profiles) has it."""
     keys: list[CrossFileKey] = []
     for path, what, normalise in _CROSS_FILE_KEYS:
         try:
@@ -274,6 +287,16 @@ def cross_file_keys(document: YamlDocument) -> list[CrossFileKey]:
         place = document.at_value(path)
         keys.append(UniqueKey(place.file, path, what, value, place.line, place.column))
     keys.extend(copy_keys(document.data, document.file, lambda path: _written_at(document, path), document.references))
+    merged = resolved or document
+    listed = merged.data.get("shares_with") if isinstance(merged.data, dict) else None
+    for index, reference in enumerate(listed if isinstance(listed, list) else ()):
+        try:
+            value = normalise_reference(reference)
+        except ValueError:
+            continue  # the model reports it
+        path = ("shares_with", index)
+        file, line, column = _written_at(merged, path)
+        keys.append(SharedWith(document.file, value, file, path, line, column))
     return keys
 
 
@@ -284,14 +307,19 @@ def _written_at(document: YamlDocument, path: FieldPath) -> tuple[str, int, int]
 
 
 def check_across_files(keys: Sequence[CrossFileKey]) -> list[InputIssue]:
-    """An account_reference or Dintero account_id declared by two merchant files, reported at both; and
-    every value that belongs to one merchant found in two (``desired.copies``)."""
+    """An account_reference or Dintero account_id declared by two merchant files, reported at both; every
+    value that belongs to one merchant found in two (``desired.copies``), unless the two share an owner
+    (``shares_with``); and a ``shares_with`` naming no merchant."""
     issues: list[InputIssue] = []
     seen: dict[tuple[FieldPath, str], UniqueKey] = {}
     copies: list[CopyKey] = []
+    shared: list[SharedWith] = []
     for key in keys:
         if isinstance(key, CopyKey):
             copies.append(key)
+            continue
+        if isinstance(key, SharedWith):
+            shared.append(key)
             continue
         other = seen.setdefault((key.path, key.value), key)
         if other is key:
@@ -306,7 +334,16 @@ def check_across_files(keys: Sequence[CrossFileKey]) -> list[InputIssue]:
                     f"{there.file}:{there.line}:{there.column}",
                 )
             )
-    return issues + check_copies(copies)
+    declared = {key.value: key.file for key in seen.values() if key.path == ("account_reference",)}
+    sharing: set[frozenset[str]] = set()
+    for listed in shared:
+        holder = declared.get(listed.reference)
+        if holder is None:
+            message = f"no merchant file declares account_reference {listed.reference}"
+            issues.append(InputIssue(listed.file, listed.line, listed.column, f"{format_path(listed.path)}: {message}"))
+        elif holder != listed.merchant_file:  # listing itself is allowed: a profile's list names its whole group
+            sharing.add(frozenset((listed.merchant_file, holder)))
+    return issues + check_copies(copies, sharing)
 
 
 def _raw_value(data: Any, path: FieldPath) -> Any:

@@ -17,6 +17,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -39,6 +40,7 @@ from reconciler.imports.files import (
 from reconciler.imports.partner import HEADER as PARTNER_HEADER
 from reconciler.imports.partner import check_partner, partner_document
 from reconciler.imports.profiles import factor_profiles
+from reconciler.imports.shares import SharedValues, with_shares
 from reconciler.imports.yaml_text import merchant_yaml, plain_yaml
 from reconciler.kinds import PARTNER
 from reconciler.live.factory import ApiClients
@@ -125,9 +127,10 @@ def _read_back_as_written(reference: str) -> bool:
         return True
 
 
-def check(imported: ImportedMerchant, account: KlarnaAccount, dintero: DinteroAccount | None) -> list[str]:
-    """What the imported document would plan against the live state it came from (empty: exact)."""
-    declared = declare(Merchant.model_validate(imported.resolved()), "(import)")
+def check(resolved: dict[str, Any], account: KlarnaAccount, dintero: DinteroAccount | None) -> list[str]:
+    """What the imported document (``resolved``: its secrets replaced by their values) would plan against
+    the live state it came from (empty: exact)."""
+    declared = declare(Merchant.model_validate(resolved), "(import)")
     desired = desired_view(declared)
     current = live_view(desired, account, dintero)
     return [f"{op.address}: {op.action.value}" for op in plan_merchant(desired, current)]
@@ -170,6 +173,7 @@ async def import_merchants(
     made: list[tuple[str, str]] = []  # (reference, text)
     kept: list[ImportedMerchant] = []
     secrets: dict[str, str] = {}
+    shared = SharedValues()
     async for account in read_klarna(clients, selection, declared, progress):
         reference = account.account_reference or ""
         if not _read_back_as_written(reference):
@@ -179,8 +183,9 @@ async def import_merchants(
             )
             continue
         imported = merchant_document(account, dintero.get(reference))
+        resolved = imported.resolved()
         try:
-            planned = check(imported, account, dintero.get(reference))
+            planned = check(resolved, account, dintero.get(reference))
         except ValidationError as error:
             fields = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
             result.invalid[reference] = "the live state does not fit a merchant file at " + ", ".join(fields)
@@ -191,6 +196,7 @@ async def import_merchants(
         if imported.held:
             result.held[reference] = imported.held
         secrets.update(imported.secrets())
+        shared.add(reference, resolved)
         if profiles:
             kept.append(imported)  # factored once all are read
         else:
@@ -200,6 +206,8 @@ async def import_merchants(
         for name, (profile, described) in factor_profiles(kept).items():
             documents.append((directory / "profiles" / f"{name}.yaml", plain_yaml(profile, described)))
         made = [(m.reference, merchant_yaml(m.document, m.comments, HEADER)) for m in kept]
+    fellows = shared.fellows()
+    made = [(ref, with_shares(text, fellows[ref]) if ref in fellows else text) for ref, text in made]
     names = file_names([reference for reference, _ in made])
     paths = {reference: directory / "merchants" / names[reference] for reference, _ in made}
     owners = {path: reference for reference, path in paths.items()}

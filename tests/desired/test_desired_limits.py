@@ -65,6 +65,7 @@ NO_COUNTERPART: dict[str, str] = {
     "Merchant.dintero": "the Dintero part: its account id is a path parameter, its parts have their routes",
     "Partner.klarna.webhooks[].signing_key_description": "sent as signing_key_id, looked up by the key's description",
     "Merchant.lifecycle": "the reconciler's own: a retired merchant is left out of management, nothing is sent",
+    "Merchant.shares_with": "the reconciler's own: which merchants validate lets share an owner's values",
     "Merchant.klarna.merchant_id": "sent as products[].merchant_id of an adopting onboard, never in an account body",
 }
 # Differences kept on purpose, and why.

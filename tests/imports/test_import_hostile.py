@@ -76,3 +76,25 @@ def test_characters_yaml_text_cannot_hold_are_written_escaped(cli: Cli, target: 
     done = cli.run("import", "--all", "--desired", str(target))
     assert done.exit_code == 0, done.output
     assert plan_exit(cli, target, keys) == 0
+
+
+def test_merchants_of_one_owner_are_written_as_sharing_and_plan_nothing(cli: Cli, target: Path, keys: Keys) -> None:
+    """One owner, several shops: the same IBAN and national id on two accounts once made files validate refused
+    as copies. Each is written with ``shares_with`` naming the other; a merchant sharing nothing has none."""
+    one, two, other = merchant("M1"), merchant("M2"), merchant("M3", bank_accounts=[])
+    two["klarna"]["bank_accounts"] = [dict(one["klarna"]["bank_accounts"][0])]
+    two["klarna"]["stakeholders"] = [dict(one["klarna"]["stakeholders"][0])]
+    for document in (one, two, other):
+        cli.live.create(document, dintero=False)
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    for flags in ((), ("--profiles", "--force")):
+        done = cli.run("import", "--all", *flags, "--desired", str(target), env=identity)
+        assert done.exit_code == 0, done.output
+        texts = {p.stem: p.read_text() for p in (target / "merchants").iterdir()}
+        assert 'copied merchant file.\nshares_with:\n  - "M2"\nklarna:' in texts["m1"], texts["m1"]
+        assert 'copied merchant file.\nshares_with:\n  - "M1"\nklarna:' in texts["m2"]
+        assert "shares_with" not in texts["m3"]
+        iban = one["klarna"]["bank_accounts"][0]["iban"]
+        national_id = one["klarna"]["stakeholders"][0]["national_identification"]["number"]
+        assert not any(iban in text or national_id in text for text in texts.values())
+        assert plan_exit(cli, target, keys) == 0

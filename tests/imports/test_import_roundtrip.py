@@ -47,6 +47,7 @@ SHAPE = st.fixed_dictionaries(
         "vipps_connection": CONNECTION,
         "legacy": st.booleans(),
         "hashed_account": st.booleans(),
+        "same_owner_as_first": st.booleans(),  # the first merchant's IBAN and national id: one owner, two shops
     }
 )
 # A bank account Klarna holds only as a hash (the partner sent ``iban_hash``): import cannot declare it.
@@ -102,6 +103,10 @@ def _build(live: Live, index: int, shape: dict[str, Any]) -> None:
     aid = f"T112{index:05d}"
     merchant = base_merchant(reference, aid)
     k = merchant["klarna"]
+    if shape["same_owner_as_first"] and index > 0:
+        first = base_merchant("RT-0000", "T11200000")["klarna"]
+        k["bank_accounts"][0] = first["bank_accounts"][0]
+        k["stakeholders"][0]["national_identification"] = first["stakeholders"][0]["national_identification"]
     for name in shape["drop"]:
         k.pop(name, None)
     if "collections" not in k:
@@ -196,6 +201,9 @@ def test_what_import_writes_plans_no_operation(
         assert len(result.imported) == len(shapes)
         written = "".join(p.read_text() for p in (directory / "merchants").glob("*.yaml"))
         assert IBAN_NO not in written and "19801210-0000" not in written
+        first = base_merchant("RT-0000", "T11200000")["klarna"]
+        assert first["bank_accounts"][0]["iban"] not in written
+        assert first["stakeholders"][0]["national_identification"]["number"] not in written
         assert HASHED_ACCOUNT["iban_hash"]["value"] not in written  # type: ignore[index]
         hashed = sum(1 for shape in shapes if shape["hashed_account"])
         assert written.count("# bank_accounts: not declared, so not managed.") == hashed
