@@ -27,6 +27,9 @@ from reconciler.desired.load import declare
 from reconciler.desired.models import Merchant
 from reconciler.desired.models_klarna import slug
 from reconciler.desired.normalise import normalise_reference
+from reconciler.desired.positions import Positions
+from reconciler.desired.validate import check_merchant
+from reconciler.desired.yaml_loader import YamlDocument
 from reconciler.errors import ApiError, ReadFailed
 from reconciler.imports.document import ImportedMerchant, merchant_document
 from reconciler.imports.files import (
@@ -127,11 +130,17 @@ def _read_back_as_written(reference: str) -> bool:
         return True
 
 
-def check(resolved: dict[str, Any], account: KlarnaAccount, dintero: DinteroAccount | None) -> list[str]:
-    """What the imported document (``resolved``: its secrets replaced by their values) would plan against
-    the live state it came from (empty: exact)."""
-    declared = declare(Merchant.model_validate(resolved), "(import)")
-    desired = desired_view(declared)
+def broken_rules(merchant: Merchant, resolved: dict[str, Any]) -> list[str]:
+    """The rules across a file's fields that the document breaks, as validate applies them: a live state
+    may break one (two websites with one reference), and its file would not load. No position is known,
+    so each is named by its path."""
+    issues = check_merchant(merchant, YamlDocument("(import)", resolved, Positions()))
+    return [issue.message.partition(" (same as ")[0] for issue in issues]
+
+
+def check(merchant: Merchant, account: KlarnaAccount, dintero: DinteroAccount | None) -> list[str]:
+    """What the imported document would plan against the live state it came from (empty: exact)."""
+    desired = desired_view(declare(merchant, "(import)"))
     current = live_view(desired, account, dintero)
     return [f"{op.address}: {op.action.value}" for op in plan_merchant(desired, current)]
 
@@ -185,11 +194,16 @@ async def import_merchants(
         imported = merchant_document(account, dintero.get(reference))
         resolved = imported.resolved()
         try:
-            planned = check(resolved, account, dintero.get(reference))
+            merchant = Merchant.model_validate(resolved)
         except ValidationError as error:
             fields = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
             result.invalid[reference] = "the live state does not fit a merchant file at " + ", ".join(fields)
             continue
+        broken = broken_rules(merchant, resolved)
+        if broken:
+            result.invalid[reference] = "the live state breaks a rule of merchant files: " + "; ".join(broken)
+            continue
+        planned = check(merchant, account, dintero.get(reference))
         if planned:
             result.not_exact[reference] = planned
         result.imported.append(reference)

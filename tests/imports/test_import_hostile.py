@@ -98,3 +98,22 @@ def test_merchants_of_one_owner_are_written_as_sharing_and_plan_nothing(cli: Cli
         national_id = one["klarna"]["stakeholders"][0]["national_identification"]["number"]
         assert not any(iban in text or national_id in text for text in texts.values())
         assert plan_exit(cli, target, keys) == 0
+
+
+def test_a_live_state_breaking_a_rule_of_merchant_files_is_not_imported(cli: Cli, target: Path, keys: Keys) -> None:
+    """Two websites with one reference fit the models, but validate refuses the file: it is not written."""
+    cli.live.create(merchant("M1"), dintero=False)
+    cli.live.create(merchant("M2"), dintero=False)
+    store = cli.live.klarna.app.state.sandbox.store
+    account = store.get_by_ref("klarna.account", "M1")
+    assert account is not None
+    websites = [*account["websites"], dict(account["websites"][0])]
+    store.put("klarna.account", account["account_id"], {**account, "websites": websites}, "M1")
+    done = cli.run("import", "--all", "--desired", str(target))
+    assert done.exit_code == 1, done.output
+    assert (
+        f"M1: not imported: the live state breaks a rule of merchant files: klarna.websites[{len(websites) - 1}]: "
+        f"duplicate website {websites[0]['website_reference']}\n"
+    ) in done.output
+    assert sorted(p.name for p in (target / "merchants").iterdir()) == ["m2.yaml"]
+    assert plan_exit(cli, target, keys) == 0
