@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +15,7 @@ from reconciler.cli.exits import EXIT_ERROR, handles_errors
 from reconciler.cli.loop import run_async
 from reconciler.cli.options import color_for, desired_option, parallelism_option
 from reconciler.config import Config, default_config
+from reconciler.desired.declared import DeclaredMerchant
 from reconciler.desired.load import load_config, load_desired
 from reconciler.imports import ImportResult, ImportSelection, import_merchants
 from reconciler.imports.files import require_recipients
@@ -22,16 +23,19 @@ from reconciler.live.factory import build_clients
 from reconciler.pipeline import client_params
 
 
-def _config_and_declared(desired_dir: Path, need_declared: bool) -> tuple[Config, set[str]]:
-    """The targets (reconciler.yaml when there is one) and, for --unmanaged, what the files already declare."""
+def _config_and_declared(
+    desired_dir: Path, need_declared: bool
+) -> tuple[Config, set[str], Sequence[DeclaredMerchant]]:
+    """The targets (reconciler.yaml when there is one) and, for --unmanaged, what the files already declare:
+    the references to leave out, and the merchants an imported one may share an owner with."""
     if need_declared and (desired_dir / "merchants").is_dir():
         state = load_desired(desired_dir)
         retired_or_declared = {m.account_reference for m in state.merchants}
-        return state.config, retired_or_declared | set(state.config.ignored_references)
+        return state.config, retired_or_declared | set(state.config.ignored_references), state.merchants
     # The targets alone: loading every merchant file (and decrypting the store) is not needed for them.
     if (desired_dir / "reconciler.yaml").exists():
-        return load_config(desired_dir), set()
-    return default_config(dict(os.environ)), set()
+        return load_config(desired_dir), set(), ()
+    return default_config(dict(os.environ)), set(), ()
 
 
 @contextmanager
@@ -94,7 +98,7 @@ def import_(
     if chosen != 1:
         raise click.UsageError("choose exactly one of --all, --unmanaged or --reference REF")
     require_recipients(desired_dir)  # before anything is read
-    config, declared = _config_and_declared(desired_dir, unmanaged)
+    config, declared, existing = _config_and_declared(desired_dir, unmanaged)
     params = client_params(config, Path.cwd())
     if parallelism is not None:
         params = replace(params, parallelism=parallelism)
@@ -105,7 +109,7 @@ def import_(
             with accounts_progress() as progress:
                 return await import_merchants(
                     clients, desired_dir, selection, declared=declared, environ=dict(os.environ), config=config,
-                    force=force, profiles=profiles, progress=progress,
+                    force=force, profiles=profiles, progress=progress, existing=existing,
                 )
 
     result = run_async(run())

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from reconciler.compare.sides import desired_view, live_view
 from reconciler.config import Config
+from reconciler.desired.declared import DeclaredMerchant
 from reconciler.desired.load import declare
 from reconciler.desired.models import Merchant
 from reconciler.desired.models_klarna import slug
@@ -171,8 +172,13 @@ async def import_merchants(
     force: bool = False,
     profiles: bool = False,
     progress: Progress | None = None,
+    existing: Sequence[DeclaredMerchant] = (),
 ) -> ImportResult:
-    """Read, make, check and write; raises before writing anything when a file exists (without ``force``)."""
+    """Read, make, check and write; raises before writing anything when a file exists (without ``force``).
+
+    ``existing``: merchants the desired state declares already; an imported merchant sharing an owner's
+    value with one lists it in ``shares_with`` (listing one side is enough, and their files stay as they are).
+    """
     store = open_store(directory, environ, config)  # fails early on a store that cannot be decrypted
     # Dintero's list first (small entries), then Klarna's pages, each account made into its file text and
     # let go: memory holds the Dintero entries and the texts, never every expanded Klarna account at once.
@@ -183,6 +189,8 @@ async def import_merchants(
     kept: list[ImportedMerchant] = []
     secrets: dict[str, str] = {}
     shared = SharedValues()
+    for declared_merchant in existing:
+        shared.add(declared_merchant.account_reference, declared_merchant.wire())
     async for account in read_klarna(clients, selection, declared, progress):
         reference = account.account_reference or ""
         if not _read_back_as_written(reference):

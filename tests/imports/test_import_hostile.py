@@ -117,3 +117,21 @@ def test_a_live_state_breaking_a_rule_of_merchant_files_is_not_imported(cli: Cli
     ) in done.output
     assert sorted(p.name for p in (target / "merchants").iterdir()) == ["m2.yaml"]
     assert plan_exit(cli, target, keys) == 0
+
+
+def test_an_unmanaged_merchant_sharing_an_owner_with_a_declared_one_names_it(
+    cli: Cli, target: Path, keys: Keys
+) -> None:
+    """Adopting step by step: the new file names the merchant already declared, whose file stays as it is."""
+    one, two = merchant("M1"), merchant("M2")
+    two["klarna"]["bank_accounts"] = [dict(one["klarna"]["bank_accounts"][0])]
+    cli.live.create(one, dintero=False)
+    cli.live.create(two, dintero=False)
+    assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
+    before = (target / "merchants" / "m1.yaml").read_text()
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    done = cli.run("import", "--unmanaged", "--desired", str(target), env=identity)
+    assert done.exit_code == 0, done.output
+    assert '\nshares_with:\n  - "M1"\nklarna:' in (target / "merchants" / "m2.yaml").read_text()
+    assert (target / "merchants" / "m1.yaml").read_text() == before
+    assert plan_exit(cli, target, keys) == 0
