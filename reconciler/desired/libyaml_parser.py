@@ -45,7 +45,27 @@ _OUTSIDE_PLAIN_SUBSET = re.compile(
     """,
     re.MULTILINE | re.VERBOSE,
 )
-_MAX_FLOW_OPENERS = 256  # libyaml's composer recurses in C: deep nesting would overflow its stack
+# libyaml's composer recurses in C, one call per level of nesting: a few tens of thousands of levels
+# overflow its stack and kill the process (no exception). Flow nesting is bounded by the number of
+# openers; block nesting by the column a line's content starts at, past its indentation and compact
+# indicators (``- - - x`` nests three deep on one line): each block level starts further right.
+_MAX_FLOW_OPENERS = 256
+# A line whose first 256 characters are all indentation or indicators (a false alarm costs only speed).
+_DEEP_BLOCK = re.compile(r"^[ ?:\-]{256}", re.MULTILINE)
+
+
+def shallow(text: str) -> bool:
+    """Whether libyaml can compose ``text`` without recursing deep enough to overflow its stack."""
+    if text.count("[") + text.count("{") > _MAX_FLOW_OPENERS:
+        return False
+    return _DEEP_BLOCK.search(text) is None
+
+
+def text_loader(text: str) -> type[yaml.BaseLoader]:
+    """PyYAML's loader that reads every scalar as its text, for ``text``: libyaml's when it can read it
+    safely, else the pure-Python one, whose recursion ends in a ``RecursionError`` instead of a crash."""
+    loader: type[yaml.BaseLoader] | None = getattr(yaml, "CBaseLoader", None)
+    return loader if loader is not None and shallow(text) else yaml.BaseLoader
 
 
 if _PARSER is not None:
@@ -71,7 +91,7 @@ def available() -> bool:
 
 def in_plain_subset(text: str) -> bool:
     """Whether libyaml reads ``text`` exactly as ruamel.yaml does (see the module's docstring)."""
-    if text.count("[") + text.count("{") > _MAX_FLOW_OPENERS:
+    if not shallow(text):
         return False
     if any(character in text for character in _OUTSIDE_CHARACTERS):
         return False

@@ -28,6 +28,7 @@ from typing import Any
 import pyrage
 import yaml
 
+from reconciler.desired.libyaml_parser import text_loader
 from reconciler.desired.secrets import IDENTITY_FILE_VARIABLE, IDENTITY_VARIABLE, SECRET_NAME, SecretLookup
 from reconciler.errors import SecretsError
 
@@ -40,7 +41,7 @@ _INDEX_HEADER = "# Names in secrets.age (values are never written here). Kept by
 
 def check_name(name: str) -> str:
     """``name`` if it is a valid secret name; raises ``SecretsError`` naming the rule otherwise."""
-    if not SECRET_NAME.match(name):
+    if not SECRET_NAME.fullmatch(name):
         raise SecretsError(
             f"{name!r} is not a valid secret name: use letters, digits, '_', '.' and '-', starting with a letter or '_'"
         )
@@ -153,22 +154,26 @@ def _dump_mapping(values: Mapping[str, str]) -> bytes:
 
 def _load_mapping(data: bytes, source: str) -> dict[str, str]:
     try:
-        # Every scalar as text, as written (the base loader resolves nothing): a national id 0742
-        # stays 0742, yes stays yes.
-        loaded = yaml.load(data.decode("utf-8"), Loader=getattr(yaml, "CBaseLoader", yaml.BaseLoader))
+        # The node tree, not constructed values: every scalar stays text as written (a national id 0742
+        # stays 0742, yes stays yes), and a name written twice is seen rather than the last one kept.
+        text = data.decode("utf-8")
+        root = yaml.compose(text, Loader=text_loader(text))
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deeply
         raise SecretsError(f"{source}: decrypts, but is not a YAML mapping of names to values") from None
-    if loaded is None:
+    if root is None:
         return {}
-    if not isinstance(loaded, dict):
+    if not isinstance(root, yaml.MappingNode):
         raise SecretsError(f"{source}: decrypts, but is not a YAML mapping of names to values")
     values: dict[str, str] = {}
-    for name, value in loaded.items():
-        if not isinstance(name, str) or not SECRET_NAME.match(name):
+    for key, value in root.value:
+        name = key.value if isinstance(key, yaml.ScalarNode) else None
+        if not isinstance(name, str) or not SECRET_NAME.fullmatch(name):
             raise SecretsError(f"{source}: holds a key that is not a valid secret name")
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
+        if not isinstance(value, yaml.ScalarNode):
             raise SecretsError(f"{source}: secret {name} is not a text value")
-        values[name] = str(value)
+        if name in values:
+            raise SecretsError(f"{source}: holds secret {name} twice; keep one")
+        values[name] = str(value.value)
     return values
 
 

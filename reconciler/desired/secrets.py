@@ -123,7 +123,7 @@ def parse_env_node(node: Any) -> EnvReference:
         name, fallback = scalar_text(node.value[0]).strip(), scalar_text(node.value[1])
     else:
         raise ValueError(f"!env takes a variable name: {usage}")
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise ValueError(f"!env needs an environment variable name (letters, digits, _): {usage}")
     return EnvReference(name, fallback)
 
@@ -133,7 +133,7 @@ def parse_secret_node(node: Any, reserved: Collection[str] = RESERVED_VARIABLES)
     if node.id != "scalar":
         raise ValueError("!secret takes the name of a secret: write !secret NAME")
     name = scalar_text(node).strip()
-    if not SECRET_NAME.match(name):
+    if not SECRET_NAME.fullmatch(name):
         raise ValueError("!secret needs a secret name (letters, digits, '_', '.', '-', starting with a letter or '_')")
     if name in reserved:
         raise ValueError(

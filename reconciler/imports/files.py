@@ -17,12 +17,12 @@ from pathlib import Path
 import yaml
 
 from reconciler.config import Config
+from reconciler.desired.libyaml_parser import text_loader
 from reconciler.desired.load import identity_loader
 from reconciler.desired.secret_store import RECIPIENTS_FILE, SecretsStore
 from reconciler.errors import InputError, InputIssue
 
 TEMPORARY_SUFFIX = ".tmp"
-_TEXT_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -77,8 +77,9 @@ def refuse_existing(paths: Iterable[Path], *, force: bool, owners: Mapping[Path,
 def _declared_reference(path: Path) -> str | None:
     """The ``account_reference`` a merchant file declares, as the loader reads it; None when it cannot tell."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TEXT_LOADER)  # every scalar as its text
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        text = path.read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=text_loader(text))  # every scalar as its text
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return None
     value = data.get("account_reference") if isinstance(data, dict) else None
     return value.strip() if isinstance(value, str) else None

@@ -135,3 +135,13 @@ def test_an_unmanaged_merchant_sharing_an_owner_with_a_declared_one_names_it(
     assert '\nshares_with:\n  - "M1"\nklarna:' in (target / "merchants" / "m2.yaml").read_text()
     assert (target / "merchants" / "m1.yaml").read_text() == before
     assert plan_exit(cli, target, keys) == 0
+
+
+def test_force_over_a_file_nested_too_deeply_to_read_does_not_crash(cli: Cli, target: Path, keys: Keys) -> None:
+    """The owner check reads the file it would replace; libyaml's composer once overflowed its C stack on it."""
+    cli.live.create(merchant("M1"), dintero=False)
+    (target / "merchants").mkdir(exist_ok=True)
+    (target / "merchants" / "m1.yaml").write_text("account_reference: M1\nklarna:\n  " + "- " * 100_000 + "x\n")
+    done = cli.run("import", "--reference", "M1", "--force", "--desired", str(target))
+    assert done.exit_code == 0, done.output
+    assert plan_exit(cli, target, keys) == 0

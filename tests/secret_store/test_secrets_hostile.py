@@ -3,6 +3,9 @@ traceback, a half-written store or a run that never ends."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pyrage
@@ -10,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reconciler.cli import main
+from reconciler.desired import libyaml_parser
 from reconciler.desired.secret_store import write_recipients
 
 from .conftest import KeyPair, StoreWriter, WriteFile
@@ -76,3 +80,67 @@ def test_a_rate_limit_too_small_to_be_a_rate_is_refused(desired_dir: Path, write
     write("reconciler.yaml", "{}\n")
     flag = run("plan", "--desired", str(desired_dir), "--rate-limit", f"klarna={rate}")
     assert flag.exit_code == 1 and "from 0.01 to 10000" in flag.output
+
+
+# Nesting libyaml's composer would recurse into until its C stack overflows, killing the process: flow
+# brackets, compact block sequences on one line, and compact complex keys.
+DEEP = {
+    "flow": "A: " + "[" * 100_000 + "]" * 100_000 + "\n",
+    "block sequences": "A:\n  " + "- " * 100_000 + "x\n",
+    "complex keys": "A:\n  " + "? " * 100_000 + "x\n",
+}
+
+
+def crash_free(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The CLI in its own process: a crash there is a negative return code, not a lost test run."""
+    command = [sys.executable, "-m", "reconciler", *args]
+    environ = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), **env}
+    return subprocess.run(command, cwd=cwd, env=environ, capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.mark.parametrize("shape", list(DEEP))
+def test_yaml_nested_deeper_than_libyaml_recurses_is_an_error_not_a_crash(
+    desired_dir: Path, key: KeyPair, shape: str
+) -> None:
+    assert not libyaml_parser.shallow(DEEP[shape])
+    merchant = desired_dir / "merchants" / "m.yaml"
+    merchant.write_text(DEEP[shape].replace("A:", "account_reference: M-1\nklarna:", 1))
+    done = crash_free(["validate", "--desired", str(desired_dir)], Path.cwd(), {})
+    assert done.returncode == 1, (done.returncode, done.stderr[-500:])
+    assert "m.yaml:1:1: YAML error: nested too deeply" in done.stdout + done.stderr
+    merchant.write_text(MERCHANT)
+    write_recipients(desired_dir, [key.recipient])
+    recipient = pyrage.x25519.Recipient.from_str(key.recipient)
+    (desired_dir / "secrets.age").write_bytes(pyrage.encrypt(DEEP[shape].encode(), [recipient]))
+    done = crash_free(["secrets", "set", "B", "--desired", str(desired_dir)], Path.cwd(), key.environ())
+    assert done.returncode == 1, (done.returncode, done.stderr[-500:])
+    assert "decrypts, but is not a YAML mapping of names to values" in done.stdout + done.stderr
+
+
+def test_an_example_merchant_file_stays_on_libyaml() -> None:
+    text = (Path(__file__).resolve().parents[2] / "desired-state" / "merchants" / "bergen-fisk.yaml").read_text()
+    assert libyaml_parser.shallow(text) and libyaml_parser.in_plain_subset(text)
+
+
+def test_a_secret_written_twice_in_the_store_is_refused_not_the_last_one_kept(
+    desired_dir: Path, key: KeyPair
+) -> None:
+    write_recipients(desired_dir, [key.recipient])
+    recipient = pyrage.x25519.Recipient.from_str(key.recipient)
+    (desired_dir / "secrets.age").write_bytes(pyrage.encrypt(b"A: first-value\nB: two\nA: second-value\n", [recipient]))
+    done = run("secrets", "set", "C", "--desired", str(desired_dir), stdin="four\n", env=key.environ())
+    assert done.exit_code == 1
+    assert "secrets.age: holds secret A twice; keep one" in done.output
+    assert "first-value" not in done.output and "second-value" not in done.output
+
+
+def test_a_secret_name_with_a_trailing_line_break_is_refused(
+    desired_dir: Path, key: KeyPair, store: StoreWriter
+) -> None:
+    store({"A": "one"})
+    done = run("secrets", "set", "B\n", "--desired", str(desired_dir), stdin="two\n", env=key.environ())
+    assert done.exit_code == 1 and "is not a valid secret name" in done.output
+    recipient = pyrage.x25519.Recipient.from_str(key.recipient)
+    (desired_dir / "secrets.age").write_bytes(pyrage.encrypt(b'"B\\n": two\n', [recipient]))
+    done = run("secrets", "set", "C", "--desired", str(desired_dir), stdin="three\n", env=key.environ())
+    assert done.exit_code == 1 and "holds a key that is not a valid secret name" in done.output
