@@ -324,6 +324,7 @@ def test_validate_of_a_valid_file_loads_no_second_yaml_parser_no_hashing_and_no_
     assert output.startswith("OK: 1 merchants (1 with Dintero)"), output
     loaded = sorted({m for m in modules if m.split(".")[0] in NOT_FOR_A_VALID_FILE})
     assert loaded == []
+    assert "reconciler.desired.schema" not in modules  # the JSON Schema is the schema command's
     assert "yaml" in modules and "phonenumbers" in modules  # the file was read, and its phone number checked
 
 
