@@ -2,7 +2,7 @@
 
 PyYAML resolves by YAML 1.1, where ``country: NO`` is ``false`` and ``0742`` an octal number; the
 loader must read a file exactly as ruamel.yaml does, so the resolver here takes ruamel.yaml's own
-YAML 1.2 table.
+YAML 1.2 table (a copy, ``YAML_1_2_RESOLVERS``, which a test compares with ruamel.yaml's).
 
 The two parsers also differ at the edges of the syntax: libyaml accepts a tab as separating space,
 treats U+0085, U+2028 and U+2029 as line breaks, reads ``&x:`` as an anchor, ``key: !`` as an empty
