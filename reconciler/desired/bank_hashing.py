@@ -21,8 +21,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from argon2.low_level import Type, hash_secret_raw
-
 from reconciler.config import BankAccountHashing, Config
 from reconciler.desired.secret_store import StoreSource, identities_from_environment
 from reconciler.desired.secrets import RESERVED_VARIABLES
@@ -47,7 +45,10 @@ def sanitize(account_number: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _argon2id(secret: str, salt: bytes, settings: tuple[int, int, int, int]) -> str:
-    # The same IBAN is hashed once per process however often the desired state is loaded.
+    # The same IBAN is hashed once per process however often the desired state is loaded. argon2 (and
+    # cffi) is imported on the first hash: validate hashes nothing, nor does a plan without hashing.
+    from argon2.low_level import Type, hash_secret_raw
+
     time_cost, memory_cost, parallelism, hash_length = settings
     raw = hash_secret_raw(secret.encode("utf-8"), salt, time_cost, memory_cost, parallelism, hash_length, Type.ID)
     return base64.b64encode(raw).decode("ascii")

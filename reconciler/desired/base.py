@@ -10,10 +10,15 @@ class DesiredModel(BaseModel):
 
     ``coerce_numbers_to_str`` lets ``registration_number: 12345678`` stand unquoted; the YAML loader
     keeps numbers whose text a conversion would change (``0742``, ``+4722000000``) as written.
+
+    ``defer_build``: a model's validator is built when it is first used, not at import. The merchant
+    model's own holds every part, so building each part's as well (pydantic's default) was work every
+    start paid for nothing; a part used alone (dumped by a plan) is built then.
     """
 
     model_config = ConfigDict(
         extra="forbid",
         coerce_numbers_to_str=True,
         validate_default=False,
+        defer_build=True,
     )

@@ -2,7 +2,7 @@
 
 PyYAML resolves by YAML 1.1, where ``country: NO`` is ``false`` and ``0742`` an octal number; the
 loader must read a file exactly as ruamel.yaml does, so the resolver here takes ruamel.yaml's own
-YAML 1.2 table.
+YAML 1.2 table (a copy, ``YAML_1_2_RESOLVERS``, which a test compares with ruamel.yaml's).
 
 The two parsers also differ at the edges of the syntax: libyaml accepts a tab as separating space,
 treats U+0085, U+2028 and U+2029 as line breaks, reads ``&x:`` as an anchor, ``key: !`` as an empty
@@ -19,7 +19,6 @@ import re
 from typing import Any
 
 import yaml
-from ruamel.yaml.resolver import implicit_resolvers as _RUAMEL_RESOLVERS
 from yaml.resolver import BaseResolver
 
 try:
@@ -29,7 +28,66 @@ except ImportError:
 else:
     _PARSER = CParser
 
-_YAML_1_2 = (1, 2)
+# ruamel.yaml's YAML 1.2 implicit resolvers (``ruamel.yaml.resolver.implicit_resolvers``, the entries
+# for version (1, 2), in its order): the tag, the pattern and the first characters a plain scalar of
+# that tag can start with. Written out so that a file libyaml reads does not import ruamel.yaml (20 ms
+# of every start); tests/desired/test_desired_parsers.py checks the copy against ruamel.yaml's own table.
+YAML_1_2_RESOLVERS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
+    (
+        "tag:yaml.org,2002:bool",
+        re.compile("""^(?:true|True|TRUE|false|False|FALSE)$""", re.X),
+        tuple("tTfF"),
+    ),
+    (
+        "tag:yaml.org,2002:float",
+        re.compile(
+            """^(?:
+         [-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |[-+]?\\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\\.(?:inf|Inf|INF)
+        |\\.(?:nan|NaN|NAN))$""",
+            re.X,
+        ),
+        tuple("-+0123456789."),
+    ),
+    (
+        "tag:yaml.org,2002:int",
+        re.compile(
+            """^(?:[-+]?0b[0-1_]+
+        |[-+]?0o?[0-7_]+
+        |[-+]?[0-9_]+
+        |[-+]?0x[0-9a-fA-F_]+)$""",
+            re.X,
+        ),
+        tuple("-+0123456789"),
+    ),
+    ("tag:yaml.org,2002:merge", re.compile("^(?:<<)$"), ("<",)),
+    (
+        "tag:yaml.org,2002:null",
+        re.compile(
+            """^(?: ~
+        |null|Null|NULL
+        | )$""",
+            re.X,
+        ),
+        ("~", "n", "N", ""),
+    ),
+    (
+        "tag:yaml.org,2002:timestamp",
+        re.compile(
+            """^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+        |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+        (?:[Tt]|[ \\t]+)[0-9][0-9]?
+        :[0-9][0-9] :[0-9][0-9] (?:\\.[0-9]*)?
+        (?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
+            re.X,
+        ),
+        tuple("0123456789"),
+    ),
+    ("tag:yaml.org,2002:value", re.compile("^(?:=)$"), ("=",)),
+    ("tag:yaml.org,2002:yaml", re.compile("^(?:!|&|\\*)$"), tuple("!&*")),
+)
 # Any of these sends the text to ruamel.yaml; a false alarm costs only speed. Each pattern starts
 # with the token's own character and looks behind it for what precedes, which keeps the scan fast.
 _OUTSIDE_CHARACTERS = ("\t", "\x85", "\u2028", "\u2029", "\ufeff")  # tabs, unicode line breaks, a BOM
@@ -75,9 +133,8 @@ if _PARSER is not None:
 
         yaml_implicit_resolvers: dict[Any, Any] = {}
 
-    for _versions, _tag, _regexp, _first in _RUAMEL_RESOLVERS:
-        if _YAML_1_2 in _versions:
-            _CoreSchemaResolver.add_implicit_resolver(str(_tag), _regexp, _first)
+    for _tag, _regexp, _first in YAML_1_2_RESOLVERS:
+        _CoreSchemaResolver.add_implicit_resolver(_tag, _regexp, list(_first))
 
     class _Composer(CParser, _CoreSchemaResolver):
         def __init__(self, text: str) -> None:

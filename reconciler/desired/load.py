@@ -155,9 +155,16 @@ def _load_config(
         return defaults, None
     if _input_file(directory, CONFIG_FILE, issues) is None:
         return None, None
-    # Read without the secrets store: where its identity may come from is part of this file.
-    document, found = load_yaml_file(path, environ)
-    config = _resolve_config_document(document, found, environ, issues)
+    # Read without the secrets store: where its identity may come from is part of this file. By
+    # libyaml first, as a merchant file is; a file with any issue is read again by ruamel.yaml, whose
+    # positions its issues are reported at (see yaml_loader).
+    for fast in (True, False):
+        found_here: list[InputIssue] = []
+        document, found = load_yaml_file(path, environ, fast=fast)
+        config = _resolve_config_document(document, found, environ, found_here)
+        if not found_here:
+            break
+    issues.extend(found_here)
     if config is not None and document is not None and any(p[:1] == ("targets",) for p in document.secret_references):
         # A target given as a secret is not known to be the sandbox: the test key is not used.
         config = replace(config, secrets_identity_file=None)

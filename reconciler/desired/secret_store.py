@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyrage
 import yaml
 
 from reconciler.desired.libyaml_parser import text_loader
@@ -50,6 +49,8 @@ def check_name(name: str) -> str:
 
 def parse_recipients(text: str, source: str) -> list[Any]:
     """The recipients of an age recipients file; raises ``SecretsError`` at the first bad line."""
+    import pyrage  # imported where age is used: validate without an identity never needs it
+
     recipients: list[Any] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -71,6 +72,8 @@ def parse_recipients(text: str, source: str) -> list[Any]:
 
 def parse_identities(text: str, source: str) -> list[Any]:
     """The identities in an age identity file's text (comments and blank lines ignored)."""
+    import pyrage
+
     identities: list[Any] = []
     for raw in text.splitlines():
         line = raw.strip()
@@ -206,6 +209,8 @@ class SecretsStore:
                 f"{path}: needs an age identity to decrypt: set {IDENTITY_VARIABLE} "
                 f"(the AGE-SECRET-KEY-1… line) or {IDENTITY_FILE_VARIABLE} (a key file)"
             )
+        import pyrage
+
         try:
             plain = pyrage.decrypt(data, identities)
         except pyrage.DecryptError as exc:
@@ -252,6 +257,8 @@ class SecretsStore:
     def save(self) -> None:
         """Encrypt for every recipient of ``secrets.recipients`` and write the store and its index,
         each atomically. Saving again after a recipient change is a rekey."""
+        import pyrage
+
         recipients = self.recipients()
         try:
             sealed = pyrage.encrypt(_dump_mapping(self.values), recipients, armored=True)

@@ -26,10 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.reader import ReaderError
-
 from reconciler.desired import libyaml_parser
 from reconciler.desired.files import UnreadableFile, read_regular_file
 from reconciler.desired.positions import FieldPath, Place, Positions, format_path
@@ -282,7 +278,33 @@ def _compose_all(text: str, fast: bool) -> list[Node]:
     nodes = libyaml_parser.compose_all(text) if fast else None
     if nodes is not None:
         return nodes
+    # Imported here: a file libyaml reads (every valid file in the plain subset) never needs it.
+    from ruamel.yaml import YAML
+
     return list(YAML(typ="rt").compose_all(text))
+
+
+def _syntax_issue(error: Exception, text: str, file: str) -> InputIssue | None:
+    """The issue of an error composing ``text`` raised (ruamel.yaml's), or None for one that is no YAML problem."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
+
+    if isinstance(error, ReaderError):  # a character YAML does not allow, e.g. a raw control character
+        line, column = _line_and_column(text, error.position)
+        what = forbidden_character(chr(error.character)) if isinstance(error.character, int) else None
+        return InputIssue(file, line, column, f"{what or 'a character'} is not allowed in YAML text")
+    if isinstance(error, MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        problem = " ".join(part for part in (error.context, error.problem) if part)
+        return InputIssue(file, line, column, f"YAML syntax error: {problem or error}")
+    if isinstance(error, YAMLError):
+        return InputIssue(file, 1, 1, f"YAML error: {error}")
+    if isinstance(error, RecursionError):
+        return InputIssue(file, 1, 1, "YAML error: nested too deeply")
+    if isinstance(error, ValueError):  # e.g. an escape naming no Unicode character: "\U00110000"
+        return InputIssue(file, 1, 1, f"YAML error: {error}")
+    return None
 
 
 def parse_yaml_text(
@@ -300,21 +322,11 @@ def parse_yaml_text(
     Without ``secrets``, every ``!secret`` is unresolved, without an issue."""
     try:
         nodes = _compose_all(text, fast)
-    except ReaderError as error:  # a character YAML does not allow, e.g. a raw control character
-        line, column = _line_and_column(text, error.position)
-        what = forbidden_character(chr(error.character)) if isinstance(error.character, int) else None
-        return None, [InputIssue(file, line, column, f"{what or 'a character'} is not allowed in YAML text")]
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        problem = " ".join(part for part in (error.context, error.problem) if part)
-        return None, [InputIssue(file, line, column, f"YAML syntax error: {problem or error}")]
-    except YAMLError as error:
-        return None, [InputIssue(file, 1, 1, f"YAML error: {error}")]
-    except RecursionError:
-        return None, [InputIssue(file, 1, 1, "YAML error: nested too deeply")]
-    except ValueError as error:  # e.g. an escape naming no Unicode character: "\U00110000"
-        return None, [InputIssue(file, 1, 1, f"YAML error: {error}")]
+    except Exception as error:  # what it is not a YAML problem of is raised again
+        issue = _syntax_issue(error, text, file)
+        if issue is None:
+            raise
+        return None, [issue]
     nodes = [node for node in nodes if node is not None]
     if not nodes:
         return None, [InputIssue(file, 1, 1, "file is empty: expected a mapping of fields")]

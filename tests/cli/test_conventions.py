@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -297,6 +298,88 @@ def test_validate_loads_no_network_module_and_no_parser_the_file_does_not_need(t
     loaded = sorted({m for m in modules if m.startswith(NOT_FOR_VALIDATE)})
     assert loaded == []
     assert "pydantic" in modules and "reconciler.desired.models" in modules
+
+
+def example_directory(target: Path) -> Path:
+    """A desired-state directory of the example ``reconciler.yaml``, the example profiles and one example
+    merchant file (with a phone number, an email address, countries and currencies), as the start-up
+    benchmark builds it."""
+    source = Path(__file__).resolve().parents[2] / "desired-state"
+    (target / "merchants").mkdir(parents=True)
+    shutil.copy(source / "reconciler.yaml", target)
+    shutil.copytree(source / "profiles", target / "profiles")
+    shutil.copy(source / "merchants" / "bergen-fisk.yaml", target / "merchants")
+    return target
+
+
+# What validate of valid files in YAML's plain subset does not need: ruamel.yaml parses only a file
+# libyaml does not read as ruamel.yaml would, or one with a problem to locate; argon2 hashes and age
+# decrypts nothing without bank account hashing or a secrets store.
+NOT_FOR_A_VALID_FILE = ("ruamel", "argon2", "_argon2_cffi_bindings", "_cffi_backend", "pyrage")
+
+
+def test_validate_of_a_valid_file_loads_no_second_yaml_parser_no_hashing_and_no_age(tmp_path: Path) -> None:
+    desired = example_directory(tmp_path / "desired-state")
+    output, modules = modules_after("validate", desired, tmp_path)
+    assert output.startswith("OK: 1 merchants (1 with Dintero)"), output
+    loaded = sorted({m for m in modules if m.split(".")[0] in NOT_FOR_A_VALID_FILE})
+    assert loaded == []
+    assert "reconciler.desired.schema" not in modules  # the JSON Schema is the schema command's
+    assert "yaml" in modules and "phonenumbers" in modules  # the file was read, and its phone number checked
+
+
+def test_validate_of_a_broken_configuration_still_reports_ruamels_positions(tmp_path: Path) -> None:
+    """libyaml places an empty value at the end of its key, ruamel.yaml where the next key starts: the
+    issue is reported where ruamel.yaml places it, as before libyaml read reconciler.yaml."""
+    desired = example_directory(tmp_path / "desired-state")
+    lines = (desired / "reconciler.yaml").read_text(encoding="utf-8").splitlines()
+    emptied = next(number for number, line in enumerate(lines) if line.startswith("  max_disable_count:"))
+    lines[emptied] = "  max_disable_count:"  # no value, no comment
+    (desired / "reconciler.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, _, stderr = run_python(tmp_path, "validate", "--desired", str(desired))
+    assert code == 1
+    # The next key's line (1-based: emptied + 2), its column.
+    assert f"reconciler.yaml:{emptied + 2}:3: policy.max_disable_count: expected a number, got null" in stderr, stderr
+
+
+BUILT_PROBE = """
+import sys
+from reconciler.cli import main
+from reconciler.desired.base import DesiredModel
+
+try:
+    main(["validate", "--desired", sys.argv[1]])
+except SystemExit as done:
+    assert done.code in (0, None), done.code
+
+
+def subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from subclasses(sub)
+
+
+print(" ".join(sorted(c.__name__ for c in subclasses(DesiredModel) if c.__pydantic_complete__)))
+"""
+
+
+def test_validate_builds_the_merchant_model_only_not_each_of_its_parts(tmp_path: Path) -> None:
+    """The merchant model's validator holds all its parts: building each part's own validator as well
+    (pydantic's default, at import) would be work every start pays for nothing. A part is built when
+    it is first used alone (a plan dumps some)."""
+    desired = example_directory(tmp_path / "desired-state")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", BUILT_PROBE, str(desired)],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("OK: 1 merchants"), done.stdout
+    assert done.stdout.splitlines()[-1].split() == ["Merchant"]
 
 
 PLUGIN_MODULE = """

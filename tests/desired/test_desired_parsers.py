@@ -192,6 +192,24 @@ def test_libyaml_reads_the_example_files() -> None:
         assert libyaml_parser.in_plain_subset(path.read_text(encoding="utf-8")), path.name
 
 
+def test_the_resolvers_libyaml_uses_are_ruamels_yaml_1_2_table() -> None:
+    """The copy that spares a valid file the import of ruamel.yaml is ruamel.yaml's own table, entry for entry."""
+    from ruamel.yaml.resolver import implicit_resolvers
+
+    ruamel = [
+        (str(tag), regexp.pattern, regexp.flags, tuple(first))
+        for versions, tag, regexp, first in implicit_resolvers
+        if (1, 2) in versions
+    ]
+    copied = [(tag, regexp.pattern, regexp.flags, first) for tag, regexp, first in libyaml_parser.YAML_1_2_RESOLVERS]
+    assert copied == ruamel
+
+
+def test_the_example_configuration_and_profiles_are_read_by_libyaml() -> None:
+    for path in [EXAMPLES / "reconciler.yaml", *sorted((EXAMPLES / "profiles").glob("*.yaml"))]:
+        assert libyaml_parser.compose_all(path.read_text(encoding="utf-8")) is not None, path.name
+
+
 def test_libyaml_is_installed() -> None:
     # PyYAML's wheels carry libyaml; without it loading falls back to ruamel.yaml, 30 times slower.
     assert libyaml_parser.available()
