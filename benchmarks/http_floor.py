@@ -1,0 +1,115 @@
+"""What one read costs the client, against what the HTTP library alone costs for the same request.
+
+    python benchmarks/http_floor.py --requests 3000 --rounds 3
+
+It serves a sandbox on loopback (no latency, so the figure is CPU, not waiting), seeds 500 merchants, and
+reads the same expanded Klarna accounts (``GET /v1/accounts?account_reference=…&expand=…``, 32 at a time)
+three ways, each in a fresh event loop, printing the client's CPU time (user + system of this process)
+per request:
+
+- ``reconciler``: ``KlarnaClient.resolve_account``, the read a plan makes: the layered send (auth, rate
+  limit, retries, error classes), JSON decoding and validation of the account;
+- ``aiohttp + JSON``: one ``aiohttp`` session (the transport the reconciler uses) and the same decoding,
+  without validation;
+- ``aiohttp``: the request and the body alone.
+
+The last is the floor of any client built on that library, on this machine: the target of 0.4 ms of client
+CPU per request (issue 15) sits at it. No figure is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from plan_scale import sandbox_server  # noqa: E402 - the sibling module, found through the path
+
+MERCHANTS = 500
+PARALLELISM = 32
+
+
+async def _timed(requests: int, read: Callable[[int], Awaitable[object]]) -> float:
+    """CPU milliseconds per request for ``requests`` reads, ``PARALLELISM`` at a time, after one warm-up."""
+    gate = asyncio.Semaphore(PARALLELISM)
+
+    async def one(index: int) -> object:
+        async with gate:
+            return await read(index)
+
+    await one(0)
+    started = time.process_time()
+    await asyncio.gather(*(one(index) for index in range(requests)))
+    return (time.process_time() - started) * 1000 / requests
+
+
+def _reference(index: int) -> str:
+    return f"SBX{index % MERCHANTS:06d}"
+
+
+async def reconciler_reads(base_url: str, requests: int) -> float:
+    from reconciler.live.factory import ClientParams, build_clients
+
+    params = ClientParams(klarna_url=base_url + "/klarna", dintero_url=base_url + "/dintero", parallelism=PARALLELISM)
+    async with build_clients(params) as clients:
+
+        async def read(index: int) -> object:
+            account = await clients.klarna.resolve_account(_reference(index))
+            assert account is not None
+            return account
+
+        return await _timed(requests, read)
+
+
+async def aiohttp_reads(base_url: str, requests: int, decode: bool) -> float:
+    import aiohttp
+    from pydantic_core import from_json
+
+    from reconciler.live.klarna import EXPAND_ALL, expand_param
+    from reconciler.sandbox.platform.settings import DEFAULT_KLARNA_API_KEY
+
+    headers = {"Authorization": f"Basic {DEFAULT_KLARNA_API_KEY}"}
+    expand = expand_param(EXPAND_ALL)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=PARALLELISM), headers=headers) as session:
+
+        async def read(index: int) -> object:
+            params = {"account_reference": _reference(index), "expand": expand}
+            async with session.get(base_url + "/klarna/v1/accounts", params=params) as response:
+                body = await response.read()
+                assert response.status == 200, response.status
+                return from_json(body) if decode else body
+
+        return await _timed(requests, read)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=3)
+    options = parser.parse_args(argv)
+    import uvloop
+
+    figures: dict[str, list[float]] = {"reconciler": [], "aiohttp + JSON": [], "aiohttp": []}
+    with tempfile.TemporaryDirectory(prefix="http-floor-") as work, sandbox_server(Path(work), 0, 0) as server:
+        seeded = httpx.post(server.base_url + "/_sandbox/seed", json={"count": MERCHANTS, "seed": 1}, timeout=600)
+        seeded.raise_for_status()
+        for _ in range(max(1, options.rounds)):
+            figures["reconciler"].append(uvloop.run(reconciler_reads(server.base_url, options.requests)))
+            figures["aiohttp + JSON"].append(uvloop.run(aiohttp_reads(server.base_url, options.requests, True)))
+            figures["aiohttp"].append(uvloop.run(aiohttp_reads(server.base_url, options.requests, False)))
+    for label, values in figures.items():
+        rounds = ", ".join(f"{value:.3f}" for value in values)
+        print(f"{label:16} median {statistics.median(values):.3f} ms CPU per request  (rounds: {rounds})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
