@@ -17,8 +17,9 @@ file): the rule is two merchants *and* two files where it is written.
 
 One owner with several shops is no copy either, but only when a file says so: two merchants share their
 owner's values when either lists the other in ``shares_with``. The listing names the other merchant, so
-a file copied from one of them to make a third still shares with nobody it does not name. A ``case_id``
-is never shared: it is one Dintero signup.
+a file copied from one of them to make a third still shares with nobody it does not name (a profile's
+list names its whole group: it counts for a merchant only when it names that merchant too). A ``case_id``
+is never shared, nor the name of an ``!env`` / ``!secret`` holding one: it is one Dintero signup.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class _Watched:
 
 
 _NATIONAL_ID = "national id or social security number"
+# What ``shares_with`` never lets two merchants share (nor the name of a reference holding it).
+UNSHAREABLE = frozenset({"case_id"})
 WATCHED: tuple[_Watched, ...] = (
     _Watched("case_id", "Dintero case_id", ("dintero", "connections", ANY, "signup", "case_id"), _case_id),
     _Watched("iban", "IBAN", ("klarna", "bank_accounts", EACH, "iban"), _compact),
@@ -96,7 +99,8 @@ WATCHED: tuple[_Watched, ...] = (
 @dataclass(frozen=True, slots=True)
 class CopyKey:
     """One value that must belong to one merchant: its kind, the digest of its normal form, and where it
-    is written (``file``, which differs from ``merchant_file`` for a value from a shared file)."""
+    is written (``file``, which differs from ``merchant_file`` for a value from a shared file), and whether
+    merchants listing each other in ``shares_with`` may share it."""
 
     kind: str
     label: str
@@ -106,6 +110,7 @@ class CopyKey:
     path: FieldPath
     line: int
     column: int
+    shareable: bool = True
 
     @property
     def where(self) -> str:
@@ -114,6 +119,13 @@ class CopyKey:
 
 def _digest(kind: str, normal: str) -> bytes:
     return hashlib.sha256(f"{kind}\0{normal}".encode()).digest()[:16]
+
+
+def _matches(pattern: tuple[str, ...], path: FieldPath) -> bool:
+    return len(pattern) == len(path) and all(
+        isinstance(part, int) if head == EACH else head in (ANY, part) and isinstance(part, str)
+        for head, part in zip(pattern, path, strict=True)
+    )
 
 
 def _walk(data: Any, pattern: tuple[str, ...], path: FieldPath = ()) -> Iterator[tuple[FieldPath, Any]]:
@@ -152,27 +164,35 @@ def copy_keys(
             if normal:
                 file, line, column = position(path)
                 digest = _digest(watched.kind, normal)
-                keys.append(CopyKey(watched.kind, watched.label, digest, merchant_file, file, path, line, column))
+                shareable = watched.kind not in UNSHAREABLE
+                keys.append(
+                    CopyKey(watched.kind, watched.label, digest, merchant_file, file, path, line, column, shareable)
+                )
     for reference in references:
         normal = reference.name.strip().casefold()
         kind, label = f"{reference.tag} name", f"{reference.tag} {reference.name}"
         digest = _digest(kind, normal)
+        shareable = not any(w.kind in UNSHAREABLE and _matches(w.pattern, reference.path) for w in WATCHED)
         keys.append(
             CopyKey(
-                kind, label, digest, merchant_file, reference.file, reference.path, reference.line, reference.column
+                kind,
+                label,
+                digest,
+                merchant_file,
+                reference.file,
+                reference.path,
+                reference.line,
+                reference.column,
+                shareable,
             )
         )
     return keys
 
 
-# What ``shares_with`` never lets two merchants share.
-UNSHAREABLE = frozenset({"case_id"})
-
-
 def _message(here: CopyKey, there: CopyKey) -> str:
     what = here.label if here.kind.endswith(" name") else f"this {here.label}"
     other = f", as {there.label}," if there.label != here.label and not here.kind.endswith(" name") else ""
-    hint = "" if here.kind in UNSHAREABLE else " (merchants with one owner list each other in shares_with)"
+    hint = "" if not here.shareable else " (merchants with one owner list each other in shares_with)"
     return (
         f"{format_path(here.path)}: {what} is also used by another merchant{other} at {there.where} "
         f"({format_path(there.path)}): a copied merchant file? each merchant needs its own{hint}"
@@ -189,7 +209,8 @@ def check_copies(keys: Sequence[CopyKey], sharing: Collection[frozenset[str]] = 
     def copied(here: CopyKey, there: CopyKey) -> bool:
         if here.merchant_file == there.merchant_file or here.file == there.file:
             return False
-        return here.kind in UNSHAREABLE or frozenset((here.merchant_file, there.merchant_file)) not in sharing
+        both = here.shareable and there.shareable
+        return not both or frozenset((here.merchant_file, there.merchant_file)) not in sharing
 
     by_value: dict[tuple[str, bytes], list[CopyKey]] = {}
     for key in keys:

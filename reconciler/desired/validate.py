@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -260,7 +260,11 @@ class UniqueKey:
 
 @dataclass(frozen=True)
 class SharedWith:
-    """One reference a merchant file lists in ``shares_with`` (normalised), with where it stands."""
+    """One reference a merchant file lists in ``shares_with`` (normalised), with where it stands.
+
+    ``in_group``: false for a list a profile gives that does not name the merchant itself, which then
+    shares with nobody: a profile's list names its whole group, and a file copied from a member keeps
+    the member's profiles."""
 
     merchant_file: str
     reference: str
@@ -268,6 +272,7 @@ class SharedWith:
     path: FieldPath
     line: int
     column: int
+    in_group: bool = True
 
 
 # What a merchant file gives the checks across files: its unique keys, the values no copy may share, and
@@ -289,6 +294,7 @@ def cross_file_keys(document: YamlDocument, resolved: YamlDocument | None = None
     keys.extend(copy_keys(document.data, document.file, lambda path: _written_at(document, path), document.references))
     merged = resolved or document
     listed = merged.data.get("shares_with") if isinstance(merged.data, dict) else None
+    shared: list[SharedWith] = []
     for index, reference in enumerate(listed if isinstance(listed, list) else ()):
         try:
             value = normalise_reference(reference)
@@ -296,7 +302,11 @@ def cross_file_keys(document: YamlDocument, resolved: YamlDocument | None = None
             continue  # the model reports it
         path = ("shares_with", index)
         file, line, column = _written_at(merged, path)
-        keys.append(SharedWith(document.file, value, file, path, line, column))
+        shared.append(SharedWith(document.file, value, file, path, line, column))
+    own = next((key.value for key in keys if isinstance(key, UniqueKey) and key.path == ("account_reference",)), None)
+    if any(s.file != document.file for s in shared) and own not in {s.reference for s in shared}:
+        shared = [replace(s, in_group=False) for s in shared]
+    keys.extend(shared)
     return keys
 
 
@@ -341,7 +351,7 @@ def check_across_files(keys: Sequence[CrossFileKey]) -> list[InputIssue]:
         if holder is None:
             message = f"no merchant file declares account_reference {listed.reference}"
             issues.append(InputIssue(listed.file, listed.line, listed.column, f"{format_path(listed.path)}: {message}"))
-        elif holder != listed.merchant_file:  # listing itself is allowed: a profile's list names its whole group
+        elif holder != listed.merchant_file and listed.in_group:  # a profile's list names its whole group
             sharing.add(frozenset((listed.merchant_file, holder)))
     return issues + check_copies(copies, sharing)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.desired.copies import UNSHAREABLE, copy_keys
+from reconciler.desired.copies import copy_keys
 from reconciler.imports.yaml_text import plain_yaml
 
 COMMENT = (
@@ -29,7 +29,7 @@ class SharedValues:
     def add(self, reference: str, resolved: Mapping[str, Any]) -> None:
         """The shareable values of one merchant's resolved document (every secret replaced by its value)."""
         for key in copy_keys(resolved, reference, lambda path: (reference, 0, 0), []):
-            if key.kind not in UNSHAREABLE:
+            if key.shareable:
                 self._holders.setdefault((key.kind, key.digest), set()).add(reference)
 
     def fellows(self) -> dict[str, list[str]]:

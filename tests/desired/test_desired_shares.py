@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from reconciler.desired import load_desired
-from reconciler.desired.copies import check_copies, copy_keys
+from reconciler.desired.copies import CopyKey, check_copies, copy_keys
+from reconciler.desired.references import NamedReference
 from reconciler.errors import InputError
 from tests.desired.test_desired_copies import CASE_ID, IBAN, NATIONAL_ID, merchant
 
@@ -97,3 +98,27 @@ def test_only_the_listed_pair_is_let_through(listed: frozenset[frozenset[str]]) 
     pointed_at = {str(issue).split(":")[0]: str(issue).split(" at ")[1].split(":")[0] for issue in issues}
     if listed:
         assert pointed_at["a.yaml"] == "b.yaml" and pointed_at["c.yaml"] == "b.yaml"
+
+
+def test_a_file_copied_from_a_member_of_a_profiles_group_is_still_a_copy(write: Write, desired_dir: Path) -> None:
+    """A profile's list names its group: a merchant using the profile but not named in it shares with nobody."""
+    a, b = two_shops(CASE_ID[:-4] + "beef")
+    write("profiles/owner.yaml", "shares_with: [A-1, B-1]\n")
+    c = a.replace("A-1", "C-1").replace("T11200101", "T11200103").replace(CASE_ID, CASE_ID[:-4] + "cafe")
+    for name, text in (("a", a), ("b", b), ("c", c)):  # C: A's file with a new reference, account and case_id
+        head, rest = text.split("\n", 1)
+        write(f"merchants/{name}.yaml", f"{head}\nprofiles: [owner]\n{rest}")
+    found = issues_of(desired_dir)
+    assert found and all("merchants/c.yaml" in m for m in found), found
+
+
+def test_the_name_of_a_reference_holding_a_case_id_is_never_shared() -> None:
+    """Without the store's identity a ``!secret`` is not read: its name is all the check compares."""
+    at = ("dintero", "connections", "klarna", "signup", "case_id")
+
+    def keys(file: str) -> list[CopyKey]:
+        return copy_keys({}, file, lambda path: (file, 1, 1), [NamedReference("!secret", "shop_case", at, file, 9, 18)])
+
+    issues = check_copies([*keys("a.yaml"), *keys("b.yaml")], {frozenset(("a.yaml", "b.yaml"))})
+    assert [str(issue).split(":")[0] for issue in issues] == ["a.yaml", "b.yaml"]
+    assert all(str(issue).endswith("each merchant needs its own") for issue in issues)
