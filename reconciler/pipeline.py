@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,7 +28,11 @@ from reconciler.live.read import (
     fetch_partner,
     fetch_unmanaged,
     fewer_collections,
+    list_references,
+    lists_are_cheaper,
     read_each,
+    read_lists,
+    unmanaged_of,
 )
 from reconciler.plan import Operation, Plan, assemble_plan, plan_merchant
 from reconciler.plan.build import notices_of
@@ -92,6 +96,7 @@ async def make_plan(
     *,
     include_partner: bool,
     with_unmanaged: bool = False,
+    from_lists: bool = False,
     progress: Progress | None = None,
     commit: str = "",
 ) -> Plan:
@@ -99,6 +104,8 @@ async def make_plan(
 
     Each merchant is planned as its read lands and only its operations are kept: the CPU work
     overlaps the other reads' waiting, and memory does not grow with both views of every merchant.
+    ``from_lists`` (a drift over every merchant): when the account lists cost fewer rounds than a read
+    per merchant, the merchants are read from them (``live.read.read_lists``).
     """
     key = precondition_key(state.config)
     by_reference = {m.account_reference: m for m in merchants}
@@ -115,25 +122,17 @@ async def make_plan(
     references = list(by_reference)
     partner = partner_view(state.partner) if include_partner else None
     with fewer_collections():
-        workers = max(8, 2 * clients.klarna.http.settings.parallelism)
-        # The listing of unmanaged accounts (drift) runs alongside the merchants' reads, not after them:
-        # its pages follow one another, and the reads leave room on the connections.
         # Retired merchants and ignored references are known, so drift does not list them as unmanaged.
         declared = [m.account_reference for m in state.merchants] + list(state.config.ignored_references)
-        listing = asyncio.ensure_future(fetch_unmanaged(clients, declared)) if with_unmanaged else None
-        try:
-            await read_each(clients, merchants, plan_one, workers=workers, progress=progress)
-            if partner is not None:
-                references.append(PARTNER)
-                live = live_partner_view(partner, await _read_partner(clients, partner))
-                ops.extend(plan_merchant(partner, live, key))
-            unmanaged = await listing if listing is not None else []
-        finally:
-            if listing is not None:
-                if not listing.done():
-                    listing.cancel()
-                elif not listing.cancelled():
-                    listing.exception()  # retrieved: when the reads failed, theirs is the error raised
+        if with_unmanaged:
+            unmanaged = await _read_with_unmanaged(clients, merchants, plan_one, declared, from_lists, progress)
+        else:
+            await read_each(clients, merchants, plan_one, workers=_workers(clients), progress=progress)
+            unmanaged = []
+        if partner is not None:
+            references.append(PARTNER)
+            live = live_partner_view(partner, await _read_partner(clients, partner))
+            ops.extend(plan_merchant(partner, live, key))
         digest = desired_digest(merchants, state.partner if partner is not None else None)
         plan = assemble_plan(ops, references, digest, unmanaged, notices)
     config = state.config
@@ -146,6 +145,42 @@ async def make_plan(
         policy=evaluate_policy(plan.operations, config.policy, len(state.merchants)),
     )
     return seal(plan, key)
+
+
+def _workers(clients: ApiClients) -> int:
+    return max(8, 2 * clients.klarna.http.settings.parallelism)
+
+
+async def _read_with_unmanaged(
+    clients: ApiClients,
+    merchants: Sequence[DeclaredMerchant],
+    handle: Callable[[LiveMerchant], None],
+    declared: Sequence[str],
+    from_lists: bool,
+    progress: Progress | None,
+) -> list[str]:
+    """Read the merchants and list the unmanaged accounts; the references of the unmanaged, sorted.
+
+    From the lists, the listing comes first: how many accounts it finds decides whether the lists or a
+    read per merchant cost fewer rounds. Otherwise it runs alongside the merchants' reads, not after
+    them: its pages follow one another, and the reads leave room on the connections.
+    """
+    if from_lists:
+        live_references = await list_references(clients)
+        if lists_are_cheaper(len(live_references), len(merchants), clients.klarna.http.settings.parallelism):
+            await read_lists(clients, merchants, handle, progress=progress)
+        else:
+            await read_each(clients, merchants, handle, workers=_workers(clients), progress=progress)
+        return unmanaged_of(live_references, declared)
+    listing = asyncio.ensure_future(fetch_unmanaged(clients, declared))
+    try:
+        await read_each(clients, merchants, handle, workers=_workers(clients), progress=progress)
+        return await listing
+    finally:
+        if not listing.done():
+            listing.cancel()
+        elif not listing.cancelled():
+            listing.exception()  # retrieved: when the reads failed, theirs is the error raised
 
 
 PARTNER_NAME = "partner-level settings"

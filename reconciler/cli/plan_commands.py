@@ -75,6 +75,7 @@ def compute_plan(
                     merchants,
                     include_partner=not targets,
                     with_unmanaged=with_unmanaged,
+                    from_lists=with_unmanaged and not targets,
                     progress=progress,
                     commit=commit,
                 )

@@ -43,6 +43,17 @@ class ApiClient:
         page_size: int,
     ) -> AsyncIterator[M]:
         """Every account of a paged ``accounts`` list, one request a page (``send`` makes it)."""
+        async for item in self._account_items(operation, send, params, page_size):
+            yield self.http.parse(model, item, operation)
+
+    async def _account_items(
+        self,
+        operation: str,
+        send: Callable[[dict[str, str | int]], Awaitable[Answer]],
+        params: Mapping[str, str | int],
+        page_size: int,
+    ) -> AsyncIterator[Any]:
+        """The items of a paged ``accounts`` list as the API answers them, not yet validated."""
         cursor: str | None = None
         seen: set[str] = set()
         while True:
@@ -52,7 +63,7 @@ class ApiClient:
             body = self.http.json(await send(page), operation)
             items = items_of(body, "accounts", api=self.http.api, operation=operation)
             for item in items:
-                yield self.http.parse(model, item, operation)
+                yield item
             cursor = next_cursor(body, items, "account_id", page_size)
             if cursor is None:
                 return

@@ -7,7 +7,7 @@ Connection signups carry no idempotency key (Dintero documents none), so a signu
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
@@ -61,6 +61,21 @@ class DinteroClient(ApiClient):
 
         async for account in self._account_pages(operation, DinteroAccount, send, {}, page_size):
             yield account
+
+    async def iter_merchant_items(self, page_size: int = 100) -> AsyncIterator[Any]:
+        """Every merchant of the partner as the list answers it, not validated (see ``parse_merchant``)."""
+        operation = "list_merchants"
+        path = fill_path(DINTERO_ROUTES[operation], oid=self.partner_id)
+
+        def send(params: dict[str, str | int]) -> Awaitable[Answer]:
+            return self.http.request("GET", path, operation=operation, params=params)
+
+        async for item in self._account_items(operation, send, {}, page_size):
+            yield item
+
+    def parse_merchant(self, item: Any, merchant: str | None = None) -> DinteroAccount:
+        """An item of the partner's merchant list, validated."""
+        return self.http.parse(DinteroAccount, item, "list_merchants", merchant)
 
     async def get_connection(self, aid: str, connection: Connection) -> DinteroConnection | None:
         path = fill_path(DINTERO_ROUTES["connection"], aid=aid, connection=connection)

@@ -114,6 +114,22 @@ class KlarnaClient(ApiClient):
         async for account in self._account_pages(operation, KlarnaAccount, send, params, page_size):
             yield account
 
+    async def iter_account_items(self, expand: Sequence[str] = EXPAND_ALL, page_size: int = 100) -> AsyncIterator[Any]:
+        """Every account as the list answers it, not validated: a reader validates the ones it wants
+        (``parse_account``), and one account of an odd shape fails only itself."""
+        operation = "list_accounts"
+        params: dict[str, str | int] = {"expand": expand_param(expand)} if expand else {}
+
+        def send(page: dict[str, str | int]) -> Awaitable[Answer]:
+            return self._call(operation, params=page)
+
+        async for item in self._account_items(operation, send, params, page_size):
+            yield item
+
+    def parse_account(self, item: Any, merchant: str | None = None) -> KlarnaAccount:
+        """An item of the account list, validated (the error names the merchant and the fields)."""
+        return self.http.parse(KlarnaAccount, item, "list_accounts", merchant)
+
     async def onboard(self, request: BaseModel, *, idempotency_key: str | None = None) -> KlarnaAccount:
         """Create an account, or add new sub-resources to an existing one (Klarna's incremental onboard)."""
         reference = getattr(request, "account_reference", None)
