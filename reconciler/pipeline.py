@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from reconciler.apply.executor import MERCHANTS_IN_PROGRESS_MAX
 from reconciler.compare.sides import desired_view, live_partner_view, live_view, partner_view, reads_notifications
@@ -24,6 +25,7 @@ from reconciler.live.factory import ApiClients, ClientParams
 from reconciler.live.read import (
     LiveMerchant,
     Progress,
+    declared_dintero,
     fetch_merchant,
     fetch_partner,
     fetch_unmanaged,
@@ -166,21 +168,32 @@ async def _read_with_unmanaged(
     them: its pages follow one another, and the reads leave room on the connections.
     """
     if from_lists:
-        live_references = await list_references(clients)
-        if lists_are_cheaper(len(live_references), len(merchants), clients.klarna.http.settings.parallelism):
-            await read_lists(clients, merchants, handle, progress=progress)
-        else:
-            await read_each(clients, merchants, handle, workers=_workers(clients), progress=progress)
+        # Dintero's list is read from the start: read from the lists, the merchants wait for it.
+        dintero = asyncio.ensure_future(declared_dintero(clients, merchants))
+        try:
+            live_references = await list_references(clients)
+            if lists_are_cheaper(len(live_references), len(merchants), clients.klarna.http.settings.parallelism):
+                await read_lists(clients, merchants, handle, progress=progress, dintero=dintero)
+            else:
+                dintero.cancel()
+                await read_each(clients, merchants, handle, workers=_workers(clients), progress=progress)
+        finally:
+            _settle(dintero)
         return unmanaged_of(live_references, declared)
     listing = asyncio.ensure_future(fetch_unmanaged(clients, declared))
     try:
         await read_each(clients, merchants, handle, workers=_workers(clients), progress=progress)
         return await listing
     finally:
-        if not listing.done():
-            listing.cancel()
-        elif not listing.cancelled():
-            listing.exception()  # retrieved: when the reads failed, theirs is the error raised
+        _settle(listing)
+
+
+def _settle(task: asyncio.Future[Any]) -> None:
+    """Cancel a read still running; retrieve the error of one that failed (the reads' error is raised)."""
+    if not task.done():
+        task.cancel()
+    elif not task.cancelled():
+        task.exception()
 
 
 PARTNER_NAME = "partner-level settings"

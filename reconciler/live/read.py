@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -137,11 +137,15 @@ async def fetch_unmanaged(clients: ApiClients, declared: Iterable[str]) -> list[
 
 
 async def list_references(clients: ApiClients) -> list[str]:
-    """The reference of every Klarna account, from the account list in pages of 1,000 (nothing expanded)."""
+    """The reference of every Klarna account, from the account list in pages of 1,000 (nothing expanded).
+
+    Only the reference of each account is read, so an account of an odd shape otherwise is still listed.
+    """
     references = []
-    async for account in clients.klarna.iter_accounts(expand=(), page_size=1000):
-        if account.account_reference:
-            references.append(account.account_reference)
+    async for item in clients.klarna.iter_account_items(expand=(), page_size=1000):
+        reference = item.get("account_reference") if isinstance(item, dict) else None
+        if isinstance(reference, str) and reference:
+            references.append(reference)
     return references
 
 
@@ -163,12 +167,16 @@ def lists_are_cheaper(accounts: int, merchants: int, parallelism: int) -> bool:
     return merchants > 0 and accounts / LIST_PAGE_SIZE <= merchants / max(1, parallelism)
 
 
+DinteroFound = tuple[dict[str, DinteroAccount], list[ApiError]]
+
+
 async def read_lists(
     clients: ApiClients,
     merchants: Sequence[DeclaredMerchant],
     handle: Callable[[LiveMerchant], None],
     *,
     progress: Progress | None = None,
+    dintero: Awaitable[DinteroFound] | None = None,
 ) -> None:
     """Every merchant of ``merchants`` from the two account lists: what ``read_each`` gives, in about two
     requests per hundred merchants instead of two per merchant.
@@ -179,14 +187,14 @@ async def read_lists(
     Dintero account is known. An account is matched as a read by reference matches it (the first with
     the reference), a Dintero account by its id. Only the declared accounts are validated, so an account
     of an odd shape fails its own merchant only; one no file declares is not validated at all. Raises
-    ``ReadFailed`` listing every merchant that failed, after the lists are read.
+    ``ReadFailed`` listing every merchant that failed, after the lists are read. ``dintero``: the
+    Dintero accounts already being read (``declared_dintero``), so that their list can start first.
     """
     by_reference = {m.account_reference: m for m in merchants}
-    failures: list[ApiError] = []
     pages: asyncio.Queue[Any] = asyncio.Queue(maxsize=_PAGES_AHEAD * LIST_PAGE_SIZE)
     klarna = asyncio.ensure_future(_fill(pages, clients.klarna.iter_account_items(page_size=LIST_PAGE_SIZE)))
     try:
-        dintero = await _declared_dintero(clients, merchants, failures)
+        found, failures = await (dintero if dintero is not None else declared_dintero(clients, merchants))
         failed = {error.merchant for error in failures}
         left = dict(by_reference)
         with fewer_collections():
@@ -201,7 +209,7 @@ async def read_lists(
                     failures.append(error)
                 else:
                     if merchant.account_reference not in failed:
-                        handle(LiveMerchant(merchant.account_reference, account, _dintero_of(merchant, dintero)))
+                        handle(LiveMerchant(merchant.account_reference, account, _dintero_of(merchant, found)))
                 if progress is not None:
                     progress(1)
                 if len(left) % 16 == 0:
@@ -210,7 +218,7 @@ async def read_lists(
                 raise item.error
             for merchant in left.values():  # no Klarna account has the reference: not onboarded yet
                 if merchant.account_reference not in failed:
-                    handle(LiveMerchant(merchant.account_reference, None, _dintero_of(merchant, dintero)))
+                    handle(LiveMerchant(merchant.account_reference, None, _dintero_of(merchant, found)))
                 if progress is not None:
                     progress(1)
     finally:
@@ -239,15 +247,14 @@ async def _fill(queue: asyncio.Queue[Any], items: AsyncIterator[Any]) -> None:
         await queue.put(_End())
 
 
-async def _declared_dintero(
-    clients: ApiClients, merchants: Sequence[DeclaredMerchant], failures: list[ApiError]
-) -> dict[str, DinteroAccount]:
-    """The declared merchants' Dintero accounts from the partner list, by id (one that fails to validate
-    is a failure of its merchant)."""
+async def declared_dintero(clients: ApiClients, merchants: Sequence[DeclaredMerchant]) -> DinteroFound:
+    """The declared merchants' Dintero accounts from the partner list, by id, and the failures: one that
+    fails to validate is a failure of its merchant."""
     wanted = {m.dintero_account_id: m.account_reference for m in merchants if m.dintero_account_id is not None}
     found: dict[str, DinteroAccount] = {}
+    failures: list[ApiError] = []
     if not wanted:
-        return found
+        return found, failures
     async for item in clients.dintero.iter_merchant_items(page_size=LIST_PAGE_SIZE):
         aid = item.get("account_id") if isinstance(item, dict) else None
         reference = wanted.get(aid) if isinstance(aid, str) else None
@@ -256,7 +263,7 @@ async def _declared_dintero(
                 found[aid] = clients.dintero.parse_merchant(item, reference)
             except ApiError as error:
                 failures.append(error)
-    return found
+    return found, failures
 
 
 def _dintero_of(merchant: DeclaredMerchant, accounts: dict[str, DinteroAccount]) -> DinteroAccount | None:
