@@ -72,17 +72,7 @@ print(" ".join(sorted(sys.modules)))
 
 def test_version_loads_no_command_and_no_heavy_module() -> None:
     """``reconciler --version`` answers fast because it imports click and the CLI group only."""
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        capture_output=True,
-        text=True,
-        timeout=SUBPROCESS_TIMEOUT,
-        env={**os.environ, "PYTHONPATH": str(root)},
-        cwd=root,
-    )
-    assert done.returncode == 0, done.stderr
-    version, modules = done.stdout.splitlines()
+    version, modules = run_probe(PROBE, cwd=Path(__file__).resolve().parents[2]).splitlines()
     assert version == "reconciler, version 0.1.0"
     # The output filter (cli.concealed) imports only the standard library until a secret can exist.
     light = ("reconciler.cli", "reconciler.version", "reconciler.cli.concealed")
@@ -241,24 +231,30 @@ print(" ".join(sorted(sys.modules)))
 """
 
 
+def run_probe(code: str, *args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
+    """What ``python -c CODE ARGS`` printed in a fresh interpreter with this checkout first on the path."""
+    root = Path(__file__).resolve().parents[2]
+    environ = {**(env if env is not None else os.environ), "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+        env=environ,
+        cwd=cwd,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def modules_after(command: str, desired: Path, cwd: Path) -> tuple[str, list[str]]:
     """What ``reconciler COMMAND --desired DESIRED`` printed in a fresh interpreter, and the modules it loaded.
 
     Against the embedded sandbox: neither CI nor a target URL comes from this process's environment.
     """
-    root = Path(__file__).resolve().parents[2]
     skipped = ("CI", "RECONCILER_KLARNA_URL", "RECONCILER_DINTERO_URL")
     environ = {k: v for k, v in os.environ.items() if k not in skipped}
-    done = subprocess.run(
-        [sys.executable, "-c", MODULES_PROBE, command, str(desired)],
-        capture_output=True,
-        text=True,
-        timeout=SUBPROCESS_TIMEOUT,
-        env={**environ, "PYTHONPATH": str(root)},
-        cwd=cwd,
-    )
-    assert done.returncode == 0, done.stderr
-    output, modules = done.stdout.rsplit("\n\n", 1)
+    output, modules = run_probe(MODULES_PROBE, command, str(desired), cwd=cwd, env=environ).rsplit("\n\n", 1)
     return output, modules.split()
 # What validate never needs (the network, the sandbox, the diff), and the value parsers a file without
 # a phone number, an email address, a country or a currency does not need.
@@ -368,18 +364,9 @@ def test_validate_builds_the_merchant_model_only_not_each_of_its_parts(tmp_path:
     (pydantic's default, at import) would be work every start pays for nothing. A part is built when
     it is first used alone (a plan dumps some)."""
     desired = example_directory(tmp_path / "desired-state")
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", BUILT_PROBE, str(desired)],
-        capture_output=True,
-        text=True,
-        timeout=SUBPROCESS_TIMEOUT,
-        env={**os.environ, "PYTHONPATH": str(root)},
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("OK: 1 merchants"), done.stdout
-    assert done.stdout.splitlines()[-1].split() == ["Merchant"]
+    output = run_probe(BUILT_PROBE, str(desired), cwd=tmp_path)
+    assert output.startswith("OK: 1 merchants"), output
+    assert output.splitlines()[-1].split() == ["Merchant"]
 
 
 PLUGIN_MODULE = """
