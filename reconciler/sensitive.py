@@ -226,7 +226,11 @@ MAX_MESSAGE_CHARS = 300
 _PATTERNS: tuple[re.Pattern[str], ...] = (
     # API keys, client ids and bearer tokens (Klarna keys, JWTs).
     re.compile(r"\bklarna_(?:test|live)_\w+", re.IGNORECASE),
-    re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*"),
+    # A JWT is base64 of a JSON object, so it starts "eyJ" ('{"'): the whole word from there is masked,
+    # dots or not. Requiring its two dots made a failed match rescan the rest of the word from each
+    # "eyJ" in it (seconds for an error message of "eyJ-" repeated 10,000 times, minutes for 100,000);
+    # a pattern that matches whatever follows "eyJ" never fails there, so the scan stays linear.
+    re.compile(r"\beyJ[\w.-]*"),
     # IBANs, with or without the usual spaces every four characters.
     re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){10,30}\b", re.IGNORECASE),
     # Dates, as in a date of birth.

@@ -61,6 +61,8 @@ def read_plan_file(path: Path, key: bytes) -> Plan:
         raise InputError([issue]) from None
     except RecursionError:
         raise InputError([InputIssue(source, 1, 1, "not a reconciler plan: nested too deeply")]) from None
+    except ValueError:  # not a JSONDecodeError: an integer longer than Python converts (4300 digits)
+        raise InputError([InputIssue(source, 1, 1, "not a reconciler plan: a number is too long")]) from None
     if not isinstance(document, dict):
         kind = "null" if document is None else type(document).__name__
         raise InputError([InputIssue(source, 1, 1, f"not a reconciler plan: the top level is {kind}, not an object")])

@@ -33,6 +33,8 @@ _PLAIN_EMAIL = re.compile(
     r"(?P<local>[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)"
     r"@(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
 )
+MAX_EMAIL_CHARS = 254  # RFC 5321's longest path, less its angle brackets; email_validator's limit too
+MAX_PHONE_CHARS = 250  # phonenumbers refuses longer text as "too long to be a phone number"
 SPECIAL_USE_DOMAINS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
 # RFC 2142's role mailboxes, whose local part email_validator lower-cases (``Support@`` is ``support@``).
 CASE_INSENSITIVE_MAILBOXES = frozenset(
@@ -148,6 +150,9 @@ def normalise_phone(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("a phone number is a string in E.164 form such as '+4722000000' (quote it in YAML)")
     text = value.strip()
+    if len(text) > MAX_PHONE_CHARS:
+        # Before parsing and remembering it: neither should hold a whole file's worth of text.
+        raise ValueError(f"a phone number is at most {MAX_PHONE_CHARS} characters")
     if not text.startswith("+"):
         raise ValueError(f"{value!r} is not an E.164 phone number: it must start with + and the country code")
     e164, problem = _e164(text)
@@ -178,6 +183,9 @@ def normalise_email(value: object) -> str:
     """An email address with its domain in lower case; syntax only, no DNS lookup."""
     if not isinstance(value, str):
         raise ValueError("an email address is a string")
+    if len(value.strip()) > MAX_EMAIL_CHARS:
+        # email_validator took 19 s for an address of 4 MB, and its message repeats the address.
+        raise ValueError(f"an email address is at most {MAX_EMAIL_CHARS} characters")
     plain = _plain_email(value.strip())
     if plain is not None:
         return plain

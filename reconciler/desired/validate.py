@@ -30,6 +30,7 @@ from reconciler.errors import InputIssue
 
 T = TypeVar("T")
 _PREFIXES = ("Value error, ", "Assertion failed, ")
+MAX_MESSAGE_CHARS = 500
 
 
 def _issue(place: Place, path: FieldPath, message: str) -> InputIssue:
@@ -86,6 +87,8 @@ def issues_from_validation_error(
             message = str(detail["msg"])
             for prefix in _PREFIXES:
                 message = message.removeprefix(prefix)
+            if len(message) > MAX_MESSAGE_CHARS:  # a validator's message may quote a value of megabytes
+                message = message[: MAX_MESSAGE_CHARS - 1] + "…"
             if kind in _TYPE_ERRORS:
                 message += f", got {_written_as(_raw_value(document.data, path))}"
         issues.append(_issue(place, path, message))

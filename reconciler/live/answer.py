@@ -16,6 +16,18 @@ from typing import Any
 import httpx
 from pydantic_core import from_json
 
+# The largest body the network transport reads, decoded: thirty times a page of a thousand accounts.
+# A longer answer, or a small gzip one that inflates past it (32 KiB of gzip inflate to 32 MiB),
+# would otherwise be held whole in memory, and the error text in it scrubbed whole.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+
+
+class AnswerTooLarge(httpx.RemoteProtocolError):
+    """An answer came whose body is longer than ``limit`` bytes: the rest of it is not read."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"larger than {limit // 2**20} MiB" if limit >= 2**20 else f"larger than {limit} bytes")
+
 
 class Answer:
     """One response, read whole."""

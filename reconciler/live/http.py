@@ -35,7 +35,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from reconciler.errors import ApiError, api_error_class
-from reconciler.live.answer import Answer
+from reconciler.live.answer import Answer, AnswerTooLarge
 from reconciler.live.envelopes import ErrorText
 from reconciler.live.ratelimit import RateLimiter
 from reconciler.live.retry import (
@@ -243,7 +243,11 @@ class ApiHttpClient:
                 answer = await self._send_classified(call, after_unknown_outcome=maybe_applied)
             except httpx.TransportError as exc:
                 # The base URL, never a path or query: those may name a merchant or carry a key.
-                failure = self._error(call, None, f"no response from {self._base_url} ({type(exc).__name__})")
+                if isinstance(exc, AnswerTooLarge):
+                    text = f"the answer from {self._base_url} is {exc}"
+                else:
+                    text = f"no response from {self._base_url} ({type(exc).__name__})"
+                failure = self._error(call, None, text)
                 maybe_applied = maybe_applied or exception_may_have_taken_effect(exc)
                 retry = may_retry_exception(exc, safe_to_repeat=call.safe_to_repeat)
             else:

@@ -38,7 +38,7 @@ from httpx_aiohttp import AiohttpTransport
 from httpx_aiohttp.transport import map_aiohttp_exceptions
 from yarl import URL
 
-from reconciler.live.answer import Answer
+from reconciler.live.answer import MAX_ANSWER_BYTES, Answer, AnswerTooLarge
 
 if TYPE_CHECKING:
     from multidict import CIMultiDictProxy  # aiohttp's header type
@@ -52,6 +52,24 @@ KEEPALIVE_SECONDS = 4.0
 _ENCODED_URL = re.compile(r"https?://[A-Za-z0-9.\-:\[\]]+(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*")
 # What aiohttp decodes without optional packages; httpx's default would also offer what it can decode.
 _ACCEPT_ENCODING = "gzip, deflate"
+_READ_CHUNK = 256 * 1024
+
+
+async def _read_body(response: aiohttp.ClientResponse) -> bytes:
+    """The whole body of ``response``, at most ``MAX_ANSWER_BYTES`` of it (``AnswerTooLarge`` beyond)."""
+    length = response.content_length
+    if length is not None and length > MAX_ANSWER_BYTES:
+        raise AnswerTooLarge(MAX_ANSWER_BYTES)
+    if length is not None and "Content-Encoding" not in response.headers:
+        return await response.read()  # exactly the length it declared: aiohttp reads no further
+    chunks = []
+    size = 0
+    while chunk := await response.content.read(_READ_CHUNK):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise AnswerTooLarge(MAX_ANSWER_BYTES)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @functools.cache
@@ -99,7 +117,7 @@ class NetworkTransport(AiohttpTransport):
                 compress=False,
                 timeout=_client_timeout(timeout.get("connect"), timeout.get("read"), timeout.get("pool")),
             ) as response:
-                content = await response.read()
+                content = await _read_body(response)
         return Answer(response.status, _JoinedHeaders(response.headers), content, response.reason or "")
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -119,7 +137,7 @@ class NetworkTransport(AiohttpTransport):
             compress=False,
             timeout=_client_timeout(timeout.get("connect"), timeout.get("read"), timeout.get("pool")),
         ) as response:
-            body = await response.read()
+            body = await _read_body(response)  # not decoded here: httpx decodes it
         extensions: dict[str, object] = {"http_version": b"HTTP/1.1"}
         if response.reason:
             extensions["reason_phrase"] = response.reason.encode()

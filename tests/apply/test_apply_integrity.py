@@ -127,8 +127,9 @@ def test_a_plan_that_is_not_a_plan_is_refused_even_with_a_good_mac(planned: Work
         b"\xff\xfe\x00garbage",
         b"[" * 100_000 + b"]" * 100_000,
         b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+        b'{"a": ' + b"9" * 5_000 + b"}",
     ],
-    ids=["empty", "not JSON", "not UTF-8", "deep list", "deep object"],
+    ids=["empty", "not JSON", "not UTF-8", "deep list", "deep object", "long number"],
 )
 def test_a_file_that_is_no_json_plan_is_refused(planned: Workspace, content: bytes) -> None:
     (planned.root / "plan.json").write_bytes(content)

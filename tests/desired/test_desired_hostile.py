@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +18,9 @@ from click.testing import CliRunner
 from reconciler.cli import main
 from reconciler.desired import files as desired_files
 from reconciler.desired import load_desired
+from reconciler.desired.models_klarna import slug
 from reconciler.errors import InputError, InputIssue
+from tests.bounded import finishes
 
 WriteFile = Callable[[str, str | bytes], Path]
 BROKEN = Path(__file__).parent / "broken"
@@ -75,6 +78,79 @@ def test_dintero_accounts_that_differ_only_by_whitespace_are_one_account(
 def test_text_is_unicode_nfc(desired_dir: Path, write: WriteFile) -> None:
     write("merchants/a.yaml", 'account_reference: NFC-1\nklarna:\n  account_name: "Cafe\\u0301 Ro\\u0308d"\n')
     assert load_desired(desired_dir, environ={}).merchant("NFC-1").wire()["klarna"]["account_name"] == "Café Röd"
+
+
+# Accents in reverse canonical order: CPython sorts a run of them in time quadratic in its length.
+LONG_RUN = "a" + "\u0301" * 1000 + "\u0323" * 1000
+
+
+def test_a_run_of_more_than_30_combining_characters_is_refused_naming_the_field(
+    desired_dir: Path, write: WriteFile
+) -> None:
+    write("merchants/m.yaml", f"account_reference: NS-1\nklarna:\n  account_name: {LONG_RUN}\n")
+    assert _issues(desired_dir) == [
+        "desired-state/merchants/m.yaml:3:17: klarna.account_name: run of more than 30 combining characters "
+        "is not allowed"
+    ]
+
+
+def test_a_run_of_30_combining_characters_is_put_in_nfc(desired_dir: Path, write: WriteFile) -> None:
+    name = "e" + "\u0301\u0323" * 15
+    write("merchants/m.yaml", f"account_reference: NS-1\nklarna:\n  account_name: {name}\n")
+    loaded = load_desired(desired_dir, environ={}).merchant("NS-1").wire()["klarna"]["account_name"]
+    assert loaded == unicodedata.normalize("NFC", name) != name
+
+
+def test_an_env_value_with_a_long_run_of_combining_characters_is_refused_without_the_value(
+    desired_dir: Path, write: WriteFile
+) -> None:
+    write("merchants/e.yaml", "account_reference: NS-2\nklarna:\n  account_name: !env HOSTILE_NAME\n")
+    assert _issues(desired_dir, {"HOSTILE_NAME": LONG_RUN}) == [
+        "desired-state/merchants/e.yaml:3:17: klarna.account_name: the value of !env HOSTILE_NAME holds a "
+        "run of more than 30 combining characters"
+    ]
+
+
+def test_a_file_of_one_long_run_of_combining_characters_is_refused_in_linear_time(
+    desired_dir: Path, write: WriteFile
+) -> None:
+    # 4 MB of accents: sorting them took hours.
+    run = "a" + "\u0301" * 1_000_000 + "\u0323" * 1_000_000
+    write("merchants/m.yaml", f"account_reference: NS-3\nklarna:\n  account_name: {run}\n")
+    printed = finishes(
+        "from reconciler.desired import load_desired\n"
+        "from reconciler.errors import InputError\n"
+        "try:\n"
+        "    load_desired('desired-state', environ={}, notify=None)\n"
+        "except InputError as error:\n"
+        "    print(*error.issues, sep='\\n')\n"
+    )
+    assert printed == (
+        "desired-state/merchants/m.yaml:3:17: klarna.account_name: run of more than 30 combining characters "
+        "is not allowed\n"
+    )
+
+
+def test_a_slug_drops_combining_marks_as_the_ascii_folding_would() -> None:
+    assert slug("A\u030ase \u00d8dega\u030ard") == slug("\u00c5se \u00d8deg\u00e5rd") == "ase-odegard"
+    # A name read from an API: its 400,000 accents took minutes to decompose.
+    printed = finishes(
+        "from reconciler.desired.models_klarna import slug\n"
+        "print(slug('\u00c5se' + '\\u0301' * 200_000 + '\\u0323' * 200_000 + ' \u00d8deg\u00e5rd'))\n"
+    )
+    assert printed == "ase-odegard\n"
+
+
+def test_a_message_quoting_a_long_value_is_cut(desired_dir: Path, write: WriteFile) -> None:
+    write(
+        "merchants/m.yaml",
+        "account_reference: LONG-1\nklarna:\n  account_name: L\n  payment_product:\n"
+        f"    merchant_category_code: '{'5' * 100_000}'\n",
+    )
+    (issue,) = _issues(desired_dir)
+    prefix = "desired-state/merchants/m.yaml:5:29: klarna.payment_product.merchant_category_code: "
+    assert issue.startswith(prefix + "a merchant category code is 4 digits, got '5555")
+    assert len(issue) == len(prefix) + 500 and issue.endswith("555…")
 
 
 def test_two_stakeholders_differing_only_by_whitespace_and_composition_are_one_and_masked(

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from reconciler.desired.normalise import (
     _PLAIN_EMAIL,
+    MAX_EMAIL_CHARS,
+    MAX_PHONE_CHARS,
     iban_checksum_ok,
     normalise_bic,
     normalise_country,
@@ -301,3 +303,18 @@ def test_the_iban_checksum_is_iso_13616s(text: str) -> None:
 def test_the_iban_checksum_takes_ascii_digits_and_letters_only(iban: str) -> None:
     assert iban_checksum_ok("SE4550000000058398257466")
     assert not iban_checksum_ok(iban)
+
+
+def test_an_email_address_of_254_characters_is_checked_and_a_longer_one_refused_without_repeating_it() -> None:
+    longest = "a@" + ("b" * 63 + ".") * 3 + "c" * 57 + ".se"
+    assert len(longest) == MAX_EMAIL_CHARS and normalise_email(longest.upper()) == "A@" + longest[2:]
+    with pytest.raises(ValueError) as caught:
+        normalise_email("a" * 250 + "@example.com")
+    assert str(caught.value) == "an email address is at most 254 characters"
+
+
+def test_a_phone_number_longer_than_phonenumbers_reads_is_refused_without_repeating_it() -> None:
+    assert normalise_phone("+47 22 00 00 00" + " " * (MAX_PHONE_CHARS - 15)) == "+4722000000"
+    with pytest.raises(ValueError) as caught:
+        normalise_phone("+" + "1" * MAX_PHONE_CHARS)
+    assert str(caught.value) == "a phone number is at most 250 characters"

@@ -17,6 +17,7 @@ from reconciler.live.http import ApiHttpClient, HttpSettings
 from reconciler.live.ratelimit import RateLimiter
 from reconciler.live.retry import MAX_WAIT_SECONDS, parse_retry_after
 from reconciler.sensitive import scrub
+from tests.bounded import finishes
 
 from .conftest import MERCHANT
 
@@ -131,3 +132,27 @@ async def test_an_error_code_is_scrubbed_and_bounded(envelope: str) -> None:
         await client.request("GET", "/v1/x", operation="read")
     assert caught.value.code is not None and IBAN not in caught.value.code and len(caught.value.code) <= 80
     assert IBAN not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",  # a JWT
+        "eyJhbGciOiJIUzI1NiJ9",  # its header alone
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0",  # without its signature
+    ],
+)
+def test_a_token_of_base64_json_is_scrubbed_with_or_without_its_dots(token: str) -> None:
+    assert scrub(f"token {token} refused") == "token *** refused"
+
+
+def test_an_error_message_of_token_starts_is_scrubbed_in_linear_time() -> None:
+    # Each "eyJ" of a 1 MB word once started a scan of the rest of the word: minutes of CPU.
+    printed = finishes(
+        "import httpx\n"
+        "from reconciler.live.answer import Answer\n"
+        "from reconciler.live.envelopes import klarna_error_text\n"
+        "body = httpx.Response(400, json={'error_message': 'eyJ-' * 250_000}).content\n"
+        "print(klarna_error_text(Answer(400, {}, body)).message)\n"
+    )
+    assert printed == "***\n"

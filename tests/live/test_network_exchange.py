@@ -16,6 +16,8 @@ import httpx
 import pytest
 
 from reconciler.errors import ApiError
+from reconciler.live import transport
+from reconciler.live.answer import MAX_ANSWER_BYTES
 from reconciler.live.envelopes import klarna_error_text
 from reconciler.live.http import ApiHttpClient, HttpSettings
 from reconciler.live.retry import NOT_SENT_ERRORS, RetryPolicy
@@ -220,3 +222,53 @@ def test_a_header_sent_twice_reads_the_same_on_both_paths() -> None:
     assert network.headers["x-ratelimit-limit"] == plain.headers["x-ratelimit-limit"] == "40"
     assert network.headers.get("missing") is None and "retry-after" in network.headers
     assert sorted(network.headers) == sorted(plain.headers)
+
+
+@pytest.mark.parametrize("encoded", [True, False], ids=["gzip", "plain"])
+def test_an_answer_larger_than_the_limit_is_an_api_error_naming_the_limit(
+    encoded: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transport, "MAX_ANSWER_BYTES", 4096)
+    body = b'{"error_message": "' + b"x" * 8192 + b'"}'
+    sent = gzip.compress(body) if encoded else body
+    # Unencoded, the answer has no length: the limit holds while it is read, as for a decoded one.
+    head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {len(sent)}" if encoded else "HTTP/1.1 200 OK"
+
+    async def send(http: ApiHttpClient) -> Any:
+        return await http.request("GET", "/v1/accounts", operation="list", merchant="M-1")
+
+    async def run() -> Any:
+        return (await recorded(head.encode() + b"\r\n\r\n" + sent, send, NetworkTransport(1)))[1]
+
+    error = asyncio.run(run())
+    assert isinstance(error, ApiError) and error.operation == "list" and error.merchant == "M-1"
+    assert "the answer from http://127.0.0.1:" in str(error) and "/klarna is larger than 4096 bytes" in str(error)
+
+
+def test_an_answer_declaring_a_length_over_the_limit_is_refused_before_it_is_read() -> None:
+    head = f"HTTP/1.1 200 OK\r\nContent-Length: {MAX_ANSWER_BYTES + 1}\r\n\r\n".encode()
+
+    async def send(http: ApiHttpClient) -> Any:
+        return await http.request("GET", "/v1/accounts", operation="list")
+
+    async def run() -> Any:
+        return (await recorded(head + b"{", send, NetworkTransport(1)))[1]
+
+    error = asyncio.run(run())
+    assert isinstance(error, ApiError) and "is larger than 32 MiB" in str(error)
+
+
+def test_an_answer_of_exactly_the_limit_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transport, "MAX_ANSWER_BYTES", 4096)
+    body = b'{"a": "' + b"x" * (4096 - 9) + b'"}'
+    assert len(body) == 4096
+    gzipped = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n" + gzip.compress(body)
+
+    async def send(http: ApiHttpClient) -> Any:
+        return await http.request("GET", "/v1/accounts", operation="list")
+
+    async def run() -> Any:
+        return (await recorded(gzipped, send, NetworkTransport(1)))[1]
+
+    answer = asyncio.run(run())
+    assert answer.json() == {"a": "x" * 4087}
