@@ -273,8 +273,17 @@ def _line_and_column(text: str, offset: int) -> tuple[int, int]:
     return text.count("\n", 0, offset) + 1, offset - line_start + 1
 
 
+class _TooManyValues(Exception):
+    """More lines and flow items than a desired-state file holds values: not given to ruamel.yaml."""
+
+
 def _compose_all(text: str, fast: bool) -> list[Node]:
     """The node tree of each document in ``text``; raises ruamel.yaml's error for bad YAML."""
+    # ruamel.yaml composes about 7,000 values a second: a file of millions of list items would hold
+    # a run for an hour before the value limit is met. Each value takes a line or a comma of its own
+    # (nesting on one line is bounded apart), so their count bounds the values, cheaply.
+    if text.count("\n") + text.count(",") > _MAX_VALUES:
+        raise _TooManyValues
     nodes = libyaml_parser.compose_all(text) if fast else None
     if nodes is not None:
         return nodes
@@ -286,6 +295,8 @@ def _compose_all(text: str, fast: bool) -> list[Node]:
 
 def _syntax_issue(error: Exception, text: str, file: str) -> InputIssue | None:
     """The issue of an error composing ``text`` raised (ruamel.yaml's), or None for one that is no YAML problem."""
+    if isinstance(error, _TooManyValues):
+        return InputIssue(file, 1, 1, f"more than {_MAX_VALUES:,} lines and list items: too many values for this file")
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.reader import ReaderError
 

@@ -131,6 +131,26 @@ def test_a_file_of_one_long_run_of_combining_characters_is_refused_in_linear_tim
     )
 
 
+@pytest.mark.parametrize("tab", ["", "\t"], ids=["plain", "with a tab (ruamel.yaml only)"])
+def test_a_file_of_a_million_list_items_is_refused_before_it_is_parsed(
+    desired_dir: Path, write: WriteFile, tab: str
+) -> None:
+    # ruamel.yaml composes about 7,000 values a second: this file held a run for minutes.
+    head = f"account_reference: NS-4\nklarna:\n  account_name: A{tab}\n  websites:\n"
+    write("merchants/m.yaml", head + "  - x\n" * 1_000_000)
+    printed = finishes(
+        "from reconciler.desired import load_desired\n"
+        "from reconciler.errors import InputError\n"
+        "try:\n"
+        "    load_desired('desired-state', environ={}, notify=None)\n"
+        "except InputError as error:\n"
+        "    print(*error.issues, sep='\\n')\n"
+    )
+    assert printed == (
+        "desired-state/merchants/m.yaml:1:1: more than 100,000 lines and list items: too many values for this file\n"
+    )
+
+
 def test_a_slug_drops_combining_marks_as_the_ascii_folding_would() -> None:
     assert slug("A\u030ase \u00d8dega\u030ard") == slug("\u00c5se \u00d8deg\u00e5rd") == "ase-odegard"
     # A name read from an API: its 400,000 accents took minutes to decompose.
