@@ -167,7 +167,8 @@ def lists_are_cheaper(accounts: int, merchants: int, parallelism: int) -> bool:
     return merchants > 0 and accounts / LIST_PAGE_SIZE <= merchants / max(1, parallelism)
 
 
-DinteroFound = tuple[dict[str, DinteroAccount], list[ApiError]]
+# Declared merchants' entries of Dintero's partner list by account id, as the list answers them.
+DinteroItems = dict[str, Any]
 
 
 async def read_lists(
@@ -176,26 +177,39 @@ async def read_lists(
     handle: Callable[[LiveMerchant], None],
     *,
     progress: Progress | None = None,
-    dintero: Awaitable[DinteroFound] | None = None,
+    dintero: Awaitable[DinteroItems] | None = None,
 ) -> None:
     """Every merchant of ``merchants`` from the two account lists: what ``read_each`` gives, in about two
     requests per hundred merchants instead of two per merchant.
 
-    Dintero's partner list is read and only the declared accounts are kept (its entries are the partner
-    view ``get_merchant`` reads); Klarna's account list, every sub-resource expanded, is read alongside,
-    at most two pages ahead of the merchants handled, and each declared account is handled once its
-    Dintero account is known. An account is matched as a read by reference matches it (the first with
-    the reference), a Dintero account by its id. Only the declared accounts are validated, so an account
-    of an odd shape fails its own merchant only; one no file declares is not validated at all. Raises
-    ``ReadFailed`` listing every merchant that failed, after the lists are read. ``dintero``: the
-    Dintero accounts already being read (``declared_dintero``), so that their list can start first.
+    Dintero's partner list is read and only the declared accounts' entries are kept (they are the
+    partner view ``get_merchant`` reads; each is validated when its merchant is planned). Klarna's
+    account list, every sub-resource expanded, is read alongside, at most two pages ahead of the
+    merchants handled, and each declared account is handled once Dintero's list is read. An account is
+    matched as a read by reference matches it (the first with the reference), a Dintero account by its
+    id. Only the declared accounts are validated, so an account of an odd shape fails its own merchant
+    only; one no file declares is not validated at all. Raises ``ReadFailed`` listing every merchant that
+    failed, after the lists are read. ``dintero``: the Dintero entries already being read
+    (``declared_dintero``), so that their list can start first.
     """
     by_reference = {m.account_reference: m for m in merchants}
+    failures: list[ApiError] = []
     pages: asyncio.Queue[Any] = asyncio.Queue(maxsize=_PAGES_AHEAD * LIST_PAGE_SIZE)
     klarna = asyncio.ensure_future(_fill(pages, clients.klarna.iter_account_items(page_size=LIST_PAGE_SIZE)))
     try:
-        found, failures = await (dintero if dintero is not None else declared_dintero(clients, merchants))
-        failed = {error.merchant for error in failures}
+        found = await (dintero if dintero is not None else declared_dintero(clients, merchants))
+
+        def live_of(merchant: DeclaredMerchant, account: KlarnaAccount | None) -> LiveMerchant | None:
+            # Validated here, and let go: a validated Dintero account takes twice the memory of its entry.
+            aid = merchant.dintero_account_id
+            entry = found.pop(aid, None) if aid is not None else None
+            try:
+                linked = None if entry is None else clients.dintero.parse_merchant(entry, merchant.account_reference)
+            except ApiError as error:
+                failures.append(error)
+                return None
+            return LiveMerchant(merchant.account_reference, account, linked)
+
         left = dict(by_reference)
         with fewer_collections():
             while not isinstance(item := await pages.get(), _End):
@@ -208,8 +222,8 @@ async def read_lists(
                 except ApiError as error:
                     failures.append(error)
                 else:
-                    if merchant.account_reference not in failed:
-                        handle(LiveMerchant(merchant.account_reference, account, _dintero_of(merchant, found)))
+                    if (live := live_of(merchant, account)) is not None:
+                        handle(live)
                 if progress is not None:
                     progress(1)
                 if len(left) % 16 == 0:
@@ -217,8 +231,8 @@ async def read_lists(
             if item.error is not None:
                 raise item.error
             for merchant in left.values():  # no Klarna account has the reference: not onboarded yet
-                if merchant.account_reference not in failed:
-                    handle(LiveMerchant(merchant.account_reference, None, _dintero_of(merchant, found)))
+                if (live := live_of(merchant, None)) is not None:
+                    handle(live)
                 if progress is not None:
                     progress(1)
     finally:
@@ -247,25 +261,16 @@ async def _fill(queue: asyncio.Queue[Any], items: AsyncIterator[Any]) -> None:
         await queue.put(_End())
 
 
-async def declared_dintero(clients: ApiClients, merchants: Sequence[DeclaredMerchant]) -> DinteroFound:
-    """The declared merchants' Dintero accounts from the partner list, by id, and the failures: one that
-    fails to validate is a failure of its merchant."""
-    wanted = {m.dintero_account_id: m.account_reference for m in merchants if m.dintero_account_id is not None}
-    found: dict[str, DinteroAccount] = {}
-    failures: list[ApiError] = []
+async def declared_dintero(clients: ApiClients, merchants: Sequence[DeclaredMerchant]) -> DinteroItems:
+    """The declared merchants' entries of Dintero's partner list, by account id, not yet validated."""
+    wanted = {m.dintero_account_id for m in merchants if m.dintero_account_id is not None}
+    found: DinteroItems = {}
     if not wanted:
-        return found, failures
+        return found
     async for item in clients.dintero.iter_merchant_items(page_size=LIST_PAGE_SIZE):
         aid = item.get("account_id") if isinstance(item, dict) else None
-        reference = wanted.get(aid) if isinstance(aid, str) else None
-        if isinstance(aid, str) and reference is not None and aid not in found:
-            try:
-                found[aid] = clients.dintero.parse_merchant(item, reference)
-            except ApiError as error:
-                failures.append(error)
-    return found, failures
+        if isinstance(aid, str) and aid in wanted and aid not in found:
+            found[aid] = item
+    return found
 
 
-def _dintero_of(merchant: DeclaredMerchant, accounts: dict[str, DinteroAccount]) -> DinteroAccount | None:
-    aid = merchant.dintero_account_id
-    return accounts.get(aid) if aid is not None else None

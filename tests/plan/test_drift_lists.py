@@ -100,3 +100,15 @@ def test_a_partner_holding_many_undeclared_accounts_is_read_merchant_by_merchant
     assert lists_are_cheaper(accounts=3_000, merchants=1_000, parallelism=32)
     assert not lists_are_cheaper(accounts=100_000, merchants=1_000, parallelism=32)
     assert not lists_are_cheaper(accounts=0, merchants=0, parallelism=32)
+
+
+def test_a_declared_dintero_account_of_an_odd_shape_fails_its_merchant_only(
+    fleet: list[str], desired: DesiredDir, sandbox_app: FastAPI
+) -> None:
+    store = sandbox_app.state.sandbox.store
+    aid = "T11200002"  # fleet[0]'s Dintero account
+    store.put("dintero.account", aid, {**store.get("dintero.account", aid), "connections": "not a mapping"})
+    with pytest.raises(ReadFailed) as raised:
+        drift(sandbox_app, desired.load(), from_lists=True)
+    assert [error.merchant for error in raised.value.failures] == [fleet[0]]
+    assert "list_merchants" in str(raised.value) and "connections" in str(raised.value)
