@@ -111,20 +111,24 @@ def test_an_env_value_with_a_long_run_of_combining_characters_is_refused_without
     ]
 
 
+# The issues of the desired state in the working directory, one a line, from a child process (``finishes``).
+PRINT_ISSUES = (
+    "from reconciler.desired import load_desired\n"
+    "from reconciler.errors import InputError\n"
+    "try:\n"
+    "    load_desired('desired-state', environ={}, notify=None)\n"
+    "except InputError as error:\n"
+    "    print(*error.issues, sep='\\n')\n"
+)
+
+
 def test_a_file_of_one_long_run_of_combining_characters_is_refused_in_linear_time(
     desired_dir: Path, write: WriteFile
 ) -> None:
     # 4 MB of accents: sorting them took hours.
     run = "a" + "\u0301" * 1_000_000 + "\u0323" * 1_000_000
     write("merchants/m.yaml", f"account_reference: NS-3\nklarna:\n  account_name: {run}\n")
-    printed = finishes(
-        "from reconciler.desired import load_desired\n"
-        "from reconciler.errors import InputError\n"
-        "try:\n"
-        "    load_desired('desired-state', environ={}, notify=None)\n"
-        "except InputError as error:\n"
-        "    print(*error.issues, sep='\\n')\n"
-    )
+    printed = finishes(PRINT_ISSUES)
     assert printed == (
         "desired-state/merchants/m.yaml:3:17: klarna.account_name: run of more than 30 combining characters "
         "is not allowed\n"
@@ -138,14 +142,7 @@ def test_a_file_of_a_million_list_items_is_refused_before_it_is_parsed(
     # ruamel.yaml composes about 7,000 values a second: this file held a run for minutes.
     head = f"account_reference: NS-4\nklarna:\n  account_name: A{tab}\n  websites:\n"
     write("merchants/m.yaml", head + "  - x\n" * 1_000_000)
-    printed = finishes(
-        "from reconciler.desired import load_desired\n"
-        "from reconciler.errors import InputError\n"
-        "try:\n"
-        "    load_desired('desired-state', environ={}, notify=None)\n"
-        "except InputError as error:\n"
-        "    print(*error.issues, sep='\\n')\n"
-    )
+    printed = finishes(PRINT_ISSUES)
     assert printed == (
         "desired-state/merchants/m.yaml:1:1: more than 100,000 lines and list items: too many values for this file\n"
     )
