@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 from urllib.parse import quote
 
 from pydantic import BaseModel
@@ -11,8 +11,6 @@ from pydantic import BaseModel
 from reconciler.errors import ApiError
 from reconciler.live.answer import Answer
 from reconciler.live.http import ApiHttpClient, RequestStats
-
-M = TypeVar("M", bound=BaseModel)
 
 
 class ApiClient:
@@ -33,18 +31,6 @@ class ApiClient:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
-
-    async def _account_pages(
-        self,
-        operation: str,
-        model: type[M],
-        send: Callable[[dict[str, str | int]], Awaitable[Answer]],
-        params: Mapping[str, str | int],
-        page_size: int,
-    ) -> AsyncIterator[M]:
-        """Every account of a paged ``accounts`` list, one request a page (``send`` makes it)."""
-        async for item in self._account_items(operation, send, params, page_size):
-            yield self.http.parse(model, item, operation)
 
     async def _account_items(
         self,

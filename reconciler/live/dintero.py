@@ -53,14 +53,8 @@ class DinteroClient(ApiClient):
 
     async def iter_merchants(self, page_size: int = 100) -> AsyncIterator[DinteroAccount]:
         """Every merchant of the partner, page by page."""
-        operation = "list_merchants"
-        path = fill_path(DINTERO_ROUTES[operation], oid=self.partner_id)
-
-        def send(params: dict[str, str | int]) -> Awaitable[Answer]:
-            return self.http.request("GET", path, operation=operation, params=params)
-
-        async for account in self._account_pages(operation, DinteroAccount, send, {}, page_size):
-            yield account
+        async for item in self.iter_merchant_items(page_size):
+            yield self.parse_merchant(item)
 
     async def iter_merchant_items(self, page_size: int = 100) -> AsyncIterator[Any]:
         """Every merchant of the partner as the list answers it, not validated (see ``parse_merchant``)."""

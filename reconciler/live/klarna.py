@@ -105,14 +105,8 @@ class KlarnaClient(ApiClient):
         self, expand: Sequence[str] = EXPAND_ALL, page_size: int = 100
     ) -> AsyncIterator[KlarnaAccount]:
         """Every account, page by page (each page one request, sub-resources included)."""
-        operation = "list_accounts"
-        params: dict[str, str | int] = {"expand": expand_param(expand)} if expand else {}
-
-        def send(page: dict[str, str | int]) -> Awaitable[Answer]:
-            return self._call(operation, params=page)
-
-        async for account in self._account_pages(operation, KlarnaAccount, send, params, page_size):
-            yield account
+        async for item in self.iter_account_items(expand, page_size):
+            yield self.parse_account(item)
 
     async def iter_account_items(self, expand: Sequence[str] = EXPAND_ALL, page_size: int = 100) -> AsyncIterator[Any]:
         """Every account as the list answers it, not validated: a reader validates the ones it wants

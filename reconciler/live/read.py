@@ -272,5 +272,3 @@ async def declared_dintero(clients: ApiClients, merchants: Sequence[DeclaredMerc
         if isinstance(aid, str) and aid in wanted and aid not in found:
             found[aid] = item
     return found
-
-

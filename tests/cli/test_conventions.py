@@ -72,7 +72,7 @@ print(" ".join(sorted(sys.modules)))
 
 def test_version_loads_no_command_and_no_heavy_module() -> None:
     """``reconciler --version`` answers fast because it imports click and the CLI group only."""
-    version, modules = run_probe(PROBE, cwd=Path(__file__).resolve().parents[2]).splitlines()
+    version, modules = run_probe("-c", PROBE, cwd=Path(__file__).resolve().parents[2]).splitlines()
     assert version == "reconciler, version 0.1.0"
     # The output filter (cli.concealed) imports only the standard library until a secret can exist.
     light = ("reconciler.cli", "reconciler.version", "reconciler.cli.concealed")
@@ -231,12 +231,14 @@ print(" ".join(sorted(sys.modules)))
 """
 
 
-def run_probe(code: str, *args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
-    """What ``python -c CODE ARGS`` printed in a fresh interpreter with this checkout first on the path."""
+def run_probe(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, path: tuple[str, ...] = ()
+) -> str:
+    """What ``python ARGS`` printed in a fresh interpreter with this checkout first on the path (then ``path``)."""
     root = Path(__file__).resolve().parents[2]
-    environ = {**(env if env is not None else os.environ), "PYTHONPATH": str(root)}
+    environ = {**(env if env is not None else os.environ), "PYTHONPATH": os.pathsep.join([str(root), *path])}
     done = subprocess.run(
-        [sys.executable, "-c", code, *args],
+        [sys.executable, *args],
         capture_output=True,
         text=True,
         timeout=SUBPROCESS_TIMEOUT,
@@ -254,7 +256,7 @@ def modules_after(command: str, desired: Path, cwd: Path) -> tuple[str, list[str
     """
     skipped = ("CI", "RECONCILER_KLARNA_URL", "RECONCILER_DINTERO_URL")
     environ = {k: v for k, v in os.environ.items() if k not in skipped}
-    output, modules = run_probe(MODULES_PROBE, command, str(desired), cwd=cwd, env=environ).rsplit("\n\n", 1)
+    output, modules = run_probe("-c", MODULES_PROBE, command, str(desired), cwd=cwd, env=environ).rsplit("\n\n", 1)
     return output, modules.split()
 # What validate never needs (the network, the sandbox, the diff), and the value parsers a file without
 # a phone number, an email address, a country or a currency does not need.
@@ -364,7 +366,7 @@ def test_validate_builds_the_merchant_model_only_not_each_of_its_parts(tmp_path:
     (pydantic's default, at import) would be work every start pays for nothing. A part is built when
     it is first used alone (a plan dumps some)."""
     desired = example_directory(tmp_path / "desired-state")
-    output = run_probe(BUILT_PROBE, str(desired), cwd=tmp_path)
+    output = run_probe("-c", BUILT_PROBE, str(desired), cwd=tmp_path)
     assert output.startswith("OK: 1 merchants"), output
     assert output.splitlines()[-1].split() == ["Merchant"]
 
@@ -401,20 +403,12 @@ def test_the_command_line_loads_no_pydantic_plugin_unless_the_operator_asks(
     )
     (site / "spy_plugin.py").write_text(PLUGIN_MODULE, encoding="utf-8")
     marker = tmp_path / "marker"
-    root = Path(__file__).resolve().parents[2]
     environ = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
-    environ.update({"PYTHONPATH": os.pathsep.join([str(root), str(site)]), "PLUGIN_MARKER": str(marker)})
+    environ["PLUGIN_MARKER"] = str(marker)
     if setting is not None:
         environ["PYDANTIC_DISABLE_PLUGINS"] = setting
-    done = subprocess.run(
-        [sys.executable, "-m", "reconciler", "validate", "--desired", str(workspace.desired)],
-        capture_output=True,
-        text=True,
-        timeout=SUBPROCESS_TIMEOUT,
-        env=environ,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stderr
+    validate = ("-m", "reconciler", "validate", "--desired", str(workspace.desired))
+    run_probe(*validate, cwd=tmp_path, env=environ, path=(str(site),))
     assert marker.exists() is loaded
 
 
