@@ -1,20 +1,21 @@
-"""What one read costs the client, against what the HTTP library alone costs for the same request.
+"""What one read costs the client, against what the transport alone, and aiohttp, cost for the same request.
 
     python benchmarks/http_floor.py --requests 3000 --rounds 3
 
 It serves a sandbox on loopback (no latency, so the figure is CPU, not waiting), seeds 500 merchants, and
 reads the same expanded Klarna accounts (``GET /v1/accounts?account_reference=…&expand=…``, 32 at a time)
-three ways, each in a fresh event loop, printing the client's CPU time (user + system of this process)
-per request:
+in several ways, each in a fresh event loop, printing the client's CPU time (user + system of this
+process) per request:
 
 - ``reconciler``: ``KlarnaClient.resolve_account``, the read a plan makes: the layered send (auth, rate
   limit, retries, error classes), JSON decoding and validation of the account;
-- ``aiohttp + JSON``: one ``aiohttp`` session (the transport the reconciler uses) and the same decoding,
-  without validation;
-- ``aiohttp``: the request and the body alone.
+- ``transport + JSON``: ``NetworkTransport.exchange`` alone (``reconciler.live.wire``'s HTTP/1.1 pool)
+  and the same decoding, without the layers above it or validation;
+- ``aiohttp + JSON`` and ``aiohttp``: one ``aiohttp`` session, the general client the transport replaced,
+  with the decoding and with the body read only; printed when aiohttp is installed
+  (``pip install aiohttp``), which the reconciler does not need.
 
-The last is the floor of any client built on that library, on this machine: the target of 0.4 ms of client
-CPU per request (issue 15) sits at it. No figure is asserted.
+No figure is asserted.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 
@@ -69,6 +71,30 @@ async def reconciler_reads(base_url: str, requests: int) -> float:
         return await _timed(requests, read)
 
 
+async def transport_reads(base_url: str, requests: int) -> float:
+    from pydantic_core import from_json
+
+    from reconciler.live.klarna import EXPAND_ALL, expand_param
+    from reconciler.live.transport import NetworkTransport
+    from reconciler.sandbox.platform.settings import DEFAULT_KLARNA_API_KEY
+
+    headers = {"Authorization": f"Basic {DEFAULT_KLARNA_API_KEY}", "Accept": "application/json"}
+    query = urlencode({"expand": expand_param(EXPAND_ALL)})
+    network = NetworkTransport(PARALLELISM)
+    timeout = {"connect": 30.0, "read": 30.0, "pool": 30.0}
+
+    async def read(index: int) -> object:
+        url = f"{base_url}/klarna/v1/accounts?account_reference={_reference(index)}&{query}"
+        answer = await network.exchange("GET", url, headers, None, timeout)
+        assert answer.status_code == 200, answer.status_code
+        return from_json(answer.content)
+
+    try:
+        return await _timed(requests, read)
+    finally:
+        await network.aclose()
+
+
 async def aiohttp_reads(base_url: str, requests: int, decode: bool) -> float:
     import aiohttp
     from pydantic_core import from_json
@@ -97,17 +123,30 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     import uvloop
 
-    figures: dict[str, list[float]] = {"reconciler": [], "aiohttp + JSON": [], "aiohttp": []}
+    try:
+        import aiohttp  # noqa: F401 - only whether it is there
+    except ImportError:
+        with_aiohttp = False
+    else:
+        with_aiohttp = True
+    figures: dict[str, list[float]] = {"reconciler": [], "transport + JSON": []}
+    if with_aiohttp:
+        figures.update({"aiohttp + JSON": [], "aiohttp": []})
     with tempfile.TemporaryDirectory(prefix="http-floor-") as work, sandbox_server(Path(work), 0, 0) as server:
         seeded = httpx.post(server.base_url + "/_sandbox/seed", json={"count": MERCHANTS, "seed": 1}, timeout=600)
         seeded.raise_for_status()
         for _ in range(max(1, options.rounds)):
             figures["reconciler"].append(uvloop.run(reconciler_reads(server.base_url, options.requests)))
+            figures["transport + JSON"].append(uvloop.run(transport_reads(server.base_url, options.requests)))
+            if not with_aiohttp:
+                continue
             figures["aiohttp + JSON"].append(uvloop.run(aiohttp_reads(server.base_url, options.requests, True)))
             figures["aiohttp"].append(uvloop.run(aiohttp_reads(server.base_url, options.requests, False)))
     for label, values in figures.items():
         rounds = ", ".join(f"{value:.3f}" for value in values)
-        print(f"{label:16} median {statistics.median(values):.3f} ms CPU per request  (rounds: {rounds})")
+        print(f"{label:18} median {statistics.median(values):.3f} ms CPU per request  (rounds: {rounds})")
+    if not with_aiohttp:
+        print("aiohttp is not installed: no comparison with it")
     return 0
 
 

@@ -1,7 +1,7 @@
 """A response as the API clients read it: its status, its headers and its whole body.
 
 Every transport's answer becomes one of these, so the layers above the transport read one type
-whether the request went over the network (aiohttp, without httpx's request and response objects:
+whether the request went over the network (``reconciler.live.wire``, without httpx's request and response objects:
 a read of an expanded Klarna account took 0.83 ms of CPU with them, 0.565 ms without) or through
 httpx (the embedded sandbox, a test's mock). Header names are looked up case-insensitively, as both
 libraries' header types do.

@@ -95,7 +95,7 @@ def build_clients(
     if dintero_url == SANDBOX:
         dintero_url = SANDBOX_DINTERO_URL
     if klarna_transport is None or dintero_transport is None:
-        # Imported only for the network: aiohttp's import builds its TLS contexts (a fifth of a second),
+        # Imported only for the network: the transport's HTTP parser and pool,
         # which a run against the embedded sandbox never uses.
         from reconciler.live.transport import NetworkTransport
 

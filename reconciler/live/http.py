@@ -11,7 +11,7 @@ and every transport (the network, the embedded sandbox, a test's mock) goes thro
         └── _send_classified     a usable response, or the typed error its status makes (one table)
             └── _send_handling_auth   credentials; a 401 renews them once and sends again
                 └── _send_single_request  pacing, parallelism, counters, the transport, the body
-                    └── _transmit        the network's aiohttp directly, or any httpx transport
+                    └── _transmit        the network transport's pool directly, or any httpx transport
 
 Responses other than 2xx become ``ApiError`` subclasses (``reconciler.errors.api_error_class``)
 carrying the API's own error code and scrubbed message, never the body.
@@ -164,7 +164,7 @@ class ApiHttpClient:
         self._extensions = {"timeout": self._client.timeout.as_dict()}
         self._base = httpx.URL(self._base_url)
         self._timeout = self._extensions["timeout"]
-        # Looked up, not imported: the transport's module loads aiohttp, which a client on another
+        # Looked up, not imported: the transport's module loads the HTTP parser, which a client on another
         # transport never needs, and a transport of that class exists only once the module is loaded.
         network = sys.modules.get("reconciler.live.transport")
         self._network: NetworkTransport | None = (
@@ -347,7 +347,7 @@ class ApiHttpClient:
         return response
 
     async def _transmit(self, call: _Call, headers: Mapping[str, str]) -> Answer:
-        """One exchange: over the network straight to aiohttp, through any other transport as httpx sends it."""
+        """One exchange: over the network straight to the pool, through any other transport as httpx sends it."""
         if self._network is not None:
             sent = {**self._default_headers, **headers}
             return await self._network.exchange(call.method, call.url, sent, call.json, self._timeout)

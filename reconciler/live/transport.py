@@ -1,24 +1,15 @@
-"""The transport of every real connection: aiohttp under httpx's API.
-
-httpx's own connection pool checks each pooled connection on every request, which costs more CPU
-than the request itself once dozens of connections are open; at the parallelism a drift over
-thousands of merchants needs, that, not the network, sets the pace. aiohttp's pool (with its C
-parser) does not, and ``httpx-aiohttp`` puts it under httpx, so an httpx client can use it.
+"""The transport of every real connection: HTTP/1.1 on ``reconciler.live.wire``'s pool, under httpx's API.
 
 The API clients do not go through httpx at all on the network: ``exchange`` sends a request given as
-its method, URL, headers and JSON body straight to aiohttp and answers an ``Answer``: building
-httpx's request and response objects (header normalisation, streams) took a third of the CPU of a
-read of an expanded Klarna account (0.83 ms with them, 0.565 ms without). Both ways share the pool
-and the error mapping below.
+its method, URL, headers and JSON body straight to the pool and answers an ``Answer``. Building httpx's
+request and response objects (header normalisation, streams) took a third of the CPU of a read of an
+expanded Klarna account. ``handle_async_request`` is the same pool under httpx's transport API, for a
+plain ``httpx.AsyncClient``; httpx then decodes the body itself.
 
-One correction: ``httpx-aiohttp`` reports every connection error as ``httpx.ConnectTimeout``, which
-the retry rules read as "never sent". A refused connection becomes ``httpx.ConnectError`` (never
-sent, as httpx says it); a connection dropped after the request went out becomes ``httpx.ReadError``
-(outcome unknown), so a write that may have taken effect is not repeated blindly. The body is read
-whole here and handed to httpx as content: the clients read every body whole anyway, and httpx's
-chunked stream over aiohttp's was a quarter of a request's sending time in a plan's profile
-(the plan's CPU per request fell by about 2.5%). A body cut short is a ``ReadError``, as
-it was through that stream.
+What goes on the wire is what httpx would send (a test compares the bytes): the same request line,
+the same headers (``Content-Length: 0`` on a ``POST``, ``PUT`` or ``PATCH`` without a body), and JSON
+encoded as httpx encodes it. A header that would break the request's framing (a line break or NUL in
+a name or value, a name that is not a token) is refused before anything is sent.
 """
 
 from __future__ import annotations
@@ -28,174 +19,183 @@ import json
 import re
 import ssl
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import aiohttp
 import httpx
-from aiohttp import ClientSession, ClientTimeout
-from httpx_aiohttp import AiohttpTransport
-from httpx_aiohttp.transport import map_aiohttp_exceptions
-from yarl import URL
 
-from reconciler.live.answer import MAX_ANSWER_BYTES, Answer, AnswerTooLarge
-
-if TYPE_CHECKING:
-    from multidict import CIMultiDictProxy  # aiohttp's header type
+from reconciler.live.answer import MAX_ANSWER_BYTES, Answer
+from reconciler.live.wire import ACCEPT_ENCODING, ConnectionPool, Origin
 
 # Idle connections are dropped sooner than servers commonly drop them (uvicorn, and so the served
 # sandbox, after 5 s): a connection the server is closing just as a write goes out on it loses the
 # write, whose outcome is then unknown (a signup without an idempotency key cannot be repeated).
 KEEPALIVE_SECONDS = 4.0
-# A URL yarl need not quote again: the clients escape every id they put in a path, and httpx's
-# encoding of the query leaves only these characters and %XX escapes.
-_ENCODED_URL = re.compile(r"https?://[A-Za-z0-9.\-:\[\]]+(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*")
-# What aiohttp decodes without optional packages; httpx's default would also offer what it can decode.
-_ACCEPT_ENCODING = "gzip, deflate"
-_READ_CHUNK = 256 * 1024
-
-
-async def _read_body(response: aiohttp.ClientResponse) -> bytes:
-    """The whole body of ``response``, at most ``MAX_ANSWER_BYTES`` of it (``AnswerTooLarge`` beyond)."""
-    length = response.content_length
-    if length is not None and length > MAX_ANSWER_BYTES:
-        raise AnswerTooLarge(MAX_ANSWER_BYTES)
-    if length is not None and "Content-Encoding" not in response.headers:
-        return await response.read()  # exactly the length it declared: aiohttp reads no further
-    chunks = []
-    size = 0
-    while chunk := await response.content.read(_READ_CHUNK):
-        size += len(chunk)
-        if size > MAX_ANSWER_BYTES:
-            raise AnswerTooLarge(MAX_ANSWER_BYTES)
-        chunks.append(chunk)
-    return b"".join(chunks)
+# A URL that goes on the wire as it is: the clients escape every id they put in a path, and httpx's
+# encoding of the query leaves only these characters and %XX escapes. Any other URL is escaped as
+# httpx escapes it.
+_ENCODED_URL = re.compile(r"(https?)://([A-Za-z0-9.\-:\[\]]+)((?:/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?)")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FRAMING = re.compile(r"[\r\n\0]")
+# Set by the transport from the body it sends; a caller's would contradict it.
+_OWN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "accept-encoding"})
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
-    # Loading the CA bundle takes about 0.15 s of CPU: once per process, not once per API client.
+    # Loading the CA bundle takes about 0.15 s of CPU: once per process, and only for an https URL.
     return httpx.create_ssl_context()
 
 
-class NetworkTransport(AiohttpTransport):
-    """aiohttp's connection pool, limited to ``max_connections``."""
+class NetworkTransport(httpx.AsyncBaseTransport):
+    """A pool of at most ``max_connections`` HTTP/1.1 connections."""
 
     def __init__(self, max_connections: int) -> None:
-        limits = httpx.Limits(
+        self.limits = httpx.Limits(
             max_connections=max_connections,
             max_keepalive_connections=max_connections,
             keepalive_expiry=KEEPALIVE_SECONDS,
         )
-        super().__init__(verify=_tls_context(), limits=limits)
-
-    def _session(self) -> ClientSession:
-        if not isinstance(self.client, ClientSession):
-            self.client = self.get_client()
-        return self.client
+        self._pool = ConnectionPool(max_connections, KEEPALIVE_SECONDS, MAX_ANSWER_BYTES, _tls_context)
 
     async def exchange(
         self, method: str, url: str, headers: Mapping[str, str], json_body: Any, timeout: Mapping[str, float | None]
     ) -> Answer:
-        """One request through aiohttp's pool, its JSON body encoded as httpx encodes it, and its whole answer.
-
-        Errors are httpx's, as ``handle_async_request`` raises them, so the retry rules read both alike.
-        """
-        sent = {**headers, "Accept-Encoding": _ACCEPT_ENCODING}
-        body = None
+        """One request and its whole answer, its JSON body encoded as httpx encodes it."""
+        _token(method)
+        origin, host, target = _split(url)
+        body = b""
+        typed = False
         if json_body is not None:
-            body = json.dumps(json_body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
-            if not any(name.lower() == "content-type" for name in sent):  # a caller's own type stays, as in httpx
-                sent["Content-Type"] = "application/json"
-        with _errors_classified():
-            async with self._session().request(
-                method,
-                URL(url, encoded=True) if _ENCODED_URL.fullmatch(url) else URL(url),
-                headers=sent,
-                data=body,
-                allow_redirects=False,
-                compress=False,
-                timeout=_client_timeout(timeout.get("connect"), timeout.get("read"), timeout.get("pool")),
-            ) as response:
-                content = await _read_body(response)
-        return Answer(response.status, _JoinedHeaders(response.headers), content, response.reason or "")
+            try:
+                text = json.dumps(json_body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            except ValueError:
+                raise httpx.LocalProtocolError("the request's body is not JSON") from None
+            body = text.encode("utf-8")
+            typed = any(name.lower() == "content-type" for name in headers)  # a caller's own type stays
+        lines = [f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n"]
+        for name, value in headers.items():
+            if _own(name):
+                continue
+            if _FRAMING.search(value):
+                raise httpx.LocalProtocolError("a header value with a line break cannot be sent")
+            lines.append(f"{name}: {value}\r\n")
+        lines.append(f"Accept-Encoding: {ACCEPT_ENCODING}\r\n")
+        if json_body is not None and not typed:
+            lines.append("Content-Type: application/json\r\n")
+        if body or method in _BODY_METHODS:
+            lines.append(f"Content-Length: {len(body)}\r\n")
+        lines.append("\r\n")
+        try:
+            head = "".join(lines).encode("ascii")
+        except UnicodeEncodeError:
+            raise httpx.LocalProtocolError("a header that is not ASCII cannot be sent") from None
+        reply = await self._pool.send(origin, head + body, _timeouts(timeout), True, method == "HEAD")
+        return Answer(reply.status, JoinedHeaders(reply.headers), reply.body, reply.reason)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        with _errors_classified(request):
-            return await self._exchange(request)
-
-    async def _exchange(self, request: httpx.Request) -> httpx.Response:
-        """The request through aiohttp's pool and its whole body, as ``AiohttpTransport`` sends it."""
+        """httpx's request on the same pool; the body is left encoded, for httpx to decode."""
+        _token(request.method)
+        body = await request.aread()
+        url = request.url
+        if url.scheme not in ("http", "https"):
+            raise httpx.UnsupportedProtocol(f"cannot send to a {url.scheme or 'relative'} URL")
+        lines = [f"{request.method} {url.raw_path.decode('ascii')} HTTP/1.1\r\n".encode()]
+        for raw_name, raw_value in request.headers.raw:
+            name = raw_name.decode("latin-1")
+            if name.lower() in ("content-length", "transfer-encoding"):
+                continue
+            _token(name)
+            if _FRAMING.search(raw_value.decode("latin-1")):
+                raise httpx.LocalProtocolError("a header value with a line break cannot be sent", request=request)
+            lines.append(raw_name + b": " + raw_value + b"\r\n")
+        if body or request.method in _BODY_METHODS:
+            lines.append(b"Content-Length: %d\r\n" % len(body))
+        lines.append(b"\r\n")
+        origin = Origin(url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
         timeout = request.extensions.get("timeout", {})
-        async with self._session().request(
-            method=request.method,
-            url=str(request.url),
-            headers=request.headers,
-            data=request.content or None,
-            allow_redirects=False,
-            auto_decompress=False,  # httpx decodes the body, as it would its own transport's
-            compress=False,
-            timeout=_client_timeout(timeout.get("connect"), timeout.get("read"), timeout.get("pool")),
-        ) as response:
-            body = await _read_body(response)  # not decoded here: httpx decodes it
-        extensions: dict[str, object] = {"http_version": b"HTTP/1.1"}
-        if response.reason:
-            extensions["reason_phrase"] = response.reason.encode()
+        bodiless = request.method == "HEAD"
+        reply = await self._pool.send(origin, b"".join(lines) + body, _timeouts(timeout), False, bodiless)
+        extensions = {"http_version": b"HTTP/1.1", "reason_phrase": reply.reason.encode("latin-1")}
         return httpx.Response(
-            response.status, headers=response.raw_headers, content=body, request=request, extensions=extensions
+            reply.status, headers=reply.headers, content=reply.body, request=request, extensions=extensions
         )
 
+    async def aclose(self) -> None:
+        self._pool.close()
 
-class _JoinedHeaders(Mapping[str, str]):
-    """aiohttp's headers read as httpx reads them: a header sent twice is its values joined by ", "."""
 
-    __slots__ = ("_headers",)
+class JoinedHeaders(Mapping[str, str]):
+    """An answer's header lines read as httpx reads them: by any case, a header sent twice joined by ", "."""
 
-    def __init__(self, headers: CIMultiDictProxy[str]) -> None:
-        self._headers = headers
+    __slots__ = ("_lines", "_table")
+
+    def __init__(self, lines: list[tuple[bytes, bytes]]) -> None:
+        self._lines = lines
+        self._table: dict[str, str] | None = None
+
+    def _joined(self) -> dict[str, str]:
+        if self._table is None:
+            table: dict[str, str] = {}
+            for raw_name, raw_value in self._lines:
+                name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+                table[name] = f"{table[name]}, {value}" if name in table else value
+            self._table = table
+        return self._table
 
     def __getitem__(self, name: str) -> str:
-        return ", ".join(self._headers.getall(name))  # KeyError when there is none
+        return self._joined()[name.lower()]
 
     def get(self, name: str, default: Any = None) -> Any:
-        # Without Mapping.get's KeyError: most lookups (the rate-limit headers) find nothing.
-        values = self._headers.getall(name, None)
-        return ", ".join(values) if values else default
+        return self._joined().get(name.lower(), default)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._joined()
 
     def __iter__(self) -> Iterator[str]:
-        return iter(dict.fromkeys(key.lower() for key in self._headers))
+        return iter(self._joined())
 
     def __len__(self) -> int:
-        return sum(1 for _ in self)
+        return len(self._joined())
 
 
-@functools.cache
-def _client_timeout(connect: float | None, read: float | None, pool: float | None) -> ClientTimeout:
-    return ClientTimeout(sock_connect=connect, sock_read=read, connect=pool)
+def _timeouts(timeout: Mapping[str, float | None]) -> tuple[float | None, float | None, float | None]:
+    return timeout.get("connect"), timeout.get("read"), timeout.get("pool")
 
 
-@contextmanager
-def _errors_classified(request: httpx.Request | None = None) -> Iterator[None]:
-    """aiohttp's errors as httpx's, with what ``httpx-aiohttp`` calls a connect timeout told apart."""
+@functools.lru_cache(maxsize=256)
+def _token(name: str) -> str:
+    """``name`` when it can stand as a method or header name on the wire (remembered: names repeat)."""
+    if not _TOKEN.fullmatch(name):
+        raise httpx.LocalProtocolError("a header name that is not a token cannot be sent")
+    return name
+
+
+@functools.lru_cache(maxsize=256)
+def _own(name: str) -> bool:
+    """Whether ``name`` is one of the headers the transport writes itself (and a valid name at all)."""
+    return _token(name).lower() in _OWN_HEADERS
+
+
+@functools.lru_cache(maxsize=64)
+def _origin(scheme: str, authority: str) -> tuple[Origin, str]:
+    parsed = httpx.URL(f"{scheme}://{authority}/")
+    port = parsed.port or (443 if scheme == "https" else 80)
+    return Origin(scheme, parsed.host, port), parsed.netloc.decode("ascii")
+
+
+def _split(url: str) -> tuple[Origin, str, str]:
+    """Where ``url`` goes, its ``Host`` header, and the request target, escaped as httpx escapes it."""
+    plain = _ENCODED_URL.fullmatch(url)
+    if plain is not None:
+        scheme, authority, target = plain.groups()
+        origin, host = _origin(scheme, authority)
+        return origin, host, target or "/"
     try:
-        with map_aiohttp_exceptions():
-            yield
-    except httpx.ConnectTimeout as error:
-        cause = error.__cause__
-        message = str(error) or type(cause).__name__
-        if isinstance(cause, aiohttp.ConnectionTimeoutError):
-            raise  # the connection never opened in time: nothing was sent
-        if isinstance(cause, aiohttp.ClientConnectorError):
-            raise httpx.ConnectError(message, request=request) from cause  # refused: nothing was sent
-        raise httpx.ReadError(message, request=request) from cause
-    # What httpx-aiohttp leaves unmapped. Their text is not kept: aiohttp's names the whole URL and shows
-    # the answer's bytes, and its request details carry the credentials.
-    except aiohttp.ClientResponseError as error:
-        # A status line, header or content encoding aiohttp could not read: an answer came, so the
-        # request went out, and a write's outcome is unknown.
-        raise httpx.RemoteProtocolError(f"unreadable answer ({type(error).__name__})", request=request) from None
-    except aiohttp.ClientError as error:
-        raise httpx.ReadError(type(error).__name__, request=request) from None
-    except ValueError:
-        # aiohttp refuses to put a header value with a line break on the wire (httpx: LocalProtocolError).
-        raise httpx.LocalProtocolError("the request cannot be written", request=request) from None
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        raise httpx.LocalProtocolError("the URL cannot be sent") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise httpx.UnsupportedProtocol("only an absolute http or https URL can be sent")
+    origin, host = _origin(parsed.scheme, parsed.netloc.decode("ascii"))
+    return origin, host, parsed.raw_path.decode("ascii")

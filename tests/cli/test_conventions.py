@@ -262,7 +262,7 @@ def modules_after(command: str, desired: Path, cwd: Path) -> tuple[str, list[str
 # a phone number, an email address, a country or a currency does not need.
 NOT_FOR_VALIDATE = (
     "httpx",
-    "aiohttp",
+    "httptools",
     "fastapi",
     "starlette",
     "uvicorn",
@@ -413,10 +413,11 @@ def test_the_command_line_loads_no_pydantic_plugin_unless_the_operator_asks(
 
 
 def test_a_plan_against_the_embedded_sandbox_loads_no_network_client_and_no_deepdiff(workspace: Workspace) -> None:
-    """aiohttp builds TLS contexts as it is imported and deepdiff loads numpy: neither is needed here."""
+    """The network transport loads the HTTP parser, and deepdiff loads numpy: neither is needed here."""
     output, modules = modules_after("plan", workspace.desired, workspace.root)
     assert "Plan: 59 to create," in output, output
-    loaded = sorted(m for m in modules if m.split(".")[0] in ("aiohttp", "deepdiff", "numpy", "httpx_aiohttp"))
+    network = ("reconciler.live.transport", "reconciler.live.wire")
+    loaded = sorted(m for m in modules if m in network or m.split(".")[0] in ("httptools", "deepdiff", "numpy"))
     assert loaded == []
 
 

@@ -1,6 +1,6 @@
 """The clients ``build_clients`` makes for real base URLs, over real sockets on 127.0.0.1.
 
-They use the network transport (aiohttp), and every request still goes through the same layers as
+They use the network transport (HTTP/1.1 on loopback), and every request still goes through the same layers as
 the in-process tests: retries, token renewal, error classes and the API's error text.
 """
 
