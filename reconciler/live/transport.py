@@ -112,7 +112,7 @@ class NetworkTransport(httpx.AsyncBaseTransport):
         if body or request.method in _BODY_METHODS:
             lines.append(b"Content-Length: %d\r\n" % len(body))
         lines.append(b"\r\n")
-        origin = Origin(url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
+        origin = _origin_of(url)
         timeout = request.extensions.get("timeout", {})
         bodiless = request.method == "HEAD"
         reply = await self._pool.send(origin, b"".join(lines) + body, _timeouts(timeout), False, bodiless)
@@ -177,17 +177,30 @@ def _own(name: str) -> bool:
     return _token(name).lower() in _OWN_HEADERS
 
 
+def _origin_of(url: httpx.URL) -> Origin:
+    """Where ``url`` goes: its host as the ``Host`` header names it (IDNA 2008, as httpx encodes it).
+
+    Not ``url.host``, the Unicode form: the resolver and TLS would encode that by IDNA 2003, which
+    maps some names to another host (``straße.de`` to ``strasse.de``).
+    """
+    default = 443 if url.scheme == "https" else 80
+    return Origin(url.scheme, url.raw_host.decode("ascii"), default if url.port is None else url.port)
+
+
 @functools.lru_cache(maxsize=64)
 def _origin(scheme: str, authority: str) -> tuple[Origin, str]:
-    parsed = httpx.URL(f"{scheme}://{authority}/")
-    port = parsed.port or (443 if scheme == "https" else 80)
-    return Origin(scheme, parsed.host, port), parsed.netloc.decode("ascii")
+    try:
+        parsed = httpx.URL(f"{scheme}://{authority}/")
+    except httpx.InvalidURL:
+        raise httpx.LocalProtocolError("the URL cannot be sent") from None
+    return _origin_of(parsed), parsed.netloc.decode("ascii")
 
 
 def _split(url: str) -> tuple[Origin, str, str]:
     """Where ``url`` goes, its ``Host`` header, and the request target, escaped as httpx escapes it."""
     plain = _ENCODED_URL.fullmatch(url)
-    if plain is not None:
+    # A "." or ".." segment is left to httpx, which removes it ("/a/../b" goes as "/b").
+    if plain is not None and "/." not in plain[3]:
         scheme, authority, target = plain.groups()
         origin, host = _origin(scheme, authority)
         return origin, host, target or "/"

@@ -162,12 +162,13 @@ class Connection(asyncio.Protocol):
         self.closed = True
         if self._waiter is None or self._waiter.done():
             return
-        if self._to_close:
+        if self._to_close and exc is None:
             try:
                 self._complete()  # the answer ran to the end of the connection, as it said it would
             except AnswerTooLarge as error:
                 self._fail(error)
             return
+        # A reset (``exc``) is not the end an answer delimited by the close said it would have.
         self._fail(httpx.ReadError("the connection closed before the answer was complete"))
 
     # httptools' side
@@ -264,10 +265,10 @@ class Connection(asyncio.Protocol):
             self._parser.get_status_code(), self._reason.decode("latin-1"), self._headers, b"".join(self._chunks)
         )
         self._answered = True
+        assert self._waiter is not None
+        self._waiter.set_result(reply)  # before ``close``, which fails an answer still awaited
         if not self._parser.should_keep_alive() or self._to_close:
             self.close()
-        assert self._waiter is not None
-        self._waiter.set_result(reply)
 
     # the caller's side
 
@@ -315,12 +316,17 @@ class Connection(asyncio.Protocol):
 
     def _fail(self, error: BaseException) -> None:
         waiter = self._waiter
-        self.close()
         if waiter is not None and not waiter.done():
             waiter.set_exception(error)
+        self.close()
 
     def close(self) -> None:
+        """Close the connection; an answer still awaited on it fails (what was read of it is not whole)."""
         self.closed = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            # Left to ``connection_lost``, an answer delimited by the close would read as complete.
+            waiter.set_exception(httpx.ReadError("the connection was closed before the answer was complete"))
         if self._transport is not None:
             self._transport.close()
 
@@ -335,6 +341,7 @@ class ConnectionPool:
         self._tls = tls
         self._idle: dict[Origin, list[Connection]] = {}
         self._open: set[Connection] = set()
+        self._closed = False  # once ``close`` ran, no connection is kept (one may be opening then)
 
     async def send(
         self,
@@ -365,7 +372,8 @@ class ConnectionPool:
             except BaseException:
                 self._open.discard(connection)
                 raise
-            if connection.closed:
+            if connection.closed or self._closed:
+                connection.close()
                 self._open.discard(connection)
             else:
                 connection.idle_since = asyncio.get_running_loop().time()
@@ -401,13 +409,16 @@ class ConnectionPool:
                 )
         except TimeoutError:
             raise httpx.ConnectTimeout(f"no connection to {origin.host} within {timeout:g} s") from None
-        except OSError as error:  # refused, no such host, or a certificate not trusted: nothing was sent
+        # Refused, no such host, or a certificate not trusted; a port past 65535 (OverflowError) or a
+        # host label the resolver's IDNA codec refuses (UnicodeError): in each, nothing was sent.
+        except (OSError, OverflowError, UnicodeError) as error:
             raise httpx.ConnectError(f"cannot connect to {origin.host} ({type(error).__name__})") from None
         self._open.add(connection)
         return connection
 
     def close(self) -> None:
-        for connection in self._open:
+        self._closed = True
+        for connection in list(self._open):
             connection.close()
         self._open.clear()
         self._idle.clear()

@@ -1,0 +1,168 @@
+"""The network transport when a connection ends under an answer, when the pool closes, and on URLs it cannot send.
+
+An answer delimited by the end of its connection is whole only when the server closed it: a reset, or
+the client's own close, leaves it cut short. A URL the connection layer refuses is one of httpx's
+transport errors, told apart as the retry rules read them, never a bare Python exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+from typing import Any
+
+import httpx
+import pytest
+
+from reconciler.live.retry import NOT_SENT_ERRORS
+from tests.live.test_wire_hostile import TIMEOUT, Wire, network, raw_server, read_request, run
+
+CLOSE_DELIMITED_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n"
+
+
+def test_an_answer_delimited_by_the_close_but_cut_by_a_reset_is_a_read_error() -> None:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
+        await read_request(reader, wire)
+        writer.write(CLOSE_DELIMITED_HEAD + b'{"merchants": ["m1", ')
+        await writer.drain()
+        await asyncio.sleep(0.2)  # the client has read what came: the reset cuts the answer, not the bytes
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.transport.abort()
+
+    async def scenario() -> None:
+        async with raw_server(handle) as wire, network() as transport:
+            await transport.exchange("POST", wire.url(), {}, {"a": 1}, TIMEOUT)
+
+    with pytest.raises(httpx.ReadError) as caught:
+        run(scenario)
+    assert not isinstance(caught.value, NOT_SENT_ERRORS)
+
+
+def test_an_answer_delimited_by_the_close_fails_when_the_transport_closes_under_it() -> None:
+    started = asyncio.Event()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
+        await read_request(reader, wire)
+        writer.write(CLOSE_DELIMITED_HEAD + b'{"merchants": ["m1", ')
+        await writer.drain()
+        started.set()
+        await reader.read()  # until the client closes
+
+    async def scenario() -> None:
+        async with raw_server(handle) as wire, network() as transport:
+            pending = asyncio.ensure_future(transport.exchange("GET", wire.url(), {}, None, TIMEOUT))
+            await asyncio.wait_for(started.wait(), 5)
+            await asyncio.sleep(0.05)  # the first bytes of the answer have reached the client
+            await transport.aclose()
+            await pending
+
+    with pytest.raises(httpx.ReadError):
+        run(scenario)
+
+
+def test_a_connection_that_opened_while_the_transport_closed_is_closed_after_its_answer() -> None:
+    closed_by_client = asyncio.Event()
+    connecting = asyncio.Event()
+    proceed = asyncio.Event()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
+        await read_request(reader, wire)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+        await writer.drain()
+        if await reader.read() == b"":
+            closed_by_client.set()
+
+    async def scenario() -> Any:
+        loop = asyncio.get_running_loop()
+        real = loop.create_connection
+
+        async def slow_connection(*args: Any, **kwargs: Any) -> Any:
+            connecting.set()
+            await proceed.wait()
+            return await real(*args, **kwargs)
+
+        async with raw_server(handle) as wire, network() as transport:
+            loop.create_connection = slow_connection  # type: ignore[method-assign]
+            pending = asyncio.ensure_future(transport.exchange("GET", wire.url(), {}, None, TIMEOUT))
+            await asyncio.wait_for(connecting.wait(), 5)
+            await transport.aclose()
+            proceed.set()
+            got = await pending
+            await asyncio.wait_for(closed_by_client.wait(), 5)  # not kept open in a closed pool
+            return got.json()
+
+    assert run(scenario) == {}
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:99999/x", "http://" + "a" * 64 + ".example/x"],
+    ids=["port past 65535", "host label past 63 characters"],
+)
+def test_an_address_the_resolver_refuses_is_a_connect_error_and_nothing_is_sent(url: str) -> None:
+    async def scenario() -> None:
+        async with network() as transport:
+            await transport.exchange("POST", url, {}, {"a": 1}, TIMEOUT)
+
+    with pytest.raises(NOT_SENT_ERRORS):
+        run(scenario)
+
+
+def test_an_authority_httpx_refuses_is_a_transport_error() -> None:
+    async def scenario() -> None:
+        async with network() as transport:
+            await transport.exchange("GET", "http://a:b:c/x", {}, None, TIMEOUT)
+
+    with pytest.raises(httpx.LocalProtocolError):
+        run(scenario)
+
+
+@pytest.mark.parametrize("path", ["exchange", "httpx"])
+@pytest.mark.parametrize(
+    ("url", "host", "port"),
+    [("https://straße.example/x", "xn--strae-oqa.example", 443), ("http://127.0.0.1:0/x", "127.0.0.1", 0)],
+    ids=["IDNA 2008 host", "port 0"],
+)
+def test_the_connection_goes_where_the_host_header_says(path: str, url: str, host: str, port: int) -> None:
+    """``straße`` is ``strasse`` to the resolver's IDNA 2003 codec: another host than the Host header's."""
+    seen: list[tuple[Any, ...]] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+
+        async def recorded(factory: Any, address: str, to: int, **kwargs: Any) -> Any:
+            seen.append((address, to, kwargs.get("server_hostname")))
+            raise ConnectionRefusedError
+
+        loop.create_connection = recorded  # type: ignore[method-assign,assignment]
+        async with network() as transport:
+            with pytest.raises(httpx.ConnectError):
+                if path == "exchange":
+                    await transport.exchange("GET", url, {}, None, TIMEOUT)
+                else:
+                    async with httpx.AsyncClient(transport=transport) as client:
+                        await client.get(url)
+
+    run(scenario)
+    expected_sni = host if url.startswith("https") else None
+    assert seen == [(host, port, expected_sni)]
+    assert httpx.URL(url).netloc.decode().split(":")[0] == host
+
+
+@pytest.mark.parametrize("target", ["/a/../b", "/a/./b", "/a/b/..", "/x?q=/../y"])
+def test_a_dot_segment_goes_on_the_wire_as_httpx_sends_it(target: str) -> None:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
+        await read_request(reader, wire)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+        await writer.drain()
+
+    async def scenario() -> list[bytes]:
+        async with raw_server(handle) as wire, network() as transport:
+            await transport.exchange("GET", wire.url(target), {}, None, TIMEOUT)
+            return wire.requests
+
+    requests = run(scenario)
+    expected = httpx.Request("GET", f"http://127.0.0.1/{target.lstrip('/')}").url.raw_path
+    assert requests[0].split(b" ")[1] == expected
