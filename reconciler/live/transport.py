@@ -8,8 +8,9 @@ plain ``httpx.AsyncClient``; httpx then decodes the body itself.
 
 What goes on the wire is what httpx would send (a test compares the bytes): the same request line,
 the same headers (``Content-Length: 0`` on a ``POST``, ``PUT`` or ``PATCH`` without a body), and JSON
-encoded as httpx encodes it. A header that would break the request's framing (a line break or NUL in
-a name or value, a name that is not a token) is refused before anything is sent.
+encoded as httpx encodes it. A header httpx's HTTP/1.1 layer (h11) would refuse is refused before
+anything is sent: a name that is not a token, a value with a control character other than a tab (a
+line break or NUL would break the request's framing; a vertical tab or DEL some parsers take apart).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ KEEPALIVE_SECONDS = 4.0
 # httpx escapes it.
 _ENCODED_URL = re.compile(r"(https?)://([A-Za-z0-9.\-:\[\]]+)((?:/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?)")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_FRAMING = re.compile(r"[\r\n\0]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # Set by the transport from the body it sends; a caller's would contradict it.
 _OWN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "accept-encoding"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -77,8 +78,8 @@ class NetworkTransport(httpx.AsyncBaseTransport):
         for name, value in headers.items():
             if _own(name):
                 continue
-            if _FRAMING.search(value):
-                raise httpx.LocalProtocolError("a header value with a line break cannot be sent")
+            if _CONTROL.search(value):
+                raise httpx.LocalProtocolError("a header with a control character cannot be sent")
             lines.append(f"{name}: {value}\r\n")
         lines.append(f"Accept-Encoding: {ACCEPT_ENCODING}\r\n")
         if json_body is not None and not typed:
@@ -106,8 +107,8 @@ class NetworkTransport(httpx.AsyncBaseTransport):
             if name.lower() in ("content-length", "transfer-encoding"):
                 continue
             _token(name)
-            if _FRAMING.search(raw_value.decode("latin-1")):
-                raise httpx.LocalProtocolError("a header value with a line break cannot be sent", request=request)
+            if _CONTROL.search(raw_value.decode("latin-1")):
+                raise httpx.LocalProtocolError("a header with a control character cannot be sent", request=request)
             lines.append(raw_name + b": " + raw_value + b"\r\n")
         if body or request.method in _BODY_METHODS:
             lines.append(b"Content-Length: %d\r\n" % len(body))

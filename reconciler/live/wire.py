@@ -191,16 +191,22 @@ class Connection(asyncio.Protocol):
         if 100 <= status < 200:
             return  # an interim answer (100 Continue): the real one follows
         self._headers_done = True
-        length = chunked = None
+        length = None
         codings: list[bytes] = []
+        transfer: list[bytes] = []
         for name, value in self._headers:
             lowered = name.lower()
             if lowered == b"content-length":
                 length = value
             elif lowered == b"transfer-encoding":
-                chunked = value
+                transfer.extend(part.strip().lower() for part in value.split(b","))
             elif lowered == b"content-encoding" and self._decode:
                 codings.extend(part.strip().lower() for part in value.split(b","))
+        if transfer and transfer != [b"chunked"]:
+            # The parser reads the chunks of "gzip, chunked" and would hand over a body still coded;
+            # httpx (h11) supports no transfer coding but chunked either.
+            self._failure = httpx.RemoteProtocolError("unreadable answer (an unsupported transfer encoding)")
+            raise self._failure
         if length is not None and length.isdigit() and int(length) > self._limit:
             self._failure = AnswerTooLarge(self._limit)
             raise self._failure
@@ -211,7 +217,7 @@ class Connection(asyncio.Protocol):
             self._complete()
             self._parser = httptools.HttpResponseParser(self)
             return
-        self._to_close = length is None and chunked is None and status not in (204, 304)
+        self._to_close = length is None and not transfer and status not in (204, 304)
         codings = [coding for coding in codings if coding not in _IDENTITY]
         if not codings:
             return

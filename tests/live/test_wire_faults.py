@@ -16,7 +16,17 @@ import httpx
 import pytest
 
 from reconciler.live.retry import NOT_SENT_ERRORS
-from tests.live.test_wire_hostile import TIMEOUT, Wire, network, raw_server, read_request, run
+from tests.live.test_wire_hostile import (
+    TIMEOUT,
+    Wire,
+    chunked,
+    gzipped,
+    network,
+    one_answer,
+    raw_server,
+    read_request,
+    run,
+)
 
 CLOSE_DELIMITED_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n"
 
@@ -166,3 +176,65 @@ def test_a_dot_segment_goes_on_the_wire_as_httpx_sends_it(target: str) -> None:
     requests = run(scenario)
     expected = httpx.Request("GET", f"http://127.0.0.1/{target.lstrip('/')}").url.raw_path
     assert requests[0].split(b" ")[1] == expected
+
+
+@pytest.mark.parametrize("path", ["exchange", "httpx"])
+@pytest.mark.parametrize("control", ["\x01", "\x0b", "\x0c", "\x1b", "\x7f"], ids=["SOH", "VT", "FF", "ESC", "DEL"])
+def test_a_header_value_with_a_control_character_is_refused_and_nothing_is_sent(path: str, control: str) -> None:
+    """As httpx over h11 refuses it: a tab is the only control character a header value may hold."""
+
+    async def recording(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
+        while chunk := await reader.read(65_536):
+            wire.received += chunk
+
+    async def scenario() -> bytes:
+        async with raw_server(recording) as wire, network() as transport:
+            headers = {"X-Key": f"a{control}b"}
+            with pytest.raises(httpx.LocalProtocolError):
+                if path == "exchange":
+                    await transport.exchange("GET", wire.url(), headers, None, TIMEOUT)
+                else:
+                    async with httpx.AsyncClient(transport=transport) as client:
+                        await client.get(wire.url(), headers=headers)
+            await asyncio.sleep(0.1)  # whatever was written has reached the server
+            return bytes(wire.received)
+
+    assert run(scenario) == b""
+
+
+def test_a_header_value_with_a_tab_is_sent() -> None:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
+        await read_request(reader, wire)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+        await writer.drain()
+
+    async def scenario() -> list[bytes]:
+        async with raw_server(handle) as wire, network() as transport:
+            await transport.exchange("GET", wire.url(), {"X-Key": "a\tb"}, None, TIMEOUT)
+            return wire.requests
+
+    assert b"\r\nX-Key: a\tb\r\n" in run(scenario)[0]
+
+
+@pytest.mark.parametrize(
+    "transfer",
+    [
+        ("Transfer-Encoding: gzip, chunked",),
+        ("Transfer-Encoding: gzip", "Transfer-Encoding: chunked"),
+        ("Transfer-Encoding: chunked, gzip",),
+        ("Transfer-Encoding: identity",),
+    ],
+    ids=["gzip then chunked", "gzip and chunked in two headers", "chunked then gzip", "identity"],
+)
+def test_an_answer_with_a_transfer_coding_other_than_chunked_is_unreadable(transfer: tuple[str, ...]) -> None:
+    """Never a body still in a coding nobody decoded, nor one read to the close it did not announce."""
+    body = gzipped(b'{"a": 1}')
+    raw = ("HTTP/1.1 200 OK\r\n" + "\r\n".join(transfer) + "\r\n\r\n").encode() + chunked(body)
+    with pytest.raises(httpx.RemoteProtocolError) as caught:
+        run(lambda: one_answer(raw))
+    assert not isinstance(caught.value, NOT_SENT_ERRORS)
+
+
+def test_a_chunked_transfer_coding_named_in_capitals_is_read() -> None:
+    raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n" + chunked(b'{"a": 1}')
+    assert run(lambda: one_answer(raw)).json() == {"a": 1}
