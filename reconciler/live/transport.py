@@ -69,10 +69,10 @@ class NetworkTransport(httpx.AsyncBaseTransport):
         typed = False
         if json_body is not None:
             try:
-                text = json.dumps(json_body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+                # A lone surrogate (UnicodeEncodeError, a ValueError) has no UTF-8 form.
+                body = json.dumps(json_body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
             except ValueError:
                 raise httpx.LocalProtocolError("the request's body is not JSON") from None
-            body = text.encode("utf-8")
             typed = any(name.lower() == "content-type" for name in headers)  # a caller's own type stays
         lines = [f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n"]
         for name, value in headers.items():

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import struct
 from typing import Any
 
 import httpx
 import pytest
 
+from reconciler.live import transport as transport_module
 from reconciler.live.retry import NOT_SENT_ERRORS
 from tests.live.test_wire_hostile import (
     TIMEOUT,
@@ -238,3 +240,70 @@ def test_an_answer_with_a_transfer_coding_other_than_chunked_is_unreadable(trans
 def test_a_chunked_transfer_coding_named_in_capitals_is_read() -> None:
     raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n" + chunked(b'{"a": 1}')
     assert run(lambda: one_answer(raw)).json() == {"a": 1}
+
+
+@pytest.mark.parametrize("value", ["\ud800", float("nan")], ids=["lone surrogate", "NaN"])
+def test_a_body_with_no_json_form_is_refused_and_nothing_is_sent(value: object) -> None:
+    async def recording(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
+        while chunk := await reader.read(65_536):
+            wire.received += chunk
+
+    async def scenario() -> bytes:
+        async with raw_server(recording) as wire, network() as transport:
+            with pytest.raises(httpx.LocalProtocolError):
+                await transport.exchange("POST", wire.url(), {}, {"name": value}, TIMEOUT)
+            await asyncio.sleep(0.1)  # whatever was written has reached the server
+            return bytes(wire.received)
+
+    assert run(scenario) == b""
+
+
+@pytest.mark.parametrize("path", ["exchange", "httpx"])
+def test_credentials_in_a_url_are_never_sent_nor_named_in_an_error(path: str) -> None:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
+        await read_request(reader, wire)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+        await writer.drain()
+
+    async def send(transport: Any, url: str) -> None:
+        if path == "exchange":
+            await transport.exchange("GET", url, {}, None, TIMEOUT)
+        else:
+            async with httpx.AsyncClient(transport=transport, trust_env=False) as client:
+                await client.get(url)
+
+    async def scenario() -> tuple[list[bytes], str, int]:
+        async with raw_server(handle) as wire, network() as transport:
+            await send(transport, f"http://user:canary-secret@127.0.0.1:{wire.port}/x")
+            with pytest.raises(httpx.ConnectError) as caught:
+                await send(transport, "http://user:canary-secret@127.0.0.1:1/x")
+            return wire.requests, str(caught.value), wire.port
+
+    requests, error, port = run(scenario)
+    assert b"\r\nHost: 127.0.0.1:%d\r\n" % port in requests[0]
+    if path == "exchange":  # httpx's own client turns URL credentials into basic auth, as it would anywhere
+        assert b"canary-secret" not in requests[0] and b"user" not in requests[0]
+    assert "canary-secret" not in error and "user" not in error
+
+
+def test_a_plain_http_exchange_never_builds_the_tls_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading the CA bundle is about 0.15 s of CPU: an http-only run (the served sandbox) never pays it."""
+    built: list[bool] = []
+
+    def context() -> ssl.SSLContext:
+        built.append(True)
+        raise AssertionError("the TLS context was built for an http URL")
+
+    monkeypatch.setattr(transport_module, "_tls_context", context)
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
+        await read_request(reader, wire)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+        await writer.drain()
+
+    async def scenario() -> Any:
+        async with raw_server(handle) as wire, network() as transport:
+            return (await transport.exchange("GET", wire.url(), {}, None, TIMEOUT)).json()
+
+    assert run(scenario) == {}
+    assert built == []
