@@ -11,13 +11,16 @@ import asyncio
 import socket
 import ssl
 import struct
+import zlib
 from typing import Any
 
 import httpx
 import pytest
 
 from reconciler.live import transport as transport_module
+from reconciler.live.answer import AnswerTooLarge
 from reconciler.live.retry import NOT_SENT_ERRORS
+from reconciler.live.transport import NetworkTransport
 from tests.live.test_wire_hostile import (
     TIMEOUT,
     Wire,
@@ -30,6 +33,7 @@ from tests.live.test_wire_hostile import (
     run,
 )
 
+MiB = 2**20
 CLOSE_DELIMITED_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n"
 
 
@@ -307,3 +311,44 @@ def test_a_plain_http_exchange_never_builds_the_tls_context(monkeypatch: pytest.
 
     assert run(scenario) == {}
     assert built == []
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+def test_a_compression_bomb_on_the_httpx_path_is_refused_without_being_inflated(
+    coding: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within the answer limit as sent, 16 MiB once inflated: httpx alone would inflate it whole."""
+    monkeypatch.setattr(transport_module, "MAX_ANSWER_BYTES", MiB)
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31 if coding == "gzip" else 15)
+    zeros = bytes(MiB)
+    bomb = b"".join(packer.compress(zeros) for _ in range(16)) + packer.flush()
+    raw = b"HTTP/1.1 200 OK\r\nContent-Encoding: %s\r\nContent-Length: %d\r\n\r\n" % (coding.encode(), len(bomb))
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
+        await read_request(reader, wire)
+        writer.write(raw + bomb)
+        await writer.drain()
+
+    async def scenario() -> None:
+        async with raw_server(handle) as wire, httpx.AsyncClient(transport=NetworkTransport(1)) as client:
+            await client.get(wire.url())
+
+    with pytest.raises(AnswerTooLarge):
+        run(scenario)
+
+
+def test_the_httpx_path_reads_a_gzip_answer_decoded_once() -> None:
+    body = gzipped(b'{"zipped": true}')
+    raw = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
+        await read_request(reader, wire)
+        writer.write(raw)
+        await writer.drain()
+
+    async def scenario() -> tuple[bytes, str | None]:
+        async with raw_server(handle) as wire, httpx.AsyncClient(transport=NetworkTransport(1)) as client:
+            response = await client.get(wire.url())
+            return response.content, response.headers.get("content-encoding")
+
+    assert run(scenario) == (b'{"zipped": true}', None)
