@@ -158,6 +158,13 @@ class Connection(asyncio.Protocol):
         if not self._headers_done and self._received > MAX_HEAD_BYTES:
             self._fail(httpx.RemoteProtocolError("unreadable answer (headers without an end)"))
 
+    def eof_received(self) -> bool | None:
+        # The server is done with the connection. Over TLS its transport does not say it is closing
+        # until the shutdown has run (a loop iteration or two later), and a write in between would be
+        # dropped unsent yet reported as a connection lost after sending.
+        self.closed = True
+        return None  # the transport closes itself; an answer that ran to the end completes then
+
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         if self._waiter is None or self._waiter.done():

@@ -21,6 +21,7 @@ from reconciler.live import transport as transport_module
 from reconciler.live.answer import AnswerTooLarge
 from reconciler.live.retry import NOT_SENT_ERRORS
 from reconciler.live.transport import NetworkTransport
+from reconciler.live.wire import Connection
 from tests.live.test_wire_hostile import (
     TIMEOUT,
     Wire,
@@ -352,3 +353,25 @@ def test_the_httpx_path_reads_a_gzip_answer_decoded_once() -> None:
             return response.content, response.headers.get("content-encoding")
 
     assert run(scenario) == (b'{"zipped": true}', None)
+
+
+def test_a_connection_whose_server_ended_it_is_never_reused_even_before_its_transport_closes() -> None:
+    """Over TLS the transport is not yet closing when the server's close_notify has been read."""
+
+    class OpenTransport(asyncio.Transport):
+        def is_closing(self) -> bool:
+            return False
+
+        def close(self) -> None:
+            pass
+
+    async def scenario() -> tuple[bool, bool]:
+        loop = asyncio.get_running_loop()
+        connection = Connection(loop, MiB)
+        connection.connection_made(OpenTransport())
+        connection.idle_since = now = loop.time()
+        before = connection.reusable(now, 4.0)
+        connection.eof_received()
+        return before, connection.reusable(now, 4.0)
+
+    assert run(scenario) == (True, False)
