@@ -198,6 +198,14 @@ class Connection(asyncio.Protocol):
         if 100 <= status < 200:
             return  # an interim answer (100 Continue): the real one follows
         self._headers_done = True
+        if self._bodiless:
+            # The answer to a HEAD states the length a GET's body would have and sends none (so a
+            # length past the limit is no fault). The parser cannot be told what was asked, and would
+            # wait for that body: the next answer is read by a new one (this one ignores what it
+            # still reads of this chunk).
+            self._complete()
+            self._parser = httptools.HttpResponseParser(self)
+            return
         length = None
         codings: list[bytes] = []
         transfer: list[bytes] = []
@@ -217,13 +225,6 @@ class Connection(asyncio.Protocol):
         if length is not None and length.isdigit() and int(length) > self._limit:
             self._failure = AnswerTooLarge(self._limit)
             raise self._failure
-        if self._bodiless:
-            # The answer to a HEAD states the length a GET's body would have and sends none. The
-            # parser cannot be told what was asked, and would wait for that body: the next answer
-            # is read by a new one (this one ignores what it still reads of this chunk).
-            self._complete()
-            self._parser = httptools.HttpResponseParser(self)
-            return
         self._to_close = length is None and not transfer and status not in (204, 304)
         codings = [coding for coding in codings if coding not in _IDENTITY]
         if not codings:

@@ -375,3 +375,19 @@ def test_a_connection_whose_server_ended_it_is_never_reused_even_before_its_tran
         return before, connection.reusable(now, 4.0)
 
     assert run(scenario) == (True, False)
+
+
+def test_the_answer_to_a_head_request_may_state_a_length_past_the_limit() -> None:
+    """It is the length a GET's body would have: no body comes, and none is refused."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
+        await read_request(reader, wire)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (2 * transport_module.MAX_ANSWER_BYTES))
+        await writer.drain()
+
+    async def scenario() -> tuple[int, bytes]:
+        async with raw_server(handle) as wire, network() as transport:
+            head = await transport.exchange("HEAD", wire.url(), {}, None, TIMEOUT)
+            return head.status_code, head.content
+
+    assert run(scenario) == (200, b"")
