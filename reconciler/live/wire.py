@@ -427,6 +427,11 @@ class ConnectionPool:
         # host label the resolver's IDNA codec refuses (UnicodeError): in each, nothing was sent.
         except (OSError, OverflowError, UnicodeError) as error:
             raise httpx.ConnectError(f"cannot connect to {origin.host} ({type(error).__name__})") from None
+        if connection.closed:
+            # The server spoke or hung up before it was asked (over TLS its first bytes can come with
+            # the handshake): a request written now would be lost unsent, yet read as maybe sent.
+            connection.close()
+            raise httpx.ConnectError(f"the connection to {origin.host} closed as it opened")
         self._open.add(connection)
         return connection
 

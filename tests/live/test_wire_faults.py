@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from reconciler.live import transport as transport_module
-from reconciler.live.answer import AnswerTooLarge
+from reconciler.live.answer import MAX_ANSWER_BYTES, AnswerTooLarge
 from reconciler.live.retry import NOT_SENT_ERRORS
 from reconciler.live.transport import NetworkTransport
 from reconciler.live.wire import Connection
@@ -382,7 +382,7 @@ def test_the_answer_to_a_head_request_may_state_a_length_past_the_limit() -> Non
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
         await read_request(reader, wire)
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (2 * transport_module.MAX_ANSWER_BYTES))
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (2 * MAX_ANSWER_BYTES))
         await writer.drain()
 
     async def scenario() -> tuple[int, bytes]:
@@ -391,3 +391,29 @@ def test_the_answer_to_a_head_request_may_state_a_length_past_the_limit() -> Non
             return head.status_code, head.content
 
     assert run(scenario) == (200, b"")
+
+
+def test_a_connection_that_closed_as_it_opened_is_a_connect_error_and_nothing_is_sent() -> None:
+    """Bytes before the request (here handed over as the connection opens, as TLS can) close it."""
+
+    async def recording(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
+        while chunk := await reader.read(65_536):
+            wire.received += chunk
+
+    async def scenario() -> bytes:
+        loop = asyncio.get_running_loop()
+        real = loop.create_connection
+
+        async def greeted(*args: Any, **kwargs: Any) -> Any:
+            transport, protocol = await real(*args, **kwargs)
+            protocol.data_received(b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")
+            return transport, protocol
+
+        async with raw_server(recording) as wire, network() as transport:
+            loop.create_connection = greeted  # type: ignore[method-assign]
+            with pytest.raises(NOT_SENT_ERRORS):
+                await transport.exchange("POST", wire.url(), {}, {"a": 1}, {**TIMEOUT, "read": 1.0})
+            await asyncio.sleep(0.1)  # whatever was written has reached the server
+            return bytes(wire.received)
+
+    assert run(scenario) == b""
