@@ -4,12 +4,14 @@ The API clients do not go through httpx at all on the network: ``exchange`` send
 its method, URL, headers and JSON body straight to the pool and answers an ``Answer``. Building httpx's
 request and response objects (header normalisation, streams) took a third of the CPU of a read of an
 expanded Klarna account. ``handle_async_request`` is the same pool under httpx's transport API, for a
-plain ``httpx.AsyncClient``; httpx then decodes the body itself.
+plain ``httpx.AsyncClient``. Both decode a gzip or deflate body here, within the answer limit: httpx
+would inflate a small gzip body to gigabytes.
 
 What goes on the wire is what httpx would send (a test compares the bytes): the same request line,
 the same headers (``Content-Length: 0`` on a ``POST``, ``PUT`` or ``PATCH`` without a body), and JSON
-encoded as httpx encodes it. A header that would break the request's framing (a line break or NUL in
-a name or value, a name that is not a token) is refused before anything is sent.
+encoded as httpx encodes it. A header httpx's HTTP/1.1 layer (h11) would refuse is refused before
+anything is sent: a name that is not a token, a value with a control character other than a tab (a
+line break or NUL would break the request's framing; a vertical tab or DEL some parsers take apart).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ KEEPALIVE_SECONDS = 4.0
 # httpx escapes it.
 _ENCODED_URL = re.compile(r"(https?)://([A-Za-z0-9.\-:\[\]]+)((?:/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*)?)")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_FRAMING = re.compile(r"[\r\n\0]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # Set by the transport from the body it sends; a caller's would contradict it.
 _OWN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "accept-encoding"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -68,17 +70,17 @@ class NetworkTransport(httpx.AsyncBaseTransport):
         typed = False
         if json_body is not None:
             try:
-                text = json.dumps(json_body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+                # A lone surrogate (UnicodeEncodeError, a ValueError) has no UTF-8 form.
+                body = json.dumps(json_body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
             except ValueError:
                 raise httpx.LocalProtocolError("the request's body is not JSON") from None
-            body = text.encode("utf-8")
             typed = any(name.lower() == "content-type" for name in headers)  # a caller's own type stays
         lines = [f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n"]
         for name, value in headers.items():
             if _own(name):
                 continue
-            if _FRAMING.search(value):
-                raise httpx.LocalProtocolError("a header value with a line break cannot be sent")
+            if _CONTROL.search(value):
+                raise httpx.LocalProtocolError("a header with a control character cannot be sent")
             lines.append(f"{name}: {value}\r\n")
         lines.append(f"Accept-Encoding: {ACCEPT_ENCODING}\r\n")
         if json_body is not None and not typed:
@@ -94,7 +96,7 @@ class NetworkTransport(httpx.AsyncBaseTransport):
         return Answer(reply.status, JoinedHeaders(reply.headers), reply.body, reply.reason)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """httpx's request on the same pool; the body is left encoded, for httpx to decode."""
+        """httpx's request on the same pool; the body decoded, and so without its ``Content-Encoding``."""
         _token(request.method)
         body = await request.aread()
         url = request.url
@@ -106,20 +108,19 @@ class NetworkTransport(httpx.AsyncBaseTransport):
             if name.lower() in ("content-length", "transfer-encoding"):
                 continue
             _token(name)
-            if _FRAMING.search(raw_value.decode("latin-1")):
-                raise httpx.LocalProtocolError("a header value with a line break cannot be sent", request=request)
+            if _CONTROL.search(raw_value.decode("latin-1")):
+                raise httpx.LocalProtocolError("a header with a control character cannot be sent", request=request)
             lines.append(raw_name + b": " + raw_value + b"\r\n")
         if body or request.method in _BODY_METHODS:
             lines.append(b"Content-Length: %d\r\n" % len(body))
         lines.append(b"\r\n")
-        origin = Origin(url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
+        origin = _origin_of(url)
         timeout = request.extensions.get("timeout", {})
         bodiless = request.method == "HEAD"
-        reply = await self._pool.send(origin, b"".join(lines) + body, _timeouts(timeout), False, bodiless)
+        reply = await self._pool.send(origin, b"".join(lines) + body, _timeouts(timeout), True, bodiless)
         extensions = {"http_version": b"HTTP/1.1", "reason_phrase": reply.reason.encode("latin-1")}
-        return httpx.Response(
-            reply.status, headers=reply.headers, content=reply.body, request=request, extensions=extensions
-        )
+        headers = [(name, value) for name, value in reply.headers if name.lower() != b"content-encoding"]
+        return httpx.Response(reply.status, headers=headers, content=reply.body, request=request, extensions=extensions)
 
     async def aclose(self) -> None:
         self._pool.close()
@@ -177,17 +178,30 @@ def _own(name: str) -> bool:
     return _token(name).lower() in _OWN_HEADERS
 
 
+def _origin_of(url: httpx.URL) -> Origin:
+    """Where ``url`` goes: its host as the ``Host`` header names it (IDNA 2008, as httpx encodes it).
+
+    Not ``url.host``, the Unicode form: the resolver and TLS would encode that by IDNA 2003, which
+    maps some names to another host (``straße.de`` to ``strasse.de``).
+    """
+    default = 443 if url.scheme == "https" else 80
+    return Origin(url.scheme, url.raw_host.decode("ascii"), default if url.port is None else url.port)
+
+
 @functools.lru_cache(maxsize=64)
 def _origin(scheme: str, authority: str) -> tuple[Origin, str]:
-    parsed = httpx.URL(f"{scheme}://{authority}/")
-    port = parsed.port or (443 if scheme == "https" else 80)
-    return Origin(scheme, parsed.host, port), parsed.netloc.decode("ascii")
+    try:
+        parsed = httpx.URL(f"{scheme}://{authority}/")
+    except httpx.InvalidURL:
+        raise httpx.LocalProtocolError("the URL cannot be sent") from None
+    return _origin_of(parsed), parsed.netloc.decode("ascii")
 
 
 def _split(url: str) -> tuple[Origin, str, str]:
     """Where ``url`` goes, its ``Host`` header, and the request target, escaped as httpx escapes it."""
     plain = _ENCODED_URL.fullmatch(url)
-    if plain is not None:
+    # A "." or ".." segment is left to httpx, which removes it ("/a/../b" goes as "/b").
+    if plain is not None and "/." not in plain[3]:
         scheme, authority, target = plain.groups()
         origin, host = _origin(scheme, authority)
         return origin, host, target or "/"

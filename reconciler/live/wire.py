@@ -158,16 +158,24 @@ class Connection(asyncio.Protocol):
         if not self._headers_done and self._received > MAX_HEAD_BYTES:
             self._fail(httpx.RemoteProtocolError("unreadable answer (headers without an end)"))
 
+    def eof_received(self) -> bool | None:
+        # The server is done with the connection. Over TLS its transport does not say it is closing
+        # until the shutdown has run (a loop iteration or two later), and a write in between would be
+        # dropped unsent yet reported as a connection lost after sending.
+        self.closed = True
+        return None  # the transport closes itself; an answer that ran to the end completes then
+
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         if self._waiter is None or self._waiter.done():
             return
-        if self._to_close:
+        if self._to_close and exc is None:
             try:
                 self._complete()  # the answer ran to the end of the connection, as it said it would
             except AnswerTooLarge as error:
                 self._fail(error)
             return
+        # A reset (``exc``) is not the end an answer delimited by the close said it would have.
         self._fail(httpx.ReadError("the connection closed before the answer was complete"))
 
     # httptools' side
@@ -190,27 +198,34 @@ class Connection(asyncio.Protocol):
         if 100 <= status < 200:
             return  # an interim answer (100 Continue): the real one follows
         self._headers_done = True
-        length = chunked = None
+        if self._bodiless:
+            # The answer to a HEAD states the length a GET's body would have and sends none (so a
+            # length past the limit is no fault). The parser cannot be told what was asked, and would
+            # wait for that body: the next answer is read by a new one (this one ignores what it
+            # still reads of this chunk).
+            self._complete()
+            self._parser = httptools.HttpResponseParser(self)
+            return
+        length = None
         codings: list[bytes] = []
+        transfer: list[bytes] = []
         for name, value in self._headers:
             lowered = name.lower()
             if lowered == b"content-length":
                 length = value
             elif lowered == b"transfer-encoding":
-                chunked = value
+                transfer.extend(part.strip().lower() for part in value.split(b","))
             elif lowered == b"content-encoding" and self._decode:
                 codings.extend(part.strip().lower() for part in value.split(b","))
+        if transfer and transfer != [b"chunked"]:
+            # The parser reads the chunks of "gzip, chunked" and would hand over a body still coded;
+            # httpx (h11) supports no transfer coding but chunked either.
+            self._failure = httpx.RemoteProtocolError("unreadable answer (an unsupported transfer encoding)")
+            raise self._failure
         if length is not None and length.isdigit() and int(length) > self._limit:
             self._failure = AnswerTooLarge(self._limit)
             raise self._failure
-        if self._bodiless:
-            # The answer to a HEAD states the length a GET's body would have and sends none. The
-            # parser cannot be told what was asked, and would wait for that body: the next answer
-            # is read by a new one (this one ignores what it still reads of this chunk).
-            self._complete()
-            self._parser = httptools.HttpResponseParser(self)
-            return
-        self._to_close = length is None and chunked is None and status not in (204, 304)
+        self._to_close = length is None and not transfer and status not in (204, 304)
         codings = [coding for coding in codings if coding not in _IDENTITY]
         if not codings:
             return
@@ -264,10 +279,10 @@ class Connection(asyncio.Protocol):
             self._parser.get_status_code(), self._reason.decode("latin-1"), self._headers, b"".join(self._chunks)
         )
         self._answered = True
+        assert self._waiter is not None
+        self._waiter.set_result(reply)  # before ``close``, which fails an answer still awaited
         if not self._parser.should_keep_alive() or self._to_close:
             self.close()
-        assert self._waiter is not None
-        self._waiter.set_result(reply)
 
     # the caller's side
 
@@ -315,12 +330,17 @@ class Connection(asyncio.Protocol):
 
     def _fail(self, error: BaseException) -> None:
         waiter = self._waiter
-        self.close()
         if waiter is not None and not waiter.done():
             waiter.set_exception(error)
+        self.close()
 
     def close(self) -> None:
+        """Close the connection; an answer still awaited on it fails (what was read of it is not whole)."""
         self.closed = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            # Left to ``connection_lost``, an answer delimited by the close would read as complete.
+            waiter.set_exception(httpx.ReadError("the connection was closed before the answer was complete"))
         if self._transport is not None:
             self._transport.close()
 
@@ -335,6 +355,7 @@ class ConnectionPool:
         self._tls = tls
         self._idle: dict[Origin, list[Connection]] = {}
         self._open: set[Connection] = set()
+        self._closed = False  # once ``close`` ran, no connection is kept (one may be opening then)
 
     async def send(
         self,
@@ -365,7 +386,8 @@ class ConnectionPool:
             except BaseException:
                 self._open.discard(connection)
                 raise
-            if connection.closed:
+            if connection.closed or self._closed:
+                connection.close()
                 self._open.discard(connection)
             else:
                 connection.idle_since = asyncio.get_running_loop().time()
@@ -401,13 +423,21 @@ class ConnectionPool:
                 )
         except TimeoutError:
             raise httpx.ConnectTimeout(f"no connection to {origin.host} within {timeout:g} s") from None
-        except OSError as error:  # refused, no such host, or a certificate not trusted: nothing was sent
+        # Refused, no such host, or a certificate not trusted; a port past 65535 (OverflowError) or a
+        # host label the resolver's IDNA codec refuses (UnicodeError): in each, nothing was sent.
+        except (OSError, OverflowError, UnicodeError) as error:
             raise httpx.ConnectError(f"cannot connect to {origin.host} ({type(error).__name__})") from None
+        if connection.closed:
+            # The server spoke or hung up before it was asked (over TLS its first bytes can come with
+            # the handshake): a request written now would be lost unsent, yet read as maybe sent.
+            connection.close()
+            raise httpx.ConnectError(f"the connection to {origin.host} closed as it opened")
         self._open.add(connection)
         return connection
 
     def close(self) -> None:
-        for connection in self._open:
+        self._closed = True
+        for connection in list(self._open):
             connection.close()
         self._open.clear()
         self._idle.clear()
