@@ -33,6 +33,9 @@ ACCEPT_ENCODING = "gzip, deflate"
 MAX_HEAD_BYTES = 256 * 1024
 # A server may send "100 Continue" and the like before its answer; more than this are a loop.
 MAX_INTERIM_ANSWERS = 8
+# The read timeout bounds each wait for the server's next bytes; this many of them bound a whole
+# answer, which a server trickling a byte at a time would otherwise stretch without end.
+ANSWER_TIMEOUTS = 10
 _IDENTITY = frozenset({b"", b"identity"})
 
 
@@ -91,6 +94,10 @@ class _Inflater:
 
     def finish(self) -> bytes:
         out = self._decoder.flush()
+        if not self._decoder.eof:
+            # The coded body stopped before its end (httpx would hand over what there was): a cut
+            # answer must not read as a whole, shorter one.
+            raise zlib.error("the coded body ends early")
         self.size += len(out)
         if self.size > self.limit:
             raise AnswerTooLarge(self.limit)
@@ -108,6 +115,7 @@ class Connection(asyncio.Protocol):
         self._waiter: asyncio.Future[Reply] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._last_read = 0.0
+        self._deadline = 0.0
         self.closed = False
         self.idle_since = 0.0
         self._decode = True
@@ -306,6 +314,7 @@ class Connection(asyncio.Protocol):
         waiter = self._waiter = self._loop.create_future()
         self._last_read = self._loop.time()
         if read_timeout is not None:
+            self._deadline = self._last_read + ANSWER_TIMEOUTS * read_timeout
             self._timer = self._loop.call_later(read_timeout, self._check_timeout, read_timeout)
         try:
             self._transport.write(request)
@@ -321,12 +330,17 @@ class Connection(asyncio.Protocol):
                 self._timer = None
 
     def _check_timeout(self, timeout: float) -> None:
-        quiet = self._loop.time() - self._last_read
-        if quiet < timeout:
-            self._timer = self._loop.call_later(timeout - quiet, self._check_timeout, timeout)
+        now = self._loop.time()
+        quiet = now - self._last_read
+        if quiet < timeout and now < self._deadline:
+            wait = min(timeout - quiet, self._deadline - now)
+            self._timer = self._loop.call_later(wait, self._check_timeout, timeout)
             return
         self._timer = None
-        self._fail(httpx.ReadTimeout(f"no answer within {timeout:g} s"))
+        if quiet < timeout:
+            self._fail(httpx.ReadTimeout(f"the answer took longer than {ANSWER_TIMEOUTS * timeout:g} s"))
+        else:
+            self._fail(httpx.ReadTimeout(f"no answer within {timeout:g} s"))
 
     def _fail(self, error: BaseException) -> None:
         waiter = self._waiter

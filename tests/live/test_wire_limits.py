@@ -6,6 +6,7 @@ Each server here is raw bytes on loopback; every exchange is bounded by ``asynci
 from __future__ import annotations
 
 import asyncio
+import gzip
 from collections.abc import Awaitable, Callable
 
 import httpx
@@ -14,7 +15,7 @@ import pytest
 from reconciler.live import transport as transport_module
 from reconciler.live.answer import Answer, AnswerTooLarge
 from reconciler.live.transport import NetworkTransport
-from reconciler.live.wire import MAX_HEAD_BYTES, MAX_INTERIM_ANSWERS
+from reconciler.live.wire import ANSWER_TIMEOUTS, MAX_HEAD_BYTES, MAX_INTERIM_ANSWERS
 
 TIMEOUT = {"connect": 5.0, "read": 5.0, "pool": 5.0}
 Serve = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -124,3 +125,56 @@ def test_bytes_past_any_answer_within_the_limit_are_refused(monkeypatch: pytest.
 
     [error], _, _ = exchanges(serve, "/a")
     assert isinstance(error, AnswerTooLarge)
+
+
+def test_an_answer_trickled_past_its_whole_bound_is_a_read_timeout() -> None:
+    """Each byte comes within the read timeout; the whole answer may take ``ANSWER_TIMEOUTS`` of them."""
+    read = 0.05
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+        for _ in range(100):  # a byte every 0.02 s: 2 s in all, against a bound of 0.5 s
+            writer.write(b" ")
+            await writer.drain()
+            await asyncio.sleep(0.02)
+
+    async def run() -> Exception:
+        server = await asyncio.start_server(serve_once(serve), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        network = NetworkTransport(1)
+        async with server:
+            try:
+                await network.exchange("GET", f"http://127.0.0.1:{port}/a", {}, None, {**TIMEOUT, "read": read})
+            except httpx.ReadTimeout as error:
+                return error
+            finally:
+                await network.aclose()
+        raise AssertionError("the trickled answer was read")
+
+    error = asyncio.run(asyncio.wait_for(run(), 20))
+    assert f"longer than {ANSWER_TIMEOUTS * read:g} s" in str(error)
+
+
+def test_a_gzip_body_cut_before_its_end_is_unreadable() -> None:
+    whole = gzip.compress(b'{"accounts": [' + b'{"a": 1},' * 200 + b"{}]}")
+    cut = whole[: len(whole) - 12]  # the last block and the trailer missing
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s" % (len(cut), cut))
+        await writer.drain()
+
+    [error], _, _ = exchanges(serve, "/a")
+    assert isinstance(error, httpx.RemoteProtocolError) and "does not decode" in str(error)
+
+
+def serve_once(serve: Serve) -> Serve:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            await serve(reader, writer)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    return handle
