@@ -22,6 +22,18 @@ def test_missing_current_reports_every_declared_leaf() -> None:
     assert changes == [Change.of(("a",), None, 1), Change.of(("b",), None, {"c": 2})]
 
 
+def test_changes_come_in_key_order_whatever_the_order_of_the_mapping() -> None:
+    desired = {"z": 1, "b": {"y": 2, "c": 3, "a": 4}, "a": ["x"], "m": 5}
+    current = {"z": 0, "b": {"y": 0, "c": 3, "a": 0}, "a": ["w"], "m": 5}
+    assert [change.path for change in diff_fields(desired, current)] == [
+        ("a",),
+        ("b", "a"),
+        ("b", "y"),
+        ("z",),
+    ]
+    assert diff_fields({"m": 5, "z": 1}, {"m": 5}) == [Change.of(("z",), None, 1)]
+
+
 @pytest.mark.parametrize(
     ("left", "right", "equal"),
     [
