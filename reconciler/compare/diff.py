@@ -68,6 +68,8 @@ def lists_equal(left: list[Any], right: list[Any]) -> bool:
     """Equal as multisets: order never makes a change."""
     if len(left) != len(right):
         return False
+    if left == right and all(type(item) is str for item in left):
+        return True  # equal strings have equal texts; numbers are left to the texts (``1`` is not ``1.0``)
     if sorted(map(canonical_text, left)) == sorted(map(canonical_text, right)):
         return True
     # Items may be dicts whose own nested lists differ only in order. Imported here: deepdiff loads
@@ -109,7 +111,9 @@ def diff_fields(desired: Mapping[str, Any], current: Mapping[str, Any] | None, p
                 found.append((key, [Change.of(_path(prefix, key), have, want)]))
             continue
         path = _path(prefix, key)
-        if isinstance(want, Mapping) and isinstance(have, Mapping):
+        # Plain dicts and lists, as both sides hold, are told apart by type before the abstract-class
+        # checks, which cost a third of the walk; any other mapping still takes the second test.
+        if (type(want) is dict and type(have) is dict) or (isinstance(want, Mapping) and isinstance(have, Mapping)):
             nested = diff_fields(want, have, path)
             if nested:
                 found.append((key, nested))

@@ -56,7 +56,8 @@ def _display(kind: Kind, member: Member) -> str:
 
 
 def _state(kind: Kind, key: str | None, member: Member, identity: str | None) -> ResourceState:
-    extra = {**member.extra, MATCH: identity} if identity is not None else dict(member.extra)
+    # The member's own extra when nothing is added: it is read-only (a ``Mapping``) and made per member.
+    extra = {**member.extra, MATCH: identity} if identity is not None else member.extra
     return ResourceState(kind.name, key, member.fields, member.remote_id, member.status, extra)
 
 

@@ -105,6 +105,8 @@ def plan_merchant(desired: MerchantView, current: MerchantView | None, key: byte
             op = plan_resource(merchant, None, have, key)
             if op is not None:
                 ops.append(op)
+    if not ops:
+        return ops  # nothing to pair, hold or rank: most merchants of a plan
     ops = _held_with_their_account(_replacements(ops, desired, live), merchant)
     account = live.get(f"{merchant}/{ResourceKind.ACCOUNT.value}")
     onboarding = account is None or (
