@@ -67,19 +67,20 @@ def _plan_existing(merchant: str, desired: ResourceState, current: ResourceState
         state_change = Action.DISABLE if desired.status == DISABLED else Action.ENABLE
         changes.append(Change.of(("state",), current.status, desired.status))
 
+    hold = kind.provider_hold(desired, current, bool(changes))
+    if hold is None and not changes:
+        return None  # before anything else is made: a resource with nothing to do costs its comparison alone
+
     def op(action: Action, reason: str | None = None, held_by: str | None = None) -> Operation:
-        # Fingerprinted only here: a resource with nothing to do costs its comparison alone.
+        # Fingerprinted only here, for a resource that has an operation.
         precondition = precondition_of(desired, current, key)
         address = desired.address(merchant)
         return Operation(
             address, merchant, kind.name, action, _masked(changes), precondition, (), reason, held_by=held_by
         )
 
-    hold = kind.provider_hold(desired, current, bool(changes))
     if hold is not None:
         return op(Action.BLOCKED, hold.reason, hold.provider)
-    if not changes:
-        return None
 
     immutable = sorted({c.path[0] for c in changes} & kind.immutable)
     if immutable:
