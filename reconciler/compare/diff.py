@@ -68,6 +68,10 @@ def lists_equal(left: list[Any], right: list[Any]) -> bool:
     """Equal as multisets: order never makes a change."""
     if len(left) != len(right):
         return False
+    # Equal strings have equal texts; anything else is equal item by item when the two lists' texts
+    # are (a JSON text reads back one way), while ``==`` alone takes ``1`` for ``1.0``.
+    if left == right and (all(type(item) is str for item in left) or canonical_text(left) == canonical_text(right)):
+        return True
     if sorted(map(canonical_text, left)) == sorted(map(canonical_text, right)):
         return True
     # Items may be dicts whose own nested lists differ only in order. Imported here: deepdiff loads
@@ -94,25 +98,58 @@ def _path(prefix: Path, key: str) -> Path:
 
 
 def diff_fields(desired: Mapping[str, Any], current: Mapping[str, Any] | None, prefix: Path = ()) -> list[Change]:
-    """The changes that turn ``current`` into ``desired``, limited to the keys ``desired`` declares."""
-    current = current or {}
-    changes: list[Change] = []
-    for key in sorted(desired):
-        want = desired[key]
+    """The changes that turn ``current`` into ``desired``, limited to the keys ``desired`` declares.
+
+    Changes come in the order of their keys. The walk follows the mapping's own order and sorts only
+    the keys that changed, and a path is made only for a change or a nested mapping: most resources
+    of a plan have no change, and sorting every mapping's keys to find that out cost a tenth of the
+    comparison. Plain dicts and lists, which both sides hold, are told apart by their type before
+    the abstract-class checks (a third of the walk); any other mapping or list takes those checks.
+    """
+    if current is None:
+        current = {}
+    found: list[tuple[str, list[Change]]] | None = None
+    for key, want in desired.items():
         have = current.get(key)
-        if type(want) in _SCALARS:
-            if want != have:
-                changes.append(Change.of(_path(prefix, key), have, want))
-            continue
-        path = _path(prefix, key)
-        if isinstance(want, Mapping) and isinstance(have, Mapping):
-            changes.extend(diff_fields(want, have, path))
+        kind = type(want)
+        if kind in _SCALARS:
+            if want == have:
+                continue
+            changes = [Change.of(_path(prefix, key), have, want)]
+        elif kind is dict and type(have) is dict:
+            changes = diff_fields(want, have, _path(prefix, key))
+            if not changes:
+                continue
+        elif kind is list and type(have) is list:
+            if lists_equal(want, have):
+                continue
+            changes = [Change.of(_path(prefix, key), have, want)]
+        elif isinstance(want, Mapping) and isinstance(have, Mapping):
+            changes = diff_fields(want, have, _path(prefix, key))
+            if not changes:
+                continue
         elif isinstance(want, list) and isinstance(have, list):
-            if not lists_equal(want, have):
-                changes.append(Change.of(path, have, want))
+            if lists_equal(want, have):
+                continue
+            changes = [Change.of(_path(prefix, key), have, want)]
         elif want != have:
-            changes.append(Change.of(path, have, want))
-    return changes
+            changes = [Change.of(_path(prefix, key), have, want)]
+        else:
+            continue
+        if found is None:
+            found = [(key, changes)]
+        else:
+            found.append((key, changes))
+    if found is None:
+        return []
+    if len(found) == 1:
+        return found[0][1]
+    found.sort(key=_first)  # keys of one mapping are distinct: the sort never compares the changes
+    return [change for _key, changes in found for change in changes]
+
+
+def _first(item: tuple[str, list[Change]]) -> str:
+    return item[0]
 
 
 def project(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:

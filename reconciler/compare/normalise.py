@@ -34,6 +34,18 @@ def normalise_live_phone(value: object) -> str:
         return normalise_phone("+" + (digits[2:] if digits.startswith("00") else digits))
 
 
+def normalise_live_iban(value: object) -> str:
+    """A live IBAN without spaces and in upper case.
+
+    One the API already gives in that form is returned as it is, without the country and checksum
+    checks (8 µs, a tenth of normalising a merchant): ``normalise_iban`` would return it unchanged,
+    and a value that fails them is compared as it is anyway (``_normalise_scalar``).
+    """
+    if isinstance(value, str) and value.isascii() and value.isalnum() and value.isupper():
+        return value  # no whitespace to take out and no lower-case letter to raise
+    return normalise_iban(value)
+
+
 def _remembered(normaliser: Callable[[object], str]) -> Callable[[object], str]:
     """``normaliser`` with its answers for strings remembered (bounded).
 
@@ -58,7 +70,7 @@ _NORMALISERS: dict[str, Callable[[object], str]] = {
     "currencies": normalise_currency,
     "phone": normalise_live_phone,
     "phone_number": normalise_live_phone,
-    "iban": normalise_iban,
+    "iban": normalise_live_iban,
     "account_created_at": normalise_timestamp,
     "effective_from": normalise_timestamp,
     "effective_to": normalise_timestamp,
@@ -66,7 +78,7 @@ _NORMALISERS: dict[str, Callable[[object], str]] = {
 }
 # IBANs are left out: each is a merchant's own (nothing to share) and a sensitive value; phone numbers
 # are remembered by ``normalise_phone`` itself, for the desired side too.
-_UNREMEMBERED = {normalise_iban, normalise_live_phone}
+_UNREMEMBERED = {normalise_live_iban, normalise_live_phone}
 _NORMALISERS = {name: n if n in _UNREMEMBERED else _remembered(n) for name, n in _NORMALISERS.items()}
 
 
@@ -102,16 +114,19 @@ def normalise_live(value: Any, name: str = "") -> Any:
 def _normalise_mapping(value: dict[Any, Any]) -> dict[Any, Any]:
     out: dict[Any, Any] = {}
     for key, item in value.items():
-        if item is None:
+        kind = type(item)
+        if kind is str or kind is int or kind is float or kind is bool:  # most leaves: one test, not three
+            out[key] = _normalise_scalar(key, item) if key in _NORMALISERS else item
+        elif item is None:
             continue
-        if isinstance(item, dict):
+        elif isinstance(item, dict):
             out[key] = _normalise_mapping(item)
         elif isinstance(item, list):
             out[key] = _normalise_list(item, str(key))
         elif key in _NORMALISERS:
             out[key] = _normalise_scalar(key, item)
         else:
-            out[key] = item  # most leaves
+            out[key] = item
     return out
 
 

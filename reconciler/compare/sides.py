@@ -45,24 +45,33 @@ class _AddressBook:
         return candidate, address
 
 
-def _identity(kind: Kind, member: Member) -> str:
-    named = member.extra.get(MATCH)  # a member its projection names (a connection by its name)
-    return str(named) if named is not None else kind.identity(member.fields)
-
-
 def _display(kind: Kind, member: Member) -> str:
     named = member.extra.get(MATCH)
     return str(named) if named is not None else kind.display(member.fields)
 
 
 def _state(kind: Kind, key: str | None, member: Member, identity: str | None) -> ResourceState:
-    extra = {**member.extra, MATCH: identity} if identity is not None else dict(member.extra)
+    # The member's own extra when nothing is added: it is read-only (a ``Mapping``) and made per member.
+    extra = {**member.extra, MATCH: identity} if identity is not None else member.extra
     return ResourceState(kind.name, key, member.fields, member.remote_id, member.status, extra)
+
+
+def _keys(kind: Kind, member: Member) -> tuple[str, str]:
+    """A member's display key and natural key (``kind.identity``), or the name its projection gives it
+    (a connection's) for both."""
+    named = member.extra.get(MATCH)
+    if named is not None:
+        return str(named), str(named)
+    return kind.display(member.fields), kind.identity(member.fields)
+
+
+def _by_keys(item: tuple[str, str, Member]) -> tuple[str, str]:
+    return item[0], item[1]
 
 
 def _view(reference: str, document: Mapping[str, Any], kinds: Sequence[Kind]) -> MerchantView | None:
     book = _AddressBook(reference)
-    states: list[tuple[str, ResourceState]] = []
+    states: dict[str, ResourceState] = {}
     managed: set[ResourceKind] = set()
     declared = False
     for kind in kinds:
@@ -70,20 +79,24 @@ def _view(reference: str, document: Mapping[str, Any], kinds: Sequence[Kind]) ->
         if members is None:
             continue
         declared = True
+        name = kind.name
         if not kind.keyed:
-            address = resource_address(reference, kind.name)
-            states.extend((address, _state(kind, None, member, None)) for member in members)
+            address = resource_address(reference, name)
+            for member in members:
+                states[address] = _state(kind, None, member, None)
             continue
         if kind.deletable:
-            managed.add(kind.name)
+            managed.add(name)
         # Each member's display key and identity worked out once, for the order and for its state.
-        keyed = sorted(((_display(kind, m), _identity(kind, m), m) for m in members), key=lambda k: k[:2])
+        keyed = [(*_keys(kind, m), m) for m in members]
+        if len(keyed) > 1:
+            keyed.sort(key=_by_keys)
         for shown, identity, member in keyed:
-            key, address = book.claim(kind.name, shown)
-            states.append((address, _state(kind, key, member, identity)))
+            key, address = book.claim(name, shown)
+            states[address] = _state(kind, key, member, identity)
     if not declared:
         return None
-    return MerchantView(reference, dict(states), frozenset(managed))
+    return MerchantView(reference, states, frozenset(managed))
 
 
 def desired_view(merchant: DeclaredMerchant) -> MerchantView:
@@ -104,54 +117,58 @@ def partner_view(partner: Partner | None) -> MerchantView | None:
 _Wanted = dict[ResourceKind, dict[object, tuple[str | None, str]]]
 
 
-def _wanted(desired: MerchantView) -> _Wanted:
-    wanted: _Wanted = {}
-    for address, state in desired.resources.items():
-        wanted.setdefault(state.kind, {})[state.extra.get(MATCH)] = (state.key, address)
-    return wanted
-
-
 def _match_live(
-    kind: Kind, members: Iterable[Member], wanted: dict[object, tuple[str | None, str]], book: _AddressBook
-) -> list[tuple[str, ResourceState]]:
-    """Live members of a keyed kind with their addresses, the same as their desired counterparts' when they match."""
-    out: list[tuple[str, ResourceState]] = []
+    kind: Kind,
+    members: Iterable[Member],
+    wanted: dict[object, tuple[str | None, str]],
+    book: _AddressBook,
+    states: dict[str, ResourceState],
+) -> None:
+    """Live members of a keyed kind into ``states``, normalised, at their desired counterparts' addresses
+    when they match."""
+    name = kind.name
     unmatched: list[tuple[str, Member]] = []
     for member in members:
-        identity = _identity(kind, member)
+        fields = normalise_live(member.fields)
+        named = member.extra.get(MATCH)
+        identity = str(named) if named is not None else kind.identity(fields)
         found = wanted.pop(identity, None)
         if found is not None:
             key, address = found
             book.taken.add(address)
-            out.append((address, _state(kind, key, member, identity)))
+            extra = {**member.extra, MATCH: identity}
+            states[address] = ResourceState(name, key, fields, member.remote_id, member.status, extra)
         else:
-            unmatched.append((identity, member))
+            unmatched.append((identity, Member(fields, member.remote_id, member.status, member.extra)))
     for identity, member in sorted(unmatched, key=lambda item: (_display(kind, item[1]), item[0])):
-        key, address = book.claim(kind.name, _display(kind, member))
-        out.append((address, _state(kind, key, member, identity)))
-    return out
-
-
-def _normalised(member: Member) -> Member:
-    return Member(normalise_live(member.fields), member.remote_id, member.status, member.extra)
+        key, address = book.claim(name, _display(kind, member))
+        states[address] = _state(kind, key, member, identity)
 
 
 def _live_states(live: LiveMerchant, desired: MerchantView, kinds: Sequence[Kind]) -> MerchantView:
     ref = desired.reference
     book = _AddressBook(ref)
+    wanted: _Wanted = {}
     for address, state in desired.resources.items():
-        if not KINDS[state.kind].keyed:
-            book.taken.add(address)
-    wanted = _wanted(desired)
-    states: list[tuple[str, ResourceState]] = []
-    for kind in kinds:
-        members = [_normalised(member) for member in kind.live(live)]
-        if kind.keyed:
-            states.extend(_match_live(kind, members, wanted.pop(kind.name, {}), book))
+        if KINDS[state.kind].keyed:
+            wanted.setdefault(state.kind, {})[state.extra.get(MATCH)] = (state.key, address)
         else:
-            address = resource_address(ref, kind.name)
-            states.extend((address, _state(kind, None, member, None)) for member in members)
-    return MerchantView(ref, dict(states))
+            book.taken.add(address)
+    # Built in place, each live member normalised once on its way into its state: a live view is made
+    # for every merchant of a plan, and the intermediate lists and members were a fifth of its cost.
+    states: dict[str, ResourceState] = {}
+    for kind in kinds:
+        members = kind.live(live)
+        if not members:
+            continue
+        if kind.keyed:
+            _match_live(kind, members, wanted.pop(kind.name, {}), book, states)
+            continue
+        address = resource_address(ref, kind.name)
+        for member in members:
+            fields = normalise_live(member.fields)
+            states[address] = ResourceState(kind.name, None, fields, member.remote_id, member.status, member.extra)
+    return MerchantView(ref, states)
 
 
 def live_view(desired: MerchantView, account: KlarnaAccount | None, dintero: DinteroAccount | None) -> MerchantView:

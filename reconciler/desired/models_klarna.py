@@ -50,9 +50,13 @@ def slug(text: str) -> str:
     """Lower-case ASCII words joined by '-': ``Åse Ødegård`` gives ``ase-odegard``."""
     # Combining marks are dropped first, as the ASCII encoding below would drop them: decomposing a
     # long run of them (a name read from an API) takes time quadratic in its length.
-    text = without_nonstarters(text)
-    folded = unicodedata.normalize("NFKD", text.replace("ø", "o").replace("Ø", "O").replace("æ", "ae"))
-    ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
+    if text.isascii():
+        # Nothing to drop, decompose or fold: a plan slugs every stakeholder's names, most of them ASCII.
+        ascii_text = text.lower()
+    else:
+        text = without_nonstarters(text)
+        folded = unicodedata.normalize("NFKD", text.replace("ø", "o").replace("Ø", "O").replace("æ", "ae"))
+        ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-") or "x"
 
 

@@ -41,4 +41,6 @@ def resource_address(merchant: str, kind: ResourceKind, key: str | None = None) 
 
     Interned: a plan holds each address as its operation's and again in its dependants' ``depends_on``.
     """
-    return sys.intern(f"{merchant}/{kind.value}" + (f"/{key}" if key else ""))
+    # ``kind`` formats as its value (a ``StrEnum``), without the ``value`` property's Python-level lookup:
+    # a plan addresses every resource of both sides.
+    return sys.intern(f"{merchant}/{kind}/{key}" if key else f"{merchant}/{kind}")

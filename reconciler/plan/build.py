@@ -67,19 +67,20 @@ def _plan_existing(merchant: str, desired: ResourceState, current: ResourceState
         state_change = Action.DISABLE if desired.status == DISABLED else Action.ENABLE
         changes.append(Change.of(("state",), current.status, desired.status))
 
+    hold = kind.provider_hold(desired, current, bool(changes))
+    if hold is None and not changes:
+        return None  # before anything else is made: a resource with nothing to do costs its comparison alone
+
     def op(action: Action, reason: str | None = None, held_by: str | None = None) -> Operation:
-        # Fingerprinted only here: a resource with nothing to do costs its comparison alone.
+        # Fingerprinted only here, for a resource that has an operation.
         precondition = precondition_of(desired, current, key)
         address = desired.address(merchant)
         return Operation(
             address, merchant, kind.name, action, _masked(changes), precondition, (), reason, held_by=held_by
         )
 
-    hold = kind.provider_hold(desired, current, bool(changes))
     if hold is not None:
         return op(Action.BLOCKED, hold.reason, hold.provider)
-    if not changes:
-        return None
 
     immutable = sorted({c.path[0] for c in changes} & kind.immutable)
     if immutable:
@@ -105,6 +106,8 @@ def plan_merchant(desired: MerchantView, current: MerchantView | None, key: byte
             op = plan_resource(merchant, None, have, key)
             if op is not None:
                 ops.append(op)
+    if not ops:
+        return ops  # nothing to pair, hold or rank: most merchants of a plan
     ops = _held_with_their_account(_replacements(ops, desired, live), merchant)
     account = live.get(f"{merchant}/{ResourceKind.ACCOUNT.value}")
     onboarding = account is None or (

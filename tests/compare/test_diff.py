@@ -22,6 +22,18 @@ def test_missing_current_reports_every_declared_leaf() -> None:
     assert changes == [Change.of(("a",), None, 1), Change.of(("b",), None, {"c": 2})]
 
 
+def test_changes_come_in_key_order_whatever_the_order_of_the_mapping() -> None:
+    desired = {"z": 1, "b": {"y": 2, "c": 3, "a": 4}, "a": ["x"], "m": 5}
+    current = {"z": 0, "b": {"y": 0, "c": 3, "a": 0}, "a": ["w"], "m": 5}
+    assert [change.path for change in diff_fields(desired, current)] == [
+        ("a",),
+        ("b", "a"),
+        ("b", "y"),
+        ("z",),
+    ]
+    assert diff_fields({"m": 5, "z": 1}, {"m": 5}) == [Change.of(("z",), None, 1)]
+
+
 @pytest.mark.parametrize(
     ("left", "right", "equal"),
     [
@@ -50,3 +62,26 @@ def test_reordered_list_gives_no_change_but_a_new_member_does() -> None:
 def test_project_keeps_only_declared_keys() -> None:
     current = {"a": 1, "b": {"c": 2, "d": 3}, "e": 4}
     assert project(current, {"b": {"c": 0}, "a": 0}) == {"a": 1, "b": {"c": 2}}
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "equal"),
+    [
+        ([1], [1.0], False),  # equal to ``==``, not in their texts: a change, as ever
+        ([{"a": 1}], [{"a": 1.0}], False),
+        ([True], [1], False),
+        ([{"a": 1}, "x"], [{"a": 1}, "x"], True),
+        ([{"a": [1, 2]}], [{"a": [2, 1]}], True),
+    ],
+)
+def test_lists_equal_to_python_are_equal_only_when_their_texts_are(
+    left: list[object], right: list[object], equal: bool
+) -> None:
+    assert lists_equal(left, right) is equal
+
+
+def test_values_of_other_types_than_dicts_and_lists_compare_as_before() -> None:
+    assert diff_fields({"a": 1}, {"a": 1.0}) == []
+    assert diff_fields({"a": {"b": 1}}, {"a": None}) == [Change.of(("a",), None, {"b": 1})]
+    assert diff_fields({"a": [1]}, {"a": (1,)}) == [Change.of(("a",), (1,), [1])]
+    assert diff_fields({"a": {"b": 1}}, {"a": "text"}) == [Change.of(("a",), "text", {"b": 1})]
