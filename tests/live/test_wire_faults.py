@@ -170,17 +170,7 @@ def test_the_connection_goes_where_the_host_header_says(path: str, url: str, hos
 
 @pytest.mark.parametrize("target", ["/a/../b", "/a/./b", "/a/b/..", "/x?q=/../y"])
 def test_a_dot_segment_goes_on_the_wire_as_httpx_sends_it(target: str) -> None:
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
-        await read_request(reader, wire)
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
-        await writer.drain()
-
-    async def scenario() -> list[bytes]:
-        async with raw_server(handle) as wire, network() as transport:
-            await transport.exchange("GET", wire.url(target), {}, None, TIMEOUT)
-            return wire.requests
-
-    requests = run(scenario)
+    requests = requests_seen(target, {})
     expected = httpx.Request("GET", f"http://127.0.0.1/{target.lstrip('/')}").url.raw_path
     assert requests[0].split(b" ")[1] == expected
 
@@ -210,6 +200,12 @@ def test_a_header_value_with_a_control_character_is_refused_and_nothing_is_sent(
 
 
 def test_a_header_value_with_a_tab_is_sent() -> None:
+    assert b"\r\nX-Key: a\tb\r\n" in requests_seen("/x", {"X-Key": "a\tb"})[0]
+
+
+def requests_seen(target: str, headers: dict[str, str]) -> list[bytes]:
+    """The requests a server answering ``{}`` read, after one GET of ``target`` with ``headers``."""
+
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
         await read_request(reader, wire)
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
@@ -217,10 +213,10 @@ def test_a_header_value_with_a_tab_is_sent() -> None:
 
     async def scenario() -> list[bytes]:
         async with raw_server(handle) as wire, network() as transport:
-            await transport.exchange("GET", wire.url(), {"X-Key": "a\tb"}, None, TIMEOUT)
+            await transport.exchange("GET", wire.url(target), headers, None, TIMEOUT)
             return wire.requests
 
-    assert b"\r\nX-Key: a\tb\r\n" in run(scenario)[0]
+    return run(scenario)
 
 
 @pytest.mark.parametrize(
