@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
     options = parser.parse_args(argv)
-    import uvloop
+    from reconciler.cli.loop import run_async  # uvloop where it is installed, as the commands run
 
     try:
         import aiohttp  # noqa: F401 - only whether it is there
@@ -136,12 +136,12 @@ def main(argv: list[str] | None = None) -> int:
         seeded = httpx.post(server.base_url + "/_sandbox/seed", json={"count": MERCHANTS, "seed": 1}, timeout=600)
         seeded.raise_for_status()
         for _ in range(max(1, options.rounds)):
-            figures["reconciler"].append(uvloop.run(reconciler_reads(server.base_url, options.requests)))
-            figures["transport + JSON"].append(uvloop.run(transport_reads(server.base_url, options.requests)))
+            figures["reconciler"].append(run_async(reconciler_reads(server.base_url, options.requests)))
+            figures["transport + JSON"].append(run_async(transport_reads(server.base_url, options.requests)))
             if not with_aiohttp:
                 continue
-            figures["aiohttp + JSON"].append(uvloop.run(aiohttp_reads(server.base_url, options.requests, True)))
-            figures["aiohttp"].append(uvloop.run(aiohttp_reads(server.base_url, options.requests, False)))
+            figures["aiohttp + JSON"].append(run_async(aiohttp_reads(server.base_url, options.requests, True)))
+            figures["aiohttp"].append(run_async(aiohttp_reads(server.base_url, options.requests, False)))
     for label, values in figures.items():
         rounds = ", ".join(f"{value:.3f}" for value in values)
         print(f"{label:18} median {statistics.median(values):.3f} ms CPU per request  (rounds: {rounds})")

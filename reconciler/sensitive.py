@@ -240,6 +240,12 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
 )
 
 
+def looks_sensitive(text: str) -> bool:
+    """Whether ``scrub`` would mask part of ``text`` (an IBAN, a date, a long run of digits, a key)."""
+    spaced = " ".join(text.split())
+    return any(pattern.search(spaced) for pattern in _PATTERNS)
+
+
 def scrub(text: str) -> str:
     """API text with sensitive-looking values replaced by ``***`` and cut to a readable length.
 

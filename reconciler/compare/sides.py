@@ -50,10 +50,13 @@ def _display(kind: Kind, member: Member) -> str:
     return str(named) if named is not None else kind.display(member.fields)
 
 
-def _state(kind: Kind, key: str | None, member: Member, identity: str | None) -> ResourceState:
+def _state(
+    kind: Kind, key: str | None, member: Member, identity: str | None, fields: Mapping[str, Any]
+) -> ResourceState:
+    """``member`` as a resource state holding ``fields`` (its own, or them normalised)."""
     # The member's own extra when nothing is added: it is read-only (a ``Mapping``) and made per member.
     extra = {**member.extra, MATCH: identity} if identity is not None else member.extra
-    return ResourceState(kind.name, key, member.fields, member.remote_id, member.status, extra)
+    return ResourceState(kind.name, key, fields, member.remote_id, member.status, extra)
 
 
 def _keys(kind: Kind, member: Member) -> tuple[str, str]:
@@ -83,7 +86,7 @@ def _view(reference: str, document: Mapping[str, Any], kinds: Sequence[Kind]) ->
         if not kind.keyed:
             address = resource_address(reference, name)
             for member in members:
-                states[address] = _state(kind, None, member, None)
+                states[address] = _state(kind, None, member, None, member.fields)
             continue
         if kind.deletable:
             managed.add(name)
@@ -93,7 +96,7 @@ def _view(reference: str, document: Mapping[str, Any], kinds: Sequence[Kind]) ->
             keyed.sort(key=_by_keys)
         for shown, identity, member in keyed:
             key, address = book.claim(name, shown)
-            states[address] = _state(kind, key, member, identity)
+            states[address] = _state(kind, key, member, identity, member.fields)
     if not declared:
         return None
     return MerchantView(reference, states, frozenset(managed))
@@ -136,13 +139,12 @@ def _match_live(
         if found is not None:
             key, address = found
             book.taken.add(address)
-            extra = {**member.extra, MATCH: identity}
-            states[address] = ResourceState(name, key, fields, member.remote_id, member.status, extra)
+            states[address] = _state(kind, key, member, identity, fields)
         else:
             unmatched.append((identity, Member(fields, member.remote_id, member.status, member.extra)))
     for identity, member in sorted(unmatched, key=lambda item: (_display(kind, item[1]), item[0])):
         key, address = book.claim(name, _display(kind, member))
-        states[address] = _state(kind, key, member, identity)
+        states[address] = _state(kind, key, member, identity, member.fields)
 
 
 def _live_states(live: LiveMerchant, desired: MerchantView, kinds: Sequence[Kind]) -> MerchantView:
@@ -166,8 +168,7 @@ def _live_states(live: LiveMerchant, desired: MerchantView, kinds: Sequence[Kind
             continue
         address = resource_address(ref, kind.name)
         for member in members:
-            fields = normalise_live(member.fields)
-            states[address] = ResourceState(kind.name, None, fields, member.remote_id, member.status, member.extra)
+            states[address] = _state(kind, None, member, None, normalise_live(member.fields))
     return MerchantView(ref, states)
 
 

@@ -99,8 +99,7 @@ WATCHED: tuple[_Watched, ...] = (
 @dataclass(frozen=True, slots=True)
 class CopyKey:
     """One value that must belong to one merchant: its kind, the digest of its normal form, and where it
-    is written (``file``, which differs from ``merchant_file`` for a value from a shared file), and whether
-    merchants listing each other in ``shares_with`` may share it."""
+    is written (``file``, which differs from ``merchant_file`` for a value from a shared file)."""
 
     kind: str
     label: str
@@ -110,11 +109,16 @@ class CopyKey:
     path: FieldPath
     line: int
     column: int
-    shareable: bool = True
 
     @property
     def where(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
+
+    @property
+    def shareable(self) -> bool:
+        """Whether merchants listing each other in ``shares_with`` may share it: by where it stands, so
+        that the name of a reference holding a ``case_id`` is as unshareable as the ``case_id``."""
+        return not any(w.kind in UNSHAREABLE and _matches(w.pattern, self.path) for w in WATCHED)
 
 
 def _digest(kind: str, normal: str) -> bytes:
@@ -164,26 +168,14 @@ def copy_keys(
             if normal:
                 file, line, column = position(path)
                 digest = _digest(watched.kind, normal)
-                shareable = watched.kind not in UNSHAREABLE
-                keys.append(
-                    CopyKey(watched.kind, watched.label, digest, merchant_file, file, path, line, column, shareable)
-                )
+                keys.append(CopyKey(watched.kind, watched.label, digest, merchant_file, file, path, line, column))
     for reference in references:
         normal = reference.name.strip().casefold()
         kind, label = f"{reference.tag} name", f"{reference.tag} {reference.name}"
         digest = _digest(kind, normal)
-        shareable = not any(w.kind in UNSHAREABLE and _matches(w.pattern, reference.path) for w in WATCHED)
         keys.append(
             CopyKey(
-                kind,
-                label,
-                digest,
-                merchant_file,
-                reference.file,
-                reference.path,
-                reference.line,
-                reference.column,
-                shareable,
+                kind, label, digest, merchant_file, reference.file, reference.path, reference.line, reference.column
             )
         )
     return keys

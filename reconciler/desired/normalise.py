@@ -14,6 +14,8 @@ import re
 import string
 from datetime import UTC, date, datetime
 
+from reconciler.sensitive import looks_sensitive
+
 # phonenumbers, pycountry and email_validator are imported by the normalisers that use them: together
 # they are a fifth of a CLI start-up, and a command or a file that has no such value does not pay it.
 
@@ -62,6 +64,13 @@ def normalise_dintero_aid(value: object) -> str:
     raise ValueError("a Dintero account id is P or T followed by 8 digits, e.g. T12345678")
 
 
+def _quoted(value: str) -> str:
+    """``value`` as a message about a code field may quote it, or ``the value`` when it looks like an IBAN,
+    a date of birth, a national id or a key: one written in the wrong field (an IBAN as ``bic``, a
+    national id as its ``country``) must not reach the message."""
+    return "the value" if looks_sensitive(value) else repr(value)
+
+
 def normalise_mcc(value: object) -> str:
     """A merchant category code as a 4-digit string: ``5411`` and ``"5411"`` give ``"5411"``, ``742`` gives ``"0742"``.
 
@@ -90,7 +99,7 @@ def normalise_country(value: object) -> str:
     import pycountry
 
     if len(code) != 2 or not code.isalpha() or pycountry.countries.get(alpha_2=code) is None:
-        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
+        raise ValueError(f"{_quoted(value)} is not an ISO 3166-1 alpha-2 country code")
     return code
 
 
@@ -102,7 +111,7 @@ def normalise_currency(value: object) -> str:
     import pycountry
 
     if len(code) != 3 or not code.isalpha() or pycountry.currencies.get(alpha_3=code) is None:
-        raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+        raise ValueError(f"{_quoted(value)} is not an ISO 4217 currency code")
     return code
 
 
@@ -141,7 +150,7 @@ def normalise_bic(value: object) -> str:
     import pycountry
 
     if not _BIC_SHAPE.fullmatch(bic) or pycountry.countries.get(alpha_2=bic[4:6]) is None:
-        raise ValueError(f"{value!r} is not a BIC (8 or 11 characters, e.g. 'NDEASEGGXXX')")
+        raise ValueError(f"{_quoted(value)} is not a BIC (8 or 11 characters, e.g. 'NDEASEGGXXX')")
     return bic
 
 
@@ -201,7 +210,7 @@ def normalise_email(value: object) -> str:
 def _plain_email(text: str) -> str | None:
     """``local@domain.lower()`` for an address email_validator accepts as it is; None when unsure."""
     match = _PLAIN_EMAIL.fullmatch(text)
-    if match is None or len(text) > 254:
+    if match is None or len(text) > MAX_EMAIL_CHARS:
         return None
     local, domain = match["local"], match["domain"].lower()
     if len(local) > 64 or len(domain) > 253 or "--" in domain:  # "xn--" labels need IDNA's checks

@@ -143,8 +143,7 @@ async def list_references(clients: ApiClients) -> list[str]:
     """
     references = []
     async for item in clients.klarna.iter_account_items(expand=(), page_size=1000):
-        reference = item.get("account_reference") if isinstance(item, dict) else None
-        if isinstance(reference, str) and reference:
+        if reference := _text(item, "account_reference"):
             references.append(reference)
     return references
 
@@ -192,7 +191,6 @@ async def read_lists(
     failed, after the lists are read. ``dintero``: the Dintero entries already being read
     (``declared_dintero``), so that their list can start first.
     """
-    by_reference = {m.account_reference: m for m in merchants}
     failures: list[ApiError] = []
     pages: asyncio.Queue[Any] = asyncio.Queue(maxsize=_PAGES_AHEAD * LIST_PAGE_SIZE)
     klarna = asyncio.ensure_future(_fill(pages, clients.klarna.iter_account_items(page_size=LIST_PAGE_SIZE)))
@@ -210,11 +208,11 @@ async def read_lists(
                 return None
             return LiveMerchant(merchant.account_reference, account, linked)
 
-        left = dict(by_reference)
+        left = {m.account_reference: m for m in merchants}  # not yet found in the list
         with fewer_collections():
             while not isinstance(item := await pages.get(), _End):
-                reference = item.get("account_reference") if isinstance(item, dict) else None
-                merchant = left.pop(reference, None) if isinstance(reference, str) else None
+                reference = _text(item, "account_reference")
+                merchant = left.pop(reference, None) if reference is not None else None
                 if merchant is None:
                     continue
                 try:
@@ -268,7 +266,13 @@ async def declared_dintero(clients: ApiClients, merchants: Sequence[DeclaredMerc
     if not wanted:
         return found
     async for item in clients.dintero.iter_merchant_items(page_size=LIST_PAGE_SIZE):
-        aid = item.get("account_id") if isinstance(item, dict) else None
-        if isinstance(aid, str) and aid in wanted and aid not in found:
+        aid = _text(item, "account_id")
+        if aid is not None and aid in wanted and aid not in found:
             found[aid] = item
     return found
+
+
+def _text(item: Any, name: str) -> str | None:
+    """The string ``name`` of a list's item as the API answers it, if the item has one."""
+    value = item.get(name) if isinstance(item, dict) else None
+    return value if isinstance(value, str) else None

@@ -20,7 +20,7 @@ import functools
 import json
 import re
 import ssl
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -39,7 +39,9 @@ _ENCODED_URL = re.compile(r"(https?)://([A-Za-z0-9.\-:\[\]]+)((?:/(?:[A-Za-z0-9\
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # Set by the transport from the body it sends; a caller's would contradict it.
-_OWN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "accept-encoding"})
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
+# ... and, on ``exchange``, the others it writes itself.
+_OWN_HEADERS = _FRAMING_HEADERS | {"host", "accept-encoding"}
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -75,24 +77,12 @@ class NetworkTransport(httpx.AsyncBaseTransport):
             except ValueError:
                 raise httpx.LocalProtocolError("the request's body is not JSON") from None
             typed = any(name.lower() == "content-type" for name in headers)  # a caller's own type stays
-        lines = [f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n"]
-        for name, value in headers.items():
-            if _own(name):
-                continue
-            if _CONTROL.search(value):
-                raise httpx.LocalProtocolError("a header with a control character cannot be sent")
-            lines.append(f"{name}: {value}\r\n")
-        lines.append(f"Accept-Encoding: {ACCEPT_ENCODING}\r\n")
+        added = f"Accept-Encoding: {ACCEPT_ENCODING}\r\n"
         if json_body is not None and not typed:
-            lines.append("Content-Type: application/json\r\n")
-        if body or method in _BODY_METHODS:
-            lines.append(f"Content-Length: {len(body)}\r\n")
-        lines.append("\r\n")
-        try:
-            head = "".join(lines).encode("ascii")
-        except UnicodeEncodeError:
-            raise httpx.LocalProtocolError("a header that is not ASCII cannot be sent") from None
-        reply = await self._pool.send(origin, head + body, _timeouts(timeout), True, method == "HEAD")
+            added += "Content-Type: application/json\r\n"
+        start = f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n"
+        head = _head(start, headers.items(), _OWN_HEADERS, added, method, body, "ascii")
+        reply = await self._pool.send(origin, head + body, _timeouts(timeout), method == "HEAD")
         return Answer(reply.status, JoinedHeaders(reply.headers), reply.body, reply.reason)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -102,25 +92,17 @@ class NetworkTransport(httpx.AsyncBaseTransport):
         url = request.url
         if url.scheme not in ("http", "https"):
             raise httpx.UnsupportedProtocol(f"cannot send to a {url.scheme or 'relative'} URL")
-        lines = [f"{request.method} {url.raw_path.decode('ascii')} HTTP/1.1\r\n".encode()]
-        for raw_name, raw_value in request.headers.raw:
-            name = raw_name.decode("latin-1")
-            if name.lower() in ("content-length", "transfer-encoding"):
-                continue
-            _token(name)
-            if _CONTROL.search(raw_value.decode("latin-1")):
-                raise httpx.LocalProtocolError("a header with a control character cannot be sent", request=request)
-            lines.append(raw_name + b": " + raw_value + b"\r\n")
-        if body or request.method in _BODY_METHODS:
-            lines.append(b"Content-Length: %d\r\n" % len(body))
-        lines.append(b"\r\n")
+        # Decoded and encoded again as latin-1, the header lines go out byte for byte as httpx holds them.
+        headers = ((name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw)
+        start = f"{request.method} {url.raw_path.decode('ascii')} HTTP/1.1\r\n"
+        head = _head(start, headers, _FRAMING_HEADERS, "", request.method, body, "latin-1")
         origin = _origin_of(url)
         timeout = request.extensions.get("timeout", {})
         bodiless = request.method == "HEAD"
-        reply = await self._pool.send(origin, b"".join(lines) + body, _timeouts(timeout), True, bodiless)
+        reply = await self._pool.send(origin, head + body, _timeouts(timeout), bodiless)
         extensions = {"http_version": b"HTTP/1.1", "reason_phrase": reply.reason.encode("latin-1")}
-        headers = [(name, value) for name, value in reply.headers if name.lower() != b"content-encoding"]
-        return httpx.Response(reply.status, headers=headers, content=reply.body, request=request, extensions=extensions)
+        kept = [(name, value) for name, value in reply.headers if name.lower() != b"content-encoding"]
+        return httpx.Response(reply.status, headers=kept, content=reply.body, request=request, extensions=extensions)
 
     async def aclose(self) -> None:
         self._pool.close()
@@ -168,14 +150,42 @@ def _timeouts(timeout: Mapping[str, float | None]) -> tuple[float | None, float 
 def _token(name: str) -> str:
     """``name`` when it can stand as a method or header name on the wire (remembered: names repeat)."""
     if not _TOKEN.fullmatch(name):
-        raise httpx.LocalProtocolError("a header name that is not a token cannot be sent")
+        raise httpx.LocalProtocolError("a method or header name that is not a token cannot be sent")
     return name
 
 
+def _head(
+    start: str,
+    headers: Iterable[tuple[str, str]],
+    skipped: frozenset[str],
+    added: str,
+    method: str,
+    body: bytes,
+    encoding: str,
+) -> bytes:
+    """A request's head: ``start`` (its request line, and ``Host`` if given there), the ``headers`` but the
+    ``skipped`` ones, ``added``, and the body's length where httpx states one (an empty ``POST`` too)."""
+    lines = [start]
+    for name, value in headers:
+        if _skipped(name, skipped):
+            continue
+        if _CONTROL.search(value):
+            raise httpx.LocalProtocolError("a header with a control character cannot be sent")
+        lines.append(f"{name}: {value}\r\n")
+    lines.append(added)
+    if body or method in _BODY_METHODS:
+        lines.append(f"Content-Length: {len(body)}\r\n")
+    lines.append("\r\n")
+    try:
+        return "".join(lines).encode(encoding)
+    except UnicodeEncodeError:
+        raise httpx.LocalProtocolError("a header that is not ASCII cannot be sent") from None
+
+
 @functools.lru_cache(maxsize=256)
-def _own(name: str) -> bool:
-    """Whether ``name`` is one of the headers the transport writes itself (and a valid name at all)."""
-    return _token(name).lower() in _OWN_HEADERS
+def _skipped(name: str, skipped: frozenset[str]) -> bool:
+    """Whether ``name`` is one of ``skipped`` (and a valid name at all; remembered: names repeat)."""
+    return _token(name).lower() in skipped
 
 
 def _origin_of(url: httpx.URL) -> Origin:

@@ -118,7 +118,6 @@ class Connection(asyncio.Protocol):
         self._deadline = 0.0
         self.closed = False
         self.idle_since = 0.0
-        self._decode = True
         self._bodiless = False
         self._interim = 0
         self._new_answer()
@@ -223,7 +222,7 @@ class Connection(asyncio.Protocol):
                 length = value
             elif lowered == b"transfer-encoding":
                 transfer.extend(part.strip().lower() for part in value.split(b","))
-            elif lowered == b"content-encoding" and self._decode:
+            elif lowered == b"content-encoding":
                 codings.extend(part.strip().lower() for part in value.split(b","))
         if transfer and transfer != [b"chunked"]:
             # The parser reads the chunks of "gzip, chunked" and would hand over a body still coded;
@@ -299,7 +298,7 @@ class Connection(asyncio.Protocol):
             now - self.idle_since < keepalive
         )
 
-    async def send(self, request: bytes, read_timeout: float | None, decode: bool, bodiless: bool = False) -> Reply:
+    async def send(self, request: bytes, read_timeout: float | None, bodiless: bool = False) -> Reply:
         """Write ``request`` (head and body) and wait for its whole answer.
 
         ``read_timeout`` bounds each wait for the server's next bytes, as httpx's read timeout does,
@@ -309,7 +308,6 @@ class Connection(asyncio.Protocol):
         assert self._transport is not None and self._waiter is None
         self._new_answer()
         self._interim = 0
-        self._decode = decode
         self._bodiless = bodiless
         waiter = self._waiter = self._loop.create_future()
         self._last_read = self._loop.time()
@@ -376,7 +374,6 @@ class ConnectionPool:
         origin: Origin,
         request: bytes,
         timeouts: tuple[float | None, float | None, float | None],
-        decode: bool,
         bodiless: bool = False,
     ) -> Reply:
         """Send ``request`` on a kept-alive connection to ``origin``, or a new one, and read its answer.
@@ -396,7 +393,7 @@ class ConnectionPool:
         try:
             connection = self._reused(origin) or await self._connect(origin, connect)
             try:
-                reply = await connection.send(request, read, decode, bodiless)
+                reply = await connection.send(request, read, bodiless)
             except BaseException:
                 self._open.discard(connection)
                 raise

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from reconciler.desired import Merchant, fingerprint, is_sensitive, mask, sensitive_paths
 from reconciler.desired.models_klarna import (
     BankAccount,
+    NationalIdentification,
     PaymentProgramEnablement,
     Stakeholder,
     Website,
@@ -123,3 +125,28 @@ def test_a_field_a_model_marks_later_is_sensitive_from_then_on() -> None:
     assert not is_sensitive_key(("x",), name)  # asked first, and remembered
     register_marked([f"x.{name}"])
     assert is_sensitive_key(("x",), name)
+
+
+@pytest.mark.parametrize(
+    ("model", "data", "value"),
+    [
+        # An IBAN written as the BIC beside it, a date of birth, a national id as its own country.
+        (BankAccount, {"iban": "NO9386011117947", "bic": "NO93 8601 1117 947"}, "8601 1117"),
+        (BankAccount, {"iban": "NO9386011117947", "bic": "1990-01-31"}, "1990-01-31"),
+        (NationalIdentification, {"number": "01019012345", "country": "01019012345"}, "01019012345"),
+    ],
+)
+def test_a_sensitive_value_written_in_a_code_field_is_not_quoted(
+    model: type[BankAccount | NationalIdentification], data: dict[str, str], value: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate(data)
+    messages = " ".join(str(error["msg"]) for error in caught.value.errors(include_input=False))
+    assert value not in messages
+    assert "the value is not" in messages
+
+
+def test_a_code_that_looks_like_no_sensitive_value_is_still_quoted() -> None:
+    with pytest.raises(ValidationError) as caught:
+        BankAccount.model_validate({"iban": "NO9386011117947", "bic": "NDEA-SE"})
+    assert "'NDEA-SE' is not a BIC" in str(caught.value)
