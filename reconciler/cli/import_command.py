@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import click
@@ -17,25 +17,53 @@ from reconciler.cli.options import color_for, desired_option, parallelism_option
 from reconciler.config import Config, default_config
 from reconciler.desired.declared import DeclaredMerchant
 from reconciler.desired.load import load_config, load_desired
+from reconciler.desired.secret_store import SecretsStore
+from reconciler.errors import InputError
 from reconciler.imports import ImportResult, ImportSelection, import_merchants
 from reconciler.imports.files import require_recipients
 from reconciler.live.factory import build_clients
 from reconciler.pipeline import client_params
 
 
-def _config_and_declared(
-    desired_dir: Path, need_declared: bool
-) -> tuple[Config, set[str], Sequence[DeclaredMerchant]]:
-    """The targets (reconciler.yaml when there is one) and, for --unmanaged, what the files already declare:
-    the references to leave out, and the merchants an imported one may share an owner with."""
-    if need_declared and (desired_dir / "merchants").is_dir():
-        state = load_desired(desired_dir)
-        retired_or_declared = {m.account_reference for m in state.merchants}
-        return state.config, retired_or_declared | set(state.config.ignored_references), state.merchants
+@dataclass(frozen=True)
+class _Declared:
+    """What the desired state holds already, for an import into it."""
+
+    config: Config
+    references: set[str] = field(default_factory=set)  # left out by --unmanaged: declared, retired or ignored
+    merchants: Sequence[DeclaredMerchant] = ()  # those an imported merchant may share an owner with
+    store: SecretsStore | None = None  # the secrets store, when loading them decrypted it
+
+
+def _declared(desired_dir: Path, selection: ImportSelection) -> _Declared:
+    """The targets (reconciler.yaml when there is one) and the merchants the files declare already.
+
+    --unmanaged needs them all, so the desired state must load. For --reference they only let an
+    imported merchant list a declared one in shares_with: a desired state with an issue elsewhere does not
+    stop the import (the file may be the one being replaced), and the notice says what was not looked at.
+    --all imports every live merchant, so the files' own merchants are not read.
+    """
+    has_files = (desired_dir / "merchants").is_dir() and any((desired_dir / "merchants").iterdir())
+    if has_files and not selection.everything:
+        try:
+            # Bank accounts as written: shares compare the values, not their hashes.
+            state = load_desired(desired_dir, notify=None, hash_bank_accounts=False)
+        except InputError as error:
+            if selection.unmanaged:
+                raise
+            click.echo(
+                f"notice: the desired state does not load ({len(error.issues)} issue(s); `reconciler validate` "
+                "names them): shares_with is not computed against the merchants it declares",
+                err=True,
+            )
+        else:
+            references = {m.account_reference for m in state.merchants} | set(state.config.ignored_references)
+            opened = state.secrets.opened_store() if state.secrets is not None else None
+            return _Declared(state.config, references, state.merchants, opened)
     # The targets alone: loading every merchant file (and decrypting the store) is not needed for them.
     if (desired_dir / "reconciler.yaml").exists():
-        return load_config(desired_dir), set(), ()
-    return default_config(dict(os.environ)), set(), ()
+        return _Declared(load_config(desired_dir))
+    return _Declared(default_config(dict(os.environ)))
 
 
 @contextmanager
@@ -98,18 +126,20 @@ def import_(
     if chosen != 1:
         raise click.UsageError("choose exactly one of --all, --unmanaged or --reference REF")
     require_recipients(desired_dir)  # before anything is read
-    config, declared, existing = _config_and_declared(desired_dir, unmanaged)
+    selection = ImportSelection(everything=everything, unmanaged=unmanaged, references=tuple(references))
+    declared = _declared(desired_dir, selection)
+    config = declared.config
     params = client_params(config, Path.cwd())
     if parallelism is not None:
         params = replace(params, parallelism=parallelism)
-    selection = ImportSelection(everything=everything, unmanaged=unmanaged, references=tuple(references))
 
     async def run() -> ImportResult:
         async with build_clients(params) as clients:
             with accounts_progress() as progress:
                 return await import_merchants(
-                    clients, desired_dir, selection, declared=declared, environ=dict(os.environ), config=config,
-                    force=force, profiles=profiles, progress=progress, existing=existing,
+                    clients, desired_dir, selection, declared=declared.references, environ=dict(os.environ),
+                    config=config, force=force, profiles=profiles, progress=progress, existing=declared.merchants,
+                    opened_store=declared.store,
                 )
 
     result = run_async(run())

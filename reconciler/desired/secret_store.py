@@ -331,6 +331,10 @@ class StoreSource:
             return SecretLookup(False)
         return SecretLookup(True, None if self._values is None else self._values[name])
 
+    def opened_store(self) -> SecretsStore | None:
+        """The store as this load decrypted it (None when nothing needed its values), to add to."""
+        return None if self._values is None else SecretsStore(self.directory, dict(self._values))
+
     def names(self) -> set[str]:
         """Every name the store holds (opening it if no reference did)."""
         if self._names is None:

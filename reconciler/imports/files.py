@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from reconciler.config import Config
+from reconciler.desired.files import MERCHANT_SUFFIXES
 from reconciler.desired.libyaml_parser import text_loader
 from reconciler.desired.load import identity_loader
 from reconciler.desired.secret_store import RECIPIENTS_FILE, SecretsStore
@@ -74,6 +75,21 @@ def refuse_existing(paths: Iterable[Path], *, force: bool, owners: Mapping[Path,
         raise InputError(issues)
 
 
+def declaring_files(folder: Path) -> dict[str, Path]:
+    """The merchant file that declares each reference, by a quick read of its ``account_reference`` alone,
+    so that a file renamed by hand, or one that does not validate, still keeps its merchant."""
+    if not folder.is_dir():
+        return {}
+    found: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.name.endswith(MERCHANT_SUFFIXES) or not path.is_file():
+            continue
+        reference = _declared_reference(path)
+        if reference is not None:
+            found.setdefault(reference, path)
+    return found
+
+
 def _declared_reference(path: Path) -> str | None:
     """The ``account_reference`` a merchant file declares, as the loader reads it; None when it cannot tell."""
     try:
@@ -103,9 +119,14 @@ def require_recipients(directory: Path) -> None:
         )
 
 
-def open_store(directory: Path, environ: Mapping[str, str], config: Config | None = None) -> SecretsStore:
+def open_store(
+    directory: Path, environ: Mapping[str, str], config: Config | None = None, opened: SecretsStore | None = None
+) -> SecretsStore:
     """The store to add the imported secrets to (decrypted when it exists: it needs the identity, from the
-    environment or, as for every other command, ``secrets.identity_file`` of reconciler.yaml)."""
+    environment or, as for every other command, ``secrets.identity_file`` of reconciler.yaml); ``opened``
+    is the store as loading the desired state decrypted it already."""
+    if opened is not None:
+        return opened
     return SecretsStore.open(directory, identity_loader(directory, config, environ)())
 
 

@@ -14,7 +14,7 @@ the promise "what import writes plans to zero changes" is checked, not hoped for
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,11 +29,13 @@ from reconciler.desired.models import Merchant
 from reconciler.desired.models_klarna import slug
 from reconciler.desired.normalise import normalise_reference
 from reconciler.desired.positions import Positions
+from reconciler.desired.secret_store import SecretsStore
 from reconciler.desired.validate import check_merchant
 from reconciler.desired.yaml_loader import YamlDocument
 from reconciler.errors import ApiError, ReadFailed
 from reconciler.imports.document import ImportedMerchant, merchant_document
 from reconciler.imports.files import (
+    declaring_files,
     open_store,
     refuse_existing,
     remove_leftovers,
@@ -146,19 +148,30 @@ def check(merchant: Merchant, account: KlarnaAccount, dintero: DinteroAccount | 
     return [f"{op.address}: {op.action.value}" for op in plan_merchant(desired, current)]
 
 
-def file_names(references: Sequence[str]) -> dict[str, str]:
-    """``<slug>.yaml`` per reference; two references with one slug get ``-2``, ``-3``..."""
+def file_names(references: Sequence[str], taken: Set[str] = frozenset()) -> dict[str, str]:
+    """``<slug>.yaml`` per reference, none of the names ``taken``; two references with one slug get ``-2``,
+    ``-3``..."""
     names: dict[str, str] = {}
-    taken: set[str] = set()
+    used = set(taken)
     for reference in sorted(references):
         base, n = slug(reference), 1
-        name = base
-        while name in taken:
+        name = f"{base}.yaml"
+        while name in used:
             n += 1
-            name = f"{base}-{n}"
-        taken.add(name)
-        names[reference] = f"{name}.yaml"
+            name = f"{base}-{n}.yaml"
+        used.add(name)
+        names[reference] = name
     return names
+
+
+def merchant_paths(folder: Path, references: Sequence[str]) -> dict[str, Path]:
+    """Where each merchant's file goes: the file declaring it already, else ``<slug>.yaml`` (see ``file_names``)."""
+    declaring = declaring_files(folder)
+    paths = {reference: declaring[reference] for reference in references if reference in declaring}
+    # A new merchant's name never takes the file of one written in this import.
+    new = [reference for reference in references if reference not in paths]
+    names = file_names(new, {path.name for path in paths.values()})
+    return paths | {reference: folder / name for reference, name in names.items()}
 
 
 async def import_merchants(
@@ -173,13 +186,16 @@ async def import_merchants(
     profiles: bool = False,
     progress: Progress | None = None,
     existing: Sequence[DeclaredMerchant] = (),
+    opened_store: SecretsStore | None = None,
 ) -> ImportResult:
     """Read, make, check and write; raises before writing anything when a file exists (without ``force``).
 
     ``existing``: merchants the desired state declares already; an imported merchant sharing an owner's
     value with one lists it in ``shares_with`` (listing one side is enough, and their files stay as they are).
+    ``opened_store``: the secrets store as loading them decrypted it. A merchant a file declares already is
+    written to that file (with ``force``), whatever its name: never a second file declaring it.
     """
-    store = open_store(directory, environ, config)  # fails early on a store that cannot be decrypted
+    store = open_store(directory, environ, config, opened_store)  # fails early on a store that cannot be decrypted
     # Dintero's list first (small entries), then Klarna's pages, each account made into its file text and
     # let go: memory holds the Dintero entries and the texts, never every expanded Klarna account at once.
     dintero = await read_dintero(clients, set(selection.references) if selection.references else None)
@@ -189,8 +205,6 @@ async def import_merchants(
     kept: list[ImportedMerchant] = []
     secrets: dict[str, str] = {}
     shared = SharedValues()
-    for declared_merchant in existing:
-        shared.add(declared_merchant.account_reference, declared_merchant.wire())
     async for account in read_klarna(clients, selection, declared, progress):
         reference = account.account_reference or ""
         if not _read_back_as_written(reference):
@@ -228,10 +242,13 @@ async def import_merchants(
         for name, (profile, described) in factor_profiles(kept).items():
             documents.append((directory / "profiles" / f"{name}.yaml", plain_yaml(profile, described)))
         made = [(m.reference, merchant_yaml(m.document, m.comments, HEADER)) for m in kept]
+    imported_now = {reference for reference, _ in made}
+    for declared_merchant in existing:
+        if declared_merchant.account_reference not in imported_now:  # a file replaced shares nothing
+            shared.add(declared_merchant.account_reference, declared_merchant.wire())
     fellows = shared.fellows()
     made = [(ref, with_shares(text, fellows[ref]) if ref in fellows else text) for ref, text in made]
-    names = file_names([reference for reference, _ in made])
-    paths = {reference: directory / "merchants" / names[reference] for reference, _ in made}
+    paths = merchant_paths(directory / "merchants", [reference for reference, _ in made])
     owners = {path: reference for reference, path in paths.items()}
     documents += [(paths[reference], text) for reference, text in sorted(made)]
     if partner is not None:

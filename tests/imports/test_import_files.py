@@ -11,6 +11,7 @@ from ruamel.yaml import YAML
 
 from reconciler.imports.document import SecretRef, secret_name
 from reconciler.imports.files import remove_leftovers, write_atomically
+from reconciler.imports.run import merchant_paths
 from reconciler.imports.yaml_text import merchant_yaml
 
 
@@ -76,3 +77,18 @@ def test_secret_names_are_valid_and_stable() -> None:
     assert secret_name("M:1", ("klarna", "iban")) == f"M_1-h{digest}.klarna.iban"
     assert secret_name("M_1", ("klarna", "iban")) == "M_1.klarna.iban"
     assert secret_name("123", ("x",)) == "_123.x"
+
+
+def test_a_merchant_keeps_its_file_and_a_new_one_never_takes_it(tmp_path: Path) -> None:
+    """``M1`` declared in a renamed file goes back there; ``m1``'s slug names a file ``M1`` holds, so it gets ``-2``."""
+    folder = tmp_path / "merchants"
+    folder.mkdir()
+    (folder / "bergen.yaml").write_text("account_reference: ' M1'\nklarna: {}\n")
+    (folder / "m1.yaml").write_text("account_reference: M1\n")  # a second file of M1: the first is kept
+    (folder / "broken.yaml").write_text("account_reference: [\n")
+    (folder / ".hidden.yaml").write_text("account_reference: M9\n")
+    paths = merchant_paths(folder, ["M1", "m1", "M9"])
+    assert paths == {"M1": folder / "bergen.yaml", "m1": folder / "m1.yaml", "M9": folder / "m9.yaml"}
+    (folder / "m1.yaml").unlink()
+    (folder / "bergen.yaml").rename(folder / "m1.yaml")
+    assert merchant_paths(folder, ["M1", "m1"]) == {"M1": folder / "m1.yaml", "m1": folder / "m1-2.yaml"}

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pyrage
+import pytest
+
 from reconciler.imports.document import secret_name
 from reconciler.imports.yaml_text import merchant_yaml
 from tests.imports.conftest import Keys
@@ -144,4 +147,69 @@ def test_force_over_a_file_nested_too_deeply_to_read_does_not_crash(cli: Cli, ta
     (target / "merchants" / "m1.yaml").write_text("account_reference: M1\nklarna:\n  " + "- " * 100_000 + "x\n")
     done = cli.run("import", "--reference", "M1", "--force", "--desired", str(target))
     assert done.exit_code == 0, done.output
+    # The file being replaced does not load: the import goes on, and says what it did not look at.
+    assert "shares_with is not computed against the merchants it declares" in done.output
+    assert plan_exit(cli, target, keys) == 0
+
+
+def test_a_merchant_imported_by_reference_names_a_declared_one_sharing_its_owner(
+    cli: Cli, target: Path, keys: Keys
+) -> None:
+    """Adopting one reference at a time: M2's file lists M1, declared already, so validate takes them both."""
+    one, two = merchant("M1"), merchant("M2")
+    two["klarna"]["stakeholders"] = [dict(one["klarna"]["stakeholders"][0])]
+    cli.live.create(one, dintero=False)
+    cli.live.create(two, dintero=False)
+    assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
+    before = (target / "merchants" / "m1.yaml").read_text()
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    done = cli.run("import", "--reference", "M2", "--desired", str(target), env=identity)
+    assert done.exit_code == 0, done.output
+    assert '\nshares_with:\n  - "M1"\nklarna:' in (target / "merchants" / "m2.yaml").read_text()
+    assert (target / "merchants" / "m1.yaml").read_text() == before
+    checked = cli.run("validate", "--desired", str(target), env=identity)
+    assert checked.exit_code == 0, checked.output
+    assert plan_exit(cli, target, keys) == 0
+
+
+def test_a_reference_declared_under_another_file_name_is_written_to_that_file(
+    cli: Cli, target: Path, keys: Keys
+) -> None:
+    """A file renamed by hand keeps its merchant: import once wrote m1.yaml beside it, two files declaring M1."""
+    cli.live.create(merchant("M1"), dintero=False)
+    assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
+    folder = target / "merchants"
+    (folder / "m1.yaml").rename(folder / "bergen-shop.yaml")
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    for flags in (("--reference", "M1"), ("--all",)):
+        refused = cli.run("import", *flags, "--desired", str(target), env=identity)
+        assert refused.exit_code == 1, refused.output
+        assert f"{folder / 'bergen-shop.yaml'}:1:1: exists; import does not overwrite it" in refused.output
+        assert sorted(p.name for p in folder.iterdir()) == ["bergen-shop.yaml"]
+        replaced = cli.run("import", *flags, "--force", "--desired", str(target), env=identity)
+        assert replaced.exit_code == 0, replaced.output
+        assert sorted(p.name for p in folder.iterdir()) == ["bergen-shop.yaml"]
+        assert plan_exit(cli, target, keys) == 0
+
+
+def test_unmanaged_decrypts_the_secrets_store_once(
+    cli: Cli, target: Path, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The declared merchants' secrets and the store import adds to are one decryption of secrets.age."""
+    cli.live.create(merchant("M1"), dintero=False)
+    cli.live.create(merchant("M2"), dintero=False)
+    assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
+    decrypted: list[int] = []
+    real = pyrage.decrypt
+
+    def counted(data: bytes, identities: list[Any]) -> bytes:
+        decrypted.append(len(data))
+        return bytes(real(data, identities))
+
+    monkeypatch.setattr(pyrage, "decrypt", counted)
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    done = cli.run("import", "--unmanaged", "--desired", str(target), env=identity)
+    assert done.exit_code == 0, done.output
+    assert len(decrypted) == 1
+    assert sorted(p.name for p in (target / "merchants").iterdir()) == ["m1.yaml", "m2.yaml"]
     assert plan_exit(cli, target, keys) == 0
