@@ -43,7 +43,7 @@ from reconciler.desired.secrets import (
 from reconciler.desired.text import forbidden_character, normal_key, normal_text
 from reconciler.desired.yaml_nodes import Node, node_position, scalar_text
 from reconciler.errors import InputIssue
-from reconciler.sensitive import register_secret_value
+from reconciler.sensitive import is_sensitive_path, register_secret_value
 
 _CANONICAL_INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
 _YAML = "tag:yaml.org,2002:"
@@ -163,6 +163,10 @@ class _Builder:
             value = reference.resolve(self.environ, self.env_rules)
         except LookupError as error:
             return self.unresolved_reference(node, path, str(error))
+        if is_sensitive_path(path):
+            # Masked wherever it turns up, as every !secret's value is (an API's error text may quote it).
+            # Not every !env value: a shop's banner text would be masked in every plan that shows it.
+            register_secret_value(value)
         try:
             return normal_text(value)
         except ValueError as problem:

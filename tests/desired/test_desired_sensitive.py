@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -13,7 +15,8 @@ from reconciler.desired.models_klarna import (
     Stakeholder,
     Website,
 )
-from reconciler.sensitive import redact
+from reconciler.desired.yaml_loader import load_yaml_file
+from reconciler.sensitive import conceal, redact
 
 
 def test_the_merchant_model_marks_every_sensitive_field() -> None:
@@ -150,3 +153,21 @@ def test_a_code_that_looks_like_no_sensitive_value_is_still_quoted() -> None:
     with pytest.raises(ValidationError) as caught:
         BankAccount.model_validate({"iban": "NO9386011117947", "bic": "NDEA-SE"})
     assert "'NDEA-SE' is not a BIC" in str(caught.value)
+
+
+def test_a_sensitive_value_an_env_reference_gives_is_masked_wherever_it_turns_up(tmp_path: Path) -> None:
+    """As a ``!secret``'s value is: an API's error text or any message quoting it gets the mask, not it.
+    A value ``!env`` gives a field no model marks (a shop's banner text) is shown as it is."""
+    import reconciler.desired.models  # noqa: F401  (the models mark the sensitive fields)
+
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "klarna:\n  account_name: !env SHOP_NAME\n  stakeholders:\n"
+        "    - national_identification: {number: !env OWNER_ID}\n  bank_accounts:\n    - iban: !env OWNER_IBAN\n"
+    )
+    environ = {"SHOP_NAME": "Qx7 Canary Shop", "OWNER_ID": " 19077412345 ", "OWNER_IBAN": "QX82 WEST 1234 5698 7654 32"}
+    document, issues = load_yaml_file(path, environ)
+    assert document is not None and not issues, issues
+    told = conceal("the API said: iban QX82WEST12345698765432 and id 19077412345 are in use by Qx7 Canary Shop")
+    assert "QX82WEST" not in told and "19077412345" not in told
+    assert "Qx7 Canary Shop" in told
