@@ -37,6 +37,10 @@ class ReconcilerError(Exception):
     """Root of every error the reconciler raises on purpose."""
 
 
+# Longer than any message the reconciler writes of its own (the longest list the expected fields).
+MAX_ISSUE_CHARS = 1_000
+
+
 @dataclass(frozen=True)
 class InputIssue:
     """One problem in an input file, located as ``FILE:LINE:COL`` (1-based line and column)."""
@@ -45,6 +49,12 @@ class InputIssue:
     line: int
     column: int
     message: str
+
+    def __post_init__(self) -> None:
+        # A message repeats what the file wrote (a key, a tag): a 200,000-character key is not echoed whole.
+        if len(self.message) > MAX_ISSUE_CHARS:
+            left_out = len(self.message) - MAX_ISSUE_CHARS
+            object.__setattr__(self, "message", f"{self.message[:MAX_ISSUE_CHARS]}… ({left_out} more characters)")
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"

@@ -553,3 +553,23 @@ def test_a_null_connection_no_longer_reaches_the_plan(runner: CliRunner, desired
         "desired-state/merchants/n.yaml:7:16: dintero.connections.vipps-psp: expected a mapping, got null (~); "
         "to leave the field unmanaged, leave it out\n"
     )
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "  bank_accounts:\n    - iban: !{long} x\n",
+        "  ? {long}\n  : 1\n",
+        "  bank_accounts:\n    - ? {long}\n      : x\n",
+    ],
+    ids=["tag", "key", "nested-key"],
+)
+def test_a_message_repeating_a_huge_key_or_tag_is_cut(desired_dir: Path, write: WriteFile, written: str) -> None:
+    """A key (an explicit one: an implicit key is at most 1,024 characters) or a tag of 200,000 characters
+    was echoed whole, in one line of a pull request's comment."""
+    long = "k" * 200_000
+    write("merchants/a.yaml", "account_reference: A\nklarna:\n  account_name: A\n" + written.format(long=long))
+    issues = _issues(desired_dir)
+    assert issues and all(len(issue) < 1_200 for issue in issues), [len(issue) for issue in issues]
+    assert any(issue.endswith("more characters)") for issue in issues), issues
+    assert InputIssue("f", 1, 1, "short").message == "short"
