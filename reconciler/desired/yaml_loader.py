@@ -312,9 +312,10 @@ def _syntax_issue(error: Exception, text: str, file: str) -> InputIssue | None:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         problem = " ".join(part for part in (error.context, error.problem) if part)
-        return InputIssue(file, line, column, f"YAML syntax error: {problem or error}")
+        # Never ``str(error)``: it quotes the file's line, which may hold an IBAN or a national id.
+        return InputIssue(file, line, column, f"YAML syntax error: {problem or type(error).__name__}")
     if isinstance(error, YAMLError):
-        return InputIssue(file, 1, 1, f"YAML error: {error}")
+        return InputIssue(file, 1, 1, f"YAML error: {type(error).__name__}")
     if isinstance(error, RecursionError):
         return InputIssue(file, 1, 1, "YAML error: nested too deeply")
     if isinstance(error, ValueError):  # e.g. an escape naming no Unicode character: "\U00110000"

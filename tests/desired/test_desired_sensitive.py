@@ -171,3 +171,19 @@ def test_a_sensitive_value_an_env_reference_gives_is_masked_wherever_it_turns_up
     told = conceal("the API said: iban QX82WEST12345698765432 and id 19077412345 are in use by Qx7 Canary Shop")
     assert "QX82WEST" not in told and "19077412345" not in told
     assert "Qx7 Canary Shop" in told
+
+
+def test_a_yaml_error_without_a_problem_text_does_not_quote_the_line() -> None:
+    """ruamel.yaml's own text of a marked error prints the line it stands on, IBAN and all."""
+    from ruamel.yaml.error import MarkedYAMLError, StringMark, YAMLError
+
+    from reconciler.desired.yaml_loader import _syntax_issue
+
+    text = "account_reference: X\niban: SE4550000000058398257466\n"
+    mark = StringMark("<file>", 30, 1, 10, text, 30)
+    for error in (MarkedYAMLError(problem_mark=mark), YAMLError(f"bad {text}")):
+        issue = _syntax_issue(error, text, "m.yaml")
+        assert issue is not None
+        assert "SE455" not in str(issue), str(issue)
+    marked = _syntax_issue(MarkedYAMLError(problem="found y", problem_mark=mark), text, "m.yaml")
+    assert str(marked) == "m.yaml:2:11: YAML syntax error: found y"
