@@ -87,7 +87,7 @@ def normalise_mcc(value: object) -> str:
         text = value.strip()
         if _MCC_TEXT.fullmatch(text):
             return text
-        raise ValueError(f"a merchant category code is 4 digits, got {value!r}")
+        raise ValueError(f"a merchant category code is 4 digits, got {_quoted(value)}")
     raise ValueError("a merchant category code is 4 digits")
 
 
@@ -163,10 +163,10 @@ def normalise_phone(value: object) -> str:
         # Before parsing and remembering it: neither should hold a whole file's worth of text.
         raise ValueError(f"a phone number is at most {MAX_PHONE_CHARS} characters")
     if not text.startswith("+"):
-        raise ValueError(f"{value!r} is not an E.164 phone number: it must start with + and the country code")
+        raise ValueError(f"{_quoted(value)} is not an E.164 phone number: it must start with + and the country code")
     e164, problem = _e164(text)
     if e164 is None:
-        raise ValueError(f"{value!r} {problem}")
+        raise ValueError(f"{_quoted(value)} {problem}")
     return e164
 
 
@@ -203,7 +203,7 @@ def normalise_email(value: object) -> str:
     try:
         result = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError as error:
-        raise ValueError(f"{value!r} is not a valid email address: {error}") from None
+        raise ValueError(f"{_quoted(value)} is not a valid email address: {error}") from None
     return str(result.normalized)
 
 
@@ -233,13 +233,13 @@ def normalise_timestamp(value: object) -> str:
     elif isinstance(value, str):
         text = value.strip()
         if "T" not in text.upper() and " " not in text:
-            raise ValueError(f"{value!r} is not a timestamp: expected e.g. 2024-01-01T12:00:00Z")
+            raise ValueError(f"{_quoted(value)} is not a timestamp: expected e.g. 2024-01-01T12:00:00Z")
         if not _TIMESTAMP_SUFFIX.search(text):
-            raise ValueError(f"{value!r} has no time zone: add Z (UTC) or an offset such as +01:00")
+            raise ValueError(f"{_quoted(value)} has no time zone: add Z (UTC) or an offset such as +01:00")
         try:
             moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "zZ" else text)
         except ValueError:
-            raise ValueError(f"{value!r} is not an ISO 8601 timestamp") from None
+            raise ValueError(f"{_quoted(value)} is not an ISO 8601 timestamp") from None
     else:
         raise ValueError("a timestamp is a string such as 2024-01-01T12:00:00Z")
     if moment.tzinfo is None:

@@ -82,7 +82,7 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
     "ownership-percentage-range": [
         (8, 29, "klarna.stakeholders[0].ownership_percentage: Input should be less than or equal to 100")
     ],
-    "phone-without-plus": [(7, 12, "klarna.account_owner.phone: '22000000' is not an E.164 phone number")],
+    "phone-without-plus": [(7, 12, "klarna.account_owner.phone: the value is not an E.164 phone number")],
     "reason-without-disabled": [
         (6, 5, "klarna.payment_product.disabled_reason: disabled_reason is only allowed with state: disabled")
     ],
@@ -93,7 +93,7 @@ EXPECTED: dict[str, list[tuple[int, int, str]]] = {
         (11, 7, "klarna.stakeholders[2]: duplicate stakeholder ola-nordmann (same as klarna.stakeholders[0]")
     ],
     "timestamp-without-zone": [
-        (6, 25, "klarna.account_information.account_created_at: '2024-01-01T12:00:00' has no time zone")
+        (6, 25, "klarna.account_information.account_created_at: the value has no time zone")
     ],
     "top-level-list": [(1, 1, "the top level must be a mapping of fields, found a list")],
     "top-level-scalar": [(1, 1, "the top level must be a mapping of fields, found a single value")],

@@ -187,3 +187,26 @@ def test_a_yaml_error_without_a_problem_text_does_not_quote_the_line() -> None:
         assert "SE455" not in str(issue), str(issue)
     marked = _syntax_issue(MarkedYAMLError(problem="found y", problem_mark=mark), text, "m.yaml")
     assert str(marked) == "m.yaml:2:11: YAML syntax error: found y"
+
+
+@pytest.mark.parametrize(
+    ("normaliser", "value", "shown"),
+    [
+        # A national id as a phone number, a date of birth as a timestamp, an IBAN as a code or an address.
+        ("normalise_phone", "01019012345", "01019012345"),
+        ("normalise_phone", "+0 1019012345", "1019012345"),
+        ("normalise_timestamp", "1990-01-31", "1990-01-31"),
+        ("normalise_timestamp", "1990-01-31T00:00:00", "1990-01-31"),
+        ("normalise_mcc", "SE45 5000 0000 0583 9825 7466", "5000 0000"),
+        ("normalise_email", "SE45 5000 0000 0583 9825 7466@", "5000 0000"),
+    ],
+)
+def test_a_sensitive_value_written_in_a_field_that_quotes_its_value_is_not_quoted(
+    normaliser: str, value: str, shown: str
+) -> None:
+    from reconciler.desired import normalise
+
+    with pytest.raises(ValueError) as caught:
+        getattr(normalise, normaliser)(value)
+    assert shown not in str(caught.value), str(caught.value)
+    assert "the value" in str(caught.value)
