@@ -254,11 +254,13 @@ def merchant_document(account: KlarnaAccount, dintero: DinteroAccount | None) ->
     comments: dict[Path, str] = {}
     held: list[str] = []
     if account.state == "DISABLED":
+        # Klarna's own text, as the product's reason: scrubbed, since it lands in the file and on the terminal.
+        shown = scrub(account.state_reason) if account.state_reason else "no reason given"
         comments[("account_reference",)] = (
-            f"Klarna disabled this account ({account.state_reason or 'no reason given'}): it cannot be managed "
+            f"Klarna disabled this account ({shown}): it cannot be managed "
             "until Klarna enables it, and every plan shows it blocked."
         )
-        held.append(f"account disabled by Klarna ({account.state_reason or 'no reason given'})")
+        held.append(f"account disabled by Klarna ({shown})")
     document: dict[str, Any] = {"account_reference": reference, "klarna": _klarna(account, comments, held)}
     if dintero is not None:
         document["dintero"] = _dintero(dintero, comments, held)

@@ -213,3 +213,22 @@ def test_unmanaged_decrypts_the_secrets_store_once(
     assert len(decrypted) == 1
     assert sorted(p.name for p in (target / "merchants").iterdir()) == ["m1.yaml", "m2.yaml"]
     assert plan_exit(cli, target, keys) == 0
+
+
+def test_the_reason_klarna_gives_for_disabling_an_account_is_scrubbed(cli: Cli, target: Path, keys: Keys) -> None:
+    """The account's ``state_reason`` is Klarna's text, written in a comment and reported: it once went in clear."""
+    iban, national_id = "NO9386011117947", "01019012345"
+    cli.live.create(merchant("M1"), dintero=False)
+    store = cli.live.klarna.app.state.sandbox.store
+    account = store.get_by_ref("klarna.account", "M1")
+    assert account is not None
+    disabled = {"state_reason": f"AML check of {iban}\nowner {national_id}", "compliance_decision_id": "d", "restore": {}}
+    store.put("klarna.account", account["account_id"], {**account, "_disabled": disabled}, "M1")
+    done = cli.run("import", "--all", "--desired", str(target))
+    assert done.exit_code == 2, done.output  # written; its plans are blocked until Klarna enables it
+    assert "account disabled by Klarna (AML check of ***)" in done.output
+    texts = [p.read_text() for p in target.rglob("*.yaml")]
+    assert "# Klarna disabled this account (AML check of ***)" in (target / "merchants" / "m1.yaml").read_text()
+    assert not any(iban in text or national_id in text for text in [done.output, *texts])
+    checked = cli.run("validate", "--desired", str(target), env={"RECONCILER_AGE_IDENTITY": keys.secret})
+    assert checked.exit_code == 0, checked.output
