@@ -222,7 +222,8 @@ def test_the_reason_klarna_gives_for_disabling_an_account_is_scrubbed(cli: Cli, 
     store = cli.live.klarna.app.state.sandbox.store
     account = store.get_by_ref("klarna.account", "M1")
     assert account is not None
-    disabled = {"state_reason": f"AML check of {iban}\nowner {national_id}", "compliance_decision_id": "d", "restore": {}}
+    reason = f"AML check of {iban}\nowner {national_id}"
+    disabled = {"state_reason": reason, "compliance_decision_id": "d", "restore": {}}
     store.put("klarna.account", account["account_id"], {**account, "_disabled": disabled}, "M1")
     done = cli.run("import", "--all", "--desired", str(target))
     assert done.exit_code == 2, done.output  # written; its plans are blocked until Klarna enables it
@@ -232,3 +233,25 @@ def test_the_reason_klarna_gives_for_disabling_an_account_is_scrubbed(cli: Cli, 
     assert not any(iban in text or national_id in text for text in [done.output, *texts])
     checked = cli.run("validate", "--desired", str(target), env={"RECONCILER_AGE_IDENTITY": keys.secret})
     assert checked.exit_code == 0, checked.output
+
+
+def test_a_comment_quoting_characters_yaml_text_cannot_hold_is_written_escaped(
+    cli: Cli, target: Path, keys: Keys
+) -> None:
+    """Klarna's reason for a disabled product goes into a comment: a control character in it once made a file
+    that no reader takes (a comment is YAML text too)."""
+    assert merchant_yaml({"account_reference": "M1"}, {("account_reference",): "a\x07\x1b\ufeff\ufffe\x9fb"}) == (
+        '# yaml-language-server: $schema=../merchant.schema.json\n# a\\u0007\\u001b\\ufeff\\ufffe\\u009fb\n'
+        'account_reference: "M1"\n'
+    )
+    cli.live.create(merchant("M1"), dintero=False)
+    store = cli.live.klarna.app.state.sandbox.store
+    account = store.get_by_ref("klarna.account", "M1")
+    assert account is not None
+    product = {**account["products"][0], "state": "DISABLED", "state_reason": "AML\x07\ufffe"}
+    store.put("klarna.account", account["account_id"], {**account, "products": [product]}, "M1")
+    done = cli.run("import", "--all", "--desired", str(target))
+    assert done.exit_code == 0, done.output
+    written = (target / "merchants" / "m1.yaml").read_text()
+    assert "# Klarna disabled this payment product (AML\\u0007\\ufffe)" in written
+    assert plan_exit(cli, target, keys) == 0
