@@ -10,6 +10,7 @@ first: a merchant file never names a secret the store does not hold.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from reconciler.config import Config
-from reconciler.desired.files import MERCHANT_SUFFIXES
+from reconciler.desired.files import MERCHANT_SUFFIXES, kind_of
 from reconciler.desired.libyaml_parser import text_loader
 from reconciler.desired.load import identity_loader
 from reconciler.desired.secret_store import RECIPIENTS_FILE, SecretsStore
@@ -58,6 +59,12 @@ def refuse_existing(paths: Iterable[Path], *, force: bool, owners: Mapping[Path,
     each path is written for) is not overwritten: references that differ only by case or punctuation
     make one file name, and ``--force`` means "replace my merchants' files", not "lose another's".
     """
+    paths = list(paths)
+    # Not even ``force`` writes where a rename cannot go (a directory named m1.yaml, a merchants/ that is a
+    # file): the writes would fail half-way, after the secrets and the first files, with a traceback.
+    unwritable = [issue for issue in map(_unwritable, paths) if issue is not None]
+    if unwritable:
+        raise InputError(list({(issue.file, issue.message): issue for issue in unwritable}.values()))
     existing = [path for path in paths if os.path.lexists(path)]
     if not force:
         refused = "exists; import does not overwrite it without --force"
@@ -73,6 +80,20 @@ def refuse_existing(paths: Iterable[Path], *, force: bool, owners: Mapping[Path,
             issues.append(InputIssue(str(path), 1, 1, why))
     if issues:
         raise InputError(issues)
+
+
+def _unwritable(path: Path) -> InputIssue | None:
+    """Why ``path`` cannot be written by a rename: its folder is not a directory, or it is a directory (or
+    another thing than a file or a symbolic link, which the rename replaces and never follows)."""
+    if os.path.lexists(path.parent) and not path.parent.is_dir():
+        return InputIssue(str(path.parent), 1, 1, "is not a directory: import cannot write the files it holds")
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISLNK(mode):
+        return None
+    return InputIssue(str(path), 1, 1, f"is {kind_of(mode)}: import writes only over a file, even with --force")
 
 
 def declaring_files(folder: Path) -> dict[str, Path]:

@@ -255,3 +255,24 @@ def test_a_comment_quoting_characters_yaml_text_cannot_hold_is_written_escaped(
     written = (target / "merchants" / "m1.yaml").read_text()
     assert "# Klarna disabled this payment product (AML\\u0007\\ufffe)" in written
     assert plan_exit(cli, target, keys) == 0
+
+
+def test_force_over_a_directory_named_as_a_file_refuses_before_writing(cli: Cli, target: Path, keys: Keys) -> None:
+    """A directory ``m1.yaml`` (or a ``merchants`` that is a file) once failed the rename with a traceback, after
+    the secrets store and the files sorted before it were written: it is refused, and nothing is written."""
+    cli.live.create(merchant("M1"), dintero=False)
+    cli.live.create(merchant("M2"), dintero=False)
+    (target / "merchants" / "m2.yaml").mkdir(parents=True)
+    before = sorted(p.name for p in target.iterdir())
+    done = cli.run("import", "--all", "--force", "--desired", str(target))
+    assert done.exit_code == 1, done.output
+    assert f"{target / 'merchants' / 'm2.yaml'}:1:1: is a directory: import writes only over a file" in done.output
+    assert sorted(p.name for p in target.iterdir()) == before
+    assert sorted(p.name for p in (target / "merchants").iterdir()) == ["m2.yaml"]
+    (target / "merchants" / "m2.yaml").rmdir()
+    (target / "merchants").rmdir()
+    (target / "merchants").write_text("")
+    done = cli.run("import", "--reference", "M1", "--desired", str(target))
+    assert done.exit_code == 1, done.output
+    assert f"{target / 'merchants'}:1:1: is not a directory" in done.output
+    assert sorted(p.name for p in target.iterdir()) == before
