@@ -114,9 +114,11 @@ def declaring_files(folder: Path) -> dict[str, Path]:
 def _declared_reference(path: Path) -> str | None:
     """The ``account_reference`` a merchant file declares, as the loader reads it; None when it cannot tell."""
     try:
-        text = path.read_text(encoding="utf-8")
+        # Decoded as the loader decodes (a byte order mark is allowed), but a byte that is not UTF-8 does not
+        # hide the merchant: the file that does not load is still its file, the one --force repairs.
+        text = path.read_bytes().decode("utf-8-sig", errors="replace")
         data = yaml.load(text, Loader=text_loader(text))  # every scalar as its text
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+    except (OSError, yaml.YAMLError, RecursionError):
         return None
     value = data.get("account_reference") if isinstance(data, dict) else None
     return value.strip() if isinstance(value, str) else None

@@ -276,3 +276,19 @@ def test_force_over_a_directory_named_as_a_file_refuses_before_writing(cli: Cli,
     assert done.exit_code == 1, done.output
     assert f"{target / 'merchants'}:1:1: is not a directory" in done.output
     assert sorted(p.name for p in target.iterdir()) == before
+
+
+def test_a_file_that_is_not_utf8_keeps_its_merchant(cli: Cli, target: Path, keys: Keys) -> None:
+    """A hand-edited file saved as Latin-1 does not load, but it declares M1: import once wrote a second file."""
+    cli.live.create(merchant("M1"), dintero=False)
+    folder = target / "merchants"
+    folder.mkdir()
+    (folder / "bergen.yaml").write_bytes("# Café Bergen\naccount_reference: M1\n".encode("latin-1"))
+    refused = cli.run("import", "--reference", "M1", "--desired", str(target))
+    assert refused.exit_code == 1, refused.output
+    assert f"{folder / 'bergen.yaml'}:1:1: exists; import does not overwrite it" in refused.output
+    done = cli.run("import", "--reference", "M1", "--force", "--desired", str(target))
+    assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in folder.iterdir()) == ["bergen.yaml"]
+    assert 'account_reference: "M1"' in (folder / "bergen.yaml").read_text()
+    assert plan_exit(cli, target, keys) == 0
