@@ -96,18 +96,19 @@ def _unwritable(path: Path) -> InputIssue | None:
     return InputIssue(str(path), 1, 1, f"is {kind_of(mode)}: import writes only over a file, even with --force")
 
 
-def declaring_files(folder: Path) -> dict[str, Path]:
-    """The merchant file that declares each reference, by a quick read of its ``account_reference`` alone,
-    so that a file renamed by hand, or one that does not validate, still keeps its merchant."""
+def declaring_files(folder: Path) -> dict[str, list[Path]]:
+    """The merchant files that declare each reference (in name order), by a quick read of their
+    ``account_reference`` alone, so that a file renamed by hand, or one that does not validate, still keeps
+    its merchant."""
     if not folder.is_dir():
         return {}
-    found: dict[str, Path] = {}
+    found: dict[str, list[Path]] = {}
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.name.endswith(MERCHANT_SUFFIXES) or not path.is_file():
             continue
         reference = _declared_reference(path)
         if reference is not None:
-            found.setdefault(reference, path)
+            found.setdefault(reference, []).append(path)
     return found
 
 

@@ -167,10 +167,11 @@ def file_names(references: Sequence[str], taken: Set[str] = frozenset()) -> dict
 def merchant_paths(folder: Path, references: Sequence[str]) -> dict[str, Path]:
     """Where each merchant's file goes: the file declaring it already, else ``<slug>.yaml`` (see ``file_names``)."""
     declaring = declaring_files(folder)
-    paths = {reference: declaring[reference] for reference in references if reference in declaring}
-    # A new merchant's name never takes the file of one written in this import.
+    paths = {reference: declaring[reference][0] for reference in references if reference in declaring}
+    # A new merchant's name never takes a file that declares a merchant: ``AB`` beside ``ab.yaml`` is written
+    # to ``ab-2.yaml``. Refused instead, it could never be imported, and it stopped every --unmanaged import.
     new = [reference for reference in references if reference not in paths]
-    names = file_names(new, {path.name for path in paths.values()})
+    names = file_names(new, {path.name for files in declaring.values() for path in files})
     return paths | {reference: folder / name for reference, name in names.items()}
 
 

@@ -58,18 +58,32 @@ def test_references_one_name_cannot_tell_apart_keep_their_own_secrets(cli: Cli, 
 
 
 def test_force_does_not_write_one_merchant_over_anothers_file(cli: Cli, target: Path, keys: Keys) -> None:
-    """``ab`` and ``AB`` make one file name: ``--force`` replaces a merchant's own file, never another's."""
-    cli.live.create(merchant("ab"), dintero=False)
-    assert cli.run("import", "--reference", "ab", "--desired", str(target)).exit_code == 0
-    before = (target / "merchants" / "ab.yaml").read_text()
-    cli.live.create(merchant("AB"), dintero=False)
+    """``a.b`` and ``a-b`` make one file name: ``--force`` replaces a merchant's own file, never another's.
+
+    ``a-b`` imported after ``a.b`` gets ``a-b-2.yaml``, as when both are imported at once. It was refused (even
+    without --force, ``a-b.yaml`` exists): it could never be imported, and it stopped every ``--unmanaged``."""
+    for reference in ("a.b", "a-b", "M3"):
+        cli.live.create(merchant(reference), dintero=False)
+    assert cli.run("import", "--reference", "a.b", "--desired", str(target)).exit_code == 0
+    folder = target / "merchants"
+    before = (folder / "a-b.yaml").read_text()
     identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
-    done = cli.run("import", "--reference", "AB", "--force", "--desired", str(target), env=identity)
-    assert done.exit_code == 1, done.output
-    assert "declares merchant 'ab'; import does not write merchant 'AB' over it" in done.output
-    assert (target / "merchants" / "ab.yaml").read_text() == before
-    again = cli.run("import", "--reference", "ab", "--force", "--desired", str(target), env=identity)
+    for flags in ((), ("--force",)):
+        done = cli.run("import", "--unmanaged", *flags, "--desired", str(target), env=identity)
+        assert done.exit_code == 0, done.output
+        assert sorted(p.name for p in folder.iterdir()) == ["a-b-2.yaml", "a-b.yaml", "m3.yaml"]
+        assert (folder / "a-b.yaml").read_text() == before
+        assert 'account_reference: "a-b"' in (folder / "a-b-2.yaml").read_text()
+        assert plan_exit(cli, target, keys) == 0
+        (folder / "a-b-2.yaml").unlink()
+        (folder / "m3.yaml").unlink()
+    done = cli.run("import", "--reference", "a-b", "--force", "--desired", str(target), env=identity)
+    assert done.exit_code == 0, done.output
+    again = cli.run("import", "--reference", "a.b", "--force", "--desired", str(target), env=identity)
     assert again.exit_code == 0, again.output  # its own file is replaced
+    assert sorted(p.name for p in folder.iterdir()) == ["a-b-2.yaml", "a-b.yaml"]
+    assert 'account_reference: "a.b"' in (folder / "a-b.yaml").read_text()
+    assert plan_exit(cli, target, keys) == 0
 
 
 def test_characters_yaml_text_cannot_hold_are_written_escaped(cli: Cli, target: Path, keys: Keys) -> None:
