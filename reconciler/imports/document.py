@@ -47,6 +47,7 @@ SIGNUP_MODELS: dict[str, type[BaseModel]] = {
     "common": CommonSignup,
 }
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_.\-]+")
+_DIGEST_END = re.compile(r"-h[0-9a-f]{10}$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,15 @@ def secret_name(reference: str, place: Path) -> str:
     A reference with a character a name cannot hold (``A:B``) is written with ``_`` for it and a digest of
     the reference itself (``A_B-h1f2e3d4c``): stable, and never the name of another merchant's value
     (``A_B``'s), which the store would then hand to the wrong merchant.
+
+    So is a reference with a lower-case letter (``ab``): the copy check compares names regardless of case, so
+    ``ab``'s and ``AB``'s names would make both files "copies", and neither validate. Of the references
+    that differ only by case, at most one has no lower-case letter and keeps its plain name (``NB-2024-0001``);
+    one that ends as a digest does (``A_B-H1F2E3D4C5``, all capitals) gets a digest too, never taking
+    the name of the reference whose digest it copies.
     """
     base = _NAME_CHARS.sub("_", reference)
-    if base != reference:
+    if base != reference or reference != reference.upper() or _DIGEST_END.search(reference):
         base += "-h" + hashlib.sha256(reference.encode("utf-8")).hexdigest()[:10]
     name = ".".join((base, *(_NAME_CHARS.sub("_", part) for part in place)))
     return name if re.match(r"[A-Za-z_]", name) else "_" + name

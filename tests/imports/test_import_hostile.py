@@ -306,3 +306,21 @@ def test_a_file_that_is_not_utf8_keeps_its_merchant(cli: Cli, target: Path, keys
     assert sorted(p.name for p in folder.iterdir()) == ["bergen.yaml"]
     assert 'account_reference: "M1"' in (folder / "bergen.yaml").read_text()
     assert plan_exit(cli, target, keys) == 0
+
+
+def test_references_that_differ_only_by_case_keep_secret_names_apart(cli: Cli, target: Path, keys: Keys) -> None:
+    """The copy check compares secret names regardless of case: ``ab``'s and ``AB``'s once made both files
+    "copies" that validate refused. So does a capital reference ending as a lower-case one's digest."""
+    lower = secret_name("ab", ("klarna", "x"))
+    assert lower.casefold() != secret_name("AB", ("klarna", "x")).casefold()
+    assert secret_name("AB", ("klarna", "x")) == "AB.klarna.x"  # capitals as before
+    mimic = lower.removesuffix(".klarna.x").upper()
+    assert secret_name(mimic, ("klarna", "x")).casefold() != lower.casefold()
+    for reference in ("ab", "AB", "Ab"):
+        cli.live.create(merchant(reference), dintero=False)
+    done = cli.run("import", "--all", "--desired", str(target))
+    assert done.exit_code == 0, done.output
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    checked = cli.run("validate", "--desired", str(target), env=identity)
+    assert checked.exit_code == 0, checked.output
+    assert plan_exit(cli, target, keys) == 0
