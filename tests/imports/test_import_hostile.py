@@ -324,3 +324,25 @@ def test_references_that_differ_only_by_case_keep_secret_names_apart(cli: Cli, t
     checked = cli.run("validate", "--desired", str(target), env=identity)
     assert checked.exit_code == 0, checked.output
     assert plan_exit(cli, target, keys) == 0
+
+
+def test_the_report_escapes_control_characters_of_live_references_and_reasons(
+    cli: Cli, target: Path, keys: Keys
+) -> None:
+    """A reference or a reason the APIs hold is printed on the terminal: an escape sequence in one once reached
+    it as it is (clearing the screen, ringing, rewriting the lines above)."""
+    cli.live.create(merchant("M1"), dintero=False)
+    cli.live.create(merchant("M2"), dintero=False)
+    rename_live(cli, "M1", "M1\x1b[2J\x07")
+    store = cli.live.klarna.app.state.sandbox.store
+    account = store.get_by_ref("klarna.account", "M2")
+    assert account is not None
+    product = {**account["products"][0], "state": "DISABLED", "state_reason": "AML\x1b[1A\x07"}
+    store.put("klarna.account", account["account_id"], {**account, "products": [product]}, "M2")
+    done = cli.run("import", "--all", "--desired", str(target))
+    assert done.exit_code == 1, done.output
+    assert "  M1\\x1b[2J\\x07: not imported: the live state does not fit a merchant file at account_reference" in (
+        done.output
+    )
+    assert "  M2: payment product disabled by Klarna (AML\\x1b[1A\\x07)" in done.output
+    assert "\x07" not in done.output and "\x1b" not in done.output
