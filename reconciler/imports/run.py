@@ -112,14 +112,26 @@ async def read_klarna(
         yield account
 
 
-async def read_dintero(clients: ApiClients, wanted: set[str] | None) -> dict[str, DinteroAccount]:
-    """Dintero accounts by the Klarna reference they name (only those in ``wanted``, when given)."""
-    linked: dict[str, DinteroAccount] = {}
+async def read_dintero(
+    clients: ApiClients, wanted: set[str] | None
+) -> tuple[dict[str, DinteroAccount], dict[str, list[str]]]:
+    """Dintero accounts by the Klarna reference they name (only those in ``wanted``, when given), and the
+    references two or more accounts name, with those accounts' ids.
+
+    A reference two accounts name is linked to neither: the last one listed once won, silently, so that an
+    account signed up with another merchant's onboarding link took that merchant's Dintero side, and its
+    own account was left unmanaged.
+    """
+    named: dict[str, list[DinteroAccount]] = {}
     async for account in clients.dintero.iter_merchants(page_size=PAGE_SIZE):
         reference = signup_reference(account)
         if reference is not None and (wanted is None or reference in wanted):
-            linked[reference] = account
-    return linked
+            named.setdefault(reference, []).append(account)
+    linked = {reference: accounts[0] for reference, accounts in named.items() if len(accounts) == 1}
+    ambiguous = {
+        reference: sorted(a.account_id for a in accounts) for reference, accounts in named.items() if len(accounts) > 1
+    }
+    return linked, ambiguous
 
 
 def _read_back_as_written(reference: str) -> bool:
@@ -199,7 +211,7 @@ async def import_merchants(
     store = open_store(directory, environ, config, opened_store)  # fails early on a store that cannot be decrypted
     # Dintero's list first (small entries), then Klarna's pages, each account made into its file text and
     # let go: memory holds the Dintero entries and the texts, never every expanded Klarna account at once.
-    dintero = await read_dintero(clients, set(selection.references) if selection.references else None)
+    dintero, ambiguous = await read_dintero(clients, set(selection.references) if selection.references else None)
     partner = await fetch_partner(clients, PARTNER, notifications=True) if selection.everything else None
     result = ImportResult()
     made: list[tuple[str, str]] = []  # (reference, text)
@@ -215,6 +227,13 @@ async def import_merchants(
             )
             continue
         imported = merchant_document(account, dintero.get(reference))
+        if reference in ambiguous:
+            told = f"Dintero accounts {', '.join(ambiguous[reference])} all name it as their signup reference"
+            above = imported.comments.get(("account_reference",))
+            imported.comments[("account_reference",)] = "\n".join(
+                [*([above] if above else []), f"{told}: none is declared; declare its own under dintero."]
+            )
+            imported.held.append(f"{told}: none declared")
         resolved = imported.resolved()
         try:
             merchant = Merchant.model_validate(resolved)

@@ -346,3 +346,22 @@ def test_the_report_escapes_control_characters_of_live_references_and_reasons(
     )
     assert "  M2: payment product disabled by Klarna (AML\\x1b[1A\\x07)" in done.output
     assert "\x07" not in done.output and "\x1b" not in done.output
+
+
+def test_a_reference_two_dintero_accounts_name_is_linked_to_neither(cli: Cli, target: Path, keys: Keys) -> None:
+    """An account signed up with M1's onboarding link names M1 too: the last one listed once became M1's Dintero
+    side, silently, and M1's own account was left unmanaged."""
+    cli.live.create(base_merchant("M1", "T11200201"))
+    cli.live.create(base_merchant("M2", "T11200202"))
+    store = cli.live.klarna.app.state.sandbox.store
+    for aid in ("T11200201", "T11200202"):
+        document = store.get("dintero.account", aid)
+        store.put("dintero.account", aid, {**document, "applicant": {"signup_reference": "M1"}})
+    done = cli.run("import", "--all", "--desired", str(target))
+    assert done.exit_code == 0, done.output
+    told = "Dintero accounts T11200201, T11200202 all name it as their signup reference"
+    assert f"  M1: {told}: none declared (written as it is, with a comment)" in done.output
+    text = (target / "merchants" / "m1.yaml").read_text()
+    assert "\ndintero:" not in text and f"# {told}: none is declared" in text
+    assert "\ndintero:" not in (target / "merchants" / "m2.yaml").read_text()  # it names M1, not M2
+    assert plan_exit(cli, target, keys) == 0
