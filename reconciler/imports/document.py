@@ -114,7 +114,22 @@ def secret_name(reference: str, place: Path) -> str:
     base = _NAME_CHARS.sub("_", reference)
     if base != reference or reference != reference.upper() or _DIGEST_END.search(reference):
         base += "-h" + hashlib.sha256(reference.encode("utf-8")).hexdigest()[:10]
-    name = ".".join((base, *(_NAME_CHARS.sub("_", part) for part in place)))
+    return _valid_start(".".join((base, *(_NAME_CHARS.sub("_", part) for part in place))))
+
+
+def made_for(reference: str, name: str) -> bool:
+    """Whether ``name`` is one import gives a value of ``reference``'s, as it names them now or did before a
+    reference with a lower-case letter got a digest (``ab.klarna...``): a replaced file's such names that
+    its new file does not hold are removed from the store, which validate would report as used by no file."""
+    plain = _NAME_CHARS.sub("_", reference)
+    sections = ("klarna", "dintero")
+    prefixes = {secret_name(reference, (section,)) for section in sections}
+    if plain == reference:
+        prefixes |= {_valid_start(f"{plain}.{section}") for section in sections}
+    return any(name.startswith(prefix + ".") for prefix in prefixes)
+
+
+def _valid_start(name: str) -> str:
     return name if re.match(r"[A-Za-z_]", name) else "_" + name
 
 

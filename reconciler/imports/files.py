@@ -10,6 +10,7 @@ first: a merchant file never names a secret the store does not hold.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -154,8 +155,21 @@ def open_store(
     return SecretsStore.open(directory, identity_loader(directory, config, environ)())
 
 
-def save_secrets(store: SecretsStore, secrets: Mapping[str, str]) -> None:
-    if not secrets:
+_SECRET_TAG = re.compile(r"!secret\s+([A-Za-z_][A-Za-z0-9_.\-]*)")
+
+
+def named_secrets(path: Path) -> set[str]:
+    """The secret names a file about to be replaced holds (none when it cannot be read)."""
+    try:
+        return set(_SECRET_TAG.findall(path.read_bytes().decode("utf-8-sig", errors="replace")))
+    except OSError:
+        return set()
+
+
+def save_secrets(store: SecretsStore, secrets: Mapping[str, str], stale: Iterable[str] = ()) -> None:
+    """Add ``secrets`` and remove ``stale`` (the names only the files being replaced held), in one save."""
+    removed = [name for name in stale if name not in secrets and store.remove(name)]
+    if not secrets and not removed:
         return
     for name, value in secrets.items():
         store.set(name, value)

@@ -14,6 +14,7 @@ the promise "what import writes plans to zero changes" is checked, not hoped for
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +34,10 @@ from reconciler.desired.secret_store import SecretsStore
 from reconciler.desired.validate import check_merchant
 from reconciler.desired.yaml_loader import YamlDocument
 from reconciler.errors import ApiError, ReadFailed
-from reconciler.imports.document import ImportedMerchant, merchant_document
+from reconciler.imports.document import ImportedMerchant, made_for, merchant_document
 from reconciler.imports.files import (
     declaring_files,
+    named_secrets,
     open_store,
     refuse_existing,
     remove_leftovers,
@@ -282,7 +284,17 @@ async def import_merchants(
         documents.append((directory / "partner.yaml", text))
     refuse_existing([path for path, _ in documents], force=force, owners=owners)
     result.imported.sort()
-    save_secrets(store, secrets)
+    # A file replaced (with --force) may name secrets its new one does not (a stakeholder renamed, a bank
+    # account gone): left in the store, validate reports each as used by no file, and it keeps a value no
+    # file needs. Only names import made for the file's own merchant go, never a hand-made shared one.
+    stale = {
+        name
+        for reference, path in paths.items()
+        if os.path.isfile(path)
+        for name in named_secrets(path)
+        if made_for(reference, name)
+    }
+    save_secrets(store, secrets, stale)
     result.secrets = len(secrets)
     remove_leftovers(directory / "merchants")
     for path, text in documents:

@@ -8,7 +8,7 @@ from typing import Any
 import pyrage
 import pytest
 
-from reconciler.imports.document import secret_name
+from reconciler.imports.document import made_for, secret_name
 from reconciler.imports.yaml_text import merchant_yaml
 from tests.imports.conftest import Keys
 from tests.plan.conftest import Cli, base_merchant
@@ -364,4 +364,36 @@ def test_a_reference_two_dintero_accounts_name_is_linked_to_neither(cli: Cli, ta
     text = (target / "merchants" / "m1.yaml").read_text()
     assert "\ndintero:" not in text and f"# {told}: none is declared" in text
     assert "\ndintero:" not in (target / "merchants" / "m2.yaml").read_text()  # it names M1, not M2
+    assert plan_exit(cli, target, keys) == 0
+
+
+def test_force_removes_the_secrets_only_the_replaced_file_named(cli: Cli, target: Path, keys: Keys) -> None:
+    """A stakeholder renamed live gives its values new names: the old ones stayed in the store, and validate
+    refused every later run ("used by no file"). A secret the file names that import did not make stays."""
+    assert made_for("M1", "M1.klarna.stakeholders.ada-lovelace.date_of_birth")
+    assert made_for("ab", "ab.klarna.iban") and made_for("ab", secret_name("ab", ("klarna", "iban")))  # both names
+    assert not made_for("M1", "M1.X.klarna.iban") and not made_for("M1", "owner-iban")
+    cli.live.create(merchant("M1"), dintero=False)
+    assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
+    store = cli.live.klarna.app.state.sandbox.store
+    account = store.get_by_ref("klarna.account", "M1")
+    assert account is not None
+    stakeholders = [{**account["stakeholders"][0], "given_name": "Adah"}, *account["stakeholders"][1:]]
+    store.put("klarna.account", account["account_id"], {**account, "stakeholders": stakeholders}, "M1")
+    file = target / "merchants" / "m1.yaml"
+    file.write_text(file.read_text() + "# see !secret owner-iban\n")
+    secrets = keys.store(target)
+    secrets.set("owner-iban", "NO9386011117947")
+    secrets.save()
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    done = cli.run("import", "--reference", "M1", "--force", "--desired", str(target), env=identity)
+    assert done.exit_code == 0, done.output
+    names = keys.store(target).names()
+    assert not [name for name in names if ".ada-lovelace." in name]
+    assert [name for name in names if ".adah-lovelace." in name] and "owner-iban" in names
+    pruned = keys.store(target)  # the hand-made one is the user's to remove
+    pruned.remove("owner-iban")
+    pruned.save()
+    checked = cli.run("validate", "--desired", str(target), env=identity)
+    assert checked.exit_code == 0, checked.output
     assert plan_exit(cli, target, keys) == 0
