@@ -80,17 +80,25 @@ def accounts_progress() -> Iterator[Callable[[int], None] | None]:
         yield lambda n: progress.advance(task, n)
 
 
+def _shown(text: str) -> str:
+    """A live reference or an API's text as the report prints it: a control character escaped, so an account
+    the APIs hold under a hostile reference cannot ring, clear or rewrite the terminal (``M1\\x1b[2J``)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def _report(result: ImportResult, desired_dir: Path) -> None:
     click.echo(
         f"Imported {len(result.imported)} merchant(s) into {desired_dir}: {len(result.written)} file(s) written, "
         f"{result.secrets} sensitive value(s) in the secrets store."
     )
     for reference, held in sorted(result.held.items()):
-        click.echo(f"  {reference}: {'; '.join(held)} (written as it is, with a comment)")
+        click.echo(_shown(f"  {reference}: {'; '.join(held)} (written as it is, with a comment)"))
     for reference, planned in sorted(result.not_exact.items()):
-        click.echo(f"  {reference}: its file plans {', '.join(planned)}", err=True)
+        click.echo(_shown(f"  {reference}: its file plans {', '.join(planned)}"), err=True)
     for reference, why in sorted(result.invalid.items()):
-        click.echo(f"  {reference}: not imported: {why}", err=True)
+        click.echo(_shown(f"  {reference}: not imported: {why}"), err=True)
 
 
 @click.command(name="import")

@@ -41,7 +41,7 @@ class MerchantListing:
     notices: list[InputIssue] = field(default_factory=list)
 
 
-def _kind_of(mode: int) -> str:
+def kind_of(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a directory"
     if stat.S_ISFIFO(mode):
@@ -71,7 +71,7 @@ def read_regular_file(path: Path) -> bytes:
     try:
         mode = os.stat(path).st_mode
         if not stat.S_ISREG(mode):
-            raise UnreadableFile(f"not a regular file ({_kind_of(mode)}): only regular files are read")
+            raise UnreadableFile(f"not a regular file ({kind_of(mode)}): only regular files are read")
         # O_NONBLOCK: should it have become a FIFO since, opening does not wait for a writer.
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as error:
@@ -79,7 +79,7 @@ def read_regular_file(path: Path) -> bytes:
     with os.fdopen(descriptor, "rb") as handle:
         opened = os.fstat(handle.fileno())
         if not stat.S_ISREG(opened.st_mode):
-            raise UnreadableFile(f"not a regular file ({_kind_of(opened.st_mode)}): only regular files are read")
+            raise UnreadableFile(f"not a regular file ({kind_of(opened.st_mode)}): only regular files are read")
         data = handle.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise UnreadableFile(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
@@ -96,7 +96,7 @@ def input_file_issue(path: Path, root: Path) -> InputIssue | None:
     except OSError as error:
         return InputIssue(str(path), 1, 1, f"cannot read file: {error.strerror or error}")
     if not stat.S_ISREG(mode):
-        return InputIssue(str(path), 1, 1, f"not a regular file ({_kind_of(mode)}): only regular files are read")
+        return InputIssue(str(path), 1, 1, f"not a regular file ({kind_of(mode)}): only regular files are read")
     return None
 
 

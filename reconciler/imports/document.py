@@ -47,6 +47,7 @@ SIGNUP_MODELS: dict[str, type[BaseModel]] = {
     "common": CommonSignup,
 }
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_.\-]+")
+_DIGEST_END = re.compile(r"-h[0-9a-f]{10}$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,32 @@ def secret_name(reference: str, place: Path) -> str:
     A reference with a character a name cannot hold (``A:B``) is written with ``_`` for it and a digest of
     the reference itself (``A_B-h1f2e3d4c``): stable, and never the name of another merchant's value
     (``A_B``'s), which the store would then hand to the wrong merchant.
+
+    So is a reference with a lower-case letter (``ab``): the copy check compares names regardless of case, so
+    ``ab``'s and ``AB``'s names would make both files "copies", and neither validate. Of the references
+    that differ only by case, at most one has no lower-case letter and keeps its plain name (``NB-2024-0001``);
+    one that ends as a digest does (``A_B-H1F2E3D4C5``, all capitals) gets a digest too, never taking
+    the name of the reference whose digest it copies.
     """
     base = _NAME_CHARS.sub("_", reference)
-    if base != reference:
+    if base != reference or reference != reference.upper() or _DIGEST_END.search(reference):
         base += "-h" + hashlib.sha256(reference.encode("utf-8")).hexdigest()[:10]
-    name = ".".join((base, *(_NAME_CHARS.sub("_", part) for part in place)))
+    return _valid_start(".".join((base, *(_NAME_CHARS.sub("_", part) for part in place))))
+
+
+def made_for(reference: str, name: str) -> bool:
+    """Whether ``name`` is one import gives a value of ``reference``'s, as it names them now or did before a
+    reference with a lower-case letter got a digest (``ab.klarna...``): a replaced file's such names that
+    its new file does not hold are removed from the store, which validate would report as used by no file."""
+    plain = _NAME_CHARS.sub("_", reference)
+    sections = ("klarna", "dintero")
+    prefixes = {secret_name(reference, (section,)) for section in sections}
+    if plain == reference:
+        prefixes |= {_valid_start(f"{plain}.{section}") for section in sections}
+    return any(name.startswith(prefix + ".") for prefix in prefixes)
+
+
+def _valid_start(name: str) -> str:
     return name if re.match(r"[A-Za-z_]", name) else "_" + name
 
 
@@ -254,11 +276,13 @@ def merchant_document(account: KlarnaAccount, dintero: DinteroAccount | None) ->
     comments: dict[Path, str] = {}
     held: list[str] = []
     if account.state == "DISABLED":
+        # Klarna's own text, as the product's reason: scrubbed, since it lands in the file and on the terminal.
+        shown = scrub(account.state_reason) if account.state_reason else "no reason given"
         comments[("account_reference",)] = (
-            f"Klarna disabled this account ({account.state_reason or 'no reason given'}): it cannot be managed "
+            f"Klarna disabled this account ({shown}): it cannot be managed "
             "until Klarna enables it, and every plan shows it blocked."
         )
-        held.append(f"account disabled by Klarna ({account.state_reason or 'no reason given'})")
+        held.append(f"account disabled by Klarna ({shown})")
     document: dict[str, Any] = {"account_reference": reference, "klarna": _klarna(account, comments, held)}
     if dintero is not None:
         document["dintero"] = _dintero(dintero, comments, held)

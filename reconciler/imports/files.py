@@ -10,6 +10,8 @@ first: a merchant file never names a secret the store does not hold.
 from __future__ import annotations
 
 import os
+import re
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -17,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from reconciler.config import Config
-from reconciler.desired.files import MERCHANT_SUFFIXES
+from reconciler.desired.files import MERCHANT_SUFFIXES, kind_of
 from reconciler.desired.libyaml_parser import text_loader
 from reconciler.desired.load import identity_loader
 from reconciler.desired.secret_store import RECIPIENTS_FILE, SecretsStore
@@ -58,6 +60,12 @@ def refuse_existing(paths: Iterable[Path], *, force: bool, owners: Mapping[Path,
     each path is written for) is not overwritten: references that differ only by case or punctuation
     make one file name, and ``--force`` means "replace my merchants' files", not "lose another's".
     """
+    paths = list(paths)
+    # Not even ``force`` writes where a rename cannot go (a directory named m1.yaml, a merchants/ that is a
+    # file): the writes would fail half-way, after the secrets and the first files, with a traceback.
+    unwritable = [issue for issue in map(_unwritable, paths) if issue is not None]
+    if unwritable:
+        raise InputError(list({(issue.file, issue.message): issue for issue in unwritable}.values()))
     existing = [path for path in paths if os.path.lexists(path)]
     if not force:
         refused = "exists; import does not overwrite it without --force"
@@ -75,27 +83,44 @@ def refuse_existing(paths: Iterable[Path], *, force: bool, owners: Mapping[Path,
         raise InputError(issues)
 
 
-def declaring_files(folder: Path) -> dict[str, Path]:
-    """The merchant file that declares each reference, by a quick read of its ``account_reference`` alone,
-    so that a file renamed by hand, or one that does not validate, still keeps its merchant."""
+def _unwritable(path: Path) -> InputIssue | None:
+    """Why ``path`` cannot be written by a rename: its folder is not a directory, or it is a directory (or
+    another thing than a file or a symbolic link, which the rename replaces and never follows)."""
+    if os.path.lexists(path.parent) and not path.parent.is_dir():
+        return InputIssue(str(path.parent), 1, 1, "is not a directory: import cannot write the files it holds")
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISLNK(mode):
+        return None
+    return InputIssue(str(path), 1, 1, f"is {kind_of(mode)}: import writes only over a file, even with --force")
+
+
+def declaring_files(folder: Path) -> dict[str, list[Path]]:
+    """The merchant files that declare each reference (in name order), by a quick read of their
+    ``account_reference`` alone, so that a file renamed by hand, or one that does not validate, still keeps
+    its merchant."""
     if not folder.is_dir():
         return {}
-    found: dict[str, Path] = {}
+    found: dict[str, list[Path]] = {}
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.name.endswith(MERCHANT_SUFFIXES) or not path.is_file():
             continue
         reference = _declared_reference(path)
         if reference is not None:
-            found.setdefault(reference, path)
+            found.setdefault(reference, []).append(path)
     return found
 
 
 def _declared_reference(path: Path) -> str | None:
     """The ``account_reference`` a merchant file declares, as the loader reads it; None when it cannot tell."""
     try:
-        text = path.read_text(encoding="utf-8")
+        # Decoded as the loader decodes (a byte order mark is allowed), but a byte that is not UTF-8 does not
+        # hide the merchant: the file that does not load is still its file, the one --force repairs.
+        text = path.read_bytes().decode("utf-8-sig", errors="replace")
         data = yaml.load(text, Loader=text_loader(text))  # every scalar as its text
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+    except (OSError, yaml.YAMLError, RecursionError):
         return None
     value = data.get("account_reference") if isinstance(data, dict) else None
     return value.strip() if isinstance(value, str) else None
@@ -130,8 +155,21 @@ def open_store(
     return SecretsStore.open(directory, identity_loader(directory, config, environ)())
 
 
-def save_secrets(store: SecretsStore, secrets: Mapping[str, str]) -> None:
-    if not secrets:
+_SECRET_TAG = re.compile(r"!secret\s+([A-Za-z_][A-Za-z0-9_.\-]*)")
+
+
+def named_secrets(path: Path) -> set[str]:
+    """The secret names a file about to be replaced holds (none when it cannot be read)."""
+    try:
+        return set(_SECRET_TAG.findall(path.read_bytes().decode("utf-8-sig", errors="replace")))
+    except OSError:
+        return set()
+
+
+def save_secrets(store: SecretsStore, secrets: Mapping[str, str], stale: Iterable[str] = ()) -> None:
+    """Add ``secrets`` and remove ``stale`` (the names only the files being replaced held), in one save."""
+    removed = [name for name in stale if name not in secrets and store.remove(name)]
+    if not secrets and not removed:
         return
     for name, value in secrets.items():
         store.set(name, value)

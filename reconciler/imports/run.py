@@ -14,6 +14,7 @@ the promise "what import writes plans to zero changes" is checked, not hoped for
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +34,10 @@ from reconciler.desired.secret_store import SecretsStore
 from reconciler.desired.validate import check_merchant
 from reconciler.desired.yaml_loader import YamlDocument
 from reconciler.errors import ApiError, ReadFailed
-from reconciler.imports.document import ImportedMerchant, merchant_document
+from reconciler.imports.document import ImportedMerchant, made_for, merchant_document
 from reconciler.imports.files import (
     declaring_files,
+    named_secrets,
     open_store,
     refuse_existing,
     remove_leftovers,
@@ -112,14 +114,26 @@ async def read_klarna(
         yield account
 
 
-async def read_dintero(clients: ApiClients, wanted: set[str] | None) -> dict[str, DinteroAccount]:
-    """Dintero accounts by the Klarna reference they name (only those in ``wanted``, when given)."""
-    linked: dict[str, DinteroAccount] = {}
+async def read_dintero(
+    clients: ApiClients, wanted: set[str] | None
+) -> tuple[dict[str, DinteroAccount], dict[str, list[str]]]:
+    """Dintero accounts by the Klarna reference they name (only those in ``wanted``, when given), and the
+    references two or more accounts name, with those accounts' ids.
+
+    A reference two accounts name is linked to neither: the last one listed once won, silently, so that an
+    account signed up with another merchant's onboarding link took that merchant's Dintero side, and its
+    own account was left unmanaged.
+    """
+    named: dict[str, list[DinteroAccount]] = {}
     async for account in clients.dintero.iter_merchants(page_size=PAGE_SIZE):
         reference = signup_reference(account)
         if reference is not None and (wanted is None or reference in wanted):
-            linked[reference] = account
-    return linked
+            named.setdefault(reference, []).append(account)
+    linked = {reference: accounts[0] for reference, accounts in named.items() if len(accounts) == 1}
+    ambiguous = {
+        reference: sorted(a.account_id for a in accounts) for reference, accounts in named.items() if len(accounts) > 1
+    }
+    return linked, ambiguous
 
 
 def _read_back_as_written(reference: str) -> bool:
@@ -167,10 +181,11 @@ def file_names(references: Sequence[str], taken: Set[str] = frozenset()) -> dict
 def merchant_paths(folder: Path, references: Sequence[str]) -> dict[str, Path]:
     """Where each merchant's file goes: the file declaring it already, else ``<slug>.yaml`` (see ``file_names``)."""
     declaring = declaring_files(folder)
-    paths = {reference: declaring[reference] for reference in references if reference in declaring}
-    # A new merchant's name never takes the file of one written in this import.
+    paths = {reference: declaring[reference][0] for reference in references if reference in declaring}
+    # A new merchant's name never takes a file that declares a merchant: ``AB`` beside ``ab.yaml`` is written
+    # to ``ab-2.yaml``. Refused instead, it could never be imported, and it stopped every --unmanaged import.
     new = [reference for reference in references if reference not in paths]
-    names = file_names(new, {path.name for path in paths.values()})
+    names = file_names(new, {path.name for files in declaring.values() for path in files})
     return paths | {reference: folder / name for reference, name in names.items()}
 
 
@@ -198,7 +213,7 @@ async def import_merchants(
     store = open_store(directory, environ, config, opened_store)  # fails early on a store that cannot be decrypted
     # Dintero's list first (small entries), then Klarna's pages, each account made into its file text and
     # let go: memory holds the Dintero entries and the texts, never every expanded Klarna account at once.
-    dintero = await read_dintero(clients, set(selection.references) if selection.references else None)
+    dintero, ambiguous = await read_dintero(clients, set(selection.references) if selection.references else None)
     partner = await fetch_partner(clients, PARTNER, notifications=True) if selection.everything else None
     result = ImportResult()
     made: list[tuple[str, str]] = []  # (reference, text)
@@ -214,6 +229,13 @@ async def import_merchants(
             )
             continue
         imported = merchant_document(account, dintero.get(reference))
+        if reference in ambiguous:
+            told = f"Dintero accounts {', '.join(ambiguous[reference])} all name it as their signup reference"
+            above = imported.comments.get(("account_reference",))
+            imported.comments[("account_reference",)] = "\n".join(
+                [*([above] if above else []), f"{told}: none is declared; declare its own under dintero."]
+            )
+            imported.held.append(f"{told}: none declared")
         resolved = imported.resolved()
         try:
             merchant = Merchant.model_validate(resolved)
@@ -262,7 +284,17 @@ async def import_merchants(
         documents.append((directory / "partner.yaml", text))
     refuse_existing([path for path, _ in documents], force=force, owners=owners)
     result.imported.sort()
-    save_secrets(store, secrets)
+    # A file replaced (with --force) may name secrets its new one does not (a stakeholder renamed, a bank
+    # account gone): left in the store, validate reports each as used by no file, and it keeps a value no
+    # file needs. Only names import made for the file's own merchant go, never a hand-made shared one.
+    stale = {
+        name
+        for reference, path in paths.items()
+        if os.path.isfile(path)
+        for name in named_secrets(path)
+        if made_for(reference, name)
+    }
+    save_secrets(store, secrets, stale)
     result.secrets = len(secrets)
     remove_leftovers(directory / "merchants")
     for path, text in documents:

@@ -52,8 +52,16 @@ def _key(key: str) -> str:
     return key if _PLAIN_KEY.match(key) else _json_string(key)
 
 
+# What a comment line may not hold: every character outside YAML's printable set (a C0 or C1 control, a
+# surrogate, U+FFFE, U+FFFF) and the byte order mark, which a reader takes for the stream's start. A
+# comment holds API text (Klarna's reasons, Dintero's connection names): one such character once made the
+# whole file unreadable. Line breaks are not among them: ``splitlines`` has made each a new comment line.
+_NOT_COMMENT_TEXT = re.compile(r"[^\t\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+
+
 def _comment_lines(text: str, depth: int) -> list[str]:
-    return [f"{INDENT * depth}# {line}".rstrip() for line in text.splitlines()]
+    lines = (_NOT_COMMENT_TEXT.sub(lambda match: f"\\u{ord(match.group()):04x}", line) for line in text.splitlines())
+    return [f"{INDENT * depth}# {line}".rstrip() for line in lines]
 
 
 def _lines(value: Any, depth: int, path: Path, comments: Mapping[Path, str]) -> list[str]:

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from reconciler.errors import InputError
 from reconciler.imports.document import SecretRef, secret_name
-from reconciler.imports.files import remove_leftovers, write_atomically
+from reconciler.imports.files import refuse_existing, remove_leftovers, write_atomically
 from reconciler.imports.run import merchant_paths
 from reconciler.imports.yaml_text import merchant_yaml
 
@@ -80,7 +81,8 @@ def test_secret_names_are_valid_and_stable() -> None:
 
 
 def test_a_merchant_keeps_its_file_and_a_new_one_never_takes_it(tmp_path: Path) -> None:
-    """``M1`` declared in a renamed file goes back there; ``m1``'s slug names a file ``M1`` holds, so it gets ``-2``."""
+    """``M1`` declared in a renamed file goes back there; ``m1``'s slug names a file declaring ``M1`` (a second
+    one), so it gets ``-2``: a new merchant never takes a file that declares a merchant."""
     folder = tmp_path / "merchants"
     folder.mkdir()
     (folder / "bergen.yaml").write_text("account_reference: ' M1'\nklarna: {}\n")
@@ -88,7 +90,15 @@ def test_a_merchant_keeps_its_file_and_a_new_one_never_takes_it(tmp_path: Path) 
     (folder / "broken.yaml").write_text("account_reference: [\n")
     (folder / ".hidden.yaml").write_text("account_reference: M9\n")
     paths = merchant_paths(folder, ["M1", "m1", "M9"])
-    assert paths == {"M1": folder / "bergen.yaml", "m1": folder / "m1.yaml", "M9": folder / "m9.yaml"}
+    assert paths == {"M1": folder / "bergen.yaml", "m1": folder / "m1-2.yaml", "M9": folder / "m9.yaml"}
     (folder / "m1.yaml").unlink()
     (folder / "bergen.yaml").rename(folder / "m1.yaml")
     assert merchant_paths(folder, ["M1", "m1"]) == {"M1": folder / "m1.yaml", "m1": folder / "m1-2.yaml"}
+
+
+def test_force_never_replaces_a_file_declaring_another_merchant(tmp_path: Path) -> None:
+    """The last guard, should a path be chosen for ``AB`` that ``ab``'s file holds: refused, even with force."""
+    (tmp_path / "ab.yaml").write_text("account_reference: ab\n")
+    with pytest.raises(InputError, match="declares merchant 'ab'; import does not write merchant 'AB' over it"):
+        refuse_existing([tmp_path / "ab.yaml"], force=True, owners={tmp_path / "ab.yaml": "AB"})
+    refuse_existing([tmp_path / "ab.yaml"], force=True, owners={tmp_path / "ab.yaml": "ab"})

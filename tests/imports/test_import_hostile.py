@@ -8,7 +8,7 @@ from typing import Any
 import pyrage
 import pytest
 
-from reconciler.imports.document import secret_name
+from reconciler.imports.document import made_for, secret_name
 from reconciler.imports.yaml_text import merchant_yaml
 from tests.imports.conftest import Keys
 from tests.plan.conftest import Cli, base_merchant
@@ -58,18 +58,32 @@ def test_references_one_name_cannot_tell_apart_keep_their_own_secrets(cli: Cli, 
 
 
 def test_force_does_not_write_one_merchant_over_anothers_file(cli: Cli, target: Path, keys: Keys) -> None:
-    """``ab`` and ``AB`` make one file name: ``--force`` replaces a merchant's own file, never another's."""
-    cli.live.create(merchant("ab"), dintero=False)
-    assert cli.run("import", "--reference", "ab", "--desired", str(target)).exit_code == 0
-    before = (target / "merchants" / "ab.yaml").read_text()
-    cli.live.create(merchant("AB"), dintero=False)
+    """``a.b`` and ``a-b`` make one file name: ``--force`` replaces a merchant's own file, never another's.
+
+    ``a-b`` imported after ``a.b`` gets ``a-b-2.yaml``, as when both are imported at once. It was refused (even
+    without --force, ``a-b.yaml`` exists): it could never be imported, and it stopped every ``--unmanaged``."""
+    for reference in ("a.b", "a-b", "M3"):
+        cli.live.create(merchant(reference), dintero=False)
+    assert cli.run("import", "--reference", "a.b", "--desired", str(target)).exit_code == 0
+    folder = target / "merchants"
+    before = (folder / "a-b.yaml").read_text()
     identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
-    done = cli.run("import", "--reference", "AB", "--force", "--desired", str(target), env=identity)
-    assert done.exit_code == 1, done.output
-    assert "declares merchant 'ab'; import does not write merchant 'AB' over it" in done.output
-    assert (target / "merchants" / "ab.yaml").read_text() == before
-    again = cli.run("import", "--reference", "ab", "--force", "--desired", str(target), env=identity)
+    for flags in ((), ("--force",)):
+        done = cli.run("import", "--unmanaged", *flags, "--desired", str(target), env=identity)
+        assert done.exit_code == 0, done.output
+        assert sorted(p.name for p in folder.iterdir()) == ["a-b-2.yaml", "a-b.yaml", "m3.yaml"]
+        assert (folder / "a-b.yaml").read_text() == before
+        assert 'account_reference: "a-b"' in (folder / "a-b-2.yaml").read_text()
+        assert plan_exit(cli, target, keys) == 0
+        (folder / "a-b-2.yaml").unlink()
+        (folder / "m3.yaml").unlink()
+    done = cli.run("import", "--reference", "a-b", "--force", "--desired", str(target), env=identity)
+    assert done.exit_code == 0, done.output
+    again = cli.run("import", "--reference", "a.b", "--force", "--desired", str(target), env=identity)
     assert again.exit_code == 0, again.output  # its own file is replaced
+    assert sorted(p.name for p in folder.iterdir()) == ["a-b-2.yaml", "a-b.yaml"]
+    assert 'account_reference: "a.b"' in (folder / "a-b.yaml").read_text()
+    assert plan_exit(cli, target, keys) == 0
 
 
 def test_characters_yaml_text_cannot_hold_are_written_escaped(cli: Cli, target: Path, keys: Keys) -> None:
@@ -212,4 +226,174 @@ def test_unmanaged_decrypts_the_secrets_store_once(
     assert done.exit_code == 0, done.output
     assert len(decrypted) == 1
     assert sorted(p.name for p in (target / "merchants").iterdir()) == ["m1.yaml", "m2.yaml"]
+    assert plan_exit(cli, target, keys) == 0
+
+
+def test_the_reason_klarna_gives_for_disabling_an_account_is_scrubbed(cli: Cli, target: Path, keys: Keys) -> None:
+    """The account's ``state_reason`` is Klarna's text, written in a comment and reported: it once went in clear."""
+    iban, national_id = "NO9386011117947", "01019012345"
+    cli.live.create(merchant("M1"), dintero=False)
+    store = cli.live.klarna.app.state.sandbox.store
+    account = store.get_by_ref("klarna.account", "M1")
+    assert account is not None
+    reason = f"AML check of {iban}\nowner {national_id}"
+    disabled = {"state_reason": reason, "compliance_decision_id": "d", "restore": {}}
+    store.put("klarna.account", account["account_id"], {**account, "_disabled": disabled}, "M1")
+    done = cli.run("import", "--all", "--desired", str(target))
+    assert done.exit_code == 2, done.output  # written; its plans are blocked until Klarna enables it
+    assert "account disabled by Klarna (AML check of ***)" in done.output
+    texts = [p.read_text() for p in target.rglob("*.yaml")]
+    assert "# Klarna disabled this account (AML check of ***)" in (target / "merchants" / "m1.yaml").read_text()
+    assert not any(iban in text or national_id in text for text in [done.output, *texts])
+    checked = cli.run("validate", "--desired", str(target), env={"RECONCILER_AGE_IDENTITY": keys.secret})
+    assert checked.exit_code == 0, checked.output
+
+
+def test_a_comment_quoting_characters_yaml_text_cannot_hold_is_written_escaped(
+    cli: Cli, target: Path, keys: Keys
+) -> None:
+    """Klarna's reason for a disabled product goes into a comment: a control character in it once made a file
+    that no reader takes (a comment is YAML text too)."""
+    assert merchant_yaml({"account_reference": "M1"}, {("account_reference",): "a\x07\x1b\ufeff\ufffe\x9fb"}) == (
+        '# yaml-language-server: $schema=../merchant.schema.json\n# a\\u0007\\u001b\\ufeff\\ufffe\\u009fb\n'
+        'account_reference: "M1"\n'
+    )
+    cli.live.create(merchant("M1"), dintero=False)
+    store = cli.live.klarna.app.state.sandbox.store
+    account = store.get_by_ref("klarna.account", "M1")
+    assert account is not None
+    product = {**account["products"][0], "state": "DISABLED", "state_reason": "AML\x07\ufffe"}
+    store.put("klarna.account", account["account_id"], {**account, "products": [product]}, "M1")
+    done = cli.run("import", "--all", "--desired", str(target))
+    assert done.exit_code == 0, done.output
+    written = (target / "merchants" / "m1.yaml").read_text()
+    assert "# Klarna disabled this payment product (AML\\u0007\\ufffe)" in written
+    assert plan_exit(cli, target, keys) == 0
+
+
+def test_force_over_a_directory_named_as_a_file_refuses_before_writing(cli: Cli, target: Path, keys: Keys) -> None:
+    """A directory ``m1.yaml`` (or a ``merchants`` that is a file) once failed the rename with a traceback, after
+    the secrets store and the files sorted before it were written: it is refused, and nothing is written."""
+    cli.live.create(merchant("M1"), dintero=False)
+    cli.live.create(merchant("M2"), dintero=False)
+    (target / "merchants" / "m2.yaml").mkdir(parents=True)
+    before = sorted(p.name for p in target.iterdir())
+    done = cli.run("import", "--all", "--force", "--desired", str(target))
+    assert done.exit_code == 1, done.output
+    assert f"{target / 'merchants' / 'm2.yaml'}:1:1: is a directory: import writes only over a file" in done.output
+    assert sorted(p.name for p in target.iterdir()) == before
+    assert sorted(p.name for p in (target / "merchants").iterdir()) == ["m2.yaml"]
+    (target / "merchants" / "m2.yaml").rmdir()
+    (target / "merchants").rmdir()
+    (target / "merchants").write_text("")
+    done = cli.run("import", "--reference", "M1", "--desired", str(target))
+    assert done.exit_code == 1, done.output
+    assert f"{target / 'merchants'}:1:1: is not a directory" in done.output
+    assert sorted(p.name for p in target.iterdir()) == before
+
+
+def test_a_file_that_is_not_utf8_keeps_its_merchant(cli: Cli, target: Path, keys: Keys) -> None:
+    """A hand-edited file saved as Latin-1 does not load, but it declares M1: import once wrote a second file."""
+    cli.live.create(merchant("M1"), dintero=False)
+    folder = target / "merchants"
+    folder.mkdir()
+    (folder / "bergen.yaml").write_bytes("# Café Bergen\naccount_reference: M1\n".encode("latin-1"))
+    refused = cli.run("import", "--reference", "M1", "--desired", str(target))
+    assert refused.exit_code == 1, refused.output
+    assert f"{folder / 'bergen.yaml'}:1:1: exists; import does not overwrite it" in refused.output
+    done = cli.run("import", "--reference", "M1", "--force", "--desired", str(target))
+    assert done.exit_code == 0, done.output
+    assert sorted(p.name for p in folder.iterdir()) == ["bergen.yaml"]
+    assert 'account_reference: "M1"' in (folder / "bergen.yaml").read_text()
+    assert plan_exit(cli, target, keys) == 0
+
+
+def test_references_that_differ_only_by_case_keep_secret_names_apart(cli: Cli, target: Path, keys: Keys) -> None:
+    """The copy check compares secret names regardless of case: ``ab``'s and ``AB``'s once made both files
+    "copies" that validate refused. So does a capital reference ending as a lower-case one's digest."""
+    lower = secret_name("ab", ("klarna", "x"))
+    assert lower.casefold() != secret_name("AB", ("klarna", "x")).casefold()
+    assert secret_name("AB", ("klarna", "x")) == "AB.klarna.x"  # capitals as before
+    mimic = lower.removesuffix(".klarna.x").upper()
+    assert secret_name(mimic, ("klarna", "x")).casefold() != lower.casefold()
+    for reference in ("ab", "AB", "Ab"):
+        cli.live.create(merchant(reference), dintero=False)
+    done = cli.run("import", "--all", "--desired", str(target))
+    assert done.exit_code == 0, done.output
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    checked = cli.run("validate", "--desired", str(target), env=identity)
+    assert checked.exit_code == 0, checked.output
+    assert plan_exit(cli, target, keys) == 0
+
+
+def test_the_report_escapes_control_characters_of_live_references_and_reasons(
+    cli: Cli, target: Path, keys: Keys
+) -> None:
+    """A reference or a reason the APIs hold is printed on the terminal: an escape sequence in one once reached
+    it as it is (clearing the screen, ringing, rewriting the lines above)."""
+    cli.live.create(merchant("M1"), dintero=False)
+    cli.live.create(merchant("M2"), dintero=False)
+    rename_live(cli, "M1", "M1\x1b[2J\x07")
+    store = cli.live.klarna.app.state.sandbox.store
+    account = store.get_by_ref("klarna.account", "M2")
+    assert account is not None
+    product = {**account["products"][0], "state": "DISABLED", "state_reason": "AML\x1b[1A\x07"}
+    store.put("klarna.account", account["account_id"], {**account, "products": [product]}, "M2")
+    done = cli.run("import", "--all", "--desired", str(target))
+    assert done.exit_code == 1, done.output
+    assert "  M1\\x1b[2J\\x07: not imported: the live state does not fit a merchant file at account_reference" in (
+        done.output
+    )
+    assert "  M2: payment product disabled by Klarna (AML\\x1b[1A\\x07)" in done.output
+    assert "\x07" not in done.output and "\x1b" not in done.output
+
+
+def test_a_reference_two_dintero_accounts_name_is_linked_to_neither(cli: Cli, target: Path, keys: Keys) -> None:
+    """An account signed up with M1's onboarding link names M1 too: the last one listed once became M1's Dintero
+    side, silently, and M1's own account was left unmanaged."""
+    cli.live.create(base_merchant("M1", "T11200201"))
+    cli.live.create(base_merchant("M2", "T11200202"))
+    store = cli.live.klarna.app.state.sandbox.store
+    for aid in ("T11200201", "T11200202"):
+        document = store.get("dintero.account", aid)
+        store.put("dintero.account", aid, {**document, "applicant": {"signup_reference": "M1"}})
+    done = cli.run("import", "--all", "--desired", str(target))
+    assert done.exit_code == 0, done.output
+    told = "Dintero accounts T11200201, T11200202 all name it as their signup reference"
+    assert f"  M1: {told}: none declared (written as it is, with a comment)" in done.output
+    text = (target / "merchants" / "m1.yaml").read_text()
+    assert "\ndintero:" not in text and f"# {told}: none is declared" in text
+    assert "\ndintero:" not in (target / "merchants" / "m2.yaml").read_text()  # it names M1, not M2
+    assert plan_exit(cli, target, keys) == 0
+
+
+def test_force_removes_the_secrets_only_the_replaced_file_named(cli: Cli, target: Path, keys: Keys) -> None:
+    """A stakeholder renamed live gives its values new names: the old ones stayed in the store, and validate
+    refused every later run ("used by no file"). A secret the file names that import did not make stays."""
+    assert made_for("M1", "M1.klarna.stakeholders.ada-lovelace.date_of_birth")
+    assert made_for("ab", "ab.klarna.iban") and made_for("ab", secret_name("ab", ("klarna", "iban")))  # both names
+    assert not made_for("M1", "M1.X.klarna.iban") and not made_for("M1", "owner-iban")
+    cli.live.create(merchant("M1"), dintero=False)
+    assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
+    store = cli.live.klarna.app.state.sandbox.store
+    account = store.get_by_ref("klarna.account", "M1")
+    assert account is not None
+    stakeholders = [{**account["stakeholders"][0], "given_name": "Adah"}, *account["stakeholders"][1:]]
+    store.put("klarna.account", account["account_id"], {**account, "stakeholders": stakeholders}, "M1")
+    file = target / "merchants" / "m1.yaml"
+    file.write_text(file.read_text() + "# see !secret owner-iban\n")
+    secrets = keys.store(target)
+    secrets.set("owner-iban", "NO9386011117947")
+    secrets.save()
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    done = cli.run("import", "--reference", "M1", "--force", "--desired", str(target), env=identity)
+    assert done.exit_code == 0, done.output
+    names = keys.store(target).names()
+    assert not [name for name in names if ".ada-lovelace." in name]
+    assert [name for name in names if ".adah-lovelace." in name] and "owner-iban" in names
+    pruned = keys.store(target)  # the hand-made one is the user's to remove
+    pruned.remove("owner-iban")
+    pruned.save()
+    checked = cli.run("validate", "--desired", str(target), env=identity)
+    assert checked.exit_code == 0, checked.output
     assert plan_exit(cli, target, keys) == 0
