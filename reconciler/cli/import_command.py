@@ -95,6 +95,8 @@ def _report(result: ImportResult, desired_dir: Path) -> None:
     )
     for reference, held in sorted(result.held.items()):
         click.echo(_shown(f"  {reference}: {'; '.join(held)} (written as it is, with a comment)"))
+    for reference, why in sorted(result.left_out.items()):
+        click.echo(_shown(f"  {reference}: left as it is: {why}"))
     for reference, planned in sorted(result.not_exact.items()):
         click.echo(_shown(f"  {reference}: its file plans {', '.join(planned)}"), err=True)
     for reference, why in sorted(result.invalid.items()):

@@ -14,6 +14,7 @@ import re
 import stat
 import tempfile
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -97,33 +98,51 @@ def _unwritable(path: Path) -> InputIssue | None:
     return InputIssue(str(path), 1, 1, f"is {kind_of(mode)}: import writes only over a file, even with --force")
 
 
-def declaring_files(folder: Path) -> dict[str, list[Path]]:
-    """The merchant files that declare each reference (in name order), by a quick read of their
-    ``account_reference`` alone, so that a file renamed by hand, or one that does not validate, still keeps
-    its merchant."""
+@dataclass
+class Declarations:
+    """What the merchant files declare, by a quick read of each one's ``account_reference`` and ``lifecycle``
+    alone, so that a file renamed by hand, or one that does not validate, still keeps its merchant."""
+
+    files: dict[str, list[Path]] = field(default_factory=dict)  # reference -> its files, in name order
+    retired: dict[str, Path] = field(default_factory=dict)  # reference -> the file that retires it
+
+
+def declaring_files(folder: Path) -> Declarations:
+    found = Declarations()
     if not folder.is_dir():
-        return {}
-    found: dict[str, list[Path]] = {}
+        return found
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.name.endswith(MERCHANT_SUFFIXES) or not path.is_file():
             continue
-        reference = _declared_reference(path)
+        reference, lifecycle = _declaration(path)
         if reference is not None:
-            found.setdefault(reference, []).append(path)
+            found.files.setdefault(reference, []).append(path)
+            if lifecycle == "retired":
+                found.retired.setdefault(reference, path)
     return found
 
 
 def _declared_reference(path: Path) -> str | None:
     """The ``account_reference`` a merchant file declares, as the loader reads it; None when it cannot tell."""
+    return _declaration(path)[0]
+
+
+def _declaration(path: Path) -> tuple[str | None, str | None]:
+    """A file's ``account_reference`` and ``lifecycle`` as the loader reads them (None: cannot tell)."""
     try:
         # Decoded as the loader decodes (a byte order mark is allowed), but a byte that is not UTF-8 does not
         # hide the merchant: the file that does not load is still its file, the one --force repairs.
         text = path.read_bytes().decode("utf-8-sig", errors="replace")
         data = yaml.load(text, Loader=text_loader(text))  # every scalar as its text
     except (OSError, yaml.YAMLError, RecursionError):
-        return None
-    value = data.get("account_reference") if isinstance(data, dict) else None
-    return value.strip() if isinstance(value, str) else None
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    reference, lifecycle = data.get("account_reference"), data.get("lifecycle")
+    return (
+        reference.strip() if isinstance(reference, str) else None,
+        lifecycle.strip().lower() if isinstance(lifecycle, str) else None,
+    )
 
 
 def require_recipients(directory: Path) -> None:

@@ -36,6 +36,7 @@ from reconciler.desired.yaml_loader import YamlDocument
 from reconciler.errors import ApiError, ReadFailed
 from reconciler.imports.document import ImportedMerchant, made_for, merchant_document
 from reconciler.imports.files import (
+    Declarations,
     declaring_files,
     named_secrets,
     open_store,
@@ -77,6 +78,7 @@ class ImportResult:
     held: dict[str, list[str]] = field(default_factory=dict)  # reference -> provider-owned state written as is
     not_exact: dict[str, list[str]] = field(default_factory=dict)  # reference -> what its file would plan
     invalid: dict[str, str] = field(default_factory=dict)  # reference -> why no file could be made
+    left_out: dict[str, str] = field(default_factory=dict)  # reference -> why it is left as it is (retired, ignored)
     secrets: int = 0
 
 
@@ -178,15 +180,30 @@ def file_names(references: Sequence[str], taken: Set[str] = frozenset()) -> dict
     return names
 
 
-def merchant_paths(folder: Path, references: Sequence[str]) -> dict[str, Path]:
+def merchant_paths(
+    folder: Path, references: Sequence[str], declarations: Declarations | None = None
+) -> dict[str, Path]:
     """Where each merchant's file goes: the file declaring it already, else ``<slug>.yaml`` (see ``file_names``)."""
-    declaring = declaring_files(folder)
+    declaring = (declarations or declaring_files(folder)).files
     paths = {reference: declaring[reference][0] for reference in references if reference in declaring}
     # A new merchant's name never takes a file that declares a merchant: ``AB`` beside ``ab.yaml`` is written
     # to ``ab-2.yaml``. Refused instead, it could never be imported, and it stopped every --unmanaged import.
     new = [reference for reference in references if reference not in paths]
     names = file_names(new, {path.name for files in declaring.values() for path in files})
     return paths | {reference: folder / name for reference, name in names.items()}
+
+
+def _left_alone(declarations: Declarations, config: Config | None, directory: Path) -> dict[str, str]:
+    """The merchants import does not write, even when named or with --force, and why: a retired one's file
+    would come back under management without a word (``lifecycle`` lost), and an ignored one is the
+    partner's choice to keep out of the desired state."""
+    why = {
+        reference: f"retired in {path.name} (lifecycle: retired); remove that line to manage it again"
+        for reference, path in declarations.retired.items()
+    }
+    for reference in config.ignored_references if config is not None else ():
+        why.setdefault(reference, f"listed in ignored_references of {directory / 'reconciler.yaml'}")
+    return why
 
 
 async def import_merchants(
@@ -216,12 +233,23 @@ async def import_merchants(
     dintero, ambiguous = await read_dintero(clients, set(selection.references) if selection.references else None)
     partner = await fetch_partner(clients, PARTNER, notifications=True) if selection.everything else None
     result = ImportResult()
+    declarations = declaring_files(directory / "merchants")
+    left_alone = _left_alone(declarations, config, directory)
     made: list[tuple[str, str]] = []  # (reference, text)
     kept: list[ImportedMerchant] = []
     secrets: dict[str, str] = {}
     shared = SharedValues()
     async for account in read_klarna(clients, selection, declared, progress):
         reference = account.account_reference or ""
+        if reference in left_alone:
+            result.left_out[reference] = left_alone[reference]
+            continue
+        files = declarations.files.get(reference, [])
+        if len(files) > 1:
+            # Replacing one would leave the other: the duplicate validate reports would stay.
+            named = ", ".join(path.name for path in files)
+            result.invalid[reference] = f"declared by {len(files)} files ({named}): keep one, then import it"
+            continue
         if not _read_back_as_written(reference):
             # The loader would read another reference: the file's plan would onboard a second merchant.
             result.invalid[reference] = (
@@ -270,7 +298,7 @@ async def import_merchants(
             shared.add(declared_merchant.account_reference, declared_merchant.wire())
     fellows = shared.fellows()
     made = [(ref, with_shares(text, fellows[ref]) if ref in fellows else text) for ref, text in made]
-    paths = merchant_paths(directory / "merchants", [reference for reference, _ in made])
+    paths = merchant_paths(directory / "merchants", [reference for reference, _ in made], declarations)
     owners = {path: reference for reference, path in paths.items()}
     documents += [(paths[reference], text) for reference, text in sorted(made)]
     if partner is not None:

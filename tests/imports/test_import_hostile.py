@@ -397,3 +397,40 @@ def test_force_removes_the_secrets_only_the_replaced_file_named(cli: Cli, target
     checked = cli.run("validate", "--desired", str(target), env=identity)
     assert checked.exit_code == 0, checked.output
     assert plan_exit(cli, target, keys) == 0
+
+
+def test_a_retired_or_ignored_merchant_is_left_as_it_is_even_when_named_with_force(
+    cli: Cli, target: Path, keys: Keys
+) -> None:
+    """--force once rewrote a retired merchant's file without ``lifecycle``, bringing it back under management
+    without a word; --all wrote a file for a reference reconciler.yaml lists as ignored."""
+    for reference in ("M1", "M2", "M3"):
+        cli.live.create(merchant(reference), dintero=False)
+    (target / "reconciler.yaml").write_text("ignored_references: [M2]\n")
+    assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
+    retired = (target / "merchants" / "m1.yaml").read_text().replace("\nklarna:", '\nlifecycle: "retired"\nklarna:', 1)
+    (target / "merchants" / "m1.yaml").write_text(retired)
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    for flags in (("--all",), ("--reference", "M1", "--reference", "M2")):
+        done = cli.run("import", *flags, "--force", "--desired", str(target), env=identity)
+        assert done.exit_code == 0, done.output
+        assert "M1: left as it is: retired in m1.yaml (lifecycle: retired)" in done.output
+        assert f"M2: left as it is: listed in ignored_references of {target / 'reconciler.yaml'}" in done.output
+        assert (target / "merchants" / "m1.yaml").read_text() == retired
+        assert not (target / "merchants" / "m2.yaml").exists()
+    assert (target / "merchants" / "m3.yaml").exists()
+    assert plan_exit(cli, target, keys) == 0
+
+
+def test_a_merchant_two_files_declare_is_not_imported_and_both_are_named(cli: Cli, target: Path, keys: Keys) -> None:
+    """--force replaced the first of them and left the second: the duplicate validate reports stayed."""
+    cli.live.create(merchant("M1"), dintero=False)
+    assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
+    folder = target / "merchants"
+    copy = (folder / "m1.yaml").read_text()
+    (folder / "shop.yaml").write_text(copy)
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    done = cli.run("import", "--all", "--force", "--desired", str(target), env=identity)
+    assert done.exit_code == 1, done.output
+    assert "M1: not imported: declared by 2 files (m1.yaml, shop.yaml): keep one, then import it" in done.output
+    assert (folder / "m1.yaml").read_text() == copy and (folder / "shop.yaml").read_text() == copy
