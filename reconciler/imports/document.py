@@ -261,12 +261,13 @@ def _dintero(account: DinteroAccount, comments: dict[Path, str], held: list[str]
                 f"{name}{case}: {connection.status} by Dintero, so it is not declared (declaring the same signup "
                 "would plan a blocked operation); declare a corrected signup to sign up again"
             )
-            held.append(f"Dintero {name} connection {connection.status}")
+            held.append(scrub(f"Dintero {name} connection {connection.status}"))
             continue
         connections[name] = {"signup": fit(model, signup)}
     doc["connections"] = connections
     if left_out:
-        comments[("dintero", "connections")] = "\n".join(left_out)
+        # Dintero's own names and statuses: scrubbed as Klarna's reasons are, since they land in the file.
+        comments[("dintero", "connections")] = "\n".join(scrub(line) for line in left_out)
     return doc
 
 

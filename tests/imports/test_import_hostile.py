@@ -434,3 +434,25 @@ def test_a_merchant_two_files_declare_is_not_imported_and_both_are_named(cli: Cl
     assert done.exit_code == 1, done.output
     assert "M1: not imported: declared by 2 files (m1.yaml, shop.yaml): keep one, then import it" in done.output
     assert (folder / "m1.yaml").read_text() == copy and (folder / "shop.yaml").read_text() == copy
+
+
+def test_dintero_connection_names_and_statuses_in_comments_are_scrubbed() -> None:
+    """A connection left out is described in the file's comment with Dintero's own name and status text."""
+    from reconciler.imports.document import merchant_document
+    from reconciler.live.models import DinteroAccount, KlarnaAccount
+
+    iban, national_id = "NO9386011117947", "01019012345"
+    account = KlarnaAccount.model_validate({"account_id": "A1", "account_reference": "M1"})
+    dintero = DinteroAccount.model_validate(
+        {
+            "account_id": "T11200201",
+            "connections": {
+                f"bank-{iban}": {"status": f"pending {national_id}"},
+                "common": {"status": "declined", "signup": {"case_id": f"case {iban}"}},
+            },
+        }
+    )
+    imported = merchant_document(account, dintero)
+    told = " ".join([*imported.comments.values(), *imported.held])
+    assert "not managed by reconciler" in told and "declined" in told
+    assert iban not in told and national_id not in told, told
