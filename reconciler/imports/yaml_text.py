@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from reconciler.imports.document import SCHEMA_LINE, Path, SecretRef
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 INDENT = "  "
-# One encoder for every string: ``json.dumps`` with an option builds a new encoder at each call,
-# which was most of the cost of writing a file.
-_ENCODE_JSON_STRING = json.JSONEncoder(ensure_ascii=False).encode
+# The json module's own string encoder (C), which ``JSONEncoder(ensure_ascii=False).encode`` calls for a
+# string: ``json.dumps`` with an option builds a new encoder at each call, which was most of the cost of
+# writing a file.
+_ENCODE_JSON_STRING: Callable[[str], str] = json.encoder.encode_basestring
 # What JSON writes as it is but YAML text may not hold or reads otherwise (DEL and the C1 controls, NEL a
 # line break to YAML 1.1 readers, surrogates, the non-characters U+FFFE and U+FFFF): escaped as
 # ``\uXXXX``, which a double-quoted scalar reads back as the same character.
@@ -37,6 +38,8 @@ _LEAVES = frozenset({str, int, float, bool, type(None), SecretRef})
 
 
 def _scalar(value: Any) -> str:
+    if type(value) is str:  # most leaves
+        return _json_string(value)
     if isinstance(value, SecretRef):
         return f"!secret {value.name}"
     if value is None:
@@ -48,8 +51,18 @@ def _scalar(value: Any) -> str:
     return _json_string(str(value))
 
 
+# Keys are the models' field names and API connection names: a few hundred, written again in every file.
+_KEYS: dict[str, str] = {}
+_MAX_KEYS = 10_000
+
+
 def _key(key: str) -> str:
-    return key if _PLAIN_KEY.match(key) else _json_string(key)
+    written = _KEYS.get(key)
+    if written is None:
+        written = key if _PLAIN_KEY.match(key) else _json_string(key)
+        if len(_KEYS) < _MAX_KEYS:
+            _KEYS[key] = written
+    return written
 
 
 # What a comment line may not hold: every character outside YAML's printable set (a C0 or C1 control, a
@@ -64,41 +77,55 @@ def _comment_lines(text: str, depth: int) -> list[str]:
     return [f"{INDENT * depth}# {line}".rstrip() for line in lines]
 
 
-def _lines(value: Any, depth: int, path: Path, comments: Mapping[Path, str]) -> list[str]:
-    """The lines of a mapping's or a list's content, at ``depth``."""
+def _lines(
+    value: Any, depth: int, path: Path, comments: Mapping[Path, str], out: list[str] | None = None
+) -> list[str]:
+    """The lines of a mapping's or a list's content, at ``depth``, appended to ``out``.
+
+    One list for the whole file, and a leaf written where it is met: a list per entry, joined again at
+    each level, was most of the cost of writing a file.
+    """
+    if out is None:
+        out = []
     pad = INDENT * depth
-    out: list[str] = []
     if isinstance(value, Mapping):
         for key, item in value.items():
             where = (*path, key)
             if where in comments:
                 out += _comment_lines(comments[where], depth)
-            out += _entry(f"{pad}{_key(key)}:", item, depth, where, comments)
+            if type(item) in _LEAVES:  # most entries: spared the abstract-class checks of ``_entry``
+                out.append(f"{pad}{_key(key)}: {_scalar(item)}")
+            else:
+                _entry(f"{pad}{_key(key)}:", item, depth, where, comments, out, in_list=False)
         return out
     for item in value:
-        out += _entry(f"{pad}-", item, depth, path, comments, in_list=True)
+        if type(item) in _LEAVES:
+            out.append(f"{pad}- {_scalar(item)}")
+        else:
+            _entry(f"{pad}-", item, depth, path, comments, out, in_list=True)
     return out
 
 
 def _entry(
-    head: str, item: Any, depth: int, path: Path, comments: Mapping[Path, str], *, in_list: bool = False
-) -> list[str]:
-    if type(item) in _LEAVES:  # most entries: spared the abstract-class checks below
-        return [f"{head} {_scalar(item)}"]
+    head: str, item: Any, depth: int, path: Path, comments: Mapping[Path, str], out: list[str], *, in_list: bool
+) -> None:
     if isinstance(item, Mapping) and item:
-        inner = _lines(item, depth + 1, path, comments)
+        at = len(out)
+        _lines(item, depth + 1, path, comments, out)
         if in_list:
             # "- key: value" with the rest of the mapping under it.
-            first = inner[0].lstrip()
-            return [f"{head} {first}", *inner[1:]]
-        return [head, *inner]
-    if isinstance(item, list) and item:
-        return [head, *_lines(item, depth + 1 if not in_list else depth + 1, path, comments)]
-    if isinstance(item, Mapping):
-        return [f"{head} {{}}"]
-    if isinstance(item, list):
-        return [f"{head} []"]
-    return [f"{head} {_scalar(item)}"]
+            out[at] = f"{head} {out[at].lstrip()}"
+        else:
+            out.insert(at, head)
+    elif isinstance(item, list) and item:
+        out.append(head)
+        _lines(item, depth + 1, path, comments, out)
+    elif isinstance(item, Mapping):
+        out.append(f"{head} {{}}")
+    elif isinstance(item, list):
+        out.append(f"{head} []")
+    else:
+        out.append(f"{head} {_scalar(item)}")
 
 
 def merchant_yaml(document: Mapping[str, Any], comments: Mapping[Path, str], header: str = "") -> str:
