@@ -72,27 +72,27 @@ def _pattern_schema(pattern: str, description: str) -> WithJsonSchema:
     return WithJsonSchema({"type": "string", "pattern": pattern, "description": description})
 
 
-Text = Annotated[str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=500)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500), BeforeValidator(single_line)]
 # Klarna's request models take at most 255 characters of text; an address's postal code 16, its region 64.
-KlarnaText = Annotated[str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=255)]
-KlarnaBlockText = Annotated[str, BeforeValidator(block_text), StringConstraints(max_length=255)]
-PostalCode = Annotated[str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=16)]
-Region = Annotated[str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=64)]
+KlarnaText = Annotated[str, StringConstraints(min_length=1, max_length=255), BeforeValidator(single_line)]
+KlarnaBlockText = Annotated[str, StringConstraints(max_length=255), BeforeValidator(block_text)]
+PostalCode = Annotated[str, StringConstraints(min_length=1, max_length=16), BeforeValidator(single_line)]
+Region = Annotated[str, StringConstraints(min_length=1, max_length=64), BeforeValidator(single_line)]
 # A payment program enablement code: Klarna takes at most 64 characters.
-EnablementCode = Annotated[str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=64)]
-BlockText = Annotated[str, BeforeValidator(block_text), StringConstraints(min_length=1, max_length=500)]
+EnablementCode = Annotated[str, StringConstraints(min_length=1, max_length=64), BeforeValidator(single_line)]
+BlockText = Annotated[str, StringConstraints(min_length=1, max_length=500), BeforeValidator(block_text)]
 # A code or description that an object is matched by: one line, compared as written once stripped.
-Code = Annotated[str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=100)]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=100), BeforeValidator(single_line)]
 Reference = Annotated[
     str,
-    BeforeValidator(normalise_reference),
     StringConstraints(min_length=1, max_length=128),
+    BeforeValidator(normalise_reference),
     _pattern_schema(REFERENCE_PATTERN, "a partner-chosen reference"),
 ]
 Mcc = Annotated[
     str,
-    BeforeValidator(normalise_mcc),
     StringConstraints(min_length=4, max_length=4),
+    BeforeValidator(normalise_mcc),
     WithJsonSchema(
         {
             "anyOf": [
@@ -129,14 +129,14 @@ Currency = Annotated[
 ]
 Phone = Annotated[
     str,
-    BeforeValidator(normalise_phone),
     StringConstraints(max_length=16),  # E.164: + and at most 15 digits, once normalised
+    BeforeValidator(normalise_phone),
     _pattern_schema(r"^\+[1-9][0-9 ()\-]{1,20}$", "phone number in E.164 form, e.g. +4722000000"),
 ]
 Email = Annotated[
     str,
-    BeforeValidator(normalise_email),
     StringConstraints(max_length=254),
+    BeforeValidator(normalise_email),
     WithJsonSchema({"type": "string", "format": "email"}),
 ]
 Timestamp = Annotated[
@@ -154,8 +154,8 @@ DateOfBirth = Annotated[
 ]
 Iban = Annotated[
     str,
-    BeforeValidator(normalise_iban),
     StringConstraints(min_length=15, max_length=42),
+    BeforeValidator(normalise_iban),
     _pattern_schema(r"^[A-Za-z]{2}[0-9]{2}[A-Za-z0-9 ]{11,40}$", "IBAN; spaces allowed"),
     Sensitive(),
 ]
@@ -165,15 +165,15 @@ Bic = Annotated[
     _pattern_schema(r"^[A-Za-z0-9]{8}([A-Za-z0-9]{3})?$", "BIC (SWIFT code)"),
 ]
 SensitiveText = Annotated[
-    str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=100), Sensitive()
+    str, StringConstraints(min_length=1, max_length=100), BeforeValidator(single_line), Sensitive()
 ]
 # A social security number in a Dintero signup: Dintero's text limit.
 DinteroSensitiveText = Annotated[
-    str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=500), Sensitive()
+    str, StringConstraints(min_length=1, max_length=500), BeforeValidator(single_line), Sensitive()
 ]
 # An account or national identification number: one line, up to 64 characters.
 SensitiveNumber = Annotated[
-    str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=64), Sensitive()
+    str, StringConstraints(min_length=1, max_length=64), BeforeValidator(single_line), Sensitive()
 ]
 DinteroAid = Annotated[
     str,
@@ -196,8 +196,9 @@ HttpUrl = Annotated[
     WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"}),
 ]
 # A URL Klarna keeps (a social media link): at most 2048 characters; one in a Dintero signup: at most 500.
-KlarnaUrl = Annotated[HttpUrl, StringConstraints(min_length=1, max_length=2048)]
-DinteroUrl = Annotated[HttpUrl, StringConstraints(max_length=500)]
+_URL_SCHEMA = WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"})
+KlarnaUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048), BeforeValidator(_http_url), _URL_SCHEMA]
+DinteroUrl = Annotated[str, StringConstraints(max_length=500), BeforeValidator(_http_url), _URL_SCHEMA]
 DistributionProfileId = Annotated[
     str,
     StringConstraints(
@@ -249,7 +250,7 @@ def _webhook_url(value: object) -> str:
 
 WebhookUrl = Annotated[
     str,
-    BeforeValidator(_webhook_url),
     StringConstraints(min_length=1, max_length=2048),
+    BeforeValidator(_webhook_url),
     WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2048}),
 ]

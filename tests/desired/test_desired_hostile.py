@@ -573,3 +573,12 @@ def test_a_message_repeating_a_huge_key_or_tag_is_cut(desired_dir: Path, write: 
     assert issues and all(len(issue) < 1_200 for issue in issues), [len(issue) for issue in issues]
     assert any(issue.endswith("more characters)") for issue in issues), issues
     assert InputIssue("f", 1, 1, "short").message == "short"
+
+
+def test_a_text_left_empty_once_stripped_is_named_as_a_string_too_short(desired_dir: Path, write: WriteFile) -> None:
+    """The length limits are checked with the string (in pydantic-core), not after it in Python: the message
+    was "Value should have at least 1 item after validation, not 0" for a name of blanks."""
+    write("merchants/a.yaml", 'account_reference: A\nklarna:\n  account_name: "   "\n')
+    assert _issues(desired_dir) == [
+        "desired-state/merchants/a.yaml:3:17: klarna.account_name: String should have at least 1 character"
+    ]

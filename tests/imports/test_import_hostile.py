@@ -241,9 +241,10 @@ def test_the_reason_klarna_gives_for_disabling_an_account_is_scrubbed(cli: Cli, 
     store.put("klarna.account", account["account_id"], {**account, "_disabled": disabled}, "M1")
     done = cli.run("import", "--all", "--desired", str(target))
     assert done.exit_code == 2, done.output  # written; its plans are blocked until Klarna enables it
-    assert "account disabled by Klarna (AML check of ***)" in done.output
+    # Masked either way: by the API text's patterns, or as a value the process has read from a store.
+    assert "account disabled by Klarna (AML check of *" in done.output
     texts = [p.read_text() for p in target.rglob("*.yaml")]
-    assert "# Klarna disabled this account (AML check of ***)" in (target / "merchants" / "m1.yaml").read_text()
+    assert "# Klarna disabled this account (AML check of *" in (target / "merchants" / "m1.yaml").read_text()
     assert not any(iban in text or national_id in text for text in [done.output, *texts])
     checked = cli.run("validate", "--desired", str(target), env={"RECONCILER_AGE_IDENTITY": keys.secret})
     assert checked.exit_code == 0, checked.output
