@@ -22,6 +22,7 @@ from reconciler.cli.options import (
     targets_option,
 )
 from reconciler.cli.plan_commands import compute_plan, load_state
+from reconciler.desired.files import UnreadableFile, read_regular_file
 from reconciler.desired.load import DesiredState
 from reconciler.errors import ApplyFailed, BlockedRemain, InputError, InputIssue, StalePlanError
 from reconciler.kinds import PARTNER, MerchantView
@@ -48,11 +49,13 @@ def read_plan_file(path: Path, key: bytes) -> Plan:
     """A saved plan whose MAC verifies; anything else is an ``InputError`` naming the file (exit 1)."""
     source = str(path)
     try:
-        if path.stat().st_size > MAX_PLAN_BYTES:
-            raise InputError([InputIssue(source, 1, 1, "not a reconciler plan: the file is too large")])
-        document = json.loads(path.read_bytes().decode("utf-8"))
-    except OSError as error:
-        raise InputError([InputIssue(source, 1, 1, f"cannot read the plan: {error.strerror or error}")]) from None
+        # A regular file only, at most MAX_PLAN_BYTES read: opening a FIFO would wait for a writer
+        # forever, and /dev/zero (its size 0) would be read until the memory runs out.
+        data = read_regular_file(path, MAX_PLAN_BYTES)
+    except UnreadableFile as error:
+        raise InputError([InputIssue(source, 1, 1, f"cannot read the plan: {error}")]) from None
+    try:
+        document = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         issue = InputIssue(source, 1, 1, f"not a reconciler plan: not UTF-8 text ({error.reason})")
         raise InputError([issue]) from None
