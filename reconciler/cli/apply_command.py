@@ -93,6 +93,17 @@ def load_plan_file(path: Path, state: DesiredState, targets: tuple[str, ...]) ->
     return saved
 
 
+MAX_WAIT_SECONDS = 24 * 60 * 60
+
+
+def checked_wait_timeout(value: float) -> float:
+    """``--wait-timeout``, 0 to a day: with nan no comparison with the deadline is true, so every wait
+    polled its 10,000 times with no pause between the reads; inf waited for as long as they took."""
+    if not 0 <= value <= MAX_WAIT_SECONDS:  # false for nan too
+        raise click.BadParameter(f"{value!r} is not a number of seconds from 0 to {MAX_WAIT_SECONDS}")
+    return value
+
+
 def confirm_apply(auto_approve: bool, dry_run: bool) -> None:
     if auto_approve or dry_run:
         return
@@ -119,6 +130,7 @@ def confirm_apply(auto_approve: bool, dry_run: bool) -> None:
 @click.option(
     "--wait-timeout",
     type=float,
+    callback=lambda _ctx, _param, value: checked_wait_timeout(value),
     default=120.0,
     show_default=True,
     help="Seconds to wait for a new account to become OPERATIONAL.",
