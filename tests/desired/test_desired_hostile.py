@@ -573,3 +573,10 @@ def test_a_message_repeating_a_huge_key_or_tag_is_cut(desired_dir: Path, write: 
     assert issues and all(len(issue) < 1_200 for issue in issues), [len(issue) for issue in issues]
     assert any(issue.endswith("more characters)") for issue in issues), issues
     assert InputIssue("f", 1, 1, "short").message == "short"
+
+
+def test_a_file_name_holding_control_characters_is_shown_escaped(desired_dir: Path, write: WriteFile) -> None:
+    # Written raw, ESC [2J cleared the reader's terminal and a line break forged a FILE:LINE:COL line of its own.
+    write("merchants/a\x1b[2J\nb.yaml", "x: [")
+    (issue,) = _issues(desired_dir)
+    assert issue.startswith("desired-state/merchants/a\\x1b[2J\\nb.yaml:1:5: "), issue
