@@ -57,7 +57,16 @@ class InputIssue:
             object.__setattr__(self, "message", f"{self.message[:MAX_ISSUE_CHARS]}… ({left_out} more characters)")
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        return f"{_shown_name(self.file)}:{self.line}:{self.column}: {self.message}"
+
+
+def _shown_name(name: str) -> str:
+    """A file name with its control characters escaped (``\\x1b``, ``\\n``): a name is the one part of an
+    issue no message quotes escaped, and written raw to a terminal, ESC sequences in it drive the terminal
+    and a line break forges a ``FILE:LINE:COL`` line of its own."""
+    if name.isprintable():
+        return name
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in name)
 
 
 class InputError(ReconcilerError):

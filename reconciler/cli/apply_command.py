@@ -22,6 +22,7 @@ from reconciler.cli.options import (
     targets_option,
 )
 from reconciler.cli.plan_commands import compute_plan, load_state
+from reconciler.desired.files import UnreadableFile, read_regular_file
 from reconciler.desired.load import DesiredState
 from reconciler.errors import ApplyFailed, BlockedRemain, InputError, InputIssue, StalePlanError
 from reconciler.kinds import PARTNER, MerchantView
@@ -48,11 +49,13 @@ def read_plan_file(path: Path, key: bytes) -> Plan:
     """A saved plan whose MAC verifies; anything else is an ``InputError`` naming the file (exit 1)."""
     source = str(path)
     try:
-        if path.stat().st_size > MAX_PLAN_BYTES:
-            raise InputError([InputIssue(source, 1, 1, "not a reconciler plan: the file is too large")])
-        document = json.loads(path.read_bytes().decode("utf-8"))
-    except OSError as error:
-        raise InputError([InputIssue(source, 1, 1, f"cannot read the plan: {error.strerror or error}")]) from None
+        # A regular file only, at most MAX_PLAN_BYTES read: opening a FIFO would wait for a writer
+        # forever, and /dev/zero (its size 0) would be read until the memory runs out.
+        data = read_regular_file(path, MAX_PLAN_BYTES)
+    except UnreadableFile as error:
+        raise InputError([InputIssue(source, 1, 1, f"cannot read the plan: {error}")]) from None
+    try:
+        document = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         issue = InputIssue(source, 1, 1, f"not a reconciler plan: not UTF-8 text ({error.reason})")
         raise InputError([issue]) from None
@@ -90,6 +93,17 @@ def load_plan_file(path: Path, state: DesiredState, targets: tuple[str, ...]) ->
     return saved
 
 
+MAX_WAIT_SECONDS = 24 * 60 * 60
+
+
+def checked_wait_timeout(value: float) -> float:
+    """``--wait-timeout``, 0 to a day: with nan no comparison with the deadline is true, so every wait
+    polled its 10,000 times with no pause between the reads; inf waited for as long as they took."""
+    if not 0 <= value <= MAX_WAIT_SECONDS:  # false for nan too
+        raise click.BadParameter(f"{value!r} is not a number of seconds from 0 to {MAX_WAIT_SECONDS}")
+    return value
+
+
 def confirm_apply(auto_approve: bool, dry_run: bool) -> None:
     if auto_approve or dry_run:
         return
@@ -116,6 +130,7 @@ def confirm_apply(auto_approve: bool, dry_run: bool) -> None:
 @click.option(
     "--wait-timeout",
     type=float,
+    callback=lambda _ctx, _param, value: checked_wait_timeout(value),
     default=120.0,
     show_default=True,
     help="Seconds to wait for a new account to become OPERATIONAL.",

@@ -66,8 +66,10 @@ def check_in_tree(path: Path, root: Path) -> None:
         )
 
 
-def read_regular_file(path: Path) -> bytes:
-    """The bytes of a regular file; ``UnreadableFile`` for anything else, or for a file too large."""
+def read_regular_file(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of a regular file; ``UnreadableFile`` for anything else, or for one over ``limit`` bytes
+    (``MAX_FILE_BYTES`` when None, read when called so a test can lower it)."""
+    limit = MAX_FILE_BYTES if limit is None else limit
     try:
         mode = os.stat(path).st_mode
         if not stat.S_ISREG(mode):
@@ -80,9 +82,9 @@ def read_regular_file(path: Path) -> bytes:
         opened = os.fstat(handle.fileno())
         if not stat.S_ISREG(opened.st_mode):
             raise UnreadableFile(f"not a regular file ({kind_of(opened.st_mode)}): only regular files are read")
-        data = handle.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise UnreadableFile(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise UnreadableFile(f"file is larger than {limit // (1024 * 1024)} MiB")
     return data
 
 

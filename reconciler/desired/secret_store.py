@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from reconciler.desired.files import UnreadableFile, read_regular_file
 from reconciler.desired.libyaml_parser import text_loader
 from reconciler.desired.secrets import IDENTITY_FILE_VARIABLE, IDENTITY_VARIABLE, SECRET_NAME, SecretLookup
 from reconciler.errors import SecretsError
@@ -36,6 +37,18 @@ RECIPIENTS_FILE = "secrets.recipients"
 INDEX_FILE = "secrets.index"
 
 _INDEX_HEADER = "# Names in secrets.age (values are never written here). Kept by `reconciler secrets`.\n"
+
+
+def _read_bytes(path: Path, label: str | None = None) -> bytes | None:
+    """The bytes of a store file or key file, ``None`` when there is none; ``SecretsError`` naming the file
+    (or ``label``) when it is not a regular file or is too large. Read like the merchant files (``read_regular_file``):
+    opening a FIFO would wait for a writer forever, and /dev/zero would be read until the memory ran out."""
+    if not os.path.lexists(path):
+        return None
+    try:
+        return read_regular_file(path)
+    except UnreadableFile as error:
+        raise SecretsError(f"{label or path}: {error}") from None
 
 
 def check_name(name: str) -> str:
@@ -96,10 +109,11 @@ def identities_from_environment(environ: Mapping[str, str]) -> list[Any] | None:
         return parse_identities(inline, IDENTITY_VARIABLE)
     path = environ.get(IDENTITY_FILE_VARIABLE)
     if path:
+        data = _read_bytes(Path(path), f"{IDENTITY_FILE_VARIABLE}: {path}")
+        if data is None:
+            raise SecretsError(f"{IDENTITY_FILE_VARIABLE}: cannot read {path}: No such file or directory")
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise SecretsError(f"{IDENTITY_FILE_VARIABLE}: cannot read {path}: {exc.strerror}") from None
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise SecretsError(f"{IDENTITY_FILE_VARIABLE}: {path} is not UTF-8 text (an age key file is)") from None
         return parse_identities(text, path)
@@ -109,12 +123,13 @@ def identities_from_environment(environ: Mapping[str, str]) -> list[Any] | None:
 def index_lines(directory: Path) -> dict[str, int] | None:
     """Each name of ``secrets.index`` and the line it is on, or ``None`` when there is no index."""
     path = directory / INDEX_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    data = _read_bytes(path)
+    if data is None:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SecretsError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SecretsError(f"{path}: cannot read: not UTF-8 text") from None
     lines: dict[str, int] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         name = raw.strip()
@@ -198,12 +213,9 @@ class SecretsStore:
         Raises ``SecretsError`` when the file exists and no identity is given, the identity is not a
         recipient, or the file is damaged."""
         path = directory / STORE_FILE
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
+        data = _read_bytes(path)
+        if data is None:
             return cls(directory)
-        except OSError as exc:
-            raise SecretsError(f"{path}: cannot read: {exc.strerror}") from None
         if identities is None:
             raise SecretsError(
                 f"{path}: needs an age identity to decrypt: set {IDENTITY_VARIABLE} "
@@ -241,15 +253,14 @@ class SecretsStore:
 
     def recipients(self) -> list[Any]:
         path = self.directory / RECIPIENTS_FILE
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        data = _read_bytes(path)
+        if data is None:
             raise SecretsError(
                 f"{path}: not found; create it with the public keys that may read the secrets, "
                 "e.g. `age-keygen -o key.txt` then `age-keygen -y key.txt > " + str(path) + "`"
-            ) from None
-        except OSError as exc:
-            raise SecretsError(f"{path}: cannot read: {exc.strerror}") from None
+            )
+        try:
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise SecretsError(f"{path}: not UTF-8 text: one age or ssh public key a line") from None
         return parse_recipients(text, str(path))

@@ -5,12 +5,15 @@ live state needs is refused as stale (exit 4) and never executed."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from reconciler.plan.integrity import mac_of
+from tests.bounded import ROOT, finishes
 
 from .conftest import Workspace
 
@@ -193,3 +196,23 @@ def test_a_plan_made_against_other_targets_is_refused(planned: Workspace) -> Non
     assert_refused(planned, result, since)
     assert "the plan was made against klarna sandbox" in result.stderr
     assert "klarna http://127.0.0.1:9" in result.stderr
+
+
+# Run in a child process that must finish: before the fix, opening the FIFO waited for a writer forever.
+SPECIAL_PLAN_FILE = """
+from click.testing import CliRunner
+from reconciler.cli import main
+result = CliRunner().invoke(main, {args!r}, env={{"RECONCILER_MASK_KEY": "k"}}, catch_exceptions=False)
+print(result.exit_code)
+print(result.output)
+"""
+
+
+@pytest.mark.parametrize("command", [["show"], ["apply", "--auto-approve"]])
+def test_a_plan_file_that_is_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path, command: list[str]) -> None:
+    plan_file = tmp_path / "plan.json"
+    os.mkfifo(plan_file)
+    args = [command[0], str(plan_file), *command[1:], "--desired", str(ROOT / "desired-state")]
+    exit_code, output = finishes(SPECIAL_PLAN_FILE.format(args=args)).split("\n", 1)
+    assert exit_code == "1", output
+    assert output.startswith(f"{plan_file}:1:1: cannot read the plan: not a regular file (a FIFO)"), output

@@ -205,3 +205,13 @@ def test_apply_plan_still_verifies_with_the_live_state(workspace: Workspace) -> 
     report = asyncio.run(run())
     assert report.failed == [] and report.not_converged == []
     assert workspace.run("plan", "--target", "NB-2024-0001", "--detailed-exitcode").exit_code == 0
+
+
+def test_a_wait_timeout_that_is_not_a_number_of_seconds_is_a_usage_error(workspace: Workspace) -> None:
+    # nan made every wait poll 10,000 times with no pause between the reads (no comparison with nan is true).
+    for value in ("nan", "-1", "inf"):
+        since = workspace.sandbox.last_seq()
+        result = workspace.run("apply", "--auto-approve", "--wait-timeout", value)
+        assert result.exit_code == 1, result.output
+        assert "--wait-timeout" in result.output
+        assert workspace.sandbox.requests(since=since) == []

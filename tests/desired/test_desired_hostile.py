@@ -582,3 +582,10 @@ def test_a_text_left_empty_once_stripped_is_named_as_a_string_too_short(desired_
     assert _issues(desired_dir) == [
         "desired-state/merchants/a.yaml:3:17: klarna.account_name: String should have at least 1 character"
     ]
+
+
+def test_a_file_name_holding_control_characters_is_shown_escaped(desired_dir: Path, write: WriteFile) -> None:
+    # Written raw, ESC [2J cleared the reader's terminal and a line break forged a FILE:LINE:COL line of its own.
+    write("merchants/a\x1b[2J\nb.yaml", "x: [")
+    (issue,) = _issues(desired_dir)
+    assert issue.startswith("desired-state/merchants/a\\x1b[2J\\nb.yaml:1:5: "), issue

@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 from reconciler.cli import main
 from reconciler.desired import libyaml_parser
 from reconciler.desired.secret_store import write_recipients
+from tests.bounded import finishes
 
 from .conftest import KeyPair, StoreWriter, WriteFile
 
@@ -144,3 +145,39 @@ def test_a_secret_name_with_a_trailing_line_break_is_refused(
     (desired_dir / "secrets.age").write_bytes(pyrage.encrypt(b'"B\\n": two\n', [recipient]))
     done = run("secrets", "set", "C", "--desired", str(desired_dir), stdin="three\n", env=key.environ())
     assert done.exit_code == 1 and "holds a key that is not a valid secret name" in done.output
+
+
+# Run in a child process that must finish: before the fix, opening each FIFO waited for a writer forever.
+FIFO_IN_THE_STORE = """
+import os, shutil, tempfile
+from click.testing import CliRunner
+from reconciler.cli import main
+directory = os.path.join(tempfile.mkdtemp(), "desired-state")
+shutil.copytree({examples!r}, directory)
+fifo = os.path.join(directory, {name!r})
+os.unlink(fifo) if os.path.exists(fifo) else None
+os.mkfifo(fifo)
+env = {{"RECONCILER_AGE_IDENTITY_FILE": fifo}} if {name!r} == "key.txt" else {{}}
+before = open(os.path.join(directory, "secrets.age"), "rb").read() if {name!r} != "secrets.age" else b""
+result = CliRunner().invoke(main, {args!r} + ["--desired", directory], input="v", env=env, catch_exceptions=False)
+after = open(os.path.join(directory, "secrets.age"), "rb").read() if {name!r} != "secrets.age" else b""
+print(result.exit_code, after == before)
+print(result.output)
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("secrets.index", ["validate"]),
+        ("secrets.age", ["validate"]),
+        ("secrets.recipients", ["secrets", "set", "NEW_SECRET"]),
+        ("key.txt", ["validate"]),  # the file RECONCILER_AGE_IDENTITY_FILE names
+    ],
+)
+def test_a_fifo_in_place_of_a_secrets_file_is_refused_without_waiting_for_a_writer(name: str, args: list[str]) -> None:
+    examples = str(Path(__file__).resolve().parents[2] / "desired-state")
+    status, output = finishes(FIFO_IN_THE_STORE.format(examples=examples, name=name, args=args)).split("\n", 1)
+    assert status == "1 True", output  # refused, and the store as it was
+    assert "not a regular file (a FIFO)" in output, output
+    assert "Traceback" not in output
