@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from reconciler.config import Config
-from reconciler.desired.files import MERCHANT_SUFFIXES, kind_of
+from reconciler.desired.files import MERCHANT_SUFFIXES, UnreadableFile, kind_of, read_regular_file
 from reconciler.desired.libyaml_parser import text_loader
 from reconciler.desired.load import identity_loader
 from reconciler.desired.secret_store import RECIPIENTS_FILE, SecretsStore
@@ -132,14 +132,14 @@ def _declaration(path: Path) -> tuple[str | None, str | None]:
     try:
         # Decoded as the loader decodes (a byte order mark is allowed), but a byte that is not UTF-8 does not
         # hide the merchant: the file that does not load is still its file, the one --force repairs.
-        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+        text = read_regular_file(path).decode("utf-8-sig", errors="replace")  # bounded, never a FIFO
         loader = text_loader(text)(text)
         try:
             # The node tree only: building every value in Python took 0.45 ms a file, for two of them.
             root = loader.get_single_node()
         finally:
             loader.dispose()
-    except (OSError, yaml.YAMLError, RecursionError):
+    except (OSError, UnreadableFile, yaml.YAMLError, RecursionError):
         return None, None
     if not isinstance(root, yaml.MappingNode):
         return None, None
@@ -189,8 +189,8 @@ _SECRET_TAG = re.compile(r"!secret\s+([A-Za-z_][A-Za-z0-9_.\-]*)")
 def named_secrets(path: Path) -> set[str]:
     """The secret names a file about to be replaced holds (none when it cannot be read)."""
     try:
-        return set(_SECRET_TAG.findall(path.read_bytes().decode("utf-8-sig", errors="replace")))
-    except OSError:
+        return set(_SECRET_TAG.findall(read_regular_file(path).decode("utf-8-sig", errors="replace")))
+    except (OSError, UnreadableFile):
         return set()
 
 
