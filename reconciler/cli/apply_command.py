@@ -77,8 +77,9 @@ def load_plan_file(path: Path, state: DesiredState, targets: tuple[str, ...]) ->
     """A saved plan, checked against the desired state it was made from (exit 4 when it changed)."""
     saved = read_plan_file(path, precondition_key(state.config))
     here = {"klarna": state.config.klarna.base_url, "dintero": state.config.dintero.base_url}
-    if saved.targets and dict(saved.targets) != here:
-        made = ", ".join(f"{api} {url}" for api, url in saved.targets.items())
+    # Every plan names both targets: one naming none (hand-made, sealed with the key) is no plan for these.
+    if dict(saved.targets) != here:
+        made = ", ".join(f"{api} {url}" for api, url in saved.targets.items()) or "no target"
         now = ", ".join(f"{api} {url}" for api, url in here.items())
         issue = InputIssue(str(path), 1, 1, f"the plan was made against {made}; this apply would talk to {now}")
         raise InputError([issue])

@@ -198,6 +198,20 @@ def test_a_plan_made_against_other_targets_is_refused(planned: Workspace) -> Non
     assert "klarna http://127.0.0.1:9" in result.stderr
 
 
+@pytest.mark.parametrize("targets", [{}, {"klarna": "sandbox"}, None])
+def test_a_plan_naming_no_targets_or_only_some_is_refused(planned: Workspace, targets: Any) -> None:
+    """An empty ``targets`` once skipped the check: such a plan was applied against whatever was configured."""
+    document = document_of(planned)
+    if targets is None:
+        document.pop("targets")
+    else:
+        document["targets"] = targets
+    (planned.root / "plan.json").write_text(json.dumps(resealed({k: v for k, v in document.items() if k != "mac"})))
+    since = planned.sandbox.last_seq()
+    result = planned.run("apply", "plan.json", "--auto-approve", env=ENV)
+    assert_refused(planned, result, since)
+
+
 # Run in a child process that must finish: before the fix, opening the FIFO waited for a writer forever.
 SPECIAL_PLAN_FILE = """
 from click.testing import CliRunner
