@@ -125,6 +125,7 @@ def _check_agreement(document: PlanDocument, source: str) -> None:
     if len(seen) != len(addresses):
         twice = sorted(a for a, n in Counter(addresses).items() if n > 1)
         raise _problem(source, f"not a reconciler plan: operations: {twice[0]} appears more than once")
+    before: set[str] = set()
     for index, op in enumerate(document.operations):
         where = f"not a reconciler plan: operations[{index}]"
         if op.merchant not in merchants:
@@ -135,10 +136,15 @@ def _check_agreement(document: PlanDocument, source: str) -> None:
         for dependency in op.depends_on:
             if dependency not in seen:
                 raise _problem(source, f"{where}.depends_on: {dependency!r} is not an operation of the plan")
+            # A plan lists an operation after those it depends on, which apply runs first: one depending
+            # on itself or on a later one (a cycle) would run before what it needs.
+            if dependency not in before:
+                raise _problem(source, f"{where}.depends_on: {dependency!r} does not come before it in the plan")
         if (op.replaces is not None) != (op.action is Action.REPLACE):
             raise _problem(source, f"{where}.replaces: only a replace names the object it replaces")
         if op.replaces is not None and not op.replaces.startswith(own + "/"):
             raise _problem(source, f"{where}.replaces: {op.replaces!r} is not an address of {own}")
+        before.add(op.address)
     for reference in document.declarations:
         if reference not in merchants:
             message = f"declarations: {reference!r} is not one of the plan's merchants"

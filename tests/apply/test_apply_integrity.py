@@ -212,6 +212,20 @@ def test_a_plan_naming_no_targets_or_only_some_is_refused(planned: Workspace, ta
     assert_refused(planned, result, since)
 
 
+@pytest.mark.parametrize("on", ["itself", "a later one"])
+def test_a_plan_whose_operation_depends_on_itself_or_a_later_one_is_refused(planned: Workspace, on: str) -> None:
+    """Apply runs a merchant's operations in the plan's order: a cycle would run one before what it needs."""
+    document = {k: v for k, v in document_of(planned).items() if k != "mac"}
+    operations = [dict(op) for op in document["operations"]]
+    operations[0]["depends_on"] = [operations[0 if on == "itself" else 1]["address"]]
+    (planned.root / "plan.json").write_text(json.dumps(resealed({**document, "operations": operations})))
+    since = planned.sandbox.last_seq()
+    for command in (["show", "plan.json"], ["apply", "plan.json", "--auto-approve"]):
+        result = planned.run(*command, env=ENV)
+        assert_refused(planned, result, since)
+        assert "depends_on" in result.stderr and "does not come before it in the plan" in result.stderr
+
+
 # Run in a child process that must finish: before the fix, opening the FIFO waited for a writer forever.
 SPECIAL_PLAN_FILE = """
 from click.testing import CliRunner
