@@ -116,6 +116,7 @@ def list_secrets(desired_dir: Path) -> None:
 @handles_errors
 def remove_secret(desired_dir: Path, name: str) -> None:
     """Remove secret NAME from the store."""
+    check_name(name)  # a name no secret can have (a control character, 100,000 characters) is not echoed
     store = _open_store(desired_dir)
     if not store.remove(name):
         raise SecretsError(f"secret {name} is not in {store.path}; nothing was written")

@@ -29,7 +29,13 @@ import yaml
 
 from reconciler.desired.files import UnreadableFile, read_regular_file
 from reconciler.desired.libyaml_parser import text_loader
-from reconciler.desired.secrets import IDENTITY_FILE_VARIABLE, IDENTITY_VARIABLE, SECRET_NAME, SecretLookup
+from reconciler.desired.secrets import (
+    IDENTITY_FILE_VARIABLE,
+    IDENTITY_VARIABLE,
+    MAX_SECRET_NAME_CHARS,
+    SECRET_NAME,
+    SecretLookup,
+)
 from reconciler.errors import SecretsError
 
 STORE_FILE = "secrets.age"
@@ -53,6 +59,8 @@ def _read_bytes(path: Path, label: str | None = None) -> bytes | None:
 
 def check_name(name: str) -> str:
     """``name`` if it is a valid secret name; raises ``SecretsError`` naming the rule otherwise."""
+    if len(name) > MAX_SECRET_NAME_CHARS:
+        raise SecretsError(f"a secret name is at most {MAX_SECRET_NAME_CHARS} characters, not {len(name):,}")
     if not SECRET_NAME.fullmatch(name):
         raise SecretsError(
             f"{name!r} is not a valid secret name: use letters, digits, '_', '.' and '-', starting with a letter or '_'"

@@ -33,6 +33,9 @@ ENV_TAG = "!env"
 SECRET_TAG = "!secret"
 _NAME = re.compile(ENV_NAME_PATTERN)
 SECRET_NAME = re.compile(SECRET_NAME_PATTERN)
+# Longer than any name import makes (a reference, a digest and a path of natural keys): a name is printed
+# in messages and listings, and a 100,000-character one was.
+MAX_SECRET_NAME_CHARS = 1_000
 # The variables of the secrets store's age identity (``desired.secret_store``).
 IDENTITY_VARIABLE = "RECONCILER_AGE_IDENTITY"
 IDENTITY_FILE_VARIABLE = "RECONCILER_AGE_IDENTITY_FILE"
@@ -133,6 +136,8 @@ def parse_secret_node(node: Any, reserved: Collection[str] = RESERVED_VARIABLES)
     if node.id != "scalar":
         raise ValueError("!secret takes the name of a secret: write !secret NAME")
     name = scalar_text(node).strip()
+    if len(name) > MAX_SECRET_NAME_CHARS:
+        raise ValueError(f"!secret names a secret of at most {MAX_SECRET_NAME_CHARS} characters, not {len(name):,}")
     if not SECRET_NAME.fullmatch(name):
         raise ValueError("!secret needs a secret name (letters, digits, '_', '.', '-', starting with a letter or '_')")
     if name in reserved:

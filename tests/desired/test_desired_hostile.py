@@ -589,3 +589,9 @@ def test_a_file_name_holding_control_characters_is_shown_escaped(desired_dir: Pa
     write("merchants/a\x1b[2J\nb.yaml", "x: [")
     (issue,) = _issues(desired_dir)
     assert issue.startswith("desired-state/merchants/a\\x1b[2J\\nb.yaml:1:5: "), issue
+
+
+def test_a_secret_reference_of_a_huge_name_is_refused_by_its_length(desired_dir: Path, write: WriteFile) -> None:
+    write("merchants/a.yaml", f"account_reference: A\nklarna:\n  account_name: !secret {'N' * 5_000}\n")
+    (issue,) = _issues(desired_dir)
+    assert issue.endswith("klarna.account_name: !secret names a secret of at most 1000 characters, not 5,000"), issue

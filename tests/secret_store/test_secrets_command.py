@@ -146,3 +146,19 @@ def test_the_example_store_opens_with_the_age_cli_and_the_test_key(age_cli: str)
     names = sorted(line.split(":", 1)[0] for line in done.stdout.splitlines())
     index = (examples / "secrets.index").read_text(encoding="utf-8").splitlines()
     assert names == [line for line in index if not line.startswith("#")]
+
+
+def test_a_name_no_secret_can_have_is_refused_without_echoing_it(desired_dir: Path, key: KeyPair) -> None:
+    """rm printed the name it was given as it came (an escape sequence to the terminal); set took and printed a
+    name of 100,000 characters."""
+    write_recipients(desired_dir, [key.recipient])
+    assert run("set", "SHOP_IBAN", stdin="NO93 8601 1117 947\n", env=key.environ()).exit_code == 0
+    hostile = run("rm", "A\x1b[2J", env=key.environ())
+    assert hostile.exit_code == 1 and "\x1b" not in hostile.output, hostile.output
+    assert "is not a valid secret name" in hostile.output
+    long = "N" * 100_000
+    for args, stdin in ((("set", long), "x\n"), (("rm", long), None)):
+        result = run(*args, stdin=stdin, env=key.environ())
+        assert result.exit_code == 1 and len(result.output) < 500, len(result.output)
+        assert "a secret name is at most 1000 characters, not 100,000" in result.output
+    assert values(desired_dir, key) == {"SHOP_IBAN": "NO93 8601 1117 947"}
