@@ -28,9 +28,24 @@ def rename_live(cli: Cli, old: str, new: str) -> None:
     store.put("klarna.account", account["account_id"], {**account, "account_reference": new}, new)
 
 
+def disable_live_product(cli: Cli, reference: str, reason: str) -> None:
+    """Klarna disables a merchant's payment product, giving ``reason`` (text only the API chooses)."""
+    store = cli.live.klarna.app.state.sandbox.store
+    account = store.get_by_ref("klarna.account", reference)
+    assert account is not None
+    product = {**account["products"][0], "state": "DISABLED", "state_reason": reason}
+    store.put("klarna.account", account["account_id"], {**account, "products": [product]}, reference)
+
+
 def plan_exit(cli: Cli, target: Path, keys: Keys) -> int:
     identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
     return cli.run("plan", "--desired", str(target), "--detailed-exitcode", env=identity).exit_code
+
+
+def assert_validates_and_plans_nothing(cli: Cli, target: Path, keys: Keys) -> None:
+    checked = cli.run("validate", "--desired", str(target), env={"RECONCILER_AGE_IDENTITY": keys.secret})
+    assert checked.exit_code == 0, checked.output
+    assert plan_exit(cli, target, keys) == 0
 
 
 def test_a_reference_a_file_would_read_as_another_is_not_imported(cli: Cli, target: Path, keys: Keys) -> None:
@@ -136,24 +151,6 @@ def test_a_live_state_breaking_a_rule_of_merchant_files_is_not_imported(cli: Cli
     assert plan_exit(cli, target, keys) == 0
 
 
-def test_an_unmanaged_merchant_sharing_an_owner_with_a_declared_one_names_it(
-    cli: Cli, target: Path, keys: Keys
-) -> None:
-    """Adopting step by step: the new file names the merchant already declared, whose file stays as it is."""
-    one, two = merchant("M1"), merchant("M2")
-    two["klarna"]["bank_accounts"] = [dict(one["klarna"]["bank_accounts"][0])]
-    cli.live.create(one, dintero=False)
-    cli.live.create(two, dintero=False)
-    assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
-    before = (target / "merchants" / "m1.yaml").read_text()
-    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
-    done = cli.run("import", "--unmanaged", "--desired", str(target), env=identity)
-    assert done.exit_code == 0, done.output
-    assert '\nshares_with:\n  - "M1"\nklarna:' in (target / "merchants" / "m2.yaml").read_text()
-    assert (target / "merchants" / "m1.yaml").read_text() == before
-    assert plan_exit(cli, target, keys) == 0
-
-
 def test_force_over_a_file_nested_too_deeply_to_read_does_not_crash(cli: Cli, target: Path, keys: Keys) -> None:
     """The owner check reads the file it would replace; libyaml's composer once overflowed its C stack on it."""
     cli.live.create(merchant("M1"), dintero=False)
@@ -166,24 +163,28 @@ def test_force_over_a_file_nested_too_deeply_to_read_does_not_crash(cli: Cli, ta
     assert plan_exit(cli, target, keys) == 0
 
 
-def test_a_merchant_imported_by_reference_names_a_declared_one_sharing_its_owner(
-    cli: Cli, target: Path, keys: Keys
+@pytest.mark.parametrize(
+    ("shared", "flags"),
+    [("bank_accounts", ("--unmanaged",)), ("stakeholders", ("--reference", "M2"))],
+    ids=["unmanaged-iban", "reference-national-id"],
+)
+def test_a_merchant_sharing_an_owner_with_a_declared_one_names_it(
+    cli: Cli, target: Path, keys: Keys, shared: str, flags: tuple[str, ...]
 ) -> None:
-    """Adopting one reference at a time: M2's file lists M1, declared already, so validate takes them both."""
+    """Adopting step by step: M2's file lists M1, declared already (whose file stays as it is), so validate
+    takes them both; by reference the declared merchants were once not looked at."""
     one, two = merchant("M1"), merchant("M2")
-    two["klarna"]["stakeholders"] = [dict(one["klarna"]["stakeholders"][0])]
+    two["klarna"][shared] = [dict(one["klarna"][shared][0])]
     cli.live.create(one, dintero=False)
     cli.live.create(two, dintero=False)
     assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
     before = (target / "merchants" / "m1.yaml").read_text()
     identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
-    done = cli.run("import", "--reference", "M2", "--desired", str(target), env=identity)
+    done = cli.run("import", *flags, "--desired", str(target), env=identity)
     assert done.exit_code == 0, done.output
     assert '\nshares_with:\n  - "M1"\nklarna:' in (target / "merchants" / "m2.yaml").read_text()
     assert (target / "merchants" / "m1.yaml").read_text() == before
-    checked = cli.run("validate", "--desired", str(target), env=identity)
-    assert checked.exit_code == 0, checked.output
-    assert plan_exit(cli, target, keys) == 0
+    assert_validates_and_plans_nothing(cli, target, keys)
 
 
 def test_a_reference_declared_under_another_file_name_is_written_to_that_file(
@@ -260,11 +261,7 @@ def test_a_comment_quoting_characters_yaml_text_cannot_hold_is_written_escaped(
         'account_reference: "M1"\n'
     )
     cli.live.create(merchant("M1"), dintero=False)
-    store = cli.live.klarna.app.state.sandbox.store
-    account = store.get_by_ref("klarna.account", "M1")
-    assert account is not None
-    product = {**account["products"][0], "state": "DISABLED", "state_reason": "AML\x07\ufffe"}
-    store.put("klarna.account", account["account_id"], {**account, "products": [product]}, "M1")
+    disable_live_product(cli, "M1", "AML\x07\ufffe")
     done = cli.run("import", "--all", "--desired", str(target))
     assert done.exit_code == 0, done.output
     written = (target / "merchants" / "m1.yaml").read_text()
@@ -321,10 +318,7 @@ def test_references_that_differ_only_by_case_keep_secret_names_apart(cli: Cli, t
         cli.live.create(merchant(reference), dintero=False)
     done = cli.run("import", "--all", "--desired", str(target))
     assert done.exit_code == 0, done.output
-    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
-    checked = cli.run("validate", "--desired", str(target), env=identity)
-    assert checked.exit_code == 0, checked.output
-    assert plan_exit(cli, target, keys) == 0
+    assert_validates_and_plans_nothing(cli, target, keys)
 
 
 def test_the_report_escapes_control_characters_of_live_references_and_reasons(
@@ -335,11 +329,7 @@ def test_the_report_escapes_control_characters_of_live_references_and_reasons(
     cli.live.create(merchant("M1"), dintero=False)
     cli.live.create(merchant("M2"), dintero=False)
     rename_live(cli, "M1", "M1\x1b[2J\x07")
-    store = cli.live.klarna.app.state.sandbox.store
-    account = store.get_by_ref("klarna.account", "M2")
-    assert account is not None
-    product = {**account["products"][0], "state": "DISABLED", "state_reason": "AML\x1b[1A\x07"}
-    store.put("klarna.account", account["account_id"], {**account, "products": [product]}, "M2")
+    disable_live_product(cli, "M2", "AML\x1b[1A\x07")
     done = cli.run("import", "--all", "--desired", str(target))
     assert done.exit_code == 1, done.output
     assert "  M1\\x1b[2J\\x07: not imported: the live state does not fit a merchant file at account_reference" in (
@@ -395,9 +385,7 @@ def test_force_removes_the_secrets_only_the_replaced_file_named(cli: Cli, target
     pruned = keys.store(target)  # the hand-made one is the user's to remove
     pruned.remove("owner-iban")
     pruned.save()
-    checked = cli.run("validate", "--desired", str(target), env=identity)
-    assert checked.exit_code == 0, checked.output
-    assert plan_exit(cli, target, keys) == 0
+    assert_validates_and_plans_nothing(cli, target, keys)
 
 
 def test_a_retired_or_ignored_merchant_is_left_as_it_is_even_when_named_with_force(
