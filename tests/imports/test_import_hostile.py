@@ -457,3 +457,24 @@ def test_dintero_connection_names_and_statuses_in_comments_are_scrubbed() -> Non
     told = " ".join([*imported.comments.values(), *imported.held])
     assert "not managed by reconciler" in told and "declined" in told
     assert iban not in told and national_id not in told, told
+
+
+def test_force_keeps_a_replaced_files_secret_that_another_file_names(cli: Cli, target: Path, keys: Keys) -> None:
+    """M2 shares its owner with M1 and names M1's secrets: replacing m1.yaml removed them from the store,
+    and m2.yaml named secrets the store no longer held."""
+    cli.live.create(merchant("M1"), dintero=False)
+    assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
+    first = (target / "merchants" / "m1.yaml").read_text()
+    (target / "merchants" / "m2.yaml").write_text(
+        first.replace('account_reference: "M1"\n', 'account_reference: "M2"\nshares_with: [M1]\n', 1)
+    )
+    store = cli.live.klarna.app.state.sandbox.store
+    account = store.get_by_ref("klarna.account", "M1")
+    assert account is not None
+    stakeholders = [{**account["stakeholders"][0], "given_name": "Adah"}, *account["stakeholders"][1:]]
+    store.put("klarna.account", account["account_id"], {**account, "stakeholders": stakeholders}, "M1")
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    done = cli.run("import", "--reference", "M1", "--force", "--desired", str(target), env=identity)
+    assert done.exit_code == 0, done.output
+    names = keys.store(target).names()
+    assert [name for name in names if ".ada-lovelace." in name]  # m2.yaml names them
