@@ -478,3 +478,22 @@ def test_force_keeps_a_replaced_files_secret_that_another_file_names(cli: Cli, t
     assert done.exit_code == 0, done.output
     names = keys.store(target).names()
     assert [name for name in names if ".ada-lovelace." in name]  # m2.yaml names them
+
+
+@pytest.mark.parametrize("flags", [("--all",), ("--reference", "M1")])
+def test_a_merchant_retired_by_its_profile_is_left_as_it_is(
+    cli: Cli, target: Path, keys: Keys, flags: tuple[str, ...]
+) -> None:
+    """A profile may hold ``lifecycle: retired`` as any part of a merchant file: --force rewrote such a
+    merchant's file without its profiles, bringing it back under management without a word."""
+    cli.live.create(merchant("M1"), dintero=False)
+    assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
+    (target / "profiles").mkdir(exist_ok=True)
+    (target / "profiles" / "gone.yml").write_text("lifecycle: retired\n")
+    retired = (target / "merchants" / "m1.yaml").read_text().replace("\nklarna:", "\nprofiles: [gone]\nklarna:", 1)
+    (target / "merchants" / "m1.yaml").write_text(retired)
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    done = cli.run("import", *flags, "--force", "--desired", str(target), env=identity)
+    assert done.exit_code == 0, done.output
+    assert "M1: left as it is: retired in m1.yaml (lifecycle: retired)" in done.output
+    assert (target / "merchants" / "m1.yaml").read_text() == retired
