@@ -57,16 +57,17 @@ class InputIssue:
             object.__setattr__(self, "message", f"{self.message[:MAX_ISSUE_CHARS]}… ({left_out} more characters)")
 
     def __str__(self) -> str:
-        return f"{_shown_name(self.file)}:{self.line}:{self.column}: {self.message}"
+        # The whole line: a message names other files too (``is also declared in FILE:LINE:COL``).
+        return _escaped(f"{self.file}:{self.line}:{self.column}: {self.message}")
 
 
-def _shown_name(name: str) -> str:
-    """A file name with its control characters escaped (``\\x1b``, ``\\n``): a name is the one part of an
-    issue no message quotes escaped, and written raw to a terminal, ESC sequences in it drive the terminal
-    and a line break forges a ``FILE:LINE:COL`` line of its own."""
-    if name.isprintable():
-        return name
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in name)
+def _escaped(text: str) -> str:
+    """Text with its control characters escaped (``\\x1b``, ``\\n``): a file name is written as the file
+    system gives it, and written raw to a terminal, ESC sequences in it drive the terminal and a line break
+    forges a ``FILE:LINE:COL`` line of its own."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 class InputError(ReconcilerError):

@@ -23,6 +23,8 @@ from reconciler.config import Config
 from reconciler.desired.files import MERCHANT_SUFFIXES, UnreadableFile, kind_of, read_regular_file
 from reconciler.desired.libyaml_parser import text_loader
 from reconciler.desired.load import identity_loader
+from reconciler.desired.origins import PROFILES_DIR
+from reconciler.desired.profiles import PROFILE_NAME
 from reconciler.desired.secret_store import RECIPIENTS_FILE, SecretsStore
 from reconciler.errors import InputError, InputIssue
 
@@ -114,12 +116,26 @@ def declaring_files(folder: Path) -> Declarations:
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.name.endswith(MERCHANT_SUFFIXES) or not path.is_file():
             continue
-        reference, lifecycle = _declaration(path)
+        reference, lifecycle, profiles = _declaration(path)
         if reference is not None:
             found.files.setdefault(reference, []).append(path)
+            # A profile may retire the merchants listing it; the merchant's own value, then the last, wins.
+            for name in reversed(profiles) if lifecycle is None else ():
+                lifecycle = _profile_lifecycle(folder.parent / PROFILES_DIR, name)
+                if lifecycle is not None:
+                    break
             if lifecycle == "retired":
                 found.retired.setdefault(reference, path)
     return found
+
+
+def _profile_lifecycle(folder: Path, name: str) -> str | None:
+    if not PROFILE_NAME.fullmatch(name):  # the loader refuses it: never a path out of profiles/
+        return None
+    for suffix in MERCHANT_SUFFIXES:
+        if (folder / f"{name}{suffix}").is_file():
+            return _declaration(folder / f"{name}{suffix}")[1]
+    return None
 
 
 def _declared_reference(path: Path) -> str | None:
@@ -127,8 +143,8 @@ def _declared_reference(path: Path) -> str | None:
     return _declaration(path)[0]
 
 
-def _declaration(path: Path) -> tuple[str | None, str | None]:
-    """A file's ``account_reference`` and ``lifecycle`` as the loader reads them (None: cannot tell)."""
+def _declaration(path: Path) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """A file's ``account_reference``, ``lifecycle`` (None: cannot tell) and ``profiles`` as the loader reads them."""
     try:
         # Decoded as the loader decodes (a byte order mark is allowed), but a byte that is not UTF-8 does not
         # hide the merchant: the file that does not load is still its file, the one --force repairs.
@@ -140,17 +156,21 @@ def _declaration(path: Path) -> tuple[str | None, str | None]:
         finally:
             loader.dispose()
     except (OSError, UnreadableFile, yaml.YAMLError, RecursionError):
-        return None, None
+        return None, None, ()
     if not isinstance(root, yaml.MappingNode):
-        return None, None
+        return None, None, ()
     found: dict[str, str] = {}
+    profiles: tuple[str, ...] = ()
     for key, value in root.value:
         if isinstance(key, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode) and key.value not in found:
             found[key.value] = value.value  # every scalar as its text
+        elif isinstance(key, yaml.ScalarNode) and key.value == "profiles" and isinstance(value, yaml.SequenceNode):
+            profiles = tuple(item.value.strip() for item in value.value if isinstance(item, yaml.ScalarNode))
     reference, lifecycle = found.get("account_reference"), found.get("lifecycle")
     return (
         reference.strip() if reference is not None else None,
         lifecycle.strip().lower() if lifecycle is not None else None,
+        profiles,
     )
 
 

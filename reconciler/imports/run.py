@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from reconciler.compare.sides import desired_view, live_view
 from reconciler.config import Config
 from reconciler.desired.declared import DeclaredMerchant
+from reconciler.desired.files import MERCHANT_SUFFIXES
 from reconciler.desired.load import declare
 from reconciler.desired.models import Merchant
 from reconciler.desired.models_klarna import slug
@@ -322,6 +323,12 @@ async def import_merchants(
         for name in named_secrets(path)
         if made_for(reference, name)
     }
+    if stale:
+        # A file that stays may name one too (a merchant sharing its owner lists the owner's values): kept.
+        replaced = set(paths.values())
+        for kept_file in sorted(directory.glob("merchants/*")) + sorted(directory.glob("profiles/*")):
+            if kept_file not in replaced and kept_file.name.endswith(MERCHANT_SUFFIXES) and kept_file.is_file():
+                stale -= named_secrets(kept_file)
     save_secrets(store, secrets, stale)
     result.secrets = len(secrets)
     remove_leftovers(directory / "merchants")

@@ -595,3 +595,13 @@ def test_a_secret_reference_of_a_huge_name_is_refused_by_its_length(desired_dir:
     write("merchants/a.yaml", f"account_reference: A\nklarna:\n  account_name: !secret {'N' * 5_000}\n")
     (issue,) = _issues(desired_dir)
     assert issue.endswith("klarna.account_name: !secret names a secret of at most 1000 characters, not 5,000"), issue
+
+
+def test_a_file_name_holding_control_characters_is_escaped_where_another_issue_points_at_it(
+    desired_dir: Path, write: WriteFile
+) -> None:
+    """An issue names the other file declaring a value too, in its message: that name was written raw."""
+    write("merchants/a.yaml", "account_reference: A\nklarna:\n  account_name: A\n")
+    write("merchants/b\x1b[2J\nc.yaml", "account_reference: A\nklarna:\n  account_name: A\n")
+    issues = _issues(desired_dir)
+    assert issues and not any(char in issue for issue in issues for char in "\x1b\n"), issues

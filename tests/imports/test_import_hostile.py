@@ -445,3 +445,43 @@ def test_dintero_connection_names_and_statuses_in_comments_are_scrubbed() -> Non
     told = " ".join([*imported.comments.values(), *imported.held])
     assert "not managed by reconciler" in told and "declined" in told
     assert iban not in told and national_id not in told, told
+
+
+def test_force_keeps_a_replaced_files_secret_that_another_file_names(cli: Cli, target: Path, keys: Keys) -> None:
+    """M2 shares its owner with M1 and names M1's secrets: replacing m1.yaml removed them from the store,
+    and m2.yaml named secrets the store no longer held."""
+    cli.live.create(merchant("M1"), dintero=False)
+    assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
+    first = (target / "merchants" / "m1.yaml").read_text()
+    (target / "merchants" / "m2.yaml").write_text(
+        first.replace('account_reference: "M1"\n', 'account_reference: "M2"\nshares_with: [M1]\n', 1)
+    )
+    store = cli.live.klarna.app.state.sandbox.store
+    account = store.get_by_ref("klarna.account", "M1")
+    assert account is not None
+    stakeholders = [{**account["stakeholders"][0], "given_name": "Adah"}, *account["stakeholders"][1:]]
+    store.put("klarna.account", account["account_id"], {**account, "stakeholders": stakeholders}, "M1")
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    done = cli.run("import", "--reference", "M1", "--force", "--desired", str(target), env=identity)
+    assert done.exit_code == 0, done.output
+    names = keys.store(target).names()
+    assert [name for name in names if ".ada-lovelace." in name]  # m2.yaml names them
+
+
+@pytest.mark.parametrize("flags", [("--all",), ("--reference", "M1")])
+def test_a_merchant_retired_by_its_profile_is_left_as_it_is(
+    cli: Cli, target: Path, keys: Keys, flags: tuple[str, ...]
+) -> None:
+    """A profile may hold ``lifecycle: retired`` as any part of a merchant file: --force rewrote such a
+    merchant's file without its profiles, bringing it back under management without a word."""
+    cli.live.create(merchant("M1"), dintero=False)
+    assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
+    (target / "profiles").mkdir(exist_ok=True)
+    (target / "profiles" / "gone.yml").write_text("lifecycle: retired\n")
+    retired = (target / "merchants" / "m1.yaml").read_text().replace("\nklarna:", "\nprofiles: [gone]\nklarna:", 1)
+    (target / "merchants" / "m1.yaml").write_text(retired)
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    done = cli.run("import", *flags, "--force", "--desired", str(target), env=identity)
+    assert done.exit_code == 0, done.output
+    assert "M1: left as it is: retired in m1.yaml (lifecycle: retired)" in done.output
+    assert (target / "merchants" / "m1.yaml").read_text() == retired

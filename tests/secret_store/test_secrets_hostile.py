@@ -13,8 +13,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reconciler.cli import main
+from reconciler.desired import files as desired_files
 from reconciler.desired import libyaml_parser
-from reconciler.desired.secret_store import write_recipients
+from reconciler.desired.secret_store import SecretsStore, index_lines, write_recipients
 from tests.bounded import finishes
 
 from .conftest import KeyPair, StoreWriter, WriteFile
@@ -181,3 +182,18 @@ def test_a_fifo_in_place_of_a_secrets_file_is_refused_without_waiting_for_a_writ
     assert status == "1 True", output  # refused, and the store as it was
     assert "not a regular file (a FIFO)" in output, output
     assert "Traceback" not in output
+
+
+def test_the_store_is_not_bounded_by_a_merchant_files_size(
+    desired_dir: Path, key: KeyPair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five secrets of a merchant take about 540 bytes of secrets.age: at 16 MiB, a merchant file's bound, a
+    partner's 31,000th merchant made the store unreadable, and every validate and plan with it."""
+    write_recipients(desired_dir, [key.recipient])
+    for name in ("A_IBAN", "B_IBAN"):
+        done = run("secrets", "set", name, "--desired", str(desired_dir), stdin="NO9386011117947\n", env=key.environ())
+        assert done.exit_code == 0, done.output
+    monkeypatch.setattr(desired_files, "MAX_FILE_BYTES", 64)  # smaller than the store and its index
+    identities = [pyrage.x25519.Identity.from_str(key.identity)]
+    assert SecretsStore.open(desired_dir, identities).names() == ["A_IBAN", "B_IBAN"]
+    assert index_lines(desired_dir) == {"A_IBAN": 2, "B_IBAN": 3}
