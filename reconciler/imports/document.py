@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,16 +117,38 @@ def secret_name(reference: str, place: Path) -> str:
     return _valid_start(".".join((base, *(_NAME_CHARS.sub("_", part) for part in place))))
 
 
-def made_for(reference: str, name: str) -> bool:
-    """Whether ``name`` is one import gives a value of ``reference``'s, as it names them now or did before a
-    reference with a lower-case letter got a digest (``ab.klarna...``): a replaced file's such names that
-    its new file does not hold are removed from the store, which validate would report as used by no file."""
+_SECTIONS = ("klarna", "dintero")
+
+
+def name_prefixes(reference: str) -> set[str]:
+    """The beginnings of every name import gives a value of ``reference``'s, as it names them now or did
+    before a reference with a lower-case letter got a digest (``ab.klarna.``)."""
     plain = _NAME_CHARS.sub("_", reference)
-    sections = ("klarna", "dintero")
-    prefixes = {secret_name(reference, (section,)) for section in sections}
+    prefixes = {secret_name(reference, (section,)) + "." for section in _SECTIONS}
     if plain == reference:
-        prefixes |= {_valid_start(f"{plain}.{section}") for section in sections}
-    return any(name.startswith(prefix + ".") for prefix in prefixes)
+        prefixes |= {_valid_start(f"{plain}.{section}") + "." for section in _SECTIONS}
+    return prefixes
+
+
+def made_for(reference: str, name: str) -> bool:
+    """Whether ``name`` is one import gives a value of ``reference``'s (see ``name_prefixes``)."""
+    return any(name.startswith(prefix) for prefix in name_prefixes(reference))
+
+
+def made_for_any(names: Iterable[str], references: Iterable[str]) -> set[str]:
+    """The ``names`` import gives a value of one of ``references``, found by the prefix before each
+    ``.klarna.`` or ``.dintero.`` they hold: one look-up a name, not a comparison with every reference."""
+    prefixes = {prefix for reference in references for prefix in name_prefixes(reference)}
+    found = set()
+    for name in names:
+        for section in _SECTIONS:
+            marker = f".{section}."
+            at = name.find(marker)
+            while at != -1 and name not in found:
+                if name[: at + len(marker)] in prefixes:
+                    found.add(name)
+                at = name.find(marker, at + 1)
+    return found
 
 
 def _valid_start(name: str) -> str:

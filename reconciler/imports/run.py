@@ -14,7 +14,6 @@ the promise "what import writes plans to zero changes" is checked, not hoped for
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,8 +33,8 @@ from reconciler.desired.positions import Positions
 from reconciler.desired.secret_store import SecretsStore
 from reconciler.desired.validate import check_merchant
 from reconciler.desired.yaml_loader import YamlDocument
-from reconciler.errors import ApiError, ReadFailed
-from reconciler.imports.document import ImportedMerchant, made_for, merchant_document
+from reconciler.errors import ApiError, InputError, InputIssue, ReadFailed
+from reconciler.imports.document import ImportedMerchant, made_for_any, merchant_document
 from reconciler.imports.files import (
     Declarations,
     declaring_files,
@@ -313,27 +312,29 @@ async def import_merchants(
         documents.append((directory / "partner.yaml", text))
     refuse_existing([path for path, _ in documents], force=force, owners=owners)
     result.imported.sort()
-    # A file replaced (with --force) may name secrets its new one does not (a stakeholder renamed, a bank
-    # account gone): left in the store, validate reports each as used by no file, and it keeps a value no
-    # file needs. Only names import made for the file's own merchant go, never a hand-made shared one.
-    stale = {
-        name
-        for reference, path in paths.items()
-        if os.path.isfile(path)
-        for name in named_secrets(path)
-        if made_for(reference, name)
-    }
+    # The names import made for the merchants it writes that their new files do not hold (a stakeholder
+    # renamed, a bank account gone; or left by an import whose writes failed): left in the store, validate
+    # reports each as used by no file, and it keeps a value no file needs. A file that stays may name one
+    # (a merchant sharing its owner lists the owner's values): those are kept, as is every hand-made name.
+    stale = made_for_any(store.names(), paths) - secrets.keys()
     if stale:
-        # A file that stays may name one too (a merchant sharing its owner lists the owner's values): kept.
         replaced = set(paths.values())
         for kept_file in sorted(directory.glob("merchants/*")) + sorted(directory.glob("profiles/*")):
             if kept_file not in replaced and kept_file.name.endswith(MERCHANT_SUFFIXES) and kept_file.is_file():
                 stale -= named_secrets(kept_file)
-    save_secrets(store, secrets, stale)
+    # The new values before any file names them; the stale ones only once every file is written, so that a
+    # write that fails leaves no file naming a secret the store no longer holds.
+    save_secrets(store, secrets)
     result.secrets = len(secrets)
     remove_leftovers(directory / "merchants")
     for path, text in documents:
-        write_atomically(path, text)
+        try:
+            write_atomically(path, text)
+        except OSError as error:  # a full disk, a folder made read-only since the checks
+            done = f"{len(result.written)} file(s) were written before it, each whole"
+            why = f"cannot write: {error.strerror or type(error).__name__}; {done}; run the import again"
+            raise InputError([InputIssue(str(path), 1, 1, why)]) from None
         result.written.append(path)
+    save_secrets(store, {}, stale)
     sync_all()
     return result

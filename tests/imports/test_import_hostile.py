@@ -485,3 +485,56 @@ def test_a_merchant_retired_by_its_profile_is_left_as_it_is(
     assert done.exit_code == 0, done.output
     assert "M1: left as it is: retired in m1.yaml (lifecycle: retired)" in done.output
     assert (target / "merchants" / "m1.yaml").read_text() == retired
+
+
+def test_the_secrets_a_file_names_are_its_references_quoted_or_not_never_its_comments(tmp_path: Path) -> None:
+    from reconciler.imports.files import named_secrets
+
+    path = tmp_path / "m1.yaml"
+    path.write_text(
+        "# !secret M1.in-a-comment\naccount_reference: M1\nklarna:\n  account_name: 'say !secret M1.in-a-string'\n"
+        '  stakeholders:\n    - date_of_birth: !secret "M1.quoted"\n      national_identification:\n'
+        "        number: !secret M1.plain  # !secret M1.trailing\n"
+    )
+    assert named_secrets(path) == {"M1.quoted", "M1.plain"}
+    assert named_secrets(tmp_path / "absent.yaml") == set()
+
+
+def test_a_write_that_fails_is_named_and_leaves_no_file_naming_a_removed_secret(
+    cli: Cli, target: Path, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk after the store was saved: the stale names were gone while the old file, not replaced,
+    still named them; and the OSError ended the run with a traceback."""
+    import errno
+
+    from reconciler.imports import run as import_run
+
+    cli.live.create(merchant("M1"), dintero=False)
+    cli.live.create(merchant("M2"), dintero=False)
+    assert cli.run("import", "--all", "--desired", str(target)).exit_code == 0
+    store = cli.live.klarna.app.state.sandbox.store
+    for reference in ("M1", "M2"):
+        account = store.get_by_ref("klarna.account", reference)
+        assert account is not None
+        stakeholders = [{**account["stakeholders"][0], "given_name": "Adah"}, *account["stakeholders"][1:]]
+        store.put("klarna.account", account["account_id"], {**account, "stakeholders": stakeholders}, reference)
+    real = import_run.write_atomically
+
+    def full_after_one(path: Path, text: str) -> None:
+        if path.name == "m2.yaml":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, text)
+
+    monkeypatch.setattr(import_run, "write_atomically", full_after_one)
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    done = cli.run("import", "--all", "--force", "--desired", str(target), env=identity)
+    assert done.exit_code == 1, done.output
+    assert "m2.yaml:1:1: cannot write: No space left on device; 1 file(s) were written before it" in done.output
+    assert "Traceback" not in done.output
+    names = keys.store(target).names()
+    assert [name for name in names if name.startswith("M2.") and ".ada-lovelace." in name]  # m2.yaml's, kept
+    monkeypatch.setattr(import_run, "write_atomically", real)
+    again = cli.run("import", "--all", "--force", "--desired", str(target), env=identity)
+    assert again.exit_code == 0, again.output
+    assert not [name for name in keys.store(target).names() if ".ada-lovelace." in name]
+    assert_validates_and_plans_nothing(cli, target, keys)
