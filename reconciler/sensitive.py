@@ -31,6 +31,7 @@ import os
 import re
 import secrets
 import sys
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -139,9 +140,13 @@ def register_secret_value(value: str) -> None:
     text = value.strip()
     if not text:
         return
-    # The forms a normalisation may give it (an IBAN without spaces, a code in upper case).
-    compact = "".join(text.split())
-    _secret_values.update({text, compact, compact.upper()})
+    # The forms a normalisation may give it (in NFC, as every text read is; an IBAN without spaces, a code
+    # in upper case).
+    forms = {text, unicodedata.normalize("NFC", text)}
+    for form in tuple(forms):
+        compact = "".join(form.split())
+        forms |= {compact, compact.upper()}
+    _secret_values.update(forms)
 
 
 def is_secret_value(value: object) -> bool:

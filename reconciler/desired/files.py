@@ -84,7 +84,8 @@ def read_regular_file(path: Path, limit: int | None = None) -> bytes:
             raise UnreadableFile(f"not a regular file ({kind_of(opened.st_mode)}): only regular files are read")
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise UnreadableFile(f"file is larger than {limit // (1024 * 1024)} MiB")
+        size = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
+        raise UnreadableFile(f"file is larger than {size}")
     return data
 
 

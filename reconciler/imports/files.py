@@ -120,22 +120,24 @@ def declaring_files(folder: Path) -> Declarations:
         if reference is not None:
             found.files.setdefault(reference, []).append(path)
             # A profile may retire the merchants listing it; the merchant's own value, then the last, wins.
+            retiring = path
             for name in reversed(profiles) if lifecycle is None else ():
-                lifecycle = _profile_lifecycle(folder.parent / PROFILES_DIR, name)
+                retiring, lifecycle = _profile_lifecycle(folder.parent / PROFILES_DIR, name)
                 if lifecycle is not None:
                     break
             if lifecycle == "retired":
-                found.retired.setdefault(reference, path)
+                found.retired.setdefault(reference, retiring)
     return found
 
 
-def _profile_lifecycle(folder: Path, name: str) -> str | None:
+def _profile_lifecycle(folder: Path, name: str) -> tuple[Path, str | None]:
+    """The profile file ``name`` and the ``lifecycle`` it sets (None: none, or no such profile)."""
     if not PROFILE_NAME.fullmatch(name):  # the loader refuses it: never a path out of profiles/
-        return None
+        return folder, None
     for suffix in MERCHANT_SUFFIXES:
         if (folder / f"{name}{suffix}").is_file():
-            return _declaration(folder / f"{name}{suffix}")[1]
-    return None
+            return folder / f"{name}{suffix}", _declaration(folder / f"{name}{suffix}")[1]
+    return folder, None
 
 
 def _declared_reference(path: Path) -> str | None:

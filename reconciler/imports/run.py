@@ -198,7 +198,8 @@ def _left_alone(declarations: Declarations, config: Config | None, directory: Pa
     would come back under management without a word (``lifecycle`` lost), and an ignored one is the
     partner's choice to keep out of the desired state."""
     why = {
-        reference: f"retired in {path.name} (lifecycle: retired); remove that line to manage it again"
+        reference: f"retired in {path.parent.name}/{path.name} (lifecycle: retired); "
+        "remove that line to manage it again"
         for reference, path in declarations.retired.items()
     }
     for reference in config.ignored_references if config is not None else ():

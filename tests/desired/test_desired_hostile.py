@@ -473,6 +473,8 @@ def test_a_file_too_large_is_refused(desired_dir: Path, write: WriteFile, monkey
     monkeypatch.setattr(desired_files, "MAX_FILE_BYTES", 1024 * 1024)
     write("merchants/big.yaml", MERCHANT.format(reference="BIG-1", n=1) + "#" * (1024 * 1024) + "\n")
     assert _issues(desired_dir) == ["desired-state/merchants/big.yaml:1:1: file is larger than 1 MiB"]
+    monkeypatch.setattr(desired_files, "MAX_FILE_BYTES", 1000)  # below a MiB: said in bytes, never "0 MiB"
+    assert _issues(desired_dir) == ["desired-state/merchants/big.yaml:1:1: file is larger than 1,000 bytes"]
 
 
 @pytest.mark.parametrize("name", ["x.json", "x.YAML", "x.Yml", "X.JSON"])
@@ -572,7 +574,10 @@ def test_a_message_repeating_a_huge_key_or_tag_is_cut(desired_dir: Path, write: 
     issues = _issues(desired_dir)
     assert issues and all(len(issue) < 1_200 for issue in issues), [len(issue) for issue in issues]
     assert any(issue.endswith("more characters)") for issue in issues), issues
-    assert InputIssue("f", 1, 1, "short").message == "short"
+    from reconciler.errors import MAX_ISSUE_CHARS
+
+    assert InputIssue("f", 1, 1, "x" * MAX_ISSUE_CHARS).message == "x" * MAX_ISSUE_CHARS  # at the cap: whole
+    assert InputIssue("f", 1, 1, "x" * (MAX_ISSUE_CHARS + 1)).message.endswith("… (1 more characters)")
 
 
 def test_a_text_left_empty_once_stripped_is_named_as_a_string_too_short(desired_dir: Path, write: WriteFile) -> None:

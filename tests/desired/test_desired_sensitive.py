@@ -210,3 +210,14 @@ def test_a_sensitive_value_written_in_a_field_that_quotes_its_value_is_not_quote
         getattr(normalise, normaliser)(value)
     assert shown not in str(caught.value), str(caught.value)
     assert "the value" in str(caught.value)
+
+
+def test_a_secret_value_is_masked_in_the_normal_form_it_is_sent_in() -> None:
+    """Text is read in NFC: a value registered only as written (a decomposed å) reached an API's answer,
+    and the messages quoting it, in the form that was never registered."""
+    from reconciler.sensitive import register_secret_value
+
+    written = "Qx7 A\u030aslund 0511"  # "Å" as A and a combining ring
+    register_secret_value(written)
+    told = conceal("the API says: name Qx7 \u00c5slund 0511 is taken")
+    assert "\u00c5slund" not in told and "Qx7" not in told, told

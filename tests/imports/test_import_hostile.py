@@ -403,7 +403,7 @@ def test_a_retired_or_ignored_merchant_is_left_as_it_is_even_when_named_with_for
     for flags in (("--all",), ("--reference", "M1", "--reference", "M2")):
         done = cli.run("import", *flags, "--force", "--desired", str(target), env=identity)
         assert done.exit_code == 0, done.output
-        assert "M1: left as it is: retired in m1.yaml (lifecycle: retired)" in done.output
+        assert "M1: left as it is: retired in merchants/m1.yaml (lifecycle: retired)" in done.output
         assert f"M2: left as it is: listed in ignored_references of {target / 'reconciler.yaml'}" in done.output
         assert (target / "merchants" / "m1.yaml").read_text() == retired
         assert not (target / "merchants" / "m2.yaml").exists()
@@ -483,7 +483,7 @@ def test_a_merchant_retired_by_its_profile_is_left_as_it_is(
     identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
     done = cli.run("import", *flags, "--force", "--desired", str(target), env=identity)
     assert done.exit_code == 0, done.output
-    assert "M1: left as it is: retired in m1.yaml (lifecycle: retired)" in done.output
+    assert "M1: left as it is: retired in profiles/gone.yml (lifecycle: retired)" in done.output
     assert (target / "merchants" / "m1.yaml").read_text() == retired
 
 
