@@ -58,13 +58,13 @@ class InputIssue:
 
     def __str__(self) -> str:
         # The whole line: a message names other files too (``is also declared in FILE:LINE:COL``).
-        return _escaped(f"{self.file}:{self.line}:{self.column}: {self.message}")
+        return printable(f"{self.file}:{self.line}:{self.column}: {self.message}")
 
 
-def _escaped(text: str) -> str:
+def printable(text: str) -> str:
     """Text with its control characters escaped (``\\x1b``, ``\\n``): a file name is written as the file
-    system gives it, and written raw to a terminal, ESC sequences in it drive the terminal and a line break
-    forges a ``FILE:LINE:COL`` line of its own."""
+    system gives it, and an API's text as the API sends it; written raw to a terminal, ESC sequences in it
+    drive the terminal and a line break forges a line of its own (a ``FILE:LINE:COL`` one)."""
     if text.isprintable():
         return text
     return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)

@@ -18,7 +18,7 @@ from reconciler.config import Config, default_config
 from reconciler.desired.declared import DeclaredMerchant
 from reconciler.desired.load import load_config, load_desired
 from reconciler.desired.secret_store import SecretsStore
-from reconciler.errors import InputError
+from reconciler.errors import InputError, printable
 from reconciler.imports import ImportResult, ImportSelection, import_merchants
 from reconciler.imports.files import require_recipients
 from reconciler.live.factory import build_clients
@@ -80,27 +80,19 @@ def accounts_progress() -> Iterator[Callable[[int], None] | None]:
         yield lambda n: progress.advance(task, n)
 
 
-def _shown(text: str) -> str:
-    """A live reference or an API's text as the report prints it: a control character escaped, so an account
-    the APIs hold under a hostile reference cannot ring, clear or rewrite the terminal (``M1\\x1b[2J``)."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
-
-
 def _report(result: ImportResult, desired_dir: Path) -> None:
     click.echo(
         f"Imported {len(result.imported)} merchant(s) into {desired_dir}: {len(result.written)} file(s) written, "
         f"{result.secrets} sensitive value(s) in the secrets store."
     )
     for reference, held in sorted(result.held.items()):
-        click.echo(_shown(f"  {reference}: {'; '.join(held)} (written as it is, with a comment)"))
+        click.echo(printable(f"  {reference}: {'; '.join(held)} (written as it is, with a comment)"))
     for reference, why in sorted(result.left_out.items()):
-        click.echo(_shown(f"  {reference}: left as it is: {why}"))
+        click.echo(printable(f"  {reference}: left as it is: {why}"))
     for reference, planned in sorted(result.not_exact.items()):
-        click.echo(_shown(f"  {reference}: its file plans {', '.join(planned)}"), err=True)
+        click.echo(printable(f"  {reference}: its file plans {', '.join(planned)}"), err=True)
     for reference, why in sorted(result.invalid.items()):
-        click.echo(_shown(f"  {reference}: not imported: {why}"), err=True)
+        click.echo(printable(f"  {reference}: not imported: {why}"), err=True)
 
 
 @click.command(name="import")
