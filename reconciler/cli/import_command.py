@@ -35,6 +35,13 @@ class _Declared:
     store: SecretsStore | None = None  # the secrets store, when loading them decrypted it
 
 
+def _has_entries(folder: Path) -> bool:
+    try:
+        return folder.is_dir() and any(folder.iterdir())
+    except OSError:
+        return True  # unreadable: the loader names the folder and why
+
+
 def _declared(desired_dir: Path, selection: ImportSelection) -> _Declared:
     """The targets (reconciler.yaml when there is one) and the merchants the files declare already.
 
@@ -43,8 +50,7 @@ def _declared(desired_dir: Path, selection: ImportSelection) -> _Declared:
     stop the import (the file may be the one being replaced), and the notice says what was not looked at.
     --all imports every live merchant, so the files' own merchants are not read.
     """
-    has_files = (desired_dir / "merchants").is_dir() and any((desired_dir / "merchants").iterdir())
-    if has_files and not selection.everything:
+    if _has_entries(desired_dir / "merchants") and not selection.everything:
         try:
             # Bank accounts as written: shares compare the values, not their hashes.
             state = load_desired(desired_dir, notify=None, hash_bank_accounts=False)

@@ -66,6 +66,14 @@ def check_in_tree(path: Path, root: Path) -> None:
         )
 
 
+def folder_entries(folder: Path) -> list[Path]:
+    """A folder's entries in name order; ``UnreadableFile`` when it cannot be listed (no permission)."""
+    try:
+        return sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as error:
+        raise UnreadableFile(f"cannot list the folder: {error.strerror or error}") from None
+
+
 def read_regular_file(path: Path, limit: int | None = None) -> bytes:
     """The bytes of a regular file; ``UnreadableFile`` for anything else, or for one over ``limit`` bytes
     (``MAX_FILE_BYTES`` when None, read when called so a test can lower it)."""
@@ -123,7 +131,12 @@ def list_merchant_files(directory: Path) -> MerchantListing:
     if not folder.is_dir():
         listing.issues.append(InputIssue(str(folder), 1, 1, f"{MERCHANTS_DIR} must be a directory of merchant files"))
         return listing
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+    try:
+        entries = folder_entries(folder)
+    except UnreadableFile as error:
+        listing.issues.append(InputIssue(str(folder), 1, 1, str(error)))
+        return listing
+    for entry in entries:
         name = entry.name
         if name.startswith("."):
             what = "directory" if entry.is_dir() else "file"

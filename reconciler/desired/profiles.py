@@ -29,7 +29,13 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from reconciler.desired.files import MERCHANT_SUFFIXES, UnreadableFile, check_in_tree, input_file_issue
+from reconciler.desired.files import (
+    MERCHANT_SUFFIXES,
+    UnreadableFile,
+    check_in_tree,
+    folder_entries,
+    input_file_issue,
+)
 from reconciler.desired.models import Merchant
 from reconciler.desired.origins import PROFILES_DIR, Origins, intern_path
 from reconciler.desired.positions import FieldPath, Place, format_path
@@ -92,7 +98,12 @@ def _profile_files(directory: Path, found: ProfileSet) -> list[Path]:
         return []
     files: list[Path] = []
     names: dict[str, Path] = {}
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+    try:
+        entries = folder_entries(folder)
+    except UnreadableFile as error:
+        found.issues.append(InputIssue(str(folder), 1, 1, str(error)))
+        return []
+    for entry in entries:
         if entry.name.startswith("."):
             found.notices.append(InputIssue(str(entry), 1, 1, "notice: hidden entry ignored"))
             continue

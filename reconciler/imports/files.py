@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from reconciler.config import Config
-from reconciler.desired.files import MERCHANT_SUFFIXES, UnreadableFile, kind_of, read_regular_file
+from reconciler.desired.files import MERCHANT_SUFFIXES, UnreadableFile, folder_entries, kind_of, read_regular_file
 from reconciler.desired.libyaml_parser import text_loader
 from reconciler.desired.load import identity_loader
 from reconciler.desired.origins import PROFILES_DIR
@@ -113,7 +113,11 @@ def declaring_files(folder: Path) -> Declarations:
     found = Declarations()
     if not folder.is_dir():
         return found
-    for path in sorted(folder.iterdir()):
+    try:
+        entries = folder_entries(folder)
+    except UnreadableFile:
+        return found  # the loader names the folder and why, when it reads it
+    for path in entries:
         if path.name.startswith(".") or not path.name.endswith(MERCHANT_SUFFIXES) or not path.is_file():
             continue
         reference, lifecycle, profiles = _declaration(path)

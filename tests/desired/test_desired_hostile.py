@@ -11,6 +11,7 @@ import shutil
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -610,3 +611,21 @@ def test_a_file_name_holding_control_characters_is_escaped_where_another_issue_p
     write("merchants/b\x1b[2J\nc.yaml", "account_reference: A\nklarna:\n  account_name: A\n")
     issues = _issues(desired_dir)
     assert issues and not any(char in issue for issue in issues for char in "\x1b\n"), issues
+
+
+@pytest.mark.parametrize("folder", ["merchants", "profiles"])
+def test_a_folder_that_cannot_be_listed_is_an_issue_not_a_traceback(
+    desired_dir: Path, write: WriteFile, monkeypatch: pytest.MonkeyPatch, folder: str
+) -> None:
+    """A folder without read permission (which root, running the tests, cannot make) ended the run."""
+    write("merchants/a.yaml", MERCHANT.format(reference="A-1", n=1))
+    write("profiles/p.yaml", "klarna: {}\n")
+    unreadable, real = desired_dir / folder, Path.iterdir
+
+    def refused(path: Path) -> Any:
+        if path == unreadable:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "iterdir", refused)
+    assert _issues(desired_dir) == [f"desired-state/{folder}:1:1: cannot list the folder: Permission denied"]

@@ -538,3 +538,22 @@ def test_a_write_that_fails_is_named_and_leaves_no_file_naming_a_removed_secret(
     assert again.exit_code == 0, again.output
     assert not [name for name in keys.store(target).names() if ".ada-lovelace." in name]
     assert_validates_and_plans_nothing(cli, target, keys)
+
+
+def test_a_merchants_folder_that_cannot_be_listed_is_named_not_a_traceback(
+    cli: Cli, target: Path, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli.live.create(merchant("M1"), dintero=False)
+    assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
+    folder = target / "merchants"
+    real = Path.iterdir
+
+    def unreadable(path: Path) -> Any:
+        if path == folder:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "iterdir", unreadable)
+    done = cli.run("import", "--unmanaged", "--desired", str(target), env={"RECONCILER_AGE_IDENTITY": keys.secret})
+    assert done.exit_code == 1, done.output
+    assert "Traceback" not in done.output and "Permission denied" in done.output, done.output
