@@ -126,6 +126,7 @@ def import_(
     (secrets.age, encrypted for secrets.recipients, which must exist); the files hold !secret NAME.
     Each file is checked against the live state it came from: right after import, plan is empty.
     An existing file is never overwritten without --force; each file is written whole or not at all.
+    A merchant already declared is written to its own file; a retired or ignored one is left as it is.
     Exit codes: 0 done, 1 error (nothing written), 2 done, but some files would plan an operation.
     Environment: as for plan; RECONCILER_AGE_IDENTITY or RECONCILER_AGE_IDENTITY_FILE when
     secrets.age exists already.

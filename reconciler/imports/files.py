@@ -56,13 +56,21 @@ def remove_leftovers(directory: Path) -> None:
             leftover.unlink(missing_ok=True)
 
 
-def refuse_existing(paths: Iterable[Path], *, force: bool, owners: Mapping[Path, str] | None = None) -> None:
+def refuse_existing(
+    paths: Iterable[Path],
+    *,
+    force: bool,
+    owners: Mapping[Path, str] | None = None,
+    declarations: Declarations | None = None,
+) -> None:
     """Raise naming every file that exists, unless ``force``; nothing has been written yet.
 
     Even with ``force``, a merchant file that declares another merchant (``owners`` gives the reference
     each path is written for) is not overwritten: references that differ only by case or punctuation
     make one file name, and ``--force`` means "replace my merchants' files", not "lose another's".
+    ``declarations``: what the merchant files declare, read already (any other file is read here).
     """
+    declared_at = {path: ref for ref, files in (declarations.files if declarations else {}).items() for path in files}
     paths = list(paths)
     # Not even ``force`` writes where a rename cannot go (a directory named m1.yaml, a merchants/ that is a
     # file): the writes would fail half-way, after the secrets and the first files, with a traceback.
@@ -78,7 +86,7 @@ def refuse_existing(paths: Iterable[Path], *, force: bool, owners: Mapping[Path,
     issues = []
     for path in existing:
         wanted = (owners or {}).get(path)
-        declared = _declared_reference(path) if wanted is not None else None
+        declared = (declared_at.get(path) or _declared_reference(path)) if wanted is not None else None
         if declared is not None and declared != wanted:
             why = f"declares merchant {declared!r}; import does not write merchant {wanted!r} over it"
             issues.append(InputIssue(str(path), 1, 1, why))

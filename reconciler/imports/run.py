@@ -311,7 +311,7 @@ async def import_merchants(
             result.held[PARTNER] = imported_partner.left_out
         text = plain_yaml(imported_partner.document, PARTNER_HEADER, imported_partner.comments)
         documents.append((directory / "partner.yaml", text))
-    refuse_existing([path for path, _ in documents], force=force, owners=owners)
+    refuse_existing([path for path, _ in documents], force=force, owners=owners, declarations=declarations)
     result.imported.sort()
     # The names import made for the merchants it writes that their new files do not hold (a stakeholder
     # renamed, a bank account gone; or left by an import whose writes failed): left in the store, validate
