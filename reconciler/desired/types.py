@@ -190,13 +190,10 @@ IpAddress = Annotated[
     BeforeValidator(_ip_address),
     WithJsonSchema({"type": "string", "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]}),
 ]
-HttpUrl = Annotated[
-    str,
-    BeforeValidator(_http_url),
-    WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"}),
-]
-# A URL Klarna keeps (a social media link): at most 2048 characters; one in a Dintero signup: at most 500.
 _URL_SCHEMA = WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"})
+HttpUrl = Annotated[str, BeforeValidator(_http_url), _URL_SCHEMA]
+# A URL Klarna keeps (a social media link): at most 2048 characters; one in a Dintero signup: at most 500.
+# The lengths come before the check of the URL, so that pydantic-core checks them with the string.
 KlarnaUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048), BeforeValidator(_http_url), _URL_SCHEMA]
 DinteroUrl = Annotated[str, StringConstraints(max_length=500), BeforeValidator(_http_url), _URL_SCHEMA]
 DistributionProfileId = Annotated[
