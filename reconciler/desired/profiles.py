@@ -83,7 +83,7 @@ def _issue(place: Place, message: str) -> InputIssue:
     return InputIssue(place.file, place.line, place.column, message)
 
 
-def _profile_files(directory: Path, found: ProfileSet) -> list[Path]:
+def profile_files(directory: Path, found: ProfileSet) -> list[Path]:
     """``profiles/*.yaml`` and ``*.yml``; hidden and other entries are ignored with a notice."""
     folder = directory / PROFILES_DIR
     if not os.path.lexists(folder):
@@ -242,7 +242,7 @@ def load_profiles(
     """Every profile under ``directory/profiles/``, each read and validated on its own; its ``!env`` and
     ``!secret`` references resolve as a merchant file's do."""
     found = ProfileSet()
-    for path in _profile_files(directory, found):
+    for path in profile_files(directory, found):
         profile, issues = _read_profile(path, environ, secrets, env_rules)
         found.profiles[profile.name] = profile
         found.issues.extend(issues)

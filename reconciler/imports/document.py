@@ -130,11 +130,6 @@ def name_prefixes(reference: str) -> set[str]:
     return prefixes
 
 
-def made_for(reference: str, name: str) -> bool:
-    """Whether ``name`` is one import gives a value of ``reference``'s (see ``name_prefixes``)."""
-    return any(name.startswith(prefix) for prefix in name_prefixes(reference))
-
-
 def made_for_any(names: Iterable[str], references: Iterable[str]) -> set[str]:
     """The ``names`` import gives a value of one of ``references``, found by the prefix before each
     ``.klarna.`` or ``.dintero.`` they hold: one look-up a name, not a comparison with every reference."""

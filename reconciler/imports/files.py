@@ -19,11 +19,10 @@ from pathlib import Path
 import yaml
 
 from reconciler.config import Config
-from reconciler.desired.files import MERCHANT_SUFFIXES, UnreadableFile, folder_entries, kind_of, read_regular_file
+from reconciler.desired.files import UnreadableFile, kind_of, list_merchant_files, read_regular_file
 from reconciler.desired.libyaml_parser import text_loader
 from reconciler.desired.load import identity_loader
-from reconciler.desired.origins import PROFILES_DIR
-from reconciler.desired.profiles import PROFILE_NAME
+from reconciler.desired.profiles import ProfileSet, profile_files
 from reconciler.desired.secret_store import RECIPIENTS_FILE, SecretsStore
 from reconciler.desired.secrets import SECRET_TAG
 from reconciler.errors import InputError, InputIssue
@@ -117,39 +116,36 @@ class Declarations:
     retired: dict[str, Path] = field(default_factory=dict)  # reference -> the file that retires it
 
 
-def declaring_files(folder: Path) -> Declarations:
+def declaring_files(directory: Path) -> Declarations:
+    """What the merchant files of a desired-state directory declare: the files the loader would read
+    (``list_merchant_files``), each read quickly (``_declaration``), and each profile read once."""
     found = Declarations()
-    if not folder.is_dir():
-        return found
-    try:
-        entries = folder_entries(folder)
-    except UnreadableFile:
-        return found  # the loader names the folder and why, when it reads it
-    for path in entries:
-        if path.name.startswith(".") or not path.name.endswith(MERCHANT_SUFFIXES) or not path.is_file():
-            continue
+    by_name: dict[str, tuple[Path, str | None]] = {}  # profile name -> its file and the lifecycle it sets
+    listed = False
+
+    def set_by(name: str) -> tuple[Path, str | None]:
+        nonlocal listed
+        if not listed:  # once, and only when a merchant lists a profile
+            listed = True
+            # The loader's own rules for profile files (names, suffixes, the tree); its issues are its to report.
+            for path in profile_files(directory, ProfileSet()):
+                by_name[path.name.rsplit(".", 1)[0]] = (path, _declaration(path)[1])
+        return by_name.get(name, (directory, None))
+
+    for path in list_merchant_files(directory).files:
         reference, lifecycle, profiles = _declaration(path)
-        if reference is not None:
-            found.files.setdefault(reference, []).append(path)
-            # A profile may retire the merchants listing it; the merchant's own value, then the last, wins.
-            retiring = path
-            for name in reversed(profiles) if lifecycle is None else ():
-                retiring, lifecycle = _profile_lifecycle(folder.parent / PROFILES_DIR, name)
-                if lifecycle is not None:
-                    break
-            if lifecycle == "retired":
-                found.retired.setdefault(reference, retiring)
+        if reference is None:
+            continue
+        found.files.setdefault(reference, []).append(path)
+        # A profile may retire the merchants listing it; the merchant's own value, then the last, wins.
+        retiring = path
+        for name in reversed(profiles) if lifecycle is None else ():
+            retiring, lifecycle = set_by(name)
+            if lifecycle is not None:
+                break
+        if lifecycle == "retired":
+            found.retired.setdefault(reference, retiring)
     return found
-
-
-def _profile_lifecycle(folder: Path, name: str) -> tuple[Path, str | None]:
-    """The profile file ``name`` and the ``lifecycle`` it sets (None: none, or no such profile)."""
-    if not PROFILE_NAME.fullmatch(name):  # the loader refuses it: never a path out of profiles/
-        return folder, None
-    for suffix in MERCHANT_SUFFIXES:
-        if (folder / f"{name}{suffix}").is_file():
-            return folder / f"{name}{suffix}", _declaration(folder / f"{name}{suffix}")[1]
-    return folder, None
 
 
 def _declared_reference(path: Path) -> str | None:
@@ -242,7 +238,7 @@ def named_secrets(path: Path) -> set[str]:
 
 
 def save_secrets(store: SecretsStore, secrets: Mapping[str, str], stale: Iterable[str] = ()) -> None:
-    """Add ``secrets`` and remove ``stale`` (the names only the files being replaced held), in one save."""
+    """Add ``secrets`` and remove ``stale`` (names no file holds any more), in one save."""
     removed = [name for name in stale if name not in secrets and store.remove(name)]
     if not secrets and not removed:
         return

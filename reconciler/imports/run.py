@@ -24,12 +24,13 @@ from pydantic import ValidationError
 from reconciler.compare.sides import desired_view, live_view
 from reconciler.config import Config
 from reconciler.desired.declared import DeclaredMerchant
-from reconciler.desired.files import MERCHANT_SUFFIXES
+from reconciler.desired.files import list_merchant_files
 from reconciler.desired.load import declare
 from reconciler.desired.models import Merchant
 from reconciler.desired.models_klarna import slug
 from reconciler.desired.normalise import normalise_reference
 from reconciler.desired.positions import Positions
+from reconciler.desired.profiles import ProfileSet, profile_files
 from reconciler.desired.secret_store import SecretsStore
 from reconciler.desired.validate import check_merchant
 from reconciler.desired.yaml_loader import YamlDocument
@@ -184,7 +185,7 @@ def merchant_paths(
     folder: Path, references: Sequence[str], declarations: Declarations | None = None
 ) -> dict[str, Path]:
     """Where each merchant's file goes: the file declaring it already, else ``<slug>.yaml`` (see ``file_names``)."""
-    declaring = (declarations or declaring_files(folder)).files
+    declaring = (declarations or declaring_files(folder.parent)).files
     paths = {reference: declaring[reference][0] for reference in references if reference in declaring}
     # A new merchant's name never takes a file that declares a merchant: ``AB`` beside ``ab.yaml`` is written
     # to ``ab-2.yaml``. Refused instead, it could never be imported, and it stopped every --unmanaged import.
@@ -234,7 +235,7 @@ async def import_merchants(
     dintero, ambiguous = await read_dintero(clients, set(selection.references) if selection.references else None)
     partner = await fetch_partner(clients, PARTNER, notifications=True) if selection.everything else None
     result = ImportResult()
-    declarations = declaring_files(directory / "merchants")
+    declarations = declaring_files(directory)
     left_alone = _left_alone(declarations, config, directory)
     made: list[tuple[str, str]] = []  # (reference, text)
     kept: list[ImportedMerchant] = []
@@ -293,7 +294,7 @@ async def import_merchants(
         for name, (profile, described) in factor_profiles(kept).items():
             documents.append((directory / "profiles" / f"{name}.yaml", plain_yaml(profile, described)))
         made = [(m.reference, merchant_yaml(m.document, m.comments, HEADER)) for m in kept]
-    imported_now = {reference for reference, _ in made}
+    imported_now = set(result.imported)
     for declared_merchant in existing:
         if declared_merchant.account_reference not in imported_now:  # a file replaced shares nothing
             shared.add(declared_merchant.account_reference, declared_merchant.wire())
@@ -320,9 +321,10 @@ async def import_merchants(
     stale = made_for_any(store.names(), paths) - secrets.keys()
     if stale:
         replaced = set(paths.values())
-        for kept_file in sorted(directory.glob("merchants/*")) + sorted(directory.glob("profiles/*")):
-            if kept_file not in replaced and kept_file.name.endswith(MERCHANT_SUFFIXES) and kept_file.is_file():
-                stale -= named_secrets(kept_file)
+        staying = list_merchant_files(directory).files + profile_files(directory, ProfileSet())
+        for path in staying:
+            if path not in replaced:
+                stale -= named_secrets(path)
     # The new values before any file names them; the stale ones only once every file is written, so that a
     # write that fails leaves no file naming a secret the store no longer holds.
     save_secrets(store, secrets)

@@ -27,11 +27,16 @@ _ENCODE_JSON_STRING: Callable[[str], str] = json.encoder.encode_basestring
 _NOT_YAML_TEXT = re.compile("[\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
+def _escape(match: re.Match[str]) -> str:
+    """A character as the ``\\uXXXX`` escape a double-quoted scalar reads back as it."""
+    return f"\\u{ord(match.group()):04x}"
+
+
 def _json_string(text: str) -> str:
     encoded = _ENCODE_JSON_STRING(text)
     if _NOT_YAML_TEXT.search(encoded) is None:
         return encoded
-    return _NOT_YAML_TEXT.sub(lambda match: f"\\u{ord(match.group()):04x}", encoded)
+    return _NOT_YAML_TEXT.sub(_escape, encoded)
 
 
 _LEAVES = frozenset({str, int, float, bool, type(None), SecretRef})
@@ -73,7 +78,7 @@ _NOT_COMMENT_TEXT = re.compile(r"[^\t\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\uf
 
 
 def _comment_lines(text: str, depth: int) -> list[str]:
-    lines = (_NOT_COMMENT_TEXT.sub(lambda match: f"\\u{ord(match.group()):04x}", line) for line in text.splitlines())
+    lines = (_NOT_COMMENT_TEXT.sub(_escape, line) for line in text.splitlines())
     return [f"{INDENT * depth}# {line}".rstrip() for line in lines]
 
 
@@ -110,13 +115,13 @@ def _entry(
     head: str, item: Any, depth: int, path: Path, comments: Mapping[Path, str], out: list[str], *, in_list: bool
 ) -> None:
     if isinstance(item, Mapping) and item:
+        if not in_list:
+            out.append(head)
         at = len(out)
         _lines(item, depth + 1, path, comments, out)
         if in_list:
             # "- key: value" with the rest of the mapping under it.
             out[at] = f"{head} {out[at].lstrip()}"
-        else:
-            out.insert(at, head)
     elif isinstance(item, list) and item:
         out.append(head)
         _lines(item, depth + 1, path, comments, out)
