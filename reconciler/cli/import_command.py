@@ -16,6 +16,7 @@ from reconciler.cli.loop import run_async
 from reconciler.cli.options import color_for, desired_option, parallelism_option
 from reconciler.config import Config, default_config
 from reconciler.desired.declared import DeclaredMerchant
+from reconciler.desired.files import UnreadableFile, folder_entries
 from reconciler.desired.load import load_config, load_desired
 from reconciler.desired.secret_store import SecretsStore
 from reconciler.errors import InputError, printable
@@ -37,9 +38,9 @@ class _Declared:
 
 def _has_entries(folder: Path) -> bool:
     try:
-        return folder.is_dir() and any(folder.iterdir())
-    except OSError:
-        return True  # unreadable: the loader names the folder and why
+        return folder.is_dir() and bool(folder_entries(folder))
+    except UnreadableFile:
+        return True  # the loader names the folder and why
 
 
 def _declared(desired_dir: Path, selection: ImportSelection) -> _Declared:

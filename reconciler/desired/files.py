@@ -90,8 +90,10 @@ def read_regular_file(path: Path, limit: int | None = None) -> bytes:
         opened = os.fstat(handle.fileno())
         if not stat.S_ISREG(opened.st_mode):
             raise UnreadableFile(f"not a regular file ({kind_of(opened.st_mode)}): only regular files are read")
-        data = handle.read(limit + 1)
-    if len(data) > limit:
+        # Its size first, so that a file far too large is not read before it is refused; then at most one
+        # byte past the limit, for a file that grows while it is read.
+        data = b"" if opened.st_size > limit else handle.read(limit + 1)
+    if opened.st_size > limit or len(data) > limit:
         size = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
         raise UnreadableFile(f"file is larger than {size}")
     return data
