@@ -433,7 +433,9 @@ class ConnectionPool:
                     server_hostname=origin.host if secure else None,
                 )
         except TimeoutError:
-            raise httpx.ConnectTimeout(f"no connection to {origin.host} within {timeout:g} s") from None
+            # Also the system's own connect timeout (ETIMEDOUT), which comes without httpx's.
+            within = f" within {timeout:g} s" if timeout is not None else ""
+            raise httpx.ConnectTimeout(f"no connection to {origin.host}{within}") from None
         # Refused, no such host, or a certificate not trusted; a port past 65535 (OverflowError) or a
         # host label the resolver's IDNA codec refuses (UnicodeError): in each, nothing was sent.
         except (OSError, OverflowError, UnicodeError) as error:
