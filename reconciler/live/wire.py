@@ -361,8 +361,9 @@ class ConnectionPool:
     """At most ``max_connections`` connections, kept alive for ``keepalive`` seconds between requests."""
 
     def __init__(self, max_connections: int, keepalive: float, limit: int, tls: Callable[[], ssl.SSLContext]) -> None:
+        self.max_connections = max_connections
+        self.keepalive = keepalive
         self._gate = asyncio.Semaphore(max_connections)
-        self._keepalive = keepalive
         self._limit = limit
         self._tls = tls
         self._idle: dict[Origin, list[Connection]] = {}
@@ -414,7 +415,7 @@ class ConnectionPool:
         now = asyncio.get_running_loop().time()
         while idle:
             connection = idle.pop()  # the most recent first: the one least likely to be closing
-            if connection.reusable(now, self._keepalive):
+            if connection.reusable(now, self.keepalive):
                 return connection
             connection.close()
             self._open.discard(connection)
