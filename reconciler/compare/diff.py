@@ -116,15 +116,11 @@ def diff_fields(desired: Mapping[str, Any], current: Mapping[str, Any] | None, p
             if want == have:
                 continue
             changes = [Change.of(_path(prefix, key), have, want)]
-        elif kind is dict and type(have) is dict:
-            changes = diff_fields(want, have, _path(prefix, key))
-            if not changes:
-                continue
-        elif kind is list and type(have) is list:
-            if lists_equal(want, have):
-                continue
-            changes = [Change.of(_path(prefix, key), have, want)]
-        elif isinstance(want, Mapping) and isinstance(have, Mapping):
+        # ``kind is not list``: a list never takes the abstract-class check (``isinstance`` of a
+        # plain list against ``list`` below is a type comparison).
+        elif (kind is dict and type(have) is dict) or (
+            kind is not list and isinstance(want, Mapping) and isinstance(have, Mapping)
+        ):
             changes = diff_fields(want, have, _path(prefix, key))
             if not changes:
                 continue

@@ -45,11 +45,6 @@ class _AddressBook:
         return candidate, address
 
 
-def _display(kind: Kind, member: Member) -> str:
-    named = member.extra.get(MATCH)
-    return str(named) if named is not None else kind.display(member.fields)
-
-
 def _state(
     kind: Kind, key: str | None, member: Member, identity: str | None, fields: Mapping[str, Any]
 ) -> ResourceState:
@@ -130,7 +125,7 @@ def _match_live(
     """Live members of a keyed kind into ``states``, normalised, at their desired counterparts' addresses
     when they match."""
     name = kind.name
-    unmatched: list[tuple[str, Member]] = []
+    unmatched: list[tuple[str, str, Member]] = []
     for member in members:
         fields = normalise_live(member.fields)
         named = member.extra.get(MATCH)
@@ -141,9 +136,11 @@ def _match_live(
             book.taken.add(address)
             states[address] = _state(kind, key, member, identity, fields)
         else:
-            unmatched.append((identity, Member(fields, member.remote_id, member.status, member.extra)))
-    for identity, member in sorted(unmatched, key=lambda item: (_display(kind, item[1]), item[0])):
-        key, address = book.claim(name, _display(kind, member))
+            shown = str(named) if named is not None else kind.display(fields)
+            unmatched.append((shown, identity, Member(fields, member.remote_id, member.status, member.extra)))
+    unmatched.sort(key=_by_keys)
+    for shown, identity, member in unmatched:
+        key, address = book.claim(name, shown)
         states[address] = _state(kind, key, member, identity, member.fields)
 
 

@@ -55,12 +55,13 @@ class NetworkTransport(httpx.AsyncBaseTransport):
     """A pool of at most ``max_connections`` HTTP/1.1 connections."""
 
     def __init__(self, max_connections: int) -> None:
-        self.limits = httpx.Limits(
-            max_connections=max_connections,
-            max_keepalive_connections=max_connections,
-            keepalive_expiry=KEEPALIVE_SECONDS,
-        )
         self._pool = ConnectionPool(max_connections, KEEPALIVE_SECONDS, MAX_ANSWER_BYTES, _tls_context)
+
+    @property
+    def limits(self) -> httpx.Limits:
+        """The pool's bounds in httpx's terms: read from the pool, so they are the ones it keeps."""
+        size = self._pool.max_connections
+        return httpx.Limits(max_connections=size, max_keepalive_connections=size, keepalive_expiry=self._pool.keepalive)
 
     async def exchange(
         self, method: str, url: str, headers: Mapping[str, str], json_body: Any, timeout: Mapping[str, float | None]

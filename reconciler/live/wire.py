@@ -361,8 +361,9 @@ class ConnectionPool:
     """At most ``max_connections`` connections, kept alive for ``keepalive`` seconds between requests."""
 
     def __init__(self, max_connections: int, keepalive: float, limit: int, tls: Callable[[], ssl.SSLContext]) -> None:
+        self.max_connections = max_connections
+        self.keepalive = keepalive
         self._gate = asyncio.Semaphore(max_connections)
-        self._keepalive = keepalive
         self._limit = limit
         self._tls = tls
         self._idle: dict[Origin, list[Connection]] = {}
@@ -414,7 +415,7 @@ class ConnectionPool:
         now = asyncio.get_running_loop().time()
         while idle:
             connection = idle.pop()  # the most recent first: the one least likely to be closing
-            if connection.reusable(now, self._keepalive):
+            if connection.reusable(now, self.keepalive):
                 return connection
             connection.close()
             self._open.discard(connection)
@@ -433,7 +434,9 @@ class ConnectionPool:
                     server_hostname=origin.host if secure else None,
                 )
         except TimeoutError:
-            raise httpx.ConnectTimeout(f"no connection to {origin.host} within {timeout:g} s") from None
+            # Also the system's own connect timeout (ETIMEDOUT), which comes without httpx's.
+            within = f" within {timeout:g} s" if timeout is not None else ""
+            raise httpx.ConnectTimeout(f"no connection to {origin.host}{within}") from None
         # Refused, no such host, or a certificate not trusted; a port past 65535 (OverflowError) or a
         # host label the resolver's IDNA codec refuses (UnicodeError): in each, nothing was sent.
         except (OSError, OverflowError, UnicodeError) as error:

@@ -413,3 +413,25 @@ def test_a_connection_that_closed_as_it_opened_is_a_connect_error_and_nothing_is
             return bytes(wire.received)
 
     assert run(scenario) == b""
+
+
+@pytest.mark.parametrize("connect", [None, 5.0])
+def test_a_connection_the_system_timed_out_is_a_connect_timeout_with_or_without_a_connect_timeout(
+    connect: float | None,
+) -> None:
+    """The system's own connect timeout (``ETIMEDOUT``, a ``TimeoutError``) is httpx's, even when httpx's is off."""
+
+    async def scenario() -> httpx.ConnectTimeout:
+        loop = asyncio.get_running_loop()
+
+        async def timed_out(*args: Any, **kwargs: Any) -> Any:
+            raise TimeoutError(110, "Connection timed out")
+
+        loop.create_connection = timed_out  # type: ignore[method-assign]
+        async with network() as transport:
+            with pytest.raises(httpx.ConnectTimeout) as caught:
+                await transport.exchange("GET", "http://127.0.0.1:1/x", {}, None, {**TIMEOUT, "connect": connect})
+            return caught.value
+
+    failure = run(scenario)
+    assert isinstance(failure, NOT_SENT_ERRORS) and "127.0.0.1" in str(failure)
