@@ -20,7 +20,7 @@ from reconciler.cli import main
 from reconciler.desired import files as desired_files
 from reconciler.desired import load_desired
 from reconciler.desired.models_klarna import slug
-from reconciler.errors import InputError, InputIssue
+from reconciler.errors import MAX_ISSUE_CHARS, InputError, InputIssue
 from tests.bounded import finishes
 
 WriteFile = Callable[[str, str | bytes], Path]
@@ -575,8 +575,9 @@ def test_a_message_repeating_a_huge_key_or_tag_is_cut(desired_dir: Path, write: 
     issues = _issues(desired_dir)
     assert issues and all(len(issue) < 1_200 for issue in issues), [len(issue) for issue in issues]
     assert any(issue.endswith("more characters)") for issue in issues), issues
-    from reconciler.errors import MAX_ISSUE_CHARS
 
+
+def test_a_message_is_cut_only_past_the_cap() -> None:
     assert InputIssue("f", 1, 1, "x" * MAX_ISSUE_CHARS).message == "x" * MAX_ISSUE_CHARS  # at the cap: whole
     assert InputIssue("f", 1, 1, "x" * (MAX_ISSUE_CHARS + 1)).message.endswith("… (1 more characters)")
 
