@@ -612,6 +612,9 @@ def test_a_file_name_holding_control_characters_is_escaped_where_another_issue_p
     write("merchants/b\x1b[2J\nc.yaml", "account_reference: A\nklarna:\n  account_name: A\n")
     issues = _issues(desired_dir)
     assert issues and not any(char in issue for issue in issues for char in "\x1b\n"), issues
+    # The other file is still named, escaped: a message that left the name out would pass the line above.
+    (of_a,) = [issue for issue in issues if issue.startswith("desired-state/merchants/a.yaml:")]
+    assert of_a.endswith(" is also declared in desired-state/merchants/b\\x1b[2J\\nc.yaml:1:20"), issues
 
 
 @pytest.mark.parametrize("folder", ["merchants", "profiles"])
