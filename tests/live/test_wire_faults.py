@@ -334,23 +334,6 @@ def test_a_compression_bomb_on_the_httpx_path_is_refused_without_being_inflated(
         run(scenario)
 
 
-def test_the_httpx_path_reads_a_gzip_answer_decoded_once() -> None:
-    body = gzipped(b'{"zipped": true}')
-    raw = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(body) + body
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
-        await read_request(reader, wire)
-        writer.write(raw)
-        await writer.drain()
-
-    async def scenario() -> tuple[bytes, str | None]:
-        async with raw_server(handle) as wire, httpx.AsyncClient(transport=NetworkTransport(1)) as client:
-            response = await client.get(wire.url())
-            return response.content, response.headers.get("content-encoding")
-
-    assert run(scenario) == (b'{"zipped": true}', None)
-
-
 def test_a_connection_whose_server_ended_it_is_never_reused_even_before_its_transport_closes() -> None:
     """Over TLS the transport is not yet closing when the server's close_notify has been read."""
 

@@ -614,7 +614,8 @@ def test_the_answer_to_a_head_request_has_no_body_whatever_its_length_says() -> 
 # The httpx path
 
 
-def test_the_httpx_path_decodes_a_gzip_answer() -> None:
+def test_the_httpx_path_decodes_a_gzip_answer_once() -> None:
+    """The transport decodes it and says so (no Content-Encoding left): httpx does not decode it again."""
     raw = answer(gzipped(b'{"zipped": [1, 2]}'), "Content-Encoding: gzip", "Content-Type: application/json")
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
@@ -622,12 +623,12 @@ def test_the_httpx_path_decodes_a_gzip_answer() -> None:
         writer.write(raw)
         await writer.drain()
 
-    async def scenario() -> tuple[int, Any]:
+    async def scenario() -> tuple[int, bytes, Any, str | None]:
         async with raw_server(handle) as wire, httpx.AsyncClient(transport=NetworkTransport(2)) as client:
             response = await client.get(wire.url())
-            return response.status_code, response.json()
+            return response.status_code, response.content, response.json(), response.headers.get("content-encoding")
 
-    assert run(scenario) == (200, {"zipped": [1, 2]})
+    assert run(scenario) == (200, b'{"zipped": [1, 2]}', {"zipped": [1, 2]}, None)
 
 
 def test_the_httpx_path_sends_a_body_exactly_with_its_length() -> None:
