@@ -22,7 +22,7 @@ from reconciler.live.answer import MAX_ANSWER_BYTES, AnswerTooLarge
 from reconciler.live.retry import NOT_SENT_ERRORS
 from reconciler.live.transport import NetworkTransport
 from reconciler.live.wire import Connection
-from tests.live.test_wire_hostile import (
+from tests.live.wire_servers import (
     TIMEOUT,
     Wire,
     chunked,
