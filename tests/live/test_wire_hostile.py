@@ -38,6 +38,7 @@ from tests.live.wire_servers import (
     path_answer,
     raw_server,
     read_request,
+    recording,
     run,
 )
 
@@ -566,10 +567,6 @@ def test_the_httpx_path_sends_a_body_exactly_with_its_length() -> None:
     ids=["CR LF in a name", "LF in a name", "NUL in a name", "CR LF in a value", "LF in a value", "NUL in a value"],
 )
 def test_a_header_that_would_break_the_request_is_refused_and_nothing_is_sent(name: str, value: str) -> None:
-    async def recording(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
-        while chunk := await reader.read(65_536):
-            wire.received += chunk
-
     async def scenario() -> tuple[BaseException | None, int, bytes]:
         async with raw_server(recording) as wire, network() as transport:
             failure: BaseException | None = None

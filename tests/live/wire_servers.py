@@ -104,6 +104,12 @@ async def answering_paths(reader: asyncio.StreamReader, writer: asyncio.StreamWr
         await writer.drain()
 
 
+async def recording(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
+    """A server that answers nothing and records every byte it reads, until the client closes."""
+    while chunk := await reader.read(65_536):
+        wire.received += chunk
+
+
 async def one_answer(raw: bytes) -> Answer:
     """What ``exchange`` reads from a server that reads one request, writes ``raw`` and closes."""
 
