@@ -18,6 +18,9 @@ from reconciler.desired.models_klarna import (
 from reconciler.desired.yaml_loader import load_yaml_file
 from reconciler.sensitive import conceal, redact
 
+# Every test here checks what is masked or left out: none may see a value another test registered.
+pytestmark = pytest.mark.usefixtures("fresh_secret_values")
+
 
 def test_the_merchant_model_marks_every_sensitive_field() -> None:
     assert sensitive_paths(Merchant) == {
@@ -155,7 +158,6 @@ def test_a_code_that_looks_like_no_sensitive_value_is_still_quoted() -> None:
     assert "'NDEA-SE' is not a BIC" in str(caught.value)
 
 
-@pytest.mark.usefixtures("fresh_secret_values")
 def test_a_sensitive_value_an_env_reference_gives_is_masked_wherever_it_turns_up(tmp_path: Path) -> None:
     """As a ``!secret``'s value is: an API's error text or any message quoting it gets the mask, not it.
     A value ``!env`` gives a field no model marks (a shop's banner text) is shown as it is."""
@@ -213,7 +215,6 @@ def test_a_sensitive_value_written_in_a_field_that_quotes_its_value_is_not_quote
     assert "the value" in str(caught.value)
 
 
-@pytest.mark.usefixtures("fresh_secret_values")
 def test_a_secret_value_is_masked_in_the_normal_form_it_is_sent_in() -> None:
     """Text is read in NFC: a value registered only as written (a decomposed å) reached an API's answer,
     and the messages quoting it, in the form that was never registered."""
