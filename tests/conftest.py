@@ -148,6 +148,18 @@ def server_processes(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
         stop_server_process(server)
 
 
+@pytest.fixture
+def fresh_secret_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No secret value registered for masking (``reconciler.sensitive``) by an earlier test, nor left for a later one.
+
+    The registry is process-global: a value another test registered masks text here whether or not the code
+    under test registered (or scrubbed) it, and a value registered here masks text in every test after it.
+    """
+    from reconciler import sensitive
+
+    monkeypatch.setattr(sensitive, "_secret_values", set())
+
+
 @pytest.fixture(autouse=True)
 def _sandbox_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests use the sandbox on purpose: under CI=true it must be asked for (the tests of that rule unset this)."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+import pytest
+
 from reconciler.apply.executor import Executor, ExecutorSettings, apply_plan
 from reconciler.apply.report import ApplyReport, Outcome
 from reconciler.desired.load import DesiredState, load_desired
@@ -207,11 +209,11 @@ def test_apply_plan_still_verifies_with_the_live_state(workspace: Workspace) -> 
     assert workspace.run("plan", "--target", "NB-2024-0001", "--detailed-exitcode").exit_code == 0
 
 
-def test_a_wait_timeout_that_is_not_a_number_of_seconds_is_a_usage_error(workspace: Workspace) -> None:
+@pytest.mark.parametrize("value", ["nan", "-1", "inf"])
+def test_a_wait_timeout_that_is_not_a_number_of_seconds_is_a_usage_error(workspace: Workspace, value: str) -> None:
     # nan made every wait poll 10,000 times with no pause between the reads (no comparison with nan is true).
-    for value in ("nan", "-1", "inf"):
-        since = workspace.sandbox.last_seq()
-        result = workspace.run("apply", "--auto-approve", "--wait-timeout", value)
-        assert result.exit_code == 1, result.output
-        assert "--wait-timeout" in result.output
-        assert workspace.sandbox.requests(since=since) == []
+    since = workspace.sandbox.last_seq()
+    result = workspace.run("apply", "--auto-approve", "--wait-timeout", value)
+    assert result.exit_code == 1, result.output
+    assert "--wait-timeout" in result.output
+    assert workspace.sandbox.requests(since=since) == []

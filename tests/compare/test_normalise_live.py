@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from reconciler.compare.normalise import normalise_live
 
 
@@ -37,14 +39,20 @@ def test_a_leaf_is_normalised_by_the_name_it_is_given() -> None:
     assert normalise_live(True, "currency") is True
 
 
-def test_a_live_iban_is_normalised_whether_or_not_it_is_in_canonical_form() -> None:
+@pytest.mark.parametrize(
+    ("live", "normalised"),
+    [
+        ("NO9386011117947", "NO9386011117947"),
+        ("NO9386011117948", "NO9386011117948"),  # bad checksum: as it is
+        ("no93 8601 1117 947", "NO9386011117947"),
+        ("NO93\u00a08601 1117 947", "NO9386011117947"),
+        ("no93 8601 1117 948", "no93 8601 1117 948"),  # bad: as it is
+        ("ＮＯ9386011117947", "ＮＯ9386011117947"),  # not ASCII: not an IBAN
+    ],
+)
+def test_a_live_iban_is_normalised_whether_or_not_it_is_in_canonical_form(live: str, normalised: str) -> None:
     # Canonical text is returned as it is, valid or not; any other text still goes through the checks.
-    assert normalise_live({"iban": "NO9386011117947"}) == {"iban": "NO9386011117947"}
-    assert normalise_live({"iban": "NO9386011117948"}) == {"iban": "NO9386011117948"}  # bad checksum: as it is
-    assert normalise_live({"iban": "no93 8601 1117 947"}) == {"iban": "NO9386011117947"}
-    assert normalise_live({"iban": "NO93\u00a08601 1117 947"}) == {"iban": "NO9386011117947"}
-    assert normalise_live({"iban": "no93 8601 1117 948"}) == {"iban": "no93 8601 1117 948"}  # bad: as it is
-    assert normalise_live({"iban": "ＮＯ9386011117947"}) == {"iban": "ＮＯ9386011117947"}  # not ASCII: not an IBAN
+    assert normalise_live({"iban": live}) == {"iban": normalised}
 
 
 def test_numbers_and_booleans_at_normalised_names_keep_their_rules() -> None:

@@ -20,7 +20,7 @@ from reconciler.cli import main
 from reconciler.desired import files as desired_files
 from reconciler.desired import load_desired
 from reconciler.desired.models_klarna import slug
-from reconciler.errors import InputError, InputIssue
+from reconciler.errors import MAX_ISSUE_CHARS, InputError, InputIssue
 from tests.bounded import finishes
 
 WriteFile = Callable[[str, str | bytes], Path]
@@ -575,8 +575,9 @@ def test_a_message_repeating_a_huge_key_or_tag_is_cut(desired_dir: Path, write: 
     issues = _issues(desired_dir)
     assert issues and all(len(issue) < 1_200 for issue in issues), [len(issue) for issue in issues]
     assert any(issue.endswith("more characters)") for issue in issues), issues
-    from reconciler.errors import MAX_ISSUE_CHARS
 
+
+def test_a_message_is_cut_only_past_the_cap() -> None:
     assert InputIssue("f", 1, 1, "x" * MAX_ISSUE_CHARS).message == "x" * MAX_ISSUE_CHARS  # at the cap: whole
     assert InputIssue("f", 1, 1, "x" * (MAX_ISSUE_CHARS + 1)).message.endswith("… (1 more characters)")
 
@@ -611,6 +612,9 @@ def test_a_file_name_holding_control_characters_is_escaped_where_another_issue_p
     write("merchants/b\x1b[2J\nc.yaml", "account_reference: A\nklarna:\n  account_name: A\n")
     issues = _issues(desired_dir)
     assert issues and not any(char in issue for issue in issues for char in "\x1b\n"), issues
+    # The other file is still named, escaped: a message that left the name out would pass the line above.
+    (of_a,) = [issue for issue in issues if issue.startswith("desired-state/merchants/a.yaml:")]
+    assert of_a.endswith(" is also declared in desired-state/merchants/b\\x1b[2J\\nc.yaml:1:20"), issues
 
 
 @pytest.mark.parametrize("folder", ["merchants", "profiles"])

@@ -25,7 +25,7 @@ def test_slugs(text: str, expected: str) -> None:
     assert slug(text) == expected
 
 
-def test_an_ascii_name_slugs_as_it_would_beside_a_folded_character() -> None:
+@pytest.mark.parametrize("text", ["Oskar Testsson", "O'Brien-Smith", "van der Berg", "A.B.C", "x_y"])
+def test_an_ascii_name_slugs_as_it_would_beside_a_folded_character(text: str) -> None:
     # The folded path drops a combining mark; the rest of the name gives the same slug either way.
-    for text in ("Oskar Testsson", "O'Brien-Smith", "van der Berg", "A.B.C", "x_y"):
-        assert slug(text + "\u0301") == slug(text)
+    assert slug(text + "\u0301") == slug(text)

@@ -22,7 +22,7 @@ from reconciler.live.answer import MAX_ANSWER_BYTES, AnswerTooLarge
 from reconciler.live.retry import NOT_SENT_ERRORS
 from reconciler.live.transport import NetworkTransport
 from reconciler.live.wire import Connection
-from tests.live.test_wire_hostile import (
+from tests.live.wire_servers import (
     TIMEOUT,
     Wire,
     chunked,
@@ -31,6 +31,7 @@ from tests.live.test_wire_hostile import (
     one_answer,
     raw_server,
     read_request,
+    recording,
     run,
 )
 
@@ -180,10 +181,6 @@ def test_a_dot_segment_goes_on_the_wire_as_httpx_sends_it(target: str) -> None:
 def test_a_header_value_with_a_control_character_is_refused_and_nothing_is_sent(path: str, control: str) -> None:
     """As httpx over h11 refuses it: a tab is the only control character a header value may hold."""
 
-    async def recording(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
-        while chunk := await reader.read(65_536):
-            wire.received += chunk
-
     async def scenario() -> bytes:
         async with raw_server(recording) as wire, network() as transport:
             headers = {"X-Key": f"a{control}b"}
@@ -245,10 +242,6 @@ def test_a_chunked_transfer_coding_named_in_capitals_is_read() -> None:
 
 @pytest.mark.parametrize("value", ["\ud800", float("nan")], ids=["lone surrogate", "NaN"])
 def test_a_body_with_no_json_form_is_refused_and_nothing_is_sent(value: object) -> None:
-    async def recording(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
-        while chunk := await reader.read(65_536):
-            wire.received += chunk
-
     async def scenario() -> bytes:
         async with raw_server(recording) as wire, network() as transport:
             with pytest.raises(httpx.LocalProtocolError):
@@ -334,23 +327,6 @@ def test_a_compression_bomb_on_the_httpx_path_is_refused_without_being_inflated(
         run(scenario)
 
 
-def test_the_httpx_path_reads_a_gzip_answer_decoded_once() -> None:
-    body = gzipped(b'{"zipped": true}')
-    raw = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(body) + body
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
-        await read_request(reader, wire)
-        writer.write(raw)
-        await writer.drain()
-
-    async def scenario() -> tuple[bytes, str | None]:
-        async with raw_server(handle) as wire, httpx.AsyncClient(transport=NetworkTransport(1)) as client:
-            response = await client.get(wire.url())
-            return response.content, response.headers.get("content-encoding")
-
-    assert run(scenario) == (b'{"zipped": true}', None)
-
-
 def test_a_connection_whose_server_ended_it_is_never_reused_even_before_its_transport_closes() -> None:
     """Over TLS the transport is not yet closing when the server's close_notify has been read."""
 
@@ -391,10 +367,6 @@ def test_the_answer_to_a_head_request_may_state_a_length_past_the_limit() -> Non
 
 def test_a_connection_that_closed_as_it_opened_is_a_connect_error_and_nothing_is_sent() -> None:
     """Bytes before the request (here handed over as the connection opens, as TLS can) close it."""
-
-    async def recording(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, wire: Wire) -> None:
-        while chunk := await reader.read(65_536):
-            wire.received += chunk
 
     async def scenario() -> bytes:
         loop = asyncio.get_running_loop()

@@ -106,10 +106,11 @@ def test_a_second_answer_to_one_request_is_never_taken_for_the_next_requests() -
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(two), two))
         await writer.drain()
 
-    first, second = exchanges(serve, "/a", "/b")[0]
+    (first, second), seen, connections = exchanges(serve, "/a", "/b")
     assert isinstance(first, Answer) and first.content == b"first"
     # The extra answer closed the connection; the next request had its own, on a new one.
     assert isinstance(second, Answer) and second.content == b"third"
+    assert connections == 2 and len(seen) == 2
 
 
 def test_bytes_past_any_answer_within_the_limit_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
