@@ -148,16 +148,23 @@ def server_processes(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
         stop_server_process(server)
 
 
-@pytest.fixture
-def fresh_secret_values(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(autouse=True)
+def fresh_secret_values() -> Iterator[None]:
     """No secret value registered for masking (``reconciler.sensitive``) by an earlier test, nor left for a later one.
 
     The registry is process-global: a value another test registered masks text here whether or not the code
     under test registered (or scrubbed) it, and a value registered here masks text in every test after it.
+    Emptied in place, and only once the module is loaded: a test of what a command does not import stays true.
     """
-    from reconciler import sensitive
+    _forget_secret_values()
+    yield
+    _forget_secret_values()
 
-    monkeypatch.setattr(sensitive, "_secret_values", set())
+
+def _forget_secret_values() -> None:
+    sensitive = sys.modules.get("reconciler.sensitive")
+    if sensitive is not None:
+        sensitive._secret_values.clear()
 
 
 @pytest.fixture(autouse=True)

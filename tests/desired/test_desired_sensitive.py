@@ -19,7 +19,6 @@ from reconciler.desired.yaml_loader import load_yaml_file
 from reconciler.sensitive import conceal, redact
 
 # Every test here checks what is masked or left out: none may see a value another test registered.
-pytestmark = pytest.mark.usefixtures("fresh_secret_values")
 
 
 def test_the_merchant_model_marks_every_sensitive_field() -> None:
