@@ -17,7 +17,7 @@ from reconciler.cli.options import color_for, desired_option, parallelism_option
 from reconciler.config import Config, default_config
 from reconciler.desired.declared import DeclaredMerchant
 from reconciler.desired.files import UnreadableFile, folder_entries
-from reconciler.desired.load import load_config, load_desired
+from reconciler.desired.load import DesiredState, load_config, load_desired
 from reconciler.desired.secret_store import SecretsStore
 from reconciler.errors import InputError, printable
 from reconciler.imports import ImportResult, ImportSelection, import_merchants
@@ -43,27 +43,40 @@ def _has_entries(folder: Path) -> bool:
         return True  # the loader names the folder and why
 
 
+def _load_leniently(desired_dir: Path) -> DesiredState | None:
+    """The desired state, or None with a notice when it does not load: the file with the issue may be the
+    one being replaced, so it does not stop the import."""
+    try:
+        # Bank accounts as written: shares compare the values, not their hashes.
+        return load_desired(desired_dir, notify=None, hash_bank_accounts=False)
+    except InputError as error:
+        click.echo(
+            f"notice: the desired state does not load ({len(error.issues)} issue(s); `reconciler validate` "
+            "names them): shares_with is not computed against the merchants it declares",
+            err=True,
+        )
+        return None
+
+
+def _declared_merchants(desired_dir: Path) -> Sequence[DeclaredMerchant]:
+    state = _load_leniently(desired_dir)
+    return state.merchants if state is not None else ()
+
+
 def _declared(desired_dir: Path, selection: ImportSelection) -> _Declared:
     """The targets (reconciler.yaml when there is one) and the merchants the files declare already.
 
     --unmanaged needs them all, so the desired state must load. For --reference they only let an
-    imported merchant list a declared one in shares_with: a desired state with an issue elsewhere does not
-    stop the import (the file may be the one being replaced), and the notice says what was not looked at.
-    --all imports every live merchant, so the files' own merchants are not read.
+    imported merchant list a declared one in shares_with, and a desired state that does not load does not
+    stop the import. --all writes every live merchant, so the files are loaded only when one declares a
+    merchant it did not write (``_declared_merchants``, which the import calls then).
     """
     if _has_entries(desired_dir / "merchants") and not selection.everything:
-        try:
-            # Bank accounts as written: shares compare the values, not their hashes.
-            state = load_desired(desired_dir, notify=None, hash_bank_accounts=False)
-        except InputError as error:
-            if selection.unmanaged:
-                raise
-            click.echo(
-                f"notice: the desired state does not load ({len(error.issues)} issue(s); `reconciler validate` "
-                "names them): shares_with is not computed against the merchants it declares",
-                err=True,
-            )
+        if selection.unmanaged:
+            state: DesiredState | None = load_desired(desired_dir, notify=None, hash_bank_accounts=False)
         else:
+            state = _load_leniently(desired_dir)
+        if state is not None:
             references = {m.account_reference for m in state.merchants} | set(state.config.ignored_references)
             opened = state.secrets.opened_store() if state.secrets is not None else None
             return _Declared(state.config, references, state.merchants, opened)
@@ -149,6 +162,7 @@ def import_(
                 return await import_merchants(
                     clients, desired_dir, selection, declared=declared.references, environ=dict(os.environ),
                     config=config, force=force, profiles=profiles, progress=progress, existing=declared.merchants,
+                    load_existing=(lambda: _declared_merchants(desired_dir)) if everything else None,
                     opened_store=declared.store,
                 )
 

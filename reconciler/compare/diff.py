@@ -113,7 +113,9 @@ def diff_fields(desired: Mapping[str, Any], current: Mapping[str, Any] | None, p
         have = current.get(key)
         kind = type(want)
         if kind in _SCALARS:
-            if want == have:
+            # ``True == 1`` in Python, not in JSON: a free-form field (branding, a connection's
+            # configuration) that holds ``1`` where ``true`` is wanted has a change to make.
+            if want == have and (kind is bool) is (type(have) is bool):
                 continue
             changes = [Change.of(_path(prefix, key), have, want)]
         # ``kind is not list``: a list never takes the abstract-class check (``isinstance`` of a

@@ -220,12 +220,15 @@ async def import_merchants(
     profiles: bool = False,
     progress: Progress | None = None,
     existing: Sequence[DeclaredMerchant] = (),
+    load_existing: Callable[[], Sequence[DeclaredMerchant]] | None = None,
     opened_store: SecretsStore | None = None,
 ) -> ImportResult:
     """Read, make, check and write; raises before writing anything when a file exists (without ``force``).
 
     ``existing``: merchants the desired state declares already; an imported merchant sharing an owner's
     value with one lists it in ``shares_with`` (listing one side is enough, and their files stay as they are).
+    ``load_existing`` gives them instead, called only when a file declares a merchant this import does not
+    write (--all: loading every file to find none is what a first import into a full folder would cost).
     ``opened_store``: the secrets store as loading them decrypted it. A merchant a file declares already is
     written to that file (with ``force``), whatever its name: never a second file declaring it.
     """
@@ -295,6 +298,8 @@ async def import_merchants(
             documents.append((directory / "profiles" / f"{name}.yaml", plain_yaml(profile, described)))
         made = [(m.reference, merchant_yaml(m.document, m.comments, HEADER)) for m in kept]
     imported_now = set(result.imported)
+    if load_existing is not None and any(reference not in imported_now for reference in declarations.files):
+        existing = load_existing()
     for declared_merchant in existing:
         if declared_merchant.account_reference not in imported_now:  # a file replaced shares nothing
             shared.add(declared_merchant.account_reference, declared_merchant.wire())

@@ -85,3 +85,11 @@ def test_values_of_other_types_than_dicts_and_lists_compare_as_before() -> None:
     assert diff_fields({"a": {"b": 1}}, {"a": None}) == [Change.of(("a",), None, {"b": 1})]
     assert diff_fields({"a": [1]}, {"a": (1,)}) == [Change.of(("a",), (1,), [1])]
     assert diff_fields({"a": {"b": 1}}, {"a": "text"}) == [Change.of(("a",), "text", {"b": 1})]
+
+
+@pytest.mark.parametrize(("want", "have"), [(True, 1), (1, True), (False, 0), (0, False), (False, 0.0)])
+def test_a_boolean_and_a_number_differ_as_they_do_in_json(want: object, have: object) -> None:
+    assert diff_fields({"branding": {"show": want}}, {"branding": {"show": have}}) == [
+        Change.of(("branding", "show"), have, want)
+    ]
+    assert diff_fields({"show": want}, {"show": want}) == []

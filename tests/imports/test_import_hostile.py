@@ -8,6 +8,7 @@ from typing import Any
 import pyrage
 import pytest
 
+from reconciler.cli import import_command
 from reconciler.imports.document import made_for_any, secret_name
 from reconciler.imports.yaml_text import merchant_yaml
 from tests.imports.conftest import Keys
@@ -185,6 +186,43 @@ def test_a_merchant_sharing_an_owner_with_a_declared_one_names_it(
     assert '\nshares_with:\n  - "M1"\nklarna:' in (target / "merchants" / "m2.yaml").read_text()
     assert (target / "merchants" / "m1.yaml").read_text() == before
     assert_validates_and_plans_nothing(cli, target, keys)
+
+
+def test_all_names_a_declared_merchant_it_does_not_write_in_shares_with(cli: Cli, target: Path, keys: Keys) -> None:
+    """--all beside a file whose merchant is not live (yet): M2 and M3 share M1's owner, and their files once
+    named only each other, so validate refused M1's file and theirs as copies."""
+    one, two = merchant("M1"), merchant("M2")
+    two["klarna"]["bank_accounts"] = [dict(one["klarna"]["bank_accounts"][0])]
+    cli.live.create(one, dintero=False)
+    cli.live.create(two, dintero=False)
+    assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
+    rename_live(cli, "M1", "M3")  # M1 is now declared only; M3 holds its values live
+    before = (target / "merchants" / "m1.yaml").read_text()
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    done = cli.run("import", "--all", "--desired", str(target), env=identity)
+    assert done.exit_code == 0, done.output
+    assert '\nshares_with:\n  - "M1"\n  - "M3"\nklarna:' in (target / "merchants" / "m2.yaml").read_text()
+    assert '\nshares_with:\n  - "M1"\n  - "M2"\nklarna:' in (target / "merchants" / "m3.yaml").read_text()
+    assert (target / "merchants" / "m1.yaml").read_text() == before
+    checked = cli.run("validate", "--desired", str(target), env=identity)
+    assert checked.exit_code == 0, checked.output
+
+
+def test_all_into_a_folder_of_live_merchants_only_loads_no_file(
+    cli: Cli, target: Path, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every declared merchant is written again: loading the folder would find no merchant to name."""
+    cli.live.create(merchant("M1"), dintero=False)
+    assert cli.run("import", "--all", "--desired", str(target)).exit_code == 0
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the desired state was loaded")
+
+    monkeypatch.setattr(import_command, "load_desired", refuse)
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    done = cli.run("import", "--all", "--force", "--desired", str(target), env=identity)
+    assert done.exit_code == 0, done.output
+    assert plan_exit(cli, target, keys) == 0
 
 
 def test_a_reference_declared_under_another_file_name_is_written_to_that_file(

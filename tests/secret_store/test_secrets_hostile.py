@@ -150,7 +150,7 @@ def test_a_secret_name_with_a_trailing_line_break_is_refused(
 
 # Run in a child process that must finish: before the fix, opening each FIFO waited for a writer forever.
 FIFO_IN_THE_STORE = """
-import os, shutil, tempfile
+import os, shutil, stat, tempfile
 from click.testing import CliRunner
 from reconciler.cli import main
 directory = os.path.join(tempfile.mkdtemp(), "desired-state")
@@ -159,10 +159,13 @@ fifo = os.path.join(directory, {name!r})
 os.unlink(fifo) if os.path.exists(fifo) else None
 os.mkfifo(fifo)
 env = {{"RECONCILER_AGE_IDENTITY_FILE": fifo}} if {name!r} == "key.txt" else {{}}
-before = open(os.path.join(directory, "secrets.age"), "rb").read() if {name!r} != "secrets.age" else b""
+store = os.path.join(directory, "secrets.age")
+def snapshot():
+    # The store as it is: its bytes, or, when the store is the FIFO itself, that it is still that FIFO.
+    return stat.S_ISFIFO(os.lstat(store).st_mode) if {name!r} == "secrets.age" else open(store, "rb").read()
+before = snapshot()
 result = CliRunner().invoke(main, {args!r} + ["--desired", directory], input="v", env=env, catch_exceptions=False)
-after = open(os.path.join(directory, "secrets.age"), "rb").read() if {name!r} != "secrets.age" else b""
-print(result.exit_code, after == before)
+print(result.exit_code, snapshot() == before and before is not False)
 print(result.output)
 """
 
