@@ -14,7 +14,8 @@ the promise "what import writes plans to zero changes" is checked, not hoped for
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence, Set
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence, Set
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,7 @@ from reconciler.imports.profiles import factor_profiles
 from reconciler.imports.shares import SharedValues, with_shares
 from reconciler.imports.yaml_text import merchant_yaml, plain_yaml
 from reconciler.kinds import PARTNER
+from reconciler.live.ahead import cancelled, read_ahead
 from reconciler.live.factory import ApiClients
 from reconciler.live.models import DinteroAccount, KlarnaAccount
 from reconciler.live.read import fetch_partner
@@ -60,6 +62,7 @@ from reconciler.plan import plan_merchant
 
 HEADER = "Imported from the live state by `reconciler import`."
 PAGE_SIZE = 100  # the Dintero list's largest page; Klarna's pages are kept the same size
+KLARNA_AHEAD = 2 * PAGE_SIZE  # Klarna accounts held ahead of the files being made, and while Dintero's list is read
 Progress = Callable[[int], None]
 
 
@@ -92,7 +95,7 @@ def signup_reference(account: DinteroAccount) -> str | None:
 
 async def read_klarna(
     clients: ApiClients, selection: ImportSelection, declared: set[str], progress: Progress | None
-) -> AsyncIterator[KlarnaAccount]:
+) -> AsyncGenerator[KlarnaAccount, None]:
     """The chosen Klarna accounts, one at a time, so that no more than a page of them is held."""
     if selection.references:
         references = list(dict.fromkeys(selection.references))  # a reference given twice is read once
@@ -107,14 +110,15 @@ async def read_klarna(
             if account is not None:
                 yield account
         return
-    async for account in clients.klarna.iter_accounts(page_size=PAGE_SIZE):
-        if progress is not None:
-            progress(1)
-        if not account.account_reference:
-            continue
-        if selection.unmanaged and account.account_reference in declared:
-            continue
-        yield account
+    async with aclosing(clients.klarna.iter_accounts(page_size=PAGE_SIZE)) as accounts:
+        async for account in accounts:
+            if progress is not None:
+                progress(1)
+            if not account.account_reference:
+                continue
+            if selection.unmanaged and account.account_reference in declared:
+                continue
+            yield account
 
 
 async def read_dintero(
@@ -233,18 +237,44 @@ async def import_merchants(
     written to that file (with ``force``), whatever its name: never a second file declaring it.
     """
     store = open_store(directory, environ, config, opened_store)  # fails early on a store that cannot be decrypted
-    # Dintero's list first (small entries), then Klarna's pages, each account made into its file text and
-    # let go: memory holds the Dintero entries and the texts, never every expanded Klarna account at once.
-    dintero, ambiguous = await read_dintero(clients, set(selection.references) if selection.references else None)
+    # Klarna's pages are read from the start, a few ahead of the accounts being made into files, alongside
+    # Dintero's list (small entries), which every account needs first. Each account is made into its file
+    # text and let go: memory holds the Dintero entries and the texts, never every expanded Klarna account.
+    async with read_ahead(read_klarna(clients, selection, declared, progress), KLARNA_AHEAD) as accounts:
+        return await _import_accounts(
+            clients, directory, selection, accounts, store, config=config, force=force, profiles=profiles,
+            existing=existing, load_existing=load_existing,
+        )
+
+
+async def _import_accounts(
+    clients: ApiClients,
+    directory: Path,
+    selection: ImportSelection,
+    accounts: AsyncIterator[KlarnaAccount],
+    store: SecretsStore,
+    *,
+    config: Config | None,
+    force: bool,
+    profiles: bool,
+    existing: Sequence[DeclaredMerchant],
+    load_existing: Callable[[], Sequence[DeclaredMerchant]] | None,
+) -> ImportResult:
+    listed = asyncio.ensure_future(read_dintero(clients, set(selection.references) or None))
+    try:
+        await asyncio.sleep(0)  # the lists' first requests go out before the files are read
+        declarations = declaring_files(directory)
+        dintero, ambiguous = await listed
+    finally:
+        await cancelled(listed)  # when reading the files failed; nothing to do once the list is read
     partner = await fetch_partner(clients, PARTNER, notifications=True) if selection.everything else None
     result = ImportResult()
-    declarations = declaring_files(directory)
     left_alone = _left_alone(declarations, config, directory)
     made: list[tuple[str, str]] = []  # (reference, text)
     kept: list[ImportedMerchant] = []
     secrets: dict[str, str] = {}
     shared = SharedValues()
-    async for account in read_klarna(clients, selection, declared, progress):
+    async for account in accounts:
         reference = account.account_reference or ""
         if reference in left_alone:
             result.left_out[reference] = left_alone[reference]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+import asyncio
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import Any, Self
 from urllib.parse import quote
 
 from pydantic import BaseModel
 
 from reconciler.errors import ApiError
+from reconciler.live.ahead import cancelled
 from reconciler.live.answer import Answer
 from reconciler.live.http import ApiHttpClient, RequestStats
 
@@ -38,24 +40,37 @@ class ApiClient:
         send: Callable[[dict[str, str | int]], Awaitable[Answer]],
         params: Mapping[str, str | int],
         page_size: int,
-    ) -> AsyncIterator[Any]:
-        """The items of a paged ``accounts`` list as the API answers them, not yet validated."""
-        cursor: str | None = None
+    ) -> AsyncGenerator[Any, None]:
+        """The items of a paged ``accounts`` list as the API answers them, not yet validated.
+
+        The next page is asked for before this page's items are given out: its cursor is known from the
+        page, and the reader's work on a page (import makes a file of each account) overlaps the next
+        page's round trip instead of waiting for it. At most one page is in flight beyond the one read.
+        """
         seen: set[str] = set()
-        while True:
-            page: dict[str, str | int] = {"limit": page_size, **params}
-            if cursor:
-                page["starting_after"] = cursor
-            body = self.http.json(await send(page), operation)
-            items = items_of(body, "accounts", api=self.http.api, operation=operation)
-            for item in items:
-                yield item
-            cursor = next_cursor(body, items, "account_id", page_size)
-            if cursor is None:
-                return
-            if cursor in seen:  # a server that repeats a cursor would otherwise page forever
-                raise ApiError(self.http.api, operation, None, "the account list did not advance")
-            seen.add(cursor)
+        ahead: asyncio.Future[Answer] | None = None
+        answer = await send({"limit": page_size, **params})
+        try:
+            while True:
+                body = self.http.json(answer, operation)
+                items = items_of(body, "accounts", api=self.http.api, operation=operation)
+                cursor = next_cursor(body, items, "account_id", page_size)
+                # A server that repeats a cursor would otherwise page forever: not asked again.
+                repeated = cursor is not None and cursor in seen
+                if cursor is not None and not repeated:
+                    seen.add(cursor)
+                    ahead = asyncio.ensure_future(send({"limit": page_size, **params, "starting_after": cursor}))
+                for item in items:
+                    yield item
+                if repeated:
+                    raise ApiError(self.http.api, operation, None, "the account list did not advance")
+                if ahead is None:
+                    return
+                answer, ahead = await ahead, None
+        finally:
+            # A reader that stops early (an error, a break) leaves no request of its running.
+            if ahead is not None:
+                await cancelled(ahead)
 
 
 def body_of(model: BaseModel) -> dict[str, Any]:

@@ -6,7 +6,8 @@ Connection signups carry no idempotency key (Dintero documents none), so a signu
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, Awaitable
+from contextlib import aclosing
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
@@ -51,12 +52,13 @@ class DinteroClient(ApiClient):
         path = fill_path(DINTERO_ROUTES["get_merchant"], oid=self.partner_id, aid=aid)
         return await self._get_or_none(DinteroAccount, "get_merchant", path)
 
-    async def iter_merchants(self, page_size: int = 100) -> AsyncIterator[DinteroAccount]:
+    async def iter_merchants(self, page_size: int = 100) -> AsyncGenerator[DinteroAccount, None]:
         """Every merchant of the partner, page by page."""
-        async for item in self.iter_merchant_items(page_size):
-            yield self.parse_merchant(item)
+        async with aclosing(self.iter_merchant_items(page_size)) as items:  # see KlarnaClient.iter_accounts
+            async for item in items:
+                yield self.parse_merchant(item)
 
-    async def iter_merchant_items(self, page_size: int = 100) -> AsyncIterator[Any]:
+    def iter_merchant_items(self, page_size: int = 100) -> AsyncGenerator[Any, None]:
         """Every merchant of the partner as the list answers it, not validated (see ``parse_merchant``)."""
         operation = "list_merchants"
         path = fill_path(DINTERO_ROUTES[operation], oid=self.partner_id)
@@ -64,8 +66,7 @@ class DinteroClient(ApiClient):
         def send(params: dict[str, str | int]) -> Awaitable[Answer]:
             return self.http.request("GET", path, operation=operation, params=params)
 
-        async for item in self._account_items(operation, send, {}, page_size):
-            yield item
+        return self._account_items(operation, send, {}, page_size)
 
     def parse_merchant(self, item: Any, merchant: str | None = None) -> DinteroAccount:
         """An item of the partner's merchant list, validated."""

@@ -7,7 +7,8 @@ against Klarna's published spec in one place. Writes take an optional ``idempote
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Sequence
+from contextlib import aclosing
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -103,12 +104,14 @@ class KlarnaClient(ApiClient):
 
     async def iter_accounts(
         self, expand: Sequence[str] = EXPAND_ALL, page_size: int = 100
-    ) -> AsyncIterator[KlarnaAccount]:
+    ) -> AsyncGenerator[KlarnaAccount, None]:
         """Every account, page by page (each page one request, sub-resources included)."""
-        async for item in self.iter_account_items(expand, page_size):
-            yield self.parse_account(item)
+        # Closed with this one: the list asks for a page ahead, which must not outlive a reader that stops.
+        async with aclosing(self.iter_account_items(expand, page_size)) as items:
+            async for item in items:
+                yield self.parse_account(item)
 
-    async def iter_account_items(self, expand: Sequence[str] = EXPAND_ALL, page_size: int = 100) -> AsyncIterator[Any]:
+    def iter_account_items(self, expand: Sequence[str] = EXPAND_ALL, page_size: int = 100) -> AsyncGenerator[Any, None]:
         """Every account as the list answers it, not validated: a reader validates the ones it wants
         (``parse_account``), and one account of an odd shape fails only itself."""
         operation = "list_accounts"
@@ -117,8 +120,7 @@ class KlarnaClient(ApiClient):
         def send(page: dict[str, str | int]) -> Awaitable[Answer]:
             return self._call(operation, params=page)
 
-        async for item in self._account_items(operation, send, params, page_size):
-            yield item
+        return self._account_items(operation, send, params, page_size)
 
     def parse_account(self, item: Any, merchant: str | None = None) -> KlarnaAccount:
         """An item of the account list, validated (the error names the merchant and the fields)."""

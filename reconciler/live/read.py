@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from reconciler.desired.declared import DeclaredMerchant
 from reconciler.errors import ApiError, ReadFailed
+from reconciler.live.ahead import End, cancelled, fill
 from reconciler.live.factory import ApiClients
 from reconciler.live.models import Credential, DinteroAccount, KlarnaAccount, SigningKey, Webhook
 
@@ -193,7 +194,7 @@ async def read_lists(
     """
     failures: list[ApiError] = []
     pages: asyncio.Queue[Any] = asyncio.Queue(maxsize=_PAGES_AHEAD * LIST_PAGE_SIZE)
-    klarna = asyncio.ensure_future(_fill(pages, clients.klarna.iter_account_items(page_size=LIST_PAGE_SIZE)))
+    klarna = asyncio.ensure_future(fill(pages, clients.klarna.iter_account_items(page_size=LIST_PAGE_SIZE)))
     try:
         found = await (dintero if dintero is not None else declared_dintero(clients, merchants))
 
@@ -210,7 +211,7 @@ async def read_lists(
 
         left = {m.account_reference: m for m in merchants}  # not yet found in the list
         with fewer_collections():
-            while not isinstance(item := await pages.get(), _End):
+            while not isinstance(item := await pages.get(), End):
                 reference = _text(item, "account_reference")
                 merchant = left.pop(reference, None) if reference is not None else None
                 if merchant is None:
@@ -234,29 +235,12 @@ async def read_lists(
                 if progress is not None:
                     progress(1)
     finally:
-        klarna.cancel()
+        await cancelled(klarna)  # and its page in flight: no request of the list outlives the read
     if failures:
         raise ReadFailed(sorted(failures, key=lambda e: e.merchant or ""))
 
 
 _PAGES_AHEAD = 2  # pages of Klarna's list held while earlier ones are handled (or Dintero's is read)
-
-
-@dataclass(frozen=True)
-class _End:
-    """The end of a list put on its queue, with the error that ended it early, if one did."""
-
-    error: BaseException | None = None
-
-
-async def _fill(queue: asyncio.Queue[Any], items: AsyncIterator[Any]) -> None:
-    try:
-        async for item in items:
-            await queue.put(item)
-    except Exception as error:  # handed to the reader, who raises it
-        await queue.put(_End(error))
-    else:
-        await queue.put(_End())
 
 
 async def declared_dintero(clients: ApiClients, merchants: Sequence[DeclaredMerchant]) -> DinteroItems:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import httpx
@@ -62,3 +63,62 @@ async def test_a_repeated_cursor_stops_the_loop(read: Callable[..., Any]) -> Non
     with pytest.raises(ApiError, match="did not advance"):
         await read(stuck, seen)
     assert len(seen) == 2  # the second page ends at "b" again: caught before a third request
+
+
+@pytest.mark.parametrize("api", ["klarna", "dintero"])
+async def test_the_next_page_is_asked_for_while_the_reader_works_on_this_one(api: str) -> None:
+    """Import makes a file of each account of a page: the next page's round trip overlaps that work."""
+    seen: list[httpx.Request] = []
+    async with client_of(api, http(api, two_pages, seen)) as client:
+        items = client_items(client)
+        first = await anext(items)
+        for _ in range(10):  # let the request in flight reach the transport
+            await asyncio.sleep(0)
+        assert [r.url.params.get("starting_after") for r in seen] == [None, "b"]
+        assert [first["account_id"], *[item["account_id"] async for item in items]] == ["a", "b", "c"]
+    assert len(seen) == 2
+
+
+@pytest.mark.parametrize("parsed", [False, True], ids=["items", "models"])
+@pytest.mark.parametrize("api", ["klarna", "dintero"])
+async def test_a_reader_that_stops_early_leaves_no_page_in_flight(api: str, parsed: bool) -> None:
+    """The page asked for ahead is cancelled and waited for: no request goes on after the reader is done."""
+    ended: list[str] = []
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        if "starting_after" not in request.url.params:
+            ids = ["a", "b"]
+            return httpx.Response(200, json={"accounts": [{"account_id": i, "account_reference": i} for i in ids]})
+        try:
+            await asyncio.Event().wait()  # the second page never comes
+        except asyncio.CancelledError:
+            ended.append("cancelled")
+            raise
+        raise AssertionError("unreachable")
+
+    error_text = klarna_error_text if api == "klarna" else dintero_error_text
+    transport = httpx.MockTransport(answer)
+    base = ApiHttpClient(api, f"http://127.0.0.1:9/{api}", error_text=error_text, transport=transport)
+    async with client_of(api, base) as client:
+        before = asyncio.all_tasks()
+        items = client_items(client, parsed)
+        first = await anext(items)
+        assert (first.account_id if parsed else first["account_id"]) == "a"
+        for _ in range(10):  # the second page's request reaches the server, which keeps it waiting
+            await asyncio.sleep(0)
+        await asyncio.wait_for(items.aclose(), timeout=10)
+        assert ended == ["cancelled"]
+        assert asyncio.all_tasks() - before == set()
+
+
+def client_of(api: str, transport_client: ApiHttpClient) -> KlarnaClient | DinteroClient:
+    return KlarnaClient(transport_client) if api == "klarna" else DinteroClient(transport_client, "P00000001")
+
+
+def client_items(client: KlarnaClient | DinteroClient, parsed: bool = False) -> AsyncGenerator[Any, None]:
+    """The list's items as the API answers them, or (``parsed``) validated as the client's models."""
+    if isinstance(client, KlarnaClient):
+        if parsed:
+            return client.iter_accounts(expand=(), page_size=2)
+        return client.iter_account_items(expand=(), page_size=2)
+    return client.iter_merchants(page_size=2) if parsed else client.iter_merchant_items(page_size=2)
