@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from reconciler.errors import printable
+
 PathPart = str | int
 FieldPath = tuple[PathPart, ...]
 
@@ -27,7 +29,7 @@ def format_path(path: FieldPath) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            name = str(part) if str(part).isprintable() else str(part).encode("unicode_escape").decode("ascii")
+            name = printable(str(part))
             text += f".{name}" if text else name
     return text or "(top level)"
 

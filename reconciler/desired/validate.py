@@ -26,7 +26,7 @@ from reconciler.desired.normalise import normalise_dintero_aid, normalise_iban, 
 from reconciler.desired.nulls import null_fields, null_message
 from reconciler.desired.positions import FieldPath, Place, format_path
 from reconciler.desired.yaml_loader import YamlDocument
-from reconciler.errors import InputIssue
+from reconciler.errors import InputIssue, printable
 
 T = TypeVar("T")
 _PREFIXES = ("Value error, ", "Assertion failed, ")
@@ -39,9 +39,7 @@ def _issue(place: Place, path: FieldPath, message: str) -> InputIssue:
 
 def _unknown_field_message(model_cls: type[BaseModel], path: FieldPath) -> str:
     parent = model_at(model_cls, path[:-1])
-    name = str(path[-1])
-    if not name.isprintable():
-        name = name.encode("unicode_escape").decode("ascii")
+    name = printable(str(path[-1]))
     if parent is None:
         return f"unknown field '{name}'"
     allowed = fields_of(parent)

@@ -286,6 +286,15 @@ def test_an_unknown_key_is_shown_escaped(desired_dir: Path, write: WriteFile) ->
     assert "\n" not in issue and "klarna.web\\nsites: unknown field 'web\\nsites'" in issue
 
 
+def test_an_unknown_key_keeps_its_letters_when_a_control_character_is_escaped(
+    desired_dir: Path, write: WriteFile
+) -> None:
+    """Only what a terminal cannot show is escaped: ``Å`` once came out as ``\\xc5`` beside an escaped line break."""
+    write("merchants/k.yaml", 'account_reference: K-1\nklarna:\n  account_name: K\n  "Åse\\nx": []\n')
+    (issue,) = _issues(desired_dir)
+    assert "klarna.Åse\\nx: unknown field 'Åse\\nx'" in issue, issue
+
+
 # ---------------------------------------------------------------- base URLs with credentials
 
 
