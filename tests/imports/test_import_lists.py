@@ -8,7 +8,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+import pytest
 
+from reconciler.errors import ApiError
 from reconciler.imports.run import ImportSelection, read_klarna
 from reconciler.live.dintero import DinteroClient
 from reconciler.live.envelopes import dintero_error_text, klarna_error_text
@@ -61,3 +63,32 @@ def test_a_reading_that_stops_leaves_no_klarna_page_in_flight() -> None:
 
     assert asyncio.run(run()) == ("R-a", ["cancelled"])
 
+
+def test_a_reference_that_fails_leaves_no_other_read_running() -> None:
+    """``--reference``: the accounts are read together; one failing stops the others (a gather would leave
+    them running after the import has ended with the error)."""
+    ended: list[str] = []
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        reference = request.url.params.get("account_reference")
+        if reference == "R-BAD":
+            return httpx.Response(400, json={"error_code": "BAD_VALUE", "error_message": "not a reference"})
+        try:
+            await asyncio.Event().wait()  # the other reads never answer
+        except asyncio.CancelledError:
+            ended.append(f"cancelled {reference}")
+            raise
+        raise AssertionError("unreachable")
+
+    async def run() -> None:
+        async with clients_of(answer) as clients:
+            before = asyncio.all_tasks()
+            selection = ImportSelection(references=("R-A", "R-BAD", "R-C"))
+            with pytest.raises(ApiError, match="400 BAD_VALUE"):
+                async with asyncio.timeout(10):
+                    async for _ in read_klarna(clients, selection, set(), None):
+                        pass
+            assert sorted(ended) == ["cancelled R-A", "cancelled R-C"]
+            assert asyncio.all_tasks() - before == set()
+
+    asyncio.run(run())
