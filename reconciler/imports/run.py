@@ -99,7 +99,14 @@ async def read_klarna(
     """The chosen Klarna accounts, one at a time, so that no more than a page of them is held."""
     if selection.references:
         references = list(dict.fromkeys(selection.references))  # a reference given twice is read once
-        found = await asyncio.gather(*(clients.klarna.resolve_account(ref) for ref in references))
+        reads = [asyncio.ensure_future(clients.klarna.resolve_account(ref)) for ref in references]
+        try:
+            found = await asyncio.gather(*reads)
+        finally:
+            # A read that fails ends the gather, not the other reads: none outlives this reading.
+            for read in reads:
+                read.cancel()
+            await asyncio.wait(reads)
         missing = [ref for ref, account in zip(references, found, strict=True) if account is None]
         if missing:
             raise ReadFailed(

@@ -102,3 +102,53 @@ async def test_cancelled_drops_the_failure_of_what_nobody_reads() -> None:
     await asyncio.sleep(0)
     await cancelled(pending)  # no error: the reader stopped before that page was its concern
     assert pending.done()
+
+
+async def test_cancelled_keeps_a_cancellation_that_comes_while_it_waits() -> None:
+    """Cancelled while what it cancels is still ending (a page's request closing its connection): the
+    waiting task ends cancelled, and does not go on as if the cancellation were the one it asked for."""
+    release = asyncio.Event()
+
+    async def slow_to_end() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            await release.wait()  # its cleanup takes a while; a second cancellation ends it
+            raise
+
+    inner = asyncio.ensure_future(slow_to_end())
+    went_on: list[str] = []
+
+    async def waiter() -> None:
+        await cancelled(inner)
+        went_on.append("went on")
+
+    task = asyncio.ensure_future(waiter())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not inner.done()  # the waiter is inside cancelled(), waiting for inner to end
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=10)
+    assert inner.cancelled()
+    assert went_on == []
+
+
+async def test_a_list_stopped_between_its_items_is_closed_when_the_reader_leaves() -> None:
+    """The filling task is cancelled while it waits for room in the queue, its list suspended at an item
+    (a page's items, given without waiting): the list is closed then, not whenever it is collected."""
+    ended: list[str] = []
+
+    async def pages() -> AsyncGenerator[int, None]:
+        try:
+            for item in range(1000):
+                yield item  # never waits: the filler stops only at the full queue
+        finally:
+            ended.append("closed")
+
+    listed = pages()  # held here: only closing it runs its ``finally``
+    async with read_ahead(listed, 4) as items:
+        async for item in items:
+            if item == 10:
+                break
+    assert ended == ["closed"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
@@ -106,9 +107,45 @@ async def test_a_reader_that_stops_early_leaves_no_page_in_flight(api: str, pars
         assert (first.account_id if parsed else first["account_id"]) == "a"
         for _ in range(10):  # the second page's request reaches the server, which keeps it waiting
             await asyncio.sleep(0)
-        await asyncio.wait_for(items.aclose(), timeout=10)
+        async with asyncio.timeout(10):  # closed by this task: nothing else runs before the checks below
+            await items.aclose()
         assert ended == ["cancelled"]
         assert asyncio.all_tasks() - before == set()
+
+
+@pytest.mark.parametrize("api", ["klarna", "dintero"])
+async def test_a_failed_page_nobody_reads_is_no_unretrieved_error(api: str) -> None:
+    """The page asked for ahead fails, and the reader stops before it: its error is dropped, not left to be
+    logged as a task exception never retrieved."""
+    logged: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if "starting_after" in request.url.params:
+            return httpx.Response(400, json={"error_code": "BAD_VALUE", "error_message": "no such page"})
+        ids = ["a", "b"]
+        return httpx.Response(200, json={"accounts": [{"account_id": i, "account_reference": i} for i in ids]})
+
+    loop = asyncio.get_running_loop()
+    handler = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: logged.append(str(context.get("message"))))
+    try:
+        error_text = klarna_error_text if api == "klarna" else dintero_error_text
+        transport = httpx.MockTransport(answer)
+        base = ApiHttpClient(api, f"http://127.0.0.1:9/{api}", error_text=error_text, transport=transport)
+        async with client_of(api, base) as client:
+            items = client_items(client)
+            await anext(items)
+            for _ in range(10):  # the second page's request fails meanwhile
+                await asyncio.sleep(0)
+            async with asyncio.timeout(10):
+                await items.aclose()
+            del items
+            gc.collect()
+            for _ in range(3):
+                await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(handler)
+    assert logged == []
 
 
 def client_of(api: str, transport_client: ApiHttpClient) -> KlarnaClient | DinteroClient:

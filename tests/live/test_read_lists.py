@@ -1,0 +1,58 @@
+"""Drift's reading from the lists: none of Klarna's requests left running once the reading stops."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from reconciler.errors import ApiError
+from reconciler.live.dintero import DinteroClient
+from reconciler.live.envelopes import dintero_error_text, klarna_error_text
+from reconciler.live.factory import ApiClients
+from reconciler.live.http import ApiHttpClient
+from reconciler.live.klarna import KlarnaClient
+from reconciler.live.read import DinteroItems, read_lists
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_failed_dintero_list_leaves_no_klarna_page_in_flight() -> None:
+    """Dintero's list fails while Klarna's asks for its second page: that request is cancelled, and waited
+    for, before the error is raised."""
+    ended: list[str] = []
+    asked = asyncio.Event()
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        if "starting_after" not in request.url.params:
+            accounts = [{"account_id": i, "account_reference": f"R-{i}"} for i in ("a", "b")]
+            return httpx.Response(200, json={"accounts": accounts, "pagination": {"next": "b"}})
+        asked.set()
+        try:
+            await asyncio.Event().wait()  # the second page never comes
+        except asyncio.CancelledError:
+            ended.append("cancelled")
+            raise
+        raise AssertionError("unreachable")
+
+    def unused(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"Dintero is not asked: {request.url}")
+
+    async def dintero_list() -> DinteroItems:
+        await asyncio.wait_for(asked.wait(), timeout=10)
+        raise ApiError("dintero", "list_merchants", 500, "the list failed")
+
+    klarna = ApiHttpClient(
+        "klarna", "http://127.0.0.1:9/klarna", error_text=klarna_error_text, transport=httpx.MockTransport(answer)
+    )
+    dintero = ApiHttpClient(
+        "dintero", "http://127.0.0.1:9/dintero", error_text=dintero_error_text, transport=httpx.MockTransport(unused)
+    )
+    async with ApiClients(KlarnaClient(klarna), DinteroClient(dintero, "P00000001")) as clients:
+        before = asyncio.all_tasks()
+        with pytest.raises(ApiError, match="the list failed"):
+            async with asyncio.timeout(10):
+                await read_lists(clients, [], lambda live: None, dintero=dintero_list())
+        assert ended == ["cancelled"]
+        assert asyncio.all_tasks() - before == set()
