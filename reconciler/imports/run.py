@@ -96,7 +96,8 @@ def signup_reference(account: DinteroAccount) -> str | None:
 async def read_klarna(
     clients: ApiClients, selection: ImportSelection, declared: set[str], progress: Progress | None
 ) -> AsyncGenerator[KlarnaAccount, None]:
-    """The chosen Klarna accounts, one at a time, so that no more than a page of them is held."""
+    """The chosen Klarna accounts, one at a time: what is held is the page being given out and the one asked
+    for ahead (``ApiClient._account_items``), never the whole list."""
     if selection.references:
         references = list(dict.fromkeys(selection.references))  # a reference given twice is read once
         reads = [asyncio.ensure_future(clients.klarna.resolve_account(ref)) for ref in references]

@@ -185,7 +185,8 @@ async def read_lists(
     Dintero's partner list is read and only the declared accounts' entries are kept (they are the
     partner view ``get_merchant`` reads; each is validated when its merchant is planned). Klarna's
     account list, every sub-resource expanded, is read alongside, at most two pages ahead of the
-    merchants handled, and each declared account is handled once Dintero's list is read. An account is
+    merchants handled (and the next one asked for), and each declared account is handled once Dintero's
+    list is read. An account is
     matched as a read by reference matches it (the first with the reference), a Dintero account by its
     id. Only the declared accounts are validated, so an account of an odd shape fails its own merchant
     only; one no file declares is not validated at all. Raises ``ReadFailed`` listing every merchant that
