@@ -60,42 +60,19 @@ class SecretRef:
 
 @dataclass
 class ImportedMerchant:
-    """A merchant document (``SecretRef`` leaves), the comments to write above keys, and what to tell."""
+    """A merchant document (``SecretRef`` leaves), the comments to write above keys, and what to tell.
+
+    ``resolved`` and ``secret_values`` are as the document was made: the document with each secret
+    reference replaced by its value (what the loader would see), and the values by name. They come from
+    the one walk that sets the values apart; factoring profiles out afterwards changes ``document`` alone.
+    """
 
     reference: str
     document: dict[str, Any]
     comments: dict[Path, str] = field(default_factory=dict)
     held: list[str] = field(default_factory=list)  # provider-owned state written as it is
-
-    def secrets(self) -> dict[str, str]:
-        found: dict[str, str] = {}
-        _collect(self.document, found)
-        return found
-
-    def resolved(self) -> dict[str, Any]:
-        """The document with every secret reference replaced by its value (what the loader would see)."""
-        return _resolve(self.document)  # type: ignore[no-any-return]
-
-
-def _collect(value: Any, into: dict[str, str]) -> None:
-    if isinstance(value, SecretRef):
-        into[value.name] = value.value
-    elif isinstance(value, dict):
-        for item in value.values():
-            _collect(item, into)
-    elif isinstance(value, list):
-        for item in value:
-            _collect(item, into)
-
-
-def _resolve(value: Any) -> Any:
-    if isinstance(value, SecretRef):
-        return value.value
-    if isinstance(value, dict):
-        return {k: _resolve(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve(v) for v in value]
-    return value
+    resolved: dict[str, Any] = field(default_factory=dict)
+    secret_values: dict[str, str] = field(default_factory=dict)
 
 
 def secret_name(reference: str, place: Path) -> str:
@@ -166,34 +143,41 @@ def _item_key(item: Any, index: int) -> str:
     return str(index)
 
 
-def _secrets(reference: str, value: Any, place: Path, taken: set[str]) -> Any:
-    """``value`` with each sensitive leaf a ``SecretRef`` (names made unique in order of appearance)."""
+def _secrets(reference: str, value: Any, place: Path, found: dict[str, str]) -> tuple[Any, Any]:
+    """``value`` with each sensitive leaf a ``SecretRef``, and ``value`` as the loader would read it back
+    (each such leaf its text); ``found`` gathers the values by name (names made unique in order of
+    appearance). One walk for the three: a merchant's document was walked three times."""
     if isinstance(value, dict):
-        out = {}
+        out: dict[str, Any] = {}
+        plain: dict[str, Any] = {}
         for key, item in value.items():
             if isinstance(item, dict | list):
-                out[key] = _secrets(reference, item, (*place, key), taken)
+                out[key], plain[key] = _secrets(reference, item, (*place, key), found)
             elif is_sensitive_key(place, key) and isinstance(item, str | int | float) and not isinstance(item, bool):
                 path = (*place, key)
                 name, n = secret_name(reference, path), 1
-                while name in taken:
+                while name in found:
                     n += 1
                     name = f"{secret_name(reference, path)}-{n}"
-                taken.add(name)
-                out[key] = SecretRef(name, str(item))
+                text = found[name] = str(item)
+                out[key] = SecretRef(name, text)
+                plain[key] = text
             else:
-                out[key] = item  # a leaf that is not sensitive: as it is
-        return out
+                out[key] = plain[key] = item  # a leaf that is not sensitive: as it is
+        return out, plain
     if isinstance(value, list):
         keys: dict[str, int] = {}
         items = []
+        plains = []
         for index, item in enumerate(value):
             key = _item_key(item, index)
             keys[key] = keys.get(key, 0) + 1
             unique = key if keys[key] == 1 else f"{key}-{keys[key]}"
-            items.append(_secrets(reference, item, (*place, unique), taken))
-        return items
-    return value
+            made, read = _secrets(reference, item, (*place, unique), found)
+            items.append(made)
+            plains.append(read)
+        return items, plains
+    return value, value
 
 
 def _payment_product(product: PaymentProduct, comments: dict[Path, str], held: list[str]) -> dict[str, Any]:
@@ -304,5 +288,6 @@ def merchant_document(account: KlarnaAccount, dintero: DinteroAccount | None) ->
     document: dict[str, Any] = {"account_reference": reference, "klarna": _klarna(account, comments, held)}
     if dintero is not None:
         document["dintero"] = _dintero(dintero, comments, held)
-    document = _secrets(reference, document, (), set())
-    return ImportedMerchant(reference, document, comments, held)
+    found: dict[str, str] = {}
+    document, resolved = _secrets(reference, document, (), found)
+    return ImportedMerchant(reference, document, comments, held, resolved, found)

@@ -307,7 +307,7 @@ async def _import_accounts(
                 [*([above] if above else []), f"{told}: none is declared; declare its own under dintero."]
             )
             imported.held.append(f"{told}: none declared")
-        resolved = imported.resolved()
+        resolved = imported.resolved
         try:
             merchant = Merchant.model_validate(resolved)
         except ValidationError as error:
@@ -324,7 +324,7 @@ async def _import_accounts(
         result.imported.append(reference)
         if imported.held:
             result.held[reference] = imported.held
-        secrets.update(imported.secrets())
+        secrets.update(imported.secret_values)
         shared.add(reference, resolved)
         if profiles:
             kept.append(imported)  # factored once all are read
