@@ -69,7 +69,8 @@ def _declared(desired_dir: Path, selection: ImportSelection) -> _Declared:
     --unmanaged needs them all, so the desired state must load. For --reference they only let an
     imported merchant list a declared one in shares_with, and a desired state that does not load does not
     stop the import. --all writes every live merchant, so the files are loaded only when one declares a
-    merchant it did not write (``_declared_merchants``, which the import calls then).
+    merchant it did not write, or one's merchant cannot be read (``_declared_merchants``, which the import
+    calls then).
     """
     if _has_entries(desired_dir / "merchants") and not selection.everything:
         if selection.unmanaged:

@@ -114,6 +114,7 @@ class Declarations:
 
     files: dict[str, list[Path]] = field(default_factory=dict)  # reference -> its files, in name order
     retired: dict[str, Path] = field(default_factory=dict)  # reference -> the file that retires it
+    unread: list[Path] = field(default_factory=list)  # merchant files whose reference cannot be read
 
 
 def declaring_files(directory: Path) -> Declarations:
@@ -135,6 +136,7 @@ def declaring_files(directory: Path) -> Declarations:
     for path in list_merchant_files(directory).files:
         reference, lifecycle, profiles = _declaration(path)
         if reference is None:
+            found.unread.append(path)
             continue
         found.files.setdefault(reference, []).append(path)
         # A profile may retire the merchants listing it; the merchant's own value, then the last, wins.

@@ -336,7 +336,9 @@ async def _import_accounts(
             documents.append((directory / "profiles" / f"{name}.yaml", plain_yaml(profile, described)))
         made = [(m.reference, merchant_yaml(m.document, m.comments, HEADER)) for m in kept]
     imported_now = set(result.imported)
-    if load_existing is not None and any(reference not in imported_now for reference in declarations.files):
+    # A file whose merchant cannot be read may declare one this import did not write: loading says so.
+    not_written = declarations.unread or any(reference not in imported_now for reference in declarations.files)
+    if load_existing is not None and not_written:
         existing = load_existing()
     for declared_merchant in existing:
         if declared_merchant.account_reference not in imported_now:  # a file replaced shares nothing

@@ -208,6 +208,21 @@ def test_all_names_a_declared_merchant_it_does_not_write_in_shares_with(cli: Cli
     assert checked.exit_code == 0, checked.output
 
 
+def test_all_beside_a_file_that_does_not_load_goes_on_and_says_what_it_did_not_look_at(
+    cli: Cli, target: Path, keys: Keys
+) -> None:
+    """A declared merchant's file with an issue does not stop --all: the live merchants are written, and the
+    notice says that shares_with was not computed against the declared ones."""
+    cli.live.create(merchant("M1"), dintero=False)
+    (target / "merchants").mkdir(exist_ok=True)
+    (target / "merchants" / "m9.yaml").write_text("account_reference: M9\nklarna:\n  account_name: [\n")
+    done = cli.run("import", "--all", "--desired", str(target), env={"RECONCILER_AGE_IDENTITY": keys.secret})
+    assert done.exit_code == 0, done.output
+    assert "shares_with is not computed against the merchants it declares" in done.output
+    assert 'account_reference: "M1"' in (target / "merchants" / "m1.yaml").read_text()
+    assert (target / "merchants" / "m9.yaml").read_text().endswith("account_name: [\n")  # left as it was
+
+
 def test_all_into_a_folder_of_live_merchants_only_loads_no_file(
     cli: Cli, target: Path, keys: Keys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
