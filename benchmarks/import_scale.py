@@ -161,9 +161,15 @@ def report(r: dict[str, Any]) -> str:
         f"bound requests×latency÷parallelism {r['bound_s']:.3f} s, ratio {r['ratio']:.1f}; "
         f"page-chain bound {r['chain_bound_s']:.2f} s, ratio {r['chain_ratio']:.1f}; "
         f"peak RSS {r['peak_rss_mb']:.0f} MB; client CPU {_s(r['client_cpu_s'])} "
-        f"({_ms(r['client_cpu_ms_per_request'])} per request, start-up included); "
+        f"({_ms(r['client_cpu_ms_per_request'])} per request, start-up included; "
+        f"waiting, wall less client CPU: {_s(_waiting(r))}); "
         f"sandbox CPU {_s(r['sandbox_cpu_s'])}"
     )
+
+
+def _waiting(r: dict[str, Any]) -> float | None:
+    """Wall time the import spent not working: on its reads, mostly, and on the disk."""
+    return None if r["client_cpu_s"] is None else max(0.0, r["wall_s"] - r["client_cpu_s"])
 
 
 def main(argv: list[str] | None = None) -> int:

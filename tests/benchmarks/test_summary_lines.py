@@ -199,4 +199,7 @@ def test_import_summary_over_several_n(summary: ModuleType, tmp_path: Path) -> N
             one["client_cpu_s"] * 1000 / one["requests"]
         )
         check_summary(summary, line, "import", one, keys)
+        waiting = max(0.0, one["wall_s"] - one["client_cpu_s"])  # the time the import did not work
+        shown = f"wall less client CPU: {waiting:.2f} s"
+        assert any(text.startswith(f"N={one['merchants']}: ") and shown in text for text in lines), lines
     check_linearity(summary, lines, "import", [(f["merchants"], f["wall_s"]) for f in figures])
