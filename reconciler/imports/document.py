@@ -71,8 +71,9 @@ class ImportedMerchant:
     document: dict[str, Any]
     comments: dict[Path, str] = field(default_factory=dict)
     held: list[str] = field(default_factory=list)  # provider-owned state written as it is
-    resolved: dict[str, Any] = field(default_factory=dict)
-    secret_values: dict[str, str] = field(default_factory=dict)
+    # Both hold the sensitive values in clear: no repr shows them (a ``SecretRef``'s leaves its value out).
+    resolved: dict[str, Any] = field(default_factory=dict, repr=False)
+    secret_values: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 def secret_name(reference: str, place: Path) -> str:

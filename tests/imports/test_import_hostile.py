@@ -612,3 +612,32 @@ def test_a_merchants_folder_that_cannot_be_listed_is_named_not_a_traceback(
     assert done.exit_code == 1, done.output
     assert "Traceback" not in done.output, done.output
     assert f"{folder}:1:1: cannot list the folder: Permission denied" in done.output, done.output
+
+
+def test_an_imported_merchant_shows_no_sensitive_value_in_its_repr() -> None:
+    """The document holds each sensitive value as a ``SecretRef``, whose repr leaves it out; the document as the
+    loader would read it and the values by name hold them in clear, so a logged or printed merchant showed them."""
+    from reconciler.imports.document import merchant_document
+    from reconciler.live.models import KlarnaAccount
+
+    iban, national_id, born = "NO9386011117947", "01019012345", "1990-01-01"
+    account = KlarnaAccount.model_validate(
+        {
+            "account_id": "A1",
+            "account_reference": "M1",
+            "account_name": "Shop",
+            "bank_accounts": [{"bank_account_type": "IBAN", "iban": iban}],
+            "stakeholders": [
+                {
+                    "given_name": "Ada",
+                    "family_name": "Lovelace",
+                    "date_of_birth": born,
+                    "national_identification": {"number": national_id, "country": "NO"},
+                }
+            ],
+        }
+    )
+    imported = merchant_document(account, None)
+    assert set(imported.secret_values.values()) == {iban, national_id, born}  # they are there, in clear
+    shown = repr(imported)
+    assert iban not in shown and national_id not in shown and born not in shown, shown
