@@ -139,9 +139,15 @@ def _item_key(item: Any, index: int) -> str:
         if item.get("name"):
             return slug(str(item["name"]))
         for key in ("iban", "account_number"):
-            if item.get(key):
-                return f"{key.replace('_', '-')}-{str(item[key]).replace(' ', '')[-4:]}"
+            # The last four characters name it, as plans show a bank account; a number too short to keep
+            # the rest unknown (eight characters or fewer) is named by its place, never by itself.
+            number = str(item.get(key) or "").replace(" ", "")
+            if len(number) > _SHORTEST_NAMED_NUMBER:
+                return f"{key.replace('_', '-')}-{number[-4:]}"
     return str(index)
+
+
+_SHORTEST_NAMED_NUMBER = 8
 
 
 def _secrets(reference: str, value: Any, place: Path, found: dict[str, str]) -> tuple[Any, Any]:

@@ -641,3 +641,21 @@ def test_an_imported_merchant_shows_no_sensitive_value_in_its_repr() -> None:
     assert set(imported.secret_values.values()) == {iban, national_id, born}  # they are there, in clear
     shown = repr(imported)
     assert iban not in shown and national_id not in shown and born not in shown, shown
+
+
+@pytest.mark.parametrize(
+    ("number", "named"),
+    [("NO9386011117947", "M1.klarna.bank_accounts.iban-7947.iban"), ("NO931234", "M1.klarna.bank_accounts.0.iban")],
+    ids=["long-by-last-four", "short-by-place"],
+)
+def test_a_bank_account_number_too_short_is_not_named_by_its_last_four(number: str, named: str) -> None:
+    """A secret's name is written in the file and printed: the last four characters of an eight-character
+    number were half of it, and of a four-character one the whole."""
+    from reconciler.imports.document import merchant_document
+    from reconciler.live.models import KlarnaAccount
+
+    bank_account = {"bank_account_type": "IBAN", "iban": number}
+    live = {"account_id": "A1", "account_reference": "M1", "bank_accounts": [bank_account]}
+    account = KlarnaAccount.model_validate(live)
+    imported = merchant_document(account, None)
+    assert imported.secret_values == {named: number}
