@@ -17,6 +17,7 @@ from reconciler.live.envelopes import dintero_error_text, klarna_error_text
 from reconciler.live.factory import ApiClients
 from reconciler.live.http import ApiHttpClient
 from reconciler.live.klarna import KlarnaClient
+from tests.live.stuck_list import first_page_then_stuck
 
 
 def clients_of(klarna: Callable[[httpx.Request], Awaitable[httpx.Response]]) -> ApiClients:
@@ -40,16 +41,7 @@ def test_a_reading_that_stops_leaves_no_klarna_page_in_flight() -> None:
     flight is cancelled, and waited for, before the close returns."""
     ended: list[str] = []
 
-    async def answer(request: httpx.Request) -> httpx.Response:
-        if "starting_after" not in request.url.params:
-            accounts = [{"account_id": i, "account_reference": f"R-{i}"} for i in ("a", "b")]
-            return httpx.Response(200, json={"accounts": accounts, "pagination": {"next": "b"}})
-        try:
-            await asyncio.Event().wait()  # the second page never comes
-        except asyncio.CancelledError:
-            ended.append("cancelled")
-            raise
-        raise AssertionError("unreachable")
+    answer = first_page_then_stuck(ended)
 
     async def run() -> Any:
         async with clients_of(answer) as clients:

@@ -15,6 +15,7 @@ from reconciler.live.dintero import DinteroClient
 from reconciler.live.envelopes import dintero_error_text, klarna_error_text
 from reconciler.live.http import ApiHttpClient
 from reconciler.live.klarna import KlarnaClient
+from tests.live.stuck_list import first_page_then_stuck
 
 pytestmark = pytest.mark.anyio
 
@@ -86,16 +87,7 @@ async def test_a_reader_that_stops_early_leaves_no_page_in_flight(api: str, pars
     """The page asked for ahead is cancelled and waited for: no request goes on after the reader is done."""
     ended: list[str] = []
 
-    async def answer(request: httpx.Request) -> httpx.Response:
-        if "starting_after" not in request.url.params:
-            ids = ["a", "b"]
-            return httpx.Response(200, json={"accounts": [{"account_id": i, "account_reference": i} for i in ids]})
-        try:
-            await asyncio.Event().wait()  # the second page never comes
-        except asyncio.CancelledError:
-            ended.append("cancelled")
-            raise
-        raise AssertionError("unreachable")
+    answer = first_page_then_stuck(ended)
 
     error_text = klarna_error_text if api == "klarna" else dintero_error_text
     transport = httpx.MockTransport(answer)

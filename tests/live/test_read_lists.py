@@ -14,6 +14,7 @@ from reconciler.live.factory import ApiClients
 from reconciler.live.http import ApiHttpClient
 from reconciler.live.klarna import KlarnaClient
 from reconciler.live.read import DinteroItems, read_lists
+from tests.live.stuck_list import first_page_then_stuck
 
 pytestmark = pytest.mark.anyio
 
@@ -24,17 +25,7 @@ async def test_a_failed_dintero_list_leaves_no_klarna_page_in_flight() -> None:
     ended: list[str] = []
     asked = asyncio.Event()
 
-    async def answer(request: httpx.Request) -> httpx.Response:
-        if "starting_after" not in request.url.params:
-            accounts = [{"account_id": i, "account_reference": f"R-{i}"} for i in ("a", "b")]
-            return httpx.Response(200, json={"accounts": accounts, "pagination": {"next": "b"}})
-        asked.set()
-        try:
-            await asyncio.Event().wait()  # the second page never comes
-        except asyncio.CancelledError:
-            ended.append("cancelled")
-            raise
-        raise AssertionError("unreachable")
+    answer = first_page_then_stuck(ended, asked)
 
     def unused(request: httpx.Request) -> httpx.Response:
         raise AssertionError(f"Dintero is not asked: {request.url}")
