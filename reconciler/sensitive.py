@@ -170,12 +170,24 @@ def fingerprint(value: Any, length: int = 4) -> str:
     return hmac.new(_KEY, str(value).encode(), hashlib.sha256).hexdigest()[:length]
 
 
+# An account number shows its last four characters only when it has more than this many: of a shorter one
+# they would be half of it, or all of it.
+_SHORTEST_SHOWN_NUMBER = 8
+
+
+def last_four(number: str) -> str:
+    """The last four characters of an IBAN or account number (spaces left out), the part a reviewer may see;
+    empty for a number of eight characters or fewer."""
+    compact = number.replace(" ", "")
+    return compact[-4:] if len(compact) > _SHORTEST_SHOWN_NUMBER else ""
+
+
 def mask_scalar(value: Any, field: str = "") -> str | None:
     """The masked form of one sensitive value (None stays None: absence is not a secret)."""
     if value is None:
         return None
     text = str(value)
-    tail = text.replace(" ", "")[-4:] if field.lower() in _SHOW_LAST_FOUR and len(text) > 8 else ""
+    tail = last_four(text) if field.lower() in _SHOW_LAST_FOUR else ""
     return f"{MASK}{tail} (fp:{fingerprint(text)})"
 
 

@@ -36,7 +36,7 @@ from reconciler.imports.fit import fit
 from reconciler.kinds.connection import DECLINED, FAILED, latest_signup
 from reconciler.kinds.payment_product import DISABLED, ENABLED, PARTNER_SUFFIX, TERMINATED
 from reconciler.live.models import DinteroAccount, KlarnaAccount, PaymentProduct
-from reconciler.sensitive import is_sensitive_key, scrub
+from reconciler.sensitive import is_sensitive_key, last_four, scrub
 
 Path = tuple[str, ...]
 SCHEMA_LINE = "# yaml-language-server: $schema=../merchant.schema.json"
@@ -139,15 +139,12 @@ def _item_key(item: Any, index: int) -> str:
         if item.get("name"):
             return slug(str(item["name"]))
         for key in ("iban", "account_number"):
-            # The last four characters name it, as plans show a bank account; a number too short to keep
-            # the rest unknown (eight characters or fewer) is named by its place, never by itself.
-            number = str(item.get(key) or "").replace(" ", "")
-            if len(number) > _SHORTEST_NAMED_NUMBER:
-                return f"{key.replace('_', '-')}-{number[-4:]}"
+            # The last four characters name it, as plans show a bank account; a number too short to show
+            # them (``last_four``) is named by its place, never by itself.
+            tail = last_four(str(item.get(key) or ""))
+            if tail:
+                return f"{key.replace('_', '-')}-{tail}"
     return str(index)
-
-
-_SHORTEST_NAMED_NUMBER = 8
 
 
 def _secrets(reference: str, value: Any, place: Path, found: dict[str, str]) -> tuple[Any, Any]:

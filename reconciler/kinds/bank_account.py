@@ -21,6 +21,7 @@ from reconciler.kinds.registry import register
 from reconciler.kinds.state import ResourceState
 from reconciler.kinds.writes import body
 from reconciler.live.klarna import KlarnaClient
+from reconciler.sensitive import last_four
 
 
 @register
@@ -47,7 +48,8 @@ class BankAccount(AccountMembers):
             # Base64's '+' and '/' would not read well in an address ('/' separates its parts).
             tail = hashed.rstrip("=").replace("+", "-").replace("/", "_")[-4:]
             return "hash-" + tail
-        return "iban-" + str(fields.get("iban", ""))[-4:]
+        # A live IBAN too short to show its last four (``last_four``) is shown by none of it.
+        return "iban-" + last_four(str(fields.get("iban", "")))
 
     def create_body(self, want: ResourceState) -> BaseModel:
         return body({"bank_account_type": "IBAN", **want.fields})

@@ -16,7 +16,7 @@ from reconciler.desired.models_klarna import (
     Website,
 )
 from reconciler.desired.yaml_loader import load_yaml_file
-from reconciler.sensitive import conceal, redact
+from reconciler.sensitive import conceal, mask_scalar, redact
 
 # Every test here checks what is masked or left out: none may see a value another test registered.
 
@@ -62,6 +62,19 @@ def test_mask_keeps_a_tail_only_for_long_values_and_never_the_value() -> None:
     assert mask("1970-01-01") == f"**** (fp:{fingerprint('1970-01-01')})"
     assert "1970" not in mask("1970-01-01")
     assert fingerprint(iban) == fingerprint(iban) and len(fingerprint(iban)) == 4
+
+
+@pytest.mark.parametrize("number", ["NO93", "NO93 1234", "12345678"])
+def test_a_number_too_short_shows_none_of_itself_in_a_mask_or_an_address(number: str) -> None:
+    """The last four characters of an eight-character number are half of it, of a four-character one all of
+    it: a mask, a live bank account's address in a plan, and an imported secret's name all show none."""
+    from reconciler.kinds import KINDS, ResourceKind
+
+    compact = number.replace(" ", "")
+    assert mask_scalar(number, "iban") == f"**** (fp:{fingerprint(number)})"
+    shown = KINDS[ResourceKind.BANK_ACCOUNT].display({"iban": compact})
+    assert shown == "iban-" and compact[-4:] not in shown
+    assert KINDS[ResourceKind.BANK_ACCOUNT].display({"iban": "NO9386011117947"}) == "iban-7947"
 
 
 def test_natural_keys_are_stable_and_hold_no_sensitive_value() -> None:
