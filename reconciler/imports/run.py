@@ -240,7 +240,8 @@ async def import_merchants(
     ``existing``: merchants the desired state declares already; an imported merchant sharing an owner's
     value with one lists it in ``shares_with`` (listing one side is enough, and their files stay as they are).
     ``load_existing`` gives them instead, called only when a file declares a merchant this import does not
-    write (--all: loading every file to find none is what a first import into a full folder would cost).
+    write, or holds no reference that can be read (--all: loading every file to find none is what a first
+    import into a full folder would cost).
     ``opened_store``: the secrets store as loading them decrypted it. A merchant a file declares already is
     written to that file (with ``force``), whatever its name: never a second file declaring it.
     """
