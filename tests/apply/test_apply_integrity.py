@@ -210,6 +210,8 @@ def test_a_plan_naming_no_targets_or_only_some_is_refused(planned: Workspace, ta
     since = planned.sandbox.last_seq()
     result = planned.run("apply", "plan.json", "--auto-approve", env=ENV)
     assert_refused(planned, result, since)
+    made = "klarna sandbox" if targets else "no target"
+    assert f"the plan was made against {made}; this apply would talk to klarna " in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize("on", ["itself", "a later one"])

@@ -38,6 +38,15 @@ def disable_live_product(cli: Cli, reference: str, reason: str) -> None:
     store.put("klarna.account", account["account_id"], {**account, "products": [product]}, reference)
 
 
+def rename_live_stakeholder(cli: Cli, reference: str) -> None:
+    """Klarna's first stakeholder of ``reference`` is renamed Ada to Adah: its values get new secret names."""
+    store = cli.live.klarna.app.state.sandbox.store
+    account = store.get_by_ref("klarna.account", reference)
+    assert account is not None
+    stakeholders = [{**account["stakeholders"][0], "given_name": "Adah"}, *account["stakeholders"][1:]]
+    store.put("klarna.account", account["account_id"], {**account, "stakeholders": stakeholders}, reference)
+
+
 def plan_exit(cli: Cli, target: Path, keys: Keys) -> int:
     identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
     return cli.run("plan", "--desired", str(target), "--detailed-exitcode", env=identity).exit_code
@@ -420,11 +429,7 @@ def test_force_removes_the_secrets_only_the_replaced_file_named(cli: Cli, target
     assert made_for_any(both, ["ab"]) == set(both)
     cli.live.create(merchant("M1"), dintero=False)
     assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
-    store = cli.live.klarna.app.state.sandbox.store
-    account = store.get_by_ref("klarna.account", "M1")
-    assert account is not None
-    stakeholders = [{**account["stakeholders"][0], "given_name": "Adah"}, *account["stakeholders"][1:]]
-    store.put("klarna.account", account["account_id"], {**account, "stakeholders": stakeholders}, "M1")
+    rename_live_stakeholder(cli, "M1")
     file = target / "merchants" / "m1.yaml"
     file.write_text(file.read_text() + "# see !secret owner-iban\n")
     secrets = keys.store(target)
@@ -510,11 +515,7 @@ def test_force_keeps_a_replaced_files_secret_that_another_file_names(cli: Cli, t
     (target / "merchants" / "m2.yaml").write_text(
         first.replace('account_reference: "M1"\n', 'account_reference: "M2"\nshares_with: [M1]\n', 1)
     )
-    store = cli.live.klarna.app.state.sandbox.store
-    account = store.get_by_ref("klarna.account", "M1")
-    assert account is not None
-    stakeholders = [{**account["stakeholders"][0], "given_name": "Adah"}, *account["stakeholders"][1:]]
-    store.put("klarna.account", account["account_id"], {**account, "stakeholders": stakeholders}, "M1")
+    rename_live_stakeholder(cli, "M1")
     identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
     done = cli.run("import", "--reference", "M1", "--force", "--desired", str(target), env=identity)
     assert done.exit_code == 0, done.output
@@ -566,12 +567,8 @@ def test_a_write_that_fails_is_named_and_leaves_no_file_naming_a_removed_secret(
     cli.live.create(merchant("M1"), dintero=False)
     cli.live.create(merchant("M2"), dintero=False)
     assert cli.run("import", "--all", "--desired", str(target)).exit_code == 0
-    store = cli.live.klarna.app.state.sandbox.store
     for reference in ("M1", "M2"):
-        account = store.get_by_ref("klarna.account", reference)
-        assert account is not None
-        stakeholders = [{**account["stakeholders"][0], "given_name": "Adah"}, *account["stakeholders"][1:]]
-        store.put("klarna.account", account["account_id"], {**account, "stakeholders": stakeholders}, reference)
+        rename_live_stakeholder(cli, reference)
     real = import_run.write_atomically
 
     def full_after_one(path: Path, text: str) -> None:
