@@ -197,6 +197,26 @@ def test_a_merchant_sharing_an_owner_with_a_declared_one_names_it(
     assert_validates_and_plans_nothing(cli, target, keys)
 
 
+def test_a_file_being_replaced_shares_nothing_with_what_it_held_before(cli: Cli, target: Path, keys: Keys) -> None:
+    """M1's file held an IBAN that is now M2's, live: both are imported again, and neither file lists the other.
+    The declared values of a file being replaced once counted as a merchant of their own."""
+    cli.live.create(merchant("M1"), dintero=False)
+    cli.live.create(merchant("M2"), dintero=False)
+    assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
+    store = cli.live.klarna.app.state.sandbox.store
+    one, two = store.get_by_ref("klarna.account", "M1"), store.get_by_ref("klarna.account", "M2")
+    assert one is not None and two is not None
+    store.put("klarna.account", one["account_id"], {**one, "bank_accounts": two["bank_accounts"]}, "M1")
+    store.put("klarna.account", two["account_id"], {**two, "bank_accounts": one["bank_accounts"]}, "M2")
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    both = ("--reference", "M1", "--reference", "M2")
+    done = cli.run("import", *both, "--force", "--desired", str(target), env=identity)
+    assert done.exit_code == 0, done.output
+    texts = {name: (target / "merchants" / f"{name}.yaml").read_text() for name in ("m1", "m2")}
+    assert all("shares_with" not in text for text in texts.values()), texts
+    assert_validates_and_plans_nothing(cli, target, keys)
+
+
 def test_all_names_a_declared_merchant_it_does_not_write_in_shares_with(cli: Cli, target: Path, keys: Keys) -> None:
     """--all beside a file whose merchant is not live (yet): M2 and M3 share M1's owner, and their files once
     named only each other, so validate refused M1's file and theirs as copies."""
