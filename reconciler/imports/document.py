@@ -266,7 +266,7 @@ def _dintero(account: DinteroAccount, comments: dict[Path, str], held: list[str]
                 f"{name}{case}: {connection.status} by Dintero, so it is not declared (declaring the same signup "
                 "would plan a blocked operation); declare a corrected signup to sign up again"
             )
-            held.append(scrub(f"Dintero {name} connection {connection.status}"))
+            held.append(f"Dintero {name} connection {connection.status}")  # a known name and status only
             continue
         connections[name] = {"signup": fit(model, signup)}
     doc["connections"] = connections
