@@ -62,25 +62,39 @@ class _Inflater:
     """A gzip or deflate body decoded as it arrives, never past ``limit`` bytes.
 
     A deflate body is zlib-wrapped by the standard and raw in some servers' hands; as httpx does,
-    the first bytes decide which.
+    the first bytes decide which. A gzip body is a series of members (RFC 1952), each decoded in turn:
+    httpx would hand over the first one's alone, and an answer cut to its first part must not read as
+    the whole. Bytes after the end of a deflate body make it unreadable.
     """
 
-    __slots__ = ("_decoder", "_raw_deflate_allowed", "_started", "limit", "size")
+    __slots__ = ("_decoder", "_gzip", "_started", "limit", "size")
 
     def __init__(self, coding: bytes, limit: int) -> None:
-        gzip = coding in (b"gzip", b"x-gzip")
-        self._decoder = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
-        self._raw_deflate_allowed = not gzip
+        self._gzip = coding in (b"gzip", b"x-gzip")
+        self._decoder = self._new_decoder()
         self._started = False
         self.limit = limit
         self.size = 0
 
+    def _new_decoder(self) -> zlib._Decompress:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS if self._gzip else zlib.MAX_WBITS)
+
     def feed(self, data: bytes) -> bytes:
+        out = self._decode(data)
+        while self._decoder.eof and self._decoder.unused_data:
+            if not self._gzip:
+                raise zlib.error("bytes after the end of the coded body")
+            rest = self._decoder.unused_data
+            self._decoder = self._new_decoder()
+            out += self._decode(rest)
+        return out
+
+    def _decode(self, data: bytes) -> bytes:
         room = self.limit - self.size
         try:
             out = self._decoder.decompress(data, room + 1)
         except zlib.error:
-            if self._started or not self._raw_deflate_allowed:
+            if self._started or self._gzip:
                 raise
             self._decoder = zlib.decompressobj(-zlib.MAX_WBITS)
             out = self._decoder.decompress(data, room + 1)

@@ -68,6 +68,38 @@ def test_a_chunked_gzip_answer_is_decoded() -> None:
     assert got.json() == {"accounts": list(range(500))}
 
 
+@pytest.mark.parametrize("piece", [7, 97, 100_000], ids=["7-byte chunks", "97-byte chunks", "one chunk"])
+def test_a_gzip_answer_of_several_members_is_decoded_whole(piece: int) -> None:
+    """RFC 1952: a gzip body is a series of members. httpx hands over the first one's bytes alone,
+    which read as a whole answer when they are one (the first page of a list, say)."""
+    first, second = b'{"accounts": [1, 2], ', b'"next_page": "p2"}'
+    packed = gzipped(first) + gzipped(second)
+    pieces = [packed[i : i + piece] for i in range(0, len(packed), piece)]
+    raw = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(*pieces)
+
+    got = run(lambda: one_answer(raw))
+    assert got.json() == {"accounts": [1, 2], "next_page": "p2"}
+
+
+def test_the_answer_limit_counts_every_gzip_member(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transport_module, "MAX_ANSWER_BYTES", MiB)
+    member = gzipped(bytes(MiB // 2 + 1))  # each within the limit, the two together past it
+    with pytest.raises(AnswerTooLarge):
+        run(lambda: one_answer(answer(member + member, "Content-Encoding: gzip")))
+
+
+@pytest.mark.parametrize(
+    ("coding", "trailing"),
+    [("gzip", b"not gzip"), ("deflate", b"more")],
+    ids=["gzip then bytes that are not a member", "deflate then bytes"],
+)
+def test_bytes_after_the_end_of_a_coded_body_make_it_unreadable(coding: str, trailing: bytes) -> None:
+    body = b'{"a": 1}'
+    coded = gzipped(body) if coding == "gzip" else zlib.compress(body)
+    with pytest.raises(httpx.RemoteProtocolError, match="does not decode"):
+        run(lambda: one_answer(answer(coded + trailing, f"Content-Encoding: {coding}")))
+
+
 # An answer delimited by the end of the connection
 
 
