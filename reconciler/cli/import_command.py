@@ -88,8 +88,9 @@ def _declared(desired_dir: Path, selection: ImportSelection) -> _Declared:
 
 
 @contextmanager
-def accounts_progress() -> Iterator[Callable[[int], None] | None]:
-    """Accounts read so far, on stderr when it is a terminal (the list's length is not known ahead)."""
+def accounts_progress(total: int | None) -> Iterator[Callable[[int], None] | None]:
+    """Accounts imported so far, on stderr when it is a terminal (out of ``total`` when it is known:
+    with ``--reference``; Klarna's list does not give its length)."""
     if not color_for(sys.stderr):
         yield None
         return
@@ -97,7 +98,7 @@ def accounts_progress() -> Iterator[Callable[[int], None] | None]:
     from rich.progress import Progress
 
     with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("Reading accounts", total=None)
+        task = progress.add_task("Importing accounts", total=total)
         yield lambda n: progress.advance(task, n)
 
 
@@ -159,7 +160,7 @@ def import_(
 
     async def run() -> ImportResult:
         async with build_clients(params) as clients:
-            with accounts_progress() as progress:
+            with accounts_progress(len(set(references)) or None) as progress:
                 return await import_merchants(
                     clients, desired_dir, selection, declared=declared.references, environ=dict(os.environ),
                     config=config, force=force, profiles=profiles, progress=progress, existing=declared.merchants,

@@ -94,7 +94,7 @@ def signup_reference(account: DinteroAccount) -> str | None:
 
 
 async def read_klarna(
-    clients: ApiClients, selection: ImportSelection, declared: set[str], progress: Progress | None
+    clients: ApiClients, selection: ImportSelection, declared: set[str]
 ) -> AsyncGenerator[KlarnaAccount, None]:
     """The chosen Klarna accounts, one at a time: what is held is the page being given out and the one asked
     for ahead (``ApiClient._account_items``), never the whole list."""
@@ -120,8 +120,6 @@ async def read_klarna(
         return
     async with aclosing(clients.klarna.iter_accounts(page_size=PAGE_SIZE)) as accounts:
         async for account in accounts:
-            if progress is not None:
-                progress(1)
             if not account.account_reference:
                 continue
             if selection.unmanaged and account.account_reference in declared:
@@ -249,10 +247,10 @@ async def import_merchants(
     # Klarna's pages are read from the start, a few ahead of the accounts being made into files, alongside
     # Dintero's list (small entries), which every account needs first. Each account is made into its file
     # text and let go: memory holds the Dintero entries and the texts, never every expanded Klarna account.
-    async with read_ahead(read_klarna(clients, selection, declared, progress), KLARNA_AHEAD) as accounts:
+    async with read_ahead(read_klarna(clients, selection, declared), KLARNA_AHEAD) as accounts:
         return await _import_accounts(
             clients, directory, selection, accounts, store, config=config, force=force, profiles=profiles,
-            existing=existing, load_existing=load_existing,
+            existing=existing, load_existing=load_existing, progress=progress,
         )
 
 
@@ -268,6 +266,7 @@ async def _import_accounts(
     profiles: bool,
     existing: Sequence[DeclaredMerchant],
     load_existing: Callable[[], Sequence[DeclaredMerchant]] | None,
+    progress: Progress | None,
 ) -> ImportResult:
     listed = asyncio.ensure_future(read_dintero(clients, set(selection.references) or None))
     try:
@@ -284,6 +283,9 @@ async def _import_accounts(
     secrets: dict[str, str] = {}
     shared = SharedValues()
     async for account in accounts:
+        # Counted as taken from the list, not as read: the list is read up to KLARNA_AHEAD accounts ahead.
+        if progress is not None:
+            progress(1)
         reference = account.account_reference or ""
         if reference in left_alone:
             result.left_out[reference] = left_alone[reference]

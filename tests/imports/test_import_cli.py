@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from reconciler.sandbox.platform.settings import DEFAULT_DINTERO_PARTNER_ID
 from tests.imports.conftest import Keys
@@ -164,3 +169,41 @@ def test_an_existing_store_is_opened_with_the_identity_file_of_reconciler_yaml(
     again = cli.run("import", "--reference", "SBX000001", "--desired", str(target))  # the store exists now
     assert again.exit_code == 0, again.output
     assert {name.split(".")[0] for name in keys.store(target).names()} == {"SBX000000", "SBX000001"}
+
+
+def test_the_progress_bar_counts_accounts_imported_not_accounts_listed(
+    cli: Cli, target: Path, keys: Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Klarna's list is read up to 200 accounts ahead of the files being made: a bar counting the list
+    would stand near its end while most files are still to be made."""
+    from reconciler.cli import import_command
+    from reconciler.imports import run
+
+    _seed(cli, 3)
+    made: list[str] = []
+    counted: list[tuple[int | None, int, int]] = []  # (total, count after the call, files made before it)
+    real_document = run.merchant_document
+
+    def document(account: Any, dintero: Any) -> Any:
+        made.append(account.account_reference)
+        return real_document(account, dintero)
+
+    @contextmanager
+    def progress(total: int | None) -> Iterator[Callable[[int], None]]:
+        seen = [0]
+
+        def advance(n: int) -> None:
+            seen[0] += n
+            counted.append((total, seen[0], len(made)))
+
+        yield advance
+
+    monkeypatch.setattr(run, "merchant_document", document)
+    monkeypatch.setattr(import_command, "accounts_progress", progress)
+    assert cli.run("import", "--all", "--desired", str(target)).exit_code == 0
+    assert counted == [(None, 1, 0), (None, 2, 1), (None, 3, 2)]
+    counted.clear()
+    result = cli.run("import", "--reference", "SBX000001", "--reference", "SBX000001", "--reference", "SBX000002",
+                     "--desired", str(target), "--force", env={"RECONCILER_AGE_IDENTITY": keys.secret})
+    assert result.exit_code == 0, result.output
+    assert counted == [(2, 1, 3), (2, 2, 4)]

@@ -45,7 +45,7 @@ def test_a_reading_that_stops_leaves_no_klarna_page_in_flight() -> None:
 
     async def run() -> Any:
         async with clients_of(answer) as clients:
-            accounts = read_klarna(clients, ImportSelection(everything=True), set(), None)
+            accounts = read_klarna(clients, ImportSelection(everything=True), set())
             async with asyncio.timeout(10):
                 first = await anext(accounts)
                 for _ in range(10):  # the second page's request reaches the server, which keeps it waiting
@@ -78,7 +78,7 @@ def test_a_reference_that_fails_leaves_no_other_read_running() -> None:
             selection = ImportSelection(references=("R-A", "R-BAD", "R-C"))
             with pytest.raises(ApiError, match="400 BAD_VALUE"):
                 async with asyncio.timeout(10):
-                    async for _ in read_klarna(clients, selection, set(), None):
+                    async for _ in read_klarna(clients, selection, set()):
                         pass
             assert sorted(ended) == ["cancelled R-A", "cancelled R-C"]
             assert asyncio.all_tasks() - before == set()
