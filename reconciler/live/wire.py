@@ -131,6 +131,7 @@ class Connection(asyncio.Protocol):
         self._last_read = 0.0
         self._deadline = 0.0
         self.closed = False
+        self._ended = False  # the server said it was done: a FIN, or over TLS its close_notify
         self.idle_since = 0.0
         self._bodiless = False
         self._interim = 0
@@ -184,13 +185,16 @@ class Connection(asyncio.Protocol):
         # until the shutdown has run (a loop iteration or two later), and a write in between would be
         # dropped unsent yet reported as a connection lost after sending.
         self.closed = True
+        self._ended = True
         return None  # the transport closes itself; an answer that ran to the end completes then
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         if self._waiter is None or self._waiter.done():
             return
-        if self._to_close and exc is None:
+        # Over TLS, a connection that ends without the server's close_notify may have been cut by anyone on
+        # the path (uvloop then reports no end of data; asyncio's own loop cannot tell the two apart).
+        if self._to_close and exc is None and self._ended:
             try:
                 self._complete()  # the answer ran to the end of the connection, as it said it would
             except AnswerTooLarge as error:

@@ -11,7 +11,9 @@ on the wire, gzip, size limits, a header twice, a refused connection, idle expir
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
+import threading
 import tracemalloc
 import zlib
 from typing import Any
@@ -19,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 import trustme
+import uvloop
 
 from reconciler.live import transport as transport_module
 from reconciler.live.answer import Answer, AnswerTooLarge
@@ -662,3 +665,52 @@ def test_a_server_whose_certificate_is_trusted_is_read_over_tls_on_one_kept_conn
             return first.json(), second.json(), wire.connections
 
     assert run(scenario) == ({"path": "/a"}, {"path": "/b"}, 1)
+
+
+def _tls_server_closing(tls: ssl.SSLContext, close_notify: bool) -> tuple[int, threading.Thread]:
+    """One TLS connection answered by a body the close delimits, then closed: with the close_notify
+    that says the server is done, or the TCP connection alone, as someone on the path could end it."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(10)
+
+    def serve() -> None:
+        with listener:
+            raw, _ = listener.accept()
+            with tls.wrap_socket(raw, server_side=True) as conn:
+                conn.settimeout(10)
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + b'{"accounts": [1, 2')
+                if close_notify:
+                    conn.unwrap().close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return listener.getsockname()[1], thread
+
+
+@pytest.mark.parametrize("close_notify", [True, False], ids=["close_notify", "TCP closed alone"])
+def test_an_answer_the_close_delimits_over_tls_is_whole_only_with_the_servers_close_notify(
+    close_notify: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvloop, the loop the commands run on, tells a TLS connection cut on the path from one the server
+    ended; a cut one is a read error (retried for a read, outcome unknown for a write), never a whole answer."""
+    authority, tls = certificate_authority()
+    trusting = ssl.create_default_context()
+    authority.configure_trust(trusting)
+    monkeypatch.setattr(transport_module, "_tls_context", lambda: trusting)
+    port, thread = _tls_server_closing(tls, close_notify)
+
+    async def scenario() -> Any:
+        async with network() as transport:
+            try:
+                got = await transport.exchange("GET", f"https://127.0.0.1:{port}/a", {}, None, TIMEOUT)
+            except httpx.TransportError as error:
+                return error
+            return got.content
+
+    got = uvloop.run(asyncio.wait_for(scenario(), 10))
+    thread.join(10)
+    if close_notify:
+        assert got == b'{"accounts": [1, 2'
+    else:
+        assert isinstance(got, httpx.ReadError) and "before the answer was complete" in str(got)
