@@ -1,0 +1,69 @@
+"""Plans made from answers no well-behaved API sends: the sandbox's answer, changed on its way to the client.
+
+A surprising answer must neither plan a write nor put a value it holds into the plan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from reconciler.desired.load import DesiredState
+from reconciler.live import build_clients
+from reconciler.pipeline import make_plan, select_merchants
+from reconciler.plan import Plan
+from reconciler.render import render_json, render_markdown, render_text
+
+from .conftest import AID, fast_params
+
+NATIONAL_ID = "19850102-4821"
+
+Edit = Callable[[httpx.Request, Any], Any]
+
+
+class Editing(httpx.AsyncBaseTransport):
+    """The sandbox, with each JSON answer passed through ``edit`` before the client reads it."""
+
+    def __init__(self, app: FastAPI, edit: Edit) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.edit = edit
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        content = await response.aread()
+        if response.headers.get("content-type", "").startswith("application/json") and content:
+            content = json.dumps(self.edit(request, json.loads(content))).encode()
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-encoding")}
+        return httpx.Response(response.status_code, headers=headers, content=content)
+
+
+def plan_through(app: FastAPI, state: DesiredState, edit: Edit) -> Plan:
+    async def run() -> Plan:
+        async with build_clients(fast_params(), transport=Editing(app, edit)) as clients:
+            return await make_plan(clients, state, select_merchants(state, ()), include_partner=False)
+
+    return asyncio.run(run())
+
+
+def every_rendering(plan: Plan) -> str:
+    return "\n".join([render_json(plan), render_text(plan), render_markdown(plan)])
+
+
+def test_an_unknown_field_in_a_live_signups_payment_option_plans_no_new_signup_and_is_not_shown(
+    sandbox_app: FastAPI, desired: Any, synced: dict[str, Any]
+) -> None:
+    def edit(request: httpx.Request, body: Any) -> Any:
+        if request.url.path.endswith(f"/management/accounts/{AID}"):
+            for signup in body["connections"]["klarna"]["signups"]:
+                signup["payment_options"][0]["notes"] = NATIONAL_ID
+        return body
+
+    plan = plan_through(sandbox_app, desired.load(), edit)
+    assert [op.address for op in plan.operations] == []
+    assert NATIONAL_ID not in every_rendering(plan)
+
