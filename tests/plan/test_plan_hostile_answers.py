@@ -19,9 +19,10 @@ from reconciler.pipeline import make_plan, select_merchants
 from reconciler.plan import Plan
 from reconciler.render import render_json, render_markdown, render_text
 
-from .conftest import AID, fast_params
+from .conftest import AID, DesiredDir, Live, base_merchant, fast_params
 
 NATIONAL_ID = "19850102-4821"
+IBAN = "GB33BUKB20201555555555"
 
 Edit = Callable[[httpx.Request, Any], Any]
 
@@ -67,3 +68,32 @@ def test_an_unknown_field_in_a_live_signups_payment_option_plans_no_new_signup_a
     assert [op.address for op in plan.operations] == []
     assert NATIONAL_ID not in every_rendering(plan)
 
+
+def test_an_object_or_a_list_of_them_where_a_signup_holds_a_value_is_shown_as_its_kind(
+    sandbox_app: FastAPI, desired: DesiredDir, live: Live
+) -> None:
+    merchant = base_merchant()
+    merchant["dintero"]["connections"]["common"] = {
+        "signup": {
+            "payment_options": [{"type": "swish.swish", "currencies": ["SEK"]}],
+            "store_type": ["online"],
+            "package": "Checkout",
+        }
+    }
+    desired.write(merchant)
+    live.create(merchant)
+
+    def edit(request: httpx.Request, body: Any) -> Any:
+        if request.url.path.endswith(f"/management/accounts/{AID}"):
+            signup = body["connections"]["common"]["signup"]
+            signup["package"] = {"note": NATIONAL_ID}
+            signup["store_type"] = [{"note": IBAN}]
+        return body
+
+    plan = plan_through(sandbox_app, desired.load(), edit)
+    [op] = plan.operations
+    assert op.address == "PT-0001/dintero.connection/common"
+    shown = {change.path: change.before for change in op.changes}
+    assert shown == {("signup", "package"): "(an object)", ("signup", "store_type"): ["(an object)"]}
+    text = every_rendering(plan)
+    assert NATIONAL_ID not in text and IBAN not in text
