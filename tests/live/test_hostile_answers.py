@@ -123,6 +123,23 @@ def test_a_value_spaced_by_any_whitespace_is_scrubbed(separator: str) -> None:
     assert "5320" not in text and "1985" not in text, text
 
 
+@pytest.mark.parametrize("invisible", ["\u200b", "\u00ad", "\u2060", "\ufeff", "\u200e"])
+@pytest.mark.parametrize("envelope", ["klarna", "dintero"])
+async def test_a_value_parted_by_invisible_characters_in_an_error_message_is_scrubbed(
+    envelope: str, invisible: str
+) -> None:
+    grouped = invisible.join([IBAN[i : i + 4] for i in range(0, len(IBAN), 4)])
+    born = invisible.join(["1985", "-01", "-02"])
+    message = f"iban {grouped} is refused; born {born}"
+    body = {"error_message": message} if envelope == "klarna" else {"error": {"message": message}}
+    client = http(envelope, answering(400, body))
+    with pytest.raises(ApiError) as caught:
+        await client.request("DELETE", "/v1/x", operation="delete_bank_account")
+    shown = str(caught.value).replace("\\u", "").replace(invisible, "")
+    assert "5320" not in shown and "1985" not in shown, shown
+    assert shown.endswith("born ***"), shown
+
+
 @pytest.mark.parametrize("envelope", ["klarna", "dintero"])
 async def test_an_error_code_is_scrubbed_and_bounded(envelope: str) -> None:
     code = f"bad iban {IBAN} " + "x" * 5000
