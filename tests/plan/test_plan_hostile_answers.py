@@ -11,9 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from reconciler.desired.load import DesiredState
+from reconciler.errors import ReadFailed
 from reconciler.live import build_clients
 from reconciler.pipeline import make_plan, select_merchants
 from reconciler.plan import Plan
@@ -97,3 +99,29 @@ def test_an_object_or_a_list_of_them_where_a_signup_holds_a_value_is_shown_as_it
     assert shown == {("signup", "package"): "(an object)", ("signup", "store_type"): ["(an object)"]}
     text = every_rendering(plan)
     assert NATIONAL_ID not in text and IBAN not in text
+
+
+class Surrogate(Editing):
+    """Dintero's partner view with a lone surrogate escape in a string, as the bytes came."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        if not request.url.path.endswith(f"/management/accounts/{AID}"):
+            return response
+        content = response.content.replace(b'"NOK"', b'"NO\\ud800"', 1)
+        assert content != response.content
+        return httpx.Response(response.status_code, headers=response.headers, content=content)
+
+
+def test_a_lone_surrogate_in_an_answer_fails_the_merchants_read_not_the_writing_of_the_plan(
+    sandbox_app: FastAPI, desired: DesiredDir, synced: dict[str, Any]
+) -> None:
+    state = desired.load()
+
+    async def run() -> Plan:
+        async with build_clients(fast_params(), transport=Surrogate(sandbox_app, lambda r, b: b)) as clients:
+            return await make_plan(clients, state, select_merchants(state, ()), include_partner=False)
+
+    # Read as a str no file or terminal can take, the plan was made and writing it crashed.
+    with pytest.raises(ReadFailed, match="merchant PT-0001: dintero get_merchant failed.*: the response is not JSON"):
+        every_rendering(asyncio.run(run())).encode()
