@@ -125,3 +125,18 @@ def test_a_lone_surrogate_in_an_answer_fails_the_merchants_read_not_the_writing_
     # Read as a str no file or terminal can take, the plan was made and writing it crashed.
     with pytest.raises(ReadFailed, match="merchant PT-0001: dintero get_merchant failed.*: the response is not JSON"):
         every_rendering(asyncio.run(run())).encode()
+
+
+def test_a_signature_link_that_is_no_text_is_not_shown_in_the_notices(
+    sandbox_app: FastAPI, desired: DesiredDir, synced: dict[str, Any]
+) -> None:
+    def edit(request: httpx.Request, body: Any) -> Any:
+        if request.url.path.endswith(f"/management/accounts/{AID}"):
+            for event in body["connections"]["klarna"]["events"]:
+                if isinstance(event.get("metadata"), dict) and "signature_link" in event["metadata"]:
+                    event["metadata"]["signature_link"] = {"iban": IBAN}
+        return body
+
+    plan = plan_through(sandbox_app, desired.load(), edit)
+    assert [n.message for n in plan.notices] == ["pending: waiting for the merchant's signature"]
+    assert IBAN not in every_rendering(plan)
