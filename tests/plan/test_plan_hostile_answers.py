@@ -140,3 +140,23 @@ def test_a_signature_link_that_is_no_text_is_not_shown_in_the_notices(
     plan = plan_through(sandbox_app, desired.load(), edit)
     assert [n.message for n in plan.notices] == ["pending: waiting for the merchant's signature"]
     assert IBAN not in every_rendering(plan)
+
+
+@pytest.mark.parametrize("what", ["account", "product"])
+def test_klarnas_reason_for_a_disable_is_scrubbed_in_the_blocked_operation(
+    what: str, sandbox_app: FastAPI, desired: DesiredDir, synced: dict[str, Any]
+) -> None:
+    reason = f"FRAUD: payouts to {IBAN} held, owner born 1985-01-02"
+
+    def edit(request: httpx.Request, body: Any) -> Any:
+        if request.method == "GET" and request.url.path.endswith("/v1/accounts"):
+            for account in body["accounts"]:
+                held = account if what == "account" else account["products"][0]
+                held.update(state="DISABLED", state_reason=reason)
+        return body
+
+    plan = plan_through(sandbox_app, desired.load(), edit)
+    [blocked] = [op for op in plan.operations if op.action.value == "blocked"]
+    assert blocked.reason is not None and "Klarna disabled the" in blocked.reason and "FRAUD" in blocked.reason
+    text = every_rendering(plan)
+    assert IBAN not in text and "1985-01-02" not in text
