@@ -30,7 +30,7 @@ Messages never hold sensitive values: callers pass masked text only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 
 class ReconcilerError(Exception):
@@ -93,6 +93,8 @@ class ApiError(ReconcilerError):
     renders them all.
     """
 
+    without_status: ClassVar[str] = ""  # what ``str()`` says in place of a status when there is none
+
     def __init__(
         self,
         api: str,
@@ -119,9 +121,11 @@ class ApiError(ReconcilerError):
 
     def _render(self) -> str:
         who = f"merchant {self.merchant}: " if self.merchant else ""
-        status = str(self.status) if self.status is not None else "no response"
-        code = f" {self.code}" if self.code else ""
-        text = f"{who}{self.api} {self.operation} failed ({status}{code}): {self.api_message}"
+        # No status is "no response" only for a request that got none: an answer the client could not
+        # read (an unexpected shape) came, and saying none came would send someone to the network.
+        status = str(self.status) if self.status is not None else self.without_status
+        said = " ".join(part for part in (status, self.code) if part)
+        text = f"{who}{self.api} {self.operation} failed{f' ({said})' if said else ''}: {self.api_message}"
         if self.attempts is not None:
             text += f" (gave up after {self.attempts} attempt{'s' if self.attempts != 1 else ''})"
         if self.outcome_unknown:
@@ -176,6 +180,8 @@ class ApiUnavailable(ApiError):
 
 class ApiNoResponse(ApiUnavailable):
     """No HTTP answer: the connection was refused, dropped or timed out (``status`` is None)."""
+
+    without_status = "no response"
 
 
 class ApiServerError(ApiUnavailable):

@@ -284,7 +284,19 @@ class Executor:
         try:
             await self._ensure_operational(merchant, op)
             writes = KINDS[op.resource].writes_for(write, merchant.context())
-            for step, request in enumerate(writes):
+            for step in range(len(writes)):
+                request = writes[step]
+                if not self.settings.dry_run and NEW in request.path:
+                    # Only a dry-run stands in for an id an earlier request assigns: sent, the request
+                    # would write to an object the API never named.
+                    raise ApiError(
+                        request.api,
+                        op.action.value,
+                        None,
+                        f"{request.method} {request.path} was not sent: no answer of the API gave the id it "
+                        "needs; plan again",
+                        merchant=merchant.reference,
+                    )
                 key = idempotency_key(
                     self.plan.desired_digest,
                     op.address,
@@ -297,6 +309,11 @@ class Executor:
                 if request.onboards:
                     merchant.account_created = merchant.account_created or op.resource is ResourceKind.ACCOUNT
                     await self._after_onboard(merchant, op)
+                    if step + 1 < len(writes) and not self.settings.dry_run:
+                        # The requests after an onboard (disabling the product it made) name the ids it
+                        # assigned: they are made again from the account read back.
+                        await self._read_after_onboard(merchant, op)
+                        writes[step + 1 :] = KINDS[op.resource].writes_for(write, merchant.context())[step + 1 :]
                 elif isinstance(answer, KlarnaAccount) and answer.state:
                     # An account update sends the account back to PARTIALLY_OPERATIONAL for a while:
                     # its next management write waits for OPERATIONAL again.

@@ -4,7 +4,8 @@ A ``Change`` is ``(op, path, before, after)`` with the path as a tuple of field 
 kopf's diffs; the dotted form is made for output only (``path_text``). Only what the desired side
 declares is compared: a key the YAML leaves out is not managed. Lists are compared as a whole, and
 without regard to order (roles, markets, payment options): a list that differs is one change of
-the whole list. Values arrive normalised, so equality is exact.
+the whole list. An item of a live list is compared by the keys the desired items declare: a key
+none of them declares is not managed there either. Values arrive normalised, so equality is exact.
 """
 
 from __future__ import annotations
@@ -129,7 +130,13 @@ def diff_fields(desired: Mapping[str, Any], current: Mapping[str, Any] | None, p
         elif isinstance(want, list) and isinstance(have, list):
             if lists_equal(want, have):
                 continue
-            changes = [Change.of(_path(prefix, key), have, want)]
+            # A live item may hold fields the YAML does not declare (a field Klarna or Dintero added, or
+            # one no API documents): they are not managed, so they make no change, and their values,
+            # which may be anything (a national id), are not shown as what the list was.
+            declared = declared_part(have, want)
+            if declared is not have and lists_equal(want, declared):
+                continue
+            changes = [Change.of(_path(prefix, key), declared, want)]
         elif want != have:
             changes = [Change.of(_path(prefix, key), have, want)]
         else:
@@ -144,6 +151,38 @@ def diff_fields(desired: Mapping[str, Any], current: Mapping[str, Any] | None, p
         return found[0][1]
     found.sort(key=_first)  # keys of one mapping are distinct: the sort never compares the changes
     return [change for _key, changes in found for change in changes]
+
+
+def declared_part(have: list[Any], want: list[Any]) -> list[Any]:
+    """The live list ``have`` with each mapping item limited to the keys the desired items declare.
+
+    ``have`` itself (the same object) when there is nothing to leave out: no desired item is a mapping,
+    or no live item holds a key that none of them declares.
+    """
+    templates = [item for item in want if isinstance(item, Mapping)]
+    if not templates or not any(isinstance(item, Mapping) for item in have):
+        return have
+    declared = [_declared_item(item, templates) for item in have]
+    return have if declared == have else declared
+
+
+def _declared_item(have: Any, templates: list[Mapping[str, Any]]) -> Any:
+    """``have`` limited to the keys any of ``templates`` declares, nested mappings and lists too."""
+    if not isinstance(have, Mapping):
+        return have
+    out: dict[str, Any] = {}
+    for key, value in have.items():
+        wanted = [template[key] for template in templates if key in template]
+        if not wanted:
+            continue
+        nested = [w for w in wanted if isinstance(w, Mapping)]
+        if isinstance(value, Mapping) and nested:
+            out[key] = _declared_item(value, nested)
+        elif isinstance(value, list):
+            out[key] = declared_part(value, [item for w in wanted if isinstance(w, list) for item in w])
+        else:
+            out[key] = value
+    return out
 
 
 def _first(item: tuple[str, list[Change]]) -> str:

@@ -19,6 +19,7 @@ from reconciler.kinds.state import Member, MerchantView, ResourceState
 from reconciler.kinds.writes import Create, Delete, Patch, WriteContext, WriteRequest, body, klarna_write
 from reconciler.live.read import LiveMerchant
 from reconciler.live.requests import AccountPatchRequest, OnboardRequest
+from reconciler.sensitive import scrub
 
 ACCOUNT_FIELDS = ("account_name", "account_group_reference", "account_owner")
 OPERATIONAL = "OPERATIONAL"  # a manageable account
@@ -79,7 +80,8 @@ class Account(Kind):
         """Klarna disabled the account: nothing of it can be managed (shown even when no field differs)."""
         if have.status != DISABLED:
             return None
-        reason = have.extra.get("state_reason") or "no reason given"
+        # Klarna's own text, which may quote what it was sent: scrubbed like any API text (import does too).
+        reason = scrub(str(have.extra.get("state_reason") or "")) or "no reason given"
         return Hold(
             "Klarna",
             f"Klarna disabled the account ({reason}); it cannot be managed until Klarna enables it: contact Klarna",

@@ -24,11 +24,15 @@ SIGNATURE_REQUIRED = "signature_required"
 
 
 def signature_link(connection: DinteroConnection) -> str | None:
-    """The link the merchant signs at, from the latest ``signature_required`` event (not sensitive)."""
+    """The link the merchant signs at, from the latest ``signature_required`` event (not sensitive).
+
+    Only a text is a link: an object or a list there is no link, and its text could be anything (the
+    metadata is free-form), so it is not shown in the plan's notices.
+    """
     for event in reversed(connection.events or []):
         if event.event == SIGNATURE_REQUIRED:
             link = (event.metadata or {}).get("signature_link")
-            return str(link) if link else None
+            return link if isinstance(link, str) and link else None
     return None
 
 

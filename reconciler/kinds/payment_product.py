@@ -17,6 +17,7 @@ from reconciler.kinds.state import Member, ResourceState
 from reconciler.kinds.writes import Create, Delete, Patch, WriteContext, WriteRequest, body, klarna_write
 from reconciler.live.read import LiveMerchant
 from reconciler.live.requests import DisableProductRequest
+from reconciler.sensitive import scrub
 
 PRODUCT_FIELDS = ("distribution_profile_id", "merchant_category_code")
 ENABLED, DISABLED, TERMINATED = "ENABLED", "DISABLED", "TERMINATED"
@@ -67,9 +68,11 @@ class PaymentProduct(Kind):
                 "Klarna", "Klarna terminated the payment product; only Klarna can reactivate it: contact Klarna"
             )
         if disabled_by_klarna(have.status, reason):
+            # Klarna's own text, which may quote what it was sent: scrubbed like any API text (import does too).
+            shown = scrub(reason) if reason else "no reason given"
             return Hold(
                 "Klarna",
-                f"Klarna disabled the payment product ({reason or 'no reason given'}); only Klarna can enable it "
+                f"Klarna disabled the payment product ({shown}); only Klarna can enable it "
                 "again: contact Klarna",
             )
         return None

@@ -10,6 +10,7 @@ httpx's header type and the network transport's (``JoinedHeaders``) both do.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -56,16 +57,44 @@ class Answer:
         fifteenth of a plan's CPU went to decoding); what it refuses (a byte order mark, UTF-16, a
         lone surrogate escape, nesting deeper than 200) goes to ``json.loads``, so every body reads as
         it did before. A body nested deeper than ``json.loads`` can follow is not JSON either: an answer
-        must never end the run with a ``RecursionError``.
+        must never end the run with a ``RecursionError``; nor is one holding a lone surrogate, which is no
+        character and would end it with a ``UnicodeEncodeError`` once written out.
         """
         try:
             return from_json(self.content)
         except ValueError:
             pass
         try:
-            return json.loads(self.content)
+            value = json.loads(self.content)
+            # ``json.loads`` keeps a lone surrogate (``"\\ud800"``), which no text can be written in: a plan
+            # file, the terminal, a PR comment would fail on it with a UnicodeEncodeError.
+            if _holds_surrogate(value):
+                raise ValueError("the body holds a lone surrogate, which is no character")
+            return value
         except RecursionError:
             raise ValueError("the body is nested too deeply") from None
 
     def __repr__(self) -> str:
         return f"<Answer [{self.status_code}]>"
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _holds_surrogate(value: Any) -> bool:
+    """Whether any string of a decoded JSON value (a key too) holds a surrogate code point.
+
+    Walked with a stack of its own: a body as deep as ``json.loads`` reads would outrun Python's.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item) is not None:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False

@@ -48,6 +48,7 @@ class ApiClient:
         page's round trip instead of waiting for it. At most one page is in flight beyond the one read.
         """
         seen: set[str] = set()
+        listed: set[str] = set()  # the ids of the accounts given out
         ahead: asyncio.Future[Answer] | None = None
         answer = await send({"limit": page_size, **params})
         try:
@@ -55,6 +56,12 @@ class ApiClient:
                 body = self.http.json(answer, operation)
                 items = items_of(body, "accounts", api=self.http.api, operation=operation)
                 cursor = next_cursor(body, items, "account_id", page_size)
+                ids = [item.get("account_id") if isinstance(item, dict) else None for item in items]
+                if cursor is not None and items and all(isinstance(i, str) and i in listed for i in ids):
+                    # The same accounts again under a new cursor (an opaque one can change every time): a
+                    # server that answers so would be paged for ever, each account listed again and again.
+                    raise ApiError(self.http.api, operation, None, "the account list did not advance")
+                listed.update(i for i in ids if isinstance(i, str))
                 # A server that repeats a cursor would otherwise page forever: not asked again.
                 repeated = cursor is not None and cursor in seen
                 if cursor is not None and not repeated:

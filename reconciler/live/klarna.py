@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from reconciler.errors import ApiNotFound
+from reconciler.errors import ApiError, ApiNotFound
 from reconciler.live.answer import Answer
 from reconciler.live.client_base import ApiClient, body_of, fill_path, items_of
 from reconciler.live.klarna_routes import API, EXPAND_ALL, IDEMPOTENCY_HEADER, KLARNA_ROUTES, expand_param
@@ -92,11 +92,34 @@ class KlarnaClient(ApiClient):
         body = self.http.json(response, operation, account_reference)
         if isinstance(body, dict) and "account_id" in body:
             body = [body]
+        found: KlarnaAccount | None = None
+        others = 0
         for item in items_of(body, "accounts", api=API, operation=operation):
+            reference = item.get("account_reference") if isinstance(item, dict) else None
+            if isinstance(reference, str) and reference != account_reference:
+                others += 1  # not validated: another account's odd shape is not this merchant's failure
+                continue
             account = self.http.parse(KlarnaAccount, item, operation, account_reference)
-            if account.account_reference in (None, account_reference):
-                return account
-        return None
+            if account.account_reference not in (None, account_reference):
+                others += 1
+            elif found is None:
+                found = account
+            elif account.account_id != found.account_id:
+                # Which of them the file manages cannot be told: writing to either could be the wrong one.
+                text = "the answer lists two accounts with this reference"
+                raise ApiError(API, operation, None, text, merchant=account_reference)
+        if found is None and others:
+            # A search by reference that answers other accounts only did not search (a filter ignored, a
+            # page of the whole list): it does not tell that the account is absent, and taking it so would
+            # plan a second onboard of a merchant that exists.
+            raise ApiError(
+                API,
+                operation,
+                None,
+                f"the answer to a search by reference lists {others} other account(s) and not this one",
+                merchant=account_reference,
+            )
+        return found
 
     async def get_account(self, account_id: str, expand: Sequence[str] = ()) -> KlarnaAccount:
         params: dict[str, str | int] = {"expand": expand_param(expand)} if expand else {}

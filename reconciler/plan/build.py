@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import Any
 
 from reconciler.compare.diff import Change, diff_fields
 from reconciler.kinds import KINDS, MerchantView, ResourceKind, ResourceState
@@ -24,7 +25,40 @@ from reconciler.sensitive import redact
 
 def _masked(changes: Iterable[Change]) -> tuple[Change, ...]:
     # Built directly: ``dataclasses.replace`` costs four times as much, and a create masks every field.
-    return tuple(Change(c.op, c.path, redact(c.before, c.path), redact(c.after, c.path), c.origin) for c in changes)
+    return tuple(
+        Change(c.op, c.path, redact(_in_desired_shape(c.before, [c.after]), c.path), redact(c.after, c.path), c.origin)
+        for c in changes
+    )
+
+
+def _in_desired_shape(before: Any, wanted: list[Any]) -> Any:
+    """The live value as it may be shown, against the desired values it stands for (``wanted``).
+
+    An object or a list the API sent where the desired state has a value of another shape stands as its
+    kind, not its content, and an object keeps only the keys the desired one declares: the keys of
+    such a value are none a model knows (``redact`` masks by the name of a field), so a national id or
+    an IBAN under one of them would otherwise be shown as it is. The change still tells that they differ.
+    """
+    if isinstance(before, Mapping):
+        templates = [want for want in wanted if isinstance(want, Mapping)]
+        if not templates:
+            return OBJECT_SHOWN
+        return {
+            key: _in_desired_shape(value, [t[key] for t in templates if key in t])
+            for key, value in before.items()
+            if any(key in t for t in templates)
+        }
+    if isinstance(before, list):
+        lists = [want for want in wanted if isinstance(want, list)]
+        if not lists:
+            return LIST_SHOWN
+        items = [item for items in lists for item in items]
+        return [_in_desired_shape(item, items) for item in before]
+    return before
+
+
+OBJECT_SHOWN = "(an object)"
+LIST_SHOWN = "(a list)"
 
 
 def _creation_changes(desired: ResourceState) -> list[Change]:

@@ -93,3 +93,13 @@ def test_a_boolean_and_a_number_differ_as_they_do_in_json(want: object, have: ob
         Change.of(("branding", "show"), have, want)
     ]
     assert diff_fields({"show": want}, {"show": want}) == []
+
+
+def test_a_live_list_item_is_compared_and_shown_by_the_keys_the_desired_items_declare() -> None:
+    desired = {"markets": [{"country": "SE", "currency": "SEK"}, {"country": "NO"}]}
+    same = {"markets": [{"country": "NO", "note": "19850102-4821"}, {"country": "SE", "currency": "SEK", "x": 1}]}
+    assert diff_fields(desired, same) == []
+    fewer = {"markets": [{"country": "SE", "currency": "SEK", "note": {"id": "19850102-4821"}}]}
+    assert diff_fields(desired, fewer) == [
+        Change.of(("markets",), [{"country": "SE", "currency": "SEK"}], desired["markets"])
+    ]

@@ -7,9 +7,10 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, ApiNoResponse
 from reconciler.live import ApiClients, KlarnaClient
 from reconciler.live.envelopes import dintero_error_text, klarna_error_text
+from reconciler.live.http import ApiHttpClient
 from reconciler.live.models import BankAccount, DinteroSignup, NationalIdentification, Stakeholder
 
 from .conftest import onboarded
@@ -129,3 +130,26 @@ async def test_an_unexpected_response_shape_names_fields_not_values(klarna_clien
 
     assert "iban" in str(caught.value)
     assert_no_canary(caught.value)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("body", [{"accounts": [[]]}, {"accounts": 5}, ["x"]])
+async def test_an_answer_of_an_unexpected_shape_is_not_called_no_response(body: Any) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=body)
+
+    http = ApiHttpClient(
+        "klarna", "http://127.0.0.1:9/klarna", error_text=klarna_error_text, transport=httpx.MockTransport(answer)
+    )
+    with pytest.raises(ApiError) as caught:
+        await KlarnaClient(http).resolve_account("M1")
+    assert caught.value.status is None
+    assert "klarna resolve_account failed: unexpected response shape" in str(caught.value)
+    assert "no response" not in str(caught.value)
+
+
+def test_a_request_that_got_no_answer_says_so() -> None:
+    error = ApiNoResponse("dintero", "get_merchant", None, "no response from https://api.dintero.com (ConnectError)")
+    assert str(error) == (
+        "dintero get_merchant failed (no response): no response from https://api.dintero.com (ConnectError)"
+    )

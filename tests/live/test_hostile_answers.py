@@ -123,6 +123,23 @@ def test_a_value_spaced_by_any_whitespace_is_scrubbed(separator: str) -> None:
     assert "5320" not in text and "1985" not in text, text
 
 
+@pytest.mark.parametrize("invisible", ["\u200b", "\u00ad", "\u2060", "\ufeff", "\u200e"])
+@pytest.mark.parametrize("envelope", ["klarna", "dintero"])
+async def test_a_value_parted_by_invisible_characters_in_an_error_message_is_scrubbed(
+    envelope: str, invisible: str
+) -> None:
+    grouped = invisible.join([IBAN[i : i + 4] for i in range(0, len(IBAN), 4)])
+    born = invisible.join(["1985", "-01", "-02"])
+    message = f"iban {grouped} is refused; born {born}"
+    body = {"error_message": message} if envelope == "klarna" else {"error": {"message": message}}
+    client = http(envelope, answering(400, body))
+    with pytest.raises(ApiError) as caught:
+        await client.request("DELETE", "/v1/x", operation="delete_bank_account")
+    shown = str(caught.value).replace("\\u", "").replace(invisible, "")
+    assert "5320" not in shown and "1985" not in shown, shown
+    assert shown.endswith("born ***"), shown
+
+
 @pytest.mark.parametrize("envelope", ["klarna", "dintero"])
 async def test_an_error_code_is_scrubbed_and_bounded(envelope: str) -> None:
     code = f"bad iban {IBAN} " + "x" * 5000
@@ -156,3 +173,43 @@ def test_an_error_message_of_token_starts_is_scrubbed_in_linear_time() -> None:
         "print(klarna_error_text(Answer(400, {}, body)).message)\n"
     )
     assert printed == "***\n"
+
+
+def account_item(reference: Any, account_id: str = "A1") -> dict[str, Any]:
+    return {"account_id": account_id, "account_reference": reference, "state": "OPERATIONAL"}
+
+
+@pytest.mark.parametrize(
+    "accounts",
+    [
+        [account_item("OTHER-1"), account_item("OTHER-2", "A2")],  # a filter ignored: a page of the list
+        [account_item(MERCHANT.lower())],
+        [account_item(MERCHANT + " ")],
+        [account_item(11200001)],
+    ],
+)
+async def test_a_search_by_reference_answering_other_accounts_only_is_an_error_not_an_absent_account(
+    accounts: list[dict[str, Any]],
+) -> None:
+    # Taken as "no such account", it planned an onboard of a merchant that may well exist.
+    klarna = KlarnaClient(http("klarna", answering(200, {"accounts": accounts})))
+    with pytest.raises(ApiError, match="lists .* other account.* and not this one") as caught:
+        await klarna.resolve_account(MERCHANT)
+    assert caught.value.merchant == MERCHANT
+
+
+async def test_a_search_by_reference_answering_two_accounts_with_it_is_an_error() -> None:
+    accounts = [account_item(MERCHANT, "A1"), account_item(MERCHANT, "A2")]
+    klarna = KlarnaClient(http("klarna", answering(200, {"accounts": accounts})))
+    with pytest.raises(ApiError, match="two accounts with this reference"):
+        await klarna.resolve_account(MERCHANT)
+
+
+async def test_a_search_by_reference_finds_its_account_among_others_or_twice_over() -> None:
+    accounts = [account_item("OTHER-1", "A0"), account_item(MERCHANT), account_item(MERCHANT)]
+    accounts.append({**account_item("OTHER-3", "A3"), "websites": 5})  # another's odd shape is not ours
+    klarna = KlarnaClient(http("klarna", answering(200, {"accounts": accounts})))
+    account = await klarna.resolve_account(MERCHANT)
+    assert account is not None and account.account_id == "A1"
+    empty = KlarnaClient(http("klarna", answering(200, {"accounts": []})))
+    assert await empty.resolve_account(MERCHANT) is None

@@ -68,6 +68,34 @@ async def test_a_repeated_cursor_stops_the_loop(read: Callable[..., Any]) -> Non
 
 
 @pytest.mark.parametrize("api", ["klarna", "dintero"])
+async def test_a_page_of_accounts_already_listed_stops_the_loop_whatever_its_cursor(api: str) -> None:
+    """A server that answers the same page under a new cursor every time would be paged for ever (here, fifty
+    times over), each account listed again and again."""
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        pagination = {"next": f"cursor-{len(seen)}"} if len(seen) < 50 else {}
+        accounts = [{"account_id": i, "account_reference": f"R-{i}"} for i in ("a", "b")]
+        return httpx.Response(200, json={"accounts": accounts, "pagination": pagination})
+
+    error_text = klarna_error_text if api == "klarna" else dintero_error_text
+    transport = httpx.MockTransport(answer)
+    client = ApiHttpClient(api, f"http://127.0.0.1:9/{api}", error_text=error_text, transport=transport)
+    if api == "klarna":
+        items = KlarnaClient(client).iter_account_items(expand=(), page_size=2)
+    else:
+        items = DinteroClient(client, "P00000001").iter_merchant_items(page_size=2)
+    listed: list[Any] = []
+    with pytest.raises(ApiError, match="did not advance"):
+        async for item in items:
+            listed.append(item["account_id"])
+    await client.aclose()
+    assert listed == ["a", "b"]
+    assert len(seen) <= 3  # the second page (and at most the one asked for ahead of it)
+
+
+@pytest.mark.parametrize("api", ["klarna", "dintero"])
 async def test_the_next_page_is_asked_for_while_the_reader_works_on_this_one(api: str) -> None:
     """Import makes a file of each account of a page: the next page's round trip overlaps that work."""
     seen: list[httpx.Request] = []

@@ -1,0 +1,103 @@
+"""Apply against answers no well-behaved API sends: the sandbox's answers, changed on their way to the client.
+
+A surprising answer must never lead to a write the approved plan does not hold, nor to one sent to an id
+the API never gave.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+import reconciler.live.factory as factory
+from reconciler.sandbox.embedded import embedded_app
+
+from .conftest import Workspace
+
+Edit = Callable[[httpx.Request, Any], Any]
+
+
+class Editing(httpx.AsyncBaseTransport):
+    """The sandbox, with each JSON answer passed through ``edit`` before the client reads it."""
+
+    def __init__(self, app: FastAPI, edit: Edit) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.edit = edit
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        content = await response.aread()
+        if response.headers.get("content-type", "").startswith("application/json") and content:
+            content = json.dumps(self.edit(request, json.loads(content))).encode()
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-encoding")}
+        return httpx.Response(response.status_code, headers=headers, content=content)
+
+
+def answers_edited(monkeypatch: pytest.MonkeyPatch, edit: Edit) -> None:
+    """Every command of the test reaches its embedded sandbox through ``edit``."""
+    monkeypatch.setattr(factory, "_sandbox_transport", lambda workdir: Editing(embedded_app(workdir), edit))
+
+
+def test_a_product_left_out_of_the_account_read_after_its_onboard_gets_no_write_to_a_made_up_id(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Bergen Fisk's product is declared disabled: after the onboard, apply disables it by its id.
+    assert workspace.run("plan", "--target", "BF-2023-0042", "--out", "plan.json", "--detailed-exitcode").exit_code == 2
+
+    def no_products(request: httpx.Request, body: Any) -> Any:
+        if request.method == "GET" and request.url.path.endswith("/v1/accounts") and isinstance(body, dict):
+            for account in body.get("accounts", []):
+                account.pop("products", None)
+        return body
+
+    answers_edited(monkeypatch, no_products)
+    result = workspace.run("apply", "plan.json", "--auto-approve")
+    assert result.exit_code == 1, result.output
+    paths = [unquote(r["path"]) for r in workspace.sandbox.requests()]
+    assert [p for p in paths if "known after apply" in p] == []
+    assert "BF-2023-0042/klarna.payment_product: failed" in result.output
+    assert "products/payment/(known after apply)/disable was not sent" in result.output
+
+
+DISABLED = """    state: disabled
+    disabled_reason:
+      reason: FRAUD
+      reason_details: Chargeback pattern under review by the partner's risk team
+"""
+
+
+def test_a_product_created_with_its_account_existing_is_disabled_by_the_id_its_onboard_gave(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Bergen Fisk applied with its product enabled; its file then declares it disabled (with a reason).
+    workspace.edit_merchant("BF-2023-0042", DISABLED, "    state: enabled\n")
+    workspace.converge()
+    workspace.edit_merchant("BF-2023-0042", "    state: enabled\n", DISABLED)
+    account = workspace.sandbox.accounts()["BF-2023-0042"]
+    product = account["products"][0]["product_id"]
+    onboarded: list[str] = []
+
+    def no_products_until_onboarded(request: httpx.Request, body: Any) -> Any:
+        # Klarna's reads leave the product out until an onboard (of the declared product) is sent.
+        if request.method == "POST" and request.url.path.endswith("/v1/distribution/onboard"):
+            onboarded.append(request.url.path)
+        if not onboarded and request.method == "GET" and isinstance(body, dict):
+            for item in body.get("accounts", []):
+                item.pop("products", None)
+        return body
+
+    answers_edited(monkeypatch, no_products_until_onboarded)
+    planned = workspace.run("plan", "--target", "BF-2023-0042", "--out", "plan.json", "--format", "json")
+    assert "BF-2023-0042/klarna.payment_product" in planned.output and '"action": "create"' in planned.output
+    result = workspace.run("apply", "plan.json", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert onboarded
+    assert workspace.sandbox.accounts()["BF-2023-0042"]["products"][0]["state"] == "DISABLED"
+    disables = [unquote(r["path"]) for r in workspace.sandbox.writes() if r["path"].endswith("/disable")]
+    assert disables == [f"/klarna/v1/accounts/{account['account_id']}/products/payment/{product}/disable"]
