@@ -284,7 +284,8 @@ class Executor:
         try:
             await self._ensure_operational(merchant, op)
             writes = KINDS[op.resource].writes_for(write, merchant.context())
-            for step in range(len(writes)):
+            step = 0
+            while step < len(writes):  # the list may be made again midway (after an onboard)
                 request = writes[step]
                 if not self.settings.dry_run and NEW in request.path:
                     # Only a dry-run stands in for an id an earlier request assigns: sent, the request
@@ -318,6 +319,7 @@ class Executor:
                     # An account update sends the account back to PARTIALLY_OPERATIONAL for a while:
                     # its next management write waits for OPERATIONAL again.
                     merchant.note_account_state(answer.state)
+                step += 1
         except _WaitTimeout as error:
             return OperationResult(op, Outcome.FAILED, str(error))
         except ApiError as error:
