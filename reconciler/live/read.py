@@ -211,12 +211,27 @@ async def read_lists(
             return LiveMerchant(merchant.account_reference, account, linked)
 
         left = {m.account_reference: m for m in merchants}  # not yet found in the list
+        taken: dict[str, object] = {}  # reference -> the account id of the account handled for it
         with fewer_collections():
             while not isinstance(item := await pages.get(), End):
                 reference = _text(item, "account_reference")
                 merchant = left.pop(reference, None) if reference is not None else None
                 if merchant is None:
+                    if reference in taken and _id(item) != taken[reference]:
+                        # Two accounts hold the reference: which one the file manages cannot be told, as a
+                        # read by reference cannot tell it (``resolve_account``). The merchant fails.
+                        del taken[reference]  # said once: a third account is the same failure
+                        failures.append(
+                            ApiError(
+                                "klarna",
+                                "list_accounts",
+                                None,
+                                "the account list holds two accounts with this reference",
+                                merchant=reference,
+                            )
+                        )
                     continue
+                taken[merchant.account_reference] = _id(item)
                 try:
                     account = clients.klarna.parse_account(item, reference)
                 except ApiError as error:
@@ -255,6 +270,10 @@ async def declared_dintero(clients: ApiClients, merchants: Sequence[DeclaredMerc
         if aid is not None and aid in wanted and aid not in found:
             found[aid] = item
     return found
+
+
+def _id(item: Any) -> object:
+    return item.get("account_id") if isinstance(item, dict) else None
 
 
 def _text(item: Any, name: str) -> str | None:
