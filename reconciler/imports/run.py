@@ -86,6 +86,29 @@ class ImportResult:
     secrets: int = 0
 
 
+def _without_doubled(
+    result: ImportResult,
+    doubled: set[str],
+    named: dict[str, list[str]],
+    secrets: dict[str, str],
+    shared: SharedValues,
+    made: list[tuple[str, str]],
+    kept: list[ImportedMerchant],
+) -> tuple[list[tuple[str, str]], list[ImportedMerchant]]:
+    """What is made, without the references two or more Klarna accounts hold: the file of one of them
+    would be taken for the merchant, and a plan would manage whichever a read by reference answered."""
+    for reference in sorted(doubled - result.left_out.keys()):
+        result.invalid[reference] = "two or more Klarna accounts hold this reference: one reference names one merchant"
+        if reference in result.imported:
+            result.imported.remove(reference)
+        result.held.pop(reference, None)
+        result.not_exact.pop(reference, None)
+        for name in named.pop(reference, []):
+            secrets.pop(name, None)
+        shared.discard(reference)
+    return [m for m in made if m[0] not in doubled], [m for m in kept if m.reference not in doubled]
+
+
 def signup_reference(account: DinteroAccount) -> str | None:
     applicant = (account.model_extra or {}).get("applicant")
     if isinstance(applicant, Mapping) and applicant.get("signup_reference"):
@@ -282,11 +305,19 @@ async def _import_accounts(
     kept: list[ImportedMerchant] = []
     secrets: dict[str, str] = {}
     shared = SharedValues()
+    taken: dict[str, str | None] = {}  # reference -> the id of the Klarna account taken for it
+    doubled: set[str] = set()
+    secret_names: dict[str, list[str]] = {}  # reference -> the names of its secrets
     async for account in accounts:
         # Counted as taken from the list, not as read: the list is read up to KLARNA_AHEAD accounts ahead.
         if progress is not None:
             progress(1)
         reference = account.account_reference or ""
+        if reference in taken:  # the same account listed again is taken once
+            if taken[reference] != account.account_id:
+                doubled.add(reference)
+            continue
+        taken[reference] = account.account_id
         if reference in left_alone:
             result.left_out[reference] = left_alone[reference]
             continue
@@ -328,11 +359,14 @@ async def _import_accounts(
         if imported.held:
             result.held[reference] = imported.held
         secrets.update(imported.secret_values)
+        secret_names[reference] = list(imported.secret_values)
         shared.add(reference, resolved)
         if profiles:
             kept.append(imported)  # factored once all are read
         else:
             made.append((reference, merchant_yaml(imported.document, imported.comments, HEADER)))
+    if doubled:
+        made, kept = _without_doubled(result, doubled, secret_names, secrets, shared, made, kept)
     documents: list[tuple[Path, str]] = []
     if profiles:
         for name, (profile, described) in factor_profiles(kept).items():

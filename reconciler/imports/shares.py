@@ -32,6 +32,11 @@ class SharedValues:
             if key.shareable:
                 self._holders.setdefault((key.kind, key.digest), set()).add(reference)
 
+    def discard(self, reference: str) -> None:
+        """Forget one merchant's values (its file is not written)."""
+        for holders in self._holders.values():
+            holders.discard(reference)
+
     def fellows(self) -> dict[str, list[str]]:
         """Each reference that shares a value, with the other references it shares one with (sorted)."""
         found: dict[str, set[str]] = {}

@@ -207,3 +207,18 @@ def test_the_progress_bar_counts_accounts_imported_not_accounts_listed(
                      "--desired", str(target), "--force", env={"RECONCILER_AGE_IDENTITY": keys.secret})
     assert result.exit_code == 0, result.output
     assert counted == [(2, 1, 3), (2, 2, 4)]
+
+
+def test_a_reference_two_klarna_accounts_hold_is_named_and_gets_no_file(cli: Cli, target: Path, keys: Keys) -> None:
+    """Import cannot tell which of the two the merchant is, nor could a plan: the file of either would
+    manage whichever a read by reference answered. The other merchants are imported."""
+    _seed(cli, 3)
+    store = cli.live.klarna.app.state.sandbox.store  # type: ignore[attr-defined]
+    original = store.get_by_ref("klarna.account", "SBX000001")
+    twin = {**original, "account_id": "krn:partner:global:account:live:TWIN0001"}
+    store.put("klarna.account", twin["account_id"], twin)  # the store indexes one account per reference
+    result = cli.run("import", "--all", "--desired", str(target))
+    assert result.exit_code == 1, result.output
+    assert "SBX000001: not imported: two or more Klarna accounts hold this reference" in result.output
+    assert sorted(p.name for p in (target / "merchants").iterdir()) == ["sbx000000.yaml", "sbx000002.yaml"]
+    assert not any(name.startswith("SBX000001.") for name in keys.store(target).names())
