@@ -46,6 +46,10 @@ from reconciler.errors import InputIssue
 from reconciler.sensitive import is_sensitive_path, register_secret_value
 
 _CANONICAL_INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
+# A %YAML directive as ruamel.yaml's scanner sees one: at the start of a line, anywhere in the text.
+# (Numbers of at most 9 digits: a longer one is ruamel.yaml's to refuse, and int() of 4,300 digits raises.)
+_VERSION_DIRECTIVE = re.compile(r"^%YAML[ \t]+([0-9]{1,9})\.([0-9]{1,9})(?![0-9])", re.MULTILINE)
+_READ_VERSIONS = frozenset({(1, 1), (1, 2)})
 _YAML = "tag:yaml.org,2002:"
 _MAX_DEPTH = 64
 # Aliases can make a small file expand enormously; no merchant file comes near this many values.
@@ -318,8 +322,23 @@ def _syntax_issue(error: Exception, text: str, file: str) -> InputIssue | None:
         return InputIssue(file, 1, 1, f"YAML error: {type(error).__name__}")
     if isinstance(error, RecursionError):
         return InputIssue(file, 1, 1, "YAML error: nested too deeply")
+    version = _unread_version(text)
+    if version is not None:
+        # ruamel.yaml has rules for YAML 1.1 and 1.2 only: another version fails an assertion (at the
+        # start of the text) or a KeyError (later on), not a YAML error.
+        line, column = _line_and_column(text, version.start())
+        shown = f"{int(version.group(1))}.{int(version.group(2))}"
+        return InputIssue(file, line, column, f"YAML syntax error: %YAML {shown}: only YAML 1.1 and 1.2 are supported")
     if isinstance(error, ValueError):  # e.g. an escape naming no Unicode character: "\U00110000"
         return InputIssue(file, 1, 1, f"YAML error: {error}")
+    return None
+
+
+def _unread_version(text: str) -> re.Match[str] | None:
+    """The first %YAML directive of ``text`` naming a version ruamel.yaml has no rules for, if any."""
+    for found in _VERSION_DIRECTIVE.finditer(text):
+        if (int(found.group(1)), int(found.group(2))) not in _READ_VERSIONS:
+            return found
     return None
 
 
