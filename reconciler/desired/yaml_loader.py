@@ -43,7 +43,7 @@ from reconciler.desired.secrets import (
 from reconciler.desired.text import forbidden_character, normal_key, normal_text
 from reconciler.desired.yaml_nodes import Node, node_position, scalar_text
 from reconciler.errors import InputIssue
-from reconciler.sensitive import is_sensitive_path, register_secret_value
+from reconciler.sensitive import is_sensitive_path, register_secret_value, shown_name
 
 _CANONICAL_INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
 # A %YAML directive as ruamel.yaml's scanner sees one: at the start of a line, anywhere in the text.
@@ -189,11 +189,9 @@ class _Builder:
             return self.unresolved_reference(node, path, None)
         found = self.secrets.lookup(reference.name)
         if not found.found:
+            name = shown_name(reference.name)  # the value itself typed as the name is masked
             return self.unresolved_reference(
-                node,
-                path,
-                f"secret {reference.name} is not in the secrets store "
-                f"(add it: reconciler secrets set {reference.name})",
+                node, path, f"secret {name} is not in the secrets store (add it: reconciler secrets set {name})"
             )
         if found.value is None:  # known by name only: no identity was given to decrypt
             return self.unresolved_reference(node, path, None)
