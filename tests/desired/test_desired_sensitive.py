@@ -347,3 +347,33 @@ def test_a_name_that_looks_like_no_sensitive_value_is_still_shown() -> None:
     assert shown_name("vipps_psp") == "vipps_psp"
     assert shown_name("klarna-payments") == "klarna-payments"
     assert shown_name(_IBAN_AS_NAME).startswith("****") and "2051" not in shown_name(_IBAN_AS_NAME)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "shown"),
+    [
+        # A national id as the IP address an account was made from, an IBAN as a social media link.
+        ("account_information.account_created_from_ip", "19850713-4821", "0713-48"),
+        ("collections[0].social_media_links[0]", "DE02 1203 0000 0000 2020 51", "1203 0000"),
+        ("collections[0].social_media_links[0]", "https://x.example/1931-07-13 x", "1931-07-13"),
+    ],
+)
+def test_a_sensitive_value_written_as_an_address_or_a_link_is_not_quoted(field: str, value: str, shown: str) -> None:
+    from reconciler.desired.models_klarna import AccountInformation, Collection
+
+    with pytest.raises(ValidationError) as caught:
+        if field.startswith("account_information"):
+            AccountInformation.model_validate({"account_created_from_ip": value})
+        else:
+            Collection.model_validate({"collection_reference": "c", "social_media_links": [value]})
+    messages = " ".join(str(error["msg"]) for error in caught.value.errors(include_input=False))
+    assert shown not in messages, messages
+    assert "the value is not" in messages
+
+
+def test_an_address_that_looks_like_no_sensitive_value_is_still_quoted() -> None:
+    from reconciler.desired.models_klarna import AccountInformation
+
+    with pytest.raises(ValidationError) as caught:
+        AccountInformation.model_validate({"account_created_from_ip": "localhost"})
+    assert "'localhost' is not an IPv4 or IPv6 address" in str(caught.value)
