@@ -278,6 +278,17 @@ def looks_sensitive(text: str) -> bool:
     return any(pattern.search(spaced) for pattern in _PATTERNS)
 
 
+def shown_name(name: str) -> str:
+    """A name the input wrote (a key, a profile, a locked path, an ``!env`` variable, a secret) as a message
+    may show it: as written, or masked when it looks like an IBAN, a date, a national id or a key.
+
+    A value typed where a name goes is reported as an unknown field or an unknown profile, and such
+    messages quote the name; no field, profile or variable is ever named like a sensitive value, so
+    nothing a reader needs is masked. No last four characters: the name may be a national id.
+    """
+    return mask_scalar(name) or MASK if looks_sensitive(name) else name
+
+
 def scrub(text: str) -> str:
     """API text with sensitive-looking values replaced by ``***`` and cut to a readable length.
 

@@ -64,7 +64,7 @@ def normalise_dintero_aid(value: object) -> str:
     raise ValueError("a Dintero account id is P or T followed by 8 digits, e.g. T12345678")
 
 
-def _quoted(value: str) -> str:
+def quoted(value: str) -> str:
     """``value`` as a message about a code field may quote it, or ``the value`` when it looks like an IBAN,
     a date of birth, a national id or a key: one written in the wrong field (an IBAN as ``bic``, a
     national id as its ``country``) must not reach the message."""
@@ -87,7 +87,7 @@ def normalise_mcc(value: object) -> str:
         text = value.strip()
         if _MCC_TEXT.fullmatch(text):
             return text
-        raise ValueError(f"a merchant category code is 4 digits, got {_quoted(value)}")
+        raise ValueError(f"a merchant category code is 4 digits, got {quoted(value)}")
     raise ValueError("a merchant category code is 4 digits")
 
 
@@ -99,7 +99,7 @@ def normalise_country(value: object) -> str:
     import pycountry
 
     if len(code) != 2 or not code.isalpha() or pycountry.countries.get(alpha_2=code) is None:
-        raise ValueError(f"{_quoted(value)} is not an ISO 3166-1 alpha-2 country code")
+        raise ValueError(f"{quoted(value)} is not an ISO 3166-1 alpha-2 country code")
     return code
 
 
@@ -111,7 +111,7 @@ def normalise_currency(value: object) -> str:
     import pycountry
 
     if len(code) != 3 or not code.isalpha() or pycountry.currencies.get(alpha_3=code) is None:
-        raise ValueError(f"{_quoted(value)} is not an ISO 4217 currency code")
+        raise ValueError(f"{quoted(value)} is not an ISO 4217 currency code")
     return code
 
 
@@ -150,7 +150,7 @@ def normalise_bic(value: object) -> str:
     import pycountry
 
     if not _BIC_SHAPE.fullmatch(bic) or pycountry.countries.get(alpha_2=bic[4:6]) is None:
-        raise ValueError(f"{_quoted(value)} is not a BIC (8 or 11 characters, e.g. 'NDEASEGGXXX')")
+        raise ValueError(f"{quoted(value)} is not a BIC (8 or 11 characters, e.g. 'NDEASEGGXXX')")
     return bic
 
 
@@ -163,10 +163,10 @@ def normalise_phone(value: object) -> str:
         # Before parsing and remembering it: neither should hold a whole file's worth of text.
         raise ValueError(f"a phone number is at most {MAX_PHONE_CHARS} characters")
     if not text.startswith("+"):
-        raise ValueError(f"{_quoted(value)} is not an E.164 phone number: it must start with + and the country code")
+        raise ValueError(f"{quoted(value)} is not an E.164 phone number: it must start with + and the country code")
     e164, problem = _e164(text)
     if e164 is None:
-        raise ValueError(f"{_quoted(value)} {problem}")
+        raise ValueError(f"{quoted(value)} {problem}")
     return e164
 
 
@@ -203,7 +203,7 @@ def normalise_email(value: object) -> str:
     try:
         result = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError as error:
-        raise ValueError(f"{_quoted(value)} is not a valid email address: {error}") from None
+        raise ValueError(f"{quoted(value)} is not a valid email address: {error}") from None
     return str(result.normalized)
 
 
@@ -233,13 +233,13 @@ def normalise_timestamp(value: object) -> str:
     elif isinstance(value, str):
         text = value.strip()
         if "T" not in text.upper() and " " not in text:
-            raise ValueError(f"{_quoted(value)} is not a timestamp: expected e.g. 2024-01-01T12:00:00Z")
+            raise ValueError(f"{quoted(value)} is not a timestamp: expected e.g. 2024-01-01T12:00:00Z")
         if not _TIMESTAMP_SUFFIX.search(text):
-            raise ValueError(f"{_quoted(value)} has no time zone: add Z (UTC) or an offset such as +01:00")
+            raise ValueError(f"{quoted(value)} has no time zone: add Z (UTC) or an offset such as +01:00")
         try:
             moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "zZ" else text)
         except ValueError:
-            raise ValueError(f"{_quoted(value)} is not an ISO 8601 timestamp") from None
+            raise ValueError(f"{quoted(value)} is not an ISO 8601 timestamp") from None
     else:
         raise ValueError("a timestamp is a string such as 2024-01-01T12:00:00Z")
     if moment.tzinfo is None:

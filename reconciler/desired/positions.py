@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from reconciler.errors import printable
+from reconciler.sensitive import shown_name
 
 PathPart = str | int
 FieldPath = tuple[PathPart, ...]
@@ -22,14 +23,15 @@ _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 def format_path(path: FieldPath) -> str:
     """``("a", 1, "b")`` becomes ``a[1].b``; the empty path is ``(top level)``.
 
-    A key that is not printable (a line break in it) is shown escaped, so a message stays one line.
+    A key that is not printable (a line break in it) is shown escaped, so a message stays one line; a
+    key that looks like a sensitive value (an IBAN written as a key) is masked.
     """
     text = ""
     for part in path:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            name = printable(str(part))
+            name = printable(shown_name(str(part)))
             text += f".{name}" if text else name
     return text or "(top level)"
 

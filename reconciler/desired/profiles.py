@@ -43,6 +43,7 @@ from reconciler.desired.secrets import EnvReference, EnvRules, SecretReference, 
 from reconciler.desired.validate import validate_model
 from reconciler.desired.yaml_loader import YamlDocument, load_yaml_file
 from reconciler.errors import InputIssue
+from reconciler.sensitive import shown_name
 
 PROFILES_KEY = "profiles"
 UNSET_KEY = "unset"
@@ -156,7 +157,8 @@ def _listed(document: YamlDocument, key: str, issues: list[InputIssue]) -> dict[
         else:
             path = intern_path(tuple(entry.split(".")))
         if path in paths:
-            issues.append(_issue(place, f"{key}[{index}]: {entry} is listed twice (first at line {paths[path].line})"))
+            first = paths[path].line
+            issues.append(_issue(place, f"{key}[{index}]: {shown_name(entry)} is listed twice (first at line {first})"))
             continue
         paths[path] = place
     return paths
@@ -386,7 +388,8 @@ def resolve_merchant(document: YamlDocument, found: ProfileSet, relative: str) -
         profile = found.profiles.get(name)
         if profile is None:
             known = ", ".join(sorted(found.profiles)) or "none"
-            message = f"unknown profile '{name}' (a profile is {PROFILES_DIR}/NAME.yaml; the profiles are: {known})"
+            shown = shown_name(name)  # an IBAN or a national id typed as a profile name is masked
+            message = f"unknown profile '{shown}' (a profile is {PROFILES_DIR}/NAME.yaml; the profiles are: {known})"
             issues.append(_issue(place, f"{PROFILES_KEY}: {message}"))
             resolvable = False
         elif profile.document is None:

@@ -28,6 +28,7 @@ from reconciler.config import (
     in_ci,
 )
 from reconciler.desired.yaml_nodes import scalar_text
+from reconciler.sensitive import shown_name
 
 ENV_TAG = "!env"
 SECRET_TAG = "!secret"
@@ -81,15 +82,17 @@ class EnvReference:
         value = environ.get(self.name)
         if value is not None:
             return value
+        # An IBAN or a national id written as the name (the value itself typed after !env) is masked.
+        name = shown_name(self.name)
         if self.fallback is not None:
             if in_ci(environ) and self.name not in rules.allow_fallback:
                 raise LookupError(
-                    f"environment variable {self.name} is not set, and with CI=true a fallback is used only "
-                    f"when reconciler.yaml allows it (env: {{allow_fallback: [{self.name}]}}); export it in the "
+                    f"environment variable {name} is not set, and with CI=true a fallback is used only "
+                    f"when reconciler.yaml allows it (env: {{allow_fallback: [{name}]}}); export it in the "
                     "workflow, or move the value into the secrets store (!secret)"
                 )
             return self.fallback
-        raise LookupError(f"environment variable {self.name} is not set (referenced by !env)")
+        raise LookupError(f"environment variable {name} is not set (referenced by !env)")
 
 
 @dataclass(frozen=True)

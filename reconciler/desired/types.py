@@ -30,6 +30,7 @@ from reconciler.desired.normalise import (
     normalise_phone,
     normalise_reference,
     normalise_timestamp,
+    quoted,
 )
 from reconciler.desired.text import block_text, single_line
 from reconciler.sensitive import Sensitive
@@ -44,11 +45,26 @@ def _uuid(value: object) -> str:
         raise ValueError("expected a UUID such as 3c90c3cc-0d44-4b50-8888-8dd25736052a") from None
 
 
+# What a mistyped IP address is written with (digits, hex, dots, colons, a zone): such text is quoted even
+# though it looks like a run of digits, so that '300.1.2.3' is shown; a national id ('19850713-4821') is not.
+_ADDRESS_TEXT = re.compile(r"[0-9A-Fa-f]*[.:][0-9A-Fa-f.:%]*")
+
+
+def _quoted_address(value: object) -> str:
+    text = str(value).strip()
+    return repr(value) if _ADDRESS_TEXT.fullmatch(text) else _quoted(value)
+
+
 def _ip_address(value: object) -> str:
     try:
         return str(ipaddress.ip_address(str(value).strip()))
     except ValueError:
-        raise ValueError(f"{value!r} is not an IPv4 or IPv6 address") from None
+        raise ValueError(f"{_quoted_address(value)} is not an IPv4 or IPv6 address") from None
+
+
+def _quoted(value: object) -> str:
+    # An IBAN or a national id written as an address or a link must not reach the message.
+    return quoted(value) if isinstance(value, str) else repr(value)
 
 
 def _http_url(value: object) -> str:
@@ -57,9 +73,9 @@ def _http_url(value: object) -> str:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError:
-        raise ValueError(f"{value!r} is not an http(s) URL") from None
+        raise ValueError(f"{_quoted(value)} is not an http(s) URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname or _URL_SPACE.search(text):
-        raise ValueError(f"{value!r} is not an http(s) URL")
+        raise ValueError(f"{_quoted(value)} is not an http(s) URL")
     return text
 
 

@@ -27,6 +27,7 @@ from reconciler.desired.nulls import null_fields, null_message
 from reconciler.desired.positions import FieldPath, Place, format_path
 from reconciler.desired.yaml_loader import YamlDocument
 from reconciler.errors import InputIssue, printable
+from reconciler.sensitive import shown_name
 
 T = TypeVar("T")
 _PREFIXES = ("Value error, ", "Assertion failed, ")
@@ -39,7 +40,7 @@ def _issue(place: Place, path: FieldPath, message: str) -> InputIssue:
 
 def _unknown_field_message(model_cls: type[BaseModel], path: FieldPath) -> str:
     parent = model_at(model_cls, path[:-1])
-    name = printable(str(path[-1]))
+    name = printable(shown_name(str(path[-1])))
     if parent is None:
         return f"unknown field '{name}'"
     allowed = fields_of(parent)

@@ -43,9 +43,13 @@ from reconciler.desired.secrets import (
 from reconciler.desired.text import forbidden_character, normal_key, normal_text
 from reconciler.desired.yaml_nodes import Node, node_position, scalar_text
 from reconciler.errors import InputIssue
-from reconciler.sensitive import is_sensitive_path, register_secret_value
+from reconciler.sensitive import is_sensitive_path, register_secret_value, shown_name
 
 _CANONICAL_INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
+# A %YAML directive as ruamel.yaml's scanner sees one: at the start of a line, anywhere in the text.
+# (Numbers of at most 9 digits: a longer one is ruamel.yaml's to refuse, and int() of 4,300 digits raises.)
+_VERSION_DIRECTIVE = re.compile(r"^%YAML[ \t]+([0-9]{1,9})\.([0-9]{1,9})(?![0-9])", re.MULTILINE)
+_READ_VERSIONS = frozenset({(1, 1), (1, 2)})
 _YAML = "tag:yaml.org,2002:"
 _MAX_DEPTH = 64
 # Aliases can make a small file expand enormously; no merchant file comes near this many values.
@@ -185,11 +189,9 @@ class _Builder:
             return self.unresolved_reference(node, path, None)
         found = self.secrets.lookup(reference.name)
         if not found.found:
+            name = shown_name(reference.name)  # the value itself typed as the name is masked
             return self.unresolved_reference(
-                node,
-                path,
-                f"secret {reference.name} is not in the secrets store "
-                f"(add it: reconciler secrets set {reference.name})",
+                node, path, f"secret {name} is not in the secrets store (add it: reconciler secrets set {name})"
             )
         if found.value is None:  # known by name only: no identity was given to decrypt
             return self.unresolved_reference(node, path, None)
@@ -318,8 +320,23 @@ def _syntax_issue(error: Exception, text: str, file: str) -> InputIssue | None:
         return InputIssue(file, 1, 1, f"YAML error: {type(error).__name__}")
     if isinstance(error, RecursionError):
         return InputIssue(file, 1, 1, "YAML error: nested too deeply")
+    version = _unread_version(text)
+    if version is not None:
+        # ruamel.yaml has rules for YAML 1.1 and 1.2 only: another version fails an assertion (at the
+        # start of the text) or a KeyError (later on), not a YAML error.
+        line, column = _line_and_column(text, version.start())
+        shown = f"{int(version.group(1))}.{int(version.group(2))}"
+        return InputIssue(file, line, column, f"YAML syntax error: %YAML {shown}: only YAML 1.1 and 1.2 are supported")
     if isinstance(error, ValueError):  # e.g. an escape naming no Unicode character: "\U00110000"
         return InputIssue(file, 1, 1, f"YAML error: {error}")
+    return None
+
+
+def _unread_version(text: str) -> re.Match[str] | None:
+    """The first %YAML directive of ``text`` naming a version ruamel.yaml has no rules for, if any."""
+    for found in _VERSION_DIRECTIVE.finditer(text):
+        if (int(found.group(1)), int(found.group(2))) not in _READ_VERSIONS:
+            return found
     return None
 
 

@@ -171,6 +171,25 @@ def test_yaml_1_1_booleans_under_the_1_1_directive() -> None:
     assert document is not None and document.data == {"a": True, "b": True, "c": False, "d": False}
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("%YAML 1.3\n---\naccount_reference: R-1\n", 1),
+        ("%YAML 1.0\n---\naccount_reference: R-1\n", 1),
+        ("account_reference: R-1\n%YAML 2.0\n", 2),
+        ("account_reference: R-1\nklarna:\n  account_name: A\n%YAML 1.3\n", 4),
+    ],
+    ids=["1.3-at-start", "1.0-at-start", "2.0-after-a-key", "1.3-after-a-mapping"],
+)
+def test_a_yaml_version_ruamel_has_no_rules_for_is_an_issue_at_its_directive(
+    tmp_path: Path, text: str, line: int
+) -> None:
+    """ruamel.yaml reads YAML 1.1 and 1.2 only; another version failed an assertion or a KeyError inside it."""
+    (issue,) = issues_of_merchant_file(tmp_path, text)
+    assert (issue.line, issue.column) == (line, 1)
+    assert "only YAML 1.1 and 1.2 are supported" in issue.message and "%YAML" in issue.message
+
+
 def issues_of_merchant_file(directory: Path, text: str) -> list[InputIssue]:
     """The issues ``load_desired`` reports for a directory holding one merchant file, ``merchants/m.yaml``."""
     merchants = directory / "merchants"

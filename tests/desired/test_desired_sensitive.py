@@ -236,3 +236,144 @@ def test_a_secret_value_is_masked_in_the_normal_form_it_is_sent_in() -> None:
     register_secret_value(written)
     told = conceal("the API says: name Qx7 \u00c5slund 0511 is taken")
     assert "\u00c5slund" not in told and "Qx7" not in told, told
+
+
+# A value typed where a name goes: as a key, a profile name, a locked path, an !env variable name.
+_IBAN_AS_NAME = "DE02120300000000202051"
+_ID_AS_NAME = "19850713-4821"
+_PROFILE = "klarna:\n  settlement:\n    settlement_enabled: true\n"
+_USES_PROFILE = "account_reference: K-1\nprofiles: [p]\nklarna:\n  account_name: K\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "where", "said"),
+    [
+        (
+            {"merchants/m.yaml": f"account_reference: K-1\nklarna:\n  account_name: K\n  {_IBAN_AS_NAME}: x\n"},
+            ("merchants/m.yaml", 4),
+            "unknown field",
+        ),
+        ({"merchants/m.yaml": f"account_reference: K-1\n{_ID_AS_NAME}: x\n"}, ("merchants/m.yaml", 2), "unknown field"),
+        (
+            {"merchants/m.yaml": f"account_reference: K-1\n{_ID_AS_NAME}: a\n{_ID_AS_NAME}: b\n"},
+            ("merchants/m.yaml", 3),
+            "duplicate key",
+        ),
+        (
+            {"merchants/m.yaml": _USES_PROFILE, "profiles/p.yaml": _PROFILE + f"    {_IBAN_AS_NAME}: true\n"},
+            ("profiles/p.yaml", 4),
+            "unknown field",
+        ),
+        (
+            {"merchants/m.yaml": _USES_PROFILE, "profiles/p.yaml": f"locked: [{_IBAN_AS_NAME}]\n" + _PROFILE},
+            ("profiles/p.yaml", 1),
+            "is not set in this profile",
+        ),
+        (
+            {"merchants/m.yaml": _USES_PROFILE.replace("[p]", f"[{_IBAN_AS_NAME}]"), "profiles/p.yaml": _PROFILE},
+            ("merchants/m.yaml", 2),
+            "unknown profile",
+        ),
+        (
+            {"merchants/m.yaml": f"account_reference: K-1\nklarna:\n  account_name: !env {_IBAN_AS_NAME}\n"},
+            ("merchants/m.yaml", 3),
+            "is not set",
+        ),
+        (
+            {"merchants/m.yaml": "account_reference: K-1\n", "partner.yaml": f"klarna:\n  {_ID_AS_NAME}: []\n"},
+            ("partner.yaml", 2),
+            "unknown field",
+        ),
+        (
+            {
+                "merchants/m.yaml": "account_reference: K-1\n",
+                "reconciler.yaml": f"targets:\n  klarna:\n    {_IBAN_AS_NAME}: x\n",
+            },
+            ("reconciler.yaml", 3),
+            "unknown field",
+        ),
+    ],
+    ids=[
+        "merchant-key",
+        "top-level-key",
+        "duplicate-key",
+        "profile-key",
+        "locked-path",
+        "profile-name",
+        "env-variable-name",
+        "partner-key",
+        "config-key",
+    ],
+)
+def test_a_sensitive_value_written_as_a_name_is_reported_masked(
+    files: dict[str, str], where: tuple[str, int], said: str, tmp_path: Path
+) -> None:
+    from reconciler.desired import load_desired
+    from reconciler.errors import InputError
+
+    directory = tmp_path / "desired-state"
+    for relative, text in files.items():
+        (directory / relative).parent.mkdir(parents=True, exist_ok=True)
+        (directory / relative).write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_desired(directory, environ={}, notify=None)
+    told = [str(issue) for issue in caught.value.issues]
+    file, line = where
+    located = [text for text in told if text.startswith(f"{directory / file}:{line}:") and said in text]
+    assert located and all("****" in text for text in located), told
+    for text in told:
+        assert _IBAN_AS_NAME not in text and _ID_AS_NAME not in text and "198507134821" not in text, text
+
+
+def test_a_sensitive_value_written_as_a_secret_name_is_reported_masked() -> None:
+    from reconciler.desired.secrets import SecretLookup
+    from reconciler.desired.yaml_loader import parse_yaml_text
+
+    class EmptyStore:
+        def lookup(self, name: str) -> SecretLookup:
+            return SecretLookup(found=False)
+
+    text = f"klarna:\n  bank_accounts:\n    - iban: !secret {_IBAN_AS_NAME}\n"
+    _, issues = parse_yaml_text(text, "m.yaml", {}, secrets=EmptyStore())
+    (issue,) = issues
+    assert issue.line == 3
+    assert "is not in the secrets store" in issue.message and "****" in issue.message
+    assert _IBAN_AS_NAME not in str(issue)
+
+
+def test_a_name_that_looks_like_no_sensitive_value_is_still_shown() -> None:
+    from reconciler.sensitive import shown_name
+
+    assert shown_name("vipps_psp") == "vipps_psp"
+    assert shown_name("klarna-payments") == "klarna-payments"
+    assert shown_name(_IBAN_AS_NAME).startswith("****") and "2051" not in shown_name(_IBAN_AS_NAME)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "shown"),
+    [
+        # A national id as the IP address an account was made from, an IBAN as a social media link.
+        ("account_information.account_created_from_ip", "19850713-4821", "0713-48"),
+        ("collections[0].social_media_links[0]", "DE02 1203 0000 0000 2020 51", "1203 0000"),
+        ("collections[0].social_media_links[0]", "https://x.example/1931-07-13 x", "1931-07-13"),
+    ],
+)
+def test_a_sensitive_value_written_as_an_address_or_a_link_is_not_quoted(field: str, value: str, shown: str) -> None:
+    from reconciler.desired.models_klarna import AccountInformation, Collection
+
+    with pytest.raises(ValidationError) as caught:
+        if field.startswith("account_information"):
+            AccountInformation.model_validate({"account_created_from_ip": value})
+        else:
+            Collection.model_validate({"collection_reference": "c", "social_media_links": [value]})
+    messages = " ".join(str(error["msg"]) for error in caught.value.errors(include_input=False))
+    assert shown not in messages, messages
+    assert "the value is not" in messages
+
+
+def test_an_address_that_looks_like_no_sensitive_value_is_still_quoted() -> None:
+    from reconciler.desired.models_klarna import AccountInformation
+
+    with pytest.raises(ValidationError) as caught:
+        AccountInformation.model_validate({"account_created_from_ip": "localhost"})
+    assert "'localhost' is not an IPv4 or IPv6 address" in str(caught.value)
