@@ -21,6 +21,7 @@ from reconciler.desired.types import (
     DateOfBirth,
     DinteroAid,
     DinteroMcc,
+    DinteroPersonName,
     DinteroSensitiveText,
     DinteroUrl,
     Email,
@@ -122,7 +123,7 @@ class Verifications(DesiredModel):
 
 
 class SignatureEntry(DesiredModel):
-    name: Text
+    name: DinteroPersonName
     email: Email
 
 
@@ -133,8 +134,8 @@ class Signature(DesiredModel):
 
 
 class Applicant(DesiredModel):
-    first_name: Text | None = None
-    last_name: Text | None = None
+    first_name: DinteroPersonName | None = None
+    last_name: DinteroPersonName | None = None
     email: Email | None = None
     phone_number: Phone | None = None
     social_security_number: DinteroSensitiveText | None = None

@@ -37,6 +37,7 @@ from reconciler.desired.types import (
     Mcc,
     PaymentProgramId,
     Percentage,
+    PersonName,
     Phone,
     PostalCode,
     Reference,
@@ -65,8 +66,8 @@ def _name_key(name: str) -> str:
 
 
 class Person(DesiredModel):
-    given_name: KlarnaText
-    family_name: KlarnaText
+    given_name: PersonName
+    family_name: PersonName
     email: Email | None = None
     phone: Phone | None = None
 
@@ -155,8 +156,8 @@ class NationalIdentification(DesiredModel):
 class Stakeholder(DesiredModel):
     """A stakeholder, matched by given name, family name and date of birth."""
 
-    given_name: KlarnaText
-    family_name: KlarnaText
+    given_name: PersonName
+    family_name: PersonName
     date_of_birth: DateOfBirth | None = None  # optional in Klarna's API; part of the match
     address: Address | None = None
     national_identification: NationalIdentification | None = None

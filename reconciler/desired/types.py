@@ -15,7 +15,7 @@ import uuid
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from reconciler.desired.normalise import (
     REFERENCE_PATTERN,
@@ -33,7 +33,7 @@ from reconciler.desired.normalise import (
     quoted,
 )
 from reconciler.desired.text import block_text, single_line
-from reconciler.sensitive import Sensitive
+from reconciler.sensitive import Sensitive, looks_sensitive
 
 _URL_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
@@ -92,6 +92,19 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=500), BeforeVal
 # Klarna's request models take at most 255 characters of text; an address's postal code 16, its region 64.
 KlarnaText = Annotated[str, StringConstraints(min_length=1, max_length=255), BeforeValidator(single_line)]
 KlarnaBlockText = Annotated[str, StringConstraints(max_length=255), BeforeValidator(block_text)]
+
+
+def _person_name(value: str) -> str:
+    # A date of birth, a national id or an IBAN typed where a person's name goes: a name is shown in
+    # plans, PR comments and a stakeholder's address, where such a value must never be. Nor is it quoted.
+    if looks_sensitive(value):
+        raise ValueError("a name holds no date, IBAN, national id or long run of digits: a value in the wrong field?")
+    return value
+
+
+# A person's given or family name (Klarna's account owner and stakeholders, Dintero's applicant and signers).
+PersonName = Annotated[KlarnaText, AfterValidator(_person_name)]
+DinteroPersonName = Annotated[Text, AfterValidator(_person_name)]
 PostalCode = Annotated[str, StringConstraints(min_length=1, max_length=16), BeforeValidator(single_line)]
 Region = Annotated[str, StringConstraints(min_length=1, max_length=64), BeforeValidator(single_line)]
 # A payment program enablement code: Klarna takes at most 64 characters.

@@ -76,3 +76,28 @@ def test_schema_prints_the_committed_schema(runner: CliRunner, examples_dir: Pat
     schema = json.loads(result.output)
     assert schema["title"] == "reconciler merchant file"
     assert list(schema) == sorted(schema)
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [(66, '"1931-07-13"'), (65, "DE02 1203 0000 0000 2020 51"), (10, "19850713-4821")],
+    ids=["a date as a stakeholder's family name", "an IBAN as a given name", "a national id as the owner's name"],
+)
+def test_a_sensitive_value_typed_as_a_persons_name_is_an_issue_that_does_not_show_it(
+    runner: CliRunner, examples_dir: Path, tmp_path: Path, line: int, value: str
+) -> None:
+    """A name is shown in plans, PR comments and a stakeholder's address (``klarna.stakeholder/NAME``):
+    a date of birth, an IBAN or a national id typed in its place must be refused before any of them."""
+    shutil.copytree(examples_dir, tmp_path / "desired-state")
+    path = tmp_path / "desired-state" / "merchants" / "john-doe-stakehouse.yaml"
+    lines = path.read_text().splitlines()
+    key = lines[line - 1].split(":")[0]
+    assert key.strip(" -") in ("given_name", "family_name")
+    lines[line - 1] = f"{key}: {value}"
+    path.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(main, ["validate", "--desired", str(tmp_path / "desired-state")])
+    assert result.exit_code == 1, result.output
+    assert f"john-doe-stakehouse.yaml:{line}:" in result.output
+    assert "a name holds no date, IBAN, national id" in result.output
+    for part in (value.strip('"'), "1931", "0000 2020", "0713-48"):
+        assert part not in result.output

@@ -377,3 +377,20 @@ def test_an_address_that_looks_like_no_sensitive_value_is_still_quoted() -> None
     with pytest.raises(ValidationError) as caught:
         AccountInformation.model_validate({"account_created_from_ip": "localhost"})
     assert "'localhost' is not an IPv4 or IPv6 address" in str(caught.value)
+
+
+@pytest.mark.parametrize("field", ["first_name", "last_name"])
+def test_a_sensitive_value_as_a_dintero_applicants_name_is_refused_without_being_quoted(field: str) -> None:
+    from reconciler.desired.models_dintero import Applicant, SignatureEntry
+
+    with pytest.raises(ValidationError) as caught:
+        Applicant.model_validate({field: "19850713-4821"})
+    with pytest.raises(ValidationError) as signer:
+        SignatureEntry.model_validate({"name": "DE02 1203 0000 0000 2020 51", "email": "a@example.com"})
+    for error in (caught.value, signer.value):
+        messages = " ".join(str(e["msg"]) for e in error.errors(include_input=False))
+        assert "a name holds no date, IBAN, national id" in messages
+        assert "0713" not in messages and "2020" not in messages
+    assert Applicant.model_validate({field: "Åse-Marie O'Neil"}).model_dump(exclude_none=True) == {
+        field: "Åse-Marie O'Neil"
+    }
