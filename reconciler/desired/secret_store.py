@@ -45,6 +45,7 @@ INDEX_FILE = "secrets.index"
 # secrets.age holds every merchant's values, about 540 bytes a merchant of five: a merchant file's 16 MiB
 # was reached near 31,000 merchants. A bound still, as the plan file's, for /dev/zero in its place.
 MAX_STORE_BYTES = 256 * 1024 * 1024
+_IDENTITY_PREFIX = "AGE-SECRET-KEY-"  # how an age private key begins (age-keygen writes it upper case)
 _INDEX_HEADER = "# Names in secrets.age (values are never written here). Kept by `reconciler secrets`.\n"
 
 
@@ -120,6 +121,13 @@ def identities_from_environment(environ: Mapping[str, str]) -> list[Any] | None:
         return parse_identities(inline, IDENTITY_VARIABLE)
     path = environ.get(IDENTITY_FILE_VARIABLE)
     if path:
+        if _IDENTITY_PREFIX in path.upper():
+            # The key itself given where its file's name goes: every message below names the path, and
+            # would print the private key.
+            raise SecretsError(
+                f"{IDENTITY_FILE_VARIABLE} holds an age identity, not the name of a file: give the "
+                f"AGE-SECRET-KEY-1… line in {IDENTITY_VARIABLE}, or the key file's path in {IDENTITY_FILE_VARIABLE}"
+            )
         data = _read_bytes(Path(path), f"{IDENTITY_FILE_VARIABLE}: {path}")
         if data is None:
             raise SecretsError(f"{IDENTITY_FILE_VARIABLE}: cannot read {path}: No such file or directory")

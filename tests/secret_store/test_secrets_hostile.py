@@ -200,3 +200,20 @@ def test_the_store_is_not_bounded_by_a_merchant_files_size(
     identities = [pyrage.x25519.Identity.from_str(key.identity)]
     assert SecretsStore.open(desired_dir, identities).names() == ["A_IBAN", "B_IBAN"]
     assert index_lines(desired_dir) == {"A_IBAN": 2, "B_IBAN": 3}
+
+
+def test_the_identity_itself_given_as_the_identity_file_is_refused_without_printing_it(
+    desired_dir: Path, key: KeyPair, store: StoreWriter, write: WriteFile
+) -> None:
+    """The key pasted into RECONCILER_AGE_IDENTITY_FILE was printed as the file that could not be read."""
+    store({"A": "one"})
+    write("merchants/m.yaml", MERCHANT + "  account_group_reference: !secret A\n")
+    pasted = {"RECONCILER_AGE_IDENTITY_FILE": key.identity}
+    for args in (["secrets", "set", "B"], ["validate"], ["plan"]):
+        done = run(*args, "--desired", str(desired_dir), stdin="two\n", env=pasted)
+        assert done.exit_code == 1, done.output
+        assert "RECONCILER_AGE_IDENTITY_FILE holds an age identity, not the name of a file" in done.output
+        secret_part = key.identity.removeprefix("AGE-SECRET-KEY-1")
+        assert secret_part not in done.output and secret_part.lower() not in done.output.lower()
+    assert index_lines(desired_dir) == {"A": 2}
+
