@@ -152,8 +152,16 @@ def index_lines(directory: Path) -> dict[str, int] | None:
     lines: dict[str, int] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         name = raw.strip()
-        if name and not name.startswith("#"):
-            lines.setdefault(name, number)
+        if not name or name.startswith("#"):
+            continue
+        if len(name) > MAX_SECRET_NAME_CHARS or not SECRET_NAME.fullmatch(name):
+            # Refused, and never echoed: `secrets list` printed the index's lines as they were, and a hostile
+            # or mangled index's line may be escape sequences for the reader's terminal, or a value pasted there.
+            raise SecretsError(
+                f"{path}:{number}: not a secret name (letters, digits, '_', '.' and '-', starting with a letter "
+                "or '_'); `reconciler secrets rekey` writes the index again from the store"
+            )
+        lines.setdefault(name, number)
     return lines
 
 

@@ -217,3 +217,23 @@ def test_the_identity_itself_given_as_the_identity_file_is_refused_without_print
         assert secret_part not in done.output and secret_part.lower() not in done.output.lower()
     assert index_lines(desired_dir) == {"A": 2}
 
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["\x1b]0;owned\x07\x1b[2J", "not a name!", "N" * 100_000, "\ufeffA", "A\x00B"],
+    ids=["escapes", "spaces", "long", "bom", "nul"],
+)
+def test_an_index_line_no_secret_can_be_named_is_an_error_at_its_line_not_echoed(
+    desired_dir: Path, store: StoreWriter, write: WriteFile, line: str
+) -> None:
+    """`secrets list` printed the index's lines as they were: escape sequences went to the terminal."""
+    store({"A": "one"})
+    write("merchants/m.yaml", MERCHANT)
+    (desired_dir / "secrets.index").write_text(f"# names\nA\n{line}\n", encoding="utf-8")
+    for args in (["secrets", "list"], ["validate"]):
+        done = run(*args, "--desired", str(desired_dir))
+        assert done.exit_code == 1, done.output
+        assert "secrets.index:3: not a secret name" in done.output
+        assert line not in done.output and "\x1b" not in done.output and len(done.output) < 500
+
