@@ -171,17 +171,27 @@ def read_index(directory: Path) -> list[str] | None:
     return None if lines is None else sorted(lines)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    # A temporary file in the same directory, then a rename: a reader never sees half a file.
+def _staged(path: Path, data: bytes) -> Path:
+    """A temporary file beside ``path`` holding ``data``, flushed to the disk, for ``os.replace`` to put in place."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
+        raise
+    return Path(temporary)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    # A temporary file in the same directory, then a rename: a reader never sees half a file.
+    temporary = _staged(path, data)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
         raise
 
 
@@ -308,11 +318,31 @@ class SecretsStore:
             if path.is_dir():
                 raise SecretsError(f"{path}: is a directory; the secrets store writes a file there")
         index = _INDEX_HEADER + "".join(f"{name}\n" for name in self.names())
-        for path, data in ((self.path, sealed), (index_path, index.encode("utf-8"))):
-            try:
-                _atomic_write(path, data)
-            except OSError as exc:
-                raise SecretsError(f"{path}: cannot write: {exc.strerror or type(exc).__name__}") from None
+        staged: list[tuple[Path, Path]] = []
+        try:
+            # Both files written out before either is renamed into place: a full disk or a failed write
+            # while writing the index must not leave the new store beside the old index (validate without
+            # an identity would check names the store no longer holds).
+            for path, data in ((self.path, sealed), (index_path, index.encode("utf-8"))):
+                try:
+                    staged.append((path, _staged(path, data)))
+                except OSError as exc:
+                    raise SecretsError(
+                        f"{path}: cannot write: {exc.strerror or type(exc).__name__}; nothing was changed"
+                    ) from None
+            for path, temporary in staged:
+                try:
+                    os.replace(temporary, path)
+                except OSError as exc:
+                    done = (
+                        "nothing was changed"
+                        if path == self.path
+                        else f"{self.path} was written; `reconciler secrets rekey` writes the index again"
+                    )
+                    raise SecretsError(f"{path}: cannot write: {exc.strerror or type(exc).__name__}; {done}") from None
+        finally:
+            for _, temporary in staged:
+                temporary.unlink(missing_ok=True)  # gone once renamed; left over when a step failed
 
 
 def write_recipients(directory: Path, public_keys: Iterable[str]) -> None:

@@ -218,7 +218,6 @@ def test_the_identity_itself_given_as_the_identity_file_is_refused_without_print
     assert index_lines(desired_dir) == {"A": 2}
 
 
-
 @pytest.mark.parametrize(
     "line",
     ["\x1b]0;owned\x07\x1b[2J", "not a name!", "N" * 100_000, "\ufeffA", "A\x00B"],
@@ -237,3 +236,31 @@ def test_an_index_line_no_secret_can_be_named_is_an_error_at_its_line_not_echoed
         assert "secrets.index:3: not a secret name" in done.output
         assert line not in done.output and "\x1b" not in done.output and len(done.output) < 500
 
+
+def test_a_write_failing_on_the_index_leaves_the_old_store_and_index(
+    desired_dir: Path, key: KeyPair, store: StoreWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store was renamed into place before the index was written: a full disk then left the new store
+    beside the old index, and validate without an identity checked names the store did not hold."""
+    store({"A": "one"})
+    before = {name: (desired_dir / name).read_bytes() for name in ("secrets.age", "secrets.index")}
+    real_fsync = os.fsync
+    calls: list[int] = []
+
+    def full_on_second(descriptor: int) -> None:
+        calls.append(descriptor)
+        if len(calls) == 2:  # the second file written: the index
+            raise OSError(28, "No space left on device")
+        real_fsync(descriptor)
+
+    for args, stdin in ((["set", "B"], "two\n"), (["rm", "A"], None), (["rekey"], None)):
+        calls.clear()
+        monkeypatch.setattr(os, "fsync", full_on_second)
+        done = run("secrets", *args, "--desired", str(desired_dir), stdin=stdin, env=key.environ())
+        monkeypatch.setattr(os, "fsync", real_fsync)
+        assert {name: (desired_dir / name).read_bytes() for name in before} == before
+        assert done.exit_code == 1 and "secrets.index: cannot write" in done.output, done.output
+        assert "nothing was changed" in done.output
+        assert sorted(path.name for path in desired_dir.iterdir()) == [
+            "merchants", "secrets.age", "secrets.index", "secrets.recipients"
+        ]  # no temporary file left behind
