@@ -238,6 +238,8 @@ class SecretsStore:
 
     directory: Path
     values: dict[str, str] = field(default_factory=dict)
+    # The identities it was opened with (None: none was given), for ``save`` to tell whether they still read it.
+    identities: list[Any] | None = field(default=None, repr=False)
 
     @property
     def path(self) -> Path:
@@ -252,7 +254,7 @@ class SecretsStore:
         path = directory / STORE_FILE
         data = _read_bytes(path)
         if data is None:
-            return cls(directory)
+            return cls(directory, identities=identities)
         if identities is None:
             raise SecretsError(
                 f"{path}: needs an age identity to decrypt: set {IDENTITY_VARIABLE} "
@@ -274,7 +276,7 @@ class SecretsStore:
             raise SecretsError(f"{path}: is damaged or not an age file (age: {first_line})") from None
         except Exception:
             raise SecretsError(f"{path}: is damaged or not an age file") from None
-        return cls(directory, _load_mapping(plain, str(path)))
+        return cls(directory, _load_mapping(plain, str(path)), identities)
 
     def names(self) -> list[str]:
         return sorted(self.values)
@@ -302,9 +304,12 @@ class SecretsStore:
             raise SecretsError(f"{path}: not UTF-8 text: one age or ssh public key a line") from None
         return parse_recipients(text, str(path))
 
-    def save(self) -> None:
+    def save(self) -> bool:
         """Encrypt for every recipient of ``secrets.recipients`` and write the store and its index,
-        each atomically. Saving again after a recipient change is a rekey."""
+        each atomically. Saving again after a recipient change is a rekey.
+
+        Returns whether the identity the store was opened with can still decrypt it (True when it was
+        opened without one): a rekey for recipients that leave it out locks its holder out."""
         import pyrage
 
         recipients = self.recipients()
@@ -343,6 +348,9 @@ class SecretsStore:
         finally:
             for _, temporary in staged:
                 temporary.unlink(missing_ok=True)  # gone once renamed; left over when a step failed
+        return self.identities is None or any(
+            str(identity.to_public()) in {str(recipient) for recipient in recipients} for identity in self.identities
+        )
 
 
 def write_recipients(directory: Path, public_keys: Iterable[str]) -> None:
@@ -370,6 +378,7 @@ class StoreSource:
         self.used: set[str] = set()
         self._values: dict[str, str] | None = None
         self._names: set[str] | None = None
+        self._opened_with: list[Any] | None = None
 
     @property
     def decrypted(self) -> bool:
@@ -387,6 +396,7 @@ class StoreSource:
             self._names = set(names or ())
             return
         store = SecretsStore.open(self.directory, identities)  # without an identity: an error, if there is a store
+        self._opened_with = identities
         self._values = dict(store.values)
         self._names = set(self._values)
 
@@ -401,7 +411,7 @@ class StoreSource:
 
     def opened_store(self) -> SecretsStore | None:
         """The store as this load decrypted it (None when nothing needed its values), to add to."""
-        return None if self._values is None else SecretsStore(self.directory, dict(self._values))
+        return None if self._values is None else SecretsStore(self.directory, dict(self._values), self._opened_with)
 
     def names(self) -> set[str]:
         """Every name the store holds (opening it if no reference did)."""
