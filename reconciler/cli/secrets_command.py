@@ -43,7 +43,18 @@ def _open_store(desired_dir: Path) -> SecretsStore:
     return SecretsStore.open(desired_dir, identities)
 
 
-def _saved(store: SecretsStore) -> str:
+def _save(store: SecretsStore) -> str:
+    """Write the store; what it now holds, as the message to print."""
+    if not store.save():
+        # The write is done (the recipients file says who may read, and rotating one's own key out is a
+        # rekey like any other), but whoever ran it must learn now, not at the next plan, that their key
+        # no longer opens the store: git history holds the old file until another recipient rekeys.
+        click.echo(
+            f"Warning: the identity given is not among the recipients of {store.directory / RECIPIENTS_FILE}: "
+            f"it can no longer decrypt {store.path}. Only the identities of those recipients can; if none is at "
+            f"hand, restore the old {STORE_FILE} from git and add your public key to {RECIPIENTS_FILE}.",
+            err=True,
+        )
     recipients = len(store.recipients())
     return f"{store.path} now holds {len(store.values)} secrets, encrypted for {recipients} recipient(s)"
 
@@ -91,8 +102,7 @@ def set_secret(desired_dir: Path, name: str) -> None:
         raise SecretsError(f"secret {name}: the value on standard input is empty; nothing was written")
     replaced = name in store.values
     store.set(name, value)
-    store.save()
-    click.echo(f"{'Replaced' if replaced else 'Added'} {name}: {_saved(store)}", err=True)
+    click.echo(f"{'Replaced' if replaced else 'Added'} {name}: {_save(store)}", err=True)
 
 
 @secrets.command("list", epilog=EPILOG)
@@ -120,8 +130,7 @@ def remove_secret(desired_dir: Path, name: str) -> None:
     store = _open_store(desired_dir)
     if not store.remove(name):
         raise SecretsError(f"secret {name} is not in {store.path}; nothing was written")
-    store.save()
-    click.echo(f"Removed {name}: {_saved(store)}", err=True)
+    click.echo(f"Removed {name}: {_save(store)}", err=True)
 
 
 @secrets.command("rekey", epilog=EPILOG)
@@ -137,8 +146,7 @@ def rekey(desired_dir: Path) -> None:
     store = _open_store(desired_dir)
     if not store.path.exists():
         raise SecretsError(f"{store.path}: no secrets store to rekey (reconciler secrets set NAME creates one)")
-    store.save()
-    click.echo(f"Rekeyed: {_saved(store)} (from {desired_dir / RECIPIENTS_FILE})", err=True)
+    click.echo(f"Rekeyed: {_save(store)} (from {desired_dir / RECIPIENTS_FILE})", err=True)
 
 
 __all__ = ["secrets"]

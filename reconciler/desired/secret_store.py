@@ -45,6 +45,7 @@ INDEX_FILE = "secrets.index"
 # secrets.age holds every merchant's values, about 540 bytes a merchant of five: a merchant file's 16 MiB
 # was reached near 31,000 merchants. A bound still, as the plan file's, for /dev/zero in its place.
 MAX_STORE_BYTES = 256 * 1024 * 1024
+_IDENTITY_PREFIX = "AGE-SECRET-KEY-"  # how an age private key begins (age-keygen writes it upper case)
 _INDEX_HEADER = "# Names in secrets.age (values are never written here). Kept by `reconciler secrets`.\n"
 
 
@@ -120,6 +121,13 @@ def identities_from_environment(environ: Mapping[str, str]) -> list[Any] | None:
         return parse_identities(inline, IDENTITY_VARIABLE)
     path = environ.get(IDENTITY_FILE_VARIABLE)
     if path:
+        if _IDENTITY_PREFIX in path.upper():
+            # The key itself given where its file's name goes: every message below names the path, and
+            # would print the private key.
+            raise SecretsError(
+                f"{IDENTITY_FILE_VARIABLE} holds an age identity, not the name of a file: give the "
+                f"AGE-SECRET-KEY-1… line in {IDENTITY_VARIABLE}, or the key file's path in {IDENTITY_FILE_VARIABLE}"
+            )
         data = _read_bytes(Path(path), f"{IDENTITY_FILE_VARIABLE}: {path}")
         if data is None:
             raise SecretsError(f"{IDENTITY_FILE_VARIABLE}: cannot read {path}: No such file or directory")
@@ -144,8 +152,16 @@ def index_lines(directory: Path) -> dict[str, int] | None:
     lines: dict[str, int] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         name = raw.strip()
-        if name and not name.startswith("#"):
-            lines.setdefault(name, number)
+        if not name or name.startswith("#"):
+            continue
+        if len(name) > MAX_SECRET_NAME_CHARS or not SECRET_NAME.fullmatch(name):
+            # Refused, and never echoed: `secrets list` printed the index's lines as they were, and a hostile
+            # or mangled index's line may be escape sequences for the reader's terminal, or a value pasted there.
+            raise SecretsError(
+                f"{path}:{number}: not a secret name (letters, digits, '_', '.' and '-', starting with a letter "
+                "or '_'); `reconciler secrets rekey` writes the index again from the store"
+            )
+        lines.setdefault(name, number)
     return lines
 
 
@@ -155,17 +171,27 @@ def read_index(directory: Path) -> list[str] | None:
     return None if lines is None else sorted(lines)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    # A temporary file in the same directory, then a rename: a reader never sees half a file.
+def _staged(path: Path, data: bytes) -> Path:
+    """A temporary file beside ``path`` holding ``data``, flushed to the disk, for ``os.replace`` to put in place."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
+        raise
+    return Path(temporary)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    # A temporary file in the same directory, then a rename: a reader never sees half a file.
+    temporary = _staged(path, data)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
         raise
 
 
@@ -212,6 +238,8 @@ class SecretsStore:
 
     directory: Path
     values: dict[str, str] = field(default_factory=dict)
+    # The identities it was opened with (None: none was given), for ``save`` to tell whether they still read it.
+    identities: list[Any] | None = field(default=None, repr=False)
 
     @property
     def path(self) -> Path:
@@ -226,7 +254,7 @@ class SecretsStore:
         path = directory / STORE_FILE
         data = _read_bytes(path)
         if data is None:
-            return cls(directory)
+            return cls(directory, identities=identities)
         if identities is None:
             raise SecretsError(
                 f"{path}: needs an age identity to decrypt: set {IDENTITY_VARIABLE} "
@@ -248,7 +276,7 @@ class SecretsStore:
             raise SecretsError(f"{path}: is damaged or not an age file (age: {first_line})") from None
         except Exception:
             raise SecretsError(f"{path}: is damaged or not an age file") from None
-        return cls(directory, _load_mapping(plain, str(path)))
+        return cls(directory, _load_mapping(plain, str(path)), identities)
 
     def names(self) -> list[str]:
         return sorted(self.values)
@@ -276,9 +304,12 @@ class SecretsStore:
             raise SecretsError(f"{path}: not UTF-8 text: one age or ssh public key a line") from None
         return parse_recipients(text, str(path))
 
-    def save(self) -> None:
+    def save(self) -> bool:
         """Encrypt for every recipient of ``secrets.recipients`` and write the store and its index,
-        each atomically. Saving again after a recipient change is a rekey."""
+        each atomically. Saving again after a recipient change is a rekey.
+
+        Returns whether the identity the store was opened with can still decrypt it (True when it was
+        opened without one): a rekey for recipients that leave it out locks its holder out."""
         import pyrage
 
         recipients = self.recipients()
@@ -292,11 +323,34 @@ class SecretsStore:
             if path.is_dir():
                 raise SecretsError(f"{path}: is a directory; the secrets store writes a file there")
         index = _INDEX_HEADER + "".join(f"{name}\n" for name in self.names())
-        for path, data in ((self.path, sealed), (index_path, index.encode("utf-8"))):
-            try:
-                _atomic_write(path, data)
-            except OSError as exc:
-                raise SecretsError(f"{path}: cannot write: {exc.strerror or type(exc).__name__}") from None
+        staged: list[tuple[Path, Path]] = []
+        try:
+            # Both files written out before either is renamed into place: a full disk or a failed write
+            # while writing the index must not leave the new store beside the old index (validate without
+            # an identity would check names the store no longer holds).
+            for path, data in ((self.path, sealed), (index_path, index.encode("utf-8"))):
+                try:
+                    staged.append((path, _staged(path, data)))
+                except OSError as exc:
+                    raise SecretsError(
+                        f"{path}: cannot write: {exc.strerror or type(exc).__name__}; nothing was changed"
+                    ) from None
+            for path, temporary in staged:
+                try:
+                    os.replace(temporary, path)
+                except OSError as exc:
+                    done = (
+                        "nothing was changed"
+                        if path == self.path
+                        else f"{self.path} was written; `reconciler secrets rekey` writes the index again"
+                    )
+                    raise SecretsError(f"{path}: cannot write: {exc.strerror or type(exc).__name__}; {done}") from None
+        finally:
+            for _, temporary in staged:
+                temporary.unlink(missing_ok=True)  # gone once renamed; left over when a step failed
+        return self.identities is None or any(
+            str(identity.to_public()) in {str(recipient) for recipient in recipients} for identity in self.identities
+        )
 
 
 def write_recipients(directory: Path, public_keys: Iterable[str]) -> None:
@@ -324,6 +378,7 @@ class StoreSource:
         self.used: set[str] = set()
         self._values: dict[str, str] | None = None
         self._names: set[str] | None = None
+        self._opened_with: list[Any] | None = None
 
     @property
     def decrypted(self) -> bool:
@@ -341,6 +396,7 @@ class StoreSource:
             self._names = set(names or ())
             return
         store = SecretsStore.open(self.directory, identities)  # without an identity: an error, if there is a store
+        self._opened_with = identities
         self._values = dict(store.values)
         self._names = set(self._values)
 
@@ -355,7 +411,7 @@ class StoreSource:
 
     def opened_store(self) -> SecretsStore | None:
         """The store as this load decrypted it (None when nothing needed its values), to add to."""
-        return None if self._values is None else SecretsStore(self.directory, dict(self._values))
+        return None if self._values is None else SecretsStore(self.directory, dict(self._values), self._opened_with)
 
     def names(self) -> set[str]:
         """Every name the store holds (opening it if no reference did)."""

@@ -86,12 +86,33 @@ def issues_from_validation_error(
             message = str(detail["msg"])
             for prefix in _PREFIXES:
                 message = message.removeprefix(prefix)
+            message = _without_secret_value(message, document, path)  # before it is cut: whole, it is found
             if len(message) > MAX_MESSAGE_CHARS:  # a validator's message may quote a value of megabytes
                 message = message[: MAX_MESSAGE_CHARS - 1] + "…"
             if kind in _TYPE_ERRORS:
                 message += f", got {_written_as(_raw_value(document.data, path))}"
         issues.append(_issue(place, path, message))
     return issues
+
+
+def _without_secret_value(message: str, document: YamlDocument, path: FieldPath) -> str:
+    """``message`` without the value a ``!secret`` at ``path`` gave.
+
+    A validator quotes a value it refuses (``'ZQ' is not an ISO 3166-1 alpha-2 country code``), masking
+    only what looks like an IBAN, a date or an id; a value from the secrets store is secret whatever it
+    looks like, so it is named by its reference instead. Should it still show in another form, the
+    message goes too."""
+    reference = document.secret_references.get(path)
+    value = _raw_value(document.data, path)
+    if reference is None or not isinstance(value, str) or not value.strip():
+        return message
+    named = f"the value of !secret {reference.name}"
+    text = value.strip()
+    for form in (value, text, text.upper(), text.lower()):
+        message = message.replace(repr(form), named)
+    if text.lower() in message.lower():
+        return f"{named} is not valid here"
+    return message
 
 
 LEAVE_OUT_UNMANAGED = "to leave the field unmanaged, leave it out"

@@ -1,6 +1,7 @@
 """``klarna.stakeholder``: a person behind the merchant, keyed by given name, family name and birth date.
 
-The address prints a slug of the names only: a date of birth is sensitive.
+The address prints a slug of the names only: a date of birth is sensitive. A name from the secrets store
+is shown by its fingerprint.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from reconciler.kinds.members import AccountMembers
 from reconciler.kinds.names import ResourceKind
 from reconciler.kinds.registry import register
 from reconciler.live.klarna import KlarnaClient
+from reconciler.sensitive import fingerprint, is_secret_value
 
 
 def stakeholder_identity(data: Mapping[str, Any]) -> str:
@@ -41,4 +43,12 @@ class Stakeholder(AccountMembers):
         return stakeholder_identity(fields)
 
     def display(self, fields: Mapping[str, Any]) -> str:
-        return f"{slug(str(fields.get('given_name', '')))}-{slug(str(fields.get('family_name', '')))}"
+        return f"{_shown_name(fields.get('given_name', ''))}-{_shown_name(fields.get('family_name', ''))}"
+
+
+def _shown_name(name: object) -> str:
+    """A name as the address shows it: its slug, or its fingerprint when it came from the secrets store.
+    The slug of a secret name is still the name (lower case, '-' for spaces), and the output's masking,
+    which looks for a value as written, does not know it in that form."""
+    text = str(name)
+    return f"fp-{fingerprint(text.strip())}" if is_secret_value(text) else slug(text)

@@ -114,3 +114,24 @@ def test_a_store_that_cannot_be_read_is_one_line_and_exit_1(
         assert result.stdout == "" and result.stderr.count("\n") == 1, result.stderr
         assert result.stderr.startswith("desired-state/"), result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_a_stakeholder_named_from_the_store_is_not_addressed_by_its_name(
+    secret_workspace: tuple[Workspace, dict[str, str]],
+) -> None:
+    """A stakeholder's address is a slug of its names: of a family name from the store it printed the value
+    in lower case with '-' for spaces, a form the output's masking did not know."""
+    workspace, env = secret_workspace
+    store = SecretsStore.open(workspace.desired, [pyrage.x25519.Identity.from_str(env["RECONCILER_AGE_IDENTITY"])])
+    store.set("NB_KARI_FAMILY_NAME", "Canaryfamily Qx9Zt")
+    store.save()
+    path = workspace.merchant_file("NB-2024-0001")
+    text = path.read_text(encoding="utf-8")
+    old = "    - given_name: Kari\n      family_name: Nordmann\n"
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, "    - given_name: Kari\n      family_name: !secret NB_KARI_FAMILY_NAME\n"))
+    for fmt in ("text", "json", "markdown"):
+        result = workspace.run("plan", "--format", fmt, env=env)
+        assert result.exit_code == 0, result.output
+        assert "qx9zt" not in result.output.lower() and "canaryfamily" not in result.output.lower(), result.output
+        assert "klarna.stakeholder/kari-fp-" in result.output, result.output

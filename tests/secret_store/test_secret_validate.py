@@ -113,3 +113,26 @@ def test_a_config_problem_is_not_hidden_behind_the_secrets_store(
     with pytest.raises(InputError) as caught:
         load_desired(desired_dir, environ={}, notify=None)
     assert [str(i).split(": ")[1] for i in caught.value.issues] == ["parallelism"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["ZQ", "Qx7\ncanary", "Qx7Vb canary " * 100],
+    ids=["shorter than masked inside text", "escaped when quoted", "cut at the message's length"],
+)
+def test_a_value_from_the_store_a_validator_refuses_is_not_quoted(
+    desired_dir: Path, write: WriteFile, store: StoreWriter, key: KeyPair, value: str
+) -> None:
+    """normalise_country quotes the value it refuses: the output's net masks a secret value only as written
+    and from 4 characters on, so a short one, one with a line break (quoted as \\n) and one cut at 500
+    characters went out."""
+    store({"SEC_NAME": "Secret Shop AB", "SEC_IBAN": "GB82WEST12345698765432", "SEC_COUNTRY": value})
+    write(
+        "merchants/a.yaml",
+        MERCHANT + "  business_information:\n    operating_address:\n      country: !secret SEC_COUNTRY\n",
+    )
+    [issue] = [text for text in _validate(desired_dir, key.environ()) if "country" in text]
+    assert "the value of !secret SEC_COUNTRY" in issue, issue
+    shown = issue.split(": ", 1)[1]
+    assert value.strip() not in shown and repr(value.strip())[1:-1] not in shown
+    assert "Qx7" not in shown and "ZQ" not in shown, issue

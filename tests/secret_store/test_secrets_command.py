@@ -162,3 +162,27 @@ def test_a_name_no_secret_can_have_is_refused_without_echoing_it(desired_dir: Pa
         assert result.exit_code == 1 and len(result.output) < 500, len(result.output)
         assert "a secret name is at most 1000 characters, not 100,000" in result.output
     assert values(desired_dir, key) == {"SHOP_IBAN": "NO93 8601 1117 947"}
+
+
+def test_a_rekey_that_leaves_out_the_identity_used_says_so(desired_dir: Path, store: StoreWriter, key: KeyPair) -> None:
+    """Removing one's own key and rekeying locked the store against that key without a word."""
+    store({"SHOP_IBAN": "GB82WEST12345698765432"})
+    successor = new_key_pair()
+    write_recipients(desired_dir, [key.recipient, successor.recipient])
+    both = run("rekey", env=key.environ())
+    assert both.exit_code == 0 and "Warning" not in both.output, both.output
+    write_recipients(desired_dir, [successor.recipient])  # the key used below is removed
+    done = run("rekey", env=key.environ())
+    assert done.exit_code == 0, done.output
+    assert "Warning: the identity given is not among the recipients" in done.output
+    assert "it can no longer decrypt" in done.output
+    assert key.identity not in done.output and "GB82WEST" not in done.output
+    assert values(desired_dir, successor) == {"SHOP_IBAN": "GB82WEST12345698765432"}
+    added = run("set", "OTHER", stdin="v\n", env=successor.environ())
+    assert added.exit_code == 0 and "Warning" not in added.output, added.output
+
+
+def test_a_first_set_with_an_identity_that_is_no_recipient_says_so(desired_dir: Path, key: KeyPair) -> None:
+    write_recipients(desired_dir, [new_key_pair().recipient])
+    done = run("set", "SHOP_IBAN", stdin="NO9386011117947\n", env=key.environ())
+    assert done.exit_code == 0 and "it can no longer decrypt" in done.output, done.output

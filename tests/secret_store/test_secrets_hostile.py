@@ -200,3 +200,67 @@ def test_the_store_is_not_bounded_by_a_merchant_files_size(
     identities = [pyrage.x25519.Identity.from_str(key.identity)]
     assert SecretsStore.open(desired_dir, identities).names() == ["A_IBAN", "B_IBAN"]
     assert index_lines(desired_dir) == {"A_IBAN": 2, "B_IBAN": 3}
+
+
+def test_the_identity_itself_given_as_the_identity_file_is_refused_without_printing_it(
+    desired_dir: Path, key: KeyPair, store: StoreWriter, write: WriteFile
+) -> None:
+    """The key pasted into RECONCILER_AGE_IDENTITY_FILE was printed as the file that could not be read."""
+    store({"A": "one"})
+    write("merchants/m.yaml", MERCHANT + "  account_group_reference: !secret A\n")
+    pasted = {"RECONCILER_AGE_IDENTITY_FILE": key.identity}
+    for args in (["secrets", "set", "B"], ["validate"], ["plan"]):
+        done = run(*args, "--desired", str(desired_dir), stdin="two\n", env=pasted)
+        assert done.exit_code == 1, done.output
+        assert "RECONCILER_AGE_IDENTITY_FILE holds an age identity, not the name of a file" in done.output
+        secret_part = key.identity.removeprefix("AGE-SECRET-KEY-1")
+        assert secret_part not in done.output and secret_part.lower() not in done.output.lower()
+    assert index_lines(desired_dir) == {"A": 2}
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["\x1b]0;owned\x07\x1b[2J", "not a name!", "N" * 100_000, "\ufeffA", "A\x00B"],
+    ids=["escapes", "spaces", "long", "bom", "nul"],
+)
+def test_an_index_line_no_secret_can_be_named_is_an_error_at_its_line_not_echoed(
+    desired_dir: Path, store: StoreWriter, write: WriteFile, line: str
+) -> None:
+    """`secrets list` printed the index's lines as they were: escape sequences went to the terminal."""
+    store({"A": "one"})
+    write("merchants/m.yaml", MERCHANT)
+    (desired_dir / "secrets.index").write_text(f"# names\nA\n{line}\n", encoding="utf-8")
+    for args in (["secrets", "list"], ["validate"]):
+        done = run(*args, "--desired", str(desired_dir))
+        assert done.exit_code == 1, done.output
+        assert "secrets.index:3: not a secret name" in done.output
+        assert line not in done.output and "\x1b" not in done.output and len(done.output) < 500
+
+
+def test_a_write_failing_on_the_index_leaves_the_old_store_and_index(
+    desired_dir: Path, key: KeyPair, store: StoreWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store was renamed into place before the index was written: a full disk then left the new store
+    beside the old index, and validate without an identity checked names the store did not hold."""
+    store({"A": "one"})
+    before = {name: (desired_dir / name).read_bytes() for name in ("secrets.age", "secrets.index")}
+    real_fsync = os.fsync
+    calls: list[int] = []
+
+    def full_on_second(descriptor: int) -> None:
+        calls.append(descriptor)
+        if len(calls) == 2:  # the second file written: the index
+            raise OSError(28, "No space left on device")
+        real_fsync(descriptor)
+
+    for args, stdin in ((["set", "B"], "two\n"), (["rm", "A"], None), (["rekey"], None)):
+        calls.clear()
+        monkeypatch.setattr(os, "fsync", full_on_second)
+        done = run("secrets", *args, "--desired", str(desired_dir), stdin=stdin, env=key.environ())
+        monkeypatch.setattr(os, "fsync", real_fsync)
+        assert {name: (desired_dir / name).read_bytes() for name in before} == before
+        assert done.exit_code == 1 and "secrets.index: cannot write" in done.output, done.output
+        assert "nothing was changed" in done.output
+        assert sorted(path.name for path in desired_dir.iterdir()) == [
+            "merchants", "secrets.age", "secrets.index", "secrets.recipients"
+        ]  # no temporary file left behind
