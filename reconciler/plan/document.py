@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from reconciler.errors import InputError, InputIssue
 from reconciler.kinds import ResourceKind
 from reconciler.plan.operation import ACTION_ORDER, Action, Risk
+from reconciler.plan.risk import risk_of
 
 FORMAT_VERSION = 1
 
@@ -140,6 +141,11 @@ def _check_agreement(document: PlanDocument, source: str) -> None:
             # on itself or on a later one (a cycle) would run before what it needs.
             if dependency not in before:
                 raise _problem(source, f"{where}.depends_on: {dependency!r} does not come before it in the plan")
+        # The policy reads the risk from the file (``--allow-high-risk``): one lower than its action's
+        # would let a high-risk write through without the flag.
+        if op.risk is not risk_of(op.resource, op.action):
+            expected = risk_of(op.resource, op.action).value
+            raise _problem(source, f"{where}.risk: a {op.action.value} of {op.resource.value} is {expected} risk")
         if (op.replaces is not None) != (op.action is Action.REPLACE):
             raise _problem(source, f"{where}.replaces: only a replace names the object it replaces")
         if op.replaces is not None and not op.replaces.startswith(own + "/"):

@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 
+from reconciler.kinds import ResourceKind
+from reconciler.plan import Action
 from reconciler.plan.integrity import mac_of
+from reconciler.plan.risk import risk_of
 from tests.bounded import ROOT, finishes
 
 from .conftest import Workspace
@@ -54,7 +57,13 @@ def resealed(document: Document) -> Document:
 
 def relabel(action: str) -> Callable[[Document], Document]:
     def edit(document: Document) -> Document:
-        ops = [{**op, "action": "patch"} if op["action"] == action else op for op in document["operations"]]
+        # The risk goes with the action (a patch of a product is medium), or the file is no plan at all.
+        ops = [
+            {**op, "action": "patch", "risk": risk_of(ResourceKind(op["resource"]), Action.PATCH).value}
+            if op["action"] == action
+            else op
+            for op in document["operations"]
+        ]
         summary = dict(document["summary"])
         summary[action] -= 1
         summary["patch"] += 1
@@ -91,6 +100,11 @@ RESEALED_EDITS: dict[str, Callable[[Document], Any]] = {
     "format_version 2": lambda d: {**d, "format_version": 2},
     "an unknown key": lambda d: {**d, "extra": 1},
     "summary that does not count the operations": lambda d: {**d, "summary": {**d["summary"], "create": 7}},
+    # The policy reads the risk from the file: a high-risk delete saved as low would need no --allow-high-risk.
+    "a risk other than its action's": lambda d: {
+        **d,
+        "operations": [{**op, "risk": "low"} if op["action"] == "delete" else op for op in d["operations"]],
+    },
 }
 
 
@@ -246,3 +260,23 @@ def test_a_plan_file_that_is_a_fifo_is_refused_without_waiting_for_a_writer(tmp_
     exit_code, output = finishes(SPECIAL_PLAN_FILE.format(args=args)).split("\n", 1)
     assert exit_code == "1", output
     assert output.startswith(f"{plan_file}:1:1: cannot read the plan: not a regular file (a FIFO)"), output
+
+
+def test_a_disable_saved_as_part_of_an_onboarding_is_not_let_past_the_policy(planned: Workspace) -> None:
+    """A disable marked ``onboarding`` is not counted by the disable limits: a saved plan claiming it
+    for a merchant whose account is long OPERATIONAL once disabled it without --allow-disable."""
+    planned.edit_config("max_disable_count: 5", "max_disable_count: 0")
+    assert planned.run("plan", "--out", "plan.json", env=ENV).exit_code == 0
+    document = {k: v for k, v in document_of(planned).items() if k != "mac"}
+    assert document["policy"]["flags_needed"] == ["--allow-disable"]
+    operations = [{**op, "onboarding": True} if op["action"] == "disable" else op for op in document["operations"]]
+    (planned.root / "plan.json").write_text(json.dumps(resealed({**document, "operations": operations})))
+    since = planned.sandbox.last_seq()
+    result = planned.run("apply", "plan.json", "--auto-approve", env=ENV)
+    assert result.exit_code == 4, result.output
+    refused = "stale NB-2024-0001/klarna.payment_product: the plan counts this disable as part of the merchant's "
+    refused += "onboarding, and its account is past it; plan again"
+    assert refused in result.stdout
+    assert not any(w["path"].endswith("/disable") for w in planned.sandbox.writes(since=since))
+    assert planned.sandbox.accounts()["NB-2024-0001"]["products"][0]["state"] == "ENABLED"
+
