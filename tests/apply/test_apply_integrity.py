@@ -280,3 +280,27 @@ def test_a_disable_saved_as_part_of_an_onboarding_is_not_let_past_the_policy(pla
     assert not any(w["path"].endswith("/disable") for w in planned.sandbox.writes(since=since))
     assert planned.sandbox.accounts()["NB-2024-0001"]["products"][0]["state"] == "ENABLED"
 
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        # json.loads keeps the last of two keys, and the MAC covers what it kept: the file would read
+        # one way to a reviewer's eye or another parser and another way to apply.
+        (lambda text: '{"operations": [], ' + text[1:], 'the key "operations" appears twice in an object'),
+        (lambda text: text.replace('"action": "delete"', '"action": "patch", "action": "delete"', 1), '"action"'),
+        (lambda text: text.replace('"format_version": 1', '"format_version": 1, "x": NaN', 1), "NaN is not"),
+    ],
+    ids=["a top-level key twice", "an operation's key twice", "NaN"],
+)
+def test_a_plan_file_that_json_parsers_read_differently_is_refused(
+    planned: Workspace, edit: Callable[[str], str], message: str
+) -> None:
+    document = {k: v for k, v in document_of(planned).items() if k != "mac"}
+    text = edit(json.dumps(resealed(document)))
+    (planned.root / "plan.json").write_text(text)
+    since = planned.sandbox.last_seq()
+    for command in (["show", "plan.json"], ["apply", "plan.json", "--auto-approve", "--allow-disable"]):
+        result = planned.run(*command, env=ENV)
+        assert_refused(planned, result, since)
+        assert result.stderr.startswith("plan.json:1:1: not a reconciler plan: "), result.stderr
+        assert message in result.stderr
