@@ -98,6 +98,9 @@ RESEALED_EDITS: dict[str, Callable[[Document], Any]] = {
     "depends_on naming no operation": first_op(depends_on=["NB-2024-0001/klarna.nothing"]),
     "an address of another merchant": first_op(address="SK-2024-0002/klarna.account"),
     "format_version 2": lambda d: {**d, "format_version": 2},
+    "format_version 1.0": lambda d: {**d, "format_version": 1.0},
+    # Every format lists a held operation as needing no write ("no write will change it back").
+    "a write held by a provider": first_op(held_by="Klarna"),
     "an unknown key": lambda d: {**d, "extra": 1},
     "summary that does not count the operations": lambda d: {**d, "summary": {**d["summary"], "create": 7}},
     # The policy reads the risk from the file: a high-risk delete saved as low would need no --allow-high-risk.
