@@ -45,6 +45,7 @@ from reconciler.kinds.writes import NEW, Replace, Write, WriteContext, WriteRequ
 from reconciler.live.factory import ApiClients
 from reconciler.live.models import KlarnaAccount
 from reconciler.plan import Action, Operation, Plan, plan_merchant
+from reconciler.plan.build import in_onboarding
 
 ReadLive = Callable[[str], Awaitable[MerchantView]]
 Emit = Callable[[str], None]
@@ -124,6 +125,8 @@ class _Merchant:
     klarna_unread: bool = False
     onboarded_at: float | None = None
     slot: _Slot | None = None
+    # The merchant's onboarding was not complete when this run first read it (``plan.policy``).
+    onboarding_at_start: bool = False
     _fresh: tuple[tuple[int, int], dict[str, Operation]] | None = None
 
     def context(self) -> WriteContext:
@@ -222,7 +225,9 @@ class Executor:
         except ApiError as error:
             detail = str(error.attributed_to(reference))
             return [OperationResult(op, Outcome.FAILED, detail) for op in ops]
-        merchant = _Merchant(reference, desired, live, slot=slot)
+        merchant = _Merchant(
+            reference, desired, live, slot=slot, onboarding_at_start=in_onboarding(reference, live.resources)
+        )
         if absent is not None:
             merchant.seed_fresh(absent[1])  # already derived against this very view
         results = []
@@ -261,6 +266,14 @@ class Executor:
     async def _apply_operation(self, merchant: _Merchant, op: Operation) -> OperationResult:
         if op.action is Action.BLOCKED:
             return OperationResult(op, Outcome.BLOCKED, op.reason)
+        if op.action is Action.DISABLE and op.onboarding and not merchant.onboarding_at_start:
+            # The safety policy did not count this disable, on the plan's word that the merchant is
+            # still onboarding: the live account read at the start of this run says otherwise (the
+            # word of an edited plan, or an account that became OPERATIONAL since), so the policy's
+            # verdict does not hold. Later in the run this run's own writes and waits may finish the
+            # onboarding; the account as first read is what the plan was judged against.
+            detail = "the plan counts this disable as part of the merchant's onboarding, and its account is past it"
+            return OperationResult(op, Outcome.STALE, detail + "; plan again")
         if any(dep in merchant.failed for dep in op.depends_on):
             return OperationResult(op, Outcome.SKIPPED)
         if merchant.klarna_unread:

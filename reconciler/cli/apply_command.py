@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -45,6 +46,25 @@ from reconciler.render.symbols import targets_line
 MAX_PLAN_BYTES = 256 * 1024 * 1024
 
 
+class _NotStrictJson(ValueError):
+    """A plan file that JSON parsers read in different ways: a key twice in an object, NaN or Infinity."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads keeps the last of two equal keys and the MAC covers what it kept, so a file could show a
+    # reviewer (or another tool) one operation list and hand apply the other.
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _NotStrictJson(f"the key {json.dumps(key, ensure_ascii=True)[:80]} appears twice in an object")
+        seen[key] = value
+    return seen
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotStrictJson(f"{name} is not a JSON value")
+
+
 def read_plan_file(path: Path, key: bytes) -> Plan:
     """A saved plan whose MAC verifies; anything else is an ``InputError`` naming the file (exit 1)."""
     source = str(path)
@@ -55,7 +75,9 @@ def read_plan_file(path: Path, key: bytes) -> Plan:
     except UnreadableFile as error:
         raise InputError([InputIssue(source, 1, 1, f"cannot read the plan: {error}")]) from None
     try:
-        document = json.loads(data.decode("utf-8"))
+        document = json.loads(data.decode("utf-8"), object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except _NotStrictJson as error:
+        raise InputError([InputIssue(source, 1, 1, f"not a reconciler plan: {error}")]) from None
     except UnicodeDecodeError as error:
         issue = InputIssue(source, 1, 1, f"not a reconciler plan: not UTF-8 text ({error.reason})")
         raise InputError([issue]) from None

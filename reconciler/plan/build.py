@@ -143,11 +143,15 @@ def plan_merchant(desired: MerchantView, current: MerchantView | None, key: byte
     if not ops:
         return ops  # nothing to pair, hold or rank: most merchants of a plan
     ops = _held_with_their_account(_replacements(ops, desired, live), merchant)
-    account = live.get(f"{merchant}/{ResourceKind.ACCOUNT.value}")
-    onboarding = account is None or (
-        account.status != OPERATIONAL and account.extra.get("state_reason") == INITIAL_SETUP
-    )
+    onboarding = in_onboarding(merchant, live)
     return [replace(op, risk=risk_of(op.resource, op.action), onboarding=onboarding) for op in ops]
+
+
+def in_onboarding(merchant: str, live: Mapping[str, ResourceState]) -> bool:
+    """Whether the merchant's onboarding is not complete: it has no account yet, or its new account is
+    not yet OPERATIONAL (``plan.policy``: its disables are not counted)."""
+    account = live.get(f"{merchant}/{ResourceKind.ACCOUNT.value}")
+    return account is None or (account.status != OPERATIONAL and account.extra.get("state_reason") == INITIAL_SETUP)
 
 
 def _held_with_their_account(ops: list[Operation], merchant: str) -> list[Operation]:

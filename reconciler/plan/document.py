@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from reconciler.errors import InputError, InputIssue
 from reconciler.kinds import ResourceKind
 from reconciler.plan.operation import ACTION_ORDER, Action, Risk
+from reconciler.plan.risk import risk_of
 
 FORMAT_VERSION = 1
 
@@ -103,7 +104,8 @@ def parse_document(data: Mapping[str, Any] | Any, source: str) -> PlanDocument:
     """A plan document from parsed JSON, or an ``InputError`` naming the first field that is wrong."""
     if not isinstance(data, Mapping):
         raise _problem(source, f"not a reconciler plan: the top level is {type(data).__name__}, not an object")
-    if data.get("format_version") != FORMAT_VERSION or isinstance(data.get("format_version"), bool):
+    # An int, exactly: ``True == 1`` and ``1.0 == 1`` in Python, and a plan's types are its JSON's.
+    if data.get("format_version") != FORMAT_VERSION or type(data.get("format_version")) is not int:
         found = data.get("format_version")
         raise _problem(source, f"format_version: expected {FORMAT_VERSION}, got {found!r}")
     try:
@@ -140,6 +142,15 @@ def _check_agreement(document: PlanDocument, source: str) -> None:
             # on itself or on a later one (a cycle) would run before what it needs.
             if dependency not in before:
                 raise _problem(source, f"{where}.depends_on: {dependency!r} does not come before it in the plan")
+        # The policy reads the risk from the file (``--allow-high-risk``): one lower than its action's
+        # would let a high-risk write through without the flag.
+        if op.risk is not risk_of(op.resource, op.action):
+            expected = risk_of(op.resource, op.action).value
+            raise _problem(source, f"{where}.risk: a {op.action.value} of {op.resource.value} is {expected} risk")
+        # Only a blocked operation is held by a provider: every renderer lists a held one as needing no
+        # write ("no write will change it back"), so a patch saying so would be shown as no write and run.
+        if op.held_by is not None and op.action is not Action.BLOCKED:
+            raise _problem(source, f"{where}.held_by: only a blocked operation is held by a provider")
         if (op.replaces is not None) != (op.action is Action.REPLACE):
             raise _problem(source, f"{where}.replaces: only a replace names the object it replaces")
         if op.replaces is not None and not op.replaces.startswith(own + "/"):

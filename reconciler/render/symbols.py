@@ -104,9 +104,11 @@ def policy_lines(plan: Plan) -> list[str]:
     if plan.policy is None or plan.policy.allowed:
         return []
     lines = ["Apply would be refused by the safety policy:"]
+    # ``show`` of a saved plan prints its verdict as the file has it: a line break in it would start a
+    # line of its own (a workflow command such as ``::add-mask::`` in a CI log, or a forged plan line).
     for violation in plan.policy.violations:
-        lines.append(f"  - {violation.message}")
-    lines.append(f"  Flags that lift it: {', '.join(plan.policy.flags_needed)}")
+        lines.append(f"  - {visible(violation.message)}")
+    lines.append(f"  Flags that lift it: {visible(', '.join(plan.policy.flags_needed))}")
     return lines
 
 

@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 
+from reconciler.kinds import ResourceKind
+from reconciler.plan import Action
 from reconciler.plan.integrity import mac_of
+from reconciler.plan.risk import risk_of
 from tests.bounded import ROOT, finishes
 
 from .conftest import Workspace
@@ -54,7 +57,13 @@ def resealed(document: Document) -> Document:
 
 def relabel(action: str) -> Callable[[Document], Document]:
     def edit(document: Document) -> Document:
-        ops = [{**op, "action": "patch"} if op["action"] == action else op for op in document["operations"]]
+        # The risk goes with the action (a patch of a product is medium), or the file is no plan at all.
+        ops = [
+            {**op, "action": "patch", "risk": risk_of(ResourceKind(op["resource"]), Action.PATCH).value}
+            if op["action"] == action
+            else op
+            for op in document["operations"]
+        ]
         summary = dict(document["summary"])
         summary[action] -= 1
         summary["patch"] += 1
@@ -89,8 +98,16 @@ RESEALED_EDITS: dict[str, Callable[[Document], Any]] = {
     "depends_on naming no operation": first_op(depends_on=["NB-2024-0001/klarna.nothing"]),
     "an address of another merchant": first_op(address="SK-2024-0002/klarna.account"),
     "format_version 2": lambda d: {**d, "format_version": 2},
+    "format_version 1.0": lambda d: {**d, "format_version": 1.0},
+    # Every format lists a held operation as needing no write ("no write will change it back").
+    "a write held by a provider": first_op(held_by="Klarna"),
     "an unknown key": lambda d: {**d, "extra": 1},
     "summary that does not count the operations": lambda d: {**d, "summary": {**d["summary"], "create": 7}},
+    # The policy reads the risk from the file: a high-risk delete saved as low would need no --allow-high-risk.
+    "a risk other than its action's": lambda d: {
+        **d,
+        "operations": [{**op, "risk": "low"} if op["action"] == "delete" else op for op in d["operations"]],
+    },
 }
 
 
@@ -246,3 +263,47 @@ def test_a_plan_file_that_is_a_fifo_is_refused_without_waiting_for_a_writer(tmp_
     exit_code, output = finishes(SPECIAL_PLAN_FILE.format(args=args)).split("\n", 1)
     assert exit_code == "1", output
     assert output.startswith(f"{plan_file}:1:1: cannot read the plan: not a regular file (a FIFO)"), output
+
+
+def test_a_disable_saved_as_part_of_an_onboarding_is_not_let_past_the_policy(planned: Workspace) -> None:
+    """A disable marked ``onboarding`` is not counted by the disable limits: a saved plan claiming it
+    for a merchant whose account is long OPERATIONAL once disabled it without --allow-disable."""
+    planned.edit_config("max_disable_count: 5", "max_disable_count: 0")
+    assert planned.run("plan", "--out", "plan.json", env=ENV).exit_code == 0
+    document = {k: v for k, v in document_of(planned).items() if k != "mac"}
+    assert document["policy"]["flags_needed"] == ["--allow-disable"]
+    operations = [{**op, "onboarding": True} if op["action"] == "disable" else op for op in document["operations"]]
+    (planned.root / "plan.json").write_text(json.dumps(resealed({**document, "operations": operations})))
+    since = planned.sandbox.last_seq()
+    result = planned.run("apply", "plan.json", "--auto-approve", env=ENV)
+    assert result.exit_code == 4, result.output
+    refused = "stale NB-2024-0001/klarna.payment_product: the plan counts this disable as part of the merchant's "
+    refused += "onboarding, and its account is past it; plan again"
+    assert refused in result.stdout
+    assert not any(w["path"].endswith("/disable") for w in planned.sandbox.writes(since=since))
+    assert planned.sandbox.accounts()["NB-2024-0001"]["products"][0]["state"] == "ENABLED"
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        # json.loads keeps the last of two keys, and the MAC covers what it kept: the file would read
+        # one way to a reviewer's eye or another parser and another way to apply.
+        (lambda text: '{"operations": [], ' + text[1:], 'the key "operations" appears twice in an object'),
+        (lambda text: text.replace('"action": "delete"', '"action": "patch", "action": "delete"', 1), '"action"'),
+        (lambda text: text.replace('"format_version": 1', '"format_version": 1, "x": NaN', 1), "NaN is not"),
+    ],
+    ids=["a top-level key twice", "an operation's key twice", "NaN"],
+)
+def test_a_plan_file_that_json_parsers_read_differently_is_refused(
+    planned: Workspace, edit: Callable[[str], str], message: str
+) -> None:
+    document = {k: v for k, v in document_of(planned).items() if k != "mac"}
+    text = edit(json.dumps(resealed(document)))
+    (planned.root / "plan.json").write_text(text)
+    since = planned.sandbox.last_seq()
+    for command in (["show", "plan.json"], ["apply", "plan.json", "--auto-approve", "--allow-disable"]):
+        result = planned.run(*command, env=ENV)
+        assert_refused(planned, result, since)
+        assert result.stderr.startswith("plan.json:1:1: not a reconciler plan: "), result.stderr
+        assert message in result.stderr

@@ -20,6 +20,7 @@ from reconciler.desired.load import load_desired
 from reconciler.errors import InputError
 from reconciler.kinds import ResourceKind
 from reconciler.plan import Action, Operation, Plan
+from reconciler.plan.operation import Risk
 from reconciler.render import render_json, render_markdown, render_text
 from reconciler.render.profiles import ProfileChange, origin_label, profile_changes
 from tests.benchmarks.scripts import load_script
@@ -83,7 +84,10 @@ def test_a_profile_change_to_1000_converged_merchants_plans_as_one_summarised_ch
 
 
 def _plan(*changes: Change) -> Plan:
-    op = Operation("M-1/klarna.payment_product", "M-1", ResourceKind.PAYMENT_PRODUCT, Action.PATCH, changes, "fp")
+    # A patch of a product is medium risk: a plan document whose risk is not its action's is no plan.
+    op = Operation(
+        "M-1/klarna.payment_product", "M-1", ResourceKind.PAYMENT_PRODUCT, Action.PATCH, changes, "fp", risk=Risk.MEDIUM
+    )
     return Plan("sha256:x", (op,), merchants=("M-1",))
 
 

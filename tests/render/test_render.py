@@ -193,3 +193,20 @@ def test_a_profile_file_name_with_a_line_break_stays_on_its_line() -> None:
         assert "\x1b" not in out
         assert not any(line.startswith("- `injected`") for line in out.splitlines())
         assert "eu\\u000a- `injected`\\u001b[2J" in out
+
+
+def test_a_policy_verdict_read_from_a_plan_file_stays_on_its_lines() -> None:
+    """``show`` prints a saved plan's verdict: its text is the file's, and a line break in it must not
+    start a line of its own (``::add-mask::`` or ``::error`` taken as a command in a CI log)."""
+    from reconciler.plan.policy import PolicyVerdict, Violation
+
+    hostile = "1 delete\n::add-mask::x\r::error file=a::b\x1b[2J"
+    verdict = PolicyVerdict((Violation("policy.allow_delete", hostile, "--allow-delete\n::warning::y", ("M0000",)),))
+    plan = replace(sample_plan(1), policy=verdict)
+    text = render_text(plan)
+    assert not any(line.lstrip().startswith("::") for line in text.splitlines()), text
+    assert "\x1b" not in text
+    assert "  - 1 delete\\u000a::add-mask::x\\u000d::error file=a::b\\u001b[2J" in text
+    assert "Flags that lift it: --allow-delete\\u000a::warning::y" in text
+    markdown = render_markdown(plan)
+    assert not any(line.lstrip("> ").startswith("::") for line in markdown.splitlines())
