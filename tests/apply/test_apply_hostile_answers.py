@@ -6,37 +6,17 @@ the API never gave.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 import reconciler.live.factory as factory
 from reconciler.sandbox.embedded import embedded_app
+from tests.live.editing import Edit, Editing
 
 from .conftest import Workspace
-
-Edit = Callable[[httpx.Request, Any], Any]
-
-
-class Editing(httpx.AsyncBaseTransport):
-    """The sandbox, with each JSON answer passed through ``edit`` before the client reads it."""
-
-    def __init__(self, app: FastAPI, edit: Edit) -> None:
-        self.inner = httpx.ASGITransport(app=app)
-        self.edit = edit
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.inner.handle_async_request(request)
-        content = await response.aread()
-        if response.headers.get("content-type", "").startswith("application/json") and content:
-            content = json.dumps(self.edit(request, json.loads(content))).encode()
-        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-encoding")}
-        return httpx.Response(response.status_code, headers=headers, content=content)
 
 
 def answers_edited(monkeypatch: pytest.MonkeyPatch, edit: Edit) -> None:

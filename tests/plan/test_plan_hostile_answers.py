@@ -6,8 +6,6 @@ A surprising answer must neither plan a write nor put a value it holds into the 
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -20,30 +18,12 @@ from reconciler.live import build_clients
 from reconciler.pipeline import make_plan, select_merchants
 from reconciler.plan import Plan
 from reconciler.render import render_json, render_markdown, render_text
+from tests.live.editing import Edit, Editing
 
 from .conftest import AID, DesiredDir, Live, base_merchant, fast_params
 
 NATIONAL_ID = "19850102-4821"
 IBAN = "GB33BUKB20201555555555"
-
-Edit = Callable[[httpx.Request, Any], Any]
-
-
-class Editing(httpx.AsyncBaseTransport):
-    """The sandbox, with each JSON answer passed through ``edit`` before the client reads it."""
-
-    def __init__(self, app: FastAPI, edit: Edit) -> None:
-        self.inner = httpx.ASGITransport(app=app)
-        self.edit = edit
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.inner.handle_async_request(request)
-        content = await response.aread()
-        if response.headers.get("content-type", "").startswith("application/json") and content:
-            content = json.dumps(self.edit(request, json.loads(content))).encode()
-        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-encoding")}
-        return httpx.Response(response.status_code, headers=headers, content=content)
-
 
 def plan_through(app: FastAPI, state: DesiredState, edit: Edit) -> Plan:
     async def run() -> Plan:
