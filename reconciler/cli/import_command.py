@@ -18,7 +18,7 @@ from reconciler.config import Config, default_config
 from reconciler.desired.declared import DeclaredMerchant
 from reconciler.desired.files import UnreadableFile, folder_entries
 from reconciler.desired.load import DesiredState, load_config, load_desired
-from reconciler.desired.secret_store import SecretsStore
+from reconciler.desired.secret_store import RECIPIENTS_FILE, STORE_FILE, SecretsStore
 from reconciler.errors import InputError, printable
 from reconciler.imports import ImportResult, ImportSelection, import_merchants
 from reconciler.imports.files import require_recipients
@@ -107,6 +107,14 @@ def _report(result: ImportResult, desired_dir: Path) -> None:
         f"Imported {len(result.imported)} merchant(s) into {desired_dir}: {len(result.written)} file(s) written, "
         f"{result.secrets} sensitive value(s) in the secrets store."
     )
+    if result.locked_out:
+        # As the secrets commands warn: found now, not at the first plan that cannot read the values.
+        click.echo(
+            f"Warning: the identity given is not among the recipients of {desired_dir / RECIPIENTS_FILE}: it cannot "
+            f"decrypt {desired_dir / STORE_FILE}. Add its public key there and run `reconciler secrets rekey` "
+            "with an identity that can.",
+            err=True,
+        )
     for reference, held in sorted(result.held.items()):
         click.echo(printable(f"  {reference}: {'; '.join(held)} (written as it is, with a comment)"))
     for reference, why in sorted(result.left_out.items()):

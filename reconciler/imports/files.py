@@ -239,11 +239,12 @@ def named_secrets(path: Path) -> set[str]:
     return names
 
 
-def save_secrets(store: SecretsStore, secrets: Mapping[str, str], stale: Iterable[str] = ()) -> None:
-    """Add ``secrets`` and remove ``stale`` (names no file holds any more), in one save."""
+def save_secrets(store: SecretsStore, secrets: Mapping[str, str], stale: Iterable[str] = ()) -> bool:
+    """Add ``secrets`` and remove ``stale`` (names no file holds any more), in one save; whether the
+    identity the store was opened with can still decrypt it (``SecretsStore.save``; True: nothing saved)."""
     removed = [name for name in stale if name not in secrets and store.remove(name)]
     if not secrets and not removed:
-        return
+        return True
     for name, value in secrets.items():
         store.set(name, value)
-    store.save()
+    return store.save()

@@ -84,6 +84,8 @@ class ImportResult:
     invalid: dict[str, str] = field(default_factory=dict)  # reference -> why no file could be made
     left_out: dict[str, str] = field(default_factory=dict)  # reference -> why it is left as it is (retired, ignored)
     secrets: int = 0
+    # The identity given is not among the store's recipients: it cannot decrypt what this import wrote.
+    locked_out: bool = False
 
 
 def _without_doubled(
@@ -409,7 +411,7 @@ async def _import_accounts(
                 stale -= named_secrets(path)
     # The new values before any file names them; the stale ones only once every file is written, so that a
     # write that fails leaves no file naming a secret the store no longer holds.
-    save_secrets(store, secrets)
+    readable = save_secrets(store, secrets)
     result.secrets = len(secrets)
     remove_leftovers(directory / "merchants")
     for path, text in documents:
@@ -420,6 +422,7 @@ async def _import_accounts(
             why = f"cannot write: {error.strerror or type(error).__name__}; {done}; run the import again"
             raise InputError([InputIssue(str(path), 1, 1, why)]) from None
         result.written.append(path)
-    save_secrets(store, {}, stale)
+    readable = save_secrets(store, {}, stale) and readable
+    result.locked_out = not readable
     sync_all()
     return result

@@ -222,3 +222,22 @@ def test_a_reference_two_klarna_accounts_hold_is_named_and_gets_no_file(cli: Cli
     assert "SBX000001: not imported: two or more Klarna accounts hold this reference" in result.output
     assert sorted(p.name for p in (target / "merchants").iterdir()) == ["sbx000000.yaml", "sbx000002.yaml"]
     assert not any(name.startswith("SBX000001.") for name in keys.store(target).names())
+
+
+def test_an_import_with_an_identity_that_is_no_recipient_warns_that_it_cannot_read_the_store(
+    cli: Cli, target: Path, keys: Keys
+) -> None:
+    """The values are written for the recipients, as they must be; whoever ran the import learns now, not at
+    the first plan, that the identity they hold cannot read them."""
+    import pyrage
+
+    _seed(cli, 1)
+    stranger = str(pyrage.x25519.Identity.generate())
+    result = cli.run("import", "--all", "--desired", str(target), env={"RECONCILER_AGE_IDENTITY": stranger})
+    assert result.exit_code == 0, result.output
+    assert "Warning: the identity given is not among the recipients" in result.stderr
+    assert keys.store(target).names()  # written for the recipient
+    env = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    quiet = cli.run("import", "--all", "--desired", str(target), "--force", env=env)
+    assert quiet.exit_code == 0, quiet.output
+    assert "Warning" not in quiet.stderr
