@@ -37,6 +37,7 @@ from reconciler.pipeline import (
     select_merchants,
 )
 from reconciler.plan import Plan
+from reconciler.plan.build import first_unimplied_dependencies
 from reconciler.plan.fingerprint import precondition_key
 from reconciler.plan.integrity import verify
 from reconciler.plan.policy import Flags, check_policy
@@ -110,6 +111,14 @@ def load_plan_file(path: Path, state: DesiredState, targets: tuple[str, ...]) ->
         raise StalePlanError(
             f"{path}: the desired state changed since this plan was made (desired_digest differs); plan again"
         )
+    # Apply lets an operation whose dependencies ran past the check of its live object: the file's word
+    # on them is not taken, they must be the ones the plan's operations and desired state give.
+    wrong = first_unimplied_dependencies(saved.operations, views.__getitem__)
+    if wrong is not None:
+        address = saved.operations[wrong].address
+        message = f"not a reconciler plan: operations[{wrong}].depends_on: {address} depends on other operations"
+        message += " than its kind and the desired state give it"
+        raise InputError([InputIssue(str(path), 1, 1, message)])
     if targets:
         wanted = {m.account_reference for m in select_merchants(state, targets)}
         saved = replace(saved, operations=tuple(op for op in saved.operations if op.merchant in wanted))
