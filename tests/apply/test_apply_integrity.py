@@ -370,3 +370,30 @@ def test_a_dependency_left_out_of_a_resealed_plan_is_refused(planned: Workspace)
     result = planned.run("apply", "plan.json", "--auto-approve", "--allow-disable", env=ENV)
     assert_refused(planned, result, since)
     assert f"operations[{index}].depends_on: {operations[index]['address']} depends on other" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("resource", "address"),
+    [
+        # klarna.account is one per merchant: its address takes no key.
+        ("klarna.account", "SK-2024-0002/klarna.account/x"),
+        # A stakeholder is one of many: an address without its key names none of them.
+        ("klarna.stakeholder", "M123786123412/klarna.stakeholder"),
+        ("klarna.stakeholder", "M123786123412/klarna.stakeholder/"),
+    ],
+)
+def test_an_address_not_of_its_kinds_shape_is_refused(planned: Workspace, resource: str, address: str) -> None:
+    """Such an address names no object of the desired state: apply reported it in place and wrote nothing."""
+    document = {k: v for k, v in document_of(planned).items() if k != "mac"}
+    operations = [dict(op) for op in document["operations"]]
+    index = next(i for i, op in enumerate(operations) if op["resource"] == resource)
+    operations[index]["address"] = address
+    (planned.root / "plan.json").write_text(json.dumps(resealed({**document, "operations": operations})))
+    since = planned.sandbox.last_seq()
+    for command in (["show", "plan.json"], ["apply", "plan.json", "--auto-approve", "--allow-disable"]):
+        result = planned.run(*command, env=ENV)
+        assert_refused(planned, result, since)
+        assert result.stderr.startswith(f"plan.json:1:1: not a reconciler plan: operations[{index}].address: "), (
+            result.stderr
+        )
+        assert planned.sandbox.requests(since=since) == []
