@@ -208,10 +208,11 @@ def apply(
         click.echo(targets_line(the_plan) or "")
     report = run_async(run_apply(state, the_plan, dry_run=dry_run, wait_timeout=wait_timeout))
     click.echo(render_report(report), nl=False)
-    if report.failed or report.not_converged:
-        raise ApplyFailed(
-            f"apply failed: {len(report.failed)} operation(s) failed, {len(report.not_converged)} not converged"
-        )
+    if report.failed or report.unknown or report.not_converged:
+        # An unknown outcome is no success: the run did not do all it was asked, and it is exit 1.
+        unknown = f"{len(report.unknown)} with an unknown outcome, " if report.unknown else ""
+        failed = f"{len(report.failed)} operation(s) failed, {unknown}"
+        raise ApplyFailed(f"apply failed: {failed}{len(report.not_converged)} not converged")
     if report.stale:
         raise StalePlanError(
             f"{len(report.stale)} operation(s) refused: the live state changed since the plan was made; plan again"
