@@ -118,3 +118,42 @@ def test_an_onboard_accepted_with_an_answer_that_cannot_be_read_has_an_unknown_o
     planned = workspace.run("plan", "--target", "M123786123412", "--format", "json")
     operations = json.loads(planned.output[planned.output.index("{") :])["operations"]
     assert "M123786123412/klarna.account" not in {op["address"] for op in operations}  # found by the next read
+
+
+def channel_patches(workspace: Workspace) -> list[str]:
+    return [w["path"] for w in workspace.sandbox.writes() if w["method"] == "PATCH" and "/channels/" in w["path"]]
+
+
+def test_a_new_merchant_whose_channels_read_back_as_sent_gets_no_write_after_its_onboard(
+    workspace: Workspace,
+) -> None:
+    assert workspace.run("plan", "--target", "M123786123412", "--out", "plan.json").exit_code == 0
+    result = workspace.run("apply", "plan.json", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "M123786123412/klarna.website/999888777: already in place" in result.output
+    assert channel_patches(workspace) == []
+
+
+def test_a_website_read_back_without_the_name_its_onboard_sent_is_patched_once_and_reported_not_converged(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read is all the reconciler knows of the live state: a name it does not show is missing, for this
+    apply's verify and every later plan alike. The patch is the one write that can set it (an API that
+    dropped it from the onboard), it carries only values the plan approved, and it is sent once."""
+    assert workspace.run("plan", "--target", "M123786123412", "--out", "plan.json").exit_code == 0
+
+    def no_website_name(request: httpx.Request, body: Any) -> Any:
+        if request.method == "GET" and isinstance(body, dict):
+            for account in body.get("accounts", []):
+                for website in account.get("websites") or []:
+                    website["website_name"] = None
+        return body
+
+    answers_edited(monkeypatch, no_website_name)
+    result = workspace.run("apply", "plan.json", "--auto-approve")
+    assert result.exit_code == 1, result.output
+    assert len(channel_patches(workspace)) == 1
+    assert "Not converged after apply (1 operation(s) still planned):" in result.stdout
+    assert "M123786123412/klarna.website/999888777 patch" in result.stdout
+    websites = workspace.sandbox.accounts()["M123786123412"]["websites"]
+    assert [w["website_name"] for w in websites] == ["John Doe Stakehouse"]
