@@ -10,6 +10,8 @@ Only ``reconciler.cli`` maps them to exit codes (see DESIGN §5)::
     ├── ApiError                  an API refused a request (4xx) or answered what we cannot read (exit 1)
     │   ├── ApiNotFound           the API answered 404: the object does not exist (readers turn it into None)
     │   ├── ApiConflict           the API answered 409: the request conflicts with the object's current state
+    │   ├── ApiAnswerUnreadable   the API accepted a write (2xx) and its answer could not be read: the write
+    │                             took effect, what it made is not known (``outcome_unknown``)
     │   └── ApiUnavailable        no usable answer, after the retries the request allowed
     │       ├── ApiNoResponse     no HTTP answer at all: the connection failed or timed out
     │       ├── ApiServerError    the API answered 5xx
@@ -172,6 +174,21 @@ class ApiNotFound(ApiError):
 
 class ApiConflict(ApiError):
     """409: the request conflicts with the object's current state (e.g. a second pending signup)."""
+
+
+class ApiAnswerUnreadable(ApiError):
+    """A write answered 2xx with a body that could not be read (not JSON, not the expected shape).
+
+    The API accepted the request, so it is no failure of the write: it took effect, and what it made (the
+    ids the answer names) is not known. Raised with ``outcome_unknown``; the next read finds the object.
+    """
+
+    def _render(self) -> str:
+        who = f"merchant {self.merchant}: " if self.merchant else ""
+        return (
+            f"{who}{self.api} {self.operation}: the API accepted the request ({self.status}) but its answer could "
+            f"not be read ({self.api_message}); the outcome is unknown, and the next plan will read the live state"
+        )
 
 
 class ApiUnavailable(ApiError):

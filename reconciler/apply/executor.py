@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, replace
 from reconciler.apply.report import NOT_DONE, ApplyReport, OperationResult, Outcome
 from reconciler.apply.writes import dry_run_line, idempotency_key
 from reconciler.compare.sides import live_view
-from reconciler.errors import ApiError
+from reconciler.errors import ApiAnswerUnreadable, ApiError
 from reconciler.kinds import KINDS, MerchantView, ResourceKind, ResourceState
 from reconciler.kinds.account import OPERATIONAL
 from reconciler.kinds.payment_product import ENABLED
@@ -233,7 +233,8 @@ class Executor:
         results = []
         for op in ops:
             result = await self._apply_operation(merchant, op)
-            if result.outcome in (Outcome.FAILED, Outcome.SKIPPED):
+            if result.outcome in (Outcome.FAILED, Outcome.UNKNOWN, Outcome.SKIPPED):
+                # Not known to have made what its dependants need (an id, an account): they do not run.
                 merchant.failed.add(op.address)
             self.emit(f"{op.address}: {result.outcome.value}" + (f": {result.detail}" if result.detail else ""))
             results.append(result)
@@ -362,6 +363,10 @@ class Executor:
         An answer that says what happened (a 400, a 409) is the outcome: no read is needed.
         """
         detail = str(error.attributed_to(merchant.reference))
+        if isinstance(error, ApiAnswerUnreadable):
+            # The API accepted it: no read-back can tell this run what the unread answer said, and the next
+            # plan reads the live state, whatever the write made.
+            return OperationResult(op, Outcome.UNKNOWN, detail)
         if self.settings.dry_run or not error.outcome_unknown:
             return OperationResult(op, Outcome.FAILED, detail)
         try:

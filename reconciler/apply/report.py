@@ -16,10 +16,12 @@ class Outcome(StrEnum):
     STALE = "refused: precondition no longer holds"
     BLOCKED = "blocked"
     FAILED = "failed"
+    # The API accepted the write but its answer could not be read: it took effect, what it made is not known.
+    UNKNOWN = "outcome unknown"
     SKIPPED = "skipped: an operation it depends on did not complete"
 
 
-NOT_DONE = frozenset({Outcome.STALE, Outcome.FAILED, Outcome.SKIPPED})
+NOT_DONE = frozenset({Outcome.STALE, Outcome.FAILED, Outcome.UNKNOWN, Outcome.SKIPPED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,10 @@ class ApplyReport:
         return [r for r in self.results if r.outcome is Outcome.BLOCKED]
 
     @property
+    def unknown(self) -> list[OperationResult]:
+        return [r for r in self.results if r.outcome is Outcome.UNKNOWN]
+
+    @property
     def stale(self) -> list[OperationResult]:
         return [r for r in self.results if r.outcome is Outcome.STALE]
 
@@ -64,6 +70,7 @@ ORDER = [
     Outcome.BLOCKED,
     Outcome.STALE,
     Outcome.FAILED,
+    Outcome.UNKNOWN,
     Outcome.SKIPPED,
 ]
 SHORT = {
@@ -73,6 +80,7 @@ SHORT = {
     Outcome.BLOCKED: "blocked",
     Outcome.STALE: "stale",
     Outcome.FAILED: "failed",
+    Outcome.UNKNOWN: "outcome unknown",
     Outcome.SKIPPED: "skipped",
 }
 
@@ -80,7 +88,7 @@ SHORT = {
 def render_report(report: ApplyReport) -> str:
     if report.dry_run:
         title = "Dry run: nothing was written."
-    elif report.failed or report.stale or report.not_converged:
+    elif report.failed or report.unknown or report.stale or report.not_converged:
         title = "Apply finished with problems: see the operations below."
     else:
         title = "Apply complete."
@@ -90,7 +98,7 @@ def render_report(report: ApplyReport) -> str:
         summary = ", ".join(f"{n} {SHORT[o]}" for o, n in counts.items() if n)
         lines.append(f"  {merchant}: {summary}")
         for result in results:
-            if result.outcome in (Outcome.FAILED, Outcome.STALE, Outcome.SKIPPED, Outcome.BLOCKED):
+            if result.outcome in (Outcome.FAILED, Outcome.UNKNOWN, Outcome.STALE, Outcome.SKIPPED, Outcome.BLOCKED):
                 detail = f": {result.detail}" if result.detail else ""
                 lines.append(f"      {SHORT[result.outcome]} {result.operation.address}{detail}")
     if report.not_converged:

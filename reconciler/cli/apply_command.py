@@ -37,6 +37,7 @@ from reconciler.pipeline import (
     select_merchants,
 )
 from reconciler.plan import Plan
+from reconciler.plan.build import first_unimplied_dependencies
 from reconciler.plan.fingerprint import precondition_key
 from reconciler.plan.integrity import verify
 from reconciler.plan.policy import Flags, check_policy
@@ -110,6 +111,14 @@ def load_plan_file(path: Path, state: DesiredState, targets: tuple[str, ...]) ->
         raise StalePlanError(
             f"{path}: the desired state changed since this plan was made (desired_digest differs); plan again"
         )
+    # Apply lets an operation whose dependencies ran past the check of its live object: the file's word
+    # on them is not taken, they must be the ones the plan's operations and desired state give.
+    wrong = first_unimplied_dependencies(saved.operations, views.__getitem__)
+    if wrong is not None:
+        address = saved.operations[wrong].address
+        message = f"not a reconciler plan: operations[{wrong}].depends_on: {address} depends on other operations"
+        message += " than its kind and the desired state give it"
+        raise InputError([InputIssue(str(path), 1, 1, message)])
     if targets:
         wanted = {m.account_reference for m in select_merchants(state, targets)}
         saved = replace(saved, operations=tuple(op for op in saved.operations if op.merchant in wanted))
@@ -199,10 +208,11 @@ def apply(
         click.echo(targets_line(the_plan) or "")
     report = run_async(run_apply(state, the_plan, dry_run=dry_run, wait_timeout=wait_timeout))
     click.echo(render_report(report), nl=False)
-    if report.failed or report.not_converged:
-        raise ApplyFailed(
-            f"apply failed: {len(report.failed)} operation(s) failed, {len(report.not_converged)} not converged"
-        )
+    if report.failed or report.unknown or report.not_converged:
+        # An unknown outcome is no success: the run did not do all it was asked, and it is exit 1.
+        unknown = f"{len(report.unknown)} with an unknown outcome, " if report.unknown else ""
+        failed = f"{len(report.failed)} operation(s) failed, {unknown}"
+        raise ApplyFailed(f"apply failed: {failed}{len(report.not_converged)} not converged")
     if report.stale:
         raise StalePlanError(
             f"{len(report.stale)} operation(s) refused: the live state changed since the plan was made; plan again"

@@ -86,7 +86,7 @@ class DinteroClient(ApiClient):
         response = await self.http.request(
             "POST", path, operation=operation, params=params, json={"signup": body_of(signup)}
         )
-        return self.http.parse(DinteroConnection, self.http.json(response, operation), operation)
+        return self.http.answer_of(DinteroConnection, response, operation, write=True)
 
     async def put_settings(self, aid: str, settings: BaseModel) -> DinteroSettings:
         """Write the account's settings (each member given replaces the stored one); PUT is safe to repeat."""
@@ -95,4 +95,4 @@ class DinteroClient(ApiClient):
         response = await self.http.request(
             "PUT", path, operation=operation, json=body_of(settings), safe_to_repeat=True
         )
-        return self.http.parse(DinteroSettings, self.http.json(response, operation), operation)
+        return self.http.answer_of(DinteroSettings, response, operation, write=True)

@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from reconciler.errors import ApiError, api_error_class
+from reconciler.errors import ApiAnswerUnreadable, ApiError, api_error_class
 from reconciler.live.answer import Answer, AnswerTooLarge
 from reconciler.live.envelopes import ErrorText
 from reconciler.live.ratelimit import RateLimiter
@@ -396,6 +396,29 @@ class ApiHttpClient:
         except ValueError:
             raise ApiError(
                 self.api, operation, response.status_code, "the response is not JSON", merchant=merchant
+            ) from None
+
+    def answer_of(
+        self, model: type[Model], response: Answer, operation: str, merchant: str | None = None, *, write: bool
+    ) -> Model:
+        """The response's body as ``model``.
+
+        A 2xx answer to a write that cannot be read is ``ApiAnswerUnreadable``: the API accepted the
+        write, so it took effect whatever became of its answer, and reporting it as failed would say the
+        opposite of what happened.
+        """
+        try:
+            return self.parse(model, self.json(response, operation, merchant), operation, merchant)
+        except ApiError as error:
+            if not write:
+                raise
+            raise ApiAnswerUnreadable(
+                self.api,
+                operation,
+                response.status_code,
+                error.api_message,
+                merchant=merchant,
+                outcome_unknown=True,
             ) from None
 
     def parse(self, model: type[Model], data: Any, operation: str, merchant: str | None = None) -> Model:

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from reconciler.errors import ApiError, ApiNotFound
 from reconciler.live.answer import Answer
 from reconciler.live.client_base import ApiClient, body_of, fill_path, items_of
+from reconciler.live.http import SAFE_METHODS
 from reconciler.live.klarna_routes import API, EXPAND_ALL, IDEMPOTENCY_HEADER, KLARNA_ROUTES, expand_param
 from reconciler.live.models import (
     AccountInformation,
@@ -69,8 +70,8 @@ class KlarnaClient(ApiClient):
 
     async def _one(self, model: type[T], operation: str, **kwargs: Any) -> T:
         response = await self._call(operation, **kwargs)
-        merchant = kwargs.get("merchant")
-        return self.http.parse(model, self.http.json(response, operation, merchant), operation, merchant)
+        write = KLARNA_ROUTES[operation].method not in SAFE_METHODS
+        return self.http.answer_of(model, response, operation, kwargs.get("merchant"), write=write)
 
     async def _many(self, model: type[T], key: str, operation: str, **kwargs: Any) -> list[T]:
         response = await self._call(operation, **kwargs)

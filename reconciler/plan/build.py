@@ -7,14 +7,14 @@ the plan never holds a sensitive value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from reconciler.compare.diff import Change, diff_fields
 from reconciler.kinds import KINDS, MerchantView, ResourceKind, ResourceState
 from reconciler.kinds.account import INITIAL_SETUP, OPERATIONAL
-from reconciler.kinds.order import RANK, ancestors, delete_rank, depends_on
+from reconciler.kinds.order import KEYED_PARENTS, RANK, ancestors, delete_rank, depends_on
 from reconciler.kinds.payment_product import DISABLED
 from reconciler.plan.fingerprint import precondition_of
 from reconciler.plan.operation import Action, Notice, Operation
@@ -217,6 +217,32 @@ def _dependencies(op: Operation, planned: set[str]) -> tuple[str, ...]:
     """The planned operations of the op's ancestors, and of the objects it names (already on ``op``)."""
     named = tuple(address for address in op.depends_on if address in planned)
     return tuple(dict.fromkeys((*depends_on(op.merchant, op.resource, planned), *named)))
+
+
+def implied_dependencies(op: Operation, planned: set[str], desired: Callable[[str], MerchantView]) -> tuple[str, ...]:
+    """The ``depends_on`` that building gives ``op`` in a plan of the ``planned`` addresses, derived again.
+
+    Apply checks a saved plan's against these: an operation whose dependencies ran in the same run is
+    let past the check of its live object (they may have changed it), so a dependency a plan file adds
+    would let an operation through against an object that changed since the plan. ``desired`` gives a
+    merchant's desired view, asked for only when the kind can name a keyed parent (a webhook its key).
+    """
+    named: tuple[str, ...] = ()
+    if any(parent in KEYED_PARENTS for parent in ancestors(op.resource)):
+        view = desired(op.merchant)
+        want = view.resources.get(op.address)
+        if want is not None:
+            named = KINDS[want.kind].references(want, view)
+    return _dependencies(replace(op, depends_on=named), planned)
+
+
+def first_unimplied_dependencies(ops: Sequence[Operation], desired: Callable[[str], MerchantView]) -> int | None:
+    """The index of the first operation whose ``depends_on`` differs from ``implied_dependencies`` (None: none)."""
+    planned = {op.address for op in ops}
+    for index, op in enumerate(ops):
+        if op.depends_on != implied_dependencies(op, planned, desired):
+            return index
+    return None
 
 
 def _sort_key(op: Operation) -> tuple[str, int, int, str]:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from reconciler.errors import InputError, InputIssue
-from reconciler.kinds import ResourceKind
+from reconciler.kinds import KINDS, ResourceKind
 from reconciler.plan.operation import ACTION_ORDER, Action, Risk
 from reconciler.plan.risk import risk_of
 
@@ -120,6 +120,21 @@ def parse_document(data: Mapping[str, Any] | Any, source: str) -> PlanDocument:
     return document
 
 
+def _address_shape_problem(address: str, own: str, kind: ResourceKind) -> str | None:
+    """What is wrong with the shape of ``address`` for its kind (None: nothing).
+
+    Apply finds an operation's object by its address: a singleton's address with a key after it, or a
+    member's without one, names no object the desired state has, and apply would report the operation
+    as in place and write nothing.
+    """
+    key = address[len(own) + 1 :]  # the caller checked that it starts with ``own``
+    if KINDS[kind].keyed and not key:
+        return f"has no key: a merchant has many {kind.value}, and an address names one by its key"
+    if not KINDS[kind].keyed and address != own:
+        return f"has a key: a merchant has one {kind.value} only, whose address is {own!r}"
+    return None
+
+
 def _check_agreement(document: PlanDocument, source: str) -> None:
     merchants = set(document.merchants)
     addresses = [op.address for op in document.operations]
@@ -135,6 +150,9 @@ def _check_agreement(document: PlanDocument, source: str) -> None:
         own = f"{op.merchant}/{op.resource.value}"
         if op.address != own and not op.address.startswith(own + "/"):
             raise _problem(source, f"{where}.address: {op.address!r} is not an address of {own}")
+        shape = _address_shape_problem(op.address, own, op.resource)
+        if shape is not None:
+            raise _problem(source, f"{where}.address: {op.address!r} {shape}")
         for dependency in op.depends_on:
             if dependency not in seen:
                 raise _problem(source, f"{where}.depends_on: {dependency!r} is not an operation of the plan")

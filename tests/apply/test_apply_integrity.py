@@ -307,3 +307,93 @@ def test_a_plan_file_that_json_parsers_read_differently_is_refused(
         assert_refused(planned, result, since)
         assert result.stderr.startswith("plan.json:1:1: not a reconciler plan: "), result.stderr
         assert message in result.stderr
+
+
+MAX_ROE = "    - given_name: Max\n      family_name: Roe\n      date_of_birth: 1980-03-03\n      roles: [DIRECTOR]\n"
+
+
+@pytest.fixture
+def create_after_a_patch(converged: Workspace) -> Workspace:
+    """A saved plan for one merchant: a business information patch, then a stakeholder create that
+    depends on nothing; since the plan, someone made that stakeholder by hand, with other roles."""
+    converged.edit_merchant("M123786123412", "business_name: John Doe LLC", "business_name: John Doe Holdings LLC")
+    converged.edit_merchant("M123786123412", JANE_DOE, JANE_DOE + MAX_ROE)
+    planned = converged.run("plan", "--out", "plan.json", env=ENV)
+    assert planned.exit_code == 0, planned.output
+    operations = document_of(converged)["operations"]
+    assert [(op["resource"], op["action"], op["depends_on"]) for op in operations] == [
+        ("klarna.business_information", "patch", []),
+        ("klarna.stakeholder", "create", []),
+    ]
+    account = converged.sandbox.accounts()["M123786123412"]["account_id"]
+    by_hand = {"given_name": "Max", "family_name": "Roe", "date_of_birth": "1980-03-03", "roles": ["OWNER"]}
+    converged.sandbox.klarna("POST", f"/v1/accounts/{account}/stakeholders", by_hand)
+    return converged
+
+
+def test_a_create_whose_object_was_made_since_the_plan_is_refused(create_after_a_patch: Workspace) -> None:
+    """The approved create is not a patch of someone else's object: stale, not written."""
+    since = create_after_a_patch.sandbox.last_seq()
+    result = create_after_a_patch.run("apply", "plan.json", "--auto-approve", env=ENV)
+    assert result.exit_code == 4, result.output
+    assert "the plan says create, the live state now needs patch" in result.stdout
+    # Only the business information patch was written.
+    assert [w["method"] for w in create_after_a_patch.sandbox.writes(since=since)] == ["PATCH"]
+
+
+def test_a_dependency_added_to_a_resealed_plan_is_refused_before_any_request(create_after_a_patch: Workspace) -> None:
+    """A dependency on an operation that ran lets an operation past the check of its live object: with
+    one added to the file, the create above went through as a patch of the stakeholder made by hand."""
+    document = {k: v for k, v in document_of(create_after_a_patch).items() if k != "mac"}
+    operations = [dict(op) for op in document["operations"]]
+    operations[1]["depends_on"] = [operations[0]["address"]]
+    (create_after_a_patch.root / "plan.json").write_text(json.dumps(resealed({**document, "operations": operations})))
+    since = create_after_a_patch.sandbox.last_seq()
+    result = create_after_a_patch.run("apply", "plan.json", "--auto-approve", env=ENV)
+    assert_refused(create_after_a_patch, result, since)
+    assert result.stderr.startswith(
+        f"plan.json:1:1: not a reconciler plan: operations[1].depends_on: {operations[1]['address']} depends on other"
+    ), result.stderr
+    assert create_after_a_patch.sandbox.requests(since=since) == []
+
+
+def test_a_dependency_left_out_of_a_resealed_plan_is_refused(planned: Workspace) -> None:
+    """The other way round: an operation that depends on the account loses that dependency in the file."""
+    planned.edit_merchant("NB-2024-0001", "account_name: Nordic Bikes AS", "account_name: Nordic Bikes Oslo AS")
+    assert planned.run("plan", "--out", "plan.json", env=ENV).exit_code == 0
+    document = {k: v for k, v in document_of(planned).items() if k != "mac"}
+    operations = [dict(op) for op in document["operations"]]
+    index = next(i for i, op in enumerate(operations) if op["depends_on"])
+    operations[index]["depends_on"] = []
+    (planned.root / "plan.json").write_text(json.dumps(resealed({**document, "operations": operations})))
+    since = planned.sandbox.last_seq()
+    result = planned.run("apply", "plan.json", "--auto-approve", "--allow-disable", env=ENV)
+    assert_refused(planned, result, since)
+    assert f"operations[{index}].depends_on: {operations[index]['address']} depends on other" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("resource", "address"),
+    [
+        # klarna.account is one per merchant: its address takes no key.
+        ("klarna.account", "SK-2024-0002/klarna.account/x"),
+        # A stakeholder is one of many: an address without its key names none of them.
+        ("klarna.stakeholder", "M123786123412/klarna.stakeholder"),
+        ("klarna.stakeholder", "M123786123412/klarna.stakeholder/"),
+    ],
+)
+def test_an_address_not_of_its_kinds_shape_is_refused(planned: Workspace, resource: str, address: str) -> None:
+    """Such an address names no object of the desired state: apply reported it in place and wrote nothing."""
+    document = {k: v for k, v in document_of(planned).items() if k != "mac"}
+    operations = [dict(op) for op in document["operations"]]
+    index = next(i for i, op in enumerate(operations) if op["resource"] == resource)
+    operations[index]["address"] = address
+    (planned.root / "plan.json").write_text(json.dumps(resealed({**document, "operations": operations})))
+    since = planned.sandbox.last_seq()
+    for command in (["show", "plan.json"], ["apply", "plan.json", "--auto-approve", "--allow-disable"]):
+        result = planned.run(*command, env=ENV)
+        assert_refused(planned, result, since)
+        assert result.stderr.startswith(f"plan.json:1:1: not a reconciler plan: operations[{index}].address: "), (
+            result.stderr
+        )
+        assert planned.sandbox.requests(since=since) == []

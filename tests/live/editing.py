@@ -14,7 +14,10 @@ Edit = Callable[[httpx.Request, Any], Any]
 
 
 class Editing(httpx.AsyncBaseTransport):
-    """The sandbox, with each JSON answer passed through ``edit`` before the client reads it."""
+    """The sandbox, with each JSON answer passed through ``edit`` before the client reads it.
+
+    An edit that returns ``bytes`` gives the body as it is (one that is not JSON at all, or none).
+    """
 
     def __init__(self, app: FastAPI, edit: Edit) -> None:
         self.inner = httpx.ASGITransport(app=app)
@@ -24,6 +27,7 @@ class Editing(httpx.AsyncBaseTransport):
         response = await self.inner.handle_async_request(request)
         content = await response.aread()
         if response.headers.get("content-type", "").startswith("application/json") and content:
-            content = json.dumps(self.edit(request, json.loads(content))).encode()
+            edited = self.edit(request, json.loads(content))
+            content = edited if isinstance(edited, bytes) else json.dumps(edited).encode()
         headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-encoding")}
         return httpx.Response(response.status_code, headers=headers, content=content)

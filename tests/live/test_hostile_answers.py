@@ -9,12 +9,13 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler.errors import ApiError
+from reconciler.errors import ApiAnswerUnreadable, ApiError
 from reconciler.live import DinteroClient, KlarnaClient, RetryPolicy
 from reconciler.live.auth import DinteroTokenAuth
 from reconciler.live.envelopes import dintero_error_text, klarna_error_text
 from reconciler.live.http import ApiHttpClient, HttpSettings
 from reconciler.live.ratelimit import RateLimiter
+from reconciler.live.requests import AccountPatchRequest
 from reconciler.live.retry import MAX_WAIT_SECONDS, parse_retry_after
 from reconciler.sensitive import scrub
 from tests.bounded import finishes
@@ -213,3 +214,27 @@ async def test_a_search_by_reference_finds_its_account_among_others_or_twice_ove
     assert account is not None and account.account_id == "A1"
     empty = KlarnaClient(http("klarna", answering(200, {"accounts": []})))
     assert await empty.resolve_account(MERCHANT) is None
+
+
+def answering_bytes(status: int, content: bytes) -> Any:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, content=content, headers={"content-type": "application/json"})
+
+    return answer
+
+
+@pytest.mark.parametrize("content", [b"", b"<html>OK</html>", b"[]"], ids=["empty", "not JSON", "not an account"])
+async def test_a_write_accepted_with_an_answer_that_cannot_be_read_has_an_unknown_outcome(content: bytes) -> None:
+    klarna = KlarnaClient(http("klarna", answering_bytes(200, content)))
+    with pytest.raises(ApiAnswerUnreadable) as caught:
+        await klarna.patch_account("A1", AccountPatchRequest(account_name="Shop"), idempotency_key="k")
+    assert caught.value.outcome_unknown and caught.value.status == 200
+    assert "the API accepted the request (200) but its answer could not be read" in str(caught.value)
+    assert "failed" not in str(caught.value)
+
+
+async def test_a_read_answered_with_a_body_that_cannot_be_read_is_an_error_of_its_own() -> None:
+    klarna = KlarnaClient(http("klarna", answering_bytes(200, b"<html>OK</html>")))
+    with pytest.raises(ApiError) as caught:
+        await klarna.get_account("A1")
+    assert not isinstance(caught.value, ApiAnswerUnreadable) and not caught.value.outcome_unknown
