@@ -35,6 +35,7 @@ from reconciler.desired.secrets import (
     MAX_SECRET_NAME_CHARS,
     SECRET_NAME,
     SecretLookup,
+    shown_secret_name,
 )
 from reconciler.errors import SecretsError
 
@@ -66,8 +67,10 @@ def check_name(name: str) -> str:
     if len(name) > MAX_SECRET_NAME_CHARS:
         raise SecretsError(f"a secret name is at most {MAX_SECRET_NAME_CHARS} characters, not {len(name):,}")
     if not SECRET_NAME.fullmatch(name):
+        # A value typed where the name goes is masked, as in every message naming a secret.
         raise SecretsError(
-            f"{name!r} is not a valid secret name: use letters, digits, '_', '.' and '-', starting with a letter or '_'"
+            f"{shown_secret_name(name)!r} is not a valid secret name: use letters, digits, '_', '.' and '-', "
+            "starting with a letter or '_'"
         )
     return name
 
@@ -225,9 +228,9 @@ def _load_mapping(data: bytes, source: str) -> dict[str, str]:
         if not isinstance(name, str) or not SECRET_NAME.fullmatch(name):
             raise SecretsError(f"{source}: holds a key that is not a valid secret name")
         if not isinstance(value, yaml.ScalarNode):
-            raise SecretsError(f"{source}: secret {name} is not a text value")
+            raise SecretsError(f"{source}: secret {shown_secret_name(name)} is not a text value")
         if name in values:
-            raise SecretsError(f"{source}: holds secret {name} twice; keep one")
+            raise SecretsError(f"{source}: holds secret {shown_secret_name(name)} twice; keep one")
         values[name] = str(value.value)
     return values
 
