@@ -28,8 +28,9 @@ from reconciler.desired.secrets import looks_like_a_value, shown_secret_name
 from reconciler.errors import SecretsError
 
 ENVIRONMENT = (
-    "Environment: RECONCILER_AGE_IDENTITY (an AGE-SECRET-KEY-1… line) or RECONCILER_AGE_IDENTITY_FILE "
-    "(a key file, as age-keygen writes it); with only sandbox targets, secrets.identity_file in reconciler.yaml."
+    "Environment: RECONCILER_AGE_IDENTITY (an AGE-SECRET-KEY-1… line, or an SSH private key) or "
+    "RECONCILER_AGE_IDENTITY_FILE (a key file, as age-keygen or ssh-keygen writes it, for an age1… or ssh-… "
+    "recipient); with only sandbox targets, secrets.identity_file in reconciler.yaml."
 )
 EPILOG = f"""\b
 Exit codes: 0 done, 1 error (no identity or a wrong one, a damaged store, a bad name, no recipients).

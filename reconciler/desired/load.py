@@ -226,7 +226,7 @@ def identity_loader(
         except UnreadableFile as error:
             raise SecretsError(f"{where}: {path}: {error}") from None
         except UnicodeDecodeError:
-            raise SecretsError(f"{where}: {path}: not an age identity file (not UTF-8 text)") from None
+            raise SecretsError(f"{where}: {path}: not an age identity file nor an SSH key (not UTF-8 text)") from None
         return parse_identities(text, str(path))
 
     return identities
