@@ -383,16 +383,24 @@ class SecretsStore:
         finally:
             for _, temporary in staged:
                 temporary.unlink(missing_ok=True)  # gone once renamed; left over when a step failed
-        return self.identities is None or _opens(sealed, self.identities)
+        return self.identities is None or _among_recipients(self.identities, recipients)
 
 
-def _opens(sealed: bytes, identities: list[Any]) -> bool:
-    """Whether ``identities`` decrypt ``sealed``: tried, not told by comparing public keys, since an SSH
-    identity gives no public key to compare (pyrage has none for it) and an SSH recipient prints none."""
+def _among_recipients(identities: list[Any], recipients: list[Any]) -> bool:
+    """Whether one of ``identities`` decrypts what is encrypted for ``recipients``."""
     import pyrage
 
+    ages = {str(recipient) for recipient in recipients if isinstance(recipient, pyrage.x25519.Recipient)}
+    if any(isinstance(i, pyrage.x25519.Identity) and str(i.to_public()) in ages for i in identities):
+        return True
+    ssh_identities = [identity for identity in identities if isinstance(identity, pyrage.ssh.Identity)]
+    ssh_recipients = [recipient for recipient in recipients if isinstance(recipient, pyrage.ssh.Recipient)]
+    if not ssh_identities or not ssh_recipients:
+        return False
+    # An SSH identity gives no public key to compare (pyrage has none for it), and an SSH recipient prints
+    # none: an empty probe encrypted for the SSH recipients tells, without decrypting the store again.
     try:
-        pyrage.decrypt(sealed, identities)
+        pyrage.decrypt(pyrage.encrypt(b"", ssh_recipients), ssh_identities)
     except Exception:  # DecryptError: no identity matched
         return False
     return True

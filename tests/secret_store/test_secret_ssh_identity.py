@@ -105,3 +105,16 @@ def test_an_ssh_key_with_a_passphrase_is_refused_without_printing_it(desired_dir
         body = key.private.splitlines()[1]
         assert body not in refused.output and CANARY not in refused.output
     assert not (desired_dir / "secrets.age").exists()
+
+
+def test_an_identity_that_is_no_recipient_is_still_warned_of(desired_dir: Path, tmp_path: Path, key: KeyPair) -> None:
+    """Recipients of SSH keys only, and an age identity or another SSH key given: the store is written (the
+    recipients file says who may read it), with the warning that the identity given no longer can."""
+    write_recipients(desired_dir, [ssh_key("ed25519").public])
+    other = tmp_path / "id_other"
+    other.write_text(ssh_key("ed25519").private, encoding="utf-8")
+    for env in (key.environ(), {"RECONCILER_AGE_IDENTITY_FILE": str(other)}):
+        (desired_dir / "secrets.age").unlink(missing_ok=True)
+        done = run("set", "SHOP_IBAN", "--desired", str(desired_dir), stdin=f"{CANARY}\n", env=env)
+        assert done.exit_code == 0, done.output
+        assert "is not among the recipients" in done.output
