@@ -60,3 +60,18 @@ def test_rm_and_validate_mask_a_name_that_looks_like_a_value(
     assert missing.exit_code == 1 and "370400440532013000" not in missing.output
     assert SecretsStore.open(desired_dir, [pyrage.x25519.Identity.from_str(key.identity)]).names() == ["SHOP_IBAN"]
 
+
+
+def test_a_name_that_looks_like_a_value_is_masked_when_two_merchants_share_it(
+    desired_dir: Path, store: StoreWriter, key: KeyPair, write: WriteFile
+) -> None:
+    store({IBAN_NAME: "Shared Shop AB"})
+    for reference in ("M1", "M2"):
+        write(
+            f"merchants/{reference.lower()}.yaml",
+            f"account_reference: {reference}\nklarna:\n  account_name: !secret {IBAN_NAME}\n",
+        )
+    checked = run("validate", "--desired", str(desired_dir), env=key.environ())
+    assert checked.exit_code == 1
+    assert "is also used by another merchant" in checked.output
+    assert "370400440532013000" not in checked.output
