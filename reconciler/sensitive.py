@@ -275,6 +275,33 @@ def looks_sensitive(text: str) -> bool:
     return any(pattern.search(spaced) for pattern in _PATTERNS)
 
 
+# Words of a key no model declares (a free-form mapping's, such as a collection's ``branding``) that say its value
+# is a secret or a personal number, whatever the value looks like: ``webhook_signing_secret``, ``payoutIban``.
+_SECRET_KEY_WORDS = frozenset(
+    {"secret", "password", "passwd", "passphrase", "token", "credential", "apikey", "private", "iban", "ssn",
+     "pin", "cvc", "cvv", "birth"}
+)
+_SECRET_KEY_PAIRS = frozenset(
+    {("api", "key"), ("access", "key"), ("signing", "key"), ("account", "number"), ("national", "id"),
+     ("social", "security")}
+)
+_KEY_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def looks_sensitive_key(key: str) -> bool:
+    """Whether a key no model declares names a sensitive value: a marked or credential field's name
+    (``is_sensitive_path``), or a key with one of the words of a secret in it (``stripeSecretKey``,
+    ``payout_iban``, ``api-key``). A key is split into its words (``_``, ``-``, ``.``, camelCase)."""
+    if is_sensitive_path((key,)):
+        return True
+    words = [word.lower() for word in _KEY_WORD.findall(key)]
+    singular = [word.removesuffix("s") for word in words]  # ``apiKeys``, ``webhook_secrets``
+    return any(word in _SECRET_KEY_WORDS for word in (*words, *singular)) or any(
+        (first, second) in _SECRET_KEY_PAIRS or (first, plain) in _SECRET_KEY_PAIRS
+        for first, second, plain in zip(words, words[1:], singular[1:], strict=False)
+    )
+
+
 def shown_name(name: str) -> str:
     """A name the input wrote (a key, a profile, a locked path, an ``!env`` variable, a secret) as a message
     may show it: as written, or masked when it looks like an IBAN, a date, a national id or a key.

@@ -24,11 +24,13 @@ from reconciler.desired.secret_store import (
     check_name,
     read_index,
 )
+from reconciler.desired.secrets import looks_like_a_value, shown_secret_name
 from reconciler.errors import SecretsError
 
 ENVIRONMENT = (
-    "Environment: RECONCILER_AGE_IDENTITY (an AGE-SECRET-KEY-1… line) or RECONCILER_AGE_IDENTITY_FILE "
-    "(a key file, as age-keygen writes it); with only sandbox targets, secrets.identity_file in reconciler.yaml."
+    "Environment: RECONCILER_AGE_IDENTITY (an AGE-SECRET-KEY-1… line, or an SSH private key) or "
+    "RECONCILER_AGE_IDENTITY_FILE (a key file, as age-keygen or ssh-keygen writes it, for an age1… or ssh-… "
+    "recipient); with only sandbox targets, secrets.identity_file in reconciler.yaml."
 )
 EPILOG = f"""\b
 Exit codes: 0 done, 1 error (no identity or a wrong one, a damaged store, a bad name, no recipients).
@@ -57,6 +59,17 @@ def _save(store: SecretsStore) -> str:
         )
     recipients = len(store.recipients())
     return f"{store.path} now holds {len(store.values)} secrets, encrypted for {recipients} recipient(s)"
+
+
+def _refuse_value_like(name: str) -> None:
+    """Refuse a name shaped like a sensitive value, without echoing it: it is likely the value itself, typed
+    where the name goes, and every listing, message and merchant file (``!secret NAME``) shows names."""
+    if looks_like_a_value(name):
+        raise SecretsError(
+            "the secret name given looks like a sensitive value (an IBAN, a date, a national id, a key or a "
+            "long number), and names are printed in clear: name the secret for what it holds "
+            "(e.g. SHOP_IBAN); the value goes on standard input; nothing was written"
+        )
 
 
 def _read_value(name: str) -> str:
@@ -96,6 +109,7 @@ def set_secret(desired_dir: Path, name: str) -> None:
     at the hidden prompt on a terminal.
     """
     check_name(name)
+    _refuse_value_like(name)
     store = _open_store(desired_dir)
     value = _read_value(name)
     if not value:
@@ -117,7 +131,9 @@ def list_secrets(desired_dir: Path) -> None:
         click.echo(f"{desired_dir / STORE_FILE}: no secrets store yet (reconciler secrets set NAME)", err=True)
         return
     for name in names:
-        click.echo(name)
+        # A name shaped like a value (written by hand into the index or the store, or set before such names
+        # were refused) is masked as every message masks it.
+        click.echo(shown_secret_name(name))
 
 
 @secrets.command("rm", epilog=EPILOG)
@@ -128,9 +144,11 @@ def remove_secret(desired_dir: Path, name: str) -> None:
     """Remove secret NAME from the store."""
     check_name(name)  # a name no secret can have (a control character, 100,000 characters) is not echoed
     store = _open_store(desired_dir)
+    # Removing a value-like name is allowed (it is how one gets rid of it), but it is never echoed.
+    shown = shown_secret_name(name)
     if not store.remove(name):
-        raise SecretsError(f"secret {name} is not in {store.path}; nothing was written")
-    click.echo(f"Removed {name}: {_save(store)}", err=True)
+        raise SecretsError(f"secret {shown} is not in {store.path}; nothing was written")
+    click.echo(f"Removed {shown}: {_save(store)}", err=True)
 
 
 @secrets.command("rekey", epilog=EPILOG)

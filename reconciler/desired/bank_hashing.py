@@ -23,7 +23,7 @@ from typing import Any
 
 from reconciler.config import BankAccountHashing, Config
 from reconciler.desired.secret_store import StoreSource, identities_from_environment
-from reconciler.desired.secrets import RESERVED_VARIABLES
+from reconciler.desired.secrets import RESERVED_VARIABLES, shown_secret_name
 from reconciler.errors import InputIssue, SecretsError
 from reconciler.sensitive import register_marked, register_secret_value
 
@@ -120,14 +120,15 @@ def _salt_text(
             return None, _config_issue(config, "salt_env", f"environment variable {settings.salt_env} is not set")
         return value, None
     name = str(settings.salt_secret)
+    shown = shown_secret_name(name)
     # The load's own source when given: it knows the sandbox-only test identity of reconciler.yaml too.
     source = secrets or StoreSource(directory, lambda: identities_from_environment(environ), need_values=True)
     try:
         value = source.lookup(name).value
     except SecretsError as error:
-        return None, _config_issue(config, "salt_secret", f"the salt {name} cannot be read: {error}")
+        return None, _config_issue(config, "salt_secret", f"the salt {shown} cannot be read: {error}")
     if value is None:
-        return None, _config_issue(config, "salt_secret", f"secret {name} is not in secrets.age")
+        return None, _config_issue(config, "salt_secret", f"secret {shown} is not in secrets.age")
     return value, None
 
 

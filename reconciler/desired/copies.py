@@ -32,7 +32,9 @@ from typing import Any
 
 from reconciler.desired.positions import FieldPath, format_path
 from reconciler.desired.references import NamedReference
+from reconciler.desired.secrets import SECRET_TAG, shown_secret_name
 from reconciler.errors import InputIssue
+from reconciler.sensitive import shown_name
 
 _WHITESPACE = re.compile(r"\s+")
 _ID_SEPARATORS = re.compile(r"[\s\-./]+")
@@ -171,7 +173,9 @@ def copy_keys(
                 keys.append(CopyKey(watched.kind, watched.label, digest, merchant_file, file, path, line, column))
     for reference in references:
         normal = reference.name.strip().casefold()
-        kind, label = f"{reference.tag} name", f"{reference.tag} {reference.name}"
+        # The name as every message shows it: masked when it looks like a value typed where a name goes.
+        shown = shown_secret_name(reference.name) if reference.tag == SECRET_TAG else shown_name(reference.name)
+        kind, label = f"{reference.tag} name", f"{reference.tag} {shown}"
         digest = _digest(kind, normal)
         keys.append(
             CopyKey(

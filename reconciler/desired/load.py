@@ -44,7 +44,13 @@ from reconciler.desired.secret_store import (
     index_lines,
     parse_identities,
 )
-from reconciler.desired.secrets import IDENTITY_FILE_VARIABLE, IDENTITY_VARIABLE, RESERVED_VARIABLES, EnvRules
+from reconciler.desired.secrets import (
+    IDENTITY_FILE_VARIABLE,
+    IDENTITY_VARIABLE,
+    RESERVED_VARIABLES,
+    EnvRules,
+    shown_secret_name,
+)
 from reconciler.desired.validate import (
     LEAVE_OUT_DEFAULT,
     LEAVE_OUT_UNMANAGED,
@@ -220,7 +226,7 @@ def identity_loader(
         except UnreadableFile as error:
             raise SecretsError(f"{where}: {path}: {error}") from None
         except UnicodeDecodeError:
-            raise SecretsError(f"{where}: {path}: not an age identity file (not UTF-8 text)") from None
+            raise SecretsError(f"{where}: {path}: not an age identity file nor an SSH key (not UTF-8 text)") from None
         return parse_identities(text, str(path))
 
     return identities
@@ -232,12 +238,12 @@ def _unused_secrets(directory: Path, source: StoreSource) -> list[InputIssue]:
         return []
     lines = index_lines(directory) or {}
     index = str(directory / INDEX_FILE)
-    return [
-        InputIssue(
-            index, lines.get(name, 1), 1, f"secret {name} is used by no file (remove it: reconciler secrets rm {name})"
-        )
-        for name in sorted(source.names() - source.used)
-    ]
+    issues = []
+    for name in sorted(source.names() - source.used):
+        shown = shown_secret_name(name)  # masked when it looks like a value: the line still points at it
+        why = f"secret {shown} is used by no file (remove it: reconciler secrets rm {shown})"
+        issues.append(InputIssue(index, lines.get(name, 1), 1, why))
+    return issues
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,11 @@ Three files sit beside the merchant files:
 - ``secrets.index``: the names only, one a line, in plain text. ``validate`` checks ``!secret`` names
   against it without any identity, so a pull request can be checked with no key at all.
 
-The identity (an ``AGE-SECRET-KEY-1…`` line, as ``age-keygen`` writes it) comes from
-``RECONCILER_AGE_IDENTITY`` or from the file named by ``RECONCILER_AGE_IDENTITY_FILE``. Values are held
+The identity comes from ``RECONCILER_AGE_IDENTITY`` or from the file named by
+``RECONCILER_AGE_IDENTITY_FILE``: ``AGE-SECRET-KEY-1…`` lines, as ``age-keygen`` writes them, or an unencrypted
+SSH private key (``ssh-ed25519`` or ``ssh-rsa``, as ``ssh-keygen`` writes it). Every recipient the recipients
+file may list has an identity of one of these two kinds, as with ``age -d -i``: a store encrypted for
+``ssh-ed25519 AAAA…`` is read with ``~/.ssh/id_ed25519`` by the reconciler and by the age CLI alike. Values are held
 as ``Sensitive``-free plain strings here; callers mask them like every other sensitive value.
 """
 
@@ -35,6 +38,7 @@ from reconciler.desired.secrets import (
     MAX_SECRET_NAME_CHARS,
     SECRET_NAME,
     SecretLookup,
+    shown_secret_name,
 )
 from reconciler.errors import SecretsError
 
@@ -46,6 +50,8 @@ INDEX_FILE = "secrets.index"
 # was reached near 31,000 merchants. A bound still, as the plan file's, for /dev/zero in its place.
 MAX_STORE_BYTES = 256 * 1024 * 1024
 _IDENTITY_PREFIX = "AGE-SECRET-KEY-"  # how an age private key begins (age-keygen writes it upper case)
+# How an SSH private key file begins (OpenSSH's own format, or PEM for an older RSA key).
+_SSH_KEY_MARK = "-----BEGIN "
 _INDEX_HEADER = "# Names in secrets.age (values are never written here). Kept by `reconciler secrets`.\n"
 
 
@@ -66,8 +72,10 @@ def check_name(name: str) -> str:
     if len(name) > MAX_SECRET_NAME_CHARS:
         raise SecretsError(f"a secret name is at most {MAX_SECRET_NAME_CHARS} characters, not {len(name):,}")
     if not SECRET_NAME.fullmatch(name):
+        # A value typed where the name goes is masked, as in every message naming a secret.
         raise SecretsError(
-            f"{name!r} is not a valid secret name: use letters, digits, '_', '.' and '-', starting with a letter or '_'"
+            f"{shown_secret_name(name)!r} is not a valid secret name: use letters, digits, '_', '.' and '-', "
+            "starting with a letter or '_'"
         )
     return name
 
@@ -95,10 +103,32 @@ def parse_recipients(text: str, source: str) -> list[Any]:
     return recipients
 
 
-def parse_identities(text: str, source: str) -> list[Any]:
-    """The identities in an age identity file's text (comments and blank lines ignored)."""
+def _ssh_identity(text: str, source: str) -> Any:
+    """The identity of an SSH private key file's text (one key, as ``age -i`` reads such a file)."""
     import pyrage
 
+    try:
+        return pyrage.ssh.Identity.from_buffer(text.strip().encode("utf-8") + b"\n")
+    except Exception as exc:
+        # Never the text: it is a private key. pyrage tells an encrypted key by this message alone.
+        if "decrypted first" in str(exc):
+            raise SecretsError(
+                f"{source}: holds an SSH private key protected by a passphrase, which the reconciler cannot ask "
+                "for: give an unencrypted copy (kept out of git) or an age identity (AGE-SECRET-KEY-1…)"
+            ) from None
+        raise SecretsError(
+            f"{source}: holds an SSH private key age cannot use: an identity is an ssh-ed25519 or ssh-rsa key, "
+            "or an age identity (AGE-SECRET-KEY-1…)"
+        ) from None
+
+
+def parse_identities(text: str, source: str) -> list[Any]:
+    """The identities in an age identity file's text (comments and blank lines ignored), or the one identity
+    of an SSH private key file's text."""
+    import pyrage
+
+    if _SSH_KEY_MARK in text:
+        return [_ssh_identity(text, source)]
     identities: list[Any] = []
     for raw in text.splitlines():
         line = raw.strip()
@@ -108,7 +138,9 @@ def parse_identities(text: str, source: str) -> list[Any]:
             identities.append(pyrage.x25519.Identity.from_str(line))
         except Exception:
             # Never echo the line: it is a private key, or a mistyped one.
-            raise SecretsError(f"{source}: holds a line that is not an age identity (AGE-SECRET-KEY-1…)") from None
+            raise SecretsError(
+                f"{source}: holds a line that is not an age identity (AGE-SECRET-KEY-1…) nor an SSH private key"
+            ) from None
     if not identities:
         raise SecretsError(f"{source}: holds no age identity")
     return identities
@@ -121,12 +153,13 @@ def identities_from_environment(environ: Mapping[str, str]) -> list[Any] | None:
         return parse_identities(inline, IDENTITY_VARIABLE)
     path = environ.get(IDENTITY_FILE_VARIABLE)
     if path:
-        if _IDENTITY_PREFIX in path.upper():
+        if _IDENTITY_PREFIX in path.upper() or _SSH_KEY_MARK in path:
             # The key itself given where its file's name goes: every message below names the path, and
             # would print the private key.
             raise SecretsError(
-                f"{IDENTITY_FILE_VARIABLE} holds an age identity, not the name of a file: give the "
-                f"AGE-SECRET-KEY-1… line in {IDENTITY_VARIABLE}, or the key file's path in {IDENTITY_FILE_VARIABLE}"
+                f"{IDENTITY_FILE_VARIABLE} holds an age identity, not the name of a file: give the key itself (the "
+                f"AGE-SECRET-KEY-1… line, or the SSH private key) in {IDENTITY_VARIABLE}, or the key file's path in "
+                f"{IDENTITY_FILE_VARIABLE}"
             )
         data = _read_bytes(Path(path), f"{IDENTITY_FILE_VARIABLE}: {path}")
         if data is None:
@@ -134,7 +167,9 @@ def identities_from_environment(environ: Mapping[str, str]) -> list[Any] | None:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise SecretsError(f"{IDENTITY_FILE_VARIABLE}: {path} is not UTF-8 text (an age key file is)") from None
+            raise SecretsError(
+                f"{IDENTITY_FILE_VARIABLE}: {path} is not UTF-8 text (an age key file and an SSH key file are)"
+            ) from None
         return parse_identities(text, path)
     return None
 
@@ -225,9 +260,9 @@ def _load_mapping(data: bytes, source: str) -> dict[str, str]:
         if not isinstance(name, str) or not SECRET_NAME.fullmatch(name):
             raise SecretsError(f"{source}: holds a key that is not a valid secret name")
         if not isinstance(value, yaml.ScalarNode):
-            raise SecretsError(f"{source}: secret {name} is not a text value")
+            raise SecretsError(f"{source}: secret {shown_secret_name(name)} is not a text value")
         if name in values:
-            raise SecretsError(f"{source}: holds secret {name} twice; keep one")
+            raise SecretsError(f"{source}: holds secret {shown_secret_name(name)} twice; keep one")
         values[name] = str(value.value)
     return values
 
@@ -258,7 +293,7 @@ class SecretsStore:
         if identities is None:
             raise SecretsError(
                 f"{path}: needs an age identity to decrypt: set {IDENTITY_VARIABLE} "
-                f"(the AGE-SECRET-KEY-1… line) or {IDENTITY_FILE_VARIABLE} (a key file)"
+                f"(the AGE-SECRET-KEY-1… line or an SSH private key) or {IDENTITY_FILE_VARIABLE} (a key file)"
             )
         import pyrage
 
@@ -348,9 +383,27 @@ class SecretsStore:
         finally:
             for _, temporary in staged:
                 temporary.unlink(missing_ok=True)  # gone once renamed; left over when a step failed
-        return self.identities is None or any(
-            str(identity.to_public()) in {str(recipient) for recipient in recipients} for identity in self.identities
-        )
+        return self.identities is None or _among_recipients(self.identities, recipients)
+
+
+def _among_recipients(identities: list[Any], recipients: list[Any]) -> bool:
+    """Whether one of ``identities`` decrypts what is encrypted for ``recipients``."""
+    import pyrage
+
+    ages = {str(recipient) for recipient in recipients if isinstance(recipient, pyrage.x25519.Recipient)}
+    if any(isinstance(i, pyrage.x25519.Identity) and str(i.to_public()) in ages for i in identities):
+        return True
+    ssh_identities = [identity for identity in identities if isinstance(identity, pyrage.ssh.Identity)]
+    ssh_recipients = [recipient for recipient in recipients if isinstance(recipient, pyrage.ssh.Recipient)]
+    if not ssh_identities or not ssh_recipients:
+        return False
+    # An SSH identity gives no public key to compare (pyrage has none for it), and an SSH recipient prints
+    # none: an empty probe encrypted for the SSH recipients tells, without decrypting the store again.
+    try:
+        pyrage.decrypt(pyrage.encrypt(b"", ssh_recipients), ssh_identities)
+    except Exception:  # DecryptError: no identity matched
+        return False
+    return True
 
 
 def write_recipients(directory: Path, public_keys: Iterable[str]) -> None:

@@ -28,7 +28,7 @@ from reconciler.config import (
     in_ci,
 )
 from reconciler.desired.yaml_nodes import scalar_text
-from reconciler.sensitive import shown_name
+from reconciler.sensitive import looks_sensitive, shown_name
 
 ENV_TAG = "!env"
 SECRET_TAG = "!secret"
@@ -40,6 +40,29 @@ MAX_SECRET_NAME_CHARS = 1_000
 # The variables of the secrets store's age identity (``desired.secret_store``).
 IDENTITY_VARIABLE = "RECONCILER_AGE_IDENTITY"
 IDENTITY_FILE_VARIABLE = "RECONCILER_AGE_IDENTITY_FILE"
+
+# How import names a value: ``<account reference>.klarna.<place>`` (or ``.dintero.``), ``secret_name`` in imports.
+_IMPORTED_NAME = re.compile(r"\.(?:klarna|dintero)\.")
+
+
+def shown_secret_name(name: str) -> str:
+    """A secret's name as output may show it: as written, or masked when it looks like a sensitive value
+    (an IBAN, a date, a national id or a key typed where the name goes; ``shown_name``).
+
+    In a name import made, only the place after the account reference is judged: the reference is shown in
+    every plan's addresses already (``M123786123412/klarna.stakeholder/…``), and its digits would otherwise
+    mask every name of every merchant whose reference holds a long number or a year.
+    """
+    found = _IMPORTED_NAME.search(name)
+    if found is not None and found.start() > 0 and not looks_sensitive(name[found.end() :]):
+        return name
+    return shown_name(name)
+
+
+def looks_like_a_value(name: str) -> bool:
+    """Whether a name would be masked in output (``shown_secret_name``): a name to refuse, not to make."""
+    return shown_secret_name(name) != name
+
 
 # Variables that hold the reconciler's own credentials and keys. The names a reconciler.yaml gives
 # its credential variables (``api_key_env``...) are added per load (``reserved_variables``).

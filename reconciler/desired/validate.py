@@ -25,6 +25,7 @@ from reconciler.desired.models import Merchant, Partner, webhook_identity
 from reconciler.desired.normalise import normalise_dintero_aid, normalise_iban, normalise_reference
 from reconciler.desired.nulls import null_fields, null_message
 from reconciler.desired.positions import FieldPath, Place, format_path
+from reconciler.desired.secrets import shown_secret_name
 from reconciler.desired.yaml_loader import YamlDocument
 from reconciler.errors import InputIssue, printable
 from reconciler.sensitive import shown_name
@@ -106,7 +107,7 @@ def _without_secret_value(message: str, document: YamlDocument, path: FieldPath)
     value = _raw_value(document.data, path)
     if reference is None or not isinstance(value, str) or not value.strip():
         return message
-    named = f"the value of !secret {reference.name}"
+    named = f"the value of !secret {shown_secret_name(reference.name)}"
     text = value.strip()
     for form in (value, text, text.upper(), text.lower()):
         message = message.replace(repr(form), named)

@@ -39,11 +39,12 @@ from reconciler.desired.secrets import (
     SecretSource,
     parse_env_node,
     parse_secret_node,
+    shown_secret_name,
 )
 from reconciler.desired.text import forbidden_character, normal_key, normal_text
 from reconciler.desired.yaml_nodes import Node, node_position, scalar_text
 from reconciler.errors import InputIssue
-from reconciler.sensitive import is_sensitive_path, register_secret_value, shown_name
+from reconciler.sensitive import is_sensitive_path, register_secret_value
 
 _CANONICAL_INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
 # A %YAML directive as ruamel.yaml's scanner sees one: at the start of a line, anywhere in the text.
@@ -189,17 +190,21 @@ class _Builder:
             return self.unresolved_reference(node, path, None)
         found = self.secrets.lookup(reference.name)
         if not found.found:
-            name = shown_name(reference.name)  # the value itself typed as the name is masked
-            return self.unresolved_reference(
-                node, path, f"secret {name} is not in the secrets store (add it: reconciler secrets set {name})"
+            name = shown_secret_name(reference.name)  # the value itself typed as the name is masked
+            fix = (
+                f"add it: reconciler secrets set {name}"
+                if name == reference.name
+                else "it looks like a sensitive value, not a name: name the secret for what it holds"
             )
+            return self.unresolved_reference(node, path, f"secret {name} is not in the secrets store ({fix})")
         if found.value is None:  # known by name only: no identity was given to decrypt
             return self.unresolved_reference(node, path, None)
         register_secret_value(found.value)
         try:
             return normal_text(found.value)
         except ValueError as problem:
-            return self.unresolved_reference(node, path, f"the value of !secret {reference.name} holds a {problem}")
+            shown = shown_secret_name(reference.name)
+            return self.unresolved_reference(node, path, f"the value of !secret {shown} holds a {problem}")
 
     def text(self, node: Node, path: FieldPath, text: str) -> str | None:
         """A string value in NFC, or None (and an issue) when it holds a forbidden character."""

@@ -6,6 +6,13 @@ becomes a ``SecretRef``: a stable name, derived from the merchant's reference an
 by natural keys (never a list position that reordering would shift), and the value, which goes into the
 secrets store while the file holds ``!secret NAME``.
 
+Under a mapping the models leave open (a collection's ``branding``: ``fit.OpenMapping``) no field is marked,
+so every value there is looked at: a text that looks sensitive (``looks_sensitive``: an IBAN, a date, a long
+number, a key) or sits under a key that names a secret (``looks_sensitive_key``) is set apart the same way.
+What cannot be a ``!secret`` there is refused, by its path (``ImportedMerchant.refused``): a key that looks
+sensitive (a key is never a reference) and a number that does (a reference reads back as text, and the file
+would plan a change).
+
 State the provider holds is written as it is, with a comment, so it plans no write:
 
 - a payment product Klarna disabled is ``state: disabled`` (the plan's state matches; only Klarna moves it);
@@ -32,11 +39,11 @@ from reconciler.desired.models_dintero import (
     VippsPspSignup,
 )
 from reconciler.desired.models_klarna import KlarnaMerchant, slug
-from reconciler.imports.fit import fit
+from reconciler.imports.fit import OpenList, OpenMapping, fit
 from reconciler.kinds.connection import DECLINED, FAILED, latest_signup
 from reconciler.kinds.payment_product import DISABLED, ENABLED, PARTNER_SUFFIX, TERMINATED
 from reconciler.live.models import DinteroAccount, KlarnaAccount, PaymentProduct
-from reconciler.sensitive import is_sensitive_key, last_four, scrub
+from reconciler.sensitive import is_sensitive_key, last_four, looks_sensitive, looks_sensitive_key, scrub, shown_name
 
 Path = tuple[str, ...]
 SCHEMA_LINE = "# yaml-language-server: $schema=../merchant.schema.json"
@@ -74,6 +81,8 @@ class ImportedMerchant:
     # Both hold the sensitive values in clear: no repr shows them (a ``SecretRef``'s leaves its value out).
     resolved: dict[str, Any] = field(default_factory=dict, repr=False)
     secret_values: dict[str, str] = field(default_factory=dict, repr=False)
+    # Why no file can be made: values of open mappings that cannot be written as a reference, by path (no value).
+    refused: list[str] = field(default_factory=list)
 
 
 def secret_name(reference: str, place: Path) -> str:
@@ -147,25 +156,73 @@ def _item_key(item: Any, index: int) -> str:
     return str(index)
 
 
-def _secrets(reference: str, value: Any, place: Path, found: dict[str, str]) -> tuple[Any, Any]:
+@dataclass
+class _Found:
+    """What the walk gathers: the values set apart, by name, and the places of open mappings it refuses."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)
+
+
+def _shown_place(place: Path) -> str:
+    # A key of an open mapping is the API's own, and may be the very value: masked when it looks like one.
+    return ".".join(shown_name(part) for part in place)
+
+
+def _set_apart(reference: str, path: Path, item: str | int | float, found: _Found) -> SecretRef:
+    name, n = secret_name(reference, path), 1
+    while name in found.values:
+        n += 1
+        name = f"{secret_name(reference, path)}-{n}"
+    text = found.values[name] = str(item)
+    return SecretRef(name, text)
+
+
+def _open_leaf(reference: str, path: Path, item: Any, under_secret: bool, found: _Found) -> tuple[Any, Any]:
+    """A scalar of an open mapping (``under_secret``: a key on its path names a secret), with the value the
+    loader reads back."""
+    if not isinstance(item, str | int | float) or isinstance(item, bool):
+        return item, item
+    if not under_secret and not looks_sensitive(str(item)):
+        return item, item
+    if isinstance(item, str):
+        secret = _set_apart(reference, path, item, found)
+        return secret, item
+    found.refused.append(
+        f"{_shown_place(path)}: a number that looks sensitive, under a mapping no model declares; a !secret "
+        "reads back as text, not as this number"
+    )
+    return item, item
+
+
+def _secrets(
+    reference: str, value: Any, place: Path, found: _Found, open_: bool = False, under_secret: bool = False
+) -> tuple[Any, Any]:
     """``value`` with each sensitive leaf a ``SecretRef``, and ``value`` as the loader would read it back
     (each such leaf its text); ``found`` gathers the values by name (names made unique in order of
-    appearance). One walk for the three: a merchant's document was walked three times."""
+    appearance). One walk for the three: a merchant's document was walked three times. ``open_``: the value
+    is inside a mapping the models leave open, where every value is looked at; ``under_secret``: there, a key
+    on its path names a secret (``{"webhook_secret": {"current": …}}``), so every text below it is one."""
+    open_ = open_ or isinstance(value, OpenMapping | OpenList)
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         plain: dict[str, Any] = {}
         for key, item in value.items():
+            path = (*place, key)
+            if open_ and looks_sensitive(str(key)):
+                found.refused.append(
+                    f"{_shown_place(path)}: a key that looks sensitive, under a mapping no model declares; a key "
+                    "cannot be a !secret reference"
+                )
+                continue
+            says = open_ and (under_secret or looks_sensitive_key(str(key)))
             if isinstance(item, dict | list):
-                out[key], plain[key] = _secrets(reference, item, (*place, key), found)
+                out[key], plain[key] = _secrets(reference, item, path, found, open_, says)
+            elif open_:
+                out[key], plain[key] = _open_leaf(reference, path, item, says, found)
             elif is_sensitive_key(place, key) and isinstance(item, str | int | float) and not isinstance(item, bool):
-                path = (*place, key)
-                name, n = secret_name(reference, path), 1
-                while name in found:
-                    n += 1
-                    name = f"{secret_name(reference, path)}-{n}"
-                text = found[name] = str(item)
-                out[key] = SecretRef(name, text)
-                plain[key] = text
+                out[key] = _set_apart(reference, path, item, found)
+                plain[key] = out[key].value
             else:
                 out[key] = plain[key] = item  # a leaf that is not sensitive: as it is
         return out, plain
@@ -174,10 +231,14 @@ def _secrets(reference: str, value: Any, place: Path, found: dict[str, str]) -> 
         items = []
         plains = []
         for index, item in enumerate(value):
-            key = _item_key(item, index)
+            # An open list's items by position: their natural keys would be the API's values, which a name shows.
+            key = str(index) if open_ else _item_key(item, index)
             keys[key] = keys.get(key, 0) + 1
             unique = key if keys[key] == 1 else f"{key}-{keys[key]}"
-            made, read = _secrets(reference, item, (*place, unique), found)
+            if open_ and not isinstance(item, dict | list):
+                made, read = _open_leaf(reference, (*place, unique), item, under_secret, found)
+            else:
+                made, read = _secrets(reference, item, (*place, unique), found, open_, under_secret)
             items.append(made)
             plains.append(read)
         return items, plains
@@ -292,6 +353,6 @@ def merchant_document(account: KlarnaAccount, dintero: DinteroAccount | None) ->
     document: dict[str, Any] = {"account_reference": reference, "klarna": _klarna(account, comments, held)}
     if dintero is not None:
         document["dintero"] = _dintero(dintero, comments, held)
-    found: dict[str, str] = {}
+    found = _Found()
     document, resolved = _secrets(reference, document, (), found)
-    return ImportedMerchant(reference, document, comments, held, resolved, found)
+    return ImportedMerchant(reference, document, comments, held, resolved, found.values, found.refused)

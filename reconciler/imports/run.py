@@ -336,6 +336,12 @@ async def _import_accounts(
             )
             continue
         imported = merchant_document(account, dintero.get(reference))
+        if imported.refused:
+            # No file rather than a file with a sensitive value in clear (the paths name no value).
+            result.invalid[reference] = "a value import cannot write as a !secret reference: " + "; ".join(
+                imported.refused
+            )
+            continue
         if reference in ambiguous:
             told = f"Dintero accounts {', '.join(ambiguous[reference])} all name it as their signup reference"
             above = imported.comments.get(("account_reference",))

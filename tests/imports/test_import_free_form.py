@@ -1,0 +1,76 @@
+"""Values under mappings the models leave open (a collection's ``branding``): import never writes a sensitive
+one in clear. A text that looks sensitive, or sits under a key that names a secret, goes into the secrets store
+and the file holds ``!secret NAME``; what cannot be a reference is refused by merchant and path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.imports.conftest import Keys
+from tests.plan.conftest import Cli, base_merchant
+
+IBAN_CANARY = "GB33BUKB20201555555555"
+KEY_CANARY = "whsec-canary-7f3a91c2"  # looks like nothing; the key it sits under names a secret
+LISTED_CANARY = "1987-03-14"  # a date, in a list of an open mapping
+KEY_AS_NAME = "NO9386011117947"  # an account number used as a key
+NESTED_CANARY = "plain-looking-canary"  # under a key naming a secret, a level up
+
+
+def merchant(reference: str, branding: dict[str, Any]) -> dict[str, Any]:
+    document = base_merchant(reference, "T11200201")
+    document["klarna"]["collections"][0]["branding"] = branding
+    return document
+
+
+def written_text(target: Path) -> str:
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace") for path in target.rglob("*") if path.is_file())
+
+
+def plan_exit(cli: Cli, target: Path, keys: Keys) -> int:
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    done = cli.run("plan", "--desired", str(target), "--detailed-exitcode", env=identity)
+    assert IBAN_CANARY not in done.output and KEY_CANARY not in done.output, done.output
+    return done.exit_code
+
+
+def test_a_sensitive_value_under_branding_goes_into_the_secrets_store(cli: Cli, target: Path, keys: Keys) -> None:
+    branding = {
+        "colors": {"primary": "#ff8800"},
+        "payout_note": IBAN_CANARY,
+        "element": {"webhook_signing_secret": KEY_CANARY, "logo_url": "https://example.com/logo.png"},
+        "dates": ["plain words", LISTED_CANARY],
+        "apiKeys": {"current": NESTED_CANARY},
+        "items": [{"name": IBAN_CANARY}],  # named by position: a natural key here would be the value itself
+    }
+    cli.live.create(merchant("M1", branding), dintero=False)
+    done = cli.run("import", "--all", "--desired", str(target))
+    assert done.exit_code == 0, done.output
+    for canary in (IBAN_CANARY, KEY_CANARY, LISTED_CANARY, NESTED_CANARY, "5555"):
+        assert canary not in done.output
+        assert canary not in written_text(target)
+    text = (target / "merchants" / "m1.yaml").read_text(encoding="utf-8")
+    assert "#ff8800" in text and "https://example.com/logo.png" in text  # the rest as it is
+    assert text.count("!secret M1.klarna.collections.online.branding.") == 5
+    assert "!secret M1.klarna.collections.online.branding.items.0.name" in text
+    values = keys.store(target).values
+    assert sorted(value for name, value in values.items() if ".branding." in name) == sorted(
+        [IBAN_CANARY, IBAN_CANARY, KEY_CANARY, LISTED_CANARY, NESTED_CANARY]
+    )
+    assert plan_exit(cli, target, keys) == 0
+
+
+def test_a_key_or_a_number_that_cannot_be_a_reference_refuses_the_merchant(
+    cli: Cli, target: Path, keys: Keys
+) -> None:
+    cli.live.create(merchant("M1", {"accounts": {KEY_AS_NAME: "primary"}}), dintero=False)
+    cli.live.create(merchant("M2", {"element": {"account_ref": 19870314555}}), dintero=False)
+    cli.live.create(merchant("M3", {"colors": {"primary": "#ff8800"}}), dintero=False)
+    done = cli.run("import", "--all", "--desired", str(target))
+    assert done.exit_code == 1, done.output
+    assert "M1: not imported" in done.output and "klarna.collections.online.branding.accounts" in done.output
+    assert "M2: not imported" in done.output and "klarna.collections.online.branding.element.account_ref" in done.output
+    assert KEY_AS_NAME not in done.output and "19870314555" not in done.output
+    assert sorted(p.name for p in (target / "merchants").iterdir()) == ["m3.yaml"]
+    assert KEY_AS_NAME not in written_text(target) and "19870314555" not in written_text(target)
+    assert plan_exit(cli, target, keys) == 0
