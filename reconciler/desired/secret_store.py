@@ -52,6 +52,9 @@ MAX_STORE_BYTES = 256 * 1024 * 1024
 _IDENTITY_PREFIX = "AGE-SECRET-KEY-"  # how an age private key begins (age-keygen writes it upper case)
 # How an SSH private key file begins (OpenSSH's own format, or PEM for an older RSA key).
 _SSH_KEY_MARK = "-----BEGIN "
+# The largest SSH private key file there is (RSA 16384, about 12 KiB), with room: pyrage reads one in time
+# quadratic in its size, so a megabyte of text after a ``-----BEGIN`` line would keep a command busy for hours.
+MAX_SSH_KEY_CHARS = 32 * 1024
 _INDEX_HEADER = "# Names in secrets.age (values are never written here). Kept by `reconciler secrets`.\n"
 
 
@@ -107,6 +110,11 @@ def _ssh_identity(text: str, source: str) -> Any:
     """The identity of an SSH private key file's text (one key, as ``age -i`` reads such a file)."""
     import pyrage
 
+    if len(text) > MAX_SSH_KEY_CHARS:
+        raise SecretsError(
+            f"{source}: is too large to be an SSH private key ({len(text):,} characters; one is at most "
+            f"{MAX_SSH_KEY_CHARS:,})"
+        )
     try:
         return pyrage.ssh.Identity.from_buffer(text.strip().encode("utf-8") + b"\n")
     except Exception as exc:

@@ -43,6 +43,11 @@ IDENTITY_FILE_VARIABLE = "RECONCILER_AGE_IDENTITY_FILE"
 
 # How import names a value: ``<account reference>.klarna.<place>`` (or ``.dintero.``), ``secret_name`` in imports.
 _IMPORTED_NAME = re.compile(r"\.(?:klarna|dintero)\.")
+# Klarna lists whose items import names by their natural key, which every plan shows in its addresses too
+# (``M123786123412/klarna.website/999888777``): ``M1.klarna.collections.999888777.branding.api_key``.
+_ADDRESSED_LISTS = frozenset(
+    {"websites", "collections", "stakeholders", "bank_accounts", "payment_program_enablements"}
+)
 
 
 def shown_secret_name(name: str) -> str:
@@ -51,12 +56,22 @@ def shown_secret_name(name: str) -> str:
 
     In a name import made, only the place after the account reference is judged: the reference is shown in
     every plan's addresses already (``M123786123412/klarna.stakeholder/…``), and its digits would otherwise
-    mask every name of every merchant whose reference holds a long number or a year.
+    mask every name of every merchant whose reference holds a long number or a year. So is the natural key
+    of an item of a Klarna list, for the same reason (a collection ``999888777``).
     """
     found = _IMPORTED_NAME.search(name)
-    if found is not None and found.start() > 0 and not looks_sensitive(name[found.end() :]):
+    if found is not None and found.start() > 0 and not looks_sensitive(_place_judged(name, found)):
         return name
     return shown_name(name)
+
+
+def _place_judged(name: str, found: re.Match[str]) -> str:
+    """The place of an imported name, without the natural key of a Klarna list item that addresses show."""
+    place = name[found.end() :]
+    parts = place.split(".")
+    if found.group() == ".klarna." and len(parts) > 2 and parts[0] in _ADDRESSED_LISTS:
+        return ".".join((parts[0], *parts[2:]))
+    return place
 
 
 def looks_like_a_value(name: str) -> bool:

@@ -39,6 +39,7 @@ from reconciler.desired.models_dintero import (
     VippsPspSignup,
 )
 from reconciler.desired.models_klarna import KlarnaMerchant, slug
+from reconciler.desired.secrets import MAX_SECRET_NAME_CHARS
 from reconciler.imports.fit import OpenList, OpenMapping, fit
 from reconciler.kinds.connection import DECLINED, FAILED, latest_signup
 from reconciler.kinds.payment_product import DISABLED, ENABLED, PARTNER_SUFFIX, TERMINATED
@@ -174,7 +175,15 @@ def _set_apart(reference: str, path: Path, item: str | int | float, found: _Foun
     while name in found.values:
         n += 1
         name = f"{secret_name(reference, path)}-{n}"
-    text = found.values[name] = str(item)
+    text = str(item)
+    if len(name) > MAX_SECRET_NAME_CHARS:
+        # The store refuses such a name, and the whole import with it: this merchant is refused instead.
+        found.refused.append(
+            f"{_shown_place(path)[:200]}: its secret name would be {len(name):,} characters, more than the "
+            f"{MAX_SECRET_NAME_CHARS:,} a name may have"
+        )
+        return SecretRef(name, text)
+    found.values[name] = text
     return SecretRef(name, text)
 
 

@@ -21,6 +21,10 @@ from pydantic_core import from_json
 # A longer answer, or a small gzip one that inflates past it (32 KiB of gzip inflate to 32 MiB),
 # would otherwise be held whole in memory, and the error text in it scrubbed whole.
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
+# The deepest body read, about as deep as pydantic-core's parser reads: pydantic's serializer gives up a little
+# deeper (near 255 levels, "Circular reference detected"), which ended a plan or an import with a traceback
+# once a free-form field (a collection's ``branding``) of a live object that deep was dumped.
+MAX_ANSWER_DEPTH = 200
 
 
 class AnswerTooLarge(httpx.RemoteProtocolError):
@@ -56,9 +60,10 @@ class Answer:
         pydantic-core's parser reads UTF-8 JSON in less than half the time of ``json.loads`` (a
         fifteenth of a plan's CPU went to decoding); what it refuses (a byte order mark, UTF-16, a
         lone surrogate escape, nesting deeper than 200) goes to ``json.loads``, so every body reads as
-        it did before. A body nested deeper than ``json.loads`` can follow is not JSON either: an answer
-        must never end the run with a ``RecursionError``; nor is one holding a lone surrogate, which is no
-        character and would end it with a ``UnicodeEncodeError`` once written out.
+        it did before. A body nested deeper than ``MAX_ANSWER_DEPTH`` is not JSON either: an answer
+        must never end the run with a ``RecursionError`` (or pydantic's serializer's error on it); nor is one
+        holding a lone surrogate, which is no character and would end it with a ``UnicodeEncodeError`` once
+        written out.
         """
         try:
             return from_json(self.content)
@@ -70,6 +75,8 @@ class Answer:
             # file, the terminal, a PR comment would fail on it with a UnicodeEncodeError.
             if _holds_surrogate(value):
                 raise ValueError("the body holds a lone surrogate, which is no character")
+            if _deeper_than(value, MAX_ANSWER_DEPTH):
+                raise ValueError("the body is nested too deeply")
             return value
         except RecursionError:
             raise ValueError("the body is nested too deeply") from None
@@ -79,6 +86,18 @@ class Answer:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether a decoded JSON value nests arrays and objects more than ``limit`` levels deep (its own stack)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((inner, depth + 1) for inner in (item.values() if isinstance(item, dict) else item))
+    return False
 
 
 def _holds_surrogate(value: Any) -> bool:

@@ -74,3 +74,16 @@ def test_a_key_or_a_number_that_cannot_be_a_reference_refuses_the_merchant(
     assert sorted(p.name for p in (target / "merchants").iterdir()) == ["m3.yaml"]
     assert KEY_AS_NAME not in written_text(target) and "19870314555" not in written_text(target)
     assert plan_exit(cli, target, keys) == 0
+
+
+def test_a_key_too_long_for_a_secret_name_refuses_its_merchant_only(cli: Cli, target: Path, keys: Keys) -> None:
+    """The name of a value under a 1,200-character key is longer than the store takes: the whole import
+    stopped, naming no merchant, and wrote no merchant file at all."""
+    cli.live.create(merchant("M1", {"k" * 1200: IBAN_CANARY}), dintero=False)
+    cli.live.create(merchant("M2", {"colors": {"primary": "#ff8800"}}), dintero=False)
+    done = cli.run("import", "--all", "--desired", str(target))
+    assert done.exit_code == 1, done.output
+    assert "M1: not imported" in done.output and "more than the 1,000 a name may have" in done.output
+    assert IBAN_CANARY not in done.output and IBAN_CANARY not in written_text(target)
+    assert sorted(p.name for p in (target / "merchants").iterdir()) == ["m2.yaml"]
+    assert plan_exit(cli, target, keys) == 0

@@ -238,3 +238,23 @@ async def test_a_read_answered_with_a_body_that_cannot_be_read_is_an_error_of_it
     with pytest.raises(ApiError) as caught:
         await klarna.get_account("A1")
     assert not isinstance(caught.value, ApiAnswerUnreadable) and not caught.value.outcome_unknown
+
+
+async def test_an_account_nested_deeper_than_its_models_can_be_dumped_is_an_error_of_the_read() -> None:
+    """A collection's ``branding`` is free-form: nested 300 deep, the account read fine, and plan and import
+    ended with a traceback of pydantic's serializer ("Circular reference detected") when they dumped it."""
+    branding: dict[str, Any] = {"colour": "#ff8800"}
+    for _ in range(300):
+        branding = {"a": branding}
+    collection = {"collection_id": "C1", "collection_reference": "online", "branding": branding}
+    accounts = [{**account_item(MERCHANT), "collections": [collection]}]
+    klarna = KlarnaClient(http("klarna", answering(200, {"accounts": accounts})))
+    with pytest.raises(ApiError, match="not JSON"):
+        await klarna.resolve_account(MERCHANT)
+    # Within the bound, such a body is read, and dumped, as before.
+    shallow = {**collection, "branding": {"a": {"b": {"c": "#ff8800"}}}}
+    accounts = [{**account_item(MERCHANT), "collections": [shallow]}]
+    klarna = KlarnaClient(http("klarna", answering(200, {"accounts": accounts})))
+    account = await klarna.resolve_account(MERCHANT)
+    assert account is not None
+    account.model_dump(mode="json")

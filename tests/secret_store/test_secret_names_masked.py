@@ -75,3 +75,20 @@ def test_a_name_that_looks_like_a_value_is_masked_when_two_merchants_share_it(
     assert checked.exit_code == 1
     assert "is also used by another merchant" in checked.output
     assert "370400440532013000" not in checked.output
+
+
+def test_a_name_import_makes_for_a_list_item_with_a_numeric_key_is_shown_and_can_be_set(
+    desired_dir: Path, key: KeyPair
+) -> None:
+    """The natural key of a collection (``999888777``) is in every plan's addresses: a name import gives a
+    value under its branding was masked in listings and refused by ``secrets set``, so it could not be changed."""
+    name = "M1.klarna.collections.999888777.branding.api_key"
+    write_recipients(desired_dir, [key.recipient])
+    kept = run("secrets", "set", name, "--desired", str(desired_dir), stdin="v\n", env=key.environ())
+    assert kept.exit_code == 0, kept.output
+    listed = run("secrets", "list", "--desired", str(desired_dir), env=key.environ())
+    assert listed.stdout.splitlines() == [name]
+    # A sensitive-looking place is still judged: a value typed after the list item's key.
+    typed = "M1.klarna.collections.999888777.DE89370400440532013000"
+    refused = run("secrets", "set", typed, "--desired", str(desired_dir), stdin="v\n", env=key.environ())
+    assert refused.exit_code == 1 and "370400440532013000" not in refused.output

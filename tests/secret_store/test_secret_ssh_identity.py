@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from reconciler.cli import main
 from reconciler.desired.secret_store import SecretsStore, parse_identities, write_recipients
+from tests.bounded import finishes
 
 from .conftest import KeyPair
 
@@ -118,3 +119,22 @@ def test_an_identity_that_is_no_recipient_is_still_warned_of(desired_dir: Path, 
         done = run("set", "SHOP_IBAN", "--desired", str(desired_dir), stdin=f"{CANARY}\n", env=env)
         assert done.exit_code == 0, done.output
         assert "is not among the recipients" in done.output
+
+
+def test_a_huge_text_that_begins_like_an_ssh_key_is_refused_without_parsing_it() -> None:
+    """pyrage reads an SSH key file in time quadratic in its size: a megabyte of base64 lines after a
+    ``-----BEGIN`` line (a misnamed file, a log) kept the command busy for hours. No key is that large."""
+    code = (
+        "from reconciler.desired.secret_store import parse_identities\n"
+        "from reconciler.errors import SecretsError\n"
+        "body = ('A' * 76 + '\\n') * 20_000\n"
+        "text = '-----BEGIN OPENSSH PRIVATE KEY-----\\n' + body + '-----END OPENSSH PRIVATE KEY-----\\n'\n"
+        "try:\n"
+        "    parse_identities(text, 'key.txt')\n"
+        "except SecretsError as error:\n"
+        "    print(error)\n"
+    )
+    printed = finishes(code)
+    assert printed.startswith("key.txt: "), printed
+    assert "too large" in printed
+    assert "AAAA" not in printed
