@@ -20,6 +20,7 @@ from reconciler.desired.secret_store import SecretsStore, write_recipients
 from tests.apply.conftest import workspace  # noqa: F401  (the CLI tests' copy of the examples and its sandbox)
 
 INSTALL_TIMEOUT = 600
+AGE_TIMEOUT = 60
 WriteFile = Callable[[str, str], Path]
 
 
@@ -66,6 +67,18 @@ def age_cli() -> str:
             "installed: run `apt-get update && apt-get install -y age` (Debian's age package)"
         )
     return found
+
+
+def age_decrypt(age_cli: str, identity_file: Path, store: Path) -> str:
+    """What ``age -d -i IDENTITY_FILE STORE`` prints: the store as the age CLI reads it."""
+    done = subprocess.run(
+        [age_cli, "-d", "-i", str(identity_file), str(store)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=AGE_TIMEOUT,
+    )
+    return done.stdout
 
 
 @dataclass(frozen=True)

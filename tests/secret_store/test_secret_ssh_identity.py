@@ -3,7 +3,6 @@ by the reconciler as by ``age -d -i ~/.ssh/id_ed25519``."""
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +15,8 @@ from reconciler.cli import main
 from reconciler.desired.secret_store import SecretsStore, parse_identities, write_recipients
 from tests.bounded import finishes
 
-from .conftest import KeyPair
+from .conftest import KeyPair, age_decrypt
 
-AGE_TIMEOUT = 60
 CANARY = "NO9386011117947"
 # A throwaway test key, encrypted with the passphrase "correct horse" (``ssh-keygen -t ed25519 -N …``): kept as
 # text because writing an encrypted OpenSSH key takes bcrypt, which the tests do not otherwise need.
@@ -84,14 +82,7 @@ def test_a_store_for_an_ssh_recipient_is_read_by_the_age_cli(
     key_file = tmp_path / "id_ed25519"
     key_file.write_text(ssh.private, encoding="utf-8")
     key_file.chmod(0o600)
-    shown = subprocess.run(
-        [age_cli, "-d", "-i", str(key_file), str(desired_dir / "secrets.age")],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=AGE_TIMEOUT,
-    )
-    assert shown.stdout.strip() == f"SHOP_IBAN: {CANARY}"
+    assert age_decrypt(age_cli, key_file, desired_dir / "secrets.age").strip() == f"SHOP_IBAN: {CANARY}"
 
 
 def test_an_ssh_key_with_a_passphrase_is_refused_without_printing_it(desired_dir: Path, tmp_path: Path) -> None:

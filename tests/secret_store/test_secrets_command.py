@@ -11,9 +11,7 @@ from click.testing import CliRunner, Result
 from reconciler.cli import main
 from reconciler.desired.secret_store import SecretsStore, write_recipients
 
-from .conftest import KeyPair, StoreWriter, WriteFile, new_key_pair
-
-AGE_TIMEOUT = 60
+from .conftest import AGE_TIMEOUT, KeyPair, StoreWriter, WriteFile, age_decrypt, new_key_pair
 
 
 def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Result:
@@ -124,26 +122,13 @@ def test_a_store_written_by_reconciler_is_read_by_the_age_cli(
     assert run("set", "SEC_NAME", stdin="Secret Shop AB\n", env=key.environ()).exit_code == 0
     key_file = tmp_path / "key.txt"
     key_file.write_text(key.identity + "\n", encoding="utf-8")
-    done = subprocess.run(
-        [age_cli, "-d", "-i", str(key_file), str(desired_dir / "secrets.age")],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=AGE_TIMEOUT,
-    )
-    assert done.stdout == "SEC_NAME: Secret Shop AB\n"
+    assert age_decrypt(age_cli, key_file, desired_dir / "secrets.age") == "SEC_NAME: Secret Shop AB\n"
 
 
 def test_the_example_store_opens_with_the_age_cli_and_the_test_key(age_cli: str) -> None:
     examples = Path(__file__).resolve().parents[2] / "desired-state"
-    done = subprocess.run(
-        [age_cli, "-d", "-i", str(examples / "sandbox-test-identity.txt"), str(examples / "secrets.age")],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=AGE_TIMEOUT,
-    )
-    names = sorted(line.split(":", 1)[0] for line in done.stdout.splitlines())
+    shown = age_decrypt(age_cli, examples / "sandbox-test-identity.txt", examples / "secrets.age")
+    names = sorted(line.split(":", 1)[0] for line in shown.splitlines())
     index = (examples / "secrets.index").read_text(encoding="utf-8").splitlines()
     assert names == [line for line in index if not line.startswith("#")]
 
