@@ -278,8 +278,8 @@ def looks_sensitive(text: str) -> bool:
 # Words of a key no model declares (a free-form mapping's, such as a collection's ``branding``) that say its value
 # is a secret or a personal number, whatever the value looks like: ``webhook_signing_secret``, ``payoutIban``.
 _SECRET_KEY_WORDS = frozenset(
-    {"secret", "password", "passwd", "passphrase", "token", "credential", "apikey", "private", "iban", "ssn",
-     "pin", "cvc", "cvv", "birth"}
+    {"secret", "password", "passwd", "passphrase", "passcode", "pass", "pwd", "token", "credential", "apikey",
+     "private", "iban", "ssn", "passport", "pin", "cvc", "cvv", "birth"}
 )
 _SECRET_KEY_PAIRS = frozenset(
     {("api", "key"), ("access", "key"), ("signing", "key"), ("account", "number"), ("national", "id"),

@@ -16,7 +16,7 @@ from reconciler.desired.models_klarna import (
     Website,
 )
 from reconciler.desired.yaml_loader import load_yaml_file
-from reconciler.sensitive import conceal, mask_scalar, redact
+from reconciler.sensitive import conceal, looks_sensitive_key, mask_scalar, redact
 
 # Every test here checks what is masked or left out: none may see a value another test registered.
 
@@ -394,3 +394,16 @@ def test_a_sensitive_value_as_a_dintero_applicants_name_is_refused_without_being
     assert Applicant.model_validate({field: "Åse-Marie O'Neil"}).model_dump(exclude_none=True) == {
         field: "Åse-Marie O'Neil"
     }
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["webhook_secret", "apiKeys", "payout_iban", "admin_pass", "smtpPwd", "door-passcode", "passport_number"],
+)
+def test_a_free_form_key_naming_a_secret_is_told_by_its_words(key: str) -> None:
+    assert looks_sensitive_key(key)
+
+
+@pytest.mark.parametrize("key", ["primary_color", "passenger_count", "logo_url", "compass", "spinner"])
+def test_a_free_form_key_of_ordinary_words_is_not_taken_for_a_secret(key: str) -> None:
+    assert not looks_sensitive_key(key)
