@@ -187,10 +187,15 @@ def _set_apart(reference: str, path: Path, item: str | int | float, found: _Foun
     return SecretRef(name, text)
 
 
+def _storable(item: Any) -> bool:
+    """Whether a leaf is a value the store can hold as text: a string or a number, not a boolean or null."""
+    return isinstance(item, str | int | float) and not isinstance(item, bool)
+
+
 def _open_leaf(reference: str, path: Path, item: Any, under_secret: bool, found: _Found) -> tuple[Any, Any]:
     """A scalar of an open mapping (``under_secret``: a key on its path names a secret), with the value the
     loader reads back."""
-    if not isinstance(item, str | int | float) or isinstance(item, bool):
+    if not _storable(item):
         return item, item
     if not under_secret and not looks_sensitive(str(item)):
         return item, item
@@ -229,7 +234,7 @@ def _secrets(
                 out[key], plain[key] = _secrets(reference, item, path, found, open_, says)
             elif open_:
                 out[key], plain[key] = _open_leaf(reference, path, item, says, found)
-            elif is_sensitive_key(place, key) and isinstance(item, str | int | float) and not isinstance(item, bool):
+            elif is_sensitive_key(place, key) and _storable(item):
                 out[key] = _set_apart(reference, path, item, found)
                 plain[key] = out[key].value
             else:

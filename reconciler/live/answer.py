@@ -73,10 +73,9 @@ class Answer:
             value = json.loads(self.content)
             # ``json.loads`` keeps a lone surrogate (``"\\ud800"``), which no text can be written in: a plan
             # file, the terminal, a PR comment would fail on it with a UnicodeEncodeError.
-            if _holds_surrogate(value):
-                raise ValueError("the body holds a lone surrogate, which is no character")
-            if _deeper_than(value, MAX_ANSWER_DEPTH):
-                raise ValueError("the body is nested too deeply")
+            problem = _unwritable(value)
+            if problem is not None:
+                raise ValueError(problem)
             return value
         except RecursionError:
             raise ValueError("the body is nested too deeply") from None
@@ -88,32 +87,21 @@ class Answer:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether a decoded JSON value nests arrays and objects more than ``limit`` levels deep (its own stack)."""
-    stack = [(value, 1)]
+def _unwritable(value: Any) -> str | None:
+    """Why a decoded JSON value cannot be used (None: it can): a string (a key too) holding a surrogate code
+    point, or arrays and objects nested more than ``MAX_ANSWER_DEPTH`` levels deep.
+
+    One walk, with a stack of its own: a body as deep as ``json.loads`` reads would outrun Python's.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth > limit:
-                return True
-            stack.extend((inner, depth + 1) for inner in (item.values() if isinstance(item, dict) else item))
-    return False
-
-
-def _holds_surrogate(value: Any) -> bool:
-    """Whether any string of a decoded JSON value (a key too) holds a surrogate code point.
-
-    Walked with a stack of its own: a body as deep as ``json.loads`` reads would outrun Python's.
-    """
-    stack = [value]
-    while stack:
-        item = stack.pop()
         if isinstance(item, str):
             if _SURROGATE.search(item) is not None:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
+                return "the body holds a lone surrogate, which is no character"
+        elif isinstance(item, dict | list):
+            if depth > MAX_ANSWER_DEPTH:
+                return "the body is nested too deeply"
+            inner = (*item.keys(), *item.values()) if isinstance(item, dict) else item
+            stack.extend((part, depth + 1) for part in inner)
+    return None
