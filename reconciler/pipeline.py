@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.apply.executor import MERCHANTS_IN_PROGRESS_MAX
-from reconciler.compare.sides import desired_view, live_partner_view, live_view, partner_view, reads_notifications
+from reconciler.compare.sides import (
+    desired_view,
+    live_partner_view,
+    live_view,
+    merchant_unchanged,
+    partner_view,
+    reads_notifications,
+)
 from reconciler.config import Config
 from reconciler.desired.declared import DeclaredMerchant, desired_digest
 from reconciler.desired.load import DesiredState
@@ -116,7 +123,10 @@ async def make_plan(
 
     def plan_one(live: LiveMerchant) -> None:
         declared = by_reference[live.reference]
-        desired = desired_view(declared)
+        document = declared.wire()
+        if merchant_unchanged(document, live):
+            return  # in sync as the answers came: no view, no plan, nothing to tell (most merchants)
+        desired = desired_view(declared, document)
         current = live_view(desired, live.klarna, live.dintero)
         ops.extend(with_origins(plan_merchant(desired, current, key), desired, declared.origins))
         notices.extend(notices_of(desired, current))

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from reconciler.compare.normalise import normalise_live
+from reconciler.compare.unchanged import covers
 from reconciler.desired.declared import DeclaredMerchant, canonical_json
 from reconciler.desired.models import Partner
 from reconciler.kinds import KINDS, PARTNER, MerchantView, ResourceKind, ResourceState, resource_address
@@ -97,9 +98,10 @@ def _view(reference: str, document: Mapping[str, Any], kinds: Sequence[Kind]) ->
     return MerchantView(reference, states, frozenset(managed))
 
 
-def desired_view(merchant: DeclaredMerchant) -> MerchantView:
-    """The resources a merchant file declares, with only the fields it declares."""
-    view = _view(merchant.account_reference, merchant.wire(), MERCHANT_KINDS)
+def desired_view(merchant: DeclaredMerchant, document: Mapping[str, Any] | None = None) -> MerchantView:
+    """The resources a merchant file declares, with only the fields it declares (``document``: its
+    ``wire()``, when already read)."""
+    view = _view(merchant.account_reference, merchant.wire() if document is None else document, MERCHANT_KINDS)
     assert view is not None  # the account is always declared
     return view
 
@@ -183,6 +185,26 @@ def live_partner_view(desired: MerchantView, live: LiveMerchant | Sequence[Crede
     if not isinstance(live, LiveMerchant):
         live = LiveMerchant(PARTNER, None, None, live)
     return _live_states(live, desired, PARTNER_KINDS)
+
+
+def merchant_unchanged(document: Mapping[str, Any], live: LiveMerchant) -> bool:
+    """Whether every resource the merchant document declares is in sync in ``live``'s answers as sent,
+    with nothing for a reviewer to be told (``compare.unchanged``); False when the answers were not kept
+    or there is no account."""
+    bodies = live.bodies
+    if bodies is None or bodies.klarna is None:
+        return False
+    for kind in MERCHANT_KINDS:
+        members = kind.desired(document)
+        if members is None:
+            continue
+        found = kind.answered(members, bodies)
+        if found is None:
+            return False
+        for have, member in zip(found, members, strict=True):
+            if not covers(have, member.fields):
+                return False
+    return True
 
 
 def reads_notifications(desired: MerchantView) -> bool:

@@ -17,7 +17,7 @@ from reconciler.kinds.names import ResourceKind, resource_address
 from reconciler.kinds.registry import KINDS, register
 from reconciler.kinds.state import Member, MerchantView, ResourceState
 from reconciler.kinds.writes import Create, Delete, Patch, WriteContext, WriteRequest, body, klarna_write
-from reconciler.live.read import LiveMerchant
+from reconciler.live.read import Bodies, LiveMerchant
 from reconciler.live.requests import AccountPatchRequest, OnboardRequest
 from reconciler.sensitive import scrub
 
@@ -75,6 +75,12 @@ class Account(Kind):
             return []
         extra = {"state_reason": account.state_reason}  # INITIAL_SETUP: its onboarding is not complete
         return [Member(live_dump(account, ACCOUNT_FIELDS), account.account_id, account.state, extra)]
+
+    def answered(self, members: Sequence[Member], bodies: Bodies) -> list[Any] | None:
+        account = bodies.klarna
+        if account is None or account.get("state") == DISABLED:
+            return None  # a disabled account is held even when nothing differs
+        return [account] * len(members)
 
     def provider_hold(self, want: ResourceState, have: ResourceState, changed: bool) -> Hold | None:
         """Klarna disabled the account: nothing of it can be managed (shown even when no field differs)."""

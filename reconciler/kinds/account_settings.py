@@ -15,7 +15,7 @@ from reconciler.kinds.names import ResourceKind
 from reconciler.kinds.registry import register
 from reconciler.kinds.state import Member, ResourceState
 from reconciler.kinds.writes import Create, Delete, Patch, WriteContext, WriteRequest, body, dintero_write
-from reconciler.live.read import LiveMerchant
+from reconciler.live.read import Bodies, LiveMerchant
 
 
 @register
@@ -38,6 +38,9 @@ class AccountSettings(Kind):
         if account is None or account.settings is None:
             return []
         return [Member(live_dump(account.settings), account.account_id, extra={"aid": account.account_id})]
+
+    def answered(self, members: Sequence[Member], bodies: Bodies) -> list[Any] | None:
+        return [(bodies.dintero or {}).get("settings")] * len(members)
 
     def writes(self, change: Create | Patch | Delete, ctx: WriteContext) -> list[WriteRequest]:
         match change:

@@ -17,7 +17,7 @@ from reconciler.kinds.state import MATCH, Member, ResourceState
 from reconciler.kinds.writes import Create, Delete, Patch, WriteContext, WriteRequest, dintero_write
 from reconciler.live.dintero import Connection as ConnectionName
 from reconciler.live.models import DinteroConnection, DinteroSignup
-from reconciler.live.read import LiveMerchant
+from reconciler.live.read import Bodies, LiveMerchant
 
 PENDING, ENABLED, FAILED, DECLINED = "pending", "enabled", "failed", "declined"
 SIGNATURE_REQUIRED = "signature_required"
@@ -77,6 +77,19 @@ class Connection(Kind):
             )
             for name, connection in sorted(account.connections.items())
         ]
+
+    def answered(self, members: Sequence[Member], bodies: Bodies) -> list[Any] | None:
+        connections = (bodies.dintero or {}).get("connections") or {}
+        found = []
+        for member in members:
+            connection = connections.get(member.extra.get(MATCH)) if type(connections) is dict else None
+            # Pending makes a notice; declined and failed a hold, even when the signup is the same.
+            if type(connection) is not dict or connection.get("status") in (PENDING, DECLINED, FAILED):
+                return None
+            signups = connection.get("signups")
+            latest = signups[-1] if signups else connection.get("signup")  # as ``latest_signup`` reads it
+            found.append({"signup": latest if type(latest) is dict else {}})
+        return found
 
     def provider_hold(self, want: ResourceState, have: ResourceState, changed: bool) -> Hold | None:
         """Dintero declined or failed the signup it has: writing the same signup again would not help.

@@ -31,7 +31,7 @@ from reconciler.kinds.writes import (
     body,
     klarna_write,
 )
-from reconciler.live.read import LiveMerchant
+from reconciler.live.read import Bodies, LiveMerchant
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,13 @@ class Kind:
     def live(self, live: LiveMerchant) -> Sequence[Member]:
         """The members the APIs hold."""
         raise NotImplementedError
+
+    def answered(self, members: Sequence[Member], bodies: Bodies) -> list[Any] | None:
+        """Each desired member's live counterpart in the answers as the APIs sent them, in the members'
+        order, for ``compare.unchanged`` to compare as sent; None when the answers alone cannot show the
+        members in sync: a member missing or one too many, or a provider's state that the plan shows even
+        when nothing differs (a notice, a hold). A kind that cannot tell answers None."""
+        return None
 
     def declared_at(self, state: ResourceState) -> tuple[str, ...]:
         """Where in the merchant document a desired member's fields are read from (for a member of a
@@ -165,6 +172,9 @@ class KlarnaSingleton(Kind):
         model = getattr(live.klarna, self.attribute, None) if live.klarna is not None else None
         return [] if model is None else [Member(live_dump(model))]
 
+    def answered(self, members: Sequence[Member], bodies: Bodies) -> list[Any] | None:
+        return [(bodies.klarna or {}).get(self.attribute)] * len(members)
+
 
 class KlarnaMembers(Kind):
     """A list of sub-resources of an account, each matched by its natural key."""
@@ -193,3 +203,18 @@ class KlarnaMembers(Kind):
 
     def live_member(self, data: dict[str, Any], remote_id: str | None) -> Member:
         return Member(data, remote_id)
+
+    def answered(self, members: Sequence[Member], bodies: Bodies) -> list[Any] | None:
+        items = (bodies.klarna or {}).get(self.attribute) or []
+        if type(items) is not list or len(items) != len(members) or not all(type(item) is dict for item in items):
+            return None  # one too many or too few (a delete, a create), or enablements the model regroups
+        # Each item as ``live`` makes it: its id, and what ``live_member`` sets apart, are not fields.
+        found = {}
+        for item in items:
+            fields = self.live_member({k: v for k, v in item.items() if k != self.id_field}, None).fields
+            found[self.identity(fields)] = fields
+        if len(found) != len(items):
+            return None  # a natural key twice: the views number them apart
+        # Matched by natural key, as the views match them; a member with no counterpart is a create.
+        matched = [found.pop(self.identity(member.fields), None) for member in members]
+        return None if found else matched

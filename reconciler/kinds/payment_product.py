@@ -15,7 +15,7 @@ from reconciler.kinds.names import ResourceKind
 from reconciler.kinds.registry import register
 from reconciler.kinds.state import Member, ResourceState
 from reconciler.kinds.writes import Create, Delete, Patch, WriteContext, WriteRequest, body, klarna_write
-from reconciler.live.read import LiveMerchant
+from reconciler.live.read import Bodies, LiveMerchant
 from reconciler.live.requests import DisableProductRequest
 from reconciler.sensitive import scrub
 
@@ -57,6 +57,14 @@ class PaymentProduct(Kind):
             return []
         extra = {"state_reason": product.state_reason}
         return [Member(live_dump(product, PRODUCT_FIELDS), product.product_id, product.state, extra)]
+
+    def answered(self, members: Sequence[Member], bodies: Bodies) -> list[Any] | None:
+        products = (bodies.klarna or {}).get("products") or []
+        # The one ``live`` takes: the first of type PAYMENT (or of no type).
+        product = next((p for p in products if type(p) is dict and p.get("type") in (None, "PAYMENT")), None)
+        if product is None or any(m.status is not None and product.get("state") != m.status for m in members):
+            return None  # a create, or a declared state to reach (an enable, a disable, or Klarna's hold)
+        return [product] * len(members)
 
     def provider_hold(self, want: ResourceState, have: ResourceState, changed: bool) -> Hold | None:
         """Only Klarna terminates and reactivates, and only Klarna re-enables its own disable."""

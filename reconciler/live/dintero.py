@@ -41,16 +41,27 @@ class DinteroClient(ApiClient):
 
     async def _get_or_none(self, model: type[M], operation: str, path: str) -> M | None:
         """A read whose 404 means "none" rather than an error."""
+        found = await self._answer_or_none(model, operation, path)
+        return None if found is None else found[0]
+
+    async def _answer_or_none(self, model: type[M], operation: str, path: str) -> tuple[M, dict[str, Any]] | None:
+        """``_get_or_none``'s model with the JSON object it was validated from."""
         try:
             response = await self.http.request("GET", path, operation=operation)
         except ApiNotFound:
             return None
-        return self.http.parse(model, self.http.json(response, operation), operation)
+        body = self.http.json(response, operation)
+        return self.http.parse(model, body, operation), body  # a model validates only a JSON object
 
     async def get_merchant(self, aid: str) -> DinteroAccount | None:
         """The merchant with all its connections, or None when Dintero does not know it."""
+        found = await self.get_merchant_answer(aid)
+        return None if found is None else found[0]
+
+    async def get_merchant_answer(self, aid: str) -> tuple[DinteroAccount, dict[str, Any]] | None:
+        """``get_merchant``'s account with the JSON object it was validated from, as Dintero sent it."""
         path = fill_path(DINTERO_ROUTES["get_merchant"], oid=self.partner_id, aid=aid)
-        return await self._get_or_none(DinteroAccount, "get_merchant", path)
+        return await self._answer_or_none(DinteroAccount, "get_merchant", path)
 
     async def iter_merchants(self, page_size: int = 100) -> AsyncGenerator[DinteroAccount, None]:
         """Every merchant of the partner, page by page."""

@@ -82,6 +82,14 @@ class KlarnaClient(ApiClient):
 
     async def resolve_account(self, account_reference: str, expand: Sequence[str] = EXPAND_ALL) -> KlarnaAccount | None:
         """The account with this reference (with ``expand``d sub-resources), or None if Klarna has none."""
+        found = await self.resolve_account_answer(account_reference, expand)
+        return None if found is None else found[0]
+
+    async def resolve_account_answer(
+        self, account_reference: str, expand: Sequence[str] = EXPAND_ALL
+    ) -> tuple[KlarnaAccount, dict[str, Any]] | None:
+        """``resolve_account``'s account with the JSON object it was validated from, as Klarna sent it
+        (``compare.unchanged`` compares that object before any model dump)."""
         params: dict[str, str | int] = {"account_reference": account_reference}
         if expand:
             params["expand"] = expand_param(expand)
@@ -93,7 +101,7 @@ class KlarnaClient(ApiClient):
         body = self.http.json(response, operation, account_reference)
         if isinstance(body, dict) and "account_id" in body:
             body = [body]
-        found: KlarnaAccount | None = None
+        found: tuple[KlarnaAccount, dict[str, Any]] | None = None
         others = 0
         for item in items_of(body, "accounts", api=API, operation=operation):
             reference = item.get("account_reference") if isinstance(item, dict) else None
@@ -104,8 +112,8 @@ class KlarnaClient(ApiClient):
             if account.account_reference not in (None, account_reference):
                 others += 1
             elif found is None:
-                found = account
-            elif account.account_id != found.account_id:
+                found = account, item  # a model validates only a JSON object: ``item`` is a dict
+            elif account.account_id != found[0].account_id:
                 # Which of them the file manages cannot be told: writing to either could be the wrong one.
                 text = "the answer lists two accounts with this reference"
                 raise ApiError(API, operation, None, text, merchant=account_reference)

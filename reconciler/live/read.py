@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -26,11 +26,22 @@ Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
+class Bodies:
+    """The JSON objects ``LiveMerchant``'s two accounts were validated from, as the APIs sent them
+    (None: the API does not know the merchant)."""
+
+    klarna: Mapping[str, Any] | None
+    dintero: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
 class LiveMerchant:
     """What the APIs hold for one declared merchant (None: the API does not know it).
 
     For the partner-level pseudo-merchant, ``credentials``, ``signing_keys`` and ``webhooks`` hold the
-    partner's objects.
+    partner's objects. ``bodies``, when the reads kept them (a merchant's reads and the lists do), are the
+    answers the two accounts were validated from: a merchant in sync is told from them without dumping a
+    model (``compare.unchanged``).
     """
 
     reference: str
@@ -39,6 +50,7 @@ class LiveMerchant:
     credentials: Sequence[Credential] = ()
     signing_keys: Sequence[SigningKey] = ()
     webhooks: Sequence[Webhook] = ()
+    bodies: Bodies | None = None
 
 
 async def fetch_partner(clients: ApiClients, reference: str, *, notifications: bool) -> LiveMerchant:
@@ -54,11 +66,19 @@ async def fetch_partner(clients: ApiClients, reference: str, *, notifications: b
 
 async def fetch_merchant(clients: ApiClients, merchant: DeclaredMerchant) -> LiveMerchant:
     ref = merchant.account_reference
-    klarna_read = clients.klarna.resolve_account(ref)
+    klarna_read = clients.klarna.resolve_account_answer(ref)
     if merchant.dintero_account_id is None:
-        return LiveMerchant(ref, await klarna_read, None)
-    account, dintero = await asyncio.gather(klarna_read, clients.dintero.get_merchant(merchant.dintero_account_id))
-    return LiveMerchant(ref, account, dintero)
+        klarna, dintero = await klarna_read, None
+    else:
+        klarna, dintero = await asyncio.gather(
+            klarna_read, clients.dintero.get_merchant_answer(merchant.dintero_account_id)
+        )
+    return LiveMerchant(
+        ref,
+        klarna[0] if klarna is not None else None,
+        dintero[0] if dintero is not None else None,
+        bodies=Bodies(klarna[1] if klarna is not None else None, dintero[1] if dintero is not None else None),
+    )
 
 
 async def read_each(
@@ -199,7 +219,9 @@ async def read_lists(
     try:
         found = await (dintero if dintero is not None else declared_dintero(clients, merchants))
 
-        def live_of(merchant: DeclaredMerchant, account: KlarnaAccount | None) -> LiveMerchant | None:
+        def live_of(
+            merchant: DeclaredMerchant, account: KlarnaAccount | None, item: Mapping[str, Any] | None
+        ) -> LiveMerchant | None:
             # Validated here, and let go: a validated Dintero account takes twice the memory of its entry.
             aid = merchant.dintero_account_id
             entry = found.pop(aid, None) if aid is not None else None
@@ -208,7 +230,8 @@ async def read_lists(
             except ApiError as error:
                 failures.append(error)
                 return None
-            return LiveMerchant(merchant.account_reference, account, linked)
+            bodies = Bodies(item, entry if linked is not None else None)
+            return LiveMerchant(merchant.account_reference, account, linked, bodies=bodies)
 
         left = {m.account_reference: m for m in merchants}  # not yet found in the list
         taken: dict[str, object] = {}  # reference -> the account id of the account handled for it
@@ -237,7 +260,7 @@ async def read_lists(
                 except ApiError as error:
                     failures.append(error)
                 else:
-                    if (live := live_of(merchant, account)) is not None:
+                    if (live := live_of(merchant, account, item)) is not None:  # validated: ``item`` is a dict
                         handle(live)
                 if progress is not None:
                     progress(1)
@@ -246,7 +269,7 @@ async def read_lists(
             if item.error is not None:
                 raise item.error
             for merchant in left.values():  # no Klarna account has the reference: not onboarded yet
-                if (live := live_of(merchant, None)) is not None:
+                if (live := live_of(merchant, None, None)) is not None:
                     handle(live)
                 if progress is not None:
                     progress(1)
