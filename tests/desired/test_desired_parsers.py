@@ -285,3 +285,35 @@ def test_generated_plain_scalars_resolve_alike(values: list[str]) -> None:
     fast, exact = both(text)
     if exact is not None:
         assert_same(fast, exact)
+
+
+# The plain-subset scan as one search of the whole text, as it was written first: the scan tries the
+# pattern only where one of its alternatives can start, and must find the same.
+def _subset_by_one_search(text: str) -> bool:
+    import re
+
+    flow = text.count("[") + text.count("{") <= 256
+    deep = re.search(r"^[ ?:\-]{256}", text, re.MULTILINE) is not None
+    outside = any(c in text for c in ("\t", "\x85", "\u2028", "\u2029", "\ufeff"))
+    return flow and not deep and not outside and libyaml_parser._OUTSIDE_PLAIN_SUBSET.search(text) is None
+
+
+_SUBSET_ALPHABET = " \n\r-:?!&*|>%#'\"[]{},x1etnvscr"
+_SUBSET_PIECES = ["k: ", "- ", "!env ", "!secret ", "!tag ", "&a ", "*a", "? ", "| ", ">- ", "'q':x", "%Y", "\r", "\n"]
+_subset_texts = st.text(alphabet=_SUBSET_ALPHABET, max_size=60) | st.lists(
+    st.sampled_from(_SUBSET_PIECES), max_size=12
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_subset_texts)
+def test_the_plain_subset_scan_finds_what_one_search_of_the_text_finds(text: str) -> None:
+    assert libyaml_parser.in_plain_subset(text) == _subset_by_one_search(text)
+
+
+@pytest.mark.parametrize("indent", [" " * 256, "- " * 128, "? " * 128, ": " * 128])
+@pytest.mark.parametrize("where", ["first line", "later line"])
+def test_a_line_indented_256_deep_is_left_to_ruamel_on_any_line(indent: str, where: str) -> None:
+    text = indent + "x: 1\n" if where == "first line" else "a: 1\n" + indent + "x: 1\n"
+    assert not libyaml_parser.shallow(text)
+    assert libyaml_parser.shallow(indent[:-2] + "x: 1\n")
