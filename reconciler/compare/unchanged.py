@@ -25,6 +25,10 @@ from reconciler.compare.normalise import NORMALISED_FIELDS, normalise_scalar
 
 # Leaves told apart by their type at once, without a call: most of a merchant's values are these.
 _LEAVES = frozenset({str, int, float, bool, type(None)})
+# A number where a normalised field is sent is never taken as the same: the full comparison normalises
+# the model's dump, where a text field holds the number's text (``coerce_numbers_to_str``), and a
+# normaliser may read the two apart (``normalise_mcc`` pads ``742`` to ``"0742"``, and refuses ``"742"``).
+_NUMBERS = frozenset({int, float})
 
 
 def covers(have: Any, want: Mapping[str, Any]) -> bool:
@@ -40,6 +44,8 @@ def covers(have: Any, want: Mapping[str, Any]) -> bool:
         kind = type(value)
         if kind in _LEAVES:
             if key in NORMALISED_FIELDS:
+                if type(item) in _NUMBERS:
+                    return False  # see ``_NUMBERS``
                 item = normalise_scalar(key, item)
             # The full comparison's own rule for a value of a mapping: equal, and a boolean only as a
             # boolean (``60`` is ``60.0`` there, ``1`` is not ``true``).
@@ -78,5 +84,7 @@ def same(have: Any, want: Any, name: str = "") -> bool:
                 return False
         return True
     if name in NORMALISED_FIELDS:
+        if type(have) in _NUMBERS:
+            return False  # see ``_NUMBERS``
         have = normalise_scalar(name, have)
     return type(have) is kind and have == want

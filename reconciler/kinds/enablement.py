@@ -6,7 +6,7 @@ Keyed by payment program id and, when it has one, the enablement code. Klarna le
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -17,6 +17,8 @@ from reconciler.kinds.registry import register
 from reconciler.kinds.state import Member, ResourceState
 from reconciler.kinds.writes import WriteContext, body
 from reconciler.live.klarna import KlarnaClient
+from reconciler.live.models import flatten_enablements
+from reconciler.live.read import Bodies
 
 
 def enablement_identity(data: Mapping[str, Any]) -> str:
@@ -37,6 +39,12 @@ class Enablement(ManagedMembers):
 
     def identity(self, fields: Mapping[str, Any]) -> str:
         return enablement_identity(fields)
+
+    def answered(self, members: Sequence[Member], bodies: Bodies) -> list[Any] | None:
+        items = (bodies.klarna or {}).get(self.attribute)
+        if flatten_enablements(items) is not items:
+            return None  # enablements grouped by product: the model's flat list is not what was sent
+        return super().answered(members, bodies)
 
     def live_member(self, data: dict[str, Any], remote_id: str | None) -> Member:
         return Member(data, remote_id, extra={"product_id": data.pop("product_id", None)})

@@ -207,7 +207,7 @@ class KlarnaMembers(Kind):
     def answered(self, members: Sequence[Member], bodies: Bodies) -> list[Any] | None:
         items = (bodies.klarna or {}).get(self.attribute) or []
         if type(items) is not list or len(items) != len(members) or not all(type(item) is dict for item in items):
-            return None  # one too many or too few (a delete, a create), or enablements the model regroups
+            return None  # one too many or too few (a delete, a create), or not a list of objects
         # Each item as ``live`` makes it: its id, and what ``live_member`` sets apart, are not fields.
         found = {}
         for item in items:

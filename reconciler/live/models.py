@@ -142,7 +142,7 @@ class Enablement(ApiModel):
     effective_to: str | None = None
 
 
-def _flatten_enablements(value: Any) -> Any:
+def flatten_enablements(value: Any) -> Any:
     """Enablements as one list, whether the server groups them per product or not.
 
     Accepted: a flat list; ``{product_id: [enablement, ...]}``; or a list of groups
@@ -197,7 +197,7 @@ class KlarnaAccount(ApiModel):
     @field_validator("payment_program_enablements", mode="before")
     @classmethod
     def _one_list_of_enablements(cls, value: Any) -> Any:
-        return _flatten_enablements(value)
+        return flatten_enablements(value)
 
 
 class Credential(ApiModel):

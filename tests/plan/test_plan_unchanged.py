@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -25,7 +25,7 @@ from reconciler.live import build_clients
 from reconciler.live.models import DinteroAccount, KlarnaAccount
 from reconciler.live.read import Bodies, LiveMerchant, fetch_merchant, read_lists
 from reconciler.plan.build import notices_of, plan_merchant
-from tests.plan.conftest import TEST_COMPANY, DesiredDir, Live, base_merchant, fast_params
+from tests.plan.conftest import FINANCING_ID, TEST_COMPANY, DesiredDir, Live, base_merchant, fast_params
 
 Path = tuple[str | int, ...]
 
@@ -284,3 +284,60 @@ def test_a_value_the_live_normaliser_reads_otherwise_is_not_taken_as_it_was_sent
     document = declared.wire()
     assert full_comparison(declared, document, read_back) == ["PT-0001/klarna.collection/online patch"]
     assert not merchant_unchanged(document, read_back)
+
+
+def _judged_both_ways(
+    app: FastAPI,
+    desired: DesiredDir,
+    change_file: Callable[[dict[str, Any]], None],
+    change_answer: Callable[[Any], None],
+) -> tuple[bool, list[str]]:
+    """``merchant_unchanged`` and the full comparison, for the merchant with its file and its Klarna answer
+    changed."""
+    ((declared, live),) = read(app, desired)
+    assert live.bodies is not None
+    document, klarna = copy.deepcopy(declared.wire()), copy.deepcopy(live.bodies.klarna)
+    change_file(document)
+    change_answer(klarna)
+    other = relive(live, klarna, live.bodies.dintero)
+    assert other is not None
+    return merchant_unchanged(document, other), full_comparison(declared, document, other)
+
+
+def test_a_small_mcc_sent_as_a_number_is_not_taken_as_its_padded_text(
+    sandbox_app: FastAPI, desired: DesiredDir, enabled: dict[str, Any]
+) -> None:
+    # The model reads 742 as "742", which the MCC normaliser refuses; 742 itself it pads to "0742".
+    def file(document: dict[str, Any]) -> None:
+        document["klarna"]["payment_product"]["merchant_category_code"] = "0742"
+        criteria = document["klarna"]["payment_program_enablements"][0]["enablement_criteria"]
+        criteria["merchant_category_codes"] = ["0742"]
+
+    def product(klarna: Any) -> None:
+        klarna["products"][0]["merchant_category_code"] = 742
+
+    def criteria(klarna: Any) -> None:
+        klarna["products"][0]["merchant_category_code"] = "0742"
+        for enablement in klarna["payment_program_enablements"]:
+            enablement["enablement_criteria"]["merchant_category_codes"] = [742]
+
+    fast, full = _judged_both_ways(sandbox_app, desired, file, product)
+    enablement = f"PT-0001/klarna.payment_program_enablement/{FINANCING_ID} blocked"
+    assert sorted(full) == ["PT-0001/klarna.payment_product patch", enablement]
+    assert not fast
+    fast, full = _judged_both_ways(sandbox_app, desired, file, criteria)
+    assert full == [enablement]
+    assert not fast
+
+
+def test_enablements_grouped_in_a_list_are_left_to_the_full_comparison(
+    sandbox_app: FastAPI, desired: DesiredDir, enabled: dict[str, Any]
+) -> None:
+    # A group that also holds an enablement's own fields: the model flattens it into its (empty) list.
+    def group(klarna: Any) -> None:
+        first = klarna["payment_program_enablements"][0]
+        klarna["payment_program_enablements"] = [{**first, "payment_program_enablements": []}]
+
+    fast, full = _judged_both_ways(sandbox_app, desired, lambda document: None, group)
+    assert full == [f"PT-0001/klarna.payment_program_enablement/{FINANCING_ID} create"]
+    assert not fast
