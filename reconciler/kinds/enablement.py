@@ -33,6 +33,7 @@ class Enablement(ManagedMembers):
     title = "a payment program enablement"
     section = attribute = "payment_program_enablements"
     id_field = "payment_program_enablement_id"
+    set_apart = ("product_id",)  # the payment product an enablement read through the account belongs to
     immutable = frozenset({"payment_program_id", "enablement_criteria", "effective_from"})
     under_product = True
     create_route, patch_route, delete_route = "create_enablement", "patch_enablement", "delete_enablement"
@@ -46,8 +47,6 @@ class Enablement(ManagedMembers):
             return None  # enablements grouped by product: the model's flat list is not what was sent
         return super().answered(members, bodies)
 
-    def live_member(self, data: dict[str, Any], remote_id: str | None) -> Member:
-        return Member(data, remote_id, extra={"product_id": data.pop("product_id", None)})
 
     def owner(self, ctx: WriteContext, have: ResourceState | None) -> Owner:
         product = have.extra.get("product_id") if have is not None else None

@@ -182,6 +182,7 @@ class KlarnaMembers(Kind):
     section: ClassVar[str]  # the list's key in the document's ``klarna`` part
     attribute: ClassVar[str]  # the list's attribute on ``KlarnaAccount``
     id_field: ClassVar[str]  # the API's id of a member, kept as ``remote_id``
+    set_apart: ClassVar[tuple[str, ...]] = ()  # other keys of a live item kept as its extra, not its fields
     keyed = True
     needs_operational_account = True
 
@@ -202,19 +203,29 @@ class KlarnaMembers(Kind):
         return members
 
     def live_member(self, data: dict[str, Any], remote_id: str | None) -> Member:
-        return Member(data, remote_id)
+        if not self.set_apart:
+            return Member(data, remote_id)
+        return Member(data, remote_id, extra={key: data.pop(key, None) for key in self.set_apart})
 
     def answered(self, members: Sequence[Member], bodies: Bodies) -> list[Any] | None:
         items = (bodies.klarna or {}).get(self.attribute) or []
-        if type(items) is not list or len(items) != len(members) or not all(type(item) is dict for item in items):
-            return None  # one too many or too few (a delete, a create), or not a list of objects
-        # Each item as ``live`` makes it: its id, and what ``live_member`` sets apart, are not fields.
+        if type(items) is not list or len(items) != len(members):
+            return None  # one too many or too few (a delete, a create), or not a list
+        identity = self.identity
         found = {}
         for item in items:
-            fields = self.live_member({k: v for k, v in item.items() if k != self.id_field}, None).fields
-            found[self.identity(fields)] = fields
+            if type(item) is not dict:
+                return None
+            found[identity(item)] = item
         if len(found) != len(items):
             return None  # a natural key twice: the views number them apart
-        # Matched by natural key, as the views match them; a member with no counterpart is a create.
-        matched = [found.pop(self.identity(member.fields), None) for member in members]
+        # Matched by natural key, as the views match them; a member with no counterpart is a create. An
+        # item is compared as sent, id and all: ``live`` takes its id and ``set_apart`` out of its fields,
+        # so a member declaring one of them (no merchant model has such a field) is left to the views.
+        matched = []
+        for member in members:
+            fields = member.fields
+            if self.id_field in fields or any(key in fields for key in self.set_apart):
+                return None
+            matched.append(found.pop(identity(fields), None))
         return None if found else matched

@@ -21,6 +21,8 @@ from pydantic import ValidationError
 
 from reconciler.compare.sides import desired_view, live_view, merchant_unchanged
 from reconciler.desired.declared import DeclaredMerchant
+from reconciler.kinds import KINDS, ResourceKind
+from reconciler.kinds.state import Member
 from reconciler.live import build_clients
 from reconciler.live.models import DinteroAccount, KlarnaAccount
 from reconciler.live.read import Bodies, LiveMerchant, fetch_merchant, read_lists
@@ -341,3 +343,21 @@ def test_enablements_grouped_in_a_list_are_left_to_the_full_comparison(
     fast, full = _judged_both_ways(sandbox_app, desired, lambda document: None, group)
     assert full == [f"PT-0001/klarna.payment_program_enablement/{FINANCING_ID} create"]
     assert not fast
+
+
+@pytest.mark.parametrize(
+    ("kind", "key"), [("klarna.website", "website_id"), ("klarna.payment_program_enablement", "product_id")]
+)
+def test_a_member_declaring_a_key_the_live_view_sets_apart_is_left_to_the_views(
+    kind: str, key: str, sandbox_app: FastAPI, desired: DesiredDir, enabled: dict[str, Any]
+) -> None:
+    # ``live`` takes a member's id (and an enablement's product) out of its fields, so a member that
+    # declared one would differ there; no merchant model has such a field, but the test must not assume it.
+    ((declared, live),) = read(sandbox_app, desired)
+    assert live.bodies is not None
+    found = KINDS[ResourceKind(kind)]
+    members = found.desired(declared.wire())
+    assert members is not None and found.answered(members, live.bodies) is not None
+    item = next(i for i in live.bodies.klarna[found.section] if found.identity(i) == found.identity(members[0].fields))
+    declaring = [Member({**members[0].fields, key: item[key]}), *members[1:]]
+    assert found.answered(declaring, live.bodies) is None
