@@ -8,8 +8,9 @@ JSON as it came, beside the validated models, and stops at the first value that 
 It is a sufficient test only. True means the full comparison would find no operation and no notice
 for the merchant; False means nothing, and the full comparison decides. So every rule here is the
 full comparison's or stricter: a mapping is compared on the keys the file declares (the others are not
-managed), a list item by item in order with nothing left over and each leaf of the same JSON type,
-every value once the live normaliser of its field has read it (``compare.normalise``). Each kind gives
+managed), a list item by item in order with nothing left over and each leaf of the same JSON type (a
+list of texts in any order, as the full comparison has it), every value once the live normaliser of its
+field has read it (``compare.normalise``). Each kind gives
 its resources' live counterparts as sent (``Kind.answered``), or says that the answers cannot tell: a
 member missing or one too many, a provider's state that makes a notice or a hold when nothing
 differs. The values are compared here; ``compare.sides.merchant_unchanged`` asks every kind of a
@@ -34,7 +35,7 @@ _NUMBERS = frozenset({int, float})
 def covers(have: Any, want: Mapping[str, Any]) -> bool:
     """Whether the live mapping ``have``, as sent, holds the desired mapping ``want`` on the keys ``want``
     declares: a nested mapping the same way, a value as ``diff_fields`` compares it, a list exactly
-    (``same``)."""
+    (``same``) or, for texts, in any order (``same_texts``)."""
     if type(have) is not dict:
         return False
     # One loop with the leaves handled in place, not ``all()`` over calls: it runs for every value of
@@ -54,9 +55,23 @@ def covers(have: Any, want: Mapping[str, Any]) -> bool:
         elif kind is dict:
             if not covers(item, value):
                 return False
-        elif not same(item, value, key):
+        elif not same(item, value, key) and not same_texts(item, value, key):
             return False
     return True
+
+
+def same_texts(have: Any, want: Any, name: str) -> bool:
+    """Whether two lists of texts hold the same texts, in any order, once the field's live normaliser has
+    read them: ``diff_fields`` compares a list of a mapping as a multiset (roles, currencies), and for
+    texts that is their sorted order. Anything else but texts is left to ``same``."""
+    if type(want) is not list or type(have) is not list or len(have) != len(want):
+        return False
+    if name in NORMALISED_FIELDS:
+        if any(type(item) in _NUMBERS for item in have):
+            return False  # see ``_NUMBERS``
+        have = [normalise_scalar(name, item) for item in have]
+    texts = all(type(item) is str for item in have) and all(type(item) is str for item in want)
+    return texts and sorted(have) == sorted(want)
 
 
 def same(have: Any, want: Any, name: str = "") -> bool:

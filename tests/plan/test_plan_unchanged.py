@@ -361,3 +361,34 @@ def test_a_member_declaring_a_key_the_live_view_sets_apart_is_left_to_the_views(
     item = next(i for i in live.bodies.klarna[found.section] if found.identity(i) == found.identity(members[0].fields))
     declaring = [Member({**members[0].fields, key: item[key]}), *members[1:]]
     assert found.answered(declaring, live.bodies) is None
+
+
+def test_texts_of_a_list_in_another_order_are_found_unchanged_as_the_full_comparison_finds_them(
+    sandbox_app: FastAPI, desired: DesiredDir, enabled: dict[str, Any]
+) -> None:
+    # Roles and currencies are compared as multisets: the order the API keeps them in makes no change.
+    def reorder(klarna: Any) -> None:
+        klarna["stakeholders"][0]["roles"].reverse()
+        klarna["collections"][0]["social_media_links"].reverse()
+
+    fast, full = _judged_both_ways(sandbox_app, desired, lambda document: None, reorder)
+    assert full == []
+    assert fast
+
+    def one_role_twice(klarna: Any) -> None:
+        roles = klarna["stakeholders"][0]["roles"]
+        roles[-1] = roles[0]  # the same length, not the same texts
+
+    fast, full = _judged_both_ways(sandbox_app, desired, lambda document: None, one_role_twice)
+    assert full != []
+    assert not fast
+
+    def file_twice(document: dict[str, Any]) -> None:
+        document["klarna"]["stakeholders"][0]["roles"] = ["OWNER", "OWNER", "DIRECTOR"]
+
+    def answer_twice(klarna: Any) -> None:
+        klarna["stakeholders"][0]["roles"] = ["DIRECTOR", "OWNER", "DIRECTOR"]  # the same texts, not as often
+
+    fast, full = _judged_both_ways(sandbox_app, desired, file_twice, answer_twice)
+    assert full != []
+    assert not fast
