@@ -10,11 +10,12 @@ for the merchant; False means nothing, and the full comparison decides. So every
 full comparison's or stricter: a mapping is compared on the keys the file declares (the others are not
 managed), a list item by item in order with nothing left over and each leaf of the same JSON type (a
 list of texts in any order, as the full comparison has it), every value once the live normaliser of its
-field has read it (``compare.normalise``). Each kind gives
-its resources' live counterparts as sent (``Kind.answered``), or says that the answers cannot tell: a
-member missing or one too many, a provider's state that makes a notice or a hold when nothing
-differs. The values are compared here; ``compare.sides.merchant_unchanged`` asks every kind of a
-merchant.
+field has read it (``compare.normalise``).
+
+Each kind gives its resources' live counterparts as sent (``Kind.answered``), or says that the answers
+cannot tell: a member missing or one too many, a provider's state that makes a notice or a hold when
+nothing differs. The values are compared here; ``compare.sides.merchant_unchanged`` asks every kind of
+a merchant.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def same_texts(have: Any, want: Any, name: str) -> bool:
 def same(have: Any, want: Any, name: str = "") -> bool:
     """Whether ``have`` equals ``want`` exactly: the same keys, the items in the same order, each leaf of
     the same JSON type (``True`` is not ``1``, ``1`` is not ``1.0``) once the field's live normaliser has
-    read it, as the full comparison's does (a value as sent that equals the desired one may not, once
+    read it, as the full comparison does (a value as sent that equals the desired one may not, once
     normalised: a free-form ``phone`` the file writes as ``0047...``).
 
     A desired ``None`` inside a list's item is never the same: the full comparison leaves a live ``None``

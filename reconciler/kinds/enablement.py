@@ -47,7 +47,6 @@ class Enablement(ManagedMembers):
             return None  # enablements grouped by product: the model's flat list is not what was sent
         return super().answered(members, bodies)
 
-
     def owner(self, ctx: WriteContext, have: ResourceState | None) -> Owner:
         product = have.extra.get("product_id") if have is not None else None
         return Owner(ctx.account_id, str(product or ctx.product))
