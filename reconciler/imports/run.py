@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reconciler.compare.sides import desired_view, live_view
+from reconciler.compare.sides import desired_view, live_view, merchant_unchanged
 from reconciler.config import Config
 from reconciler.desired.declared import DeclaredMerchant
 from reconciler.desired.files import list_merchant_files
@@ -57,7 +57,7 @@ from reconciler.kinds import PARTNER
 from reconciler.live.ahead import cancelled, read_ahead
 from reconciler.live.factory import ApiClients
 from reconciler.live.models import DinteroAccount, KlarnaAccount
-from reconciler.live.read import fetch_partner
+from reconciler.live.read import Bodies, LiveMerchant, fetch_partner
 from reconciler.plan import plan_merchant
 
 HEADER = "Imported from the live state by `reconciler import`."
@@ -120,12 +120,13 @@ def signup_reference(account: DinteroAccount) -> str | None:
 
 async def read_klarna(
     clients: ApiClients, selection: ImportSelection, declared: set[str]
-) -> AsyncGenerator[KlarnaAccount, None]:
-    """The chosen Klarna accounts, one at a time: what is held is the page being given out and the one asked
-    for ahead (``ApiClient._account_items``), never the whole list."""
+) -> AsyncGenerator[tuple[KlarnaAccount, dict[str, Any]], None]:
+    """The chosen Klarna accounts, one at a time, each with the JSON object it was validated from: what is
+    held is the page being given out and the one asked for ahead (``ApiClient._account_items``), never the
+    whole list."""
     if selection.references:
         references = list(dict.fromkeys(selection.references))  # a reference given twice is read once
-        reads = [asyncio.ensure_future(clients.klarna.resolve_account(ref)) for ref in references]
+        reads = [asyncio.ensure_future(clients.klarna.resolve_account_answer(ref)) for ref in references]
         try:
             found = await asyncio.gather(*reads)
         finally:
@@ -139,39 +140,51 @@ async def read_klarna(
                 [ApiError("klarna", "resolve_account", 404, "no Klarna account has this reference", merchant=ref)
                  for ref in missing]
             )
-        for account in found:
-            if account is not None:
-                yield account
+        for answer in found:
+            if answer is not None:
+                yield answer
         return
-    async with aclosing(clients.klarna.iter_accounts(page_size=PAGE_SIZE)) as accounts:
-        async for account in accounts:
+    async with aclosing(clients.klarna.iter_account_items(page_size=PAGE_SIZE)) as items:
+        async for item in items:
+            account = clients.klarna.parse_account(item)  # validated: ``item`` is a dict
             if not account.account_reference:
                 continue
             if selection.unmanaged and account.account_reference in declared:
                 continue
-            yield account
+            yield account, item
 
 
 async def read_dintero(
     clients: ApiClients, wanted: set[str] | None
-) -> tuple[dict[str, DinteroAccount], dict[str, list[str]]]:
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]]]:
     """Dintero accounts by the Klarna reference they name (only those in ``wanted``, when given), and the
     references two or more accounts name, with those accounts' ids.
+
+    Each account is validated as it is listed and kept as the list answered it: a validated account takes
+    twice the memory of its entry, and the entry is what ``check`` compares first. Its model is made again
+    when its merchant is imported (``linked_dintero``).
 
     A reference two accounts name is linked to neither: the last one listed once won, silently, so that an
     account signed up with another merchant's onboarding link took that merchant's Dintero side, and its
     own account was left unmanaged.
     """
-    named: dict[str, list[DinteroAccount]] = {}
-    async for account in clients.dintero.iter_merchants(page_size=PAGE_SIZE):
-        reference = signup_reference(account)
-        if reference is not None and (wanted is None or reference in wanted):
-            named.setdefault(reference, []).append(account)
-    linked = {reference: accounts[0] for reference, accounts in named.items() if len(accounts) == 1}
+    named: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    async with aclosing(clients.dintero.iter_merchant_items(page_size=PAGE_SIZE)) as items:
+        async for item in items:
+            account = clients.dintero.parse_merchant(item)  # validated: ``item`` is a dict
+            reference = signup_reference(account)
+            if reference is not None and (wanted is None or reference in wanted):
+                named.setdefault(reference, []).append((account.account_id, item))
+    linked = {reference: accounts[0][1] for reference, accounts in named.items() if len(accounts) == 1}
     ambiguous = {
-        reference: sorted(a.account_id for a in accounts) for reference, accounts in named.items() if len(accounts) > 1
+        reference: sorted(aid for aid, _ in accounts) for reference, accounts in named.items() if len(accounts) > 1
     }
     return linked, ambiguous
+
+
+def linked_dintero(clients: ApiClients, entry: dict[str, Any] | None, reference: str) -> DinteroAccount | None:
+    """The model of a Dintero entry ``read_dintero`` kept (validated once already, so it validates again)."""
+    return None if entry is None else clients.dintero.parse_merchant(entry, reference)
 
 
 def _read_back_as_written(reference: str) -> bool:
@@ -193,9 +206,14 @@ def broken_rules(merchant: Merchant, resolved: dict[str, Any]) -> list[str]:
     return [issue.message.partition(" (same as ")[0] for issue in issues]
 
 
-def check(merchant: Merchant, account: KlarnaAccount, dintero: DinteroAccount | None) -> list[str]:
-    """What the imported document would plan against the live state it came from (empty: exact)."""
-    desired = desired_view(declare(merchant, "(import)"))
+def check(merchant: Merchant, account: KlarnaAccount, dintero: DinteroAccount | None, bodies: Bodies) -> list[str]:
+    """What the imported document would plan against the live state it came from (empty: exact); asked of
+    the answers as sent first (``compare.unchanged``), as a plan does."""
+    declared = declare(merchant, "(import)")
+    document = declared.wire()
+    if merchant_unchanged(document, LiveMerchant(declared.account_reference, account, dintero, bodies=bodies)):
+        return []
+    desired = desired_view(declared, document)
     current = live_view(desired, account, dintero)
     return [f"{op.address}: {op.action.value}" for op in plan_merchant(desired, current)]
 
@@ -283,7 +301,7 @@ async def _import_accounts(
     clients: ApiClients,
     directory: Path,
     selection: ImportSelection,
-    accounts: AsyncIterator[KlarnaAccount],
+    accounts: AsyncIterator[tuple[KlarnaAccount, dict[str, Any]]],
     store: SecretsStore,
     *,
     config: Config | None,
@@ -310,7 +328,7 @@ async def _import_accounts(
     taken: dict[str, str | None] = {}  # reference -> the id of the Klarna account taken for it
     doubled: set[str] = set()
     secret_names: dict[str, list[str]] = {}  # reference -> the names of its secrets
-    async for account in accounts:
+    async for account, body in accounts:
         # Counted as taken from the list, not as read: the list is read up to KLARNA_AHEAD accounts ahead.
         if progress is not None:
             progress(1)
@@ -335,7 +353,9 @@ async def _import_accounts(
                 f"its account reference would read back from a file as {reference.strip()!r}, another merchant"
             )
             continue
-        imported = merchant_document(account, dintero.get(reference))
+        entry = dintero.get(reference)
+        linked = linked_dintero(clients, entry, reference)
+        imported = merchant_document(account, linked)
         if imported.refused:
             # No file rather than a file with a sensitive value in clear (the paths name no value).
             result.invalid[reference] = "a value import cannot write as a !secret reference: " + "; ".join(
@@ -360,7 +380,7 @@ async def _import_accounts(
         if broken:
             result.invalid[reference] = "the live state breaks a rule of merchant files: " + "; ".join(broken)
             continue
-        planned = check(merchant, account, dintero.get(reference))
+        planned = check(merchant, account, linked, Bodies(body, entry))
         if planned:
             result.not_exact[reference] = planned
         result.imported.append(reference)

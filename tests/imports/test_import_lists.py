@@ -51,7 +51,8 @@ def test_a_reading_that_stops_leaves_no_klarna_page_in_flight() -> None:
                 for _ in range(10):  # the second page's request reaches the server, which keeps it waiting
                     await asyncio.sleep(0)
                 await accounts.aclose()
-            return first.account_reference, list(ended)
+            account, _body = first
+            return account.account_reference, list(ended)
 
     assert asyncio.run(run()) == ("R-a", ["cancelled"])
 

@@ -21,6 +21,8 @@ from pydantic import ValidationError
 
 from reconciler.compare.sides import desired_view, live_view, merchant_unchanged
 from reconciler.desired.declared import DeclaredMerchant
+from reconciler.desired.models import Merchant
+from reconciler.imports import run as imports_run
 from reconciler.kinds import KINDS, ResourceKind
 from reconciler.kinds.state import Member
 from reconciler.live import build_clients
@@ -392,3 +394,22 @@ def test_texts_of_a_list_in_another_order_are_found_unchanged_as_the_full_compar
     fast, full = _judged_both_ways(sandbox_app, desired, file_twice, answer_twice)
     assert full != []
     assert not fast
+
+
+def test_imports_round_trip_check_asks_the_answers_first_and_the_views_for_what_differs(
+    sandbox_app: FastAPI, desired: DesiredDir, enabled: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ((declared, live),) = read(sandbox_app, desired)
+    assert live.bodies is not None and live.klarna is not None
+    exact = Merchant.model_validate(declared.wire())
+    differing = declared.wire()
+    differing["klarna"]["account_name"] = "Another name"
+
+    def no_view(*_: object) -> None:
+        raise AssertionError("a document the answers show in sync is not compared through the views")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(imports_run, "live_view", no_view)
+        assert imports_run.check(exact, live.klarna, live.dintero, live.bodies) == []
+    found = imports_run.check(Merchant.model_validate(differing), live.klarna, live.dintero, live.bodies)
+    assert found == ["PT-0001/klarna.account: patch"]
