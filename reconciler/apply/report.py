@@ -98,7 +98,7 @@ def render_report(report: ApplyReport) -> str:
         summary = ", ".join(f"{n} {SHORT[o]}" for o, n in counts.items() if n)
         lines.append(f"  {merchant}: {summary}")
         for result in results:
-            if result.outcome in (Outcome.FAILED, Outcome.UNKNOWN, Outcome.STALE, Outcome.SKIPPED, Outcome.BLOCKED):
+            if result.outcome in NOT_DONE or result.outcome is Outcome.BLOCKED:
                 detail = f": {result.detail}" if result.detail else ""
                 lines.append(f"      {SHORT[result.outcome]} {result.operation.address}{detail}")
     if report.not_converged:

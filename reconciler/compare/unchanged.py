@@ -31,6 +31,12 @@ _LEAVES = frozenset({str, int, float, bool, type(None)})
 # the model's dump, where a text field holds the number's text (``coerce_numbers_to_str``), and a
 # normaliser may read the two apart (``normalise_mcc`` pads ``742`` to ``"0742"``, and refuses ``"742"``).
 _NUMBERS = frozenset({int, float})
+_DIFFERS = object()  # equal to no desired value, and of no JSON type
+
+
+def _as_compared(name: str, value: Any) -> Any:
+    """A live value of a normalised field as the full comparison reads it, or ``_DIFFERS`` (``_NUMBERS``)."""
+    return _DIFFERS if type(value) in _NUMBERS else normalise_scalar(name, value)
 
 
 def covers(have: Any, want: Mapping[str, Any]) -> bool:
@@ -46,9 +52,7 @@ def covers(have: Any, want: Mapping[str, Any]) -> bool:
         kind = type(value)
         if kind in _LEAVES:
             if key in NORMALISED_FIELDS:
-                if type(item) in _NUMBERS:
-                    return False  # see ``_NUMBERS``
-                item = normalise_scalar(key, item)
+                item = _as_compared(key, item)
             # The full comparison's own rule for a value of a mapping: equal, and a boolean only as a
             # boolean (``60`` is ``60.0`` there, ``1`` is not ``true``).
             if item != value or (kind is bool) is not (type(item) is bool):
@@ -68,9 +72,7 @@ def same_texts(have: Any, want: Any, name: str) -> bool:
     if type(want) is not list or type(have) is not list or len(have) != len(want):
         return False
     if name in NORMALISED_FIELDS:
-        if any(type(item) in _NUMBERS for item in have):
-            return False  # see ``_NUMBERS``
-        have = [normalise_scalar(name, item) for item in have]
+        have = [_as_compared(name, item) for item in have]
     texts = all(type(item) is str for item in have) and all(type(item) is str for item in want)
     return texts and sorted(have) == sorted(want)
 
@@ -100,7 +102,5 @@ def same(have: Any, want: Any, name: str = "") -> bool:
                 return False
         return True
     if name in NORMALISED_FIELDS:
-        if type(have) in _NUMBERS:
-            return False  # see ``_NUMBERS``
-        have = normalise_scalar(name, have)
+        have = _as_compared(name, have)
     return type(have) is kind and have == want

@@ -162,7 +162,7 @@ async def read_dintero(
 
     Each account is validated as it is listed and kept as the list answered it: a validated account takes
     twice the memory of its entry, and the entry is what ``check`` compares first. Its model is made again
-    when its merchant is imported (``linked_dintero``).
+    when its merchant is imported.
 
     A reference two accounts name is linked to neither: the last one listed once won, silently, so that an
     account signed up with another merchant's onboarding link took that merchant's Dintero side, and its
@@ -180,11 +180,6 @@ async def read_dintero(
         reference: sorted(aid for aid, _ in accounts) for reference, accounts in named.items() if len(accounts) > 1
     }
     return linked, ambiguous
-
-
-def linked_dintero(clients: ApiClients, entry: dict[str, Any] | None, reference: str) -> DinteroAccount | None:
-    """The model of a Dintero entry ``read_dintero`` kept (validated once already, so it validates again)."""
-    return None if entry is None else clients.dintero.parse_merchant(entry, reference)
 
 
 def _read_back_as_written(reference: str) -> bool:
@@ -354,7 +349,8 @@ async def _import_accounts(
             )
             continue
         entry = dintero.get(reference)
-        linked = linked_dintero(clients, entry, reference)
+        # Validated when listed already: it validates again.
+        linked = clients.dintero.parse_merchant(entry, reference) if entry is not None else None
         imported = merchant_document(account, linked)
         if imported.refused:
             # No file rather than a file with a sensitive value in clear (the paths name no value).

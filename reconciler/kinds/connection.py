@@ -80,9 +80,11 @@ class Connection(Kind):
 
     def answered(self, members: Sequence[Member], bodies: Bodies) -> list[Any] | None:
         connections = (bodies.dintero or {}).get("connections") or {}
+        if type(connections) is not dict:
+            return None
         found = []
         for member in members:
-            connection = connections.get(member.extra.get(MATCH)) if type(connections) is dict else None
+            connection = connections.get(member.extra.get(MATCH))
             # Pending makes a notice; declined and failed a hold, even when the signup is the same.
             if type(connection) is not dict or connection.get("status") in (PENDING, DECLINED, FAILED):
                 return None

@@ -13,7 +13,7 @@ import asyncio
 import gc
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.desired.declared import DeclaredMerchant
@@ -28,10 +28,11 @@ Progress = Callable[[int], None]
 @dataclass(frozen=True)
 class Bodies:
     """The JSON objects ``LiveMerchant``'s two accounts were validated from, as the APIs sent them
-    (None: the API does not know the merchant)."""
+    (None: the API does not know the merchant). They hold IBANs, national ids and dates of birth in clear,
+    which the models keep out of their ``repr``: so does this."""
 
-    klarna: Mapping[str, Any] | None
-    dintero: Mapping[str, Any] | None
+    klarna: Mapping[str, Any] | None = field(repr=False)
+    dintero: Mapping[str, Any] | None = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -230,8 +231,7 @@ async def read_lists(
             except ApiError as error:
                 failures.append(error)
                 return None
-            bodies = Bodies(item, entry if linked is not None else None)
-            return LiveMerchant(merchant.account_reference, account, linked, bodies=bodies)
+            return LiveMerchant(merchant.account_reference, account, linked, bodies=Bodies(item, entry))
 
         left = {m.account_reference: m for m in merchants}  # not yet found in the list
         taken: dict[str, object] = {}  # reference -> the account id of the account handled for it

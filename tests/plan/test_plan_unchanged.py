@@ -29,7 +29,16 @@ from reconciler.live import build_clients
 from reconciler.live.models import DinteroAccount, KlarnaAccount
 from reconciler.live.read import Bodies, LiveMerchant, fetch_merchant, read_lists
 from reconciler.plan.build import notices_of, plan_merchant
-from tests.plan.conftest import FINANCING_ID, TEST_COMPANY, DesiredDir, Live, base_merchant, fast_params
+from tests.plan.conftest import (
+    FINANCING_ID,
+    IBAN_DE,
+    IBAN_SE,
+    TEST_COMPANY,
+    DesiredDir,
+    Live,
+    base_merchant,
+    fast_params,
+)
 
 Path = tuple[str | int, ...]
 
@@ -413,3 +422,15 @@ def test_imports_round_trip_check_asks_the_answers_first_and_the_views_for_what_
         assert imports_run.check(exact, live.klarna, live.dintero, live.bodies) == []
     found = imports_run.check(Merchant.model_validate(differing), live.klarna, live.dintero, live.bodies)
     assert found == ["PT-0001/klarna.account: patch"]
+
+
+def test_the_answers_kept_for_the_test_are_never_shown_by_a_repr(
+    sandbox_app: FastAPI, desired: DesiredDir, enabled: dict[str, Any]
+) -> None:
+    # A traceback's locals, a log line or a debugger shows a ``LiveMerchant`` by its repr; its models leave
+    # their sensitive fields out, and the answers it keeps beside them hold the same values in clear.
+    ((_declared, live),) = read(sandbox_app, desired)
+    assert live.bodies is not None and IBAN_SE in str(live.bodies.klarna)
+    shown = repr(live)
+    for value in (IBAN_SE, IBAN_DE, "19801210-0000", "1980-12-10"):
+        assert value not in shown
