@@ -68,8 +68,14 @@ def check_in_tree(path: Path, root: Path) -> None:
 
 def folder_entries(folder: Path) -> list[Path]:
     """A folder's entries in name order; ``UnreadableFile`` when it cannot be listed (no permission)."""
+    return [folder / entry.name for entry in _scan(folder)]
+
+
+def _scan(folder: Path) -> list[os.DirEntry[str]]:
+    """A folder's entries, with what the listing tells of each (its type, mostly), in name order."""
     try:
-        return sorted(folder.iterdir(), key=lambda p: p.name)
+        with os.scandir(folder) as entries:
+            return sorted(entries, key=lambda entry: entry.name)
     except OSError as error:
         raise UnreadableFile(f"cannot list the folder: {error.strerror or error}") from None
 
@@ -86,17 +92,30 @@ def read_regular_file(path: Path, limit: int | None = None) -> bytes:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as error:
         raise UnreadableFile(f"cannot read file: {error.strerror or error}") from None
-    with os.fdopen(descriptor, "rb") as handle:
-        opened = os.fstat(handle.fileno())
+    try:
+        opened = os.fstat(descriptor)
         if not stat.S_ISREG(opened.st_mode):
             raise UnreadableFile(f"not a regular file ({kind_of(opened.st_mode)}): only regular files are read")
         # Its size first, so that a file far too large is not read before it is refused; then at most one
-        # byte past the limit, for a file that grows while it is read.
-        data = b"" if opened.st_size > limit else handle.read(limit + 1)
-    if opened.st_size > limit or len(data) > limit:
-        size = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
-        raise UnreadableFile(f"file is larger than {size}")
-    return data
+        # byte past the limit, for a file that grows while it is read. Read from the descriptor: a
+        # buffered file object costs more than reading a merchant file does.
+        chunks: list[bytes] = []
+        size = 0 if opened.st_size <= limit else limit + 1
+        while size <= limit:
+            # As much as the file holds, and some: a request of the whole limit would allocate it.
+            chunk = os.read(descriptor, min(limit + 1 - size, max(opened.st_size - size, 0) + 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as error:
+        raise UnreadableFile(f"cannot read file: {error.strerror or error}") from None
+    finally:
+        os.close(descriptor)
+    if size > limit:
+        shown = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
+        raise UnreadableFile(f"file is larger than {shown}")
+    return b"".join(chunks)
 
 
 def input_file_issue(path: Path, root: Path) -> InputIssue | None:
@@ -134,17 +153,21 @@ def list_merchant_files(directory: Path) -> MerchantListing:
         listing.issues.append(InputIssue(str(folder), 1, 1, f"{MERCHANTS_DIR} must be a directory of merchant files"))
         return listing
     try:
-        entries = folder_entries(folder)
+        scanned = _scan(folder)
     except UnreadableFile as error:
         listing.issues.append(InputIssue(str(folder), 1, 1, str(error)))
         return listing
-    for entry in entries:
-        name = entry.name
+    for found in scanned:
+        name = found.name
+        entry = folder / name
         if name.startswith("."):
             what = "directory" if entry.is_dir() else "file"
             listing.notices.append(InputIssue(str(entry), 1, 1, f"notice: hidden {what} ignored"))
         elif name.endswith(MERCHANT_SUFFIXES):
-            issue = input_file_issue(entry, root)
+            # A regular file that is no symbolic link, in a folder inside the tree, is inside it: the
+            # listing says so without a call to the system (thousands of files, each resolved before).
+            regular = not found.is_symlink() and found.is_file(follow_symlinks=False)
+            issue = None if regular else input_file_issue(entry, root)
             if issue is None:
                 listing.files.append(entry)
             else:

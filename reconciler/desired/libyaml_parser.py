@@ -19,6 +19,7 @@ import re
 from typing import Any
 
 import yaml
+from yaml.nodes import Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
 try:
@@ -133,15 +134,40 @@ def text_loader(text: str) -> type[yaml.BaseLoader]:
     return loader if loader is not None and shallow(text) else yaml.BaseLoader
 
 
+# The resolvers a plain scalar can match, by its first character ("" for the empty scalar), in order.
+_BY_FIRST_CHARACTER: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {}
+for _tag, _regexp, _first in YAML_1_2_RESOLVERS:
+    for _character in _first:
+        _BY_FIRST_CHARACTER[_character] = (*_BY_FIRST_CHARACTER.get(_character, ()), (_tag, _regexp))
+_STR_TAG = BaseResolver.DEFAULT_SCALAR_TAG
+_SEQ_TAG = BaseResolver.DEFAULT_SEQUENCE_TAG
+_MAP_TAG = BaseResolver.DEFAULT_MAPPING_TAG
+
+
 if _PARSER is not None:
 
     class _CoreSchemaResolver(BaseResolver):
-        """The implicit tags of ruamel.yaml's YAML 1.2 resolver, and nothing of YAML 1.1."""
+        """The implicit tags of ruamel.yaml's YAML 1.2 resolver, and nothing of YAML 1.1.
 
-        yaml_implicit_resolvers: dict[Any, Any] = {}
+        libyaml's composer calls ``resolve`` for every node of a file and the path resolver hooks
+        around each: PyYAML's versions build a list for every scalar and look for path resolvers,
+        which no loader here has; these give the same tags (a test compares them) in less time.
+        """
 
-    for _tag, _regexp, _first in YAML_1_2_RESOLVERS:
-        _CoreSchemaResolver.add_implicit_resolver(_tag, _regexp, list(_first))
+        def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
+            if kind is ScalarNode:
+                if implicit[0]:
+                    for tag, regexp in _BY_FIRST_CHARACTER.get(value[:1], ()):
+                        if regexp.match(value):
+                            return tag
+                return _STR_TAG
+            return _SEQ_TAG if kind is SequenceNode else _MAP_TAG
+
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            pass
+
+        def ascend_resolver(self) -> None:
+            pass
 
     class _Composer(CParser, _CoreSchemaResolver):
         def __init__(self, text: str) -> None:

@@ -58,6 +58,14 @@ def normal_text(text: str) -> str:
     return text if text.isascii() else nfc(text)
 
 
+def plain_text(text: str) -> bool:
+    """Whether every string a YAML parser reads from ``text`` is in NFC and holds no character a value
+    may not hold: ASCII text (so in NFC), with no escape (a backslash: ``"\\x01"`` is a control
+    character) and no character ``normal_text`` refuses (CR among them). Parsed values are made of
+    the text's characters, with LF where lines break or fold."""
+    return text.isascii() and "\\" not in text and _FORBIDDEN_IN_VALUE.search(text) is None
+
+
 # Keys repeat across thousands of files: each distinct key is checked once.
 normal_key = lru_cache(maxsize=4096)(normal_text)
 

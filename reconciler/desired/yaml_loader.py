@@ -41,7 +41,7 @@ from reconciler.desired.secrets import (
     parse_secret_node,
     shown_secret_name,
 )
-from reconciler.desired.text import forbidden_character, normal_key, normal_text
+from reconciler.desired.text import forbidden_character, normal_key, normal_text, plain_text
 from reconciler.desired.yaml_nodes import Node, node_position, scalar_text
 from reconciler.errors import InputIssue
 from reconciler.sensitive import is_sensitive_path, register_secret_value
@@ -52,6 +52,9 @@ _CANONICAL_INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
 _VERSION_DIRECTIVE = re.compile(r"^%YAML[ \t]+([0-9]{1,9})\.([0-9]{1,9})(?![0-9])", re.MULTILINE)
 _READ_VERSIONS = frozenset({(1, 1), (1, 2)})
 _YAML = "tag:yaml.org,2002:"
+_STR_TAG, _NULL_TAG, _BOOL_TAG = _YAML + "str", _YAML + "null", _YAML + "bool"
+_INT_TAG, _FLOAT_TAG, _TIMESTAMP_TAG, _MERGE_TAG = _YAML + "int", _YAML + "float", _YAML + "timestamp", _YAML + "merge"
+_QUOTED_STYLES = frozenset(("'", '"', "|", ">"))
 _MAX_DEPTH = 64
 # Aliases can make a small file expand enormously; no merchant file comes near this many values.
 _MAX_VALUES = 100_000
@@ -105,9 +108,19 @@ class _Builder:
     """Builds plain Python values from composed nodes, collecting issues instead of stopping."""
 
     def __init__(
-        self, file: str, environ: Mapping[str, str], secrets: SecretSource | None, env_rules: EnvRules
+        self,
+        file: str,
+        environ: Mapping[str, str],
+        secrets: SecretSource | None,
+        env_rules: EnvRules,
+        *,
+        plain_text: bool = False,
     ) -> None:
         self.file = file
+        # The file's text is ASCII with no backslash, CR or character a value may not hold: every key
+        # and scalar is made of its characters (and LF, where lines fold), so each is in NFC and holds
+        # nothing to refuse, and is kept without checking it (about 60 strings a merchant file).
+        self.plain_text = plain_text
         self.environ = environ
         self.secrets = secrets
         self.env_rules = env_rules
@@ -133,28 +146,32 @@ class _Builder:
         return _UNRESOLVED
 
     def build(self, node: Node, path: FieldPath) -> Any:
-        self.positions.values[path] = node_position(node)
+        # Called for every key and value of every file (about 200 a merchant file): the node's parts
+        # are read once each, and the commonest cases (plain data) are tried first.
+        mark = node.start_mark
+        position = (mark.line + 1, mark.column + 1)
+        self.positions.values[path] = position
         self.built += 1
         if len(path) > _MAX_DEPTH or self.built > _MAX_VALUES:
             if not self.issues or "too deeply" not in self.issues[-1].message:
-                self.issue(node_position(node), f"{format_path(path)}: nested too deeply or expands to too many values")
+                self.issue(position, f"{format_path(path)}: nested too deeply or expands to too many values")
             return None
         tag = str(node.tag)
-        if tag == ENV_TAG:
-            return self.build_env(node, path)
-        if tag == SECRET_TAG:
-            return self.build_secret(node, path)
-        if tag.startswith("!") and not tag.startswith("!!"):
-            self.issue(
-                node_position(node), f"{format_path(path)}: unknown tag {tag} (only !env and !secret are supported)"
-            )
-            return None
-        if node.id == "mapping":
+        if tag[:1] == "!":
+            if tag == ENV_TAG:
+                return self.build_env(node, path)
+            if tag == SECRET_TAG:
+                return self.build_secret(node, path)
+            if tag[:2] != "!!":
+                self.issue(position, f"{format_path(path)}: unknown tag {tag} (only !env and !secret are supported)")
+                return None
+        kind = node.id
+        if kind == "scalar":
+            return self.build_scalar(node, path, tag, position)
+        if kind == "mapping":
             return self.build_mapping(node, path)
-        if node.id == "sequence":
-            items = [self.build(item, path + (index,)) for index, item in enumerate(node.value)]
-            return [None if item is _UNRESOLVED else item for item in items]
-        return self.build_scalar(node, path)
+        items = [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+        return [None if item is _UNRESOLVED else item for item in items]
 
     def build_env(self, node: Node, path: FieldPath) -> Any:
         try:
@@ -208,6 +225,8 @@ class _Builder:
 
     def text(self, node: Node, path: FieldPath, text: str) -> str | None:
         """A string value in NFC, or None (and an issue) when it holds a forbidden character."""
+        if self.plain_text:
+            return text
         try:
             return normal_text(text)
         except ValueError as problem:
@@ -216,40 +235,41 @@ class _Builder:
 
     def build_mapping(self, node: Node, path: FieldPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
+        keys = self.positions.keys
         for key_node, value_node in node.value:
-            if str(key_node.tag) == _YAML + "merge":
+            if str(key_node.tag) == _MERGE_TAG:
                 self.issue(node_position(key_node), f"{format_path(path)}: merge keys (<<) are not supported")
                 continue
             if key_node.id != "scalar":
                 self.issue(node_position(key_node), f"{format_path(path)}: a key must be a plain name")
                 continue
             try:
-                key = normal_key(scalar_text(key_node))
+                key = scalar_text(key_node) if self.plain_text else normal_key(scalar_text(key_node))
             except ValueError as problem:
                 self.issue(node_position(key_node), f"{format_path(path)}: a key holds a {problem}")
                 continue
-            child = path + (key,)
-            if key in result or child in self.positions.keys:
-                first_line = self.positions.keys[child][0]
+            child = (*path, key)
+            if key in result or child in keys:
+                first_line = keys[child][0]
                 self.issue(node_position(key_node), f"{format_path(child)}: duplicate key (first at line {first_line})")
                 continue
-            self.positions.keys[child] = node_position(key_node)
+            mark = key_node.start_mark
+            keys[child] = (mark.line + 1, mark.column + 1)
             value = self.build(value_node, child)
             if value is not _UNRESOLVED:
                 result[key] = value
         return result
 
-    def build_scalar(self, node: Node, path: FieldPath) -> Any:
+    def build_scalar(self, node: Node, path: FieldPath, tag: str, position: tuple[int, int]) -> Any:
         text = scalar_text(node)
-        tag = str(node.tag)
-        if node.style in ("'", '"', "|", ">") or tag == _YAML + "str":
+        if tag == _STR_TAG or node.style in _QUOTED_STYLES:
             return self.text(node, path, text)
-        if tag == _YAML + "null":
+        if tag == _NULL_TAG:
             self.null_paths.append(path)
             return None
-        if tag == _YAML + "bool":
+        if tag == _BOOL_TAG:
             return text.lower() in ("true", "yes", "y", "on")  # the last three only under %YAML 1.1
-        if tag == _YAML + "int":
+        if tag == _INT_TAG:
             # Text a conversion would change (leading zeros, a leading +, 0x, _) stays text, and so does
             # a number longer than Python converts (4,300 digits): the model then names the field.
             if _CANONICAL_INT.match(text):
@@ -258,14 +278,14 @@ class _Builder:
                 except ValueError:
                     pass
             return self.text(node, path, text)
-        if tag == _YAML + "float":
+        if tag == _FLOAT_TAG:
             try:
                 return float(text)
             except ValueError:
                 return self.text(node, path, text)
-        if tag == _YAML + "timestamp":
+        if tag == _TIMESTAMP_TAG:
             return self.text(node, path, text)
-        self.issue(node_position(node), f"{format_path(path)}: unsupported YAML tag {tag}")
+        self.issue(position, f"{format_path(path)}: unsupported YAML tag {tag}")
         return None
 
 
@@ -375,7 +395,7 @@ def parse_yaml_text(
     if root.id != "mapping" or str(root.tag) == ENV_TAG:
         line, column = node_position(root)
         return None, [InputIssue(file, line, column, f"the top level must be a mapping of fields, found {_kind(root)}")]
-    builder = _Builder(file, environ, secrets, env_rules or EnvRules())
+    builder = _Builder(file, environ, secrets, env_rules or EnvRules(), plain_text=plain_text(text))
     data = builder.build(root, ())
     if builder.issues:
         return None, builder.issues + builder.reference_issues

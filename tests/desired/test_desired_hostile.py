@@ -633,12 +633,12 @@ def test_a_folder_that_cannot_be_listed_is_an_issue_not_a_traceback(
     """A folder without read permission (which root, running the tests, cannot make) ended the run."""
     write("merchants/a.yaml", MERCHANT.format(reference="A-1", n=1))
     write("profiles/p.yaml", "klarna: {}\n")
-    unreadable, real = desired_dir / folder, Path.iterdir
+    unreadable, real = desired_dir / folder, os.scandir
 
-    def refused(path: Path) -> Any:
-        if path == unreadable:
+    def refused(path: Any) -> Any:
+        if Path(path) == unreadable:
             raise PermissionError(13, "Permission denied", str(path))
         return real(path)
 
-    monkeypatch.setattr(Path, "iterdir", refused)
+    monkeypatch.setattr(os, "scandir", refused)
     assert _issues(desired_dir) == [f"desired-state/{folder}:1:1: cannot list the folder: Permission denied"]

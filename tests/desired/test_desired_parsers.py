@@ -317,3 +317,88 @@ def test_a_line_indented_256_deep_is_left_to_ruamel_on_any_line(indent: str, whe
     text = indent + "x: 1\n" if where == "first line" else "a: 1\n" + indent + "x: 1\n"
     assert not libyaml_parser.shallow(text)
     assert libyaml_parser.shallow(indent[:-2] + "x: 1\n")
+
+
+def _pyyaml_resolver() -> object:
+    """PyYAML's own resolver with the YAML 1.2 table: what libyaml's composer resolved by, before."""
+    from yaml.resolver import BaseResolver
+
+    class Resolver(BaseResolver):
+        yaml_implicit_resolvers: dict[object, object] = {}
+
+    for tag, regexp, first in libyaml_parser.YAML_1_2_RESOLVERS:
+        Resolver.add_implicit_resolver(tag, regexp, list(first))
+    return Resolver()
+
+
+_resolved_scalars = (
+    st.sampled_from(TRICKY_SCALARS) | _plain | st.text(alphabet="0123456789.+-_:eEtTfFnN~<=!&*x ", max_size=10)
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_resolved_scalars, st.booleans(), st.booleans())
+def test_the_composers_resolver_gives_pyyamls_tags(value: str, plain: bool, quoted: bool) -> None:
+    """libyaml's composer calls ``resolve`` for every node; the one written for speed answers as PyYAML's."""
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    ours = libyaml_parser._Composer("a: 1\n")
+    reference = _pyyaml_resolver()
+    try:
+        for kind in (ScalarNode, SequenceNode, MappingNode):
+            implicit = (plain, quoted) if kind is ScalarNode else plain
+            assert ours.resolve(kind, value, implicit) == reference.resolve(kind, value, implicit)  # type: ignore[attr-defined]
+    finally:
+        ours.dispose()
+
+
+_plain_texts = st.lists(
+    st.sampled_from(
+        [
+            *(f"k{i}: " for i in range(4)),
+            "- ",
+            "  ",
+            "\n",
+            "'a''b'",
+            '"q r"',
+            '"\\x07"',
+            '"\\u00e9"',
+            "é",
+            "e\u0301",
+            "x",
+            "1",
+            "NO",
+            "~",
+            "[a, b]",
+            "{c: d}",
+            "\r\n",
+            "\r",
+            "\x7f",
+            "\u202e",
+            "!env SET_VAR",
+            "# c",
+        ]
+    ),
+    max_size=16,
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_plain_texts)
+def test_strings_of_plain_text_are_kept_unchecked_only_where_checking_changes_nothing(text: str) -> None:
+    """Text that ``plain_text`` passes is built without putting each string in NFC or checking its
+    characters; every such text must build to the same data and issues as with the checks."""
+    from reconciler.desired import yaml_loader
+    from reconciler.desired.text import plain_text
+
+    for fast in (True, False):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(yaml_loader, "plain_text", lambda _: False)
+            checked, checked_issues = parse_yaml_text(text, "f.yaml", ENVIRON, fast=fast)
+        unchecked, unchecked_issues = parse_yaml_text(text, "f.yaml", ENVIRON, fast=fast)
+        assert unchecked_issues == checked_issues
+        assert (unchecked is None) == (checked is None)
+        if unchecked is not None and checked is not None:
+            assert unchecked.data == checked.data
+    if "\\" in text or not text.isascii() or "\r" in text or "\x7f" in text:
+        assert not plain_text(text)
