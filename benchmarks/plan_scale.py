@@ -355,10 +355,11 @@ def run_worker(job: dict[str, Any]) -> dict[str, Any]:
     from reconciler.desired.load import load_desired
 
     base_url, parallelism, rate_limit = job["base_url"], job["parallelism"], job["rate_limit"]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     state = load_desired(Path(job["desired"]), environ={})
     result: dict[str, Any] = {
         "load_seconds": round(time.perf_counter() - started, 3),
+        "load_cpu_seconds": round(time.process_time() - cpu_started, 3),
         "rss_after_load_mb": _rounded(current_rss_mb()),
         "peak_rss_load_mb": round(peak_rss_mb(), 1),
     }
@@ -455,6 +456,14 @@ def figures(options: argparse.Namespace, setup: dict[str, Any], worker: dict[str
         "per_api_ratio": ratio(parallel["wall_seconds"], strict),
         "client_cpu_ms_per_request": round(parallel["cpu_seconds"] * 1000 / requests, 3) if requests else None,
         "client_cpu_ms_per_merchant": round(parallel["cpu_seconds"] * 1000 / options.merchants, 3),
+        # What a `reconciler plan` spends besides: loading and validating the files (start-up aside).
+        "load_cpu_seconds": worker["load_cpu_seconds"],
+        "load_cpu_ms_per_file": round(worker["load_cpu_seconds"] * 1000 / options.merchants, 3),
+        "client_cpu_ms_per_request_with_load": round(
+            (parallel["cpu_seconds"] + worker["load_cpu_seconds"]) * 1000 / requests, 3
+        )
+        if requests
+        else None,
         # Pages of a list follow one another: read from the lists, the busier API's pages in a row bound it.
         "page_chain_bound_seconds": round(
             max(s["requests"] for s in parallel["stats"].values()) * latency_s, 3
@@ -517,6 +526,8 @@ def report(result: dict[str, Any]) -> str:
         f"{result['client_cpu_ms_per_merchant']} ms; sandbox CPU over the plan: "
         f"{result['sandbox_cpu_seconds']} s; 429s {result['rate_limited']}"
         + (f"; unmanaged accounts listed: {result['unmanaged']}" if result["drift"] else ""),
+        f"  loading the files: {result['load_cpu_seconds']} s of CPU, {result['load_cpu_ms_per_file']} ms a file; "
+        f"client CPU per request with loading: {result['client_cpu_ms_per_request_with_load']} ms",
         f"  peak memory of the planning process: {result['peak_rss_mb']} MB "
         f"(peak {result['peak_rss_load_mb']} MB while loading, RSS {result['rss_after_load_mb']} MB once loaded)"
         + (

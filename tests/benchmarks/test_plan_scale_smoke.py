@@ -68,6 +68,17 @@ def test_reports_every_figure(figures: dict[str, object]) -> None:
     assert figures["peak_rss_load_mb"] <= figures["peak_rss_mb"]  # type: ignore[operator]
 
 
+def test_reports_the_cpu_of_loading_beside_the_plans(figures: dict[str, object]) -> None:
+    """A `reconciler plan` loads its files before it plans: the figure with loading is the plan's and the load's."""
+    load, plan, requests = figures["load_cpu_seconds"], figures["client_cpu_seconds"], figures["requests"]
+    assert isinstance(load, float) and load > 0
+    assert isinstance(plan, float) and isinstance(requests, int)
+    assert figures["client_cpu_ms_per_request_with_load"] == round((plan + load) * 1000 / requests, 3)
+    assert figures["load_cpu_ms_per_file"] == round(load * 1000 / MERCHANTS, 3)
+    (line,) = [line for line in figures["printed"] if "loading the files" in line]  # type: ignore[attr-defined]
+    assert f"client CPU per request with loading: {figures['client_cpu_ms_per_request_with_load']} ms" in line
+
+
 def test_one_n_ends_with_its_summary_line(figures: dict[str, object]) -> None:
     from summary import parse_summary  # the benchmarks' folder is on the path once plan_scale is loaded
 
