@@ -285,6 +285,12 @@ def process_cpu_seconds(pid: int) -> float | None:
         return None
 
 
+def children_cpu_seconds() -> float:
+    """User + system CPU of this process's children that have ended (the load's worker processes)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def current_rss_mb() -> float | None:
     try:
         pages = int(Path("/proc/self/statm").read_text().split()[1])
@@ -355,11 +361,15 @@ def run_worker(job: dict[str, Any]) -> dict[str, Any]:
     from reconciler.desired.load import load_desired
 
     base_url, parallelism, rate_limit = job["base_url"], job["parallelism"], job["rate_limit"]
-    started, cpu_started = time.perf_counter(), time.process_time()
+    started, cpu_started, children_started = time.perf_counter(), time.process_time(), children_cpu_seconds()
     state = load_desired(Path(job["desired"]), environ={})
+    in_workers = children_cpu_seconds() - children_started  # the load's worker processes (desired.workers)
     result: dict[str, Any] = {
         "load_seconds": round(time.perf_counter() - started, 3),
-        "load_cpu_seconds": round(time.process_time() - cpu_started, 3),
+        "load_cpu_seconds": round(time.process_time() - cpu_started + in_workers, 3),
+        "load_workers_cpu_seconds": round(in_workers, 3),
+        # The largest peak of any worker process (Linux gives it in kilobytes); 0 when none ran.
+        "load_workers_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
         "rss_after_load_mb": _rounded(current_rss_mb()),
         "peak_rss_load_mb": round(peak_rss_mb(), 1),
     }
@@ -458,6 +468,8 @@ def figures(options: argparse.Namespace, setup: dict[str, Any], worker: dict[str
         "client_cpu_ms_per_merchant": round(parallel["cpu_seconds"] * 1000 / options.merchants, 3),
         # What a `reconciler plan` spends besides: loading and validating the files (start-up aside).
         "load_cpu_seconds": worker["load_cpu_seconds"],
+        "load_workers_cpu_seconds": worker["load_workers_cpu_seconds"],
+        "load_workers_peak_rss_mb": worker["load_workers_peak_rss_mb"],
         "load_cpu_ms_per_file": round(worker["load_cpu_seconds"] * 1000 / options.merchants, 3),
         "client_cpu_ms_per_request_with_load": round(
             (parallel["cpu_seconds"] + worker["load_cpu_seconds"]) * 1000 / requests, 3
@@ -465,9 +477,7 @@ def figures(options: argparse.Namespace, setup: dict[str, Any], worker: dict[str
         if requests
         else None,
         # Pages of a list follow one another: read from the lists, the busier API's pages in a row bound it.
-        "page_chain_bound_seconds": round(
-            max(s["requests"] for s in parallel["stats"].values()) * latency_s, 3
-        ),
+        "page_chain_bound_seconds": round(max(s["requests"] for s in parallel["stats"].values()) * latency_s, 3),
         "sandbox_cpu_seconds": parallel["server_cpu_seconds"],
         "rate_limited": sum(s["rate_limited"] for s in parallel["stats"].values()),
         "unmanaged": parallel["unmanaged"],
@@ -526,10 +536,13 @@ def report(result: dict[str, Any]) -> str:
         f"{result['client_cpu_ms_per_merchant']} ms; sandbox CPU over the plan: "
         f"{result['sandbox_cpu_seconds']} s; 429s {result['rate_limited']}"
         + (f"; unmanaged accounts listed: {result['unmanaged']}" if result["drift"] else ""),
-        f"  loading the files: {result['load_cpu_seconds']} s of CPU, {result['load_cpu_ms_per_file']} ms a file; "
+        f"  loading the files: {result['load_seconds']} s, {result['load_cpu_seconds']} s of CPU "
+        f"({result['load_workers_cpu_seconds']} s of it in worker processes), "
+        f"{result['load_cpu_ms_per_file']} ms a file; "
         f"client CPU per request with loading: {result['client_cpu_ms_per_request_with_load']} ms",
         f"  peak memory of the planning process: {result['peak_rss_mb']} MB "
-        f"(peak {result['peak_rss_load_mb']} MB while loading, RSS {result['rss_after_load_mb']} MB once loaded)"
+        f"(peak {result['peak_rss_load_mb']} MB while loading, RSS {result['rss_after_load_mb']} MB once loaded; "
+        f"largest peak of a load worker {result['load_workers_peak_rss_mb']} MB)"
         + (
             f"; tracemalloc peak of the plan itself {result['tracemalloc_plan_peak_mb']} MB"
             if "tracemalloc_plan_peak_mb" in result

@@ -149,6 +149,11 @@ def register_secret_value(value: str) -> None:
     _secret_values.update(forms)
 
 
+def registered_secret_values() -> frozenset[str]:
+    """Every form of every value registered so far (a worker process of the load hands back its own)."""
+    return frozenset(_secret_values)
+
+
 def is_secret_value(value: object) -> bool:
     """Whether ``value`` is (up to surrounding whitespace) a registered value of the secrets store."""
     return isinstance(value, str) and bool(_secret_values) and value.strip() in _secret_values

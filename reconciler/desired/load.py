@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from reconciler.config import Config, ConfigFile, resolve_config
+from reconciler.desired import workers
 from reconciler.desired.bank_hashing import BankAccountHasher, bank_account_hasher
 from reconciler.desired.declared import DeclaredMerchant, canonical_json
 from reconciler.desired.files import (
@@ -305,6 +306,59 @@ def _read_merchant(
     return _Read(None if issues else merchant, document, issues, resolution.origins, resolved)
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """What one merchant file gives the load: its issues, its values checked across files, and the
+    merchant it declares (None with an issue, or when not asked for) or whether it was withheld."""
+
+    issues: list[InputIssue]
+    keys: list[CrossFileKey]
+    declared: DeclaredMerchant | None
+    withheld: bool
+
+
+@dataclass(frozen=True)
+class _MerchantReader:
+    """Reads one merchant file of a load into its ``_Outcome``: what the load's loop, or a worker
+    process (``desired.workers``), does for each file."""
+
+    environ: Mapping[str, str]
+    references: _References
+    profiles: ProfileSet
+    hasher: BankAccountHasher | None
+
+    def __call__(self, path: Path, *, declaring: bool = True) -> _Outcome:
+        read = _read_merchant(path, self.environ, self.references, self.profiles, fast=True)
+        if read.issues:
+            read = _read_merchant(path, self.environ, self.references, self.profiles, fast=False)  # see yaml_loader
+        keys = cross_file_keys(read.document, read.resolved) if read.document is not None else []
+        declared = None
+        if read.merchant is not None and declaring:  # neither the model nor the document is kept
+            declared = declare(read.merchant, str(path), self.hasher, read.origins)
+        withheld = (
+            read.merchant is None and not read.issues and read.resolved is not None and bool(read.resolved.unresolved)
+        )
+        return _Outcome(read.issues, keys, declared, withheld)
+
+
+def _read_merchants(paths: list[Path], reader: _MerchantReader, issues: list[InputIssue]) -> Iterator[_Outcome]:
+    """Each file's outcome, in order: from worker processes when there are enough files for them to
+    pay (``desired.workers``), else here, where a file after an issue is not declared (no hash is
+    computed for a load that fails)."""
+    rest = paths
+    if workers.worker_count(len(paths)) > 1:
+        # The first file is read here: what every file needs once (the merchant model's validator,
+        # modules imported on first use) is then made before the fork, not in each worker.
+        yield reader(paths[0])
+        rest = paths[1:]
+        outcomes = workers.in_workers(reader, rest, reader.references.secrets)
+        if outcomes is not None:
+            yield from outcomes
+            return
+    for path in rest:
+        yield reader(path, declaring=not issues)
+
+
 def declare(
     merchant: Merchant, source: str, hasher: BankAccountHasher | None = None, origins: Origins | None = None
 ) -> DeclaredMerchant:
@@ -382,16 +436,13 @@ def load_desired(
     keys: list[CrossFileKey] = []
     loaded: list[DeclaredMerchant] = []
     withheld: list[str] = []
-    for path in listing.files:
-        read = _read_merchant(path, env, references, profiles, fast=True)
-        if read.issues:
-            read = _read_merchant(path, env, references, profiles, fast=False)  # see yaml_loader
-        issues.extend(read.issues)
-        if read.document is not None:
-            keys.extend(cross_file_keys(read.document, read.resolved))
-        if read.merchant is not None and not issues:
-            loaded.append(declare(read.merchant, str(path), hasher, read.origins))  # neither model nor document is kept
-        elif read.merchant is None and not read.issues and read.resolved is not None and read.resolved.unresolved:
+    reader = _MerchantReader(env, references, profiles, hasher)
+    for path, outcome in zip(listing.files, _read_merchants(listing.files, reader, issues), strict=True):
+        issues.extend(outcome.issues)
+        keys.extend(outcome.keys)
+        if outcome.declared is not None and not issues:
+            loaded.append(outcome.declared)
+        elif outcome.withheld:
             withheld.append(str(path))
     issues.extend(check_across_files(keys))
     if check_only:

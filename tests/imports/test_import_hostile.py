@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -617,14 +618,14 @@ def test_a_merchants_folder_that_cannot_be_listed_is_named_not_a_traceback(
     cli.live.create(merchant("M1"), dintero=False)
     assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
     folder = target / "merchants"
-    real = Path.iterdir
+    real = os.scandir
 
-    def unreadable(path: Path) -> Any:
-        if path == folder:
+    def unreadable(path: Any) -> Any:
+        if Path(path) == folder:
             raise PermissionError(13, "Permission denied", str(path))
         return real(path)
 
-    monkeypatch.setattr(Path, "iterdir", unreadable)
+    monkeypatch.setattr(os, "scandir", unreadable)
     done = cli.run("import", "--unmanaged", "--desired", str(target), env={"RECONCILER_AGE_IDENTITY": keys.secret})
     assert done.exit_code == 1, done.output
     assert "Traceback" not in done.output, done.output

@@ -1,0 +1,283 @@
+"""Loading in worker processes (``desired.workers``) gives exactly what loading in one process gives.
+
+Each test loads one fleet twice, in this process alone and with two forked workers over chunks of three
+files (the fleets here are far below ``MIN_FILES``, so the tests set the count), and compares the whole
+outcome: merchants, notices, withheld files, the secrets used, and every issue in its order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.desired import load as load_module
+from reconciler.desired import workers
+from reconciler.desired.load import DesiredState, load_desired
+from reconciler.desired.secret_store import SecretsStore, parse_identities
+from reconciler.errors import InputError
+from reconciler.sensitive import is_secret_value
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+EXAMPLES = REPOSITORY / "desired-state"
+FLEET = 20
+SALT_VARIABLE = "FLEET_BANK_ACCOUNT_SALT"
+CHEAP = "time_cost: 1, memory_cost_kib: 1024, parallelism: 1"  # Argon2id parameters for tests
+HASHING = f"klarna:\n  bank_account_hashing: {{salt_env: {SALT_VARIABLE}, {CHEAP}}}\n"
+
+
+def _iban(bban: str) -> str:
+    digits = "".join(str(int(ch, 36)) for ch in bban + "NO00")
+    return f"NO{98 - int(digits) % 97:02d}{bban}"
+
+
+class Fleet:
+    """The examples, with ``FLEET`` more merchants made from Nordic Bikes, each with values of its own:
+    its IBAN and owner's national id in the secrets store, its owner's email from the environment."""
+
+    def __init__(self, root: Path, *, hashing: bool = False) -> None:
+        self.directory = root / "desired-state"
+        shutil.copytree(EXAMPLES, self.directory)
+        identity = (self.directory / "sandbox-test-identity.txt").read_text(encoding="utf-8")
+        store = SecretsStore.open(self.directory, parse_identities(identity, "identity"))
+        template = (self.directory / "merchants" / "nordic-bikes.yaml").read_text(encoding="utf-8")
+        run = uuid.uuid4().int % 10**7  # values no other test registered as secrets in this process
+        self.environ = {SALT_VARIABLE: "fleet-salt-0123456789"}
+        self.ibans: list[str] = []
+        for n in range(FLEET):
+            iban = _iban(f"{run:07d}{n:04d}")
+            self.ibans.append(iban)
+            store.set(f"FLEET_{n}_IBAN", iban)
+            store.set(f"FLEET_{n}_OWNER_ID", f"{n:02d}0{run:07d}")
+            self.environ[f"FLEET_{n}_EMAIL"] = f"owner{n}@example.com"
+            text = (
+                template.replace("NB-2024-0001", f"FL-{n:04d}")
+                .replace("T11200101", f"T2{n:07d}")
+                .replace("8dd25736a001", f"8dd25737{n:04d}")
+                .replace("8dd25736a002", f"8dd25738{n:04d}")
+                .replace('"08038200000"', f'"0803{n:03d}0000"')
+                .replace("NORDIC_BIKES_IBAN", f"FLEET_{n}_IBAN")
+                .replace("NORDIC_BIKES_OWNER_NATIONAL_ID", f"FLEET_{n}_OWNER_ID")
+                .replace("email: ola.nordmann@example.com", f"email: !env FLEET_{n}_EMAIL")
+            )
+            (self.directory / "merchants" / f"fleet-{n:02d}.yaml").write_text(text, encoding="utf-8")
+        store.save()
+        if hashing:
+            config = self.directory / "reconciler.yaml"
+            config.write_text(config.read_text(encoding="utf-8") + HASHING, encoding="utf-8")
+
+    def write(self, name: str, text: str) -> None:
+        (self.directory / "merchants" / name).write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Fleet:
+    return Fleet(tmp_path)
+
+
+def _with_workers(monkeypatch: pytest.MonkeyPatch, count: int) -> list[object]:
+    """Load with ``count`` workers over chunks of three files; returns what each in_workers call gave."""
+    monkeypatch.setattr(workers, "worker_count", lambda files: count)
+    monkeypatch.setattr(workers, "CHUNK_FILES", 3)
+    given: list[object] = []
+    real = workers.in_workers
+
+    def spied(*args: Any, **kwargs: Any) -> Any:
+        outcome = real(*args, **kwargs)
+        given.append(outcome)
+        return outcome
+
+    monkeypatch.setattr(workers, "in_workers", spied)
+    return given
+
+
+def _load(directory: Path, environ: dict[str, str], **options: Any) -> DesiredState | list[str]:
+    """The state loaded, or the issues that stopped it (as printed)."""
+    try:
+        return load_desired(directory, environ=environ, notify=None, **options)
+    except InputError as error:
+        return [str(issue) for issue in error.issues]
+
+
+def _outcome(loaded: DesiredState | list[str]) -> object:
+    if isinstance(loaded, list):
+        return loaded
+    return (
+        [(m.account_reference, m.dintero_account_id, m.source, m.canonical, m.origins) for m in loaded.merchants],
+        loaded.notices,
+        loaded.withheld_files,
+        sorted(loaded.secrets.used) if loaded.secrets is not None else None,
+        loaded.partner,
+    )
+
+
+def _both(monkeypatch: pytest.MonkeyPatch, fleet: Fleet, **options: Any) -> tuple[object, object]:
+    """The outcome with two workers (checked to have come from them) and in this process alone."""
+    with monkeypatch.context() as patch:
+        given = _with_workers(patch, 2)
+        in_workers = _outcome(_load(fleet.directory, fleet.environ, **options))
+    assert given and all(outcome is not None for outcome in given), "the workers were not used"
+    with monkeypatch.context() as patch:
+        _with_workers(patch, 1)
+        alone = _outcome(_load(fleet.directory, fleet.environ, **options))
+    return in_workers, alone
+
+
+@pytest.mark.parametrize("check_only", [False, True], ids=["plan", "validate"])
+def test_workers_load_what_one_process_loads(monkeypatch: pytest.MonkeyPatch, fleet: Fleet, check_only: bool) -> None:
+    # validate finds a secret no file uses from the names the files used: the workers' names come back.
+    in_workers, alone = _both(monkeypatch, fleet, check_only=check_only)
+    assert not isinstance(alone, list), alone
+    assert len(alone[0]) == FLEET + 5  # type: ignore[index]
+    assert in_workers == alone
+
+
+def test_bank_accounts_hashed_by_workers_are_the_ones_hashed_here(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fleet = Fleet(tmp_path, hashing=True)
+    in_workers, alone = _both(monkeypatch, fleet)
+    assert not isinstance(alone, list), alone
+    assert b'"iban_hash"' in alone[0][-1][3]  # type: ignore[index]
+    assert in_workers == alone
+
+
+def test_secret_values_read_by_workers_are_masked_in_the_loading_process(
+    monkeypatch: pytest.MonkeyPatch, fleet: Fleet
+) -> None:
+    """The values of ``!secret`` a worker read are masked here too: a plan prints what this process masks."""
+    later = fleet.ibans[-5:]  # files the workers read (the first file is read here)
+    assert not any(is_secret_value(iban) for iban in later)
+    with monkeypatch.context() as patch:
+        given = _with_workers(patch, 2)
+        assert not isinstance(_load(fleet.directory, fleet.environ), list)
+    assert given and given[0] is not None
+    assert all(is_secret_value(iban) for iban in later)
+
+
+def test_issues_found_by_workers_are_the_ones_found_here_in_order(
+    monkeypatch: pytest.MonkeyPatch, fleet: Fleet
+) -> None:
+    template = (fleet.directory / "merchants" / "fleet-03.yaml").read_text(encoding="utf-8")
+    fleet.write("fleet-03-copy.yaml", template.replace("FL-0003", "FL-9003"))  # values another merchant has
+    fleet.write("fleet-07.yaml", "account_reference: FL-0007\nklarna: [unclosed\n")
+    fleet.write("fleet-11.yaml", template.replace("FL-0003", "FL-0011").replace("account_name:", "account_nme:"))
+    in_workers, alone = _both(monkeypatch, fleet)
+    assert isinstance(alone, list) and len(alone) > 3, alone
+    assert any("fleet-07.yaml:3:1: YAML syntax error" in issue for issue in alone)
+    assert any("also used by another merchant" in issue for issue in alone)
+    assert in_workers == alone
+
+
+def _fail_in_workers(monkeypatch: pytest.MonkeyPatch, how: Callable[[], None]) -> None:
+    """``how`` happens when a worker (not this process) reads ``fleet-08.yaml``."""
+    here, real = os.getpid(), load_module._read_merchant
+
+    def reading(path: Path, *args: Any, **kwargs: Any) -> Any:
+        if os.getpid() != here and path.name == "fleet-08.yaml":
+            how()
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(load_module, "_read_merchant", reading)
+
+
+def _raise() -> None:
+    raise RuntimeError("a worker's own failure")
+
+
+def _hang() -> None:
+    time.sleep(HANG_SECONDS)
+
+
+HANG_SECONDS = 60.0
+
+
+@pytest.mark.parametrize("how", [_raise, lambda: os._exit(3), _hang], ids=["raises", "dies", "hangs"])
+def test_a_worker_that_fails_leaves_the_load_to_this_process(
+    monkeypatch: pytest.MonkeyPatch, fleet: Fleet, how: Callable[[], None]
+) -> None:
+    with monkeypatch.context() as patch:
+        _with_workers(patch, 1)
+        alone = _outcome(_load(fleet.directory, fleet.environ))
+    with monkeypatch.context() as patch:
+        given = _with_workers(patch, 2)
+        _fail_in_workers(patch, how)
+        patch.setattr(workers, "_time_allowed", lambda files: 2.0)
+        after_failure = _outcome(_load(fleet.directory, fleet.environ))
+    assert given == [None]  # the workers gave nothing: this process read every file
+    assert after_failure == alone
+    assert multiprocessing.active_children() == []  # none left running (one that hangs is killed)
+
+
+def test_a_store_that_cannot_be_opened_is_met_as_without_workers(monkeypatch: pytest.MonkeyPatch, fleet: Fleet) -> None:
+    """Without its identity the store cannot be decrypted: the workers are not used, and the load fails
+    where a file names a secret, with the error of a load without workers."""
+    config = fleet.directory / "reconciler.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert "secrets:\n  identity_file: sandbox-test-identity.txt\n" in text
+    config.write_text(text.replace("secrets:\n  identity_file: sandbox-test-identity.txt\n", ""), encoding="utf-8")
+    outcomes = []
+    for count in (2, 1):
+        with monkeypatch.context() as patch:
+            given = _with_workers(patch, count)
+            with pytest.raises(Exception) as caught:
+                load_desired(fleet.directory, environ=fleet.environ, notify=None)
+            outcomes.append((type(caught.value), str(caught.value)))
+        if count == 2:
+            assert given == [None]
+    assert outcomes[0] == outcomes[1]
+    assert "needs an age identity" in outcomes[0][1]
+
+
+def test_workers_are_forked_only_from_a_process_with_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(workers.sys, "platform", "linux")
+    many = workers.MIN_FILES * 10
+    assert workers.worker_count(many) > 1 or len(os.sched_getaffinity(0)) == 1
+    assert workers.worker_count(workers.MIN_FILES - 1) == 1
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 2)
+    assert workers.worker_count(many) == 1
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(workers.sys, "platform", "darwin")
+    assert workers.worker_count(many) == 1
+
+
+def test_what_the_command_printed_before_loading_is_printed_once(tmp_path: Path) -> None:
+    """A forked worker flushes, as it exits, the output buffers it was born with: what the loading
+    process had written to a pipe and not yet flushed must not come out once per worker more
+    (multiprocessing flushes before it forks)."""
+    fleet = Fleet(tmp_path)
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from reconciler.desired import workers\n"
+        "from reconciler.desired.load import load_desired\n"
+        "workers.worker_count = lambda files: 2\n"
+        "workers.CHUNK_FILES = 3\n"
+        "given = []\n"
+        "real = workers.in_workers\n"
+        "workers.in_workers = lambda *a: given.append(real(*a)) or given[-1]\n"
+        "sys.stdout.write('printed before loading\\n')\n"
+        f"state = load_desired(Path({str(fleet.directory)!r}), environ={fleet.environ!r}, notify=None)\n"
+        "sys.stdout.write(f'workers used: {given[0] is not None}, merchants: {len(state.merchants)}\\n')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPOSITORY,
+        env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"printed before loading\nworkers used: True, merchants: {FLEET + 5}\n"
