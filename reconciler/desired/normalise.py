@@ -96,9 +96,7 @@ def normalise_country(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("a country is an ISO 3166-1 alpha-2 code such as 'NO'")
     code = value.strip().upper()
-    import pycountry
-
-    if len(code) != 2 or not code.isalpha() or pycountry.countries.get(alpha_2=code) is None:
+    if len(code) != 2 or not code.isalpha() or not _is_country(code):
         raise ValueError(f"{quoted(value)} is not an ISO 3166-1 alpha-2 country code")
     return code
 
@@ -108,11 +106,25 @@ def normalise_currency(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("a currency is an ISO 4217 code such as 'NOK'")
     code = value.strip().upper()
-    import pycountry
-
-    if len(code) != 3 or not code.isalpha() or pycountry.currencies.get(alpha_3=code) is None:
+    if len(code) != 3 or not code.isalpha() or not _is_currency(code):
         raise ValueError(f"{quoted(value)} is not an ISO 4217 currency code")
     return code
+
+
+# A fleet's files name a few countries and currencies thousands of times (five countries a merchant file):
+# each code is looked up in pycountry's databases once.
+@functools.lru_cache(maxsize=512)
+def _is_country(code: str) -> bool:
+    import pycountry
+
+    return pycountry.countries.get(alpha_2=code) is not None
+
+
+@functools.lru_cache(maxsize=512)
+def _is_currency(code: str) -> bool:
+    import pycountry
+
+    return pycountry.currencies.get(alpha_3=code) is not None
 
 
 # Each letter as its ISO 13616 number (A is 10, Z is 35); one translate, not a conversion per character.
@@ -133,9 +145,7 @@ def normalise_iban(value: object) -> str:
     iban = _WHITESPACE.sub("", value).upper()
     if not _IBAN_SHAPE.fullmatch(iban):
         raise ValueError("not an IBAN: expected 2 letters, 2 check digits and 11-30 letters or digits")
-    import pycountry
-
-    if pycountry.countries.get(alpha_2=iban[:2]) is None:
+    if not _is_country(iban[:2]):
         raise ValueError("not an IBAN: the first two letters are not a country code")
     if not iban_checksum_ok(iban):
         raise ValueError("not a valid IBAN: the checksum does not match")
@@ -147,9 +157,7 @@ def normalise_bic(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("a BIC is a string such as 'NDEASEGGXXX'")
     bic = _WHITESPACE.sub("", value).upper()
-    import pycountry
-
-    if not _BIC_SHAPE.fullmatch(bic) or pycountry.countries.get(alpha_2=bic[4:6]) is None:
+    if not _BIC_SHAPE.fullmatch(bic) or not _is_country(bic[4:6]):
         raise ValueError(f"{quoted(value)} is not a BIC (8 or 11 characters, e.g. 'NDEASEGGXXX')")
     return bic
 
