@@ -154,6 +154,11 @@ def registered_secret_values() -> frozenset[str]:
     return frozenset(_secret_values)
 
 
+def add_secret_forms(forms: Iterable[str]) -> None:
+    """Mask these forms, as ``register_secret_value`` made them elsewhere (in a worker of the load)."""
+    _secret_values.update(forms)
+
+
 def is_secret_value(value: object) -> bool:
     """Whether ``value`` is (up to surrounding whitespace) a registered value of the secrets store."""
     return isinstance(value, str) and bool(_secret_values) and value.strip() in _secret_values

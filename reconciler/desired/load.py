@@ -349,14 +349,32 @@ def _read_merchants(paths: list[Path], reader: _MerchantReader, issues: list[Inp
     if workers.worker_count(len(paths)) > 1:
         # The first file is read here: what every file needs once (the merchant model's validator,
         # modules imported on first use) is then made before the fork, not in each worker.
-        yield reader(paths[0])
+        yield reader(paths[0], declaring=not issues)
         rest = paths[1:]
-        outcomes = workers.in_workers(reader, rest, reader.references.secrets)
+        # Bank accounts are hashed once every file is known to have no issue: a worker cannot know
+        # that a file another worker reads has one, and a load with an issue keeps no merchant.
+        unhashed = replace(reader, hasher=None)
+        outcomes = workers.in_workers(unhashed, rest, reader.references.secrets, issue_found=bool(issues))
         if outcomes is not None:
+            if reader.hasher is not None and not issues and not any(outcome.issues for outcome in outcomes):
+                outcomes = _hashed(outcomes, reader.hasher)
             yield from outcomes
             return
     for path in rest:
         yield reader(path, declaring=not issues)
+
+
+def _hashed(outcomes: list[_Outcome], hasher: BankAccountHasher) -> list[_Outcome]:
+    """The outcomes with their merchants' bank accounts hashed, by worker processes when they pay."""
+    declared = [outcome.declared.canonical for outcome in outcomes if outcome.declared is not None]
+    hashed = workers.mapped_in_workers(hasher.apply_canonical, declared)
+    canonicals = iter(hashed if hashed is not None else [hasher.apply_canonical(text) for text in declared])
+    return [
+        outcome
+        if outcome.declared is None
+        else replace(outcome, declared=replace(outcome.declared, canonical=next(canonicals)))
+        for outcome in outcomes
+    ]
 
 
 def declare(

@@ -445,6 +445,15 @@ class StoreSource:
     def decrypted(self) -> bool:
         return self._values is not None
 
+    @property
+    def opened(self) -> bool:
+        """Whether the store (or, without an identity, its index) has been read."""
+        return self._names is not None
+
+    def forget(self) -> None:
+        """As if never opened: for a store opened ahead of a need that did not come (``desired.workers``)."""
+        self._values = self._names = self._opened_with = None
+
     def _open(self) -> None:
         identities = self._identities()
         if identities is None and not self.need_values:

@@ -5,90 +5,162 @@ development machine; with bank account hashing, an Argon2id hash of each IBAN on
 core at a time under the interpreter's lock: a plan of 10,000 merchants loaded its files for longer
 than it then took to read and compare their live state. From ``MIN_FILES`` files on, the files are
 handed out in chunks to worker processes forked from the loading process, which hold what it had read
-already (the configuration, the profiles, the decrypted secrets store, the hasher), and their outcomes
-are taken back in the files' order.
+already (the configuration, the profiles, the secrets store, the hasher), and their outcomes are
+taken back in the files' order.
 
 What a worker changes in its own memory that the load needs afterwards comes back with its outcomes:
-the secret values it registered for masking (``reconciler.sensitive``) and the names of the secrets
-its files used. The store is decrypted before the fork, so no worker asks for an identity.
+the forms of the secret values it registered for masking (``reconciler.sensitive``) and the names of
+the secrets its files used. The store is decrypted before the fork, so no worker asks for an identity;
+a load none of whose files named a secret then forgets it, as one that never opened it. Once any file
+has an issue, no worker declares another merchant (a load with an issue keeps none), and bank accounts
+are hashed (``mapped_in_workers``) only once every file is known to have none: a serial load stops
+declaring, and hashing, at its first issue; a worker cannot know of an issue another is reading.
 
-Workers are forked, never spawned, on Linux only, and only from a process running no other thread
-(a lock another thread holds would stay held in the child). Anything that goes wrong in a worker (an
-exception, a worker that dies) makes the load read every file again in this process: the outcome,
-errors included, is always the one of a serial load.
+Workers are forked, never spawned, on Linux only, and only from a process running no other thread,
+native ones included (a lock another thread holds would stay held in the child: uvloop's resolver
+leaves threads Python does not count); as many as the cores the process may use, within its cgroup's
+CPU quota. A worker ends with the loading process, however that ends, and leaves Ctrl-C to it.
+Anything that goes wrong in a worker (an exception, a worker that dies or hangs) makes the load do it
+all again in this process: the outcome, errors included, is always the one of a serial load.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import math
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.synchronize import Event
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from reconciler.desired.secret_store import StoreSource
 from reconciler.errors import SecretsError
-from reconciler.sensitive import register_secret_value, registered_secret_values
+from reconciler.sensitive import add_secret_forms, registered_secret_values
 
-R = TypeVar("R")
+R = TypeVar("R", bound="HasIssues")
+R_co = TypeVar("R_co", bound="HasIssues", covariant=True)
+T = TypeVar("T")
+U = TypeVar("U")
 
 # Below this many files a fork costs more than it saves (a worker starts in about 10 ms).
 MIN_FILES = 256
 CHUNK_FILES = 64
 MAX_WORKERS = 8
-# Set by the load for the fork: a worker finds its work here, inherited, not pickled.
-_work: _Work[Any] | None = None
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# Set for the fork: what a worker does with a chunk, inherited, not pickled.
+_work: _Work | None = None
+
+
+class HasIssues(Protocol):
+    @property
+    def issues(self) -> Sequence[object]: ...
+
+
+class Reader(Protocol[R_co]):
+    def __call__(self, path: Path, *, declaring: bool = True) -> R_co: ...
 
 
 @dataclass(frozen=True)
-class _Work(Generic[R]):
-    read: Callable[[Path], R]
-    secrets: StoreSource
+class _Work:
+    run: Callable[[Sequence[Any]], _Chunk[Any]]
+    parent: int
 
 
 @dataclass(frozen=True)
-class _Chunk(Generic[R]):
-    """A worker's outcomes for one chunk of files, and what it changed that the load needs back."""
+class _Chunk(Generic[T]):
+    """A worker's outcomes for one chunk, and what it changed that the load needs back."""
 
-    outcomes: list[R] | None  # None: something went wrong (the load reads every file again itself)
+    outcomes: list[T] | None  # None: something went wrong (the load does it all again itself)
     secret_values: frozenset[str] = frozenset()
     secrets_used: frozenset[str] = frozenset()
+
+
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+
+
+def cores(cpu_max: Path = CGROUP_CPU_MAX) -> int:
+    """The cores this process may use: its CPU affinity, within its cgroup's CPU quota (a container
+    limited to one CPU on a large host sees all of the host's cores)."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        count = os.cpu_count() or 1
+    try:
+        quota, period = cpu_max.read_text(encoding="ascii").split()[:2]
+        if quota != "max":
+            count = min(count, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return count
+
+
+def _one_thread() -> bool:
+    """Whether this process runs one thread, counting the native threads Python knows nothing of."""
+    if threading.active_count() > 1:
+        return False
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
 
 
 def worker_count(files: int) -> int:
     """How many worker processes to load ``files`` files with; 1: none, the load reads them itself."""
     if files < MIN_FILES or sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    if threading.active_count() > 1:
+    if not _one_thread():
         return 1
+    return max(1, min(cores(), MAX_WORKERS, files // CHUNK_FILES))
+
+
+def _start_worker() -> None:
+    """In each worker as it starts: end with the loading process (a killed load leaves no worker holding
+    its decrypted store and its pipes), and leave Ctrl-C to it."""
+    work = _work
     try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_WORKERS, files // CHUNK_FILES))
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if work is None or os.getppid() != work.parent:  # it ended before the prctl
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _read_chunk(paths: Sequence[Path]) -> _Chunk[Any]:
-    """In a worker: every file of one chunk, or None for the chunk when anything goes wrong."""
+def _run_chunk(items: Sequence[Any]) -> _Chunk[Any]:
+    """In a worker: one chunk's outcomes, or None for the chunk when anything goes wrong."""
     work = _work
     if work is None:
         return _Chunk(None)
-    values_before, used_before = registered_secret_values(), set(work.secrets.used)
     try:
-        outcomes = [work.read(path) for path in paths]
-    except Exception:  # the load reads every file again itself, and meets it there
+        return work.run(items)
+    except Exception:  # the load does it all again itself, and meets it there
         return _Chunk(None)
-    return _Chunk(outcomes, registered_secret_values() - values_before, frozenset(work.secrets.used - used_before))
+
+
+def _read_files(read: Reader[R], secrets: StoreSource, issue_found: Event, paths: Sequence[Path]) -> _Chunk[R]:
+    values_before, used_before = registered_secret_values(), set(secrets.used)
+    outcomes = []
+    for path in paths:
+        outcome = read(path, declaring=not issue_found.is_set())
+        if outcome.issues:
+            issue_found.set()
+        outcomes.append(outcome)
+    return _Chunk(outcomes, registered_secret_values() - values_before, frozenset(secrets.used - used_before))
 
 
 def _time_allowed(files: int) -> float:
-    """How long the workers may take: far more than a file takes, even hashing its bank accounts
-    (0.1 to 0.3 s a hash); only a worker that hangs reaches it."""
-    return 60.0 + files * 2.0
+    """How long one chunk may take once the chunks before it are done: far more than its files take,
+    even hashing their bank accounts (0.1 to 0.3 s a hash); only a worker that hangs reaches it."""
+    return 60.0 + files * 1.0
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -100,39 +172,64 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=5)
 
 
-def in_workers(read: Callable[[Path], R], paths: Sequence[Path], secrets: StoreSource) -> list[R] | None:
-    """``read`` of every path, in order, by worker processes; None when the load is to read them
-    itself: too few files, one core, no fork here, a store that cannot be opened, or a worker that
-    failed."""
-    count = worker_count(len(paths))
-    if count < 2 or not paths or "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    try:
-        secrets.names()  # decrypted once, before the fork, for every worker
-    except SecretsError:
-        return None  # the load meets it itself, where a file names a secret (and not at all if none does)
+def _in_pool(run: Callable[[Sequence[Any]], _Chunk[Any]], items: Sequence[Any], count: int) -> list[_Chunk[Any]] | None:
+    """``run`` of each chunk of ``items`` in ``count`` forked workers, in order; None when any failed."""
     global _work
-    _work = _Work(read, secrets)
-    chunks = [list(paths[start : start + CHUNK_FILES]) for start in range(0, len(paths), CHUNK_FILES)]
+    _work = _Work(run, os.getpid())
+    chunks = [list(items[start : start + CHUNK_FILES]) for start in range(0, len(items), CHUNK_FILES)]
     try:
-        pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
+        pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker)
         try:
-            done: list[_Chunk[R]] = list(pool.map(_read_chunk, chunks, timeout=_time_allowed(len(paths))))
+            futures = [pool.submit(_run_chunk, chunk) for chunk in chunks]
+            done = [
+                future.result(timeout=_time_allowed(len(chunk))) for future, chunk in zip(futures, chunks, strict=True)
+            ]
         except BaseException:
             _stop(pool)
             raise
         pool.shutdown()
-    except Exception:  # a worker died (BrokenProcessPool), took too long, or an outcome did not pickle
+    except Exception:  # a worker died (BrokenProcessPool), hangs, or an outcome did not pickle
         return None
     finally:
         _work = None
+    return None if any(chunk.outcomes is None for chunk in done) else done
+
+
+def in_workers(
+    read: Reader[R], paths: Sequence[Path], secrets: StoreSource, *, issue_found: bool = False
+) -> list[R] | None:
+    """``read`` of every path, in order, by worker processes; None when the load is to read them
+    itself: too few files, one core, no fork here, a store that cannot be opened, or a worker that
+    failed. ``issue_found``: the load has an issue already, so no file is to be declared."""
+    count = worker_count(len(paths))
+    if count < 2 or not paths:
+        return None
+    opened_here = not secrets.opened
+    try:
+        secrets.names()  # decrypted once, before the fork, for every worker
+    except SecretsError:
+        return None  # the load meets it itself, where a file names a secret (and not at all if none does)
+    found = multiprocessing.get_context("fork").Event()
+    if issue_found:
+        found.set()
+    done = _in_pool(functools.partial(_read_files, read, secrets, found), paths, count)
+    if done is None:
+        return None
     outcomes: list[R] = []
     for chunk in done:
-        if chunk.outcomes is None:
-            return None
-        outcomes.extend(chunk.outcomes)
-    for chunk in done:
-        for value in chunk.secret_values:
-            register_secret_value(value)
+        outcomes.extend(chunk.outcomes or ())
+        add_secret_forms(chunk.secret_values)
         secrets.used |= chunk.secrets_used
+    if opened_here and not secrets.used:
+        secrets.forget()  # as a load that needed no value of the store: never opened
     return outcomes
+
+
+def mapped_in_workers(function: Callable[[T], U], items: Sequence[T]) -> list[U] | None:
+    """``function`` of each item, in order, by worker processes (as many as for as many files); None
+    when the caller is to do it itself."""
+    count = worker_count(len(items))
+    if count < 2 or not items:
+        return None
+    done = _in_pool(lambda chunk: _Chunk([function(item) for item in chunk]), items, count)
+    return None if done is None else [outcome for chunk in done for outcome in chunk.outcomes or ()]

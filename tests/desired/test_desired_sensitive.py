@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from reconciler.desired.models_klarna import (
     Stakeholder,
     Website,
 )
-from reconciler.desired.yaml_loader import load_yaml_file
+from reconciler.desired.yaml_loader import load_yaml_file, parse_yaml_text
 from reconciler.sensitive import conceal, looks_sensitive_key, mask_scalar, redact
 
 # Every test here checks what is masked or left out: none may see a value another test registered.
@@ -407,3 +408,14 @@ def test_a_free_form_key_naming_a_secret_is_told_by_its_words(key: str) -> None:
 @pytest.mark.parametrize("key", ["primary_color", "passenger_count", "logo_url", "compass", "spinner"])
 def test_a_free_form_key_of_ordinary_words_is_not_taken_for_a_secret(key: str) -> None:
     assert not looks_sensitive_key(key)
+
+
+def test_a_warning_of_the_yaml_parser_shows_no_line_of_the_file() -> None:
+    """ruamel.yaml warned of an anchor used twice (which YAML allows) by printing the lines it saw, on
+    stderr: an IBAN on one of them was printed in clear."""
+    text = "account_reference: A-1\nklarna:\n  x: &a NO9386011117947\n  y: &a NO9386011117947\n"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        document, _ = parse_yaml_text(text, "a.yaml", {}, fast=False)
+    assert document is not None and document.data["klarna"] == {"x": "NO9386011117947", "y": "NO9386011117947"}
+    assert [str(warning.message) for warning in caught] == []
