@@ -38,11 +38,13 @@ from summary import Summary, print_runs  # noqa: E402
 READS_PER_MERCHANT_BOUND = 1.1
 # Runs the CLI and, at exit, prints the process's own high-water mark of resident memory (VmHWM): the
 # children's ru_maxrss would also count the sandbox servers this script has waited for; and its own CPU
-# time (user + system), which the children's rusage would mix with the servers' too.
+# time (user + system) with that of the worker processes it forked, which the script's rusage of its
+# children would mix with the servers'.
 _WRAPPER = """
-import atexit, sys, time
+import atexit, resource, sys, time
 def _peak():
-    print('CPU_S', repr(time.process_time()), file=sys.stderr)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the import's worker processes, ended by now
+    print('CPU_S', repr(time.process_time() + children.ru_utime + children.ru_stime), file=sys.stderr)
     for line in open('/proc/self/status'):
         if line.startswith('VmHWM:'):
             print('PEAK_KB', line.split()[1], file=sys.stderr)

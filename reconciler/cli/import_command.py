@@ -19,6 +19,7 @@ from reconciler.desired.declared import DeclaredMerchant
 from reconciler.desired.files import UnreadableFile, folder_entries
 from reconciler.desired.load import DesiredState, load_config, load_desired
 from reconciler.desired.secret_store import RECIPIENTS_FILE, STORE_FILE, SecretsStore
+from reconciler.desired.workers import MIN_FILES, Workers, forked_workers
 from reconciler.errors import InputError, printable
 from reconciler.imports import ImportResult, ImportSelection, import_merchants
 from reconciler.imports.files import require_recipients
@@ -166,17 +167,20 @@ def import_(
     if parallelism is not None:
         params = replace(params, parallelism=parallelism)
 
-    async def run() -> ImportResult:
+    async def run(workers: Workers | None) -> ImportResult:
         async with build_clients(params) as clients:
             with accounts_progress(len(set(references)) or None) as progress:
                 return await import_merchants(
                     clients, desired_dir, selection, declared=declared.references, environ=dict(os.environ),
                     config=config, force=force, profiles=profiles, progress=progress, existing=declared.merchants,
                     load_existing=(lambda: _declared_merchants(desired_dir)) if everything else None,
-                    opened_store=declared.store,
+                    opened_store=declared.store, workers=workers,
                 )
 
-    result = run_async(run())
+    # Forked before the event loop, the progress bar and the first request start threads of their own.
+    many = not references or len(set(references)) >= MIN_FILES
+    with forked_workers(many) as workers:
+        result = run_async(run(workers))
     _report(result, desired_dir)
     if result.invalid:
         sys.exit(EXIT_ERROR)

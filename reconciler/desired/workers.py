@@ -22,6 +22,9 @@ leaves threads Python does not count); as many as the cores the process may use,
 CPU quota. A worker ends with the loading process, however that ends, and leaves Ctrl-C to it.
 Anything that goes wrong in a worker (an exception, a worker that dies or hangs) makes the load do it
 all again in this process: the outcome, errors included, is always the one of a serial load.
+
+``Workers`` keeps such processes for a whole command, forked before it starts (``import`` hands them each
+batch of accounts to make files of as Klarna's list comes in), under the same rules.
 """
 
 from __future__ import annotations
@@ -34,8 +37,9 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -71,7 +75,6 @@ class Reader(Protocol[R_co]):
 @dataclass(frozen=True)
 class _Work:
     run: Callable[[Sequence[Any]], _Chunk[Any]]
-    parent: int
 
 
 @dataclass(frozen=True)
@@ -121,18 +124,23 @@ def worker_count(files: int) -> int:
     return max(1, min(cores(), MAX_WORKERS, files // CHUNK_FILES))
 
 
-def _start_worker() -> None:
+def _start_worker(parent: int) -> None:
     """In each worker as it starts: end with the loading process (a killed load leaves no worker holding
     its decrypted store and its pipes), and leave Ctrl-C to it."""
-    work = _work
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
         pass
-    if work is None or os.getppid() != work.parent:  # it ended before the prctl
+    if os.getppid() != parent:  # it ended before the prctl
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _forked_pool(count: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        count, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker, initargs=(os.getpid(),)
+    )
 
 
 def _run_chunk(items: Sequence[Any]) -> _Chunk[Any]:
@@ -175,10 +183,10 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 def _in_pool(run: Callable[[Sequence[Any]], _Chunk[Any]], items: Sequence[Any], count: int) -> list[_Chunk[Any]] | None:
     """``run`` of each chunk of ``items`` in ``count`` forked workers, in order; None when any failed."""
     global _work
-    _work = _Work(run, os.getpid())
+    _work = _Work(run)
     chunks = [list(items[start : start + CHUNK_FILES]) for start in range(0, len(items), CHUNK_FILES)]
     try:
-        pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker)
+        pool = _forked_pool(count)
         try:
             futures = [pool.submit(_run_chunk, chunk) for chunk in chunks]
             done = [
@@ -233,3 +241,45 @@ def mapped_in_workers(function: Callable[[T], U], items: Sequence[T]) -> list[U]
         return None
     done = _in_pool(lambda chunk: _Chunk([function(item) for item in chunk]), items, count)
     return None if done is None else [outcome for chunk in done for outcome in chunk.outcomes or ()]
+
+
+class Workers:
+    """Worker processes forked once, before a command starts its work, for work it hands out as it goes
+    (``import`` makes each account's file as Klarna's list comes in). Forked at once, while the process
+    runs one thread: its event loop, its progress bar and its resolver start theirs later."""
+
+    def __init__(self, count: int) -> None:
+        self._pool = _forked_pool(count)
+        self._pool.submit(os.getpid).result(timeout=_time_allowed(0))  # every worker is forked now
+        self.broken = False
+
+    def submit(self, function: Callable[[list[T]], list[U]], items: list[T]) -> Future[list[U]]:
+        """``function(items)`` in a worker: ``function`` is found there by its name, ``items`` are pickled."""
+        return self._pool.submit(function, items)
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+    def stop(self) -> None:
+        _stop(self._pool)
+
+
+@contextmanager
+def forked_workers(many: bool) -> Iterator[Workers | None]:
+    """Workers for a command's run (None: too little work, one core, or no fork here); stopped at once
+    when the run ends in an error or an interrupt, and shut down when it ends well."""
+    count = worker_count(MIN_FILES) if many else 1
+    workers = None
+    if count > 1:
+        try:
+            workers = Workers(count)
+        except Exception:  # no process could start: the command does its work itself
+            workers = None
+    try:
+        yield workers
+    except BaseException:
+        if workers is not None:
+            workers.stop()
+        raise
+    if workers is not None:
+        workers.close()

@@ -14,9 +14,10 @@ the promise "what import writes plans to zero changes" is checked, not hoped for
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence, Set
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from reconciler.desired.positions import Positions
 from reconciler.desired.profiles import ProfileSet, profile_files
 from reconciler.desired.secret_store import SecretsStore
 from reconciler.desired.validate import check_merchant
+from reconciler.desired.workers import Workers
 from reconciler.desired.yaml_loader import YamlDocument
 from reconciler.errors import ApiError, InputError, InputIssue, ReadFailed
 from reconciler.imports.document import ImportedMerchant, made_for_any, merchant_document
@@ -51,7 +53,7 @@ from reconciler.imports.files import (
 from reconciler.imports.partner import HEADER as PARTNER_HEADER
 from reconciler.imports.partner import check_partner, partner_document
 from reconciler.imports.profiles import factor_profiles
-from reconciler.imports.shares import SharedValues, with_shares
+from reconciler.imports.shares import SharedValues, shareable_digests, with_shares
 from reconciler.imports.yaml_text import merchant_yaml, plain_yaml
 from reconciler.kinds import PARTNER
 from reconciler.live.ahead import cancelled, read_ahead
@@ -270,6 +272,7 @@ async def import_merchants(
     existing: Sequence[DeclaredMerchant] = (),
     load_existing: Callable[[], Sequence[DeclaredMerchant]] | None = None,
     opened_store: SecretsStore | None = None,
+    workers: Workers | None = None,
 ) -> ImportResult:
     """Read, make, check and write; raises before writing anything when a file exists (without ``force``).
 
@@ -280,6 +283,7 @@ async def import_merchants(
     import into a full folder would cost).
     ``opened_store``: the secrets store as loading them decrypted it. A merchant a file declares already is
     written to that file (with ``force``), whatever its name: never a second file declaring it.
+    ``workers``: processes forked before the run (``desired.workers.forked_workers``) that make the files.
     """
     store = open_store(directory, environ, config, opened_store)  # fails early on a store that cannot be decrypted
     # Klarna's pages are read from the start, a few ahead of the accounts being made into files, alongside
@@ -288,8 +292,107 @@ async def import_merchants(
     async with read_ahead(read_klarna(clients, selection, declared), KLARNA_AHEAD) as accounts:
         return await _import_accounts(
             clients, directory, selection, accounts, store, config=config, force=force, profiles=profiles,
-            existing=existing, load_existing=load_existing, progress=progress,
+            existing=existing, load_existing=load_existing, progress=progress, workers=workers,
         )
+
+
+MAKE_BATCH = 32  # accounts a worker makes files of at a time
+MAKE_AHEAD = 8  # batches handed out before the oldest one's files are taken back
+
+
+@dataclass(frozen=True)
+class _Account:
+    """A Klarna account to make a file of, with its Dintero side: what a worker is handed. The answers
+    as listed (validated when listed); their models when the file is made here, and made again by a
+    worker, which is cheaper than sending them (a model pickles field by field)."""
+
+    reference: str
+    body: dict[str, Any]
+    entry: dict[str, Any] | None
+    told: str | None  # that several Dintero accounts name it as their signup reference, when they do
+    profiles: bool
+    account: KlarnaAccount | None = None
+    linked: DinteroAccount | None = None
+
+
+@dataclass(frozen=True)
+class _Made:
+    """What one account gives the import: why it has no file, or its file's text (or, with profiles, the
+    document to factor), the provider-owned state it holds, its secret values and its shareable values'
+    digests."""
+
+    reference: str
+    invalid: str | None = None
+    planned: list[str] = field(default_factory=list)
+    text: str | None = None
+    held: list[str] = field(default_factory=list)
+    secret_values: dict[str, str] = field(default_factory=dict, repr=False)
+    shared: list[tuple[str, bytes]] = field(default_factory=list)
+    imported: ImportedMerchant | None = None  # with profiles only: its document is factored later
+
+
+def _make(given: _Account) -> _Made:
+    """An account's file, made and checked as validate and plan would read it."""
+    reference = given.reference
+    account = given.account if given.account is not None else KlarnaAccount.model_validate(given.body)
+    if given.account is not None:
+        linked = given.linked
+    else:
+        linked = DinteroAccount.model_validate(given.entry) if given.entry is not None else None
+    imported = merchant_document(account, linked)
+    if imported.refused:
+        # No file rather than a file with a sensitive value in clear (the paths name no value).
+        return _Made(reference, "a value import cannot write as a !secret reference: " + "; ".join(imported.refused))
+    if given.told is not None:
+        above = imported.comments.get(("account_reference",))
+        imported.comments[("account_reference",)] = "\n".join(
+            [*([above] if above else []), f"{given.told}: none is declared; declare its own under dintero."]
+        )
+        imported.held.append(f"{given.told}: none declared")
+    resolved = imported.resolved
+    try:
+        merchant = Merchant.model_validate(resolved)
+    except ValidationError as error:
+        fields = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
+        return _Made(reference, "the live state does not fit a merchant file at " + ", ".join(fields))
+    broken = broken_rules(merchant, resolved)
+    if broken:
+        return _Made(reference, "the live state breaks a rule of merchant files: " + "; ".join(broken))
+    planned = check(merchant, account, linked, Bodies(given.body, given.entry))
+    made = _Made(
+        reference,
+        planned=planned,
+        held=imported.held,
+        secret_values=imported.secret_values,
+        shared=shareable_digests(reference, resolved),
+    )
+    if given.profiles:
+        return replace(made, imported=imported)
+    return replace(made, text=merchant_yaml(imported.document, imported.comments, HEADER))
+
+
+def _make_all(accounts: list[_Account]) -> list[_Made]:
+    return [_make(account) for account in accounts]
+
+
+def _make_batch(workers: Workers | None, accounts: list[_Account]) -> asyncio.Future[list[_Made]]:
+    """The files of a batch of accounts: made by a worker, or here when there is none, or when the
+    workers fail (then here from now on: what is made is the same either way)."""
+    loop = asyncio.get_running_loop()
+    if workers is None or workers.broken:
+        done: asyncio.Future[list[_Made]] = loop.create_future()
+        done.set_result(_make_all(accounts))
+        return done
+    made = asyncio.wrap_future(workers.submit(_make_all, accounts), loop=loop)
+
+    async def or_here() -> list[_Made]:
+        try:
+            return await made
+        except Exception:  # a worker died, or an account did not pickle
+            workers.broken = True
+            return _make_all(accounts)
+
+    return asyncio.ensure_future(or_here())
 
 
 async def _import_accounts(
@@ -305,6 +408,7 @@ async def _import_accounts(
     existing: Sequence[DeclaredMerchant],
     load_existing: Callable[[], Sequence[DeclaredMerchant]] | None,
     progress: Progress | None,
+    workers: Workers | None,
 ) -> ImportResult:
     listed = asyncio.ensure_future(read_dintero(clients, set(selection.references) or None))
     try:
@@ -323,6 +427,30 @@ async def _import_accounts(
     taken: dict[str, str | None] = {}  # reference -> the id of the Klarna account taken for it
     doubled: set[str] = set()
     secret_names: dict[str, list[str]] = {}  # reference -> the names of its secrets
+
+    def absorb(outcomes: list[_Made]) -> None:
+        for outcome in outcomes:
+            reference = outcome.reference
+            if outcome.invalid is not None:
+                result.invalid[reference] = outcome.invalid
+                continue
+            if outcome.planned:
+                result.not_exact[reference] = outcome.planned
+            result.imported.append(reference)
+            if outcome.held:
+                result.held[reference] = outcome.held
+            secrets.update(outcome.secret_values)
+            secret_names[reference] = list(outcome.secret_values)
+            shared.add_digests(reference, outcome.shared)
+            if outcome.imported is not None:
+                kept.append(outcome.imported)  # factored once all are read
+            else:
+                made.append((reference, outcome.text or ""))
+
+    # Each account's file is made by a worker process when there are workers (``desired.workers``), a batch
+    # at a time, in order, while the next pages are read; else here, one account at a time.
+    batch: list[_Account] = []
+    in_flight: deque[asyncio.Future[list[_Made]]] = deque()
     async for account, body in accounts:
         # Counted as taken from the list, not as read: the list is read up to KLARNA_AHEAD accounts ahead.
         if progress is not None:
@@ -349,46 +477,24 @@ async def _import_accounts(
             )
             continue
         entry = dintero.get(reference)
-        # Validated when listed already: it validates again.
-        linked = clients.dintero.parse_merchant(entry, reference) if entry is not None else None
-        imported = merchant_document(account, linked)
-        if imported.refused:
-            # No file rather than a file with a sensitive value in clear (the paths name no value).
-            result.invalid[reference] = "a value import cannot write as a !secret reference: " + "; ".join(
-                imported.refused
-            )
-            continue
+        told = None
         if reference in ambiguous:
             told = f"Dintero accounts {', '.join(ambiguous[reference])} all name it as their signup reference"
-            above = imported.comments.get(("account_reference",))
-            imported.comments[("account_reference",)] = "\n".join(
-                [*([above] if above else []), f"{told}: none is declared; declare its own under dintero."]
-            )
-            imported.held.append(f"{told}: none declared")
-        resolved = imported.resolved
-        try:
-            merchant = Merchant.model_validate(resolved)
-        except ValidationError as error:
-            fields = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
-            result.invalid[reference] = "the live state does not fit a merchant file at " + ", ".join(fields)
-            continue
-        broken = broken_rules(merchant, resolved)
-        if broken:
-            result.invalid[reference] = "the live state breaks a rule of merchant files: " + "; ".join(broken)
-            continue
-        planned = check(merchant, account, linked, Bodies(body, entry))
-        if planned:
-            result.not_exact[reference] = planned
-        result.imported.append(reference)
-        if imported.held:
-            result.held[reference] = imported.held
-        secrets.update(imported.secret_values)
-        secret_names[reference] = list(imported.secret_values)
-        shared.add(reference, resolved)
-        if profiles:
-            kept.append(imported)  # factored once all are read
+        if workers is None or workers.broken:
+            # Validated when listed already: it validates again.
+            linked = clients.dintero.parse_merchant(entry, reference) if entry is not None else None
+            batch.append(_Account(reference, body, entry, told, profiles, account, linked))
         else:
-            made.append((reference, merchant_yaml(imported.document, imported.comments, HEADER)))
+            batch.append(_Account(reference, body, entry, told, profiles))
+        if len(batch) == MAKE_BATCH or workers is None:
+            in_flight.append(_make_batch(workers, batch))
+            batch = []
+        while len(in_flight) > MAKE_AHEAD:
+            absorb(await in_flight.popleft())
+    if batch:
+        in_flight.append(_make_batch(workers, batch))
+    while in_flight:
+        absorb(await in_flight.popleft())
     if doubled:
         made, kept = _without_doubled(result, doubled, secret_names, secrets, shared, made, kept)
     documents: list[tuple[Path, str]] = []

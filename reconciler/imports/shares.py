@@ -20,6 +20,12 @@ COMMENT = (
 )
 
 
+def shareable_digests(reference: str, resolved: Mapping[str, Any]) -> list[tuple[str, bytes]]:
+    """The kind and digest of each shareable value of a merchant's resolved document: no value itself."""
+    keys = copy_keys(resolved, reference, lambda path: (reference, 0, 0), [])
+    return [(key.kind, key.digest) for key in keys if key.shareable]
+
+
 class SharedValues:
     """The references holding each shareable value, collected one merchant at a time."""
 
@@ -28,9 +34,12 @@ class SharedValues:
 
     def add(self, reference: str, resolved: Mapping[str, Any]) -> None:
         """The shareable values of one merchant's resolved document (every secret replaced by its value)."""
-        for key in copy_keys(resolved, reference, lambda path: (reference, 0, 0), []):
-            if key.shareable:
-                self._holders.setdefault((key.kind, key.digest), set()).add(reference)
+        self.add_digests(reference, shareable_digests(reference, resolved))
+
+    def add_digests(self, reference: str, digests: list[tuple[str, bytes]]) -> None:
+        """One merchant's ``shareable_digests``, made where its document was (a worker process of import)."""
+        for digest in digests:
+            self._holders.setdefault(digest, set()).add(reference)
 
     def discard(self, reference: str) -> None:
         """Forget one merchant's values (its file is not written)."""
