@@ -79,6 +79,10 @@ class InputError(ReconcilerError):
         self.issues = sorted(issues, key=lambda i: (i.file, i.line, i.column, i.message))
         super().__init__("\n".join(str(i) for i in self.issues))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled by what it was made of: its args hold the rendered text, which __init__ does not take.
+        return type(self), (self.issues,)
+
 
 class SecretsError(ReconcilerError):
     """The secrets store cannot be read or written: no identity, a wrong one, a damaged file, no recipients."""
@@ -247,6 +251,10 @@ class ReadFailed(ReconcilerError):
             shown = ", ".join(merchants[:3]) + f" and {len(merchants) - 3} more"
             lines.append(f"  {len(same)} merchants ({shown}): {same[0].evolve(merchant=None)}")
         super().__init__("\n".join(lines))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # As InputError's: made again from its failures, not from the text its args hold.
+        return type(self), (self.failures,)
 
     @property
     def unauthorized_apis(self) -> list[str]:

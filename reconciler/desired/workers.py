@@ -171,10 +171,11 @@ def _time_allowed(files: int) -> float:
     return 60.0 + files * 1.0
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """End the workers now, whatever they are doing (shutting down alone would wait for one that hangs)."""
+def _stop(pool: ProcessPoolExecutor, *, cancel: bool = True) -> None:
+    """End the workers now, whatever they are doing (shutting down alone would wait for one that hangs).
+    Without ``cancel`` the pool fails every task it still holds (``BrokenProcessPool``) instead."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
+    pool.shutdown(wait=False, cancel_futures=cancel)
     for process in processes:
         process.kill()
         process.join(timeout=5)
@@ -250,15 +251,30 @@ class Workers:
 
     def __init__(self, count: int) -> None:
         self._pool = _forked_pool(count)
-        self._pool.submit(os.getpid).result(timeout=_time_allowed(0))  # every worker is forked now
         self.broken = False
+        try:
+            self._pool.submit(os.getpid).result(timeout=_time_allowed(0))  # every worker is forked now
+        except BaseException:  # none is left behind, whatever stopped them starting (an interrupt too)
+            _stop(self._pool)
+            raise
 
-    def submit(self, function: Callable[[list[T]], list[U]], items: list[T]) -> Future[list[U]]:
+    def submit(self, function: Callable[[list[T]], U], items: list[T]) -> Future[U]:
         """``function(items)`` in a worker: ``function`` is found there by its name, ``items`` are pickled."""
         return self._pool.submit(function, items)
 
+    def time_allowed(self, items: int) -> float:
+        """How long a batch of ``items`` may take once handed out, before its worker is taken to hang."""
+        return _time_allowed(items)
+
+    def fail(self) -> None:
+        """A worker failed (or the pool broke): the rest is done here, and no worker is waited for. Not
+        cancelled: the pool fails every batch it still holds (``BrokenProcessPool``), each made here."""
+        self.broken = True
+        _stop(self._pool, cancel=False)
+
     def close(self) -> None:
-        self._pool.shutdown(cancel_futures=True)
+        # Every batch is taken back by now: an idle worker is ended, not waited for (one stopped would hang).
+        _stop(self._pool)
 
     def stop(self) -> None:
         _stop(self._pool)

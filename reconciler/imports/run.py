@@ -375,24 +375,44 @@ def _make_all(accounts: list[_Account]) -> list[_Made]:
     return [_make(account) for account in accounts]
 
 
+def _made_in_worker(accounts: list[_Account]) -> list[_Made] | None:
+    """In a worker: the batch's outcomes, or None when anything goes wrong (this process makes it again,
+    and meets the error there: an exception never travels back, some do not unpickle)."""
+    try:
+        return _make_all(accounts)
+    except Exception:
+        return None
+
+
 def _make_batch(workers: Workers | None, accounts: list[_Account]) -> asyncio.Future[list[_Made]]:
     """The files of a batch of accounts: made by a worker, or here when there is none, or when the
     workers fail (then here from now on: what is made is the same either way)."""
     loop = asyncio.get_running_loop()
-    if workers is None or workers.broken:
-        done: asyncio.Future[list[_Made]] = loop.create_future()
-        done.set_result(_make_all(accounts))
-        return done
-    made = asyncio.wrap_future(workers.submit(_make_all, accounts), loop=loop)
-
-    async def or_here() -> list[_Made]:
+    if workers is not None and not workers.broken:
         try:
-            return await made
-        except Exception:  # a worker died, or an account did not pickle
-            workers.broken = True
-            return _make_all(accounts)
+            handed = workers.submit(_made_in_worker, accounts)
+        except Exception:  # the pool broke since the last batch was taken back (a worker died)
+            workers.fail()
+        else:
+            made = asyncio.wrap_future(handed, loop=loop)
+            made.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved, however late
 
-    return asyncio.ensure_future(or_here())
+            async def or_here() -> list[_Made]:
+                # Not wait_for: a batch that takes too long is not cancelled, its worker is ended (``fail``).
+                await asyncio.wait([made], timeout=workers.time_allowed(len(accounts)))
+                try:
+                    outcomes = made.result() if made.done() else None
+                except Exception:  # a worker died, or an account did not pickle
+                    outcomes = None
+                if outcomes is None:
+                    workers.fail()
+                    return _make_all(accounts)
+                return outcomes
+
+            return asyncio.ensure_future(or_here())
+    done: asyncio.Future[list[_Made]] = loop.create_future()
+    done.set_result(_make_all(accounts))
+    return done
 
 
 async def _import_accounts(
@@ -429,6 +449,8 @@ async def _import_accounts(
     secret_names: dict[str, list[str]] = {}  # reference -> the names of its secrets
 
     def absorb(outcomes: list[_Made]) -> None:
+        if progress is not None and workers is not None:
+            progress(len(outcomes))  # made by the workers: counted as taken back
         for outcome in outcomes:
             reference = outcome.reference
             if outcome.invalid is not None:
@@ -449,32 +471,40 @@ async def _import_accounts(
 
     # Each account's file is made by a worker process when there are workers (``desired.workers``), a batch
     # at a time, in order, while the next pages are read; else here, one account at a time.
+    def skipped() -> None:  # with workers, an account is counted as its outcome is taken back, or here
+        if progress is not None and workers is not None:
+            progress(1)
+
     batch: list[_Account] = []
     in_flight: deque[asyncio.Future[list[_Made]]] = deque()
     async for account, body in accounts:
         # Counted as taken from the list, not as read: the list is read up to KLARNA_AHEAD accounts ahead.
-        if progress is not None:
+        if progress is not None and workers is None:
             progress(1)
         reference = account.account_reference or ""
         if reference in taken:  # the same account listed again is taken once
             if taken[reference] != account.account_id:
                 doubled.add(reference)
+            skipped()
             continue
         taken[reference] = account.account_id
         if reference in left_alone:
             result.left_out[reference] = left_alone[reference]
+            skipped()
             continue
         files = declarations.files.get(reference, [])
         if len(files) > 1:
             # Replacing one would leave the other: the duplicate validate reports would stay.
             named = ", ".join(path.name for path in files)
             result.invalid[reference] = f"declared by {len(files)} files ({named}): keep one, then import it"
+            skipped()
             continue
         if not _read_back_as_written(reference):
             # The loader would read another reference: the file's plan would onboard a second merchant.
             result.invalid[reference] = (
                 f"its account reference would read back from a file as {reference.strip()!r}, another merchant"
             )
+            skipped()
             continue
         entry = dintero.get(reference)
         told = None
