@@ -45,6 +45,7 @@ import atexit, resource, sys, time
 def _peak():
     children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the import's worker processes, ended by now
     print('CPU_S', repr(time.process_time() + children.ru_utime + children.ru_stime), file=sys.stderr)
+    print('WORKERS_PEAK_KB', children.ru_maxrss, file=sys.stderr)
     for line in open('/proc/self/status'):
         if line.startswith('VmHWM:'):
             print('PEAK_KB', line.split()[1], file=sys.stderr)
@@ -103,6 +104,7 @@ def run(merchants: int, latency_ms: float, parallelism: int) -> dict[str, Any]:
             peaks = [line.split()[1] for line in done.stderr.splitlines() if line.startswith("PEAK_KB")]
             peak_mb = int(peaks[-1]) / 1024 if peaks else resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             cpus = [float(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("CPU_S")]
+            workers = [int(line.split()[1]) for line in done.stderr.splitlines() if line.startswith("WORKERS_PEAK_KB")]
             by_api = requests_by_api(server.base_url, before)
             files = len(list((target / "merchants").glob("*.yaml")))
     latency = latency_ms / 1000
@@ -122,6 +124,8 @@ def run(merchants: int, latency_ms: float, parallelism: int) -> dict[str, Any]:
         "chain_bound_s": chain,
         "chain_ratio": wall / chain if chain else float("nan"),
         "peak_rss_mb": peak_mb,
+        # The largest peak of one of the worker processes that made the files (0: none ran).
+        "workers_peak_rss_mb": workers[-1] / 1024 if workers else None,
         "client_cpu_s": cpus[-1] if cpus else None,
         "client_cpu_ms_per_request": cpus[-1] * 1000 / requests if cpus and requests else None,
         "sandbox_cpu_s": (
@@ -151,6 +155,10 @@ def _ms(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f} ms"
 
 
+def _mb(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f} MB"
+
+
 def _s(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f} s"
 
@@ -162,7 +170,8 @@ def report(r: dict[str, Any]) -> str:
         f"{r['reads_per_merchant']:.3f} reads/merchant (bound {READS_PER_MERCHANT_BOUND}); "
         f"bound requests×latency÷parallelism {r['bound_s']:.3f} s, ratio {r['ratio']:.1f}; "
         f"page-chain bound {r['chain_bound_s']:.2f} s, ratio {r['chain_ratio']:.1f}; "
-        f"peak RSS {r['peak_rss_mb']:.0f} MB; client CPU {_s(r['client_cpu_s'])} "
+        f"peak RSS {r['peak_rss_mb']:.0f} MB (largest of a worker: {_mb(r['workers_peak_rss_mb'])}); "
+        f"client CPU {_s(r['client_cpu_s'])} "
         f"({_ms(r['client_cpu_ms_per_request'])} per request, start-up included; "
         f"waiting, wall less client CPU: {_s(_waiting(r))}); "
         f"sandbox CPU {_s(r['sandbox_cpu_s'])}"
