@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import gc
 import math
 import multiprocessing
 import os
@@ -137,6 +138,17 @@ def _start_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+@contextmanager
+def _frozen() -> Iterator[None]:
+    """The objects this process holds are left out of garbage collection while workers are forked: a
+    worker's collector would otherwise visit, and so copy, every page of them it inherited."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _forked_pool(count: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         count, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker, initargs=(os.getpid(),)
@@ -189,7 +201,9 @@ def _in_pool(run: Callable[[Sequence[Any]], _Chunk[Any]], items: Sequence[Any], 
     try:
         pool = _forked_pool(count)
         try:
-            futures = [pool.submit(_run_chunk, chunk) for chunk in chunks]
+            with _frozen():  # the first submit forks every worker
+                futures = [pool.submit(_run_chunk, chunks[0])]
+            futures += [pool.submit(_run_chunk, chunk) for chunk in chunks[1:]]
             done = [
                 future.result(timeout=_time_allowed(len(chunk))) for future, chunk in zip(futures, chunks, strict=True)
             ]
@@ -253,7 +267,8 @@ class Workers:
         self._pool = _forked_pool(count)
         self.broken = False
         try:
-            self._pool.submit(os.getpid).result(timeout=_time_allowed(0))  # every worker is forked now
+            with _frozen():
+                self._pool.submit(os.getpid).result(timeout=_time_allowed(0))  # every worker is forked now
         except BaseException:  # none is left behind, whatever stopped them starting (an interrupt too)
             _stop(self._pool)
             raise

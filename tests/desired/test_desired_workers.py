@@ -468,3 +468,22 @@ def test_the_cores_are_those_the_cgroup_allows(tmp_path: Path, cpu_max: str, lim
     affinity = len(os.sched_getaffinity(0))
     assert workers.cores(file) == (affinity if limit is None else min(affinity, limit))
     assert workers.cores(tmp_path / "absent") == affinity
+
+
+def test_workers_are_forked_with_this_processs_objects_out_of_garbage_collection(
+    monkeypatch: pytest.MonkeyPatch, fleet: Fleet
+) -> None:
+    """A worker's collector visited, and so copied, every object it inherited: with 7,000 files loaded
+    before import's fork, 34 to 88 MB of private memory a worker, against 16 MB with them frozen."""
+    import gc
+
+    calls: list[str] = []
+    real_freeze, real_unfreeze = gc.freeze, gc.unfreeze
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze") or real_freeze())
+    monkeypatch.setattr(gc, "unfreeze", lambda: calls.append("unfreeze") or real_unfreeze())
+    with monkeypatch.context() as patch:
+        given = _with_workers(patch, 2)
+        assert not isinstance(_load(fleet.directory, fleet.environ), list)
+    assert given and given[0] is not None
+    assert calls == ["freeze", "unfreeze"]
+    assert gc.get_freeze_count() == 0  # this process collects as before
