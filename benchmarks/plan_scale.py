@@ -363,7 +363,7 @@ def run_worker(job: dict[str, Any]) -> dict[str, Any]:
     base_url, parallelism, rate_limit = job["base_url"], job["parallelism"], job["rate_limit"]
     started, cpu_started, children_started = time.perf_counter(), time.process_time(), children_cpu_seconds()
     state = load_desired(Path(job["desired"]), environ={})
-    in_workers = children_cpu_seconds() - children_started  # the load's worker processes (desired.workers)
+    in_workers = children_cpu_seconds() - children_started  # the load's worker processes (reconciler.processes)
     result: dict[str, Any] = {
         "load_seconds": round(time.perf_counter() - started, 3),
         "load_cpu_seconds": round(time.process_time() - cpu_started + in_workers, 3),

@@ -19,12 +19,12 @@ from reconciler.desired.declared import DeclaredMerchant
 from reconciler.desired.files import UnreadableFile, folder_entries
 from reconciler.desired.load import DesiredState, load_config, load_desired
 from reconciler.desired.secret_store import RECIPIENTS_FILE, STORE_FILE, SecretsStore
-from reconciler.desired.workers import MIN_FILES, Workers, forked_workers
 from reconciler.errors import InputError, printable
 from reconciler.imports import ImportResult, ImportSelection, import_merchants
 from reconciler.imports.files import require_recipients
 from reconciler.live.factory import build_clients
 from reconciler.pipeline import client_params
+from reconciler.processes import MIN_FILES, Workers, forked_workers
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from reconciler import processes
 from reconciler.config import Config, ConfigFile, resolve_config
 from reconciler.desired import workers
 from reconciler.desired.bank_hashing import BankAccountHasher, bank_account_hasher
@@ -320,7 +321,7 @@ class _Outcome:
 @dataclass(frozen=True)
 class _MerchantReader:
     """Reads one merchant file of a load into its ``_Outcome``: what the load's loop, or a worker
-    process (``desired.workers``), does for each file."""
+    process (``desired.workers``, ``reconciler.processes``), does for each file."""
 
     environ: Mapping[str, str]
     references: _References
@@ -346,7 +347,7 @@ def _read_merchants(paths: list[Path], reader: _MerchantReader, issues: list[Inp
     pay (``desired.workers``), else here, where a file after an issue is not declared (no hash is
     computed for a load that fails)."""
     rest = paths
-    if workers.worker_count(len(paths)) > 1:
+    if processes.worker_count(len(paths)) > 1:
         # The first file is read here: what every file needs once (the merchant model's validator,
         # modules imported on first use) is then made before the fork, not in each worker.
         yield reader(paths[0], declaring=not issues)
@@ -367,7 +368,7 @@ def _read_merchants(paths: list[Path], reader: _MerchantReader, issues: list[Inp
 def _hashed(outcomes: list[_Outcome], hasher: BankAccountHasher) -> list[_Outcome]:
     """The outcomes with their merchants' bank accounts hashed, by worker processes when they pay."""
     declared = [outcome.declared.canonical for outcome in outcomes if outcome.declared is not None]
-    hashed = workers.mapped_in_workers(hasher.apply_canonical, declared)
+    hashed = processes.mapped_in_workers(hasher.apply_canonical, declared)
     canonicals = iter(hashed if hashed is not None else [hasher.apply_canonical(text) for text in declared])
     return [
         outcome

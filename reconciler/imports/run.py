@@ -35,7 +35,6 @@ from reconciler.desired.positions import Positions
 from reconciler.desired.profiles import ProfileSet, profile_files
 from reconciler.desired.secret_store import SecretsStore
 from reconciler.desired.validate import check_merchant
-from reconciler.desired.workers import Workers
 from reconciler.desired.yaml_loader import YamlDocument
 from reconciler.errors import ApiError, InputError, InputIssue, ReadFailed
 from reconciler.imports.document import ImportedMerchant, made_for_any, merchant_document
@@ -61,6 +60,7 @@ from reconciler.live.factory import ApiClients
 from reconciler.live.models import DinteroAccount, KlarnaAccount
 from reconciler.live.read import Bodies, LiveMerchant, fetch_partner
 from reconciler.plan import plan_merchant
+from reconciler.processes import Workers
 
 HEADER = "Imported from the live state by `reconciler import`."
 PAGE_SIZE = 100  # the Dintero list's largest page; Klarna's pages are kept the same size
@@ -283,7 +283,7 @@ async def import_merchants(
     import into a full folder would cost).
     ``opened_store``: the secrets store as loading them decrypted it. A merchant a file declares already is
     written to that file (with ``force``), whatever its name: never a second file declaring it.
-    ``workers``: processes forked before the run (``desired.workers.forked_workers``) that make the files.
+    ``workers``: processes forked before the run (``processes.forked_workers``) that make the files.
     """
     store = open_store(directory, environ, config, opened_store)  # fails early on a store that cannot be decrypted
     # Klarna's pages are read from the start, a few ahead of the accounts being made into files, alongside
@@ -375,22 +375,13 @@ def _make_all(accounts: list[_Account]) -> list[_Made]:
     return [_make(account) for account in accounts]
 
 
-def _made_in_worker(accounts: list[_Account]) -> list[_Made] | None:
-    """In a worker: the batch's outcomes, or None when anything goes wrong (this process makes it again,
-    and meets the error there: an exception never travels back, some do not unpickle)."""
-    try:
-        return _make_all(accounts)
-    except Exception:
-        return None
-
-
 def _make_batch(workers: Workers | None, accounts: list[_Account]) -> asyncio.Future[list[_Made]]:
     """The files of a batch of accounts: made by a worker, or here when there is none, or when the
     workers fail (then here from now on: what is made is the same either way)."""
     loop = asyncio.get_running_loop()
     if workers is not None and not workers.broken:
         try:
-            handed = workers.submit(_made_in_worker, accounts)
+            handed = workers.submit(_make_all, accounts)
         except Exception:  # the pool broke since the last batch was taken back (a worker died)
             workers.fail()
         else:
@@ -469,7 +460,7 @@ async def _import_accounts(
             else:
                 made.append((reference, outcome.text or ""))
 
-    # Each account's file is made by a worker process when there are workers (``desired.workers``), a batch
+    # Each account's file is made by a worker process when there are workers (``reconciler.processes``), a batch
     # at a time, in order, while the next pages are read; else here, one account at a time.
     def skipped() -> None:  # with workers, an account is counted as its outcome is taken back, or here
         if progress is not None and workers is not None:

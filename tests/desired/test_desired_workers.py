@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from reconciler import sensitive
+from reconciler import processes, sensitive
 from reconciler.desired import bank_hashing, workers
 from reconciler.desired import load as load_module
 from reconciler.desired.load import DesiredState, load_desired
@@ -90,8 +90,8 @@ def fleet(tmp_path: Path) -> Fleet:
 
 def _with_workers(monkeypatch: pytest.MonkeyPatch, count: int) -> list[object]:
     """Load with ``count`` workers over chunks of three files; returns what each in_workers call gave."""
-    monkeypatch.setattr(workers, "worker_count", lambda files: count)
-    monkeypatch.setattr(workers, "CHUNK_FILES", 3)
+    monkeypatch.setattr(processes, "worker_count", lambda files: count)
+    monkeypatch.setattr(processes, "CHUNK_FILES", 3)
     given: list[object] = []
     real = workers.in_workers
 
@@ -215,7 +215,7 @@ def test_a_worker_that_fails_leaves_the_load_to_this_process(
     with monkeypatch.context() as patch:
         given = _with_workers(patch, 2)
         _fail_in_workers(patch, how)
-        patch.setattr(workers, "_time_allowed", lambda files: 2.0)
+        patch.setattr(processes, "_time_allowed", lambda files: 2.0)
         after_failure = _outcome(_load(fleet.directory, fleet.environ))
     assert given == [None]  # the workers gave nothing: this process read every file
     assert after_failure == alone
@@ -243,25 +243,25 @@ def test_a_store_that_cannot_be_opened_is_met_as_without_workers(monkeypatch: py
 
 
 def test_workers_are_forked_only_from_a_process_with_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(workers, "_one_thread", lambda: True)
-    monkeypatch.setattr(workers.sys, "platform", "linux")
-    monkeypatch.setattr(workers, "cores", lambda: 4)
-    many = workers.MIN_FILES * 10
-    assert workers.worker_count(many) == 4
-    assert workers.worker_count(workers.MIN_FILES - 1) == 1
-    monkeypatch.setattr(workers, "cores", lambda: 64)
-    assert workers.worker_count(many) == workers.MAX_WORKERS
-    assert workers.worker_count(workers.MIN_FILES) == workers.MIN_FILES // workers.CHUNK_FILES  # a chunk each
-    monkeypatch.setattr(workers, "_one_thread", lambda: False)
-    assert workers.worker_count(many) == 1
-    monkeypatch.setattr(workers, "_one_thread", lambda: True)
-    monkeypatch.setattr(workers.sys, "platform", "darwin")
-    assert workers.worker_count(many) == 1
+    monkeypatch.setattr(processes, "_one_thread", lambda: True)
+    monkeypatch.setattr(processes.sys, "platform", "linux")
+    monkeypatch.setattr(processes, "cores", lambda: 4)
+    many = processes.MIN_FILES * 10
+    assert processes.worker_count(many) == 4
+    assert processes.worker_count(processes.MIN_FILES - 1) == 1
+    monkeypatch.setattr(processes, "cores", lambda: 64)
+    assert processes.worker_count(many) == processes.MAX_WORKERS
+    assert processes.worker_count(processes.MIN_FILES) == processes.MIN_FILES // processes.CHUNK_FILES  # a chunk each
+    monkeypatch.setattr(processes, "_one_thread", lambda: False)
+    assert processes.worker_count(many) == 1
+    monkeypatch.setattr(processes, "_one_thread", lambda: True)
+    monkeypatch.setattr(processes.sys, "platform", "darwin")
+    assert processes.worker_count(many) == 1
 
 
 def test_a_python_thread_is_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(workers.threading, "active_count", lambda: 2)
-    assert not workers._one_thread()
+    monkeypatch.setattr(processes.threading, "active_count", lambda: 2)
+    assert not processes._one_thread()
 
 
 def test_what_the_command_printed_before_loading_is_printed_once(tmp_path: Path) -> None:
@@ -272,10 +272,11 @@ def test_what_the_command_printed_before_loading_is_printed_once(tmp_path: Path)
     script = (
         "import sys\n"
         "from pathlib import Path\n"
+        "from reconciler import processes\n"
         "from reconciler.desired import workers\n"
         "from reconciler.desired.load import load_desired\n"
-        "workers.worker_count = lambda files: 2\n"
-        "workers.CHUNK_FILES = 3\n"
+        "processes.worker_count = lambda files: 2\n"
+        "processes.CHUNK_FILES = 3\n"
         "given = []\n"
         "real = workers.in_workers\n"
         "workers.in_workers = lambda *a, **k: given.append(real(*a, **k)) or given[-1]\n"
@@ -325,9 +326,9 @@ def test_workers_end_with_a_loading_process_that_is_killed(tmp_path: Path) -> No
     script = (
         "import os, time\n"
         "from pathlib import Path\n"
-        "from reconciler.desired import load, workers\n"
-        "workers.worker_count = lambda files: 2\n"
-        "workers.CHUNK_FILES = 3\n"
+        "from reconciler import processes\nfrom reconciler.desired import load\n"
+        "processes.worker_count = lambda files: 2\n"
+        "processes.CHUNK_FILES = 3\n"
         "here, real = os.getpid(), load._read_merchant\n"
         "def slow(path, *args, **kwargs):\n"
         "    if os.getpid() != here:\n"
@@ -424,11 +425,11 @@ def test_no_worker_is_forked_from_a_process_running_native_threads() -> None:
     desired state inside its event loop, after its requests."""
     script = (
         "import asyncio, os, uvloop\n"
-        "from reconciler.desired import workers\n"
+        "from reconciler import processes\n"
         "async def resolve():\n"
         "    await asyncio.get_running_loop().getaddrinfo('localhost', 443)\n"
         "uvloop.run(resolve())\n"
-        "print(len(os.listdir('/proc/self/task')), workers.worker_count(10_000))\n"
+        "print(len(os.listdir('/proc/self/task')), processes.worker_count(10_000))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script],
@@ -453,7 +454,7 @@ def test_the_store_is_left_unopened_when_no_file_needs_it(fleet: Fleet, monkeypa
     looks as one that never opened it (``opened_store`` gives nothing to add to)."""
     identity = (fleet.directory / "sandbox-test-identity.txt").read_text(encoding="utf-8")
     source = StoreSource(fleet.directory, lambda: parse_identities(identity, "identity"), need_values=True)
-    monkeypatch.setattr(workers, "worker_count", lambda files: 2)
+    monkeypatch.setattr(processes, "worker_count", lambda files: 2)
     paths = [Path(f"/nowhere/{n}.yaml") for n in range(4)]
     outcomes = workers.in_workers(_read_name, paths, source)
     assert outcomes is not None and [outcome.name for outcome in outcomes] == [path.name for path in paths]
@@ -466,8 +467,8 @@ def test_the_cores_are_those_the_cgroup_allows(tmp_path: Path, cpu_max: str, lim
     file = tmp_path / "cpu.max"
     file.write_text(cpu_max, encoding="ascii")
     affinity = len(os.sched_getaffinity(0))
-    assert workers.cores(file) == (affinity if limit is None else min(affinity, limit))
-    assert workers.cores(tmp_path / "absent") == affinity
+    assert processes.cores(file) == (affinity if limit is None else min(affinity, limit))
+    assert processes.cores(tmp_path / "absent") == affinity
 
 
 def test_workers_are_forked_with_this_processs_objects_out_of_garbage_collection(

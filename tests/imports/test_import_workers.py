@@ -1,4 +1,4 @@
-"""``import`` with worker processes making the files (``desired.workers.Workers``) writes what it writes alone.
+"""``import`` with worker processes making the files (``desired.processes.Workers``) writes what it writes alone.
 
 The seeded sandbox here holds far fewer accounts than a fleet, so the tests ask for two workers and small
 batches; each import is compared whole with one made in this process: every file byte for byte, the values
@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
+from reconciler import processes
 from reconciler.cli import import_command
-from reconciler.desired import workers
 from reconciler.desired.secret_store import write_recipients
 from reconciler.errors import ApiError, InputError, InputIssue, ReadFailed
 from reconciler.imports import run as import_run
@@ -53,10 +53,10 @@ def _imported(cli: Cli, keys: Keys, name: str, *options: str) -> tuple[int, str,
 def _two_workers(monkeypatch: pytest.MonkeyPatch, *, one_by_one: bool = False) -> list[object]:
     """Two workers, batches of three accounts; returns the workers each import was given. ``one_by_one``:
     each batch is done before the next is handed out (as when Klarna's next page is slow)."""
-    monkeypatch.setattr(workers, "worker_count", lambda files: 2)
+    monkeypatch.setattr(processes, "worker_count", lambda files: 2)
     monkeypatch.setattr(import_run, "MAKE_BATCH", 3)
     given: list[object] = []
-    real = workers.Workers
+    real = processes.Workers
 
     class Counted(real):  # type: ignore[misc, valid-type]
         def __init__(self, count: int) -> None:
@@ -74,7 +74,7 @@ def _two_workers(monkeypatch: pytest.MonkeyPatch, *, one_by_one: bool = False) -
             self.handed.append(future)
             return future
 
-    monkeypatch.setattr(workers, "Workers", Counted)
+    monkeypatch.setattr(processes, "Workers", Counted)
     return given
 
 
@@ -145,7 +145,7 @@ def test_a_worker_that_hangs_leaves_its_batch_to_this_process(
     with monkeypatch.context() as patch:
         given = _two_workers(patch)
         _in_workers_only(patch, lambda: time.sleep(HANG_SECONDS), marker)
-        patch.setattr(workers, "_time_allowed", lambda items: 2.0)
+        patch.setattr(processes, "_time_allowed", lambda items: 2.0)
         thread = threading.Thread(target=lambda: outcome.append(_imported(cli, keys, "after-hang")), daemon=True)
         thread.start()
         thread.join(timeout=120)

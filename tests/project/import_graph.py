@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "reconciler"
 # Lowest first: a part may import parts of lower layers only. Parts in one layer import none of each
 # other (render and apply both come after the plan; neither needs the other).
 LAYERS: list[set[str]] = [
-    {"errors", "records", "sensitive", "sandbox", "version"},
+    {"errors", "records", "sensitive", "sandbox", "version", "processes"},
     {"config"},
     {"desired"},
     {"live"},
