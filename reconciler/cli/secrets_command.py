@@ -1,31 +1,37 @@
-"""``reconciler secrets set|list|rm|rekey``: keep the secrets store of a desired-state directory.
+"""``reconciler secrets set|list|rm|rekey|hashes``: keep the secrets store of a desired-state directory.
 
 A value is read from standard input, never from an argument (arguments end up in shell history and
 process listings), and is never printed. ``list`` reads names from ``secrets.index`` and needs no
 identity; ``set``, ``rm`` and ``rekey`` decrypt the store first (an empty directory needs none) and
-write it again, encrypted for every recipient in ``secrets.recipients``.
+write it again, encrypted for every recipient in ``secrets.recipients``. ``hashes`` keeps the Argon2id
+hash of every Klarna bank account in ``bank-hashes.age`` (``desired.hash_cache``), for loads to take.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import click
 
+from reconciler import processes
 from reconciler.cli.exits import handles_errors
 from reconciler.cli.options import desired_option
-from reconciler.desired.load import identity_loader, load_config
+from reconciler.desired.bank_hashing import bank_account_hasher, klarna_ibans, with_cached_hashes
+from reconciler.desired.hash_cache import rekeyed_hashes, sealed_hashes, write_hashes
+from reconciler.desired.load import CONFIG_FILE, identity_loader, load_config, load_desired, print_notice
 from reconciler.desired.secret_store import (
     INDEX_FILE,
     RECIPIENTS_FILE,
     STORE_FILE,
     SecretsStore,
+    StoreSource,
     check_name,
     read_index,
 )
 from reconciler.desired.secrets import looks_like_a_value, shown_secret_name
-from reconciler.errors import SecretsError
+from reconciler.errors import InputError, SecretsError
 
 ENVIRONMENT = (
     "Environment: RECONCILER_AGE_IDENTITY (an AGE-SECRET-KEY-1… line, or an SSH private key) or "
@@ -94,6 +100,7 @@ def secrets() -> None:
     \b
     secrets.age is a YAML mapping of names to values, encrypted with age for every public key in
     secrets.recipients; secrets.index lists the names in clear, so validate needs no identity.
+    With bank account hashing, bank-hashes.age keeps each bank account's hash (secrets hashes).
     """
 
 
@@ -159,12 +166,66 @@ def rekey(desired_dir: Path) -> None:
 
     \b
     Run it after adding or removing a public key there. A removed key can still read copies of the
-    old file (git history): rotate the values it could read as well.
+    old file (git history): rotate the values it could read as well. bank-hashes.age, when there is
+    one, is encrypted again too.
     """
     store = _open_store(desired_dir)
     if not store.path.exists():
         raise SecretsError(f"{store.path}: no secrets store to rekey (reconciler secrets set NAME creates one)")
     click.echo(f"Rekeyed: {_save(store)} (from {desired_dir / RECIPIENTS_FILE})", err=True)
+    left = rekeyed_hashes(desired_dir, store.identities)
+    if left is not None:
+        click.echo(f"Warning: {left}", err=True)
+
+
+@secrets.command("hashes", epilog=EPILOG)
+@desired_option
+@handles_errors
+def keep_hashes(desired_dir: Path) -> None:
+    """Keep the Argon2id hash of every Klarna bank account in bank-hashes.age, for plans to take.
+
+    \b
+    With klarna.bank_account_hashing in reconciler.yaml every load hashes each IBAN (about 0.1 s of
+    CPU at Klarna's costs), unless bank-hashes.age holds its hash. Run this after changing bank
+    accounts (a load says how many hashes it computed) and commit the file: it is encrypted for
+    secrets.recipients and holds no IBAN. Hashes it holds are kept; those no merchant uses are dropped.
+    """
+    if not desired_dir.is_dir():
+        raise SecretsError(f"{desired_dir}: desired-state directory not found")
+    environ = os.environ
+    state = load_desired(desired_dir, environ=environ, hash_bank_accounts=False)
+    if state.config.bank_account_hashing is None:
+        raise SecretsError(
+            f"{desired_dir / CONFIG_FILE}: klarna.bank_account_hashing is not set: no bank account is hashed; "
+            "nothing was written"
+        )
+    secrets = state.secrets or StoreSource(
+        desired_dir, identity_loader(desired_dir, state.config, environ), need_values=True
+    )
+    hasher, issues = bank_account_hasher(state.config, desired_dir, environ, secrets)
+    if hasher is None:
+        raise InputError(issues)
+    hasher, notice = with_cached_hashes(hasher, desired_dir, secrets)
+    if notice is not None:
+        print_notice(notice)
+    numbers: dict[str, str] = {}  # index → IBAN, each account once
+    for merchant in state.merchants:
+        for iban in klarna_ibans(json.loads(merchant.canonical)):
+            numbers.setdefault(hasher.index_of(iban), iban)
+    missing = [index for index in numbers if index not in hasher.cached.hashes]
+    if missing:
+        click.echo(f"Hashing {len(missing)} bank account(s) (Argon2id, about 0.1 s each)…", err=True)
+    ibans = [numbers[index] for index in missing]
+    computed = processes.mapped_in_workers(hasher.computed, ibans) or [hasher.computed(iban) for iban in ibans]
+    hashes = {index: hasher.cached.hashes[index] for index in numbers if index in hasher.cached.hashes}
+    hashes.update(zip(missing, computed, strict=True))
+    dropped = sum(1 for index in hasher.cached.hashes if index not in numbers)
+    path = write_hashes(desired_dir, sealed_hashes(hashes, hasher.keys))
+    click.echo(
+        f"{path} now holds {len(hashes)} bank account hash(es): {len(missing)} computed, "
+        f"{len(hashes) - len(missing)} kept, {dropped} no longer used dropped",
+        err=True,
+    )
 
 
 __all__ = ["secrets"]

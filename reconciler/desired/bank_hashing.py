@@ -16,12 +16,13 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 from reconciler.config import BankAccountHashing, Config
+from reconciler.desired.hash_cache import CachedHashes, HashKeys, read_cached_hashes
 from reconciler.desired.secret_store import StoreSource, identities_from_environment
 from reconciler.desired.secrets import RESERVED_VARIABLES, shown_secret_name
 from reconciler.errors import InputIssue, SecretsError
@@ -56,39 +57,78 @@ def _argon2id(secret: str, salt: bytes, settings: tuple[int, int, int, int]) -> 
 
 @dataclass(frozen=True)
 class BankAccountHasher:
-    """Hashes bank account numbers with one salt and one set of Argon2id parameters."""
+    """Hashes bank account numbers with one salt and one set of Argon2id parameters, taking the hashes
+    ``bank-hashes.age`` holds (``desired.hash_cache``) rather than computing them again."""
 
     settings: BankAccountHashing
     salt: bytes = field(repr=False)
+    cached: CachedHashes = field(default_factory=CachedHashes, repr=False)
+
+    @property
+    def parameters(self) -> tuple[int, int, int, int]:
+        s = self.settings
+        return (s.time_cost, s.memory_cost_kib, s.parallelism, s.hash_length)
+
+    @cached_property
+    def keys(self) -> HashKeys:
+        return HashKeys.from_salt(self.salt)
+
+    def index_of(self, account_number: str) -> str:
+        """The index of ``account_number``'s entry in ``bank-hashes.age``."""
+        return self.keys.index_of(sanitize(account_number), self.parameters)
+
+    def computed(self, account_number: str) -> str:
+        """The Argon2id hash of ``account_number``, computed (``value`` of the ``iban_hash`` object)."""
+        return _argon2id(sanitize(account_number), self.salt, self.parameters)
 
     def hashed(self, account_number: str) -> dict[str, str]:
         """The ``iban_hash`` object Klarna takes for ``account_number``."""
-        s = self.settings
-        params = (s.time_cost, s.memory_cost_kib, s.parallelism, s.hash_length)
-        value = _argon2id(sanitize(account_number), self.salt, params)
+        value = self.cached.hashes.get(self.index_of(account_number)) if self.cached.hashes else None
+        if value is None:
+            value = self.computed(account_number)
         return {"value": value, "sanitization_method": SANITIZATION_METHOD, "hashing_method": HASHING_METHOD}
 
-    def apply(self, document: Mapping[str, Any]) -> dict[str, Any]:
-        """A merchant's wire document with every Klarna bank account's ``iban`` replaced by its hash."""
+    def apply(self, document: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
+        """A merchant's wire document with every Klarna bank account's ``iban`` replaced by its hash, and
+        how many of those hashes were computed (not found in ``bank-hashes.age``)."""
         data = dict(document)
-        klarna = data.get("klarna")
-        accounts = klarna.get("bank_accounts") if isinstance(klarna, Mapping) else None
-        if not isinstance(klarna, Mapping) or not isinstance(accounts, list):
-            return data
+        ibans = klarna_ibans(data)
+        if not ibans:
+            return data, 0
+        computed = sum(1 for iban in ibans if self.index_of(iban) not in self.cached.hashes)
         hashed_accounts = []
-        for account in accounts:
+        for account in data["klarna"]["bank_accounts"]:
             entry = dict(account)
             iban = entry.pop("iban", None)
             if isinstance(iban, str):
                 entry[HASH_FIELD] = self.hashed(iban)
             hashed_accounts.append(entry)
-        data["klarna"] = {**klarna, "bank_accounts": hashed_accounts}
-        return data
+        data["klarna"] = {**data["klarna"], "bank_accounts": hashed_accounts}
+        return data, computed
 
-    def apply_canonical(self, canonical: bytes) -> bytes:
+    def apply_canonical(self, canonical: bytes) -> tuple[bytes, int]:
         """``apply`` over a canonical document (``desired.declared.canonical_json``'s form), in that form."""
-        data = self.apply(json.loads(canonical))
-        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        data, computed = self.apply(json.loads(canonical))
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(), computed
+
+
+def klarna_ibans(document: Mapping[str, Any]) -> list[str]:
+    """The IBANs of a merchant's Klarna bank accounts, in a wire document not hashed yet."""
+    klarna = document.get("klarna")
+    accounts = klarna.get("bank_accounts") if isinstance(klarna, Mapping) else None
+    if not isinstance(accounts, list):
+        return []
+    return [
+        account["iban"] for account in accounts if isinstance(account, Mapping) and isinstance(account.get("iban"), str)
+    ]
+
+
+def with_cached_hashes(
+    hasher: BankAccountHasher, directory: Path, secrets: StoreSource
+) -> tuple[BankAccountHasher, InputIssue | None]:
+    """``hasher`` taking the hashes of ``bank-hashes.age``, and the notice when that file is not read."""
+    cached, notice = read_cached_hashes(directory, secrets.identities, hasher.keys)
+    return replace(hasher, cached=cached), notice
 
 
 def _config_issue(config: Config, where: str, message: str) -> InputIssue:

@@ -14,9 +14,10 @@ still find where each value came from, so later errors can point at the YAML.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 from reconciler import processes
 from reconciler.config import Config, ConfigFile, resolve_config
 from reconciler.desired import workers
-from reconciler.desired.bank_hashing import BankAccountHasher, bank_account_hasher
+from reconciler.desired.bank_hashing import BankAccountHasher, bank_account_hasher, klarna_ibans, with_cached_hashes
 from reconciler.desired.declared import DeclaredMerchant, canonical_json
 from reconciler.desired.files import (
     MERCHANTS_DIR,
@@ -34,6 +35,7 @@ from reconciler.desired.files import (
     list_merchant_files,
     read_regular_file,
 )
+from reconciler.desired.hash_cache import HASHES_FILE
 from reconciler.desired.models import Merchant, Partner
 from reconciler.desired.origins import Origins
 from reconciler.desired.positions import SourcePosition, parse_path
@@ -326,7 +328,6 @@ class _MerchantReader:
     environ: Mapping[str, str]
     references: _References
     profiles: ProfileSet
-    hasher: BankAccountHasher | None
 
     def __call__(self, path: Path, *, declaring: bool = True) -> _Outcome:
         read = _read_merchant(path, self.environ, self.references, self.profiles, fast=True)
@@ -335,59 +336,65 @@ class _MerchantReader:
         keys = cross_file_keys(read.document, read.resolved) if read.document is not None else []
         declared = None
         if read.merchant is not None and declaring:  # neither the model nor the document is kept
-            declared = declare(read.merchant, str(path), self.hasher, read.origins)
+            declared = declare(read.merchant, str(path), read.origins)
         withheld = (
             read.merchant is None and not read.issues and read.resolved is not None and bool(read.resolved.unresolved)
         )
         return _Outcome(read.issues, keys, declared, withheld)
 
 
-def _read_merchants(paths: list[Path], reader: _MerchantReader, issues: list[InputIssue]) -> Iterator[_Outcome]:
+def _read_merchants(paths: list[Path], reader: _MerchantReader, issues: list[InputIssue]) -> list[_Outcome]:
     """Each file's outcome, in order: from worker processes when there are enough files for them to
-    pay (``desired.workers``), else here, where a file after an issue is not declared (no hash is
-    computed for a load that fails)."""
+    pay (``desired.workers``), else here, where a file after an issue is not declared."""
+    outcomes: list[_Outcome] = []
     rest = paths
     if processes.worker_count(len(paths)) > 1:
         # The first file is read here: what every file needs once (the merchant model's validator,
         # modules imported on first use) is then made before the fork, not in each worker.
-        yield reader(paths[0], declaring=not issues)
+        outcomes.append(reader(paths[0], declaring=not issues))
         rest = paths[1:]
-        # Bank accounts are hashed once every file is known to have no issue: a worker cannot know
-        # that a file another worker reads has one, and a load with an issue keeps no merchant.
-        unhashed = replace(reader, hasher=None)
-        outcomes = workers.in_workers(unhashed, rest, reader.references.secrets, issue_found=bool(issues))
-        if outcomes is not None:
-            if reader.hasher is not None and not issues and not any(outcome.issues for outcome in outcomes):
-                outcomes = _hashed(outcomes, reader.hasher)
-            yield from outcomes
-            return
+        failed = bool(issues or outcomes[0].issues)
+        found = workers.in_workers(reader, rest, reader.references.secrets, issue_found=failed)
+        if found is not None:
+            outcomes.extend(found)
+            rest = []
+    failed = bool(issues) or any(outcome.issues for outcome in outcomes)
     for path in rest:
-        yield reader(path, declaring=not issues)
+        outcomes.append(reader(path, declaring=not failed))
+        failed = failed or bool(outcomes[-1].issues)
+    return outcomes
 
 
-def _hashed(outcomes: list[_Outcome], hasher: BankAccountHasher) -> list[_Outcome]:
-    """The outcomes with their merchants' bank accounts hashed, by worker processes when they pay."""
-    declared = [outcome.declared.canonical for outcome in outcomes if outcome.declared is not None]
-    hashed = processes.mapped_in_workers(hasher.apply_canonical, declared)
-    canonicals = iter(hashed if hashed is not None else [hasher.apply_canonical(text) for text in declared])
-    return [
-        outcome
-        if outcome.declared is None
-        else replace(outcome, declared=replace(outcome.declared, canonical=next(canonicals)))
-        for outcome in outcomes
+def _hashed(merchants: list[DeclaredMerchant], hasher: BankAccountHasher) -> tuple[list[DeclaredMerchant], int]:
+    """The merchants with their Klarna bank accounts hashed (by worker processes when some hash is to be
+    computed and they pay), and how many hashes were computed rather than found in bank-hashes.age."""
+    canonicals = [merchant.canonical for merchant in merchants]
+    ibans = (iban for text in canonicals for iban in klarna_ibans(json.loads(text)))
+    uncached = any(hasher.index_of(iban) not in hasher.cached.hashes for iban in ibans)
+    hashed = processes.mapped_in_workers(hasher.apply_canonical, canonicals) if uncached else None
+    done = hashed if hashed is not None else [hasher.apply_canonical(text) for text in canonicals]
+    merchants = [
+        replace(merchant, canonical=canonical) for merchant, (canonical, _) in zip(merchants, done, strict=True)
     ]
+    return merchants, sum(computed for _, computed in done)
 
 
-def declare(
-    merchant: Merchant, source: str, hasher: BankAccountHasher | None = None, origins: Origins | None = None
-) -> DeclaredMerchant:
-    """The part of a validated merchant that is kept (see ``DeclaredMerchant``); with bank account
-    hashing on, its Klarna IBANs are kept as their hashes only (``desired.bank_hashing``)."""
+def declare(merchant: Merchant, source: str, origins: Origins | None = None) -> DeclaredMerchant:
+    """The part of a validated merchant that is kept (see ``DeclaredMerchant``), its bank accounts not
+    hashed yet (``_hashed``)."""
     aid = merchant.dintero.account_id if merchant.dintero is not None else None
-    canonical = canonical_json(merchant)
-    if hasher is not None:
-        canonical = hasher.apply_canonical(canonical)
-    return DeclaredMerchant(merchant.account_reference, aid, source, canonical, origins)
+    return DeclaredMerchant(merchant.account_reference, aid, source, canonical_json(merchant), origins)
+
+
+def _computed_notice(directory: Path, computed: int) -> InputIssue:
+    accounts = "bank account hash" if computed == 1 else "bank account hashes"
+    return InputIssue(
+        str(directory / HASHES_FILE),
+        1,
+        1,
+        f"notice: {computed} {accounts} computed, not found in this file (Argon2id: about 0.1 s of CPU each at "
+        "Klarna's costs); `reconciler secrets hashes` keeps them for the next loads",
+    )
 
 
 def print_notice(notice: InputIssue) -> None:
@@ -439,6 +446,10 @@ def load_desired(
         bank_account_hasher(config, directory, env, references.secrets) if hashing and config else (None, [])
     )
     issues.extend(found_hasher)
+    notices: list[InputIssue] = []
+    if hasher is not None:
+        hasher, cache_notice = with_cached_hashes(hasher, directory, references.secrets)
+        notices.extend([cache_notice] if cache_notice is not None else [])
 
     partner, partner_document = _load_partner(directory, env, references, issues)
 
@@ -455,7 +466,7 @@ def load_desired(
     keys: list[CrossFileKey] = []
     loaded: list[DeclaredMerchant] = []
     withheld: list[str] = []
-    reader = _MerchantReader(env, references, profiles, hasher)
+    reader = _MerchantReader(env, references, profiles)
     for path, outcome in zip(listing.files, _read_merchants(listing.files, reader, issues), strict=True):
         issues.extend(outcome.issues)
         keys.extend(outcome.keys)
@@ -472,6 +483,13 @@ def load_desired(
 
     if issues or config is None:
         raise InputError(list(dict.fromkeys(issues)))  # a profile's issue met through many merchants, once
+    if hasher is not None:
+        # Hashed only now, when the load is known to succeed: a load with an issue keeps no merchant.
+        loaded, computed = _hashed(loaded, hasher)
+        notices.extend([_computed_notice(directory, computed)] if computed else [])
+    for notice in notices:
+        if notify is not None:
+            notify(notice)
     loaded.sort(key=lambda merchant: merchant.account_reference)
     return DesiredState(
         config=config,
@@ -479,7 +497,7 @@ def load_desired(
         merchants=loaded,
         partner_source=partner_document.file if partner_document is not None and partner is not None else None,
         environ=env,
-        notices=listing.notices + profiles.notices,
+        notices=listing.notices + profiles.notices + notices,
         secrets=references.secrets,
         env_rules=references.env_rules,
         withheld_files=withheld,

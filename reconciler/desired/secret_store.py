@@ -58,7 +58,7 @@ MAX_SSH_KEY_CHARS = 32 * 1024
 _INDEX_HEADER = "# Names in secrets.age (values are never written here). Kept by `reconciler secrets`.\n"
 
 
-def _read_bytes(path: Path, label: str | None = None) -> bytes | None:
+def read_store_file(path: Path, label: str | None = None) -> bytes | None:
     """The bytes of a store file or key file, ``None`` when there is none; ``SecretsError`` naming the file
     (or ``label``) when it is not a regular file or is too large. Read like the merchant files (``read_regular_file``):
     opening a FIFO would wait for a writer forever, and /dev/zero would be read until the memory ran out."""
@@ -68,6 +68,27 @@ def _read_bytes(path: Path, label: str | None = None) -> bytes | None:
         return read_regular_file(path, MAX_STORE_BYTES)
     except UnreadableFile as error:
         raise SecretsError(f"{label or path}: {error}") from None
+
+
+def decrypt_file(path: Path, data: bytes, identities: list[Any]) -> bytes:
+    """``data``, the age file read from ``path``, decrypted; ``SecretsError`` naming the file when it cannot be."""
+    import pyrage
+
+    try:
+        plain: bytes = pyrage.decrypt(data, identities)
+    except pyrage.DecryptError as exc:
+        reason = str(exc).lower()
+        if "no matching keys" in reason or "no identity matched" in reason:
+            raise SecretsError(
+                f"{path}: cannot be decrypted with the identity given: it is not one of the store's recipients "
+                f"(a wrong key, or the store was not rekeyed after {RECIPIENTS_FILE} changed), or the file's "
+                "header is damaged"
+            ) from None
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SecretsError(f"{path}: is damaged or not an age file (age: {first_line})") from None
+    except Exception:
+        raise SecretsError(f"{path}: is damaged or not an age file") from None
+    return plain
 
 
 def check_name(name: str) -> str:
@@ -169,7 +190,7 @@ def identities_from_environment(environ: Mapping[str, str]) -> list[Any] | None:
                 f"AGE-SECRET-KEY-1… line, or the SSH private key) in {IDENTITY_VARIABLE}, or the key file's path in "
                 f"{IDENTITY_FILE_VARIABLE}"
             )
-        data = _read_bytes(Path(path), f"{IDENTITY_FILE_VARIABLE}: {path}")
+        data = read_store_file(Path(path), f"{IDENTITY_FILE_VARIABLE}: {path}")
         if data is None:
             raise SecretsError(f"{IDENTITY_FILE_VARIABLE}: cannot read {path}: No such file or directory")
         try:
@@ -185,7 +206,7 @@ def identities_from_environment(environ: Mapping[str, str]) -> list[Any] | None:
 def index_lines(directory: Path) -> dict[str, int] | None:
     """Each name of ``secrets.index`` and the line it is on, or ``None`` when there is no index."""
     path = directory / INDEX_FILE
-    data = _read_bytes(path)
+    data = read_store_file(path)
     if data is None:
         return None
     try:
@@ -228,7 +249,7 @@ def _staged(path: Path, data: bytes) -> Path:
     return Path(temporary)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
     # A temporary file in the same directory, then a rename: a reader never sees half a file.
     temporary = _staged(path, data)
     try:
@@ -295,7 +316,7 @@ class SecretsStore:
         Raises ``SecretsError`` when the file exists and no identity is given, the identity is not a
         recipient, or the file is damaged."""
         path = directory / STORE_FILE
-        data = _read_bytes(path)
+        data = read_store_file(path)
         if data is None:
             return cls(directory, identities=identities)
         if identities is None:
@@ -303,23 +324,7 @@ class SecretsStore:
                 f"{path}: needs an age identity to decrypt: set {IDENTITY_VARIABLE} "
                 f"(the AGE-SECRET-KEY-1… line or an SSH private key) or {IDENTITY_FILE_VARIABLE} (a key file)"
             )
-        import pyrage
-
-        try:
-            plain = pyrage.decrypt(data, identities)
-        except pyrage.DecryptError as exc:
-            reason = str(exc).lower()
-            if "no matching keys" in reason or "no identity matched" in reason:
-                raise SecretsError(
-                    f"{path}: cannot be decrypted with the identity given: it is not one of the store's recipients "
-                    f"(a wrong key, or the store was not rekeyed after {RECIPIENTS_FILE} changed), or the file's "
-                    "header is damaged"
-                ) from None
-            first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise SecretsError(f"{path}: is damaged or not an age file (age: {first_line})") from None
-        except Exception:
-            raise SecretsError(f"{path}: is damaged or not an age file") from None
-        return cls(directory, _load_mapping(plain, str(path)), identities)
+        return cls(directory, _load_mapping(decrypt_file(path, data, identities), str(path)), identities)
 
     def names(self) -> list[str]:
         return sorted(self.values)
@@ -335,7 +340,7 @@ class SecretsStore:
 
     def recipients(self) -> list[Any]:
         path = self.directory / RECIPIENTS_FILE
-        data = _read_bytes(path)
+        data = read_store_file(path)
         if data is None:
             raise SecretsError(
                 f"{path}: not found; create it with the public keys that may read the secrets, "
@@ -418,7 +423,7 @@ def write_recipients(directory: Path, public_keys: Iterable[str]) -> None:
     """Write ``secrets.recipients`` listing ``public_keys`` (used by tests and first-time set-up)."""
     text = "".join(f"{key.strip()}\n" for key in public_keys)
     parse_recipients(text, RECIPIENTS_FILE)
-    _atomic_write(directory / RECIPIENTS_FILE, text.encode("utf-8"))
+    atomic_write(directory / RECIPIENTS_FILE, text.encode("utf-8"))
 
 
 IdentityLoader = Callable[[], "list[Any] | None"]
@@ -469,6 +474,10 @@ class StoreSource:
         self._opened_with = identities
         self._values = dict(store.values)
         self._names = set(self._values)
+
+    def identities(self) -> list[Any] | None:
+        """The identities the store was opened with, else those given (None: none is)."""
+        return self._opened_with if self._opened_with is not None else self._identities()
 
     def lookup(self, name: str) -> SecretLookup:
         self.used.add(name)

@@ -106,7 +106,8 @@ def test_a_changed_bank_account_plans_as_a_replace_keyed_by_its_hash(hashed: Has
     assert hashed.run_env("apply", "--auto-approve").exit_code == 0
     hashed.set_secret("NORDIC_BIKES_IBAN", "NO66 8601 1117 948")  # the example's IBAN is a !secret
     plan = hashed.run_env("plan", "--format", "json")
-    operations = json.loads(plan.output)["operations"]
+    operations = json.loads(plan.stdout)["operations"]  # the JSON alone on stdout; notices go to stderr
+    assert "bank account hashes computed, not found in this file" in plan.stderr
     (replace,) = [op for op in operations if op["resource"] == "klarna.bank_account"]
     assert replace["action"] == "replace"
     tail = expected_hash("NO6686011117948").rstrip("=").replace("+", "-").replace("/", "_")[-4:]
@@ -153,7 +154,7 @@ def test_hashing_turned_on_replaces_each_clear_account(workspace: Workspace) -> 
     workspace.converge()
     workspace.edit_config("parallelism: 16\n", "parallelism: 16\n" + ENV_HASHING)
     plan = workspace.run("plan", "--format", "json", env={SALT_VARIABLE: SALT})
-    operations = json.loads(plan.output)["operations"]
+    operations = json.loads(plan.stdout)["operations"]
     banks: dict[str, list[str]] = {}
     for op in operations:
         if op["resource"] == "klarna.bank_account":

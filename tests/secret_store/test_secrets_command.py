@@ -85,7 +85,7 @@ def test_rekey_encrypts_for_the_new_recipients_only(desired_dir: Path, store: St
 
 
 def test_help_names_exit_codes_and_environment() -> None:
-    for command in ("set", "list", "rm", "rekey"):
+    for command in ("set", "list", "rm", "rekey", "hashes"):
         text = run(command, "--help").output
         assert "Exit codes" in text and "RECONCILER_AGE_IDENTITY_FILE" in text and "--desired" in text
     assert "rekey" in CliRunner().invoke(main, ["--help"]).output

@@ -1,0 +1,171 @@
+"""The bank account hashes kept for the next loads: ``desired-state/bank-hashes.age``.
+
+At Klarna's Argon2id costs a hash takes about 0.1 s of CPU and 64 MiB, so a fleet of 10,000 hashed
+accounts would hash for a quarter of an hour on every plan. ``reconciler secrets hashes`` computes each
+hash once and keeps it here; a load takes what it finds and computes only what is missing, so a stale,
+partial or absent file costs time, never a wrong hash.
+
+The file is JSON encrypted with age for the recipients of the secrets store (``secrets.recipients``):
+the hashes are as sensitive as the IBANs (they identify an account to whoever holds the salt), and the
+file holds no IBAN. Each entry is found by an index and sealed by a tag, both HMAC-SHA256 under keys
+derived from the salt: the index covers the Argon2id parameters and the sanitized IBAN, the tag the index
+and the hash. The recipients are public, so anyone may encrypt a file of this name; without the salt
+nobody can write an entry a load takes, nor move one account's hash to another: an entry whose tag does
+not hold is ignored and its hash computed again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reconciler.desired.secret_store import MAX_STORE_BYTES, SecretsStore, atomic_write, decrypt_file, read_store_file
+from reconciler.errors import InputIssue, SecretsError
+
+HASHES_FILE = "bank-hashes.age"
+_FORMAT = "reconciler bank account hashes"
+_VERSION = 1
+
+
+@dataclass(frozen=True)
+class HashKeys:
+    """The keys of the file's indexes and tags, derived from the salt (never printed: no ``repr``)."""
+
+    index: bytes = field(repr=False)
+    tag: bytes = field(repr=False)
+
+    @classmethod
+    def from_salt(cls, salt: bytes) -> HashKeys:
+        return cls(
+            hmac.new(salt, b"reconciler bank-hashes index key v1", hashlib.sha256).digest(),
+            hmac.new(salt, b"reconciler bank-hashes tag key v1", hashlib.sha256).digest(),
+        )
+
+    def index_of(self, sanitized: str, settings: tuple[int, int, int, int]) -> str:
+        """The entry's index for an IBAN already sanitized, under these Argon2id parameters."""
+        message = ",".join(str(number) for number in settings).encode() + b"\0" + sanitized.encode("utf-8")
+        return base64.b64encode(hmac.new(self.index, message, hashlib.sha256).digest()).decode("ascii")
+
+    def tag_of(self, index: str, value: str) -> str:
+        message = index.encode("ascii") + b"\0" + value.encode("ascii")
+        return base64.b64encode(hmac.new(self.tag, message, hashlib.sha256).digest()).decode("ascii")
+
+
+@dataclass(frozen=True)
+class CachedHashes:
+    """What a load found in the file: each index with its hash, the entries whose tag held."""
+
+    hashes: Mapping[str, str] = field(default_factory=dict, repr=False)
+    ignored: int = 0  # entries whose tag did not hold (or that are malformed)
+
+
+def _notice(path: Path, message: str) -> InputIssue:
+    return InputIssue(str(path), 1, 1, f"notice: {message}")
+
+
+def _entries(plain: bytes) -> dict[str, Any] | None:
+    try:
+        document = json.loads(plain)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(document, dict) or document.get("format") != _FORMAT or document.get("version") != _VERSION:
+        return None
+    entries = document.get("hashes")
+    return entries if isinstance(entries, dict) else None
+
+
+def read_cached_hashes(
+    directory: Path, identities: Callable[[], list[Any] | None], keys: HashKeys
+) -> tuple[CachedHashes, InputIssue | None]:
+    """The hashes ``bank-hashes.age`` holds for this salt, and a notice when the file is there but is not
+    read (no identity, another recipient's file, damaged): the load then computes every hash."""
+    path = directory / HASHES_FILE
+    try:
+        data = read_store_file(path)
+        if data is None:
+            return CachedHashes(), None
+        found = identities()
+        if found is None:
+            return CachedHashes(), _notice(path, "not read: no age identity is given; every bank account is hashed")
+        plain = decrypt_file(path, data, found)
+    except SecretsError as error:
+        return CachedHashes(), _notice(path, f"not read ({error}); every bank account is hashed")
+    entries = _entries(plain)
+    if entries is None:
+        message = "not read: decrypts, but is not a file of bank account hashes; every bank account is hashed"
+        return CachedHashes(), _notice(path, message)
+    hashes: dict[str, str] = {}
+    ignored = 0
+    for index, entry in entries.items():
+        if (
+            isinstance(entry, list)
+            and len(entry) == 2
+            and all(isinstance(part, str) and part.isascii() for part in entry)
+            and index.isascii()
+            and hmac.compare_digest(keys.tag_of(index, entry[0]), entry[1])
+        ):
+            hashes[index] = entry[0]
+        else:
+            ignored += 1
+    notice = None
+    if ignored:
+        notice = _notice(
+            path,
+            f"{ignored} of its {len(entries)} entries are not for this salt or were altered: ignored, and their "
+            "accounts hashed; `reconciler secrets hashes` writes the file again",
+        )
+    return CachedHashes(hashes, ignored), notice
+
+
+def sealed_hashes(hashes: Mapping[str, str], keys: HashKeys) -> bytes:
+    """The file's clear text for ``hashes`` (index → hash), each entry with its tag."""
+    entries = {index: [value, keys.tag_of(index, value)] for index, value in sorted(hashes.items())}
+    document = {"format": _FORMAT, "version": _VERSION, "hashes": entries}
+    return json.dumps(document, separators=(",", ":")).encode("ascii")
+
+
+def write_hashes(directory: Path, plain: bytes) -> Path:
+    """Encrypt ``plain`` for the recipients of the secrets store of ``directory`` and put it in place atomically."""
+    import pyrage
+
+    path = directory / HASHES_FILE
+    if len(plain) > MAX_STORE_BYTES:
+        raise SecretsError(f"{path}: the hashes would take more than {MAX_STORE_BYTES} bytes; nothing was written")
+    recipients = SecretsStore(directory).recipients()
+    try:
+        sealed = pyrage.encrypt(plain, recipients, armored=True)
+    except Exception as exc:
+        raise SecretsError(f"{path}: cannot encrypt ({type(exc).__name__}); nothing was written") from None
+    if path.is_dir():
+        raise SecretsError(f"{path}: is a directory; the hashes are written to a file there")
+    try:
+        atomic_write(path, sealed)
+    except OSError as exc:
+        raise SecretsError(f"{path}: cannot write: {exc.strerror or type(exc).__name__}; nothing was changed") from None
+    return path
+
+
+def rekeyed_hashes(directory: Path, identities: list[Any] | None) -> str | None:
+    """``bank-hashes.age`` encrypted again for the recipients now in ``secrets.recipients`` (as the store is
+    by a rekey: a recipient taken out must not keep reading the hashes); what to tell when it is left."""
+    path = directory / HASHES_FILE
+    data = read_store_file(path)
+    if data is None:
+        return None
+    try:
+        if identities is None:
+            raise SecretsError("no age identity is given")
+        plain = decrypt_file(path, data, identities)
+    except SecretsError as error:
+        return (
+            f"{path} was left as it was ({error}): loads that cannot read it hash every bank account; "
+            "`reconciler secrets hashes` writes it again for the recipients now listed"
+        )
+    write_hashes(directory, plain)
+    return None

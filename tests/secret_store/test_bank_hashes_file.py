@@ -1,0 +1,261 @@
+"""``bank-hashes.age``: the bank account hashes ``reconciler secrets hashes`` keeps for the next loads.
+
+A load takes a hash from the file only when its entry holds for this salt, these Argon2id parameters and
+this IBAN; anything else (no file, another recipient's, a damaged one, an altered or moved entry) costs a
+hash computed again, never a wrong one.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyrage
+import pytest
+from click.testing import CliRunner, Result
+
+from reconciler.cli import main
+from reconciler.desired import bank_hashing
+from reconciler.desired.hash_cache import HASHES_FILE
+from reconciler.desired.load import load_desired
+from reconciler.desired.secret_store import write_recipients
+from reconciler.errors import InputIssue
+
+from .conftest import KeyPair, WriteFile, age_decrypt, new_key_pair
+
+SALT = "SALTCANARY-7f3a90c2"
+CHEAP = "time_cost: 1, memory_cost_kib: 64, parallelism: 1"
+IBANS = {"m1": "DE89370400440532013000", "m2": "GB82WEST12345698765432", "m3": "NO9386011117947"}
+
+
+def merchant(name: str, iban: str) -> str:
+    return (
+        f"account_reference: {name.upper()}\nklarna:\n  account_name: Shop {name}\n"
+        f"  bank_accounts:\n    - {{account_holder: Shop {name}, iban: '{iban}'}}\n"
+    )
+
+
+@pytest.fixture
+def fleet(desired_dir: Path, write: WriteFile, key: KeyPair) -> dict[str, str]:
+    """Three merchants with hashing on (cheap costs, the salt from the environment), and a recipients file;
+    the environment a command of theirs runs with."""
+    write("reconciler.yaml", f"klarna:\n  bank_account_hashing: {{salt_env: SALT, {CHEAP}}}\n")
+    for name, iban in IBANS.items():
+        write(f"merchants/{name}.yaml", merchant(name, iban))
+    write_recipients(desired_dir, [key.recipient])
+    return {"SALT": SALT, **key.environ()}
+
+
+class Hashes:
+    """Counts the Argon2id hashes computed (not taken from the file)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        real = bank_hashing.BankAccountHasher.computed
+
+        def counted(hasher: Any, number: str) -> str:
+            self.count += 1
+            return real(hasher, number)
+
+        monkeypatch.setattr(bank_hashing.BankAccountHasher, "computed", counted)
+
+
+def run(*args: str, env: dict[str, str]) -> Result:
+    return CliRunner().invoke(main, ["secrets", *args], env=env, catch_exceptions=False)
+
+
+def load(directory: Path, env: dict[str, str]) -> tuple[dict[str, bytes], list[InputIssue]]:
+    notices: list[InputIssue] = []
+    state = load_desired(directory, environ=env, notify=notices.append)
+    return {m.account_reference: m.canonical for m in state.merchants}, notices
+
+
+def plain(directory: Path, key: KeyPair) -> dict[str, Any]:
+    data = (directory / HASHES_FILE).read_bytes()
+    document: dict[str, Any] = json.loads(pyrage.decrypt(data, [pyrage.x25519.Identity.from_str(key.identity)]))
+    return document
+
+
+def seal(directory: Path, document: dict[str, Any], recipient: str) -> None:
+    data = json.dumps(document).encode()
+    (directory / HASHES_FILE).write_bytes(pyrage.encrypt(data, [pyrage.x25519.Recipient.from_str(recipient)]))
+
+
+def test_a_load_takes_the_kept_hashes_and_gives_the_same_state(
+    desired_dir: Path, fleet: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hashes = Hashes(monkeypatch)
+    expected, notices = load(desired_dir, fleet)
+    assert hashes.count == 3
+    assert [str(notice) for notice in notices] == [
+        f"{desired_dir / HASHES_FILE}:1:1: notice: 3 bank account hashes computed, not found in this file (Argon2id: "
+        "about 0.1 s of CPU each at Klarna's costs); `reconciler secrets hashes` keeps them for the next loads"
+    ]
+    done = run("hashes", "--desired", str(desired_dir), env=fleet)
+    assert done.exit_code == 0, done.output
+    assert "holds 3 bank account hash(es): 3 computed, 0 kept, 0 no longer used dropped" in done.output
+    hashes.count = 0
+    assert load(desired_dir, fleet) == (expected, [])
+    assert hashes.count == 0
+
+
+def test_the_file_holds_no_iban_nor_hash_in_clear(desired_dir: Path, fleet: dict[str, str], key: KeyPair) -> None:
+    assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
+    state, _ = load(desired_dir, fleet)
+    values = [json.loads(canonical)["klarna"]["bank_accounts"][0]["iban_hash"]["value"] for canonical in state.values()]
+    sealed = (desired_dir / HASHES_FILE).read_text(encoding="ascii")
+    assert sealed.startswith("-----BEGIN AGE ENCRYPTED FILE-----")
+    for secret in [*IBANS.values(), *values, SALT]:
+        assert secret not in sealed
+    opened = json.dumps(plain(desired_dir, key))
+    assert sorted(values) == sorted(entry[0] for entry in plain(desired_dir, key)["hashes"].values())
+    for secret in [*IBANS.values(), SALT]:
+        assert secret not in opened
+
+
+def test_the_age_cli_reads_the_file(
+    age_cli: str, desired_dir: Path, fleet: dict[str, str], key: KeyPair, tmp_path: Path
+) -> None:
+    assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
+    identity = tmp_path / "key.txt"
+    identity.write_text(key.identity + "\n", encoding="ascii")
+    assert json.loads(age_decrypt(age_cli, identity, desired_dir / HASHES_FILE)) == plain(desired_dir, key)
+
+
+@pytest.mark.parametrize("change", ["swap", "another salt", "altered hash"])
+def test_an_entry_that_does_not_hold_is_computed_again(
+    desired_dir: Path, fleet: dict[str, str], key: KeyPair, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """The recipients are public: anyone can encrypt a file of this name. Without the salt, nobody can make
+    an entry a load takes, nor move one account's hash to another's."""
+    expected, _ = load(desired_dir, fleet)
+    assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
+    document = plain(desired_dir, key)
+    entries = document["hashes"]
+    first, second = sorted(entries)[:2]
+    if change == "swap":  # each hash under the other's index, its tag with it
+        entries[first], entries[second] = entries[second], entries[first]
+    elif change == "altered hash":
+        entries[first] = ["A" * 43 + "=", entries[first][1]]
+        entries[second] = ["B" * 43 + "=", entries[second][1]]
+    else:  # entries another salt's file holds, each with its tag
+        assert run("hashes", "--desired", str(desired_dir), env={**fleet, "SALT": "another-salt-0123"}).exit_code == 0
+        others = plain(desired_dir, key)["hashes"]
+        entries[first], entries[second] = (others[index] for index in sorted(others)[:2])
+    seal(desired_dir, document, key.recipient)
+    hashes = Hashes(monkeypatch)
+    state, notices = load(desired_dir, fleet)
+    assert state == expected
+    assert hashes.count == 2
+    assert "2 of its 3 entries are not for this salt or were altered: ignored" in str(notices[0])
+    assert "2 bank account hashes computed" in str(notices[1])
+
+
+def test_other_argon2_parameters_hash_again(
+    desired_dir: Path, write: WriteFile, fleet: dict[str, str], key: KeyPair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
+    write("reconciler.yaml", f"klarna:\n  bank_account_hashing: {{salt_env: SALT, {CHEAP.replace('1,', '2,', 1)}}}\n")
+    hashes = Hashes(monkeypatch)
+    state, notices = load(desired_dir, fleet)
+    assert hashes.count == 3 and "3 bank account hashes computed" in str(notices[-1])
+    values = {json.loads(canonical)["klarna"]["bank_accounts"][0]["iban_hash"]["value"] for canonical in state.values()}
+    kept = {entry[0] for entry in plain(desired_dir, key)["hashes"].values()}
+    assert len(values) == 3 and not values & kept
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("other recipient", "cannot be decrypted with the identity given"),
+        ("not age", "is damaged or not an age file"),
+        ("not json", "decrypts, but is not a file of bank account hashes"),
+        ("other format", "decrypts, but is not a file of bank account hashes"),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_a_notice_and_every_account_is_hashed(
+    desired_dir: Path, fleet: dict[str, str], key: KeyPair, monkeypatch: pytest.MonkeyPatch, content: str, message: str
+) -> None:
+    expected, _ = load(desired_dir, fleet)
+    path = desired_dir / HASHES_FILE
+    if content == "other recipient":
+        assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
+        write_recipients(desired_dir, [new_key_pair().recipient])
+        assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
+    elif content == "not age":
+        path.write_text("-----BEGIN AGE ENCRYPTED FILE-----\nnonsense\n", encoding="ascii")
+    else:
+        text = b"[1, 2" if content == "not json" else json.dumps({"format": "x", "version": 1, "hashes": {}}).encode()
+        path.write_bytes(pyrage.encrypt(text, [pyrage.x25519.Recipient.from_str(key.recipient)]))
+    hashes = Hashes(monkeypatch)
+    state, notices = load(desired_dir, fleet)
+    assert state == expected and hashes.count == 3
+    assert str(notices[0]).startswith(f"{path}:1:1: notice: not read") and message in str(notices[0])
+    assert "every bank account is hashed" in str(notices[0])
+
+
+def test_without_an_identity_the_file_is_not_read(
+    desired_dir: Path, fleet: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A salt from the environment needs no identity: the load still works, hashing each account."""
+    assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
+    hashes = Hashes(monkeypatch)
+    _, notices = load(desired_dir, {"SALT": SALT})
+    assert hashes.count == 3
+    assert "not read: no age identity is given" in str(notices[0])
+
+
+def test_hashes_keeps_what_holds_and_drops_what_no_merchant_uses(
+    desired_dir: Path, fleet: dict[str, str], key: KeyPair, write: WriteFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
+    (desired_dir / "merchants" / "m3.yaml").unlink()
+    write("merchants/m4.yaml", merchant("m4", "SE4550000000058398257466"))
+    hashes = Hashes(monkeypatch)
+    done = run("hashes", "--desired", str(desired_dir), env=fleet)
+    assert "holds 3 bank account hash(es): 1 computed, 2 kept, 1 no longer used dropped" in done.output
+    assert hashes.count == 1 and len(plain(desired_dir, key)["hashes"]) == 3
+
+
+def test_hashes_refuses_without_hashing_and_without_recipients(
+    desired_dir: Path, write: WriteFile, fleet: dict[str, str]
+) -> None:
+    (desired_dir / "secrets.recipients").unlink()
+    refused = run("hashes", "--desired", str(desired_dir), env=fleet)
+    assert refused.exit_code == 1 and "secrets.recipients: not found" in refused.output
+    write("reconciler.yaml", "parallelism: 2\n")
+    refused = run("hashes", "--desired", str(desired_dir), env=fleet)
+    assert refused.exit_code == 1 and "klarna.bank_account_hashing is not set" in refused.output
+    assert not (desired_dir / HASHES_FILE).exists()
+    write("merchants/m1.yaml", "account_reference: [\n")
+    refused = run("hashes", "--desired", str(desired_dir), env=fleet)
+    assert refused.exit_code == 1 and "merchants/m1.yaml:" in refused.output
+    assert not (desired_dir / HASHES_FILE).exists()
+    for secret in [*IBANS.values(), SALT]:
+        assert secret not in refused.output
+
+
+def test_rekey_encrypts_the_hashes_for_the_new_recipients(
+    desired_dir: Path, fleet: dict[str, str], key: KeyPair, store: Any
+) -> None:
+    store({"UNUSED_NAME": "x"})
+    assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
+    before = plain(desired_dir, key)
+    successor = new_key_pair()
+    write_recipients(desired_dir, [successor.recipient])  # the old key is removed
+    done = run("rekey", "--desired", str(desired_dir), env=fleet)
+    assert done.exit_code == 0 and "was left as it was" not in done.output, done.output
+    assert plain(desired_dir, successor) == before
+    with pytest.raises(pyrage.DecryptError):
+        plain(desired_dir, key)
+
+
+def test_rekey_says_when_it_cannot_read_the_hashes(desired_dir: Path, fleet: dict[str, str], store: Any) -> None:
+    store({"UNUSED_NAME": "x"})
+    stranger = new_key_pair()
+    seal(desired_dir, {"format": "reconciler bank account hashes", "version": 1, "hashes": {}}, stranger.recipient)
+    done = run("rekey", "--desired", str(desired_dir), env=fleet)
+    assert done.exit_code == 0
+    assert f"Warning: {desired_dir / HASHES_FILE} was left as it was" in done.output
+    assert "`reconciler secrets hashes` writes it again" in done.output
