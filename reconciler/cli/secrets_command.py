@@ -19,7 +19,7 @@ from reconciler import processes
 from reconciler.cli.exits import handles_errors
 from reconciler.cli.options import desired_option
 from reconciler.desired.bank_hashing import bank_account_hasher, klarna_ibans, with_cached_hashes
-from reconciler.desired.hash_cache import rekeyed_hashes, sealed_hashes, write_hashes
+from reconciler.desired.hash_cache import HASHES_FILE, HashKeys, rekeyed_hashes, sealed_hashes, write_hashes
 from reconciler.desired.load import CONFIG_FILE, identity_loader, load_config, load_desired, print_notice
 from reconciler.desired.secret_store import (
     INDEX_FILE,
@@ -167,15 +167,34 @@ def rekey(desired_dir: Path) -> None:
     \b
     Run it after adding or removing a public key there. A removed key can still read copies of the
     old file (git history): rotate the values it could read as well. bank-hashes.age, when there is
-    one, is encrypted again too.
+    one, is encrypted again too (its entries that hold for the salt; the salt is needed).
     """
     store = _open_store(desired_dir)
-    if not store.path.exists():
+    hashes = desired_dir / HASHES_FILE
+    if not store.path.exists() and not os.path.lexists(hashes):
         raise SecretsError(f"{store.path}: no secrets store to rekey (reconciler secrets set NAME creates one)")
-    click.echo(f"Rekeyed: {_save(store)} (from {desired_dir / RECIPIENTS_FILE})", err=True)
-    left = rekeyed_hashes(desired_dir, store.identities)
-    if left is not None:
-        click.echo(f"Warning: {left}", err=True)
+    # The salt's keys first: a reconciler.yaml that does not load stops the rekey before anything is written.
+    keys = _hash_keys(desired_dir, store) if os.path.lexists(hashes) else None
+    if store.path.exists():
+        click.echo(f"Rekeyed: {_save(store)} (from {desired_dir / RECIPIENTS_FILE})", err=True)
+    if keys is not None:
+        problem = rekeyed_hashes(desired_dir, store.identities, keys)
+        if problem is not None:
+            raise SecretsError(problem)
+        click.echo(f"Rekeyed: {hashes} (from {desired_dir / RECIPIENTS_FILE})", err=True)
+
+
+def _hash_keys(desired_dir: Path, store: SecretsStore) -> HashKeys | str:
+    """The keys of bank-hashes.age's entries, from the salt; or why they cannot be had."""
+    environ = os.environ
+    config = load_config(desired_dir, environ)
+    if config.bank_account_hashing is None:
+        return f"{desired_dir / CONFIG_FILE} does not turn bank account hashing on"
+    source = StoreSource(desired_dir, lambda: store.identities, need_values=True)
+    hasher, issues = bank_account_hasher(config, desired_dir, environ, source)
+    if hasher is None:
+        return "; ".join(str(issue) for issue in issues) or "the salt cannot be read"
+    return hasher.keys
 
 
 @secrets.command("hashes", epilog=EPILOG)

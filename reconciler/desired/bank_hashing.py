@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -88,14 +88,11 @@ class BankAccountHasher:
             value = self.computed(account_number)
         return {"value": value, "sanitization_method": SANITIZATION_METHOD, "hashing_method": HASHING_METHOD}
 
-    def apply(self, document: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
-        """A merchant's wire document with every Klarna bank account's ``iban`` replaced by its hash, and
-        how many of those hashes were computed (not found in ``bank-hashes.age``)."""
+    def apply(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        """A merchant's wire document with every Klarna bank account's ``iban`` replaced by its hash."""
         data = dict(document)
-        ibans = klarna_ibans(data)
-        if not ibans:
-            return data, 0
-        computed = sum(1 for iban in ibans if self.index_of(iban) not in self.cached.hashes)
+        if not klarna_ibans(data):
+            return data
         hashed_accounts = []
         for account in data["klarna"]["bank_accounts"]:
             entry = dict(account)
@@ -104,12 +101,17 @@ class BankAccountHasher:
                 entry[HASH_FIELD] = self.hashed(iban)
             hashed_accounts.append(entry)
         data["klarna"] = {**data["klarna"], "bank_accounts": hashed_accounts}
-        return data, computed
+        return data
 
-    def apply_canonical(self, canonical: bytes) -> tuple[bytes, int]:
+    def apply_canonical(self, canonical: bytes) -> bytes:
         """``apply`` over a canonical document (``desired.declared.canonical_json``'s form), in that form."""
-        data, computed = self.apply(json.loads(canonical))
-        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(), computed
+        data = self.apply(json.loads(canonical))
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+    def uncached(self, canonicals: Iterable[bytes]) -> set[str]:
+        """The indexes of the IBANs of these canonical documents that ``bank-hashes.age`` does not hold."""
+        indexes = (self.index_of(iban) for text in canonicals for iban in klarna_ibans(json.loads(text)))
+        return {index for index in indexes if index not in self.cached.hashes}
 
 
 def klarna_ibans(document: Mapping[str, Any]) -> list[str]:

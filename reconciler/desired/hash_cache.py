@@ -20,15 +20,20 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.desired.secret_store import MAX_STORE_BYTES, SecretsStore, atomic_write, decrypt_file, read_store_file
+from reconciler.desired.files import UnreadableFile, read_regular_file
+from reconciler.desired.secret_store import SecretsStore, atomic_write, decrypt_file
 from reconciler.errors import InputIssue, SecretsError
 
 HASHES_FILE = "bank-hashes.age"
+# About 150 bytes an account once armored: 10,000 accounts take 1.5 MB. A bound far above any fleet, checked
+# before decrypting: a hostile file of the largest store's size would take gigabytes to parse on every load.
+MAX_HASHES_BYTES = 16 * 1024 * 1024
 _FORMAT = "reconciler bank account hashes"
 _VERSION = 1
 
@@ -69,37 +74,40 @@ def _notice(path: Path, message: str) -> InputIssue:
     return InputIssue(str(path), 1, 1, f"notice: {message}")
 
 
-def _entries(plain: bytes) -> dict[str, Any] | None:
+def _reason(error: SecretsError, path: Path) -> str:
+    """The error's text without the file's name in front: the message it goes into names the file."""
+    text = str(error)
+    return text.removeprefix(f"{path}: ")
+
+
+def _read_sealed(path: Path) -> bytes | None:
+    """The file's bytes, None when there is none; ``SecretsError`` for a link, anything but a regular file, or
+    one larger than the hashes of a fleet take. A link is refused: another age file the reader's key opens (a
+    store of another directory) is not to be taken, nor encrypted again for this directory's recipients."""
+    if not os.path.lexists(path):
+        return None
+    if os.path.islink(path):
+        raise SecretsError(f"{path}: is a symbolic link: only a regular file is read")
+    try:
+        return read_regular_file(path, MAX_HASHES_BYTES)
+    except UnreadableFile as error:
+        raise SecretsError(f"{path}: {error}") from None
+
+
+def _held(plain: bytes, keys: HashKeys) -> CachedHashes | None:
+    """The entries of the clear text whose tag holds under ``keys``; None when it is no file of hashes."""
     try:
         document = json.loads(plain)
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deeply
         return None
-    if not isinstance(document, dict) or document.get("format") != _FORMAT or document.get("version") != _VERSION:
+    if not isinstance(document, dict) or document.get("format") != _FORMAT:
+        return None
+    version = document.get("version")
+    if type(version) is not int or version != _VERSION:  # true == 1 in Python
         return None
     entries = document.get("hashes")
-    return entries if isinstance(entries, dict) else None
-
-
-def read_cached_hashes(
-    directory: Path, identities: Callable[[], list[Any] | None], keys: HashKeys
-) -> tuple[CachedHashes, InputIssue | None]:
-    """The hashes ``bank-hashes.age`` holds for this salt, and a notice when the file is there but is not
-    read (no identity, another recipient's file, damaged): the load then computes every hash."""
-    path = directory / HASHES_FILE
-    try:
-        data = read_store_file(path)
-        if data is None:
-            return CachedHashes(), None
-        found = identities()
-        if found is None:
-            return CachedHashes(), _notice(path, "not read: no age identity is given; every bank account is hashed")
-        plain = decrypt_file(path, data, found)
-    except SecretsError as error:
-        return CachedHashes(), _notice(path, f"not read ({error}); every bank account is hashed")
-    entries = _entries(plain)
-    if entries is None:
-        message = "not read: decrypts, but is not a file of bank account hashes; every bank account is hashed"
-        return CachedHashes(), _notice(path, message)
+    if not isinstance(entries, dict):
+        return None
     hashes: dict[str, str] = {}
     ignored = 0
     for index, entry in entries.items():
@@ -113,14 +121,37 @@ def read_cached_hashes(
             hashes[index] = entry[0]
         else:
             ignored += 1
+    return CachedHashes(hashes, ignored)
+
+
+def read_cached_hashes(
+    directory: Path, identities: Callable[[], list[Any] | None], keys: HashKeys
+) -> tuple[CachedHashes, InputIssue | None]:
+    """The hashes ``bank-hashes.age`` holds for this salt, and a notice when the file is there but is not
+    read (no identity, another recipient's file, damaged): the load then computes every hash."""
+    path = directory / HASHES_FILE
+    try:
+        data = _read_sealed(path)
+        if data is None:
+            return CachedHashes(), None
+        found = identities()
+        if found is None:
+            return CachedHashes(), _notice(path, "not read: no age identity is given; every bank account is hashed")
+        plain = decrypt_file(path, data, found)
+    except SecretsError as error:
+        return CachedHashes(), _notice(path, f"not read ({_reason(error, path)}); every bank account is hashed")
+    cached = _held(plain, keys)
+    if cached is None:
+        message = "not read: decrypts, but is not a file of bank account hashes; every bank account is hashed"
+        return CachedHashes(), _notice(path, message)
     notice = None
-    if ignored:
+    if cached.ignored:
         notice = _notice(
             path,
-            f"{ignored} of its {len(entries)} entries are not for this salt or were altered: ignored, and their "
-            "accounts hashed; `reconciler secrets hashes` writes the file again",
+            f"{cached.ignored} of its {cached.ignored + len(cached.hashes)} entries are not for this salt or were "
+            "altered: ignored, and their accounts hashed; `reconciler secrets hashes` writes the file again",
         )
-    return CachedHashes(hashes, ignored), notice
+    return cached, notice
 
 
 def sealed_hashes(hashes: Mapping[str, str], keys: HashKeys) -> bytes:
@@ -135,15 +166,15 @@ def write_hashes(directory: Path, plain: bytes) -> Path:
     import pyrage
 
     path = directory / HASHES_FILE
-    if len(plain) > MAX_STORE_BYTES:
-        raise SecretsError(f"{path}: the hashes would take more than {MAX_STORE_BYTES} bytes; nothing was written")
     recipients = SecretsStore(directory).recipients()
     try:
         sealed = pyrage.encrypt(plain, recipients, armored=True)
     except Exception as exc:
         raise SecretsError(f"{path}: cannot encrypt ({type(exc).__name__}); nothing was written") from None
-    if path.is_dir():
-        raise SecretsError(f"{path}: is a directory; the hashes are written to a file there")
+    if len(sealed) > MAX_HASHES_BYTES:
+        raise SecretsError(f"{path}: the hashes would take more than {MAX_HASHES_BYTES} bytes; nothing was written")
+    if path.is_dir() or path.is_symlink():
+        raise SecretsError(f"{path}: is a directory or a symbolic link; the hashes are written to a file there")
     try:
         atomic_write(path, sealed)
     except OSError as exc:
@@ -151,21 +182,27 @@ def write_hashes(directory: Path, plain: bytes) -> Path:
     return path
 
 
-def rekeyed_hashes(directory: Path, identities: list[Any] | None) -> str | None:
-    """``bank-hashes.age`` encrypted again for the recipients now in ``secrets.recipients`` (as the store is
-    by a rekey: a recipient taken out must not keep reading the hashes); what to tell when it is left."""
+def rekeyed_hashes(directory: Path, identities: list[Any] | None, keys: HashKeys | str) -> str | None:
+    """Encrypt ``bank-hashes.age`` again for the recipients now in ``secrets.recipients``, as a rekey does the
+    store (a recipient taken out must not keep reading the hashes); None when done or when there is no such
+    file, else why it was not. ``keys``: the salt's, or why they cannot be had. Only the entries whose tag
+    holds are written again: whatever else the file decrypts to is never encrypted for new recipients."""
     path = directory / HASHES_FILE
-    data = read_store_file(path)
-    if data is None:
-        return None
     try:
+        data = _read_sealed(path)
+        if data is None:
+            return None
+        if isinstance(keys, str):
+            raise SecretsError(keys)
         if identities is None:
             raise SecretsError("no age identity is given")
-        plain = decrypt_file(path, data, identities)
+        cached = _held(decrypt_file(path, data, identities), keys)
+        if cached is None:
+            raise SecretsError("it decrypts, but is not a file of bank account hashes")
+        write_hashes(directory, sealed_hashes(cached.hashes, keys))
     except SecretsError as error:
         return (
-            f"{path} was left as it was ({error}): loads that cannot read it hash every bank account; "
-            "`reconciler secrets hashes` writes it again for the recipients now listed"
+            f"{path} was not encrypted again ({_reason(error, path)}): remove it (loads then hash every bank "
+            "account), or run `reconciler secrets hashes`, which writes it for the recipients now listed"
         )
-    write_hashes(directory, plain)
     return None

@@ -14,7 +14,6 @@ still find where each value came from, so later errors can point at the YAML.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -25,7 +24,7 @@ from typing import Any
 from reconciler import processes
 from reconciler.config import Config, ConfigFile, resolve_config
 from reconciler.desired import workers
-from reconciler.desired.bank_hashing import BankAccountHasher, bank_account_hasher, klarna_ibans, with_cached_hashes
+from reconciler.desired.bank_hashing import BankAccountHasher, bank_account_hasher, with_cached_hashes
 from reconciler.desired.declared import DeclaredMerchant, canonical_json
 from reconciler.desired.files import (
     MERCHANTS_DIR,
@@ -367,16 +366,14 @@ def _read_merchants(paths: list[Path], reader: _MerchantReader, issues: list[Inp
 
 def _hashed(merchants: list[DeclaredMerchant], hasher: BankAccountHasher) -> tuple[list[DeclaredMerchant], int]:
     """The merchants with their Klarna bank accounts hashed (by worker processes when some hash is to be
-    computed and they pay), and how many hashes were computed rather than found in bank-hashes.age."""
+    computed and they pay), and how many accounts' hashes were computed, not found in bank-hashes.age."""
     canonicals = [merchant.canonical for merchant in merchants]
-    ibans = (iban for text in canonicals for iban in klarna_ibans(json.loads(text)))
-    uncached = any(hasher.index_of(iban) not in hasher.cached.hashes for iban in ibans)
-    hashed = processes.mapped_in_workers(hasher.apply_canonical, canonicals) if uncached else None
+    computed = len(hasher.uncached(canonicals))
+    hashed = processes.mapped_in_workers(hasher.apply_canonical, canonicals) if computed else None
     done = hashed if hashed is not None else [hasher.apply_canonical(text) for text in canonicals]
-    merchants = [
-        replace(merchant, canonical=canonical) for merchant, (canonical, _) in zip(merchants, done, strict=True)
-    ]
-    return merchants, sum(computed for _, computed in done)
+    return [
+        replace(merchant, canonical=canonical) for merchant, canonical in zip(merchants, done, strict=True)
+    ], computed
 
 
 def declare(merchant: Merchant, source: str, origins: Origins | None = None) -> DeclaredMerchant:
@@ -388,12 +385,14 @@ def declare(merchant: Merchant, source: str, origins: Origins | None = None) -> 
 
 def _computed_notice(directory: Path, computed: int) -> InputIssue:
     accounts = "bank account hash" if computed == 1 else "bank account hashes"
+    path = directory / HASHES_FILE
+    where = "not found in this file" if os.path.lexists(path) else "there is no such file yet"
     return InputIssue(
-        str(directory / HASHES_FILE),
+        str(path),
         1,
         1,
-        f"notice: {computed} {accounts} computed, not found in this file (Argon2id: about 0.1 s of CPU each at "
-        "Klarna's costs); `reconciler secrets hashes` keeps them for the next loads",
+        f"notice: {computed} {accounts} computed, {where} (Argon2id: about 0.1 s of CPU each at Klarna's costs); "
+        "`reconciler secrets hashes` keeps them for the next loads",
     )
 
 

@@ -1,16 +1,16 @@
 """Loading thousands of merchant files in worker processes (``reconciler.processes``).
 
 The files are handed out in chunks to workers forked from the loading process, which hold what it had
-read already (the configuration, the profiles, the secrets store, the hasher), and their outcomes are
-taken back in the files' order.
+read already (the configuration, the profiles, the secrets store), and their outcomes are taken back in
+the files' order.
 
 What a worker changes in its own memory that the load needs afterwards comes back with its outcomes:
 the forms of the secret values it registered for masking (``reconciler.sensitive``) and the names of
 the secrets its files used. The store is decrypted before the fork, so no worker asks for an identity;
 a load none of whose files named a secret then forgets it, as one that never opened it. Once any file
-has an issue, no worker declares another merchant (a load with an issue keeps none), and bank accounts
-are hashed (``processes.mapped_in_workers``) only once every file is known to have none: a serial load
-stops declaring, and hashing, at its first issue; a worker cannot know of an issue another is reading.
+has an issue, no worker declares another merchant (a load with an issue keeps none). Bank accounts are
+hashed after the load, once it is known to succeed (``load._hashed``, by workers of their own when some
+hash is not in bank-hashes.age): a worker cannot know of an issue another is reading.
 """
 
 from __future__ import annotations

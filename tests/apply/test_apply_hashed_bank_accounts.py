@@ -107,7 +107,7 @@ def test_a_changed_bank_account_plans_as_a_replace_keyed_by_its_hash(hashed: Has
     hashed.set_secret("NORDIC_BIKES_IBAN", "NO66 8601 1117 948")  # the example's IBAN is a !secret
     plan = hashed.run_env("plan", "--format", "json")
     operations = json.loads(plan.stdout)["operations"]  # the JSON alone on stdout; notices go to stderr
-    assert "bank account hashes computed, not found in this file" in plan.stderr
+    assert "bank account hashes computed, there is no such file yet" in plan.stderr
     (replace,) = [op for op in operations if op["resource"] == "klarna.bank_account"]
     assert replace["action"] == "replace"
     tail = expected_hash("NO6686011117948").rstrip("=").replace("+", "-").replace("/", "_")[-4:]

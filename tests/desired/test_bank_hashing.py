@@ -124,3 +124,11 @@ def test_a_salt_that_cannot_be_had_is_an_error_at_the_setting(
         load_desired(desired_dir, environ=environ)
     assert message in str(raised.value)
     assert "short" not in str(raised.value).replace("shorter", "")
+
+
+def test_an_account_several_merchants_use_is_one_hash_to_compute() -> None:
+    """The notice counts hashes a load computes: an IBAN written twice (or in two merchants sharing it) is one."""
+    hasher = BankAccountHasher(settings(), SALT.encode())
+    one = json.dumps({"klarna": {"bank_accounts": [{"iban": "NO93 8601 1117 947"}, {"iban": IBAN}]}}).encode()
+    other = json.dumps({"klarna": {"bank_accounts": [{"iban": "no9386011117947"}]}}).encode()
+    assert len(hasher.uncached([one, other])) == 1

@@ -526,3 +526,6 @@ def test_workers_take_the_kept_hashes_and_compute_only_the_rest(
         assert len(computed) == 1, (count, computed)
         assert (computed[0] != str(os.getpid())) == (count == 2)  # a worker computed it
     assert outcomes[0] == outcomes[1]
+    (fleet.directory / "bank-hashes.age").unlink()  # every hash computed: the same merchants
+    computing = _outcome(_load(fleet.directory, fleet.environ))
+    assert isinstance(computing, tuple) and isinstance(outcomes[0], tuple) and computing[0] == outcomes[0][0]

@@ -8,6 +8,7 @@ hash computed again, never a wrong one.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +17,17 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reconciler.cli import main
-from reconciler.desired import bank_hashing
+from reconciler.desired import bank_hashing, hash_cache
 from reconciler.desired.hash_cache import HASHES_FILE
 from reconciler.desired.load import load_desired
 from reconciler.desired.secret_store import write_recipients
-from reconciler.errors import InputIssue
+from reconciler.errors import InputError, InputIssue
 
 from .conftest import KeyPair, WriteFile, age_decrypt, new_key_pair
 
 SALT = "SALTCANARY-7f3a90c2"
 CHEAP = "time_cost: 1, memory_cost_kib: 64, parallelism: 1"
+FORMAT = "reconciler bank account hashes"
 IBANS = {"m1": "DE89370400440532013000", "m2": "GB82WEST12345698765432", "m3": "NO9386011117947"}
 
 
@@ -89,8 +91,9 @@ def test_a_load_takes_the_kept_hashes_and_gives_the_same_state(
     expected, notices = load(desired_dir, fleet)
     assert hashes.count == 3
     assert [str(notice) for notice in notices] == [
-        f"{desired_dir / HASHES_FILE}:1:1: notice: 3 bank account hashes computed, not found in this file (Argon2id: "
-        "about 0.1 s of CPU each at Klarna's costs); `reconciler secrets hashes` keeps them for the next loads"
+        f"{desired_dir / HASHES_FILE}:1:1: notice: 3 bank account hashes computed, there is no such file yet "
+        "(Argon2id: about 0.1 s of CPU each at Klarna's costs); `reconciler secrets hashes` keeps them for the next "
+        "loads"
     ]
     done = run("hashes", "--desired", str(desired_dir), env=fleet)
     assert done.exit_code == 0, done.output
@@ -252,10 +255,163 @@ def test_rekey_encrypts_the_hashes_for_the_new_recipients(
 
 
 def test_rekey_says_when_it_cannot_read_the_hashes(desired_dir: Path, fleet: dict[str, str], store: Any) -> None:
+    """The store is rekeyed; the hashes file, another recipient's, cannot be: the command says so and fails."""
     store({"UNUSED_NAME": "x"})
     stranger = new_key_pair()
     seal(desired_dir, {"format": "reconciler bank account hashes", "version": 1, "hashes": {}}, stranger.recipient)
     done = run("rekey", "--desired", str(desired_dir), env=fleet)
-    assert done.exit_code == 0
-    assert f"Warning: {desired_dir / HASHES_FILE} was left as it was" in done.output
-    assert "`reconciler secrets hashes` writes it again" in done.output
+    assert done.exit_code == 1
+    assert "Rekeyed: desired-state/secrets.age" in done.output
+    assert f"{desired_dir / HASHES_FILE} was not encrypted again (cannot be decrypted" in done.output
+    assert "`reconciler secrets hashes`, which writes it for the recipients now listed" in done.output
+
+
+def test_a_load_with_an_issue_across_files_hashes_nothing(
+    desired_dir: Path, write: WriteFile, fleet: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file is valid alone; two declare one merchant: the load fails, and computes no hash for it."""
+    write("merchants/m4.yaml", merchant("m1", "SE4550000000058398257466"))
+    hashes = Hashes(monkeypatch)
+    with pytest.raises(InputError) as raised:
+        load(desired_dir, fleet)
+    assert "M1" in str(raised.value)
+    assert hashes.count == 0
+
+
+HOSTILE_TEXTS = {
+    "entry of numbers": json.dumps({"format": FORMAT, "version": 1, "hashes": {"a": ["x", 1]}}).encode(),
+    "entry a text": json.dumps({"format": FORMAT, "version": 1, "hashes": {"a": "x"}}).encode(),
+    "entry of three": json.dumps({"format": FORMAT, "version": 1, "hashes": {"a": ["x", "y", "z"]}}).encode(),
+    "non-ASCII": json.dumps({"format": FORMAT, "version": 1, "hashes": {"é": ["ü", "ö"]}}, ensure_ascii=False).encode(),
+    "lone surrogate": b'{"format": "%s", "version": 1, "hashes": {"\\ud800": ["\\ud800", "\\udfff"]}}'
+    % FORMAT.encode(),
+    "nested deeply": b"[" * 100_000 + b"]" * 100_000,
+    "not UTF-8": b'{"format": "\xff\xfe", "version": 1}',
+    "version true": json.dumps({"format": FORMAT, "version": True, "hashes": {}}).encode(),
+    "hashes a list": json.dumps({"format": FORMAT, "version": 1, "hashes": []}).encode(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_TEXTS))
+def test_a_hostile_clear_text_is_a_notice_never_a_traceback(
+    desired_dir: Path, fleet: dict[str, str], key: KeyPair, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """What anyone holding the public recipients can encrypt: every account is hashed, as without the file."""
+    expected, _ = load(desired_dir, fleet)
+    sealed = pyrage.encrypt(HOSTILE_TEXTS[name], [pyrage.x25519.Recipient.from_str(key.recipient)])
+    (desired_dir / HASHES_FILE).write_bytes(sealed)
+    hashes = Hashes(monkeypatch)
+    state, notices = load(desired_dir, fleet)
+    assert state == expected and hashes.count == 3
+    assert "notice:" in str(notices[0]) and (
+        "not read" in str(notices[0]) or "are not for this salt" in str(notices[0])
+    )
+
+
+@pytest.mark.parametrize("kind", ["symlink", "fifo", "too large", "directory"])
+def test_a_file_that_is_not_a_plain_hashes_file_is_not_read(
+    desired_dir: Path, fleet: dict[str, str], key: KeyPair, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """A link to another age file the key opens (another directory's hashes or store) is not taken; a FIFO
+    is not waited on; a file far larger than a fleet's hashes is not decrypted."""
+    assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
+    expected, _ = load(desired_dir, fleet)
+    path = desired_dir / HASHES_FILE
+    if kind == "symlink":
+        elsewhere = tmp_path / "elsewhere.age"
+        path.rename(elsewhere)
+        path.symlink_to(elsewhere)
+        message = "is a symbolic link"
+    elif kind == "fifo":
+        path.unlink()
+        os.mkfifo(path)
+        message = "not a regular file"
+    elif kind == "directory":
+        path.unlink()
+        path.mkdir()
+        message = "not a regular file"
+    else:
+        monkeypatch.setattr(hash_cache, "MAX_HASHES_BYTES", 64)
+        message = "file is larger than 64 bytes"
+    hashes = Hashes(monkeypatch)
+    state, notices = load(desired_dir, fleet)
+    assert state == expected and hashes.count == 3
+    assert message in str(notices[0]) and "not read" in str(notices[0])
+
+
+def test_rekey_never_encrypts_another_age_file_for_the_new_recipients(
+    desired_dir: Path, fleet: dict[str, str], key: KeyPair, store: Any, tmp_path: Path
+) -> None:
+    """A recipient of this directory commits, as its bank-hashes.age, a copy of (or a link to) another store
+    the operator's key opens; the operator rekeys for the recipients the same pull request adds: nothing of
+    that store may come out encrypted for them."""
+    store({"UNUSED_NAME": "x"})
+    other = tmp_path / "prod-secrets.age"
+    other.write_bytes(
+        pyrage.encrypt(b"PROD_PASSWORD: PRODCANARY-51\n", [pyrage.x25519.Recipient.from_str(key.recipient)])
+    )
+    attacker = new_key_pair()
+    for how in ("copy", "symlink"):
+        path = desired_dir / HASHES_FILE
+        path.unlink(missing_ok=True)
+        if how == "copy":
+            path.write_bytes(other.read_bytes())
+        else:
+            path.symlink_to(other)
+        write_recipients(desired_dir, [key.recipient, attacker.recipient])
+        done = run("rekey", "--desired", str(desired_dir), env=fleet)
+        assert done.exit_code == 1, done.output
+        assert f"{path} was not encrypted again" in done.output and "PRODCANARY" not in done.output
+        with pytest.raises(pyrage.DecryptError):
+            pyrage.decrypt(path.read_bytes(), [pyrage.x25519.Identity.from_str(attacker.identity)])
+        assert pyrage.decrypt(other.read_bytes(), [pyrage.x25519.Identity.from_str(key.identity)]).startswith(b"PROD")
+
+
+def test_rekey_keeps_only_the_entries_that_hold(
+    desired_dir: Path, fleet: dict[str, str], key: KeyPair, store: Any
+) -> None:
+    store({"UNUSED_NAME": "x"})
+    assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
+    document = plain(desired_dir, key)
+    kept = dict(document["hashes"])
+    document["hashes"]["smuggled"] = ["PASSWORDCANARY-77", "not a tag"]
+    seal(desired_dir, document, key.recipient)
+    assert run("rekey", "--desired", str(desired_dir), env=fleet).exit_code == 0
+    assert plain(desired_dir, key)["hashes"] == kept
+
+
+def test_rekey_encrypts_the_hashes_again_with_no_store(desired_dir: Path, fleet: dict[str, str], key: KeyPair) -> None:
+    """With the salt from the environment there may be no secrets.age at all: the hashes are rekeyed alone."""
+    assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
+    before = plain(desired_dir, key)
+    successor = new_key_pair()
+    write_recipients(desired_dir, [successor.recipient])
+    done = run("rekey", "--desired", str(desired_dir), env=fleet)
+    assert done.exit_code == 0, done.output
+    assert f"Rekeyed: {desired_dir / HASHES_FILE}" in done.output and not (desired_dir / "secrets.age").exists()
+    assert plain(desired_dir, successor) == before
+
+
+@pytest.mark.parametrize("kind", ["fifo", "hashing off", "no identity"])
+def test_rekey_that_cannot_encrypt_the_hashes_again_says_so(
+    desired_dir: Path, write: WriteFile, fleet: dict[str, str], store: Any, kind: str
+) -> None:
+    store({"UNUSED_NAME": "x"})
+    assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
+    path = desired_dir / HASHES_FILE
+    env = dict(fleet)
+    if kind == "fifo":
+        path.unlink()
+        os.mkfifo(path)
+        reason = "not a regular file"
+    elif kind == "hashing off":
+        write("reconciler.yaml", "parallelism: 2\n")
+        reason = "does not turn bank account hashing on"
+    else:
+        (desired_dir / "secrets.age").unlink()
+        del env["RECONCILER_AGE_IDENTITY"]
+        reason = "no age identity is given"
+    done = run("rekey", "--desired", str(desired_dir), env=env)
+    assert done.exit_code == 1, done.output
+    assert f"{path} was not encrypted again (" in done.output and reason in done.output, done.output
+    assert "Traceback" not in done.output
