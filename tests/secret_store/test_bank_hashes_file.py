@@ -16,7 +16,7 @@ import pyrage
 import pytest
 from click.testing import CliRunner, Result
 
-from reconciler.cli import main
+from reconciler.cli import main, secrets_command
 from reconciler.desired import bank_hashing, hash_cache
 from reconciler.desired.hash_cache import HASHES_FILE
 from reconciler.desired.load import load_desired
@@ -415,3 +415,29 @@ def test_rekey_that_cannot_encrypt_the_hashes_again_says_so(
     assert done.exit_code == 1, done.output
     assert f"{path} was not encrypted again (" in done.output and reason in done.output, done.output
     assert "Traceback" not in done.output
+
+
+def test_an_interrupted_hashes_keeps_what_it_computed(
+    desired_dir: Path, fleet: dict[str, str], key: KeyPair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """10,000 accounts take a quarter of an hour: each batch is written as it is done, and a run stopped
+    half-way (Ctrl-C) leaves the next run only the rest to compute."""
+    monkeypatch.setattr(secrets_command, "HASH_BATCH", 1)
+    real = bank_hashing.BankAccountHasher.computed
+    calls = []
+
+    def interrupted(hasher: Any, number: str) -> str:
+        calls.append(number)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(hasher, number)
+
+    monkeypatch.setattr(bank_hashing.BankAccountHasher, "computed", interrupted)
+    stopped = CliRunner().invoke(main, ["secrets", "hashes", "--desired", str(desired_dir)], env=fleet)
+    assert stopped.exit_code != 0
+    assert len(plain(desired_dir, key)["hashes"]) == 2
+    monkeypatch.setattr(bank_hashing.BankAccountHasher, "computed", real)
+    hashes = Hashes(monkeypatch)
+    done = run("hashes", "--desired", str(desired_dir), env=fleet)
+    assert "3 bank account hash(es): 1 computed, 2 kept" in done.output
+    assert hashes.count == 1
