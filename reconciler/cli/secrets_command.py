@@ -19,7 +19,15 @@ from reconciler import processes
 from reconciler.cli.exits import handles_errors
 from reconciler.cli.options import desired_option
 from reconciler.desired.bank_hashing import bank_account_hasher, klarna_ibans, with_cached_hashes
-from reconciler.desired.hash_cache import HASHES_FILE, HashKeys, rekeyed_hashes, sealed_hashes, write_hashes
+from reconciler.desired.hash_cache import (
+    HASHES_FILE,
+    MAX_HASHES_BYTES,
+    HashKeys,
+    entry_bytes,
+    rekeyed_hashes,
+    sealed_hashes,
+    write_hashes,
+)
 from reconciler.desired.load import CONFIG_FILE, identity_loader, load_config, load_desired, print_notice
 from reconciler.desired.secret_store import (
     INDEX_FILE,
@@ -222,9 +230,8 @@ def keep_hashes(desired_dir: Path) -> None:
             f"{desired_dir / CONFIG_FILE}: klarna.bank_account_hashing is not set: no bank account is hashed; "
             "nothing was written"
         )
-    secrets = state.secrets or StoreSource(
-        desired_dir, identity_loader(desired_dir, state.config, environ), need_values=True
-    )
+    secrets = state.secrets
+    assert secrets is not None  # a load always has its store source
     hasher, issues = bank_account_hasher(state.config, desired_dir, environ, secrets)
     if hasher is None:
         raise InputError(issues)
@@ -235,12 +242,24 @@ def keep_hashes(desired_dir: Path) -> None:
     for merchant in state.merchants:
         for iban in klarna_ibans(json.loads(merchant.canonical)):
             numbers.setdefault(hasher.index_of(iban), iban)
+    path = desired_dir / HASHES_FILE
+    if not numbers:
+        # Nothing to keep: no file, rather than an empty one every load would decrypt.
+        if os.path.lexists(path):
+            path.unlink()
+        click.echo(f"No Klarna bank account to hash: {path} is not written", err=True)
+        return
+    if len(numbers) * entry_bytes(hasher.settings.hash_length) > MAX_HASHES_BYTES:
+        raise SecretsError(
+            f"{path}: the hashes of {len(numbers):,} bank accounts would take more than "
+            f"{MAX_HASHES_BYTES // (1024 * 1024)} MiB; nothing was computed"
+        )
     missing = [index for index in numbers if index not in hasher.cached.hashes]
     hashes = {index: hasher.cached.hashes[index] for index in numbers if index in hasher.cached.hashes}
     dropped = sum(1 for index in hasher.cached.hashes if index not in numbers)
     if missing:
         click.echo(f"Hashing {len(missing)} bank account(s) (Argon2id, about 0.1 s each)…", err=True)
-    path = write_hashes(desired_dir, sealed_hashes(hashes, hasher.keys))  # those no merchant uses go at once
+    write_hashes(desired_dir, sealed_hashes(hashes, hasher.keys))  # those no merchant uses go at once
     for start in range(0, len(missing), HASH_BATCH):
         # A batch at a time, each written as it is done: an interrupted run keeps what it computed, and
         # the next run computes only the rest.

@@ -2,9 +2,10 @@
 
 With ``klarna.bank_account_hashing`` in ``reconciler.yaml`` the loader replaces the ``iban`` of every
 Klarna bank account by ``iban_hash`` (``{value, sanitization_method, hashing_method}``, see the README's
-sandbox section for what Klarna documents and what is chosen here) as soon as the file has validated.
-The clear number is then in no document the reconciler keeps: not in the desired views, the digest,
-the plan, the requests or the logs. Dintero's bank accounts are not touched (Dintero takes the number).
+sandbox section for what Klarna documents and what is chosen here) once the whole load has succeeded,
+taking the hashes ``bank-hashes.age`` keeps (``desired.hash_cache``) and computing the rest. The clear
+number is then in no document the reconciler keeps: not in the desired views, the digest, the plan, the
+requests or the logs. Dintero's bank accounts are not touched (Dintero takes the number).
 
 The salt is the one Klarna pre-shares: the UTF-8 bytes of the secret (or variable) with surrounding
 whitespace removed. It is held by the hasher only and never printed: the hasher's ``repr`` leaves it

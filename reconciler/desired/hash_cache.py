@@ -31,9 +31,18 @@ from reconciler.desired.secret_store import SecretsStore, atomic_write, decrypt_
 from reconciler.errors import InputIssue, SecretsError
 
 HASHES_FILE = "bank-hashes.age"
-# About 150 bytes an account once armored: 10,000 accounts take 1.5 MB. A bound far above any fleet, checked
-# before decrypting: a hostile file of the largest store's size would take gigabytes to parse on every load.
+# About 195 bytes an account once armored (hash_length 32): 10,000 accounts take 1.9 MB, and this bound holds
+# about 85,000. Checked before decrypting: a hostile file of the store's own bound (256 MiB) would take
+# gigabytes of memory to parse, on every load.
 MAX_HASHES_BYTES = 16 * 1024 * 1024
+
+
+def entry_bytes(hash_length: int) -> int:
+    """About how many bytes of the file an entry takes: its index, hash and tag in Base64, in JSON, armored."""
+    characters = 44 + 4 * -(-hash_length // 3) + 44 + 10
+    return characters * 14 // 10
+
+
 _FORMAT = "reconciler bank account hashes"
 _VERSION = 1
 

@@ -21,6 +21,8 @@ as ``Sensitive``-free plain strings here; callers mask them like every other sen
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -49,6 +51,13 @@ INDEX_FILE = "secrets.index"
 # secrets.age holds every merchant's values, about 540 bytes a merchant of five: a merchant file's 16 MiB
 # was reached near 31,000 merchants. A bound still, as the plan file's, for /dev/zero in its place.
 MAX_STORE_BYTES = 256 * 1024 * 1024
+# Recipients a store is encrypted for, and so the stanzas of an age header read: age's header parser takes
+# time in the square of the stanzas (1,000 take 7 s, 4,000 two minutes). A team's keys and its CI systems'
+# are a few; an SSH-RSA stanza, the largest, is about 400 bytes.
+MAX_RECIPIENTS = 128
+MAX_HEADER_BYTES = 128 * 1024
+_GREASE_STANZAS = 8  # rage (pyrage) adds a stanza of random type to each header, so that parsers stay lenient
+_ARMOR_BEGIN = b"-----BEGIN AGE ENCRYPTED FILE-----"
 _IDENTITY_PREFIX = "AGE-SECRET-KEY-"  # how an age private key begins (age-keygen writes it upper case)
 # How an SSH private key file begins (OpenSSH's own format, or PEM for an older RSA key).
 _SSH_KEY_MARK = "-----BEGIN "
@@ -70,10 +79,48 @@ def read_store_file(path: Path, label: str | None = None) -> bytes | None:
         raise SecretsError(f"{label or path}: {error}") from None
 
 
+def _header(data: bytes) -> bytes:
+    """The start of an age file's header, de-armored when armored: at most ``MAX_HEADER_BYTES`` and a little."""
+    text = data.lstrip()
+    if not text.startswith(_ARMOR_BEGIN):
+        return data[: MAX_HEADER_BYTES + 1]
+    decoded = bytearray()
+    position = len(_ARMOR_BEGIN)
+    while len(decoded) <= MAX_HEADER_BYTES and b"\n--- " not in decoded[-4096:]:
+        end = text.find(b"\n", position + 1)
+        line = text[position : end if end != -1 else len(text)].strip()
+        if line.startswith(b"-----"):
+            break
+        try:
+            decoded += base64.b64decode(line, validate=True)
+        except binascii.Error:
+            break  # age reports what is wrong with the armor
+        if end == -1:
+            break
+        position = end
+    return bytes(decoded)
+
+
+def _check_header(path: Path, data: bytes) -> None:
+    """Refuse, before age reads it, a header age would take minutes or hours over: its parser's time grows
+    with the square of the stanzas, and anyone can write a file of one stanza copied thousands of times."""
+    header = _header(data)
+    end = header.find(b"\n--- ")
+    if end == -1 and len(header) > MAX_HEADER_BYTES:
+        raise SecretsError(f"{path}: its age header is longer than {MAX_HEADER_BYTES // 1024} KiB: refused unread")
+    stanzas = header[: end if end != -1 else len(header)].count(b"\n-> ")
+    if stanzas > MAX_RECIPIENTS + _GREASE_STANZAS:
+        raise SecretsError(
+            f"{path}: its age header holds {stanzas:,} stanzas, more than a file written for the {MAX_RECIPIENTS} "
+            "recipients a store may have: refused unread"
+        )
+
+
 def decrypt_file(path: Path, data: bytes, identities: list[Any]) -> bytes:
     """``data``, the age file read from ``path``, decrypted; ``SecretsError`` naming the file when it cannot be."""
     import pyrage
 
+    _check_header(path, data)
     try:
         plain: bytes = pyrage.decrypt(data, identities)
     except pyrage.DecryptError as exc:
@@ -124,6 +171,10 @@ def parse_recipients(text: str, source: str) -> list[Any]:
             raise SecretsError(f"{source}:{number}: not a recipient age understands ({type(exc).__name__})") from None
     if not recipients:
         raise SecretsError(f"{source}: lists no recipient; add a public key from `age-keygen -y KEYFILE`")
+    if len(recipients) > MAX_RECIPIENTS:
+        raise SecretsError(
+            f"{source}: lists {len(recipients)} recipients; a store is written for at most {MAX_RECIPIENTS}"
+        )
     return recipients
 
 

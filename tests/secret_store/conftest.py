@@ -7,6 +7,7 @@ interoperability tests run rather than skip.
 
 from __future__ import annotations
 
+import base64
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping
@@ -115,3 +116,17 @@ def store(desired_dir: Path, key: KeyPair) -> StoreWriter:
         secrets.save()
 
     return write_store
+
+
+def stanza_bomb(key: KeyPair, stanzas: int, *, armored: bool) -> bytes:
+    """An age file whose header repeats its one recipient stanza: anyone holding the public key can write it,
+    and age's header parser takes time in the square of the stanzas (4,000: two minutes)."""
+    sealed = pyrage.encrypt(b"A: one\n", [pyrage.x25519.Recipient.from_str(key.recipient)])
+    lines = sealed.split(b"\n")
+    mac = next(number for number, line in enumerate(lines) if line.startswith(b"--- "))
+    bomb = b"\n".join([lines[0], *lines[1:mac] * stanzas, *lines[mac:]])
+    if not armored:
+        return bomb
+    text = base64.b64encode(bomb)
+    body = b"\n".join(text[start : start + 64] for start in range(0, len(text), 64))
+    return b"-----BEGIN AGE ENCRYPTED FILE-----\n" + body + b"\n-----END AGE ENCRYPTED FILE-----\n"

@@ -23,7 +23,7 @@ from reconciler.desired.load import load_desired
 from reconciler.desired.secret_store import write_recipients
 from reconciler.errors import InputError, InputIssue
 
-from .conftest import KeyPair, WriteFile, age_decrypt, new_key_pair
+from .conftest import KeyPair, WriteFile, age_decrypt, new_key_pair, stanza_bomb
 
 SALT = "SALTCANARY-7f3a90c2"
 CHEAP = "time_cost: 1, memory_cost_kib: 64, parallelism: 1"
@@ -155,11 +155,26 @@ def test_an_entry_that_does_not_hold_is_computed_again(
     assert "2 bank account hashes computed" in str(notices[1])
 
 
+@pytest.mark.parametrize(
+    "costs",
+    [
+        "time_cost: 2, memory_cost_kib: 64, parallelism: 1",
+        "time_cost: 1, memory_cost_kib: 128, parallelism: 1",
+        "time_cost: 1, memory_cost_kib: 64, parallelism: 2",
+        "time_cost: 1, memory_cost_kib: 64, parallelism: 1, hash_length: 64",
+    ],
+)
 def test_other_argon2_parameters_hash_again(
-    desired_dir: Path, write: WriteFile, fleet: dict[str, str], key: KeyPair, monkeypatch: pytest.MonkeyPatch
+    desired_dir: Path,
+    write: WriteFile,
+    fleet: dict[str, str],
+    key: KeyPair,
+    monkeypatch: pytest.MonkeyPatch,
+    costs: str,
 ) -> None:
+    """Each parameter is in the index: a kept hash of other costs (or of another length) is never sent."""
     assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
-    write("reconciler.yaml", f"klarna:\n  bank_account_hashing: {{salt_env: SALT, {CHEAP.replace('1,', '2,', 1)}}}\n")
+    write("reconciler.yaml", f"klarna:\n  bank_account_hashing: {{salt_env: SALT, {costs}}}\n")
     hashes = Hashes(monkeypatch)
     state, notices = load(desired_dir, fleet)
     assert hashes.count == 3 and "3 bank account hashes computed" in str(notices[-1])
@@ -308,7 +323,7 @@ def test_a_hostile_clear_text_is_a_notice_never_a_traceback(
     )
 
 
-@pytest.mark.parametrize("kind", ["symlink", "fifo", "too large", "directory"])
+@pytest.mark.parametrize("kind", ["symlink", "fifo", "too large", "directory", "stanza bomb"])
 def test_a_file_that_is_not_a_plain_hashes_file_is_not_read(
     desired_dir: Path, fleet: dict[str, str], key: KeyPair, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
@@ -330,6 +345,9 @@ def test_a_file_that_is_not_a_plain_hashes_file_is_not_read(
         path.unlink()
         path.mkdir()
         message = "not a regular file"
+    elif kind == "stanza bomb":  # what anyone holding the public key can write: age would parse it for minutes
+        path.write_bytes(stanza_bomb(key, 300, armored=True))
+        message = "stanzas, more than a file written for the 128 recipients"
     else:
         monkeypatch.setattr(hash_cache, "MAX_HASHES_BYTES", 64)
         message = "file is larger than 64 bytes"
@@ -441,3 +459,25 @@ def test_an_interrupted_hashes_keeps_what_it_computed(
     done = run("hashes", "--desired", str(desired_dir), env=fleet)
     assert "3 bank account hash(es): 1 computed, 2 kept" in done.output
     assert hashes.count == 1
+
+
+def test_hashes_with_no_klarna_bank_account_writes_no_file(
+    desired_dir: Path, write: WriteFile, fleet: dict[str, str]
+) -> None:
+    """No file rather than an empty one that every load would decrypt; one left from before goes."""
+    assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
+    for name in IBANS:
+        write(f"merchants/{name}.yaml", f"account_reference: {name.upper()}\nklarna:\n  account_name: Shop {name}\n")
+    done = run("hashes", "--desired", str(desired_dir), env=fleet)
+    assert done.exit_code == 0 and "No Klarna bank account to hash" in done.output
+    assert not (desired_dir / HASHES_FILE).exists()
+
+
+def test_hashes_that_would_not_fit_the_file_are_refused_before_computing(
+    desired_dir: Path, fleet: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(secrets_command, "MAX_HASHES_BYTES", 500)  # two entries' worth
+    hashes = Hashes(monkeypatch)
+    done = run("hashes", "--desired", str(desired_dir), env=fleet)
+    assert done.exit_code == 1 and "the hashes of 3 bank accounts would take more than" in done.output
+    assert hashes.count == 0 and not (desired_dir / HASHES_FILE).exists()

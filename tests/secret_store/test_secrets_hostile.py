@@ -18,7 +18,7 @@ from reconciler.desired import libyaml_parser
 from reconciler.desired.secret_store import SecretsStore, index_lines, write_recipients
 from tests.bounded import finishes
 
-from .conftest import KeyPair, StoreWriter, WriteFile
+from .conftest import KeyPair, StoreWriter, WriteFile, stanza_bomb
 
 MERCHANT = "account_reference: M-1\nklarna:\n  account_name: Minimal AB\n"
 
@@ -54,8 +54,15 @@ def test_binary_key_files_and_values_are_refused_by_name(desired_dir: Path, key:
     binary = tmp_path / "key.bin"
     binary.write_bytes(b"\xff\xfe\x80\x81")
     write_recipients(desired_dir, [key.recipient])
-    done = run("secrets", "set", "B", "--desired", str(desired_dir), stdin="two\n",
-               env={"RECONCILER_AGE_IDENTITY_FILE": str(binary)})
+    done = run(
+        "secrets",
+        "set",
+        "B",
+        "--desired",
+        str(desired_dir),
+        stdin="two\n",
+        env={"RECONCILER_AGE_IDENTITY_FILE": str(binary)},
+    )
     assert done.exit_code == 1 and "is not UTF-8 text" in done.output
     done = run("secrets", "set", "B", "--desired", str(desired_dir), stdin=b"\xff\xfeX", env=key.environ())
     assert done.exit_code == 1 and "the value of B on standard input is not UTF-8 text" in done.output
@@ -124,9 +131,7 @@ def test_an_example_merchant_file_stays_on_libyaml() -> None:
     assert libyaml_parser.shallow(text) and libyaml_parser.in_plain_subset(text)
 
 
-def test_a_secret_written_twice_in_the_store_is_refused_not_the_last_one_kept(
-    desired_dir: Path, key: KeyPair
-) -> None:
+def test_a_secret_written_twice_in_the_store_is_refused_not_the_last_one_kept(desired_dir: Path, key: KeyPair) -> None:
     write_recipients(desired_dir, [key.recipient])
     recipient = pyrage.x25519.Recipient.from_str(key.recipient)
     (desired_dir / "secrets.age").write_bytes(pyrage.encrypt(b"A: first-value\nB: two\nA: second-value\n", [recipient]))
@@ -262,5 +267,50 @@ def test_a_write_failing_on_the_index_leaves_the_old_store_and_index(
         assert done.exit_code == 1 and "secrets.index: cannot write" in done.output, done.output
         assert "nothing was changed" in done.output
         assert sorted(path.name for path in desired_dir.iterdir()) == [
-            "merchants", "secrets.age", "secrets.index", "secrets.recipients"
+            "merchants",
+            "secrets.age",
+            "secrets.index",
+            "secrets.recipients",
         ]  # no temporary file left behind
+
+
+@pytest.mark.parametrize(
+    ("stanzas", "armored", "message"),
+    [
+        (300, False, "stanzas, more than a file written for the 128"),
+        (300, True, "stanzas, more than a file written for the 128"),
+        (5000, False, "header is longer than 128 KiB"),
+        (5000, True, "header is longer than 128 KiB"),
+    ],
+)
+def test_a_store_whose_header_would_take_age_minutes_is_refused_unread(
+    desired_dir: Path,
+    write: WriteFile,
+    key: KeyPair,
+    monkeypatch: pytest.MonkeyPatch,
+    stanzas: int,
+    armored: bool,
+    message: str,
+) -> None:
+    write_recipients(desired_dir, [key.recipient])
+    (desired_dir / "secrets.age").write_bytes(stanza_bomb(key, stanzas, armored=armored))
+
+    def never(*args: object) -> bytes:
+        raise AssertionError("age was given the header")
+
+    monkeypatch.setattr(pyrage, "decrypt", never)
+    done = run("secrets", "rekey", "--desired", str(desired_dir), env=key.environ())
+    assert done.exit_code == 1
+    assert f"{desired_dir / 'secrets.age'}: its age header" in done.output and message in done.output
+    assert "refused unread" in done.output
+
+
+def test_a_store_is_written_for_at_most_128_recipients(desired_dir: Path, key: KeyPair) -> None:
+    others = [str(pyrage.x25519.Identity.generate().to_public()) for _ in range(128)]
+    (desired_dir / "secrets.recipients").write_text("\n".join([key.recipient, *others]) + "\n", encoding="ascii")
+    done = run("secrets", "set", "A", "--desired", str(desired_dir), stdin="one\n", env=key.environ())
+    assert done.exit_code == 1 and "lists 129 recipients; a store is written for at most 128" in done.output
+    assert not (desired_dir / "secrets.age").exists()
+    write_recipients(desired_dir, [key.recipient, *others[:127]])
+    assert run("secrets", "set", "A", "--desired", str(desired_dir), stdin="one\n", env=key.environ()).exit_code == 0
+    assert SecretsStore.open(desired_dir, [pyrage.x25519.Identity.from_str(key.identity)]).values == {"A": "one"}
