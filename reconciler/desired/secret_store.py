@@ -169,11 +169,13 @@ def parse_recipients(text: str, source: str) -> list[Any]:
                 raise ValueError("not an age or ssh public key")
         except Exception as exc:  # pyrage raises its own RecipientError, or ValueError
             raise SecretsError(f"{source}:{number}: not a recipient age understands ({type(exc).__name__})") from None
+        if len(recipients) > MAX_RECIPIENTS:
+            break  # refused below, without parsing the rest of a file that may hold millions of lines
     if not recipients:
         raise SecretsError(f"{source}: lists no recipient; add a public key from `age-keygen -y KEYFILE`")
     if len(recipients) > MAX_RECIPIENTS:
         raise SecretsError(
-            f"{source}: lists {len(recipients)} recipients; a store is written for at most {MAX_RECIPIENTS}"
+            f"{source}: lists more than {MAX_RECIPIENTS} recipients; a store is written for at most {MAX_RECIPIENTS}"
         )
     return recipients
 

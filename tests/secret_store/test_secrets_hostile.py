@@ -309,8 +309,25 @@ def test_a_store_is_written_for_at_most_128_recipients(desired_dir: Path, key: K
     others = [str(pyrage.x25519.Identity.generate().to_public()) for _ in range(128)]
     (desired_dir / "secrets.recipients").write_text("\n".join([key.recipient, *others]) + "\n", encoding="ascii")
     done = run("secrets", "set", "A", "--desired", str(desired_dir), stdin="one\n", env=key.environ())
-    assert done.exit_code == 1 and "lists 129 recipients; a store is written for at most 128" in done.output
+    assert done.exit_code == 1 and "lists more than 128 recipients; a store is written for at most 128" in done.output
     assert not (desired_dir / "secrets.age").exists()
     write_recipients(desired_dir, [key.recipient, *others[:127]])
     assert run("secrets", "set", "A", "--desired", str(desired_dir), stdin="one\n", env=key.environ()).exit_code == 0
     assert SecretsStore.open(desired_dir, [pyrage.x25519.Identity.from_str(key.identity)]).values == {"A": "one"}
+
+
+def test_a_recipients_file_of_a_million_lines_is_refused_without_parsing_them_all(
+    desired_dir: Path, key: KeyPair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (desired_dir / "secrets.recipients").write_text(f"{key.recipient}\n" * 1000, encoding="ascii")
+    real = pyrage.x25519.Recipient.from_str
+    parsed: list[str] = []
+
+    def counted(text: str) -> object:
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(pyrage.x25519.Recipient, "from_str", counted)
+    done = run("secrets", "set", "A", "--desired", str(desired_dir), stdin="one\n", env=key.environ())
+    assert done.exit_code == 1 and "lists more than 128 recipients" in done.output
+    assert len(parsed) == 129
