@@ -192,3 +192,27 @@ def test_the_salt_can_come_from_the_secrets_store(workspace: Workspace) -> None:
     assert missing.exit_code == 1
     assert missing.output.count("\n") == 1 and "RECONCILER_AGE_IDENTITY" in missing.output
     assert "Traceback" not in missing.output and SALT not in missing.output
+
+
+def test_a_plan_saved_while_hashing_applies_with_the_kept_hashes(hashed: HashedWorkspace) -> None:
+    """A plan made while every hash was computed is applied after `secrets hashes` kept them: the kept hash is
+    the computed one, so the desired state's digest is the same and nothing is stale; then no hash is computed
+    and the plan is empty. Neither the salt nor a clear IBAN is in the file or in any output."""
+    saved = hashed.root / "plan.json"
+    planned = hashed.run_env("plan", "--out", str(saved))
+    assert planned.exit_code in (0, 2), planned.output
+    assert "bank account hashes computed" in planned.stderr
+    kept = hashed.run_env("secrets", "hashes", "--desired", "desired-state")
+    assert kept.exit_code == 0, kept.output
+    assert "4 computed" in kept.stderr
+    applied = hashed.run_env("apply", str(saved), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert "computed" not in applied.stderr
+    after = hashed.run_env("plan", "--detailed-exitcode")
+    assert after.exit_code == 0, after.output
+    assert "computed" not in after.stderr
+    sealed = (hashed.root / "desired-state" / "bank-hashes.age").read_text(encoding="ascii")
+    for secret in [SALT, *ALL_IBANS, *(expected_hash(iban) for iban in ALL_IBANS)]:
+        assert secret not in sealed
+        for result in (planned, kept, applied, after):
+            assert secret not in result.output
