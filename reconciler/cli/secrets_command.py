@@ -9,7 +9,6 @@ hash of every Klarna bank account in ``bank-hashes.age`` (``desired.hash_cache``
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import click
 from reconciler import processes
 from reconciler.cli.exits import handles_errors
 from reconciler.cli.options import desired_option
-from reconciler.desired.bank_hashing import bank_account_hasher, klarna_ibans, with_cached_hashes
+from reconciler.desired.bank_hashing import bank_account_hasher, with_cached_hashes
 from reconciler.desired.hash_cache import (
     HASHES_FILE,
     MAX_HASHES_BYTES,
@@ -238,10 +237,7 @@ def keep_hashes(desired_dir: Path) -> None:
     hasher, notice = with_cached_hashes(hasher, desired_dir, secrets)
     if notice is not None:
         print_notice(notice)
-    numbers: dict[str, str] = {}  # index → IBAN, each account once
-    for merchant in state.merchants:
-        for iban in klarna_ibans(json.loads(merchant.canonical)):
-            numbers.setdefault(hasher.index_of(iban), iban)
+    numbers = hasher.accounts(merchant.canonical for merchant in state.merchants)
     path = desired_dir / HASHES_FILE
     if not numbers:
         # Nothing to keep: no file, rather than an empty one every load would decrypt.

@@ -109,10 +109,13 @@ class BankAccountHasher:
         data = self.apply(json.loads(canonical))
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
+    def accounts(self, canonicals: Iterable[bytes]) -> dict[str, str]:
+        """The Klarna IBANs of these canonical documents by their index in ``bank-hashes.age``, each once."""
+        return {self.index_of(iban): iban for text in canonicals for iban in klarna_ibans(json.loads(text))}
+
     def uncached(self, canonicals: Iterable[bytes]) -> set[str]:
         """The indexes of the IBANs of these canonical documents that ``bank-hashes.age`` does not hold."""
-        indexes = (self.index_of(iban) for text in canonicals for iban in klarna_ibans(json.loads(text)))
-        return {index for index in indexes if index not in self.cached.hashes}
+        return {index for index in self.accounts(canonicals) if index not in self.cached.hashes}
 
 
 def klarna_ibans(document: Mapping[str, Any]) -> list[str]:

@@ -20,14 +20,12 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.desired.files import UnreadableFile, read_regular_file
-from reconciler.desired.secret_store import SecretsStore, atomic_write, decrypt_file
+from reconciler.desired.secret_store import SecretsStore, atomic_write, decrypt_file, read_store_file
 from reconciler.errors import InputIssue, SecretsError
 
 HASHES_FILE = "bank-hashes.age"
@@ -90,17 +88,10 @@ def _reason(error: SecretsError, path: Path) -> str:
 
 
 def _read_sealed(path: Path) -> bytes | None:
-    """The file's bytes, None when there is none; ``SecretsError`` for a link, anything but a regular file, or
-    one larger than the hashes of a fleet take. A link is refused: another age file the reader's key opens (a
-    store of another directory) is not to be taken, nor encrypted again for this directory's recipients."""
-    if not os.path.lexists(path):
-        return None
-    if os.path.islink(path):
-        raise SecretsError(f"{path}: is a symbolic link: only a regular file is read")
-    try:
-        return read_regular_file(path, MAX_HASHES_BYTES)
-    except UnreadableFile as error:
-        raise SecretsError(f"{path}: {error}") from None
+    """The file's bytes (``read_store_file``), at most ``MAX_HASHES_BYTES``. A link is refused: another age file
+    the reader's key opens (a store of another directory) is not to be taken, nor encrypted again for this
+    directory's recipients."""
+    return read_store_file(path, limit=MAX_HASHES_BYTES, links=False)
 
 
 def _held(plain: bytes, keys: HashKeys) -> CachedHashes | None:

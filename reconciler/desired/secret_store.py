@@ -67,14 +67,19 @@ MAX_SSH_KEY_CHARS = 32 * 1024
 _INDEX_HEADER = "# Names in secrets.age (values are never written here). Kept by `reconciler secrets`.\n"
 
 
-def read_store_file(path: Path, label: str | None = None) -> bytes | None:
+def read_store_file(
+    path: Path, label: str | None = None, *, limit: int = MAX_STORE_BYTES, links: bool = True
+) -> bytes | None:
     """The bytes of a store file or key file, ``None`` when there is none; ``SecretsError`` naming the file
-    (or ``label``) when it is not a regular file or is too large. Read like the merchant files (``read_regular_file``):
-    opening a FIFO would wait for a writer forever, and /dev/zero would be read until the memory ran out."""
+    (or ``label``) when it is not a regular file, is larger than ``limit``, or is a symbolic link and ``links``
+    is false. Read like the merchant files (``read_regular_file``): opening a FIFO would wait for a writer
+    forever, and /dev/zero would be read until the memory ran out."""
     if not os.path.lexists(path):
         return None
+    if not links and os.path.islink(path):
+        raise SecretsError(f"{label or path}: is a symbolic link: only a regular file is read")
     try:
-        return read_regular_file(path, MAX_STORE_BYTES)
+        return read_regular_file(path, limit)
     except UnreadableFile as error:
         raise SecretsError(f"{label or path}: {error}") from None
 

@@ -370,23 +370,28 @@ def test_workers_end_with_a_loading_process_that_is_killed(tmp_path: Path) -> No
             loading.wait(timeout=30)
 
 
-def test_a_load_with_an_issue_hashes_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Workers hashed every IBAN of a load that failed (with Klarna's Argon2id costs, 25 s for 300 files),
-    and one process hashed the files before the first issue: a load with an issue keeps no merchant, so
-    it hashes none, in one process or with workers."""
-    fleet = Fleet(tmp_path, hashing=True)
-    log = tmp_path / "hashes.log"
+def _logged_hashes(monkeypatch: pytest.MonkeyPatch, log: Path) -> Path:
+    """``log`` gets a line for each hash computed, in any process: the pid of the one that computed it."""
     real = bank_hashing.BankAccountHasher.computed
 
     def counted(self: Any, number: str) -> str:
         descriptor = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)  # one file for every process
         try:
-            os.write(descriptor, b"h\n")
+            os.write(descriptor, f"{os.getpid()}\n".encode())
         finally:
             os.close(descriptor)
         return real(self, number)
 
     monkeypatch.setattr(bank_hashing.BankAccountHasher, "computed", counted)
+    return log
+
+
+def test_a_load_with_an_issue_hashes_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Workers hashed every IBAN of a load that failed (with Klarna's Argon2id costs, 25 s for 300 files),
+    and one process hashed the files before the first issue: a load with an issue keeps no merchant, so
+    it hashes none, in one process or with workers."""
+    fleet = Fleet(tmp_path, hashing=True)
+    log = _logged_hashes(monkeypatch, tmp_path / "hashes.log")
     with monkeypatch.context() as patch:
         _with_workers(patch, 1)
         assert not isinstance(_load(fleet.directory, fleet.environ), list)
@@ -504,18 +509,7 @@ def test_workers_take_the_kept_hashes_and_compute_only_the_rest(
     store = SecretsStore.open(fleet.directory, parse_identities(identity, "identity"))
     store.set("FLEET_3_IBAN", _iban("99999990003"))  # an account changed since the hashes were kept
     store.save()
-    log = tmp_path / "hashes.log"
-    real = bank_hashing.BankAccountHasher.computed
-
-    def counted(self: Any, number: str) -> str:
-        descriptor = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)  # one file for every process
-        try:
-            os.write(descriptor, f"{os.getpid()}\n".encode())
-        finally:
-            os.close(descriptor)
-        return real(self, number)
-
-    monkeypatch.setattr(bank_hashing.BankAccountHasher, "computed", counted)
+    log = _logged_hashes(monkeypatch, tmp_path / "hashes.log")
     outcomes = []
     for count in (2, 1):
         log.write_bytes(b"")

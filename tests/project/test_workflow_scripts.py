@@ -499,31 +499,26 @@ def test_a_pull_request_that_only_deletes_plans_nothing_and_names_the_merchant(r
     assert OLD_SHOP_LINE in comment
 
 
-def test_a_settings_change_plans_every_merchant(repo: PartnerRepository) -> None:
-    changes = {
-        "desired-state/reconciler.yaml": "targets: {}\nparallelism: 8\n",
-        "desired-state/merchants/nordic-bikes.yaml": merchant("NB-2024-0001", "Nordic Bikes ASA"),
-    }
+def _planned(repo: PartnerRepository, path: str, text: str) -> tuple[str, list[str]]:
+    """The plan job's mode and targets for a pull request changing ``path`` and one merchant file."""
+    changes = {path: text, "desired-state/merchants/nordic-bikes.yaml": merchant("NB-2024-0001", "Nordic Bikes ASA")}
     repo.pull_request(BASE, changes)
     result = repo.run("plan.yml", inputs=URLS, secrets=READ_SECRETS)
-    assert result["plan"].step("targets").outputs["mode"] == "all"
     [plan] = invocations(repo, "plan")
-    assert targets_of(plan) == []
+    return result["plan"].step("targets").outputs["mode"], targets_of(plan)
+
+
+def test_a_settings_change_plans_every_merchant(repo: PartnerRepository) -> None:
+    assert _planned(repo, "desired-state/reconciler.yaml", "targets: {}\nparallelism: 8\n") == ("all", [])
     assert "Every merchant is planned" in repo.artifact("reconciler-plan", "comment.md")
 
 
 def test_kept_bank_account_hashes_do_not_make_a_plan_of_every_merchant(repo: PartnerRepository) -> None:
     """`reconciler secrets hashes` rewrites bank-hashes.age with every bank account change: the pull request
     plans its merchant files, not the whole fleet (a kept hash is the hash a load computes)."""
-    changes = {
-        "desired-state/bank-hashes.age": "-----BEGIN AGE ENCRYPTED FILE-----\n-----END AGE ENCRYPTED FILE-----\n",
-        "desired-state/merchants/nordic-bikes.yaml": merchant("NB-2024-0001", "Nordic Bikes ASA"),
-    }
-    repo.pull_request(BASE, changes)
-    result = repo.run("plan.yml", inputs=URLS, secrets=READ_SECRETS)
-    assert result["plan"].step("targets").outputs["mode"] == "targets"
-    [plan] = invocations(repo, "plan")
-    assert targets_of(plan) == ["desired-state/merchants/nordic-bikes.yaml"]
+    sealed = "-----BEGIN AGE ENCRYPTED FILE-----\n-----END AGE ENCRYPTED FILE-----\n"
+    planned = _planned(repo, "desired-state/bank-hashes.age", sealed)
+    assert planned == ("targets", ["desired-state/merchants/nordic-bikes.yaml"])
 
 
 def test_a_failed_plan_updates_the_comment_with_the_failure(repo: PartnerRepository) -> None:

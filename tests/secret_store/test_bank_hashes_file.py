@@ -84,6 +84,14 @@ def seal(directory: Path, document: dict[str, Any], recipient: str) -> None:
     (directory / HASHES_FILE).write_bytes(pyrage.encrypt(data, [pyrage.x25519.Recipient.from_str(recipient)]))
 
 
+@pytest.fixture
+def kept(desired_dir: Path, fleet: dict[str, str], key: KeyPair, store: Any) -> dict[str, Any]:
+    """The fleet with a secrets store beside it and its hashes kept: the file's clear text."""
+    store({"UNUSED_NAME": "x"})
+    assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
+    return plain(desired_dir, key)
+
+
 def test_a_load_takes_the_kept_hashes_and_gives_the_same_state(
     desired_dir: Path, fleet: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -255,11 +263,9 @@ def test_hashes_refuses_without_hashing_and_without_recipients(
 
 
 def test_rekey_encrypts_the_hashes_for_the_new_recipients(
-    desired_dir: Path, fleet: dict[str, str], key: KeyPair, store: Any
+    desired_dir: Path, fleet: dict[str, str], key: KeyPair, kept: dict[str, Any]
 ) -> None:
-    store({"UNUSED_NAME": "x"})
-    assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
-    before = plain(desired_dir, key)
+    before = kept
     successor = new_key_pair()
     write_recipients(desired_dir, [successor.recipient])  # the old key is removed
     done = run("rekey", "--desired", str(desired_dir), env=fleet)
@@ -386,16 +392,12 @@ def test_rekey_never_encrypts_another_age_file_for_the_new_recipients(
 
 
 def test_rekey_keeps_only_the_entries_that_hold(
-    desired_dir: Path, fleet: dict[str, str], key: KeyPair, store: Any
+    desired_dir: Path, fleet: dict[str, str], key: KeyPair, kept: dict[str, Any]
 ) -> None:
-    store({"UNUSED_NAME": "x"})
-    assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
-    document = plain(desired_dir, key)
-    kept = dict(document["hashes"])
-    document["hashes"]["smuggled"] = ["PASSWORDCANARY-77", "not a tag"]
-    seal(desired_dir, document, key.recipient)
+    held = dict(kept["hashes"])
+    seal(desired_dir, {**kept, "hashes": {**held, "smuggled": ["PASSWORDCANARY-77", "not a tag"]}}, key.recipient)
     assert run("rekey", "--desired", str(desired_dir), env=fleet).exit_code == 0
-    assert plain(desired_dir, key)["hashes"] == kept
+    assert plain(desired_dir, key)["hashes"] == held
 
 
 def test_rekey_encrypts_the_hashes_again_with_no_store(desired_dir: Path, fleet: dict[str, str], key: KeyPair) -> None:
@@ -412,10 +414,8 @@ def test_rekey_encrypts_the_hashes_again_with_no_store(desired_dir: Path, fleet:
 
 @pytest.mark.parametrize("kind", ["fifo", "hashing off", "no identity"])
 def test_rekey_that_cannot_encrypt_the_hashes_again_says_so(
-    desired_dir: Path, write: WriteFile, fleet: dict[str, str], store: Any, kind: str
+    desired_dir: Path, write: WriteFile, fleet: dict[str, str], kept: dict[str, Any], kind: str
 ) -> None:
-    store({"UNUSED_NAME": "x"})
-    assert run("hashes", "--desired", str(desired_dir), env=fleet).exit_code == 0
     path = desired_dir / HASHES_FILE
     env = dict(fleet)
     if kind == "fifo":

@@ -54,15 +54,8 @@ def test_binary_key_files_and_values_are_refused_by_name(desired_dir: Path, key:
     binary = tmp_path / "key.bin"
     binary.write_bytes(b"\xff\xfe\x80\x81")
     write_recipients(desired_dir, [key.recipient])
-    done = run(
-        "secrets",
-        "set",
-        "B",
-        "--desired",
-        str(desired_dir),
-        stdin="two\n",
-        env={"RECONCILER_AGE_IDENTITY_FILE": str(binary)},
-    )
+    done = run("secrets", "set", "B", "--desired", str(desired_dir), stdin="two\n",
+               env={"RECONCILER_AGE_IDENTITY_FILE": str(binary)})
     assert done.exit_code == 1 and "is not UTF-8 text" in done.output
     done = run("secrets", "set", "B", "--desired", str(desired_dir), stdin=b"\xff\xfeX", env=key.environ())
     assert done.exit_code == 1 and "the value of B on standard input is not UTF-8 text" in done.output
@@ -131,7 +124,9 @@ def test_an_example_merchant_file_stays_on_libyaml() -> None:
     assert libyaml_parser.shallow(text) and libyaml_parser.in_plain_subset(text)
 
 
-def test_a_secret_written_twice_in_the_store_is_refused_not_the_last_one_kept(desired_dir: Path, key: KeyPair) -> None:
+def test_a_secret_written_twice_in_the_store_is_refused_not_the_last_one_kept(
+    desired_dir: Path, key: KeyPair
+) -> None:
     write_recipients(desired_dir, [key.recipient])
     recipient = pyrage.x25519.Recipient.from_str(key.recipient)
     (desired_dir / "secrets.age").write_bytes(pyrage.encrypt(b"A: first-value\nB: two\nA: second-value\n", [recipient]))
