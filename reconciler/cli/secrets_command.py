@@ -23,8 +23,8 @@ from reconciler.desired.hash_cache import (
     MAX_HASHES_BYTES,
     HashKeys,
     entry_bytes,
+    recipients_digest,
     rekeyed_hashes,
-    sealed_hashes,
     write_hashes,
 )
 from reconciler.desired.load import CONFIG_FILE, identity_loader, load_config, load_desired, print_notice
@@ -253,9 +253,14 @@ def keep_hashes(desired_dir: Path) -> None:
     missing = [index for index in numbers if index not in hasher.cached.hashes]
     hashes = {index: hasher.cached.hashes[index] for index in numbers if index in hasher.cached.hashes}
     dropped = sum(1 for index in hasher.cached.hashes if index not in numbers)
+    unchanged = not missing and not dropped and not hasher.cached.ignored and notice is None
+    if unchanged and hasher.cached.recipients == recipients_digest(desired_dir):
+        # age's output differs on every encryption: writing the same hashes again would be a change to commit.
+        click.echo(f"{path} holds the {len(hashes)} bank account hash(es) already: not written again", err=True)
+        return
     if missing:
         click.echo(f"Hashing {len(missing)} bank account(s) (Argon2id, about 0.1 s each)…", err=True)
-    write_hashes(desired_dir, sealed_hashes(hashes, hasher.keys))  # those no merchant uses go at once
+    write_hashes(desired_dir, hashes, hasher.keys)  # those no merchant uses go at once
     for start in range(0, len(missing), HASH_BATCH):
         # A batch at a time, each written as it is done: an interrupted run keeps what it computed, and
         # the next run computes only the rest.
@@ -263,7 +268,7 @@ def keep_hashes(desired_dir: Path) -> None:
         ibans = [numbers[index] for index in batch]
         computed = processes.mapped_in_workers(hasher.computed, ibans) or [hasher.computed(iban) for iban in ibans]
         hashes.update(zip(batch, computed, strict=True))
-        write_hashes(desired_dir, sealed_hashes(hashes, hasher.keys))
+        write_hashes(desired_dir, hashes, hasher.keys)
         if len(missing) > HASH_BATCH:
             click.echo(f"Hashed {start + len(batch)} of {len(missing)}; {path} written", err=True)
     click.echo(

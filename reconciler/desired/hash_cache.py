@@ -25,7 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.desired.secret_store import SecretsStore, atomic_write, decrypt_file, read_store_file
+from reconciler.desired.secret_store import (
+    RECIPIENTS_FILE,
+    SecretsStore,
+    atomic_write,
+    decrypt_file,
+    read_store_file,
+)
 from reconciler.errors import InputIssue, SecretsError
 
 HASHES_FILE = "bank-hashes.age"
@@ -75,6 +81,7 @@ class CachedHashes:
 
     hashes: Mapping[str, str] = field(default_factory=dict, repr=False)
     ignored: int = 0  # entries whose tag did not hold (or that are malformed)
+    recipients: str | None = None  # the digest of the recipients it was written for (``recipients_digest``)
 
 
 def _notice(path: Path, message: str) -> InputIssue:
@@ -121,7 +128,8 @@ def _held(plain: bytes, keys: HashKeys) -> CachedHashes | None:
             hashes[index] = entry[0]
         else:
             ignored += 1
-    return CachedHashes(hashes, ignored)
+    recipients = document.get("recipients")
+    return CachedHashes(hashes, ignored, recipients if isinstance(recipients, str) else None)
 
 
 def read_cached_hashes(
@@ -154,21 +162,25 @@ def read_cached_hashes(
     return cached, notice
 
 
-def sealed_hashes(hashes: Mapping[str, str], keys: HashKeys) -> bytes:
-    """The file's clear text for ``hashes`` (index → hash), each entry with its tag."""
-    entries = {index: [value, keys.tag_of(index, value)] for index, value in sorted(hashes.items())}
-    document = {"format": _FORMAT, "version": _VERSION, "hashes": entries}
-    return json.dumps(document, separators=(",", ":")).encode("ascii")
+def recipients_digest(directory: Path) -> str:
+    """A digest of the keys ``secrets.recipients`` lists (as written, in any order, comments left out): a
+    file written for other recipients is written again, one written for these need not be."""
+    data = read_store_file(directory / RECIPIENTS_FILE) or b""
+    lines = sorted({line.strip() for line in data.splitlines() if line.strip() and not line.strip().startswith(b"#")})
+    return hashlib.sha256(b"\n".join(lines)).hexdigest()
 
 
-def write_hashes(directory: Path, plain: bytes) -> Path:
-    """Encrypt ``plain`` for the recipients of the secrets store of ``directory`` and put it in place atomically."""
+def write_hashes(directory: Path, hashes: Mapping[str, str], keys: HashKeys) -> Path:
+    """Write ``hashes`` (index → hash), each entry with its tag, encrypted for the recipients of the secrets
+    store of ``directory``, atomically."""
     import pyrage
 
     path = directory / HASHES_FILE
     recipients = SecretsStore(directory).recipients()
+    entries = {index: [value, keys.tag_of(index, value)] for index, value in sorted(hashes.items())}
+    document = {"format": _FORMAT, "version": _VERSION, "recipients": recipients_digest(directory), "hashes": entries}
     try:
-        sealed = pyrage.encrypt(plain, recipients, armored=True)
+        sealed = pyrage.encrypt(json.dumps(document, separators=(",", ":")).encode("ascii"), recipients, armored=True)
     except Exception as exc:
         raise SecretsError(f"{path}: cannot encrypt ({type(exc).__name__}); nothing was written") from None
     if len(sealed) > MAX_HASHES_BYTES:
@@ -199,7 +211,7 @@ def rekeyed_hashes(directory: Path, identities: list[Any] | None, keys: HashKeys
         cached = _held(decrypt_file(path, data, identities), keys)
         if cached is None:
             raise SecretsError("it decrypts, but is not a file of bank account hashes")
-        write_hashes(directory, sealed_hashes(cached.hashes, keys))
+        write_hashes(directory, cached.hashes, keys)
     except SecretsError as error:
         return (
             f"{path} was not encrypted again ({_reason(error, path)}): remove it (loads then hash every bank "
