@@ -139,9 +139,18 @@ _BY_FIRST_CHARACTER: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {}
 for _tag, _regexp, _first in YAML_1_2_RESOLVERS:
     for _character in _first:
         _BY_FIRST_CHARACTER[_character] = (*_BY_FIRST_CHARACTER.get(_character, ()), (_tag, _regexp))
-_STR_TAG = BaseResolver.DEFAULT_SCALAR_TAG
+TAGS_BY_FIRST_CHARACTER = _BY_FIRST_CHARACTER
+_STR_TAG = STR_TAG = BaseResolver.DEFAULT_SCALAR_TAG
 _SEQ_TAG = BaseResolver.DEFAULT_SEQUENCE_TAG
 _MAP_TAG = BaseResolver.DEFAULT_MAPPING_TAG
+
+
+def plain_scalar_tag(value: str) -> str:
+    """The tag of a plain scalar by ruamel.yaml's YAML 1.2 rules (``tag:yaml.org,2002:str`` when none)."""
+    for tag, regexp in _BY_FIRST_CHARACTER.get(value[:1], ()):
+        if regexp.match(value):
+            return tag
+    return _STR_TAG
 
 
 if _PARSER is not None:
@@ -156,11 +165,7 @@ if _PARSER is not None:
 
         def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
             if kind is ScalarNode:
-                if implicit[0]:
-                    for tag, regexp in _BY_FIRST_CHARACTER.get(value[:1], ()):
-                        if regexp.match(value):
-                            return tag
-                return _STR_TAG
+                return plain_scalar_tag(value) if implicit[0] else _STR_TAG
             return _SEQ_TAG if kind is SequenceNode else _MAP_TAG
 
         def descend_resolver(self, current_node: Any, current_index: Any) -> None:
@@ -189,13 +194,14 @@ def in_plain_subset(text: str) -> bool:
     return not any(outside(text, token.start()) for token in _TOKEN_STARTS.finditer(text))
 
 
-def compose_all(text: str) -> list[Any] | None:
+def compose_all(text: str, *, in_subset: bool | None = None) -> list[Any] | None:
     """The node tree of each document, or None when ruamel.yaml is to parse this text.
 
     None for text outside the plain subset, for a syntax error (ruamel.yaml reports it in its own
-    words) or when libyaml is not installed.
+    words) or when libyaml is not installed. ``in_subset``: whether the text is in the plain subset,
+    when the caller has checked it already.
     """
-    if _PARSER is None or not in_plain_subset(text):
+    if _PARSER is None or not (in_plain_subset(text) if in_subset is None else in_subset):
         return None
     composer = _Composer(text)
     try:

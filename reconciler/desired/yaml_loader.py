@@ -13,9 +13,10 @@ problems are found too (``validate_model`` says nothing of an unresolved path).
 
 The parser is ruamel.yaml's. With ``fast=True`` it is libyaml's (through PyYAML, when installed),
 resolving plain scalars by ruamel.yaml's own YAML 1.2 rules: ruamel parses a merchant file in about
-9 ms, libyaml in about 0.3 ms, which is most of loading ten thousand files. The two give the same
-data but not always the same position (an empty value, for one), so a file with any problem is read
-again without ``fast`` before its issues are reported.
+9 ms, libyaml in about 0.3 ms, which is most of loading ten thousand files; and a file in plain block
+style is read a line at a time (``desired.block_lines``), as libyaml reads it, in about half that. They
+give the same data but not always the same position as ruamel.yaml (an empty value, for one), so a file
+with any problem is read again without ``fast`` before its issues are reported.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.desired import libyaml_parser
+from reconciler.desired import block_lines, libyaml_parser
 from reconciler.desired.files import UnreadableFile, read_regular_file
 from reconciler.desired.positions import FieldPath, Place, Positions, format_path
 from reconciler.desired.references import NamedReference
@@ -224,14 +225,14 @@ class _Builder:
             shown = shown_secret_name(reference.name)
             return self.unresolved_reference(node, path, f"the value of !secret {shown} holds a {problem}")
 
-    def text(self, node: Node, path: FieldPath, text: str) -> str | None:
+    def text(self, position: tuple[int, int], path: FieldPath, text: str) -> str | None:
         """A string value in NFC, or None (and an issue) when it holds a forbidden character."""
         if self.plain_text:
             return text
         try:
             return normal_text(text)
         except ValueError as problem:
-            self.issue(node_position(node), f"{format_path(path)}: {problem} is not allowed")
+            self.issue(position, f"{format_path(path)}: {problem} is not allowed")
             return None
 
     def build_mapping(self, node: Node, path: FieldPath) -> dict[str, Any]:
@@ -262,9 +263,11 @@ class _Builder:
         return result
 
     def build_scalar(self, node: Node, path: FieldPath, tag: str, position: tuple[int, int]) -> Any:
-        text = scalar_text(node)
-        if tag == _STR_TAG or node.style in _QUOTED_STYLES:
-            return self.text(node, path, text)
+        return self.scalar(scalar_text(node), node.style in _QUOTED_STYLES, path, tag, position)
+
+    def scalar(self, text: str, quoted: bool, path: FieldPath, tag: str, position: tuple[int, int]) -> Any:
+        if tag == _STR_TAG or quoted:
+            return self.text(position, path, text)
         if tag == _NULL_TAG:
             self.null_paths.append(path)
             return None
@@ -278,16 +281,48 @@ class _Builder:
                     return int(text)
                 except ValueError:
                     pass
-            return self.text(node, path, text)
+            return self.text(position, path, text)
         if tag == _FLOAT_TAG:
             try:
                 return float(text)
             except ValueError:
-                return self.text(node, path, text)
+                return self.text(position, path, text)
         if tag == _TIMESTAMP_TAG:
-            return self.text(node, path, text)
+            return self.text(position, path, text)
         self.issue(position, f"{format_path(path)}: unsupported YAML tag {tag}")
         return None
+
+
+    # What ``block_lines`` reads a line at a time is made here, as it is from a composed node.
+    def line_key(self, text: str) -> str | None:
+        try:
+            return normal_key(text)
+        except ValueError:
+            return None
+
+    def line_tagged(self, tag: str, name: str, path: FieldPath, position: tuple[int, int]) -> Any:
+        node = _LineNode(tag, name, _LineMark(position[0] - 1, position[1] - 1))
+        value = self.build_env(node, path) if tag == ENV_TAG else self.build_secret(node, path)
+        if self.issues:
+            return block_lines.REFUSED
+        return block_lines.OMITTED if value is _UNRESOLVED else value
+
+
+@dataclass(frozen=True)
+class _LineMark:
+    line: int  # 0-based, as a parser's mark
+    column: int
+
+
+@dataclass(frozen=True)
+class _LineNode:
+    """A tagged scalar ``block_lines`` read, as the reference parsers (``desired.secrets``) read a node."""
+
+    tag: str
+    value: str
+    start_mark: _LineMark
+    id: str = "scalar"
+    style: str | None = None
 
 
 def _decode(raw: bytes, file: str) -> tuple[str | None, list[InputIssue]]:
@@ -309,14 +344,14 @@ class _TooManyValues(Exception):
     """More lines and flow items than a desired-state file holds values: not given to ruamel.yaml."""
 
 
-def _compose_all(text: str, fast: bool) -> list[Node]:
+def _compose_all(text: str, fast: bool, in_subset: bool | None = None) -> list[Node]:
     """The node tree of each document in ``text``; raises ruamel.yaml's error for bad YAML."""
     # ruamel.yaml composes about 7,000 values a second: a file of millions of list items would hold
     # a run for an hour before the value limit is met. Each value takes a line or a comma of its own
     # (nesting on one line is bounded apart), so their count bounds the values, cheaply.
     if text.count("\n") + text.count(",") > _MAX_VALUES:
         raise _TooManyValues
-    nodes = libyaml_parser.compose_all(text) if fast else None
+    nodes = libyaml_parser.compose_all(text, in_subset=in_subset) if fast else None
     if nodes is not None:
         return nodes
     # Imported here: a file libyaml reads (every valid file in the plain subset) never needs it.
@@ -383,8 +418,16 @@ def parse_yaml_text(
     has problems other than of references, see the module docstring) and the issues found.
 
     Without ``secrets``, every ``!secret`` is unresolved, without an issue."""
+    in_subset = libyaml_parser.in_plain_subset(text) if fast else None
+    plain = plain_text(text)
+    if in_subset:
+        # Read a line at a time when it can be (``block_lines``); else composed, by a builder of its own.
+        builder = _Builder(file, environ, secrets, env_rules or EnvRules(), plain_text=plain)
+        data = block_lines.read_block_lines(text, builder)
+        if data is not None and not builder.issues:
+            return _document(file, data, builder), builder.reference_issues
     try:
-        nodes = _compose_all(text, fast)
+        nodes = _compose_all(text, fast, in_subset)
     except Exception as error:  # what it is not a YAML problem of is raised again
         issue = _syntax_issue(error, text, file)
         if issue is None:
@@ -400,11 +443,15 @@ def parse_yaml_text(
     if root.id != "mapping" or str(root.tag) == ENV_TAG:
         line, column = node_position(root)
         return None, [InputIssue(file, line, column, f"the top level must be a mapping of fields, found {_kind(root)}")]
-    builder = _Builder(file, environ, secrets, env_rules or EnvRules(), plain_text=plain_text(text))
+    builder = _Builder(file, environ, secrets, env_rules or EnvRules(), plain_text=plain)
     data = builder.build(root, ())
     if builder.issues:
         return None, builder.issues + builder.reference_issues
-    document = YamlDocument(
+    return _document(file, data, builder), builder.reference_issues
+
+
+def _document(file: str, data: Any, builder: _Builder) -> YamlDocument:
+    return YamlDocument(
         file,
         data,
         builder.positions,
@@ -414,7 +461,6 @@ def parse_yaml_text(
         secret_references=builder.secret_references,
         unresolved=builder.unresolved,
     )
-    return document, builder.reference_issues
 
 
 def load_yaml_file(

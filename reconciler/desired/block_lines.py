@@ -1,0 +1,292 @@
+"""Reading a file written in block style a line at a time, without composing a node tree.
+
+Merchant files, as ``import`` writes them and as people keep them, are block mappings and sequences
+of one-line scalars. libyaml through PyYAML spends about 150 µs of such a file making its event and
+node objects alone; one regular expression a line, building the values as it goes, reads it in about
+half the time of composing and building it (``benchmarks/README.md``, round fifteen).
+
+It reads only what it is sure of, in text ``libyaml_parser.in_plain_subset`` accepts (LF line breaks,
+no tab, no anchor, no block scalar, no tag but ``!env`` and ``!secret``): keys that are plain names
+followed by ``:`` and a space or the end of the line; a value on one line that is a plain scalar
+(neither starting with an indicator nor holding ``: ``, a comment after `` #``), a single-quoted scalar,
+a double-quoted one without escapes, ``!env NAME`` or ``!secret NAME``, or a flow list or mapping of such
+scalars (``[OWNER, DIRECTOR]``, ``{currency: SEK}``, ``[]``); ``- `` items, of a scalar or of a mapping.
+Anything else (an empty value, a scalar over several lines, nested flow collections, a key written
+twice, indentation it cannot place, a character YAML refuses...) gives None, and the file is composed
+by libyaml as before: every problem is that path's (and ruamel.yaml's) to report, never this one's.
+What this reads is what libyaml reads, value for value and position for position:
+``tests/desired/test_block_lines.py`` compares the two over generated files.
+
+Values are made by the builder (``yaml_loader``), as for a composed node: the same resolution of plain
+scalars, the same checks of text, the same references.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+from reconciler.desired.libyaml_parser import STR_TAG as _STR_TAG
+from reconciler.desired.libyaml_parser import TAGS_BY_FIRST_CHARACTER as _TAGS_BY_FIRST
+from reconciler.desired.libyaml_parser import plain_scalar_tag
+from reconciler.desired.positions import FieldPath, Positions
+
+# A line: its indentation, a "- " item indicator, a key and its colon, and the rest (a value, or
+# nothing). Keys are plain names: what a quoted or odd key means is left to the parsers.
+_LINES = re.compile(r"^( *)(- +)?(?:([A-Za-z_][A-Za-z0-9_.\-]*)(: +|:$))?(.*)$", re.MULTILINE)
+# A plain scalar that reads as itself in block context: no indicator first (``- ? : , [ ] { } # & * !
+# | > ' " % @ ```), no ``: `` inside nor ``:`` last (a mapping value), no `` #`` (a comment: cut off
+# before this is matched).
+_NOT_PLAIN_FIRST = frozenset(" -?:,[]{}#&*!|>'\"%@`")
+# A quoted scalar on one line, then at most a comment. Double-quoted only without escapes.
+_SINGLE_QUOTED = re.compile(r"'((?:[^']|'')*)'(?: +#.*)?")
+_DOUBLE_QUOTED = re.compile(r'"([^"\\]*)"(?: +#.*)?')
+_EMPTY_FLOW = re.compile(r"(\{\}|\[\])(?: +#.*)?")
+# An item of a flow list on one line (``[OWNER, SIGNATORY]``, ``["5712"]``): quoted as above, or plain
+# with none of the characters that end or nest one in flow context, nor ``:`` or ``#``; then the comma
+# or the closing bracket.
+_FLOW_ITEM = re.compile(r""" *(?:'((?:[^']|'')*)'|"([^"\\]*)"|([^\s,\[\]{}#'"!&*|>%@`?:\-][^,\[\]{}#:]*?)) *([,\]])""")
+_AFTER_FLOW = re.compile(r"(?: +#.*)?")
+# An entry of a flow mapping on one line (``{customer_country: SE, currency: SEK}``): a plain name, its
+# colon and a space, then a value as an item of a flow list (its group numbers one higher).
+_FLOW_ENTRY = re.compile(r" *([A-Za-z_][A-Za-z0-9_.\-]*): +" + _FLOW_ITEM.pattern[2:].replace("([,\\]])", "([,}])"))
+_TAGGED = re.compile(r"(!env|!secret) +([A-Za-z_][A-Za-z0-9_.\-]*)(?: +#.*)?")
+# Nesting and size beyond what a merchant file has are the parsers' to judge (and to refuse): values
+# are bounded by lines and commas.
+_MAX_DEPTH = 32
+_MAX_VALUES = 20_000
+
+# What YAML's reader refuses anywhere in a file (plain text holds none of it: ``text.plain_text``).
+_NOT_PRINTABLE = re.compile("[^\t\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+_MAP, _SEQ = 0, 1
+
+
+class LineBuilder(Protocol):
+    """What makes the values (``yaml_loader._Builder``), as it makes them from composed nodes.
+
+    Where it finds a problem (a character a value may not hold) it records an issue, and the caller
+    then composes the file; ``line_key`` gives None for a key it cannot take, ``line_tagged`` gives
+    ``REFUSED`` for a reference it cannot make here and ``OMITTED`` for one whose value is not known.
+    """
+
+    plain_text: bool
+    positions: Positions
+
+    def scalar(self, text: str, quoted: bool, path: FieldPath, tag: str, position: tuple[int, int]) -> Any: ...
+
+    def line_key(self, text: str) -> str | None: ...
+
+    def line_tagged(self, tag: str, name: str, path: FieldPath, position: tuple[int, int]) -> Any: ...
+
+
+class _Sentinel:
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __repr__(self) -> str:
+        return self.what
+
+
+REFUSED = _Sentinel("REFUSED")
+OMITTED = _Sentinel("OMITTED")
+
+
+class _NotHere(Exception):
+    """The text is not one this module reads: libyaml composes it."""
+
+
+def read_block_lines(text: str, builder: LineBuilder) -> dict[str, Any] | None:
+    """The top-level mapping of ``text``, built by ``builder``; None when the text is not one this
+    module reads (see the module's docstring), and then nothing ``builder`` holds is to be used."""
+    if "\r" in text or text.count("\n") + text.count(",") > _MAX_VALUES:
+        return None
+    if not builder.plain_text and _NOT_PRINTABLE.search(text):
+        return None  # the parsers refuse the file (a comment is no value the builder would check)
+    try:
+        return _read(text, builder)
+    except _NotHere:
+        return None
+
+
+def _read(text: str, builder: LineBuilder) -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    values, keys = builder.positions.values, builder.positions.keys
+    plain_keys = builder.plain_text
+    # The open collections, innermost last: (indentation of its keys or dashes, kind, the collection, path).
+    stack: list[tuple[int, int, Any, FieldPath]] = []
+    # A key written with no value on its line: its collection comes on the next lines.
+    pending: tuple[int, dict[str, Any], str, FieldPath] | None = None
+    number = 0
+    for spaces, dash, key, colon, rest in _LINES.findall(text):
+        number += 1
+        if rest[-1:] == " ":
+            rest = rest.rstrip(" ")
+        if not rest:
+            if not key:
+                if dash:
+                    raise _NotHere  # an empty item: null
+                continue  # a blank line
+        elif rest[0] == "#":
+            if not key:
+                if dash:
+                    raise _NotHere  # an empty item, then a comment
+                continue  # a comment line
+            rest = ""  # a key, then a comment: its value is on the next lines
+        indent = len(spaces)
+        if pending is not None:
+            # The value of the key before: a mapping further in, or a sequence from its key's column on.
+            key_column, parent, parent_key, path = pending
+            if not (indent > key_column or (dash and indent == key_column)):
+                raise _NotHere  # an empty value (null): libyaml's position for it is its own
+            collection: Any = [] if dash else {}
+            values[path] = (number, indent + 1)
+            parent[parent_key] = collection
+            stack.append((indent, _SEQ if dash else _MAP, collection, path))
+            pending = None
+        elif not stack:
+            if dash or not key:
+                raise _NotHere  # the top level is not a mapping
+            values[()] = (number, indent + 1)
+            stack.append((indent, _MAP, root, ()))
+        top = stack[-1]
+        if dash:
+            while top[0] > indent or (top[0] == indent and top[1] == _MAP):
+                stack.pop()
+                if not stack:
+                    raise _NotHere
+                top = stack[-1]
+            if top[0] != indent:
+                raise _NotHere
+            sequence, sequence_path = top[2], top[3]
+            item_path = (*sequence_path, len(sequence))
+            column = indent + len(dash)
+            if not key:
+                item = _value(rest, item_path, (number, column + 1), builder, values)
+                sequence.append(None if item is OMITTED else item)
+                continue
+            if len(item_path) >= _MAX_DEPTH:
+                raise _NotHere
+            values[item_path] = (number, column + 1)
+            entries: dict[str, Any] = {}
+            sequence.append(entries)
+            stack.append((column, _MAP, entries, item_path))
+        else:
+            if not key:
+                raise _NotHere  # a scalar over several lines, a document marker, a flow collection...
+            while top[0] > indent or (top[0] == indent and top[1] == _SEQ):
+                stack.pop()
+                if not stack:
+                    raise _NotHere
+                top = stack[-1]
+            if top[0] != indent:
+                raise _NotHere
+            column = indent
+        mapping, mapping_path = stack[-1][2], stack[-1][3]
+        name = key if plain_keys else builder.line_key(key)
+        if name is None:
+            raise _NotHere  # a key the builder refuses: libyaml's path reports it
+        path = (*mapping_path, name)
+        if path in keys:
+            raise _NotHere  # a key written twice: libyaml's path reports each
+        keys[path] = (number, column + 1)
+        if not rest:
+            if len(path) >= _MAX_DEPTH:
+                raise _NotHere
+            pending = (column, mapping, name, path)
+            continue
+        value = _value(rest, path, (number, column + len(key) + len(colon) + 1), builder, values)
+        if value is not OMITTED:
+            mapping[name] = value
+    if pending is not None or not stack:
+        raise _NotHere  # an empty value last, or no key at all
+    return root
+
+
+def _value(
+    rest: str, path: FieldPath, position: tuple[int, int], builder: LineBuilder, values: dict[FieldPath, Any]
+) -> Any:
+    """The scalar, empty collection or flow collection written as ``rest``, the rest of its line."""
+    first = rest[0]
+    if first not in _NOT_PLAIN_FIRST:
+        comment = rest.find(" #")
+        plain = rest if comment < 0 else rest[:comment].rstrip(" ")
+        if ": " in plain or plain[-1] == ":":
+            raise _NotHere
+        values[path] = position
+        tag = _TAGS_BY_FIRST.get(first)
+        if tag is None and builder.plain_text:
+            return plain  # a string, as the builder gives a string of plain text: itself
+        return builder.scalar(plain, False, path, plain_scalar_tag(plain), position)
+    if first == "'":
+        quoted = _SINGLE_QUOTED.fullmatch(rest)
+        if quoted is None:
+            raise _NotHere
+        values[path] = position
+        return builder.scalar(quoted.group(1).replace("''", "'"), True, path, _STR_TAG, position)
+    if first == '"':
+        quoted = _DOUBLE_QUOTED.fullmatch(rest)
+        if quoted is None:
+            raise _NotHere
+        values[path] = position
+        return builder.scalar(quoted.group(1), True, path, _STR_TAG, position)
+    if first in "{[":
+        values[path] = position
+        empty = _EMPTY_FLOW.fullmatch(rest)
+        if empty is None:
+            return _flow(rest, path, position, builder)
+        return {} if empty.group(1) == "{}" else []
+    if first == "!":
+        tagged = _TAGGED.fullmatch(rest)
+        if tagged is None:
+            raise _NotHere
+        values[path] = position
+        made = builder.line_tagged(tagged.group(1), tagged.group(2), path, position)
+        if made is REFUSED:
+            raise _NotHere
+        return made
+    raise _NotHere  # another indicator first
+
+
+def _flow(rest: str, path: FieldPath, position: tuple[int, int], builder: LineBuilder) -> Any:
+    """A flow list or mapping of scalars written on one line, ``rest`` from its ``[`` or ``{`` on."""
+    values = builder.positions.values
+    line, column = position  # of the "[" or "{" (1-based)
+    listed = rest[0] == "["
+    pattern, shift = (_FLOW_ITEM, 0) if listed else (_FLOW_ENTRY, 1)
+    items: list[Any] = []
+    entries: dict[str, Any] = {}
+    at = 1
+    while True:
+        item = pattern.match(rest, at)
+        if item is None:
+            raise _NotHere
+        if listed:
+            item_path: FieldPath = (*path, len(items))
+        else:
+            name = item.group(1) if builder.plain_text else builder.line_key(item.group(1))
+            if name is None:
+                raise _NotHere
+            item_path = (*path, name)
+            if item_path in builder.positions.keys:
+                raise _NotHere
+            builder.positions.keys[item_path] = (line, column + item.start(1))
+        single, double, plain = item.group(1 + shift), item.group(2 + shift), item.group(3 + shift)
+        if plain is not None:
+            where = (line, column + item.start(3 + shift))
+            text, quoted, tag = plain, False, plain_scalar_tag(plain)
+        else:
+            where = (line, column + item.start((1 if single is not None else 2) + shift) - 1)  # the quote
+            text, quoted, tag = (single.replace("''", "'") if single is not None else double), True, _STR_TAG
+        values[item_path] = where
+        value = builder.scalar(text, quoted, item_path, tag, where)
+        if listed:
+            items.append(value)
+        else:
+            entries[str(item_path[-1])] = value
+        at = item.end()
+        if item.group(4 + shift) in "]}":
+            break
+    if _AFTER_FLOW.fullmatch(rest, at) is None:
+        raise _NotHere
+    return items if listed else entries

@@ -1,0 +1,437 @@
+"""``block_lines`` reads what libyaml reads, value for value and position for position, or nothing.
+
+Generated files (block and flow collections, every style of scalar, comments, references, broken
+variants) are read both ways: wherever the line reader gives a document, it must be the one composing
+the file with libyaml and building it gives, down to the types of values, every position, the nulls,
+the references and their issues.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reconciler.desired import block_lines, libyaml_parser
+from reconciler.desired.secrets import EnvRules, SecretLookup
+from reconciler.desired.yaml_loader import _Builder, parse_yaml_text
+from reconciler.imports.yaml_text import plain_yaml
+
+HERE = Path(__file__).parent
+EXAMPLES = HERE.parent.parent / "desired-state"
+ENVIRON = {"SET_VAR": "from-env", "SHOP_NAME": "Åsa's Shop"}
+
+
+class _Store:
+    """A secrets store holding two values."""
+
+    values = {"known.iban": "NO9386011117947", "known_name": "Kari"}
+
+    def lookup(self, name: str) -> SecretLookup:
+        value = self.values.get(name)
+        return SecretLookup(value is not None, value)
+
+
+def _builder(text: str) -> _Builder:
+    from reconciler.desired.text import plain_text
+
+    return _Builder("f.yaml", ENVIRON, _Store(), EnvRules(), plain_text=plain_text(text))
+
+
+def _state(builder: _Builder, data: Any) -> tuple[object, ...]:
+    return (
+        json.dumps(data, sort_keys=True, default=repr),  # True and 1, 1.0 and 1 told apart
+        _typed(data),
+        builder.positions.values,
+        builder.positions.keys,
+        builder.null_paths,
+        builder.env_references,
+        builder.secret_references,
+        builder.references,
+        builder.unresolved,
+        builder.reference_issues,
+    )
+
+
+def _typed(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_typed(item) for item in value]
+    return (type(value).__name__, value)
+
+
+def by_lines(text: str) -> tuple[object, ...] | None:
+    """What the line reader reads, or None where it leaves the text to libyaml."""
+    if not libyaml_parser.in_plain_subset(text):
+        return None
+    builder = _builder(text)
+    data = block_lines.read_block_lines(text, builder)
+    if data is None or builder.issues:
+        return None
+    return _state(builder, data)
+
+
+def by_nodes(text: str) -> tuple[object, ...] | None:
+    """What composing ``text`` with libyaml and building its nodes gives (None: an issue or no document)."""
+    nodes = libyaml_parser.compose_all(text)
+    if not nodes or len(nodes) != 1 or nodes[0].id != "mapping":
+        return None
+    builder = _builder(text)
+    data = builder.build(nodes[0], ())
+    return None if builder.issues else _state(builder, data)
+
+
+def assert_read_alike(text: str) -> bool:
+    """Whether the line reader read ``text`` (and then read it as libyaml does)."""
+    lines = by_lines(text)
+    if lines is not None:
+        assert lines == by_nodes(text), text
+    return lines is not None
+
+
+# Scalars as written: what they resolve to differs by style and by YAML's rules.
+_SCALARS = [
+    "NO",
+    "yes",
+    "on",
+    "true",
+    "False",
+    "null",
+    "Null",
+    "~",
+    "0742",
+    "+4722000000",
+    "12345678",
+    "-0",
+    "0",
+    "1_000",
+    "0x1F",
+    "0o17",
+    "0b101",
+    "1.5",
+    "1e3",
+    ".5",
+    "+.inf",
+    ".nan",
+    "1.",
+    "2024-02-29",
+    "2001-12-14 21:59:43.10 -5",
+    "=",
+    "<<",
+    "SE45 5000 0000 0583 9825 7466",
+    "a: b",
+    "a:b",
+    "a :b",
+    "x #y",
+    "x#y",
+    "#x",
+    "- x",
+    "-x",
+    "?x",
+    ":x",
+    "it's",
+    'say "hi"',
+    "[1, 2]",
+    "{a: 1}",
+    "a,b",
+    "a]b",
+    "@x",
+    "`x",
+    "%x",
+    "!x",
+    "&x",
+    "*x",
+    "|",
+    ">",
+    "Åsa",
+    "e\u0301",
+    "tab\there",
+    "line\nbreak",
+    "x:",
+    "https://example.com/a?b=c#d",
+    "",
+    " lead",
+    "trail ",
+    "a  b",
+    "\\",
+    "'",
+    '"',
+    "...",
+    "---",
+    "é",
+    "\u00a0",
+    "\x7f",
+]
+_KEYS = ["a", "b", "name", "account_reference", "vipps-psp", "x.y", "_k", "true", "null", "1", "a b", "é", "-k"]
+_TAGS = [
+    "!env SET_VAR",
+    "!env UNSET_VAR",
+    "!env SHOP_NAME",
+    "!env bad-name",
+    "!secret known.iban",
+    "!secret known_name",
+    "!secret missing",
+    "!secret SET_VAR",
+    "!other x",
+    "!env [UNSET_VAR, fb]",
+]
+
+
+def _quoted(text: str, style: str) -> str:
+    if style == "'":
+        return "'" + text.replace("'", "''") + "'"
+    if style == '"':
+        return json.dumps(text, ensure_ascii=False)
+    return text
+
+
+_scalar_texts = st.one_of(
+    st.sampled_from(_SCALARS),
+    st.text(alphabet="aN0-:#' \"[]{},!&*?|>%@.Åe\u0301x", min_size=0, max_size=8),
+)
+_written_scalar = st.one_of(
+    st.tuples(_scalar_texts, st.sampled_from(["", "'", '"'])).map(lambda pair: _quoted(*pair)),
+    st.sampled_from(_TAGS),
+)
+_documents = st.recursive(
+    _written_scalar,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.sampled_from(_KEYS), inner, max_size=4),
+    ),
+    max_leaves=14,
+)
+_style = st.fixed_dictionaries(
+    {
+        "indent": st.sampled_from([1, 2, 4]),
+        "indentless": st.booleans(),
+        "dash": st.sampled_from(["- ", "-  "]),
+        "colon": st.sampled_from([": ", ":  "]),
+        "flow": st.booleans(),
+        "comment": st.sampled_from(["", " # note", "  #x", " #"]),
+        "blank": st.booleans(),
+    }
+)
+
+
+def _render(document: dict[str, Any], style: dict[str, Any], duplicate: bool) -> str:
+    lines: list[str] = []
+
+    def scalar_line(value: Any) -> str:
+        return str(value) + style["comment"]
+
+    def flow(value: Any) -> str | None:
+        # A collection of scalars, written on one line when the style says so.
+        if not style["flow"] or any(isinstance(item, dict | list) for item in _items(value)):
+            return None
+        if isinstance(value, list):
+            return "[" + ", ".join(str(item) for item in value) + "]"
+        return "{" + ", ".join(f"{key}: {item}" for key, item in value.items()) + "}"
+
+    def block(value: Any, indent: int, first: str | None = None) -> None:
+        pad = " " * indent
+        if isinstance(value, dict):
+            for number, (key, item) in enumerate(value.items()):
+                head = first if number == 0 and first is not None else pad
+                keys = [key, key] if duplicate and number == 0 and indent == 0 else [key]
+                for written in keys:
+                    entry(head + written + style["colon"].rstrip(" "), item, indent)
+                if style.get("blank"):
+                    lines.append("")
+        else:
+            for number, item in enumerate(value):
+                head = first if number == 0 and first is not None else pad
+                dash = style["dash"]
+                if isinstance(item, dict) and item and flow(item) is None:
+                    block(item, indent + len(dash), head + dash)
+                elif isinstance(item, list) and item and flow(item) is None:
+                    lines.append(head + dash.rstrip(" "))
+                    block(item, indent + style["indent"])
+                else:
+                    written = flow(item) if isinstance(item, dict | list) else None
+                    lines.append(head + dash + (written or _empty(item) or scalar_line(item)))
+
+    def entry(head: str, item: Any, indent: int) -> None:
+        colon_space = style["colon"][1:]
+        if isinstance(item, dict | list) and item:
+            written = flow(item)
+            if written is not None:
+                lines.append(head + colon_space + written + style["comment"])
+                return
+            lines.append(head + style["comment"])
+            inner = indent if isinstance(item, list) and style["indentless"] else indent + style["indent"]
+            block(item, inner)
+        else:
+            lines.append(head + colon_space + (_empty(item) or scalar_line(item)))
+
+    lines.append("# a comment line")
+    block(document, 0)
+    return "\n".join(lines) + "\n"
+
+
+def _items(value: Any) -> list[Any]:
+    return list(value.values()) if isinstance(value, dict) else list(value)
+
+
+def _empty(value: Any) -> str | None:
+    if isinstance(value, dict) and not value:
+        return "{}"
+    if isinstance(value, list) and not value:
+        return "[]"
+    return None
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(_KEYS), _documents, min_size=1, max_size=5),
+    _style,
+    st.booleans(),
+    st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(list(" \n-:#'\"[]{},!x"))), max_size=2),
+)
+def test_what_the_line_reader_reads_libyaml_reads_alike(
+    document: dict[str, Any], style: dict[str, Any], duplicate: bool, edits: list[tuple[int, str]]
+) -> None:
+    text = _render(document, style, duplicate)
+    for offset, character in edits:  # a character put in or taken out somewhere: broken files too
+        at = offset % (len(text) + 1)
+        text = text[:at] + character + text[at:] if character != "x" else text[:at] + text[at + 1 :]
+    assert_read_alike(text)
+
+
+def test_the_generated_files_are_read_by_lines_most_of_the_time() -> None:
+    # The property above means little if the line reader gave up on every file.
+    read = sum(
+        assert_read_alike(_render({"a": {"b": [{"c": value, "d": "x"}]}, "e": value}, style, False))
+        for value in ("1", "'NO'", '"x"', "!env SET_VAR", "[]")
+        for style in (
+            {"indent": 2, "indentless": True, "dash": "- ", "colon": ": ", "flow": False, "comment": ""},
+            {"indent": 4, "indentless": False, "dash": "-  ", "colon": ":  ", "flow": True, "comment": " # c"},
+        )
+    )
+    # All but a reference and an empty list inside a flow mapping ({c: []}), which are libyaml's.
+    assert read == 8
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a:\nb: 1\n",  # an empty value: null
+        "a: 1\nb:\n",  # an empty value last
+        "a: one\n  two\n",  # a plain scalar over two lines
+        "a: 'one\n  two'\n",  # a quoted one
+        "a: 1\na: 2\n",  # a key twice
+        "a: [1,\n  2]\n",  # a flow list over two lines
+        "a: {b: [1]}\n",  # nested flow
+        'a: "x\\ty"\n',  # an escape
+        "- a\n- b\n",  # a list at the top
+        "---\na: 1\n",  # a document marker
+        "a: 1 #c\n  b: 2\n",  # indentation that opens nothing
+        "a:\n  - x\n - y\n",  # a dash that lines up with nothing
+        "a: b: c\n",  # a mapping value where a scalar is
+        "a: !env [X, y]\n",  # a reference in flow form
+        "'a': 1\n",  # a quoted key
+        "a: x\r\nb: y\r\n",  # CRLF
+        "# only a comment\n",
+        "",
+    ],
+)
+def test_what_the_line_reader_leaves_to_libyaml(text: str) -> None:
+    assert by_lines(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: !env S#ET_VAR #\n",  # a "#" against a name is part of it, not a comment
+        "a: 'x'#c\n",
+        "a: []#c\n",
+        "a: [x]#c\n",
+        "a: x#c # d\n",
+        "a: [x, 'y''s', \"z\"] # c\n",
+        "a: {b: 1, c: 'NO', d: ~}\n",
+        "a: {b: 1, b: 2}\n",
+        "a: {b: 1}\nb: [x]\na: 2\n",
+        "  a: 1\n  b: 2\n",  # a top level further in
+        "  a: 1\nb: 2\n",
+        "a:\n- x\n-  y: 1\n   z: 2\nb: 3\n",
+        "a:    x\nb:\n    - 1\n    -   2\n",
+        "a: # c\n  b: 1\n",
+        "a: x # c\n# c\n  # c\nb: y\n",
+        "a: 1\n- x\n",
+        "a: Åsa\nb: e\u0301\n",  # not plain text: each string put in NFC
+        "é: 1\n",
+        "# \x0c\na: 1\n",  # what YAML refuses anywhere, in a comment
+        "a: Å # \x01\n",
+        "a: Å # \x7f\n",
+        "a: Å\n# \ufffe\n",
+        "a: \u00a0x\n",
+        "a: 0742\nb: +47\nc: 1_000\nd: 1.5\ne: .inf\nf: 2024-01-01\ng: true\nh: NO\ni: ~\n",
+    ],
+)
+def test_texts_at_the_edges_read_alike(text: str) -> None:
+    assert_read_alike(text)
+
+
+def test_the_edge_texts_are_mostly_read_by_lines() -> None:
+    for text in ("a: x#c # d\n", "  a: 1\n  b: 2\n", "a: # c\n  b: 1\n", "a: Åsa\nb: e\u0301\n"):
+        assert by_lines(text) is not None, text
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.rglob("*.yaml")), ids=lambda p: p.name)
+def test_the_example_files_read_alike(path: Path) -> None:
+    assert_read_alike(path.read_text(encoding="utf-8"))
+
+
+def test_the_example_merchants_are_read_by_lines() -> None:
+    # Every example but one (its flow list holds a quoted scalar after a comma the reader leaves alone).
+    read = [path.name for path in sorted((EXAMPLES / "merchants").glob("*.yaml")) if by_lines(path.read_text())]
+    assert len(read) >= 4, read
+
+
+def test_a_file_as_import_writes_it_is_read_by_lines() -> None:
+    document = {
+        "account_reference": "M-1",
+        "klarna": {
+            "account_name": "Åsa's Fika #1: Bar, [Göteborg]",
+            "payment_product": {"merchant_category_code": "5411", "state": "enabled"},
+            "websites": [{"website_name": "x", "website_reference": "w-1"}],
+            "collections": [{"branding": {"element": {}}, "social_media_links": []}],
+            "stakeholders": [{"ownership_percentage": 100.0, "roles": ["OWNER", "DIRECTOR"], "country": "NO"}],
+        },
+    }
+    text = plain_yaml(document)
+    assert assert_read_alike(text)
+    parsed, issues = parse_yaml_text(text, "f.yaml", {}, fast=True)
+    assert issues == [] and parsed is not None and parsed.data == document
+
+
+def test_the_loader_takes_the_line_reader_and_falls_back_when_it_gives_up() -> None:
+    read, _ = parse_yaml_text("a: 1\nb: [x, 'NO']\n", "f.yaml", {}, fast=True)
+    assert read is not None and read.data == {"a": 1, "b": ["x", "NO"]}
+    composed, _ = parse_yaml_text("a:\nb: |\n  text\n", "f.yaml", {}, fast=True)
+    assert composed is not None and composed.data == {"a": None, "b": "text\n"} and composed.null_paths == [("a",)]
+
+
+def test_a_reference_read_by_lines_is_resolved_and_masked_as_a_composed_one() -> None:
+    from reconciler.sensitive import registered_secret_values
+
+    text = "a: !secret known.iban\nb: !env SHOP_NAME\nc: !secret missing\nd: [x]\n"
+    lines = by_lines(text)
+    assert lines is not None and lines == by_nodes(text)
+    assert "NO9386011117947" in registered_secret_values()
+    document, issues = parse_yaml_text(text, "f.yaml", ENVIRON, fast=True, secrets=_Store())
+    assert document is not None and document.data == {"a": "NO9386011117947", "b": "Åsa's Shop", "d": ["x"]}
+    assert [issue.message.split(":")[0] for issue in issues] == ["c"] and document.unresolved == [("c",)]
+
+
+def test_the_environment_is_not_read_for_a_file_the_reader_leaves() -> None:
+    # What the reader built before it gave up is dropped: the composed reading alone counts.
+    text = "a: !env SET_VAR\nb:\n"
+    document, _ = parse_yaml_text(text, "f.yaml", ENVIRON, fast=True)
+    assert document is not None and document.data == {"a": "from-env", "b": None}
+    assert list(document.env_references) == [("a",)] and len(document.references) == 1
