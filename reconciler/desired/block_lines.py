@@ -24,6 +24,7 @@ scalars, the same checks of text, the same references.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from reconciler.desired.libyaml_parser import STR_TAG as _STR_TAG
@@ -33,7 +34,8 @@ from reconciler.desired.positions import FieldPath, Positions
 
 # A line: its indentation, a "- " item indicator, a key and its colon, and the rest (a value, or
 # nothing). Keys are plain names: what a quoted or odd key means is left to the parsers.
-_LINES = re.compile(r"^( *)(- +)?(?:([A-Za-z_][A-Za-z0-9_.\-]*)(: +|:$))?(.*)$", re.MULTILINE)
+_KEY = r"[A-Za-z_][A-Za-z0-9_.\-]{0,1023}"  # YAML's parsers refuse an implicit key of over 1,024 characters
+_LINES = re.compile(rf"^( *)(- +)?(?:({_KEY})(: +|:$))?(.*)$", re.MULTILINE)
 # A plain scalar that reads as itself in block context: no indicator first (``- ? : , [ ] { } # & * !
 # | > ' " % @ ```), no ``: `` inside nor ``:`` last (a mapping value), no `` #`` (a comment: cut off
 # before this is matched).
@@ -45,11 +47,14 @@ _EMPTY_FLOW = re.compile(r"(\{\}|\[\])(?: +#.*)?")
 # An item of a flow list on one line (``[OWNER, SIGNATORY]``, ``["5712"]``): quoted as above, or plain
 # with none of the characters that end or nest one in flow context, nor ``:`` or ``#``; then the comma
 # or the closing bracket.
-_FLOW_ITEM = re.compile(r""" *(?:'((?:[^']|'')*)'|"([^"\\]*)"|([^\s,\[\]{}#'"!&*|>%@`?:\-][^,\[\]{}#:]*?)) *([,\]])""")
+# The plain item's spaces are taken only before more of it (possessively): a lazy item followed by spaces
+# would try every split of a run of them, in time quadratic in its length.
+_FLOW_PLAIN = r"""[^\s,\[\]{}#'"!&*|>%@`?:\-](?:[^\s,\[\]{}#:]| ++(?=[^\s,\[\]{}#:]))*+"""
+_FLOW_ITEM = re.compile(rf""" *(?:'((?:[^']|'')*)'|"([^"\\]*)"|({_FLOW_PLAIN})) *([,\]])""")
 _AFTER_FLOW = re.compile(r"(?: +#.*)?")
 # An entry of a flow mapping on one line (``{customer_country: SE, currency: SEK}``): a plain name, its
 # colon and a space, then a value as an item of a flow list (its group numbers one higher).
-_FLOW_ENTRY = re.compile(r" *([A-Za-z_][A-Za-z0-9_.\-]*): +" + _FLOW_ITEM.pattern[2:].replace("([,\\]])", "([,}])"))
+_FLOW_ENTRY = re.compile(rf""" *({_KEY}): +(?:'((?:[^']|'')*)'|"([^"\\]*)"|({_FLOW_PLAIN})) *([,}}])""")
 _TAGGED = re.compile(r"(!env|!secret) +([A-Za-z_][A-Za-z0-9_.\-]*)(?: +#.*)?")
 # Nesting and size beyond what a merchant file has are the parsers' to judge (and to refuse): values
 # are bounded by lines and commas.
@@ -117,6 +122,7 @@ def _read(text: str, builder: LineBuilder) -> dict[str, Any]:
     stack: list[tuple[int, int, Any, FieldPath]] = []
     # A key written with no value on its line: its collection comes on the next lines.
     pending: tuple[int, dict[str, Any], str, FieldPath] | None = None
+    references: list[tuple[Any, Any, _Reference]] = []  # where each goes: its collection, key or index
     number = 0
     for spaces, dash, key, colon, rest in _LINES.findall(text):
         number += 1
@@ -163,7 +169,9 @@ def _read(text: str, builder: LineBuilder) -> dict[str, Any]:
             column = indent + len(dash)
             if not key:
                 item = _value(rest, item_path, (number, column + 1), builder, values)
-                sequence.append(None if item is OMITTED else item)
+                if isinstance(item, _Reference):
+                    references.append((sequence, len(sequence), item))
+                sequence.append(item)
                 continue
             if len(item_path) >= _MAX_DEPTH:
                 raise _NotHere
@@ -196,11 +204,34 @@ def _read(text: str, builder: LineBuilder) -> dict[str, Any]:
             pending = (column, mapping, name, path)
             continue
         value = _value(rest, path, (number, column + len(key) + len(colon) + 1), builder, values)
-        if value is not OMITTED:
-            mapping[name] = value
+        if isinstance(value, _Reference):
+            references.append((mapping, name, value))
+        mapping[name] = value
     if pending is not None or not stack:
         raise _NotHere  # an empty value last, or no key at all
+    # The whole file is read: only now is the environment read and the store asked, in the file's order.
+    for container, slot, reference in references:
+        made = builder.line_tagged(reference.tag, reference.name, reference.path, reference.position)
+        if made is REFUSED:
+            raise _NotHere
+        if made is not OMITTED:
+            container[slot] = made
+        elif isinstance(container, dict):
+            del container[slot]  # a value not known: its key is left out, as for a composed node
+        else:
+            container[slot] = None
     return root
+
+
+@dataclass(frozen=True, slots=True)
+class _Reference:
+    """An ``!env`` or ``!secret`` value, made once the whole file is read (nothing is looked up for a
+    file this module gives up on)."""
+
+    tag: str
+    name: str
+    path: FieldPath
+    position: tuple[int, int]
 
 
 def _value(
@@ -241,10 +272,7 @@ def _value(
         if tagged is None:
             raise _NotHere
         values[path] = position
-        made = builder.line_tagged(tagged.group(1), tagged.group(2), path, position)
-        if made is REFUSED:
-            raise _NotHere
-        return made
+        return _Reference(tagged.group(1), tagged.group(2), path, position)
     raise _NotHere  # another indicator first
 
 
