@@ -155,15 +155,8 @@ def _read(text: str, builder: LineBuilder) -> dict[str, Any]:
                 raise _NotHere  # the top level is not a mapping
             values[()] = (number, indent + 1)
             stack.append((indent, _MAP, root, ()))
-        top = stack[-1]
         if dash:
-            while top[0] > indent or (top[0] == indent and top[1] == _MAP):
-                stack.pop()
-                if not stack:
-                    raise _NotHere
-                top = stack[-1]
-            if top[0] != indent:
-                raise _NotHere
+            top = _innermost(stack, indent, _SEQ)
             sequence, sequence_path = top[2], top[3]
             item_path = (*sequence_path, len(sequence))
             column = indent + len(dash)
@@ -182,13 +175,7 @@ def _read(text: str, builder: LineBuilder) -> dict[str, Any]:
         else:
             if not key:
                 raise _NotHere  # a scalar over several lines, a document marker, a flow collection...
-            while top[0] > indent or (top[0] == indent and top[1] == _SEQ):
-                stack.pop()
-                if not stack:
-                    raise _NotHere
-                top = stack[-1]
-            if top[0] != indent:
-                raise _NotHere
+            _innermost(stack, indent, _MAP)
             column = indent
         mapping, mapping_path = stack[-1][2], stack[-1][3]
         name = key if plain_keys else builder.line_key(key)
@@ -221,6 +208,20 @@ def _read(text: str, builder: LineBuilder) -> dict[str, Any]:
         else:
             container[slot] = None
     return root
+
+
+def _innermost(stack: list[tuple[int, int, Any, FieldPath]], indent: int, kind: int) -> tuple[int, int, Any, FieldPath]:
+    """The open collection of ``kind`` at ``indent`` a line continues, once those further in (or of the
+    other kind at that indentation) are closed."""
+    top = stack[-1]
+    while top[0] > indent or (top[0] == indent and top[1] != kind):
+        stack.pop()
+        if not stack:
+            raise _NotHere
+        top = stack[-1]
+    if top[0] != indent:
+        raise _NotHere
+    return top
 
 
 @dataclass(frozen=True, slots=True)
