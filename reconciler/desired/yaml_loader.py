@@ -292,7 +292,6 @@ class _Builder:
         self.issue(position, f"{format_path(path)}: unsupported YAML tag {tag}")
         return None
 
-
     # What ``block_lines`` reads a line at a time is made here, as it is from a composed node.
     def line_key(self, text: str) -> str | None:
         try:
@@ -423,7 +422,10 @@ def parse_yaml_text(
     if in_subset:
         # Read a line at a time when it can be (``block_lines``); else composed, by a builder of its own.
         builder = _Builder(file, environ, secrets, env_rules or EnvRules(), plain_text=plain)
-        data = block_lines.read_block_lines(text, builder)
+        try:
+            data = block_lines.read_block_lines(text, builder)
+        except Exception:  # a failure of the shortcut is no failure of the file: libyaml reads it (and
+            data = None  # meets any real error, an unreadable secrets store, again itself)
         if data is not None and not builder.issues:
             return _document(file, data, builder), builder.reference_issues
     try:

@@ -330,6 +330,8 @@ def test_the_generated_files_are_read_by_lines_most_of_the_time() -> None:
         "a: x\r\nb: y\r\n",  # CRLF
         "# only a comment\n",
         "",
+        "a:\n- \n",  # an empty item: null
+        "a:\n-   # c\n",
     ],
 )
 def test_what_the_line_reader_leaves_to_libyaml(text: str) -> None:
@@ -479,3 +481,13 @@ def test_references_read_by_lines_are_looked_up_once_in_the_files_order() -> Non
     assert list(data) == ["x", "l", "z"]
     assert store.asked == ["known_name", "missing", "known.iban"]
     assert [reference.name for reference in builder.references] == ["known_name", "SET_VAR", "missing", "known.iban"]
+
+
+def test_a_failure_of_the_line_reader_leaves_the_file_to_libyaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(text: str, builder: Any) -> Any:
+        raise IndexError("a defect of the shortcut")
+
+    monkeypatch.setattr(block_lines, "_read", failing)
+    document, issues = parse_yaml_text("a: 1\nb: [x]\n", "f.yaml", {}, fast=True)
+    assert issues == [] and document is not None and document.data == {"a": 1, "b": ["x"]}
+    assert document.positions.values[("b", 0)] == (2, 5)
