@@ -27,9 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from reconciler.desired.libyaml_parser import STR_TAG as _STR_TAG
-from reconciler.desired.libyaml_parser import TAGS_BY_FIRST_CHARACTER as _TAGS_BY_FIRST
-from reconciler.desired.libyaml_parser import plain_scalar_tag
+from reconciler.desired.libyaml_parser import RESOLVERS_BY_FIRST_CHARACTER, STR_TAG, plain_scalar_tag
 from reconciler.desired.positions import FieldPath, Positions
 
 # A line: its indentation, a "- " item indicator, a key and its colon, and the rest (a value, or
@@ -116,8 +114,7 @@ def read_block_lines(text: str, builder: LineBuilder) -> dict[str, Any] | None:
 
 def _read(text: str, builder: LineBuilder) -> dict[str, Any]:
     root: dict[str, Any] = {}
-    values, keys = builder.positions.values, builder.positions.keys
-    plain_keys = builder.plain_text
+    values = builder.positions.values
     # The open collections, innermost last: (indentation of its keys or dashes, kind, the collection, path).
     stack: list[tuple[int, int, Any, FieldPath]] = []
     # A key written with no value on its line: its collection comes on the next lines.
@@ -178,13 +175,7 @@ def _read(text: str, builder: LineBuilder) -> dict[str, Any]:
             _innermost(stack, indent, _MAP)
             column = indent
         mapping, mapping_path = stack[-1][2], stack[-1][3]
-        name = key if plain_keys else builder.line_key(key)
-        if name is None:
-            raise _NotHere  # a key the builder refuses: libyaml's path reports it
-        path = (*mapping_path, name)
-        if path in keys:
-            raise _NotHere  # a key written twice: libyaml's path reports each
-        keys[path] = (number, column + 1)
+        name, path = _key(key, mapping_path, (number, column + 1), builder)
         if not rest:
             if len(path) >= _MAX_DEPTH:
                 raise _NotHere
@@ -208,6 +199,20 @@ def _read(text: str, builder: LineBuilder) -> dict[str, Any]:
         else:
             container[slot] = None
     return root
+
+
+def _key(
+    written: str, mapping_path: FieldPath, position: tuple[int, int], builder: LineBuilder
+) -> tuple[str, FieldPath]:
+    """A key of the mapping at ``mapping_path`` as the builder takes it, and its path, its position noted."""
+    name = written if builder.plain_text else builder.line_key(written)
+    if name is None:
+        raise _NotHere  # a key the builder refuses: libyaml's path reports it
+    path = (*mapping_path, name)
+    if path in builder.positions.keys:
+        raise _NotHere  # a key written twice: libyaml's path reports each
+    builder.positions.keys[path] = position
+    return name, path
 
 
 def _innermost(stack: list[tuple[int, int, Any, FieldPath]], indent: int, kind: int) -> tuple[int, int, Any, FieldPath]:
@@ -246,22 +251,21 @@ def _value(
         if ": " in plain or plain[-1] == ":":
             raise _NotHere
         values[path] = position
-        tag = _TAGS_BY_FIRST.get(first)
-        if tag is None and builder.plain_text:
-            return plain  # a string, as the builder gives a string of plain text: itself
+        if builder.plain_text and first not in RESOLVERS_BY_FIRST_CHARACTER:
+            return plain  # a string (no resolver starts so), as the builder gives one of plain text: itself
         return builder.scalar(plain, False, path, plain_scalar_tag(plain), position)
     if first == "'":
         quoted = _SINGLE_QUOTED.fullmatch(rest)
         if quoted is None:
             raise _NotHere
         values[path] = position
-        return builder.scalar(quoted.group(1).replace("''", "'"), True, path, _STR_TAG, position)
+        return builder.scalar(quoted.group(1).replace("''", "'"), True, path, STR_TAG, position)
     if first == '"':
         quoted = _DOUBLE_QUOTED.fullmatch(rest)
         if quoted is None:
             raise _NotHere
         values[path] = position
-        return builder.scalar(quoted.group(1), True, path, _STR_TAG, position)
+        return builder.scalar(quoted.group(1), True, path, STR_TAG, position)
     if first in "{[":
         values[path] = position
         empty = _EMPTY_FLOW.fullmatch(rest)
@@ -293,26 +297,20 @@ def _flow(rest: str, path: FieldPath, position: tuple[int, int], builder: LineBu
         if listed:
             item_path: FieldPath = (*path, len(items))
         else:
-            name = item.group(1) if builder.plain_text else builder.line_key(item.group(1))
-            if name is None:
-                raise _NotHere
-            item_path = (*path, name)
-            if item_path in builder.positions.keys:
-                raise _NotHere
-            builder.positions.keys[item_path] = (line, column + item.start(1))
+            name, item_path = _key(item.group(1), path, (line, column + item.start(1)), builder)
         single, double, plain = item.group(1 + shift), item.group(2 + shift), item.group(3 + shift)
         if plain is not None:
             where = (line, column + item.start(3 + shift))
             text, quoted, tag = plain, False, plain_scalar_tag(plain)
         else:
             where = (line, column + item.start((1 if single is not None else 2) + shift) - 1)  # the quote
-            text, quoted, tag = (single.replace("''", "'") if single is not None else double), True, _STR_TAG
+            text, quoted, tag = (single.replace("''", "'") if single is not None else double), True, STR_TAG
         values[item_path] = where
         value = builder.scalar(text, quoted, item_path, tag, where)
         if listed:
             items.append(value)
         else:
-            entries[str(item_path[-1])] = value
+            entries[name] = value
         at = item.end()
         if item.group(4 + shift) in "]}":
             break

@@ -135,22 +135,21 @@ def text_loader(text: str) -> type[yaml.BaseLoader]:
 
 
 # The resolvers a plain scalar can match, by its first character ("" for the empty scalar), in order.
-_BY_FIRST_CHARACTER: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {}
+RESOLVERS_BY_FIRST_CHARACTER: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {}
 for _tag, _regexp, _first in YAML_1_2_RESOLVERS:
     for _character in _first:
-        _BY_FIRST_CHARACTER[_character] = (*_BY_FIRST_CHARACTER.get(_character, ()), (_tag, _regexp))
-TAGS_BY_FIRST_CHARACTER = _BY_FIRST_CHARACTER
-_STR_TAG = STR_TAG = BaseResolver.DEFAULT_SCALAR_TAG
+        RESOLVERS_BY_FIRST_CHARACTER[_character] = (*RESOLVERS_BY_FIRST_CHARACTER.get(_character, ()), (_tag, _regexp))
+STR_TAG = BaseResolver.DEFAULT_SCALAR_TAG
 _SEQ_TAG = BaseResolver.DEFAULT_SEQUENCE_TAG
 _MAP_TAG = BaseResolver.DEFAULT_MAPPING_TAG
 
 
 def plain_scalar_tag(value: str) -> str:
     """The tag of a plain scalar by ruamel.yaml's YAML 1.2 rules (``tag:yaml.org,2002:str`` when none)."""
-    for tag, regexp in _BY_FIRST_CHARACTER.get(value[:1], ()):
+    for tag, regexp in RESOLVERS_BY_FIRST_CHARACTER.get(value[:1], ()):
         if regexp.match(value):
             return tag
-    return _STR_TAG
+    return STR_TAG
 
 
 if _PARSER is not None:
@@ -165,7 +164,7 @@ if _PARSER is not None:
 
         def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
             if kind is ScalarNode:
-                return plain_scalar_tag(value) if implicit[0] else _STR_TAG
+                return plain_scalar_tag(value) if implicit[0] else STR_TAG
             return _SEQ_TAG if kind is SequenceNode else _MAP_TAG
 
         def descend_resolver(self, current_node: Any, current_index: Any) -> None:

@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from yaml.error import Mark
+from yaml.nodes import ScalarNode
+
 from reconciler.desired import block_lines, libyaml_parser
 from reconciler.desired.files import UnreadableFile, read_regular_file
 from reconciler.desired.positions import FieldPath, Place, Positions, format_path
@@ -300,28 +303,11 @@ class _Builder:
             return None
 
     def line_tagged(self, tag: str, name: str, path: FieldPath, position: tuple[int, int]) -> Any:
-        node = _LineNode(tag, name, _LineMark(position[0] - 1, position[1] - 1))
+        node = ScalarNode(tag, name, Mark(self.file, 0, position[0] - 1, position[1] - 1, None, 0))
         value = self.build_env(node, path) if tag == ENV_TAG else self.build_secret(node, path)
         if self.issues:
             return block_lines.REFUSED
         return block_lines.OMITTED if value is _UNRESOLVED else value
-
-
-@dataclass(frozen=True)
-class _LineMark:
-    line: int  # 0-based, as a parser's mark
-    column: int
-
-
-@dataclass(frozen=True)
-class _LineNode:
-    """A tagged scalar ``block_lines`` read, as the reference parsers (``desired.secrets``) read a node."""
-
-    tag: str
-    value: str
-    start_mark: _LineMark
-    id: str = "scalar"
-    style: str | None = None
 
 
 def _decode(raw: bytes, file: str) -> tuple[str | None, list[InputIssue]]:

@@ -410,11 +410,23 @@ def test_a_file_as_import_writes_it_is_read_by_lines() -> None:
     assert issues == [] and parsed is not None and parsed.data == document
 
 
-def test_the_loader_takes_the_line_reader_and_falls_back_when_it_gives_up() -> None:
+def test_the_loader_takes_the_line_reader_and_falls_back_when_it_gives_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    gave: list[bool] = []
+    real = block_lines.read_block_lines
+
+    def watched(text: str, builder: Any) -> Any:
+        data = real(text, builder)
+        gave.append(data is not None)
+        return data
+
+    monkeypatch.setattr(block_lines, "read_block_lines", watched)
     read, _ = parse_yaml_text("a: 1\nb: [x, 'NO']\n", "f.yaml", {}, fast=True)
     assert read is not None and read.data == {"a": 1, "b": ["x", "NO"]}
     composed, _ = parse_yaml_text("a:\nb: |\n  text\n", "f.yaml", {}, fast=True)
     assert composed is not None and composed.data == {"a": None, "b": "text\n"} and composed.null_paths == [("a",)]
+    assert gave == [True]  # the block scalar is outside the plain subset: the reader is not even asked
+    parse_yaml_text("a:\nb: 1\n", "f.yaml", {}, fast=True)
+    assert gave == [True, False]  # an empty value: asked, and it gives up
 
 
 def test_a_reference_read_by_lines_is_resolved_and_masked_as_a_composed_one() -> None:

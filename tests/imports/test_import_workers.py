@@ -1,4 +1,4 @@
-"""``import`` with worker processes making the files (``desired.processes.Workers``) writes what it writes alone.
+"""``import`` with worker processes making the files (``reconciler.processes.Workers``) writes what it writes alone.
 
 The seeded sandbox here holds far fewer accounts than a fleet, so the tests ask for two workers and small
 batches; each import is compared whole with one made in this process: every file byte for byte, the values
