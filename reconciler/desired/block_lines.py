@@ -5,17 +5,20 @@ of one-line scalars. libyaml through PyYAML spends about 150 µs of such a file 
 node objects alone; one regular expression a line, building the values as it goes, reads it in about
 half the time of composing and building it (``benchmarks/README.md``, round fifteen).
 
-It reads only what it is sure of, in text ``libyaml_parser.in_plain_subset`` accepts (LF line breaks,
-no tab, no anchor, no block scalar, no tag but ``!env`` and ``!secret``): keys that are plain names
+It reads only what it is sure of: text with LF line breaks and no tab, no Unicode line break (U+0085,
+U+2028, U+2029: YAML 1.1's, which libyaml keeps) and no byte order mark; keys that are plain names
 followed by ``:`` and a space or the end of the line; a value on one line that is a plain scalar
 (neither starting with an indicator nor holding ``: ``, a comment after `` #``), a single-quoted scalar,
 a double-quoted one without escapes, ``!env NAME`` or ``!secret NAME``, or a flow list or mapping of such
 scalars (``[OWNER, DIRECTOR]``, ``{currency: SEK}``, ``[]``); ``- `` items, of a scalar or of a mapping.
-Anything else (an empty value, a scalar over several lines, nested flow collections, a key written
-twice, indentation it cannot place, a character YAML refuses...) gives None, and the file is composed
-by libyaml as before: every problem is that path's (and ruamel.yaml's) to report, never this one's.
-What this reads is what libyaml reads, value for value and position for position:
-``tests/desired/test_block_lines.py`` compares the two over generated files.
+An anchor, an alias, another tag, a complex key, a block scalar or a directive starts with an indicator
+where a value, a key or a line starts, so each is left to the parsers too. Anything else (an empty
+value, a scalar over several lines, nested flow collections, a key written twice, indentation it cannot
+place, a character YAML refuses...) gives None, and the file is parsed as before: every problem is that
+path's to report, never this one's. What this reads is what libyaml and ruamel.yaml read, value for
+value and position for position: ``tests/desired/test_block_lines.py`` compares them over generated files.
+The check that libyaml may read a text (``libyaml_parser.in_plain_subset``, a tenth of the time a file
+takes here) is left to the files this gives up on.
 
 Values are made by the builder (``yaml_loader``), as for a composed node: the same resolution of plain
 scalars, the same checks of text, the same references.
@@ -59,6 +62,10 @@ _TAGGED = re.compile(r"(!env|!secret) +([A-Za-z_][A-Za-z0-9_.\-]*)(?: +#.*)?")
 _MAX_DEPTH = 32
 _MAX_VALUES = 20_000
 
+# Where YAML 1.1 (libyaml) and YAML 1.2 (ruamel.yaml) part: a tab separates words and starts a comment
+# or ends a value as a space does, and 1.1 breaks lines at three more characters. Plain text holds none
+# but the tab.
+_UNICODE_BREAKS = ("\x85", "\u2028", "\u2029", "\ufeff")
 # What YAML's reader refuses anywhere in a file (plain text holds none of it: ``text.plain_text``).
 _NOT_PRINTABLE = re.compile("[^\t\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -102,10 +109,12 @@ class _NotHere(Exception):
 def read_block_lines(text: str, builder: LineBuilder) -> dict[str, Any] | None:
     """The top-level mapping of ``text``, built by ``builder``; None when the text is not one this
     module reads (see the module's docstring), and then nothing ``builder`` holds is to be used."""
-    if "\r" in text or text.count("\n") + text.count(",") > _MAX_VALUES:
+    if "\r" in text or "\t" in text or text.count("\n") + text.count(",") > _MAX_VALUES:
         return None
-    if not builder.plain_text and _NOT_PRINTABLE.search(text):
-        return None  # the parsers refuse the file (a comment is no value the builder would check)
+    if not builder.plain_text and (
+        any(character in text for character in _UNICODE_BREAKS) or _NOT_PRINTABLE.search(text)
+    ):
+        return None  # the parsers part, or refuse the file (a comment is no value the builder would check)
     try:
         return _read(text, builder)
     except _NotHere:
@@ -114,13 +123,14 @@ def read_block_lines(text: str, builder: LineBuilder) -> dict[str, Any] | None:
 
 def _read(text: str, builder: LineBuilder) -> dict[str, Any]:
     root: dict[str, Any] = {}
-    values = builder.positions.values
+    values, keys = builder.positions.values, builder.positions.keys
     # The open collections, innermost last: (indentation of its keys or dashes, kind, the collection, path).
     stack: list[tuple[int, int, Any, FieldPath]] = []
     # A key written with no value on its line: its collection comes on the next lines.
     pending: tuple[int, dict[str, Any], str, FieldPath] | None = None
     references: list[tuple[Any, Any, _Reference]] = []  # where each goes: its collection, key or index
     number = 0
+    plain = builder.plain_text
     for spaces, dash, key, colon, rest in _LINES.findall(text):
         number += 1
         if rest[-1:] == " ":
@@ -153,7 +163,9 @@ def _read(text: str, builder: LineBuilder) -> dict[str, Any]:
             values[()] = (number, indent + 1)
             stack.append((indent, _MAP, root, ()))
         if dash:
-            top = _innermost(stack, indent, _SEQ)
+            top = stack[-1]
+            if top[0] != indent or top[1] != _SEQ:
+                top = _innermost(stack, indent, _SEQ)
             sequence, sequence_path = top[2], top[3]
             item_path = (*sequence_path, len(sequence))
             column = indent + len(dash)
@@ -168,14 +180,23 @@ def _read(text: str, builder: LineBuilder) -> dict[str, Any]:
             values[item_path] = (number, column + 1)
             entries: dict[str, Any] = {}
             sequence.append(entries)
-            stack.append((column, _MAP, entries, item_path))
+            top = (column, _MAP, entries, item_path)
+            stack.append(top)
         else:
             if not key:
                 raise _NotHere  # a scalar over several lines, a document marker, a flow collection...
-            _innermost(stack, indent, _MAP)
+            top = stack[-1]
+            if top[0] != indent or top[1] != _MAP:
+                top = _innermost(stack, indent, _MAP)
             column = indent
-        mapping, mapping_path = stack[-1][2], stack[-1][3]
-        name, path = _key(key, mapping_path, (number, column + 1), builder)
+        mapping = top[2]
+        if plain:  # ``_key`` for a key of plain text (itself), without a call: most lines hold one
+            name, path = key, (*top[3], key)
+            if path in keys:
+                raise _NotHere
+            keys[path] = (number, column + 1)
+        else:
+            name, path = _key(key, top[3], (number, column + 1), builder)
         if not rest:
             if len(path) >= _MAX_DEPTH:
                 raise _NotHere

@@ -193,14 +193,13 @@ def in_plain_subset(text: str) -> bool:
     return not any(outside(text, token.start()) for token in _TOKEN_STARTS.finditer(text))
 
 
-def compose_all(text: str, *, in_subset: bool | None = None) -> list[Any] | None:
+def compose_all(text: str) -> list[Any] | None:
     """The node tree of each document, or None when ruamel.yaml is to parse this text.
 
     None for text outside the plain subset, for a syntax error (ruamel.yaml reports it in its own
-    words) or when libyaml is not installed. ``in_subset``: whether the text is in the plain subset,
-    when the caller has checked it already.
+    words) or when libyaml is not installed.
     """
-    if _PARSER is None or not (in_plain_subset(text) if in_subset is None else in_subset):
+    if _PARSER is None or not in_plain_subset(text):
         return None
     composer = _Composer(text)
     try:

@@ -5,8 +5,9 @@ read already (the configuration, the profiles, the secrets store), and their out
 the files' order.
 
 What a worker changes in its own memory that the load needs afterwards comes back with its outcomes:
-the forms of the secret values it registered for masking (``reconciler.sensitive``) and the names of
-the secrets its files used. The store is decrypted before the fork, so no worker asks for an identity;
+the forms of the secret values it registered for masking (``reconciler.sensitive``), the names of
+the secrets its files used, and the phone numbers it parsed (``desired.normalise``: the plan reads
+them again in the live state). The store is decrypted before the fork, so no worker asks for an identity;
 a load none of whose files named a secret then forgets it, as one that never opened it. Once any file
 has an issue, no worker declares another merchant (a load with an issue keeps none). Bank accounts are
 hashed after the load, once it is known to succeed (``load._hashed``, by workers of their own when some
@@ -18,12 +19,13 @@ from __future__ import annotations
 import functools
 import multiprocessing
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
 from reconciler import processes
+from reconciler.desired.normalise import parsed_phones, remember_phones
 from reconciler.desired.secret_store import StoreSource
 from reconciler.errors import SecretsError
 from reconciler.sensitive import add_secret_forms, registered_secret_values
@@ -48,17 +50,19 @@ class _Chunk(Generic[R]):
     outcomes: list[R]
     secret_values: frozenset[str] = frozenset()
     secrets_used: frozenset[str] = frozenset()
+    phones: dict[str, tuple[str | None, str]] = field(default_factory=dict)
 
 
 def _read_files(read: Reader[R], secrets: StoreSource, issue_found: Event, paths: Sequence[Path]) -> _Chunk[R]:
-    values_before, used_before = registered_secret_values(), set(secrets.used)
+    values_before, used_before, phones_before = registered_secret_values(), set(secrets.used), parsed_phones()
     outcomes = []
     for path in paths:
         outcome = read(path, declaring=not issue_found.is_set())
         if outcome.issues:
             issue_found.set()
         outcomes.append(outcome)
-    return _Chunk(outcomes, registered_secret_values() - values_before, frozenset(secrets.used - used_before))
+    phones = {text: parsed for text, parsed in parsed_phones().items() if text not in phones_before}
+    return _Chunk(outcomes, registered_secret_values() - values_before, frozenset(secrets.used - used_before), phones)
 
 
 def in_workers(
@@ -88,6 +92,7 @@ def in_workers(
         outcomes.extend(chunk.outcomes)
         add_secret_forms(chunk.secret_values)
         secrets.used |= chunk.secrets_used
+        remember_phones(chunk.phones)
     if opened_here and not secrets.used:
         secrets.forget()  # as a load that needed no value of the store: never opened
     return outcomes

@@ -329,14 +329,14 @@ class _TooManyValues(Exception):
     """More lines and flow items than a desired-state file holds values: not given to ruamel.yaml."""
 
 
-def _compose_all(text: str, fast: bool, in_subset: bool | None = None) -> list[Node]:
+def _compose_all(text: str, fast: bool) -> list[Node]:
     """The node tree of each document in ``text``; raises ruamel.yaml's error for bad YAML."""
     # ruamel.yaml composes about 7,000 values a second: a file of millions of list items would hold
     # a run for an hour before the value limit is met. Each value takes a line or a comma of its own
     # (nesting on one line is bounded apart), so their count bounds the values, cheaply.
     if text.count("\n") + text.count(",") > _MAX_VALUES:
         raise _TooManyValues
-    nodes = libyaml_parser.compose_all(text, in_subset=in_subset) if fast else None
+    nodes = libyaml_parser.compose_all(text) if fast else None
     if nodes is not None:
         return nodes
     # Imported here: a file libyaml reads (every valid file in the plain subset) never needs it.
@@ -403,9 +403,8 @@ def parse_yaml_text(
     has problems other than of references, see the module docstring) and the issues found.
 
     Without ``secrets``, every ``!secret`` is unresolved, without an issue."""
-    in_subset = libyaml_parser.in_plain_subset(text) if fast else None
     plain = plain_text(text)
-    if in_subset:
+    if fast:
         # Read a line at a time when it can be (``block_lines``); else composed, by a builder of its own.
         builder = _Builder(file, environ, secrets, env_rules or EnvRules(), plain_text=plain)
         try:
@@ -415,7 +414,7 @@ def parse_yaml_text(
         if data is not None and not builder.issues:
             return _document(file, data, builder), builder.reference_issues
     try:
-        nodes = _compose_all(text, fast, in_subset)
+        nodes = _compose_all(text, fast)
     except Exception as error:  # what it is not a YAML problem of is raised again
         issue = _syntax_issue(error, text, file)
         if issue is None:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from reconciler.desired import block_lines, libyaml_parser
 from reconciler.desired.secrets import EnvRules, SecretLookup
-from reconciler.desired.yaml_loader import _Builder, parse_yaml_text
+from reconciler.desired.yaml_loader import _Builder, _compose_all, parse_yaml_text
 from reconciler.imports.yaml_text import plain_yaml
 from tests.desired.test_desired_parsers import TRICKY_SCALARS
 
@@ -68,9 +68,8 @@ def _typed(value: Any) -> Any:
 
 
 def by_lines(text: str) -> tuple[object, ...] | None:
-    """What the line reader reads, or None where it leaves the text to libyaml."""
-    if not libyaml_parser.in_plain_subset(text):
-        return None
+    """What the line reader reads, or None where it leaves the text to the parsers (as the loader has it:
+    whether libyaml may read the text is not asked first)."""
     builder = _builder(text)
     data = block_lines.read_block_lines(text, builder)
     if data is None or builder.issues:
@@ -80,8 +79,20 @@ def by_lines(text: str) -> tuple[object, ...] | None:
 
 def by_nodes(text: str) -> tuple[object, ...] | None:
     """What composing ``text`` with libyaml and building its nodes gives (None: an issue or no document)."""
-    nodes = libyaml_parser.compose_all(text)
-    if not nodes or len(nodes) != 1 or nodes[0].id != "mapping":
+    return _built(libyaml_parser.compose_all(text), text)
+
+
+def by_ruamel_nodes(text: str) -> tuple[object, ...] | None:
+    """The same, composed by ruamel.yaml: what the loader reads a text outside the plain subset with."""
+    try:
+        nodes = _compose_all(text, fast=False)
+    except Exception:  # a syntax error: an issue
+        return None
+    return _built(nodes, text)
+
+
+def _built(nodes: list[Any] | None, text: str) -> tuple[object, ...] | None:
+    if not nodes or len(nodes) != 1 or nodes[0] is None or nodes[0].id != "mapping":
         return None
     builder = _builder(text)
     data = builder.build(nodes[0], ())
@@ -97,10 +108,13 @@ def by_ruamel(text: str) -> Any:
 
 
 def assert_read_alike(text: str) -> bool:
-    """Whether the line reader read ``text`` (and then read it as libyaml and ruamel.yaml do)."""
+    """Whether the line reader read ``text`` (and then read it as libyaml, where libyaml may read it, and
+    ruamel.yaml do, positions and all)."""
     lines = by_lines(text)
     if lines is not None:
-        assert lines == by_nodes(text), text
+        if libyaml_parser.in_plain_subset(text):
+            assert lines == by_nodes(text), text
+        assert lines == by_ruamel_nodes(text), text
         assert lines[1] == by_ruamel(text), text
     return lines is not None
 
@@ -147,6 +161,17 @@ _SCALARS = [
     "é",
     "\xa0",
     "\x7f",
+    # Outside the plain subset libyaml is kept to (``libyaml_parser.in_plain_subset``), and plain
+    # scalars all the same: ruamel.yaml's to compare with.
+    "x &y",
+    "x *y",
+    "x !y",
+    "x ?y",
+    "x |",
+    "x >-",
+    "b]:c",
+    "b}:c",
+    "5%",
 ]
 _KEYS = ["a", "b", "name", "account_reference", "vipps-psp", "x.y", "_k", "true", "null", "1", "a b", "é", "-k"]
 _TAGS = [
@@ -295,6 +320,27 @@ def test_what_the_line_reader_reads_libyaml_reads_alike(
     assert_read_alike(text)
 
 
+# Plain scalars with indicators inside them (``x &y``, ``b]:c``, ``x |``): outside the plain subset libyaml
+# is kept to, so read by the line reader where ruamel.yaml would read them, and compared with it.
+_inner_indicators = st.one_of(
+    st.text(alphabet="ax &*!?|>%@`", min_size=0, max_size=8).map(lambda text: "x" + text),
+    st.sampled_from(["b]:c", "b}:c", "x'y", 'x"y', "x #y", "x: y", "x:"]),
+)
+_outside_documents = st.recursive(
+    _inner_indicators,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(_KEYS[:5]), inner, max_size=4),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.sampled_from(_KEYS[:5]), _outside_documents, min_size=1, max_size=5), _style)
+def test_plain_scalars_outside_the_plain_subset_read_as_ruamel_reads_them(
+    document: dict[str, Any], style: dict[str, Any]
+) -> None:
+    assert_read_alike(_render(document, style, False))
+
+
 def test_the_generated_files_are_read_by_lines_most_of_the_time() -> None:
     # The property above means little if the line reader gave up on every file.
     read = sum(
@@ -375,6 +421,28 @@ def test_what_the_line_reader_leaves_to_libyaml(text: str) -> None:
         ("a: [x" + " " * 1_000_000 + "y\n", False),
         ("a: '" + "''" * 500_000 + "'\n", True),
         ("a: x" + " " * 1_000_000 + "y #" + " " * 1_000_000 + "\n", True),
+        # Outside the plain subset libyaml is kept to, read as ruamel.yaml reads it: an indicator that
+        # is no indicator inside a plain scalar.
+        ("a: x &y\nb: x *y\nc: x !y\nd: x ?y\ne: x |\nf: x >\ng: b]:c\nh: 100%\n", True),
+        ('a: [x]\nb: "y" # c &d\n', True),
+        # And left to the parsers: an anchor, an alias, a tag, a complex key, a block scalar, a
+        # directive, a tab, YAML 1.1's line breaks, a byte order mark.
+        ("a: &x 1\nb: *x\n", False),
+        ("&x a: 1\n", False),
+        ("a: [&x 1]\n", False),
+        ("a: !!str 1\n", False),
+        ("a: !env\tX\n", False),
+        ("? a\n: 1\n", False),
+        ("a: |\n  x\n", False),
+        ("a: >-\n  x\n", False),
+        ("%YAML 1.2\n---\na: 1\n", False),
+        ("a: x\tb\n", False),
+        ("a: x\t#c\n", False),
+        ("a: x\t\n", False),
+        ("a: x\u2028y\n", False),
+        ("a: x\x85y\n", False),
+        ("a: x\u2029y\n", False),
+        ("a: \ufeffx\n", False),
     ],
     ids=lambda value: repr(value)[:40] if isinstance(value, str) else str(value),
 )
@@ -424,9 +492,9 @@ def test_the_loader_takes_the_line_reader_and_falls_back_when_it_gives_up(monkey
     assert read is not None and read.data == {"a": 1, "b": ["x", "NO"]}
     composed, _ = parse_yaml_text("a:\nb: |\n  text\n", "f.yaml", {}, fast=True)
     assert composed is not None and composed.data == {"a": None, "b": "text\n"} and composed.null_paths == [("a",)]
-    assert gave == [True]  # the block scalar is outside the plain subset: the reader is not even asked
+    assert gave == [True, False]  # a block scalar: it gives up, and ruamel.yaml reads the file
     parse_yaml_text("a:\nb: 1\n", "f.yaml", {}, fast=True)
-    assert gave == [True, False]  # an empty value: asked, and it gives up
+    assert gave == [True, False, False]  # an empty value: it gives up, and libyaml reads the file
 
 
 def test_a_reference_read_by_lines_is_resolved_and_masked_as_a_composed_one() -> None:

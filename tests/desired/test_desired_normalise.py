@@ -318,3 +318,19 @@ def test_a_phone_number_longer_than_phonenumbers_reads_is_refused_without_repeat
     with pytest.raises(ValueError) as caught:
         normalise_phone("+" + "1" * MAX_PHONE_CHARS)
     assert str(caught.value) == "a phone number is at most 250 characters"
+
+
+def test_parsed_phone_numbers_are_remembered_within_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler.desired import normalise
+
+    monkeypatch.setattr(normalise, "_PARSED_PHONES", {})
+    monkeypatch.setattr(normalise, "MAX_PARSED_PHONES", 3)
+    numbers = [f"+47220000{n:02d}" for n in range(4)]
+    for number in numbers:
+        assert normalise.normalise_phone(number) == number
+    assert list(normalise.parsed_phones()) == numbers[1:]  # the oldest forgotten first
+    normalise.remember_phones({"+4799999999": ("+4799999999", "")})
+    assert list(normalise.parsed_phones()) == [*numbers[2:], "+4799999999"]
+    with pytest.raises(ValueError, match="not a valid phone number"):
+        normalise.normalise_phone("+4712")
+    assert normalise.parsed_phones()["+4712"][0] is None  # a refusal is remembered too, with its reason

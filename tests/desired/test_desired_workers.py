@@ -26,7 +26,7 @@ from click.testing import CliRunner
 
 from reconciler import processes, sensitive
 from reconciler.cli import main
-from reconciler.desired import bank_hashing, workers
+from reconciler.desired import bank_hashing, normalise, workers
 from reconciler.desired import load as load_module
 from reconciler.desired.load import DesiredState, load_desired
 from reconciler.desired.secret_store import SecretsStore, StoreSource, parse_identities
@@ -168,6 +168,32 @@ def test_secret_values_read_by_workers_are_masked_in_the_loading_process(
         assert not isinstance(_load(fleet.directory, fleet.environ), list)
     assert given and given[0] is not None
     assert all(is_secret_value(iban) for iban in later)
+
+
+def test_phone_numbers_parsed_by_workers_are_not_parsed_again_here(
+    monkeypatch: pytest.MonkeyPatch, fleet: Fleet
+) -> None:
+    """A plan reads each merchant's phone numbers again in the live state, in this process."""
+    numbers = [f"+4723{n:06d}" for n in range(FLEET)]
+    for n, number in enumerate(numbers):
+        path = fleet.directory / "merchants" / f"fleet-{n:02d}.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace("+4722000001", number), encoding="utf-8")
+    parsed: list[str] = []
+    real = normalise._parsed_e164
+
+    def counted(text: str) -> tuple[str | None, str]:
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(normalise, "_parsed_e164", counted)
+    with monkeypatch.context() as patch:
+        given = _with_workers(patch, 2)
+        assert not isinstance(_load(fleet.directory, fleet.environ), list)
+    assert given and given[0] is not None
+    here = set(parsed)  # this process parsed the first file's (before the fork), and nothing the workers did
+    assert not here & set(numbers[1:])
+    assert all(normalise.normalise_phone(number) == number for number in numbers)
+    assert set(parsed) == here  # all remembered: none parsed here now
 
 
 def test_issues_found_by_workers_are_the_ones_found_here_in_order(
