@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config import BankAccountHashing, Config
+from reconciler.desired.declared import canonical_bytes
 from reconciler.desired.hash_cache import CachedHashes, HashKeys, read_cached_hashes
 from reconciler.desired.secret_store import StoreSource, identities_from_environment
 from reconciler.desired.secrets import RESERVED_VARIABLES, shown_secret_name
@@ -106,8 +107,7 @@ class BankAccountHasher:
 
     def apply_canonical(self, canonical: bytes) -> bytes:
         """``apply`` over a canonical document (``desired.declared.canonical_json``'s form), in that form."""
-        data = self.apply(json.loads(canonical))
-        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        return canonical_bytes(self.apply(json.loads(canonical)))
 
     def accounts(self, canonicals: Iterable[bytes]) -> dict[str, str]:
         """The Klarna IBANs of these canonical documents by their index in ``bank-hashes.age``, each once."""

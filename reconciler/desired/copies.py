@@ -34,6 +34,7 @@ from reconciler.desired.positions import FieldPath, format_path
 from reconciler.desired.references import NamedReference
 from reconciler.desired.secrets import SECRET_TAG, shown_secret_name
 from reconciler.errors import InputIssue
+from reconciler.records import pickled_by_fields
 from reconciler.sensitive import shown_name
 
 _WHITESPACE = re.compile(r"\s+")
@@ -98,6 +99,7 @@ WATCHED: tuple[_Watched, ...] = (
 )
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class CopyKey:
     """One value that must belong to one merchant: its kind, the digest of its normal form, and where it

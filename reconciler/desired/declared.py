@@ -14,18 +14,35 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from pydantic import BaseModel
 from pydantic_core import from_json
 
 from reconciler.desired.origins import Origins
+from reconciler.records import pickled_by_fields
 
 
 def canonical_json(model: BaseModel | None) -> bytes:
     """What a model declares (unset fields left out), in wire names, as sorted compact JSON."""
     body = model.model_dump(mode="json", exclude_unset=True, by_alias=True) if model is not None else None
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return canonical_bytes(body)
 
 
+def canonical_bytes(data: Any) -> bytes:
+    """JSON-shaped ``data`` as sorted compact JSON in UTF-8, the form a merchant is kept in.
+
+    orjson writes it in a third of the time ``json.dumps`` takes (a tenth of loading a merchant file), and
+    the same bytes but for a float under 1e-4 (``0.00001``, where ``json.dumps`` writes ``1e-05``); a test
+    compares the two. An integer beyond 64 bits, which orjson does not write, is written by ``json.dumps``.
+    Numbers are finite: the models refuse YAML's infinite ones (``types.FreeForm``).
+    """
+    try:
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class DeclaredMerchant:
     """One merchant file that validated: its reference, its Dintero account id and its document."""

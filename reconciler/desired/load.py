@@ -66,6 +66,7 @@ from reconciler.desired.validate import (
 )
 from reconciler.desired.yaml_loader import YamlDocument, load_yaml_file
 from reconciler.errors import InputError, InputIssue, SecretsError
+from reconciler.records import pickled_by_fields
 
 CONFIG_FILE = "reconciler.yaml"
 PARTNER_FILE = "partner.yaml"
@@ -308,6 +309,7 @@ def _read_merchant(
     return _Read(None if issues else merchant, document, issues, resolution.origins, resolved)
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class _Outcome:
     """What one merchant file gives the load: its issues, its values checked across files, and the

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field
 
@@ -29,6 +29,7 @@ from reconciler.desired.types import (
     DistributionProfileId,
     Email,
     EnablementCode,
+    FreeForm,
     Iban,
     IpAddress,
     KlarnaBlockText,
@@ -113,7 +114,7 @@ class SupportContact(DesiredModel):
 
 class Collection(DesiredModel):
     collection_reference: Reference
-    branding: dict[str, Any] | None = None
+    branding: FreeForm | None = None
     support_contact: SupportContact | None = None
     social_media_links: list[KlarnaUrl] | None = None
 

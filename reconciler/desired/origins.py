@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from reconciler.desired.positions import FieldPath
+from reconciler.records import pickled_by_fields
 
 PROFILES_DIR = "profiles"
 # How a change's origin names several files that together wrote a value (a mapping merged from them).
@@ -30,6 +31,7 @@ def intern_path(path: FieldPath) -> FieldPath:
     return _INTERNED.setdefault(path, path)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Origins:
     """The layers of one resolved merchant and where each wrote (see the module docstring)."""

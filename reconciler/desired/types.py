@@ -10,9 +10,10 @@ refuse a line break, tab or control character inside (``desired.text``); ``Block
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
@@ -280,3 +281,21 @@ WebhookUrl = Annotated[
     BeforeValidator(_webhook_url),
     WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://", "maxLength": 2048}),
 ]
+
+
+def _finite_numbers(value: Any, where: str = "") -> Any:
+    """``value`` (free-form JSON from YAML), refused when it holds a number JSON cannot write: YAML's
+    ``.inf`` and ``.nan`` are numbers, which no API can be sent."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where or 'the value'} is {value}, which JSON cannot hold: write a finite number")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _finite_numbers(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _finite_numbers(item, f"{where}[{index}]")
+    return value
+
+
+# A mapping the API takes as it is (a collection's ``branding``): any JSON, with finite numbers.
+FreeForm = Annotated[dict[str, Any], AfterValidator(_finite_numbers)]

@@ -28,6 +28,7 @@ from reconciler.desired.positions import FieldPath, Place, format_path
 from reconciler.desired.secrets import shown_secret_name
 from reconciler.desired.yaml_loader import YamlDocument
 from reconciler.errors import InputIssue, printable
+from reconciler.records import pickled_by_fields
 from reconciler.sensitive import shown_name
 
 T = TypeVar("T")
@@ -270,6 +271,7 @@ _CROSS_FILE_KEYS: tuple[tuple[FieldPath, str, Callable[[object], str]], ...] = (
 )
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class UniqueKey:
     """A value that must be unique across merchant files, with where it stands (kept instead of the file)."""
@@ -282,6 +284,7 @@ class UniqueKey:
     column: int
 
 
+@pickled_by_fields
 @dataclass(frozen=True)
 class SharedWith:
     """One reference a merchant file lists in ``shares_with`` (normalised), with where it stands.

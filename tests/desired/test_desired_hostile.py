@@ -642,3 +642,36 @@ def test_a_folder_that_cannot_be_listed_is_an_issue_not_a_traceback(
 
     monkeypatch.setattr(os, "scandir", refused)
     assert _issues(desired_dir) == [f"desired-state/{folder}:1:1: cannot list the folder: Permission denied"]
+
+
+# ---------------------------------------------------------------- numbers JSON cannot hold
+
+
+@pytest.mark.parametrize(
+    ("branding", "where"),
+    [("{width: 1e999}", "width is inf"), ("{logo: {sizes: [1, -1e999]}}", "logo.sizes[1] is -inf")],
+    ids=["infinite", "nested"],
+)
+def test_a_free_form_number_beyond_a_float_is_refused(
+    branding: str, where: str, desired_dir: Path, write: WriteFile
+) -> None:
+    # YAML reads 1e999 as a float, which is infinite: JSON has no such number, and no API takes one.
+    write(
+        "merchants/a.yaml",
+        f"account_reference: INF-1\nklarna:\n  account_name: Inf\n  collections:\n  - collection_reference: web\n"
+        f"    branding: {branding}\n",
+    )
+    assert _issues(desired_dir) == [
+        f"desired-state/merchants/a.yaml:6:15: klarna.collections[0].branding: {where}, which JSON cannot hold: "
+        "write a finite number"
+    ]
+
+
+def test_a_free_form_finite_number_is_kept(desired_dir: Path, write: WriteFile) -> None:
+    write(
+        "merchants/a.yaml",
+        "account_reference: INF-1\nklarna:\n  account_name: Inf\n  collections:\n  - collection_reference: web\n"
+        "    branding: {width: 1e300, ratio: 1.5, n: 3}\n",
+    )
+    (merchant,) = load_desired(desired_dir, environ={}).merchants
+    assert merchant.wire()["klarna"]["collections"][0]["branding"] == {"width": 1e300, "ratio": 1.5, "n": 3}

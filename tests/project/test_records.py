@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import pickle
+import pickletools
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +55,37 @@ def test_records_compare_and_replace_as_dataclasses() -> None:
         ResourceKind.ACCOUNT, None, {"account_name": "A"}, status="OPERATIONAL"
     )
     assert not hasattr(state, "__dict__")  # slots: no per-instance dict
+
+
+def test_the_records_a_load_hands_back_are_pickled_as_calls_with_their_fields() -> None:
+    from reconciler.desired.copies import CopyKey
+    from reconciler.desired.declared import DeclaredMerchant
+    from reconciler.desired.origins import Origins
+    from reconciler.desired.validate import SharedWith, UniqueKey
+
+    values = [
+        CopyKey("iban", "IBAN", b"\x01" * 16, "m.yaml", "p.yaml", ("klarna", "bank_accounts", 0, "iban"), 3, 9),
+        Origins(("p.yaml", "m.yaml"), ("base",), {("klarna",): 0}, {(): (0, 1)}),
+        DeclaredMerchant("M-1", None, "m.yaml", b"{}"),
+        UniqueKey("m.yaml", ("account_reference",), "account_reference", "M-1", 1, 20),
+        SharedWith("m.yaml", "M-2", "p.yaml", ("shares_with", 0), 4, 3, in_group=False),
+    ]
+    for value in values:
+        written = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        # No BUILD: no state set after the object is made (a frozen dataclass with slots sets its
+        # fields one at a time, through Python functions of ``dataclasses``).
+        assert "BUILD" not in {opcode.name for opcode, _, _ in pickletools.genops(written)}
+        copy = pickle.loads(written)
+        assert type(copy) is type(value)
+        assert [getattr(copy, f.name) for f in dataclasses.fields(copy)] == [
+            getattr(value, f.name) for f in dataclasses.fields(value)
+        ]
+
+
+def test_a_class_of_one_field_is_pickled_by_it() -> None:
+    from reconciler.records import pickled_by_fields
+
+    one = pickled_by_fields(dataclasses.make_dataclass("One", [("x", int)], frozen=True, slots=True))
+    globals()["One"] = one  # pickled by its name
+    one.__module__, one.__qualname__ = __name__, "One"
+    assert pickle.loads(pickle.dumps(one(5))) == one(5)
