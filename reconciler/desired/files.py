@@ -102,12 +102,15 @@ def read_regular_file(path: Path, limit: int | None = None) -> bytes:
         chunks: list[bytes] = []
         size = 0 if opened.st_size <= limit else limit + 1
         while size <= limit:
-            # As much as the file holds, and some: a request of the whole limit would allocate it.
-            chunk = os.read(descriptor, min(limit + 1 - size, max(opened.st_size - size, 0) + 65536))
-            if not chunk:
-                break
+            # As much as the file holds, and a page: a request of the whole limit would allocate it. A read
+            # that gives less than asked for is at the end, with no read more to find that out (each system
+            # call of a read costs microseconds while the load's own work keeps the caches).
+            wanted = min(limit + 1 - size, max(opened.st_size - size, 0) + 4096)
+            chunk = os.read(descriptor, wanted)
             chunks.append(chunk)
             size += len(chunk)
+            if len(chunk) < wanted:
+                break  # the end of a regular file: a read gives less than asked for only there
     except OSError as error:
         raise UnreadableFile(f"cannot read file: {error.strerror or error}") from None
     finally:

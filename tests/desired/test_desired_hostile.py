@@ -487,6 +487,27 @@ def test_a_file_too_large_is_refused(desired_dir: Path, write: WriteFile, monkey
     assert _issues(desired_dir) == ["desired-state/merchants/big.yaml:1:1: file is larger than 1,000 bytes"]
 
 
+@pytest.mark.parametrize("told", [0, 10, 5000, 9999, 10_000])
+def test_a_file_is_read_whole_whatever_size_it_was_said_to_have(
+    told: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file that grew or shrank after its size was taken (here: a size told wrong) is read to its end, or
+    # refused once it is past the limit.
+    path = tmp_path / "m.yaml"
+    text = bytes(range(256)) * 39 + b"end"  # 9,987 bytes
+    path.write_bytes(text)
+    real = os.fstat
+
+    def told_size(descriptor: int) -> os.stat_result:
+        found = real(descriptor)
+        return os.stat_result((found.st_mode, *found[1:6], told, *found[7:]))
+
+    monkeypatch.setattr(desired_files.os, "fstat", told_size)
+    assert desired_files.read_regular_file(path, limit=10_000) == text
+    with pytest.raises(desired_files.UnreadableFile, match="larger than 9,000 bytes"):
+        desired_files.read_regular_file(path, limit=9_000)
+
+
 @pytest.mark.parametrize("name", ["x.json", "x.YAML", "x.Yml", "X.JSON"])
 def test_a_file_that_looks_like_a_merchant_file_but_would_not_be_read_is_refused(
     name: str, desired_dir: Path, write: WriteFile
