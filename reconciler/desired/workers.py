@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
 from reconciler import processes
-from reconciler.desired.normalise import parsed_phones, remember_phones
+from reconciler.desired.normalise import parsed_phones, phones_added, remember_phones
 from reconciler.desired.secret_store import StoreSource
 from reconciler.errors import SecretsError
 from reconciler.sensitive import add_secret_forms, registered_secret_values
@@ -54,14 +54,14 @@ class _Chunk(Generic[R]):
 
 
 def _read_files(read: Reader[R], secrets: StoreSource, issue_found: Event, paths: Sequence[Path]) -> _Chunk[R]:
-    values_before, used_before, phones_before = registered_secret_values(), set(secrets.used), parsed_phones()
+    values_before, used_before, phones_before = registered_secret_values(), set(secrets.used), phones_added()
     outcomes = []
     for path in paths:
         outcome = read(path, declaring=not issue_found.is_set())
         if outcome.issues:
             issue_found.set()
         outcomes.append(outcome)
-    phones = {text: parsed for text, parsed in parsed_phones().items() if text not in phones_before}
+    phones = parsed_phones(since=phones_before)
     return _Chunk(outcomes, registered_secret_values() - values_before, frozenset(secrets.used - used_before), phones)
 
 

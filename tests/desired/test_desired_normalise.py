@@ -324,13 +324,21 @@ def test_parsed_phone_numbers_are_remembered_within_a_bound(monkeypatch: pytest.
     from reconciler.desired import normalise
 
     monkeypatch.setattr(normalise, "_PARSED_PHONES", {})
+    monkeypatch.setattr(normalise, "_phones_added", 0)
     monkeypatch.setattr(normalise, "MAX_PARSED_PHONES", 3)
     numbers = [f"+47220000{n:02d}" for n in range(4)]
-    for number in numbers:
+    for number in numbers[:2]:
+        assert normalise.normalise_phone(number) == number
+    mark = normalise.phones_added()
+    for number in numbers[2:]:
         assert normalise.normalise_phone(number) == number
     assert list(normalise.parsed_phones()) == numbers[1:]  # the oldest forgotten first
-    normalise.remember_phones({"+4799999999": ("+4799999999", "")})
-    assert list(normalise.parsed_phones()) == [*numbers[2:], "+4799999999"]
+    assert list(normalise.parsed_phones(since=mark)) == numbers[2:]  # what came after the mark
+    normalise.remember_phones({"+4799999999": ("+4799999999", ""), numbers[3]: (numbers[3], "")})
+    assert list(normalise.parsed_phones()) == [*numbers[2:], "+4799999999"]  # one known number stays put
+    assert list(normalise.parsed_phones(since=mark)) == [*numbers[2:], "+4799999999"]
+    assert list(normalise.parsed_phones(since=normalise.phones_added())) == []
     with pytest.raises(ValueError, match="not a valid phone number"):
         normalise.normalise_phone("+4712")
     assert normalise.parsed_phones()["+4712"][0] is None  # a refusal is remembered too, with its reason
+    assert len(normalise.parsed_phones(since=0)) == 3  # however many came and went
