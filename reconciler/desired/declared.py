@@ -70,10 +70,11 @@ class DeclaredMerchant:
     def retired(self) -> bool:
         """``lifecycle: retired``: the merchant has left management (nothing is planned for it).
 
-        Read from the canonical JSON without parsing it: keys are sorted and compact, and no other model
-        has a ``lifecycle`` key, while inside a string value the quotes would be escaped.
+        Parsed only for a merchant whose canonical JSON holds the words (compact, and inside a string value
+        their quotes would be escaped): a free-form mapping (``branding``) may hold a key ``lifecycle`` too,
+        which retires nobody.
         """
-        return b'"lifecycle":"retired"' in self.canonical
+        return b'"lifecycle":"retired"' in self.canonical and self.wire().get("lifecycle") == "retired"
 
 
 def desired_digest(merchants: Sequence[DeclaredMerchant], partner: BaseModel | None) -> str:

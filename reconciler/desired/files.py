@@ -102,15 +102,18 @@ def read_regular_file(path: Path, limit: int | None = None) -> bytes:
         chunks: list[bytes] = []
         size = 0 if opened.st_size <= limit else limit + 1
         while size <= limit:
-            # As much as the file holds, and a page: a request of the whole limit would allocate it. A read
-            # that gives less than asked for is at the end, with no read more to find that out (each system
-            # call of a read costs microseconds while the load's own work keeps the caches).
+            # As much as the file holds, and a page: a request of the whole limit would allocate it.
             wanted = min(limit + 1 - size, max(opened.st_size - size, 0) + 4096)
             chunk = os.read(descriptor, wanted)
+            if not chunk:
+                break
             chunks.append(chunk)
             size += len(chunk)
-            if len(chunk) < wanted:
-                break  # the end of a regular file: a read gives less than asked for only there
+            if len(chunk) < wanted and size >= opened.st_size:
+                # All its size said and less than asked for: the end, without a read more to find it (each
+                # system call costs microseconds while the load's own work holds the caches). A read short
+                # of the size (a signal, a network or FUSE file system) is followed by another.
+                break
     except OSError as error:
         raise UnreadableFile(f"cannot read file: {error.strerror or error}") from None
     finally:

@@ -508,6 +508,17 @@ def test_a_file_is_read_whole_whatever_size_it_was_said_to_have(
         desired_files.read_regular_file(path, limit=9_000)
 
 
+def test_a_file_given_a_little_at_a_time_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A read may give less than asked for before the end (a signal, a network or FUSE file system): the file
+    # is read on, never cut short into a valid file with fewer fields.
+    path = tmp_path / "m.yaml"
+    text = b"account_reference: M-1\nklarna:\n  account_name: Shop\nlifecycle: retired\n"
+    path.write_bytes(text)
+    real = os.read
+    monkeypatch.setattr(desired_files.os, "read", lambda descriptor, wanted: real(descriptor, min(wanted, 40)))
+    assert desired_files.read_regular_file(path) == text
+
+
 @pytest.mark.parametrize("name", ["x.json", "x.YAML", "x.Yml", "X.JSON"])
 def test_a_file_that_looks_like_a_merchant_file_but_would_not_be_read_is_refused(
     name: str, desired_dir: Path, write: WriteFile

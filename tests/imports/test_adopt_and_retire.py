@@ -73,3 +73,15 @@ def test_an_ignored_reference_is_not_unmanaged(cli: Cli) -> None:
     (cli.desired.root / "reconciler.yaml").write_text("ignored_references: [IG-0001]\n")
     drift = cli.run("drift")
     assert drift.exit_code == 0, drift.output
+
+
+def test_a_branding_key_named_lifecycle_retires_nobody(cli: Cli) -> None:
+    merchant = base_merchant("RT-0002")
+    cli.live.create(merchant)
+    collection = merchant["klarna"].setdefault("collections", [{"collection_reference": "rt-web"}])[0]
+    collection["branding"] = {"lifecycle": "retired"}
+    merchant["klarna"]["account_name"] = "Changed, and managed"
+    cli.desired.write(merchant)
+    plan = cli.run("plan", "--detailed-exitcode")
+    assert plan.exit_code == 2, plan.output  # planned: the merchant is not retired
+    assert "Changed, and managed" in plan.output
