@@ -184,6 +184,7 @@ def normalise_phone(value: object) -> str:
 # that plans, and parsing one costs about 20 µs, a tenth of a plan's CPU when each is parsed twice.
 # Bounded: the oldest is forgotten first, so the newest are always the last.
 _PARSED_PHONES: dict[str, tuple[str | None, str]] = {}
+_E164_WRITTEN = re.compile(r"\+([1-9][0-9]{6,14})")
 MAX_PARSED_PHONES = 65_536
 _phones_added = 0  # how many numbers were ever added (a mark for ``parsed_phones``)
 
@@ -200,6 +201,8 @@ def _e164(text: str) -> tuple[str | None, str]:
 def _parsed_e164(text: str) -> tuple[str | None, str]:
     import phonenumbers
 
+    if _valid_as_written(text):
+        return text, ""
     try:
         number = phonenumbers.parse(text, None)
     except phonenumbers.NumberParseException as error:
@@ -207,6 +210,37 @@ def _parsed_e164(text: str) -> tuple[str | None, str]:
     if not phonenumbers.is_valid_number(number):
         return None, "is not a valid phone number for its country code"
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), ""
+
+
+def _valid_as_written(text: str) -> bool:
+    """Whether ``text`` is a valid number already in E.164 that parsing would keep as written: ``+``, a
+    country code, and a national number that neither starts with a zero (which parsing keeps apart) nor
+    with what the country's metadata strips as a national prefix. Then the number is checked as parsing
+    would have made it, without the rest of parsing's work (half the time of it; a test compares the two
+    on every region's example numbers and on generated digits)."""
+    import phonenumbers
+
+    written = _E164_WRITTEN.fullmatch(text)
+    if written is None:
+        return False
+    digits = written.group(1)
+    for length in (1, 2, 3):  # country codes are prefix-free: the first known one is the one
+        code = int(digits[:length])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            break
+    else:
+        return False
+    national = digits[length:]
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+        code, phonenumbers.region_code_for_country_code(code)
+    )
+    if metadata is None or national.startswith("0"):
+        return False
+    prefix = metadata.national_prefix_for_parsing
+    if prefix and re.match(prefix, national):
+        return False
+    number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+    return bool(phonenumbers.is_valid_number(number))
 
 
 def phones_added() -> int:

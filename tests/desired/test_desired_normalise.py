@@ -158,6 +158,87 @@ def test_phone_is_e164_whatever_the_international_format(region: str, kind: int,
     assert normalise_phone(e164) == e164
 
 
+def _by_parsing(text: str) -> str | None:
+    """What phonenumbers' own parsing makes of ``text``: its E.164 form when valid, else None."""
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _example_numbers() -> tuple[list[str], list[str]]:
+    """Every region's (and every non-geographic code's) example number of every type, in E.164; and each
+    of them again with a zero, a one or a seven before its national number (a national prefix, a carrier
+    code, another digit)."""
+    numbers = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in phonenumbers.PhoneNumberType.values():
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is not None:
+                numbers.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    for code in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS):
+        number = phonenumbers.example_number_for_non_geo_entity(code)
+        if number is not None:
+            numbers.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    with_digits = []
+    for text in numbers:
+        code = str(phonenumbers.parse(text, None).country_code)
+        national = text[1 + len(code) :]
+        with_digits += [f"+{code}{digit}{national}" for digit in "017"]
+    return numbers, with_digits
+
+
+def test_a_number_valid_as_written_is_the_one_parsing_makes() -> None:
+    from reconciler.desired.normalise import _valid_as_written
+
+    numbers, with_digits = _example_numbers()
+    for text in numbers + with_digits:
+        if _valid_as_written(text):
+            assert _by_parsing(text) == text, text
+    # Taken for nearly every valid number as written (not for Italy's leading zero, nor where a national
+    # prefix could be stripped), and for few of the variants parsing makes another number of.
+    assert sum(map(_valid_as_written, numbers)) > 0.9 * len(numbers)
+    assert all(_by_parsing(text) == text for text in numbers)
+    assert _valid_as_written("+46705269182") and not _valid_as_written("+390612345678")  # Italy: a leading 0
+
+
+def test_a_number_parsing_could_strip_a_national_prefix_from_is_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No region's example needs it (a number with such a prefix is not valid as written), so a country
+    # whose metadata strips a leading 7 stands in for one: its numbers are left to parsing.
+    from reconciler.desired.normalise import _valid_as_written
+
+    class StripsSeven:
+        national_prefix_for_parsing = "7"
+
+        def __init__(self, metadata: object) -> None:
+            self.metadata = metadata
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.metadata, name)
+
+    assert _valid_as_written("+46705269182") and _valid_as_written("+4687654321")
+    real = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code
+    monkeypatch.setattr(
+        phonenumbers.PhoneMetadata,
+        "metadata_for_region_or_calling_code",
+        lambda code, region: StripsSeven(real(code, region)),
+    )
+    assert not _valid_as_written("+46705269182")
+    assert _valid_as_written("+4687654321")
+
+
+@given(st.text(alphabet=string.digits, min_size=6, max_size=15))
+def test_generated_digits_valid_as_written_are_the_numbers_parsing_makes(digits: str) -> None:
+    from reconciler.desired.normalise import _valid_as_written
+
+    text = "+" + digits
+    if _valid_as_written(text):
+        assert _by_parsing(text) == text
+
+
 @given(st.text(alphabet=string.digits, min_size=6, max_size=12))
 def test_phone_without_country_code_is_refused(digits: str) -> None:
     with pytest.raises(ValueError, match="E.164"):
