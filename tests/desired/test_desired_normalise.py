@@ -248,6 +248,26 @@ def test_phone_without_country_code_is_refused(digits: str) -> None:
 # --- timestamps, dates, emails, BIC ---------------------------------------------------------------
 
 
+def _normalised_or_refused(text: str) -> str:
+    try:
+        return normalise_timestamp(text)
+    except ValueError as error:
+        return f"refused: {error}"
+
+
+@given(
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31))
+    | st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\Z")
+)
+def test_a_timestamp_in_its_normal_form_is_what_converting_it_gives(moment: datetime | str) -> None:
+    # Written as the APIs answer (UTC, Z, whole seconds), it is taken as it is once it is a date and time:
+    # the same as converting it from +00:00 gives, or refused alike (month 13, 24:00, a leap second).
+    text = (moment.isoformat(timespec="seconds") if isinstance(moment, datetime) else moment) + "Z"
+    assert _normalised_or_refused(text) == _normalised_or_refused(text[:-1] + "+00:00").replace("+00:00", "Z")
+    if isinstance(moment, datetime):
+        assert normalise_timestamp(text) == text
+
+
 @given(
     st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1)),
     st.integers(min_value=-12 * 60, max_value=14 * 60),
