@@ -34,7 +34,7 @@ from reconciler.desired.positions import FieldPath, format_path
 from reconciler.desired.references import NamedReference
 from reconciler.desired.secrets import SECRET_TAG, shown_secret_name
 from reconciler.errors import InputIssue
-from reconciler.records import pickled_by_fields
+from reconciler.records import pickled_by_fields, record
 from reconciler.sensitive import shown_name
 
 _WHITESPACE = re.compile(r"\s+")
@@ -100,7 +100,7 @@ WATCHED: tuple[_Watched, ...] = (
 
 
 @pickled_by_fields
-@dataclass(frozen=True, slots=True)
+@record
 class CopyKey:
     """One value that must belong to one merchant: its kind, the digest of its normal form, and where it
     is written (``file``, which differs from ``merchant_file`` for a value from a shared file)."""

@@ -28,7 +28,7 @@ from reconciler.desired.positions import FieldPath, Place, format_path
 from reconciler.desired.secrets import shown_secret_name
 from reconciler.desired.yaml_loader import YamlDocument
 from reconciler.errors import InputIssue, printable
-from reconciler.records import pickled_by_fields
+from reconciler.records import pickled_by_fields, record
 from reconciler.sensitive import shown_name
 
 T = TypeVar("T")
@@ -272,7 +272,7 @@ _CROSS_FILE_KEYS: tuple[tuple[FieldPath, str, Callable[[object], str]], ...] = (
 
 
 @pickled_by_fields
-@dataclass(frozen=True)
+@record
 class UniqueKey:
     """A value that must be unique across merchant files, with where it stands (kept instead of the file)."""
 
@@ -285,7 +285,7 @@ class UniqueKey:
 
 
 @pickled_by_fields
-@dataclass(frozen=True)
+@record
 class SharedWith:
     """One reference a merchant file lists in ``shares_with`` (normalised), with where it stands.
 
