@@ -6,6 +6,8 @@ import warnings
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from reconciler.desired import Merchant, fingerprint, is_sensitive, mask, sensitive_paths
@@ -419,3 +421,15 @@ def test_a_warning_of_the_yaml_parser_shows_no_line_of_the_file() -> None:
         document, _ = parse_yaml_text(text, "a.yaml", {}, fast=False)
     assert document is not None and document.data["klarna"] == {"x": "NO9386011117947", "y": "NO9386011117947"}
     assert [str(warning.message) for warning in caught] == []
+
+
+@given(
+    st.text(alphabet="aZéßÅ -'.", max_size=20)
+    | st.text(alphabet="aeyJKLRNklarn_tes019 -'.\u200b", max_size=24)
+    | st.sampled_from(["eyJhbGciOi", "Ola eyJ", "klarna_test_x", "KLARNA_LIVE_Y", "O'Brien-Smith Jr."])
+)
+def test_a_name_of_letters_is_judged_as_the_patterns_judge_it(text: str) -> None:
+    # A name of letters (and a name's marks) is judged without the patterns, and alike.
+    from reconciler.sensitive import _matches_a_pattern, looks_sensitive
+
+    assert looks_sensitive(text) == _matches_a_pattern(text)
