@@ -30,7 +30,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from reconciler.desired.libyaml_parser import RESOLVERS_BY_FIRST_CHARACTER, STR_TAG, plain_scalar_tag
+from reconciler.desired.libyaml_parser import (
+    OUTSIDE_CHARACTERS,
+    RESOLVERS_BY_FIRST_CHARACTER,
+    STR_TAG,
+    plain_scalar_tag,
+)
 from reconciler.desired.positions import FieldPath, Positions
 
 # A line: its indentation, a "- " item indicator, a key and its colon, and the rest (a value, or
@@ -62,10 +67,6 @@ _TAGGED = re.compile(r"(!env|!secret) +([A-Za-z_][A-Za-z0-9_.\-]*)(?: +#.*)?")
 _MAX_DEPTH = 32
 _MAX_VALUES = 20_000
 
-# Where YAML 1.1 (libyaml) and YAML 1.2 (ruamel.yaml) part: a tab separates words and starts a comment
-# or ends a value as a space does, and 1.1 breaks lines at three more characters. Plain text holds none
-# but the tab.
-_UNICODE_BREAKS = ("\x85", "\u2028", "\u2029", "\ufeff")
 # What YAML's reader refuses anywhere in a file (plain text holds none of it: ``text.plain_text``).
 _NOT_PRINTABLE = re.compile("[^\t\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -109,12 +110,14 @@ class _NotHere(Exception):
 def read_block_lines(text: str, builder: LineBuilder) -> dict[str, Any] | None:
     """The top-level mapping of ``text``, built by ``builder``; None when the text is not one this
     module reads (see the module's docstring), and then nothing ``builder`` holds is to be used."""
-    if "\r" in text or "\t" in text or text.count("\n") + text.count(",") > _MAX_VALUES:
+    if "\r" in text or text.count("\n") + text.count(",") > _MAX_VALUES:
         return None
-    if not builder.plain_text and (
-        any(character in text for character in _UNICODE_BREAKS) or _NOT_PRINTABLE.search(text)
-    ):
-        return None  # the parsers part, or refuse the file (a comment is no value the builder would check)
+    # Where YAML 1.1 (libyaml) and 1.2 (ruamel.yaml) part, as for libyaml's plain subset: a tab separates
+    # words and starts a comment or ends a value as a space does, and 1.1 breaks lines at more characters.
+    if any(character in text for character in OUTSIDE_CHARACTERS):
+        return None
+    if not builder.plain_text and _NOT_PRINTABLE.search(text):
+        return None  # the parsers refuse the file (a comment is no value the builder would check)
     try:
         return _read(text, builder)
     except _NotHere:

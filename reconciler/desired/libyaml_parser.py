@@ -91,7 +91,7 @@ YAML_1_2_RESOLVERS: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
 )
 # Any of these sends the text to ruamel.yaml; a false alarm costs only speed. Each pattern starts
 # with the token's own character and looks behind it for what precedes, which keeps the scan fast.
-_OUTSIDE_CHARACTERS = ("\t", "\x85", "\u2028", "\u2029", "\ufeff")  # tabs, unicode line breaks, a BOM
+OUTSIDE_CHARACTERS = ("\t", "\x85", "\u2028", "\u2029", "\ufeff")  # tabs, unicode line breaks, a BOM
 _OUTSIDE_PLAIN_SUBSET = re.compile(
     r"""%(?<![^\r\n]%)                                   # a directive
     | \r(?!\n)                                         # a CR that is not part of CRLF
@@ -187,7 +187,7 @@ def in_plain_subset(text: str) -> bool:
     """Whether libyaml reads ``text`` exactly as ruamel.yaml does (see the module's docstring)."""
     if not shallow(text):
         return False
-    if any(character in text for character in _OUTSIDE_CHARACTERS):
+    if any(character in text for character in OUTSIDE_CHARACTERS):
         return False
     outside = _OUTSIDE_PLAIN_SUBSET.match  # at a position, its lookbehinds still see what precedes
     return not any(outside(text, token.start()) for token in _TOKEN_STARTS.finditer(text))
