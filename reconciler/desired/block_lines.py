@@ -107,9 +107,13 @@ class _NotHere(Exception):
     """The text is not one this module reads: libyaml composes it."""
 
 
-def read_block_lines(text: str, builder: LineBuilder) -> dict[str, Any] | None:
+def read_block_lines(text: str, builder: LineBuilder, *, positions: bool = True) -> dict[str, Any] | None:
     """The top-level mapping of ``text``, built by ``builder``; None when the text is not one this
-    module reads (see the module's docstring), and then nothing ``builder`` holds is to be used."""
+    module reads (see the module's docstring), and then nothing ``builder`` holds is to be used.
+
+    ``positions=False`` leaves ``builder.positions`` empty: a file that loads without an issue is seldom
+    asked where a value stands, and noting where each one does is a sixth of the reading (a path's hash
+    a value). Read again with them, the same text gives the same data and every position."""
     if "\r" in text or text.count("\n") + text.count(",") > _MAX_VALUES:
         return None
     # Where YAML 1.1 (libyaml) and 1.2 (ruamel.yaml) part, as for libyaml's plain subset: a tab separates
@@ -119,14 +123,15 @@ def read_block_lines(text: str, builder: LineBuilder) -> dict[str, Any] | None:
     if not builder.plain_text and _NOT_PRINTABLE.search(text):
         return None  # the parsers refuse the file (a comment is no value the builder would check)
     try:
-        return _read(text, builder)
+        return _read(text, builder, positions)
     except _NotHere:
         return None
 
 
-def _read(text: str, builder: LineBuilder) -> dict[str, Any]:
+def _read(text: str, builder: LineBuilder, positions: bool) -> dict[str, Any]:
     root: dict[str, Any] = {}
-    values, keys = builder.positions.values, builder.positions.keys
+    values: dict[FieldPath, tuple[int, int]] | None = builder.positions.values if positions else None
+    keys = builder.positions.keys
     # The open collections, innermost last: (indentation of its keys or dashes, kind, the collection, path).
     stack: list[tuple[int, int, Any, FieldPath]] = []
     # A key written with no value on its line: its collection comes on the next lines.
@@ -156,14 +161,16 @@ def _read(text: str, builder: LineBuilder) -> dict[str, Any]:
             if not (indent > key_column or (dash and indent == key_column)):
                 raise _NotHere  # an empty value (null): libyaml's position for it is its own
             collection: Any = [] if dash else {}
-            values[path] = (number, indent + 1)
+            if values is not None:
+                values[path] = (number, indent + 1)
             parent[parent_key] = collection
             stack.append((indent, _SEQ if dash else _MAP, collection, path))
             pending = None
         elif not stack:
             if dash or not key:
                 raise _NotHere  # the top level is not a mapping
-            values[()] = (number, indent + 1)
+            if values is not None:
+                values[()] = (number, indent + 1)
             stack.append((indent, _MAP, root, ()))
         if dash:
             top = stack[-1]
@@ -180,7 +187,8 @@ def _read(text: str, builder: LineBuilder) -> dict[str, Any]:
                 continue
             if len(item_path) >= _MAX_DEPTH:
                 raise _NotHere
-            values[item_path] = (number, column + 1)
+            if values is not None:
+                values[item_path] = (number, column + 1)
             entries: dict[str, Any] = {}
             sequence.append(entries)
             top = (column, _MAP, entries, item_path)
@@ -194,12 +202,13 @@ def _read(text: str, builder: LineBuilder) -> dict[str, Any]:
             column = indent
         mapping = top[2]
         if plain:  # ``_key`` for a key of plain text (itself), without a call: most lines hold one
-            name, path = key, (*top[3], key)
-            if path in keys:
+            if key in mapping:
                 raise _NotHere
-            keys[path] = (number, column + 1)
+            name, path = key, (*top[3], key)
+            if values is not None:
+                keys[path] = (number, column + 1)
         else:
-            name, path = _key(key, top[3], (number, column + 1), builder)
+            name, path = _key(key, mapping, top[3], (number, column + 1), builder, values is not None)
         if not rest:
             if len(path) >= _MAX_DEPTH:
                 raise _NotHere
@@ -226,16 +235,23 @@ def _read(text: str, builder: LineBuilder) -> dict[str, Any]:
 
 
 def _key(
-    written: str, mapping_path: FieldPath, position: tuple[int, int], builder: LineBuilder
+    written: str,
+    mapping: dict[str, Any],
+    mapping_path: FieldPath,
+    position: tuple[int, int],
+    builder: LineBuilder,
+    noted: bool,
 ) -> tuple[str, FieldPath]:
-    """A key of the mapping at ``mapping_path`` as the builder takes it, and its path, its position noted."""
+    """A key of ``mapping`` (at ``mapping_path``) as the builder takes it, and its path, its position
+    noted when ``noted``."""
     name = written if builder.plain_text else builder.line_key(written)
     if name is None:
         raise _NotHere  # a key the builder refuses: libyaml's path reports it
-    path = (*mapping_path, name)
-    if path in builder.positions.keys:
+    if name in mapping:
         raise _NotHere  # a key written twice: libyaml's path reports each
-    builder.positions.keys[path] = position
+    path = (*mapping_path, name)
+    if noted:
+        builder.positions.keys[path] = position
     return name, path
 
 
@@ -265,16 +281,22 @@ class _Reference:
 
 
 def _value(
-    rest: str, path: FieldPath, position: tuple[int, int], builder: LineBuilder, values: dict[FieldPath, Any]
+    rest: str,
+    path: FieldPath,
+    position: tuple[int, int],
+    builder: LineBuilder,
+    values: dict[FieldPath, tuple[int, int]] | None,
 ) -> Any:
-    """The scalar, empty collection or flow collection written as ``rest``, the rest of its line."""
+    """The scalar, empty collection or flow collection written as ``rest``, the rest of its line; its
+    position noted in ``values`` unless None."""
     first = rest[0]
     if first not in _NOT_PLAIN_FIRST:
         comment = rest.find(" #")
         plain = rest if comment < 0 else rest[:comment].rstrip(" ")
         if ": " in plain or plain[-1] == ":":
             raise _NotHere
-        values[path] = position
+        if values is not None:
+            values[path] = position
         if builder.plain_text and first not in RESOLVERS_BY_FIRST_CHARACTER:
             return plain  # a string (no resolver starts so), as the builder gives one of plain text: itself
         return builder.scalar(plain, False, path, plain_scalar_tag(plain), position)
@@ -282,32 +304,41 @@ def _value(
         quoted = _SINGLE_QUOTED.fullmatch(rest)
         if quoted is None:
             raise _NotHere
-        values[path] = position
+        if values is not None:
+            values[path] = position
         return builder.scalar(quoted.group(1).replace("''", "'"), True, path, STR_TAG, position)
     if first == '"':
         quoted = _DOUBLE_QUOTED.fullmatch(rest)
         if quoted is None:
             raise _NotHere
-        values[path] = position
+        if values is not None:
+            values[path] = position
         return builder.scalar(quoted.group(1), True, path, STR_TAG, position)
     if first in "{[":
-        values[path] = position
+        if values is not None:
+            values[path] = position
         empty = _EMPTY_FLOW.fullmatch(rest)
         if empty is None:
-            return _flow(rest, path, position, builder)
+            return _flow(rest, path, position, builder, values)
         return {} if empty.group(1) == "{}" else []
     if first == "!":
         tagged = _TAGGED.fullmatch(rest)
         if tagged is None:
             raise _NotHere
-        values[path] = position
+        if values is not None:
+            values[path] = position
         return _Reference(tagged.group(1), tagged.group(2), path, position)
     raise _NotHere  # another indicator first
 
 
-def _flow(rest: str, path: FieldPath, position: tuple[int, int], builder: LineBuilder) -> Any:
+def _flow(
+    rest: str,
+    path: FieldPath,
+    position: tuple[int, int],
+    builder: LineBuilder,
+    values: dict[FieldPath, tuple[int, int]] | None,
+) -> Any:
     """A flow list or mapping of scalars written on one line, ``rest`` from its ``[`` or ``{`` on."""
-    values = builder.positions.values
     line, column = position  # of the "[" or "{" (1-based)
     listed = rest[0] == "["
     pattern, shift = (_FLOW_ITEM, 0) if listed else (_FLOW_ENTRY, 1)
@@ -321,7 +352,8 @@ def _flow(rest: str, path: FieldPath, position: tuple[int, int], builder: LineBu
         if listed:
             item_path: FieldPath = (*path, len(items))
         else:
-            name, item_path = _key(item.group(1), path, (line, column + item.start(1)), builder)
+            where = (line, column + item.start(1))
+            name, item_path = _key(item.group(1), entries, path, where, builder, values is not None)
         single, double, plain = item.group(1 + shift), item.group(2 + shift), item.group(3 + shift)
         if plain is not None:
             where = (line, column + item.start(3 + shift))
@@ -329,7 +361,8 @@ def _flow(rest: str, path: FieldPath, position: tuple[int, int], builder: LineBu
         else:
             where = (line, column + item.start((1 if single is not None else 2) + shift) - 1)  # the quote
             text, quoted, tag = (single.replace("''", "'") if single is not None else double), True, STR_TAG
-        values[item_path] = where
+        if values is not None:
+            values[item_path] = where
         value = builder.scalar(text, quoted, item_path, tag, where)
         if listed:
             items.append(value)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,32 +136,40 @@ def _matches(pattern: tuple[str, ...], path: FieldPath) -> bool:
     )
 
 
-def _walk(data: Any, pattern: tuple[str, ...], path: FieldPath = ()) -> Iterator[tuple[FieldPath, Any]]:
-    if not pattern:
-        yield path, data
-        return
-    head, rest = pattern[0], pattern[1:]
-    if head == EACH:
-        if isinstance(data, list):
-            for index, item in enumerate(data):
-                yield from _walk(item, rest, (*path, index))
-    elif isinstance(data, dict):
-        keys = sorted(data) if head == ANY else [head] if head in data else []
-        for key in keys:
-            yield from _walk(data[key], rest, (*path, key))
+def _walk(data: Any, pattern: tuple[str, ...]) -> list[tuple[FieldPath, Any]]:
+    """Each value at a place ``pattern`` matches, with its path, in the order of the document (keys a
+    pattern's ``ANY`` matches sorted). Level by level, without a generator a level: six patterns are
+    walked in every merchant file, and most end at a key the file does not have."""
+    found: list[tuple[FieldPath, Any]] = [((), data)]
+    for head in pattern:
+        deeper: list[tuple[FieldPath, Any]] = []
+        for path, value in found:
+            if head == EACH:
+                if isinstance(value, list):
+                    deeper.extend(((*path, index), item) for index, item in enumerate(value))
+            elif isinstance(value, dict):
+                if head == ANY:
+                    deeper.extend(((*path, key), value[key]) for key in sorted(value))
+                elif head in value:
+                    deeper.append(((*path, head), value[head]))
+        if not deeper:
+            return deeper
+        found = deeper
+    return found
 
 
 def copy_keys(
     data: Any,
     merchant_file: str,
-    position: Callable[[FieldPath], tuple[str, int, int]],
+    position: Callable[[FieldPath], tuple[str, int, int]] | None,
     references: Sequence[NamedReference],
 ) -> list[CopyKey]:
     """The values of one merchant document that no other merchant may share.
 
     ``position`` gives where a value is written: file, line and column (the merchant file, or the shared
-    file a value comes from); each reference carries its own place. Values that are not text, or that
-    normalise to nothing, are left to the file's own checks.
+    file a value comes from); None: in the merchant file, where is found when an issue points at it
+    (line 0, see ``check_copies``). Each reference carries its own place. Values that are not text, or
+    that normalise to nothing, are left to the file's own checks.
     """
     keys: list[CopyKey] = []
     for watched in WATCHED:
@@ -170,7 +178,7 @@ def copy_keys(
                 continue
             normal = watched.normal(str(value))
             if normal:
-                file, line, column = position(path)
+                file, line, column = position(path) if position is not None else (merchant_file, 0, 0)
                 digest = _digest(watched.kind, normal)
                 keys.append(CopyKey(watched.kind, watched.label, digest, merchant_file, file, path, line, column))
     for reference in references:
@@ -197,11 +205,16 @@ def _message(here: CopyKey, there: CopyKey) -> str:
     )
 
 
-def check_copies(keys: Sequence[CopyKey], sharing: Collection[frozenset[str]] = ()) -> list[InputIssue]:
+def check_copies(
+    keys: Sequence[CopyKey],
+    sharing: Collection[frozenset[str]] = (),
+    located: Callable[[CopyKey], CopyKey] | None = None,
+) -> list[InputIssue]:
     """Every value two merchant files share, reported at each place it is written, pointing at another.
 
     Each place points at the first place of another merchant (the first place, at the second).
     ``sharing`` holds the pairs of merchant files that share their owner's values (``shares_with``).
+    ``located`` gives a key that does not say where it stands (line 0) with its place.
     """
 
     def copied(here: CopyKey, there: CopyKey) -> bool:
@@ -217,6 +230,8 @@ def check_copies(keys: Sequence[CopyKey], sharing: Collection[frozenset[str]] = 
     for group in by_value.values():
         if len({k.merchant_file for k in group}) < 2 or len({k.file for k in group}) < 2:
             continue
+        if located is not None:
+            group = [located(k) for k in group]
         places = list({(k.file, k.line, k.column, k.path): k for k in group}.values())
         for here in places:
             others = [k for k in places if copied(here, k)]

@@ -14,9 +14,10 @@ still find where each value came from, so later errors can point at the YAML.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from reconciler.desired.files import (
 from reconciler.desired.hash_cache import HASHES_FILE
 from reconciler.desired.models import Merchant, Partner
 from reconciler.desired.origins import Origins
-from reconciler.desired.positions import SourcePosition, parse_path
+from reconciler.desired.positions import FieldPath, SourcePosition, parse_path
 from reconciler.desired.profiles import UNSET_HINT, ProfileSet, load_profiles, merchant_issues, resolve_merchant
 from reconciler.desired.secret_store import (
     INDEX_FILE,
@@ -58,6 +59,7 @@ from reconciler.desired.validate import (
     LEAVE_OUT_DEFAULT,
     LEAVE_OUT_UNMANAGED,
     CrossFileKey,
+    Locate,
     check_across_files,
     check_merchant,
     check_partner,
@@ -343,6 +345,32 @@ class _MerchantReader:
         )
         return _Outcome(read.issues, keys, declared, withheld)
 
+    def locate(self, exact: Set[str]) -> Locate:
+        """Where a value of a merchant file stands, for an issue across files to point at: the file is
+        read again, as it was read (``exact``: the files with issues, read as ``__call__`` reads them)."""
+
+        @functools.lru_cache(maxsize=64)  # a file shares several values, or one with many files
+        def documents(file: str) -> tuple[YamlDocument | None, YamlDocument | None]:
+            path = Path(file)
+            references = self.references
+            fast = file not in exact
+            document, _ = load_yaml_file(
+                path, self.environ, fast=fast, secrets=references.secrets, env_rules=references.env_rules
+            )
+            if document is None:  # changed since it was read: no place to point at
+                return None, None
+            return document, resolve_merchant(document, self.profiles, f"{MERCHANTS_DIR}/{path.name}").document
+
+        def place(file: str, path: FieldPath, in_resolved: bool) -> tuple[int, int]:
+            document, resolved = documents(file)
+            chosen = resolved if in_resolved and resolved is not None else document
+            if chosen is None:
+                return (1, 1)
+            where = chosen.at_value(path)
+            return where.line, where.column
+
+        return place
+
 
 def _read_merchants(paths: list[Path], reader: _MerchantReader, issues: list[InputIssue]) -> list[_Outcome]:
     """Each file's outcome, in order: from worker processes when there are enough files for them to
@@ -468,14 +496,16 @@ def load_desired(
     loaded: list[DeclaredMerchant] = []
     withheld: list[str] = []
     reader = _MerchantReader(env, references, profiles)
-    for path, outcome in zip(listing.files, _read_merchants(listing.files, reader, issues), strict=True):
+    outcomes = _read_merchants(listing.files, reader, issues)
+    for path, outcome in zip(listing.files, outcomes, strict=True):
         issues.extend(outcome.issues)
         keys.extend(outcome.keys)
         if outcome.declared is not None and not issues:
             loaded.append(outcome.declared)
         elif outcome.withheld:
             withheld.append(str(path))
-    issues.extend(check_across_files(keys))
+    exact = {str(path) for path, outcome in zip(listing.files, outcomes, strict=True) if outcome.issues}
+    issues.extend(check_across_files(keys, reader.locate(exact)))
     if check_only:
         hashing_salt = config.bank_account_hashing.salt_secret if config and config.bank_account_hashing else None
         if hashing_salt is not None:

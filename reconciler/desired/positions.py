@@ -8,6 +8,7 @@ are 1-based, as printed in ``FILE:LINE:COL``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -64,12 +65,20 @@ class Place(NamedTuple):
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass
+@dataclass(eq=False)
 class Positions:
     """The line and column of every key and value of one YAML document."""
 
     values: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
     keys: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+
+    def __eq__(self, other: object) -> bool:
+        # Positions found later (``FoundLater``) equal those noted as they were read.
+        if not isinstance(other, Positions):
+            return NotImplemented
+        return (self.values, self.keys) == (other.values, other.keys)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass with eq is
 
     def of_value(self, path: FieldPath) -> tuple[int, int]:
         """The value at ``path``, or of its nearest ancestor present in the file."""
@@ -89,3 +98,20 @@ class Positions:
         if not parent:
             return self.values.get((), (1, 1))
         return self.of_key(parent)
+
+
+class FoundLater(Positions):
+    """Positions that were not noted as the document was read: ``find`` reads it again for them when a
+    position is first asked for (a file that loads without an issue seldom is)."""
+
+    def __init__(self, find: Callable[[], Positions]) -> None:  # no values or keys until asked for
+        self._find = find
+
+    def __getattr__(self, name: str) -> dict[FieldPath, tuple[int, int]]:
+        # Called only for an attribute not set: ``values`` and ``keys`` before the first use.
+        if name not in ("values", "keys"):
+            raise AttributeError(name)
+        found = self._find()
+        self.values, self.keys = found.values, found.keys
+        found_now: dict[FieldPath, tuple[int, int]] = getattr(self, name)
+        return found_now

@@ -266,6 +266,9 @@ class ResolvedDocument(YamlDocument):
         layer = self._layer(path)
         return Place(layer.file, *layer.positions.of_value(path))
 
+    def file_at(self, path: FieldPath) -> str:
+        return self._layer(path).file
+
     def at_key(self, path: FieldPath) -> Place:
         layer = self._layer(path)
         return Place(layer.file, *layer.positions.of_key(path))

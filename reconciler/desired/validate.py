@@ -274,14 +274,15 @@ _CROSS_FILE_KEYS: tuple[tuple[FieldPath, str, Callable[[object], str]], ...] = (
 @pickled_by_fields
 @record
 class UniqueKey:
-    """A value that must be unique across merchant files, with where it stands (kept instead of the file)."""
+    """A value that must be unique across merchant files, with where it stands (kept instead of the file;
+    line 0: found when an issue points at it, see ``Locate``)."""
 
     file: str
     path: FieldPath
     what: str
     value: str
-    line: int
-    column: int
+    line: int = 0
+    column: int = 0
 
 
 @pickled_by_fields
@@ -297,28 +298,44 @@ class SharedWith:
     reference: str
     file: str
     path: FieldPath
-    line: int
-    column: int
+    line: int = 0  # 0: found when an issue points at it (``Locate``)
+    column: int = 0
     in_group: bool = True
 
 
 # What a merchant file gives the checks across files: its unique keys, the values no copy may share, and
 # the merchants it shares its owner's values with.
 CrossFileKey = UniqueKey | CopyKey | SharedWith
+K = TypeVar("K", UniqueKey, CopyKey, SharedWith)
+
+# Where a value of a merchant file is written, (line, column): given the merchant file, the value's path
+# and whether that path is in the document with its profiles applied (a ``shares_with`` a profile lists
+# is written in the profile). The keys of a file leave it to be found when an issue points at them,
+# which is seldom: where each value stands is not noted as a file that loads is read (``block_lines``).
+Locate = Callable[[str, FieldPath, bool], tuple[int, int]]
+
+
+def located(key: K, locate: Locate | None) -> K:
+    """``key`` with its line and column, found by ``locate`` when it has none yet."""
+    if key.line or locate is None:
+        return key
+    merchant_file = key.file if isinstance(key, UniqueKey) else key.merchant_file
+    line, column = locate(merchant_file, key.path, isinstance(key, SharedWith))
+    return replace(key, line=line, column=column)
 
 
 def cross_file_keys(document: YamlDocument, resolved: YamlDocument | None = None) -> list[CrossFileKey]:
     """The values of a file that must be unique across files, normalised (an invalid one is left out:
-    the file has an issue for it already); ``shares_with`` as ``resolved`` (with its profiles) has it."""
+    the file has an issue for it already); ``shares_with`` as ``resolved`` (with its profiles) has it.
+    Where each stands is left to be found (``Locate``), but a reference's."""
     keys: list[CrossFileKey] = []
     for path, what, normalise in _CROSS_FILE_KEYS:
         try:
             value = normalise(_raw_value(document.data, path))
         except ValueError:
             continue
-        place = document.at_value(path)
-        keys.append(UniqueKey(place.file, path, what, value, place.line, place.column))
-    keys.extend(copy_keys(document.data, document.file, lambda path: _written_at(document, path), document.references))
+        keys.append(UniqueKey(document.file, path, what, value))
+    keys.extend(copy_keys(document.data, document.file, None, document.references))
     merged = resolved or document
     listed = merged.data.get("shares_with") if isinstance(merged.data, dict) else None
     shared: list[SharedWith] = []
@@ -328,8 +345,7 @@ def cross_file_keys(document: YamlDocument, resolved: YamlDocument | None = None
         except ValueError:
             continue  # the model reports it
         path = ("shares_with", index)
-        file, line, column = _written_at(merged, path)
-        shared.append(SharedWith(document.file, value, file, path, line, column))
+        shared.append(SharedWith(document.file, value, merged.file_at(path), path))
     own = next((key.value for key in keys if isinstance(key, UniqueKey) and key.path == ("account_reference",)), None)
     if any(s.file != document.file for s in shared) and own not in {s.reference for s in shared}:
         shared = [replace(s, in_group=False) for s in shared]
@@ -337,16 +353,11 @@ def cross_file_keys(document: YamlDocument, resolved: YamlDocument | None = None
     return keys
 
 
-def _written_at(document: YamlDocument, path: FieldPath) -> tuple[str, int, int]:
-    """Where the value at ``path`` is written: file, line and column (a profile's, for a value it gives)."""
-    place = document.at_value(path)
-    return (place.file, place.line, place.column)
-
-
-def check_across_files(keys: Sequence[CrossFileKey]) -> list[InputIssue]:
+def check_across_files(keys: Sequence[CrossFileKey], locate: Locate | None = None) -> list[InputIssue]:
     """An account_reference or Dintero account_id declared by two merchant files, reported at both; every
     value that belongs to one merchant found in two (``desired.copies``), unless the two share an owner
-    (``shares_with``); and a ``shares_with`` naming no merchant."""
+    (``shares_with``); and a ``shares_with`` naming no merchant. ``locate`` finds where a key that an
+    issue points at stands, when it does not say."""
     issues: list[InputIssue] = []
     seen: dict[tuple[FieldPath, str], UniqueKey] = {}
     copies: list[CopyKey] = []
@@ -361,6 +372,7 @@ def check_across_files(keys: Sequence[CrossFileKey]) -> list[InputIssue]:
         other = seen.setdefault((key.path, key.value), key)
         if other is key:
             continue
+        key, other = located(key, locate), located(other, locate)
         for here, there in ((key, other), (other, key)):
             issues.append(
                 InputIssue(
@@ -376,11 +388,12 @@ def check_across_files(keys: Sequence[CrossFileKey]) -> list[InputIssue]:
     for listed in shared:
         holder = declared.get(listed.reference)
         if holder is None:
+            listed = located(listed, locate)
             message = f"no merchant file declares account_reference {listed.reference}"
             issues.append(InputIssue(listed.file, listed.line, listed.column, f"{format_path(listed.path)}: {message}"))
         elif holder != listed.merchant_file and listed.in_group:  # a profile's list names its whole group
             sharing.add(frozenset((listed.merchant_file, holder)))
-    return issues + check_copies(copies, sharing)
+    return issues + check_copies(copies, sharing, lambda key: located(key, locate))
 
 
 def _raw_value(data: Any, path: FieldPath) -> Any:

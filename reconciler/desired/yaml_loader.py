@@ -21,6 +21,7 @@ with any problem is read again without ``fast`` before its issues are reported.
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
 from collections.abc import Mapping
@@ -33,7 +34,7 @@ from yaml.nodes import ScalarNode
 
 from reconciler.desired import block_lines, libyaml_parser
 from reconciler.desired.files import UnreadableFile, read_regular_file
-from reconciler.desired.positions import FieldPath, Place, Positions, format_path
+from reconciler.desired.positions import FieldPath, FoundLater, Place, Positions, format_path
 from reconciler.desired.references import NamedReference
 from reconciler.desired.secrets import (
     ENV_TAG,
@@ -93,6 +94,10 @@ class YamlDocument:
     # (``desired.profiles.ResolvedDocument``) answers with the file each value was written in.
     def at_value(self, path: FieldPath) -> Place:
         return Place(self.file, *self.positions.of_value(path))
+
+    def file_at(self, path: FieldPath) -> str:
+        """The file the value at ``path`` is written in (``at_value``'s, without finding the place)."""
+        return self.file
 
     def at_key(self, path: FieldPath) -> Place:
         return Place(self.file, *self.positions.of_key(path))
@@ -408,10 +413,11 @@ def parse_yaml_text(
         # Read a line at a time when it can be (``block_lines``); else composed, by a builder of its own.
         builder = _Builder(file, environ, secrets, env_rules or EnvRules(), plain_text=plain)
         try:
-            data = block_lines.read_block_lines(text, builder)
+            data = block_lines.read_block_lines(text, builder, positions=False)
         except Exception:  # a failure of the shortcut is no failure of the file: libyaml reads it (and
             data = None  # meets any real error, an unreadable secrets store, again itself)
         if data is not None and not builder.issues:
+            builder.positions = FoundLater(functools.partial(_positions_of, text, file, builder.env_rules, plain))
             return _document(file, data, builder), builder.reference_issues
     try:
         nodes = _compose_all(text, fast)
@@ -435,6 +441,21 @@ def parse_yaml_text(
     if builder.issues:
         return None, builder.issues + builder.reference_issues
     return _document(file, data, builder), builder.reference_issues
+
+
+def _positions_of(text: str, file: str, env_rules: EnvRules, plain: bool) -> Positions:
+    """Where each key and value stands in a text the line reader read without noting it: read again,
+    noting it. Nothing is looked up this time (no environment, no store): a reference's place is noted
+    before its value is asked for, and a value not found leaves the same places."""
+    builder = _Builder(file, {}, None, env_rules, plain_text=plain)
+    if block_lines.read_block_lines(text, builder) is not None:
+        return builder.positions
+    # Not expected (the same text, read the same way): libyaml's positions, then.
+    builder = _Builder(file, {}, None, env_rules, plain_text=plain)
+    nodes = libyaml_parser.compose_all(text) or []
+    if len(nodes) == 1 and nodes[0] is not None:
+        builder.build(nodes[0], ())
+    return builder.positions
 
 
 def _document(file: str, data: Any, builder: _Builder) -> YamlDocument:

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.desired import block_lines, libyaml_parser
+from reconciler.desired.positions import Positions
 from reconciler.desired.secrets import EnvRules, SecretLookup
 from reconciler.desired.yaml_loader import _Builder, _compose_all, parse_yaml_text
 from reconciler.imports.yaml_text import plain_yaml
@@ -72,8 +73,16 @@ def by_lines(text: str) -> tuple[object, ...] | None:
     whether libyaml may read the text is not asked first)."""
     builder = _builder(text)
     data = block_lines.read_block_lines(text, builder)
+    # Without positions (as a load reads), the same text gives the same outcome, and no position.
+    unplaced = _builder(text)
+    unplaced_data = block_lines.read_block_lines(text, unplaced, positions=False)
+    assert unplaced.positions == Positions()
     if data is None or builder.issues:
+        assert unplaced_data is None or unplaced.issues
         return None
+    assert unplaced_data is not None and not unplaced.issues
+    unplaced.positions = builder.positions
+    assert _state(unplaced, unplaced_data) == _state(builder, data)
     return _state(builder, data)
 
 
@@ -482,8 +491,8 @@ def test_the_loader_takes_the_line_reader_and_falls_back_when_it_gives_up(monkey
     gave: list[bool] = []
     real = block_lines.read_block_lines
 
-    def watched(text: str, builder: Any) -> Any:
-        data = real(text, builder)
+    def watched(text: str, builder: Any, *, positions: bool = True) -> Any:
+        data = real(text, builder, positions=positions)
         gave.append(data is not None)
         return data
 
@@ -495,6 +504,75 @@ def test_the_loader_takes_the_line_reader_and_falls_back_when_it_gives_up(monkey
     assert gave == [True, False]  # a block scalar: it gives up, and ruamel.yaml reads the file
     parse_yaml_text("a:\nb: 1\n", "f.yaml", {}, fast=True)
     assert gave == [True, False, False]  # an empty value: it gives up, and libyaml reads the file
+
+
+_PLACED = """\
+account_reference: M-1  # a comment
+klarna:
+  account_name: 'Shop'
+  owner: !secret known_name
+  token: !env UNSET_VARIABLE
+  stakeholders:
+  - given_name: Kari
+    roles: [OWNER, DIRECTOR]
+    address: {city: Oslo, country: "NO"}
+  -   given_name: Ola
+"""
+
+
+class _CountingStore(_Store):
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def lookup(self, name: str) -> SecretLookup:
+        self.asked.append(name)
+        return super().lookup(name)
+
+
+class _CountingEnviron(dict[str, str]):
+    def __init__(self) -> None:
+        super().__init__(ENVIRON)
+        self.asked = 0
+
+    def __getitem__(self, key: str) -> str:
+        self.asked += 1
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.asked += 1
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.asked += 1
+        return super().__contains__(key)
+
+
+def test_a_file_read_by_lines_finds_its_positions_when_first_asked_looking_nothing_up() -> None:
+    store, environ = _CountingStore(), _CountingEnviron()
+    document, issues = parse_yaml_text(_PLACED, "f.yaml", environ, fast=True, secrets=store)
+    assert document is not None and [issue.message for issue in issues] == [
+        "klarna.token: environment variable UNSET_VARIABLE is not set (referenced by !env)"
+    ]
+    noted = _builder(_PLACED)
+    assert block_lines.read_block_lines(_PLACED, noted) is not None
+    asked = (list(store.asked), environ.asked)
+    assert asked[0] == ["known_name"] and asked[1] > 0
+    assert document.positions == noted.positions  # found now, by reading the text again
+    assert (store.asked, environ.asked) == asked  # and nothing was looked up again
+    assert document.at_value(("klarna", "stakeholders", 1, "given_name")) == ("f.yaml", 10, 19)
+    assert document.at_key(("klarna", "owner")) == ("f.yaml", 4, 3)
+    assert document.at_value(("klarna", "token")) == ("f.yaml", 5, 10)  # a value left out: its place stays
+    exact, _ = parse_yaml_text(_PLACED, "f.yaml", ENVIRON, secrets=_Store())
+    assert exact is not None and exact.positions == document.positions
+
+
+def test_positions_the_line_reader_cannot_find_again_are_libyamls(monkeypatch: pytest.MonkeyPatch) -> None:
+    document, _ = parse_yaml_text(_PLACED, "f.yaml", ENVIRON, fast=True, secrets=_Store())
+    assert document is not None
+    monkeypatch.setattr(block_lines, "read_block_lines", lambda text, builder, positions=True: None)
+    composed = _built(libyaml_parser.compose_all(_PLACED), _PLACED)
+    assert composed is not None
+    assert document.positions.values == composed[2] and document.positions.keys == composed[3]
 
 
 def test_a_reference_read_by_lines_is_resolved_and_masked_as_a_composed_one() -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconciler.desired import load_desired
-from reconciler.desired.copies import check_copies, copy_keys
+from reconciler.desired.copies import ANY, EACH, WATCHED, _walk, check_copies, copy_keys
 from reconciler.desired.references import NamedReference
 from reconciler.errors import InputError
 
@@ -214,3 +217,84 @@ def test_a_value_written_in_one_shared_file_is_no_copy() -> None:
     assert len(issues) == 2 and issues[0].startswith("profiles/chain.yaml:4:13: klarna.bank_accounts[0].iban")
     assert issues[1].startswith("c.yaml:9:13:") and "at profiles/chain.yaml:4:13" in issues[1]
     assert IBAN not in "".join(issues)
+
+
+def _walked_depth_first(data: object, pattern: tuple[str, ...], path: tuple[str | int, ...] = ()) -> list[object]:
+    """The places a pattern matches, found one branch at a time: the order the checks report copies in."""
+    if not pattern:
+        return [(path, data)]
+    head, rest = pattern[0], pattern[1:]
+    found: list[object] = []
+    if head == EACH and isinstance(data, list):
+        for index, item in enumerate(data):
+            found += _walked_depth_first(item, rest, (*path, index))
+    elif head != EACH and isinstance(data, dict):
+        for key in sorted(data) if head == ANY else [head] if head in data else []:
+            found += _walked_depth_first(data[key], rest, (*path, key))
+    return found
+
+
+_KEYS = st.sampled_from(["a", "b", "klarna", "dintero", "iban", "x"])
+_DOCUMENTS = st.recursive(
+    st.none() | st.integers(0, 9) | st.text("ab", max_size=2),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=20,
+)
+_PATTERNS = st.lists(st.sampled_from(["a", "b", "iban", "klarna", ANY, EACH]), max_size=4).map(tuple)
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=_DOCUMENTS, pattern=_PATTERNS)
+def test_the_walk_finds_every_place_a_pattern_matches_in_document_order(
+    document: object, pattern: tuple[str, ...]
+) -> None:
+    assert _walk(document, pattern) == _walked_depth_first(document, pattern)
+
+
+def test_the_walk_follows_every_watched_pattern_of_a_merchant() -> None:
+    data = {
+        "klarna": {"bank_accounts": [{"iban": "A"}, {"bic": "B"}, {"iban": "C"}]},
+        "dintero": {
+            "connections": {
+                "vipps": {"signup": {"case_id": "2"}},
+                "klarna": {"signup": {"case_id": "1"}},
+                "common": {"signup": {}},
+            }
+        },
+    }
+    found = {watched.pattern: _walk(data, watched.pattern) for watched in WATCHED}
+    assert found[("klarna", "bank_accounts", EACH, "iban")] == [
+        (("klarna", "bank_accounts", 0, "iban"), "A"),
+        (("klarna", "bank_accounts", 2, "iban"), "C"),
+    ]
+    assert found[("dintero", "connections", ANY, "signup", "case_id")] == [
+        (("dintero", "connections", "klarna", "signup", "case_id"), "1"),
+        (("dintero", "connections", "vipps", "signup", "case_id"), "2"),
+    ]
+
+
+def test_a_copy_is_placed_as_each_file_was_read(
+    write: Callable[[str, str], Path], desired_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where a copied value stands is found once the copy is known, by reading its file again: as the load
+    read it (a file with an issue by ruamel.yaml, whose positions its issues give), and once a file."""
+    from reconciler.desired import load as load_module
+
+    write("merchants/a.yaml", merchant("A-1", "T11200101", case_id=CASE_ID, iban=IBAN, national_id="0101"))
+    copied = merchant("B-1", "T11200102", case_id=CASE_ID, iban="NO9386011117000", national_id="0102")
+    write("merchants/b.yaml", copied.replace("  account_name:", "  unknown_field: 1\n  account_name:"))
+    reads: list[tuple[str, bool]] = []
+    real = load_module.load_yaml_file
+
+    def watched(path: Path, *args: Any, **kwargs: Any) -> Any:
+        reads.append((Path(path).name, bool(kwargs.get("fast"))))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(load_module, "load_yaml_file", watched)
+    found = messages(desired_dir)
+    assert any(m.startswith("desired-state/merchants/a.yaml:20:18:") and "case_id" in m for m in found), found
+    assert any(m.startswith("desired-state/merchants/b.yaml:21:18:") and "case_id" in m for m in found), found
+    assert any(m.startswith("desired-state/merchants/b.yaml:3:3:") and "unknown_field" in m for m in found), found
+    merchant_reads = [read for read in reads if read[0] in ("a.yaml", "b.yaml")]
+    # a: read fast, then again to place the copy; b: fast, exactly (an issue), then exactly to place it.
+    assert merchant_reads == [("a.yaml", True), ("b.yaml", True), ("b.yaml", False), ("a.yaml", True), ("b.yaml", False)]

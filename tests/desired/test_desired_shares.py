@@ -79,6 +79,19 @@ def test_a_listed_reference_no_file_declares_is_reported_where_it_is_written(wri
     ]
 
 
+def test_a_reference_a_profile_lists_that_no_file_declares_is_reported_in_the_profile(
+    write: Write, desired_dir: Path
+) -> None:
+    a, b = two_shops(CASE_ID[:-4] + "beef")
+    write("profiles/owner.yaml", "# the owner's shops\nshares_with:\n- A-1\n- B-1\n- C-9\n")
+    for name, text in (("a", a), ("b", b)):
+        head, rest = text.split("\n", 1)
+        write(f"merchants/{name}.yaml", f"{head}\nprofiles: [owner]\n{rest}")
+    assert issues_of(desired_dir) == [
+        "desired-state/profiles/owner.yaml:5:3: shares_with[2]: no merchant file declares account_reference C-9"
+    ]
+
+
 def test_a_profile_can_list_its_whole_group(write: Write, desired_dir: Path) -> None:
     a, b = two_shops(CASE_ID[:-4] + "beef")
     write("profiles/owner.yaml", "shares_with: [A-1, B-1]\n")
