@@ -300,20 +300,14 @@ def _value(
         if builder.plain_text and first not in RESOLVERS_BY_FIRST_CHARACTER:
             return plain  # a string (no resolver starts so), as the builder gives one of plain text: itself
         return builder.scalar(plain, False, path, plain_scalar_tag(plain), position)
-    if first == "'":
-        quoted = _SINGLE_QUOTED.fullmatch(rest)
+    if first == "'" or first == '"':
+        quoted = (_SINGLE_QUOTED if first == "'" else _DOUBLE_QUOTED).fullmatch(rest)
         if quoted is None:
             raise _NotHere
         if values is not None:
             values[path] = position
-        return builder.scalar(quoted.group(1).replace("''", "'"), True, path, STR_TAG, position)
-    if first == '"':
-        quoted = _DOUBLE_QUOTED.fullmatch(rest)
-        if quoted is None:
-            raise _NotHere
-        if values is not None:
-            values[path] = position
-        return builder.scalar(quoted.group(1), True, path, STR_TAG, position)
+        text = quoted.group(1) if first == '"' else quoted.group(1).replace("''", "'")
+        return builder.scalar(text, True, path, STR_TAG, position)
     if first in "{[":
         if values is not None:
             values[path] = position
