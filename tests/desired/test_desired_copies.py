@@ -297,4 +297,5 @@ def test_a_copy_is_placed_as_each_file_was_read(
     assert any(m.startswith("desired-state/merchants/b.yaml:3:3:") and "unknown_field" in m for m in found), found
     merchant_reads = [read for read in reads if read[0] in ("a.yaml", "b.yaml")]
     # a: read fast, then again to place the copy; b: fast, exactly (an issue), then exactly to place it.
-    assert merchant_reads == [("a.yaml", True), ("b.yaml", True), ("b.yaml", False), ("a.yaml", True), ("b.yaml", False)]
+    a, b = "a.yaml", "b.yaml"
+    assert merchant_reads == [(a, True), (b, True), (b, False), (a, True), (b, False)]
