@@ -139,6 +139,7 @@ def _read(text: str, builder: LineBuilder, positions: bool) -> dict[str, Any]:
     references: list[tuple[Any, Any, _Reference]] = []  # where each goes: its collection, key or index
     number = 0
     plain = builder.plain_text
+    unnoted = values is None
     for spaces, dash, key, colon, rest in _LINES.findall(text):
         number += 1
         if rest[-1:] == " ":
@@ -204,6 +205,16 @@ def _read(text: str, builder: LineBuilder, positions: bool) -> dict[str, Any]:
         if plain:  # ``_key`` for a key of plain text (itself), without a call: most lines hold one
             if key in mapping:
                 raise _NotHere
+            if unnoted and rest and rest[0] not in _NOT_PLAIN_FIRST and rest[0] not in RESOLVERS_BY_FIRST_CHARACTER:
+                # A plain string, as ``_value`` takes one, where nothing is noted: neither its path nor
+                # its place is made (half the lines of a merchant file).
+                comment = rest.find(" #")
+                if comment >= 0:
+                    rest = rest[:comment].rstrip(" ")
+                if ": " in rest or rest[-1] == ":":
+                    raise _NotHere
+                mapping[key] = rest
+                continue
             name, path = key, (*top[3], key)
             if values is not None:
                 keys[path] = (number, column + 1)
