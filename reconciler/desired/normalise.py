@@ -277,16 +277,17 @@ def normalise_email(value: object) -> str:
     """An email address with its domain in lower case; syntax only, no DNS lookup."""
     if not isinstance(value, str):
         raise ValueError("an email address is a string")
-    if len(value.strip()) > MAX_EMAIL_CHARS:
+    text = value.strip()
+    if len(text) > MAX_EMAIL_CHARS:
         # email_validator took 19 s for an address of 4 MB, and its message repeats the address.
         raise ValueError(f"an email address is at most {MAX_EMAIL_CHARS} characters")
-    plain = _plain_email(value.strip())
+    plain = _plain_email(text)
     if plain is not None:
         return plain
     from email_validator import EmailNotValidError, validate_email
 
     try:
-        result = validate_email(value.strip(), check_deliverability=False)
+        result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as error:
         raise ValueError(f"{quoted(value)} is not a valid email address: {error}") from None
     return str(result.normalized)
@@ -302,10 +303,13 @@ def _plain_email(text: str) -> str | None:
         return None
     if local.lower() in CASE_INSENSITIVE_MAILBOXES:
         local = local.lower()  # a role mailbox, whose case email_validator drops (``Support@`` is ``support@``)
-    labels = domain.split(".")
-    if any(".".join(labels[i:]) in SPECIAL_USE_DOMAINS for i in range(len(labels))):
-        return None
-    return f"{local}@{domain}"
+    suffix = domain  # the domain, then what follows each of its dots: a special-use domain ends no address
+    while suffix not in SPECIAL_USE_DOMAINS:
+        dot = suffix.find(".")
+        if dot < 0:
+            return f"{local}@{domain}"
+        suffix = suffix[dot + 1 :]
+    return None
 
 
 def normalise_timestamp(value: object) -> str:
@@ -345,25 +349,29 @@ def normalise_timestamp(value: object) -> str:
 
 def normalise_date(value: object) -> str:
     """A calendar date as ``YYYY-MM-DD``. The message never repeats the value (dates of birth are sensitive)."""
+    return _date(value).isoformat()
+
+
+def _date(value: object) -> date:
     if isinstance(value, datetime):
         raise ValueError("expected a date (YYYY-MM-DD), not a timestamp")
     if isinstance(value, date):
-        return value.isoformat()
+        return value
     if not isinstance(value, str):
         raise ValueError("expected a date written YYYY-MM-DD")
     text = value.strip()
     if not _DATE_TEXT.fullmatch(text):
         raise ValueError("expected a date written YYYY-MM-DD")
     try:
-        return date.fromisoformat(text).isoformat()
+        return date.fromisoformat(text)
     except ValueError:
         raise ValueError("not a valid calendar date (YYYY-MM-DD)") from None
 
 
 def normalise_date_of_birth(value: object, *, today: date | None = None) -> str:
     """A date of birth: a valid date, not in the future, and not more than 130 years ago."""
-    text = normalise_date(value)
-    born = date.fromisoformat(text)
+    born = _date(value)
+    text = born.isoformat()
     current = today or date.today()
     if born > current:
         raise ValueError("a date of birth cannot be in the future")

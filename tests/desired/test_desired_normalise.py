@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import phonenumbers
@@ -25,6 +26,14 @@ from reconciler.desired.normalise import (
     normalise_mcc,
     normalise_phone,
     normalise_timestamp,
+)
+from reconciler.desired.types import (
+    _http_url,
+    _ip_address,
+    _parsed_ip_address,
+    _parsed_uuid,
+    _split_http_url,
+    _uuid,
 )
 
 ALPHA_2 = sorted(c.alpha_2 for c in pycountry.countries)
@@ -443,3 +452,85 @@ def test_parsed_phone_numbers_are_remembered_within_a_bound(monkeypatch: pytest.
         normalise.normalise_phone("+4712")
     assert normalise.parsed_phones()["+4712"][0] is None  # a refusal is remembered too, with its reason
     assert len(normalise.parsed_phones(since=0)) == 3  # however many came and went
+
+
+def _outcome(check: Callable[[object], str], value: object) -> tuple[str, str]:
+    try:
+        return "value", check(value)
+    except ValueError as error:
+        return "refused", str(error)
+
+
+_HEX = "0123456789abcdefABCDEF"
+_UUID_TEXT = st.one_of(
+    st.uuids().map(str),
+    st.builds(  # some of its letters in upper case
+        lambda u, upper: "".join(c.upper() if flip else c for c, flip in zip(str(u), upper, strict=False)),
+        st.uuids(),
+        st.lists(st.booleans(), min_size=36, max_size=36),
+    ),
+    st.builds(  # one group in upper case
+        lambda u, group: "-".join(part.upper() if i == group else part for i, part in enumerate(str(u).split("-"))),
+        st.uuids(),
+        st.integers(0, 4),
+    ),
+    st.uuids().map(lambda u: f" {u}\n"),
+    st.uuids().map(lambda u: u.hex),
+    st.text(_HEX + "-{} ", max_size=40),
+)
+_OCTET_TEXT = st.one_of(
+    st.sampled_from(["0", "00", "01", "010", "9", "10", "99", "100", "199", "200", "249", "250", "255", "256", "300"]),
+    st.integers(0, 999).map(str),
+)
+_ADDRESS_TEXT = st.one_of(
+    st.lists(_OCTET_TEXT, min_size=4, max_size=4).map(".".join),
+    st.lists(_OCTET_TEXT, min_size=3, max_size=5).map(".".join),
+    st.ip_addresses().map(str),
+    st.ip_addresses().map(lambda a: f" {a}"),
+    st.text("0123456789.:abf", max_size=20),
+)
+_URL_TEXT = st.builds(
+    lambda scheme, host, port, rest: f"{scheme}://{host}{port}{rest}",
+    st.sampled_from(["http", "https", "HTTPS", "ftp", "http:", ""]),
+    st.one_of(
+        st.from_regex(r"[A-Za-z0-9.\-]{1,12}", fullmatch=True),
+        st.sampled_from(["[::1]", "a@b", "u:p@a", "ü.se", "", "-a", ".a"]),
+    ),
+    st.sampled_from(["", "", "", ":443", ":99999", ":x", ":"]),
+    st.one_of(
+        st.sampled_from(["", "/", "/p?q=1", "#f", "?x", "/ü", "/a b", "/a\tb", "x", "/[x]"]),
+        st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12),
+    ),
+)
+
+
+@given(text=_UUID_TEXT)
+def test_a_uuid_in_normal_form_is_taken_as_parsing_it_gives_it(text: str) -> None:
+    assert _outcome(_uuid, text) == _outcome(_parsed_uuid, text)
+
+
+@given(text=_ADDRESS_TEXT)
+def test_an_ipv4_address_in_normal_form_is_taken_as_parsing_it_gives_it(text: str) -> None:
+    assert _outcome(_ip_address, text) == _outcome(_parsed_ip_address, text)
+
+
+@given(text=_URL_TEXT)
+def test_a_plain_http_url_is_taken_as_splitting_it_gives_it(text: str) -> None:
+    assert _outcome(_http_url, text) == _outcome(_split_http_url, text)
+
+
+def test_the_normal_forms_are_taken_as_they_are_written() -> None:
+    for check, text in (
+        (_uuid, "3c90c3cc-0d44-4b50-8888-8dd25736052a"),
+        (_ip_address, "192.0.2.108"),
+        (_ip_address, "0.0.0.0"),
+        (_http_url, "https://shop.example.com/path?q=1#top"),
+        (_http_url, "http://localhost"),
+    ):
+        assert check(text) == text
+    for check, text in ((_uuid, "3C90C3CC-0D44-4B50-8888-8DD25736052A"), (_ip_address, "010.0.0.1")):
+        assert _outcome(check, text) == _outcome({_uuid: _parsed_uuid, _ip_address: _parsed_ip_address}[check], text)
+    assert _outcome(_http_url, "https://shop.example.com:99999/") == (
+        "refused",
+        "'https://shop.example.com:99999/' is not an http(s) URL",
+    )
