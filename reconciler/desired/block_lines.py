@@ -205,16 +205,24 @@ def _read(text: str, builder: LineBuilder, positions: bool) -> dict[str, Any]:
         if plain:  # ``_key`` for a key of plain text (itself), without a call: most lines hold one
             if key in mapping:
                 raise _NotHere
-            if unnoted and rest and rest[0] not in _NOT_PLAIN_FIRST and rest[0] not in RESOLVERS_BY_FIRST_CHARACTER:
-                # A plain string, as ``_value`` takes one, where nothing is noted: neither its path nor
-                # its place is made (half the lines of a merchant file).
-                comment = rest.find(" #")
-                if comment >= 0:
-                    rest = rest[:comment].rstrip(" ")
-                if ": " in rest or rest[-1] == ":":
-                    raise _NotHere
-                mapping[key] = rest
-                continue
+            if unnoted and rest:
+                # A string, as ``_value`` takes one, where nothing is noted: neither its path nor its
+                # place is made (most lines of a merchant file).
+                first = rest[0]
+                if first not in _NOT_PLAIN_FIRST and first not in RESOLVERS_BY_FIRST_CHARACTER:
+                    comment = rest.find(" #")
+                    if comment >= 0:
+                        rest = rest[:comment].rstrip(" ")
+                    if ": " in rest or rest[-1] == ":":
+                        raise _NotHere
+                    mapping[key] = rest
+                    continue
+                if first == "'":
+                    quoted = _SINGLE_QUOTED.fullmatch(rest)
+                    if quoted is None:
+                        raise _NotHere
+                    mapping[key] = quoted.group(1).replace("''", "'")
+                    continue
             name, path = key, (*top[3], key)
             if values is not None:
                 keys[path] = (number, column + 1)
@@ -318,6 +326,8 @@ def _value(
         if values is not None:
             values[path] = position
         text = quoted.group(1) if first == '"' else quoted.group(1).replace("''", "'")
+        if builder.plain_text:
+            return text  # a string, as the builder gives one of plain text: itself
         return builder.scalar(text, True, path, STR_TAG, position)
     if first in "{[":
         if values is not None:
