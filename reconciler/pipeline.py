@@ -16,6 +16,7 @@ from typing import Any
 
 from reconciler.apply.executor import MERCHANTS_IN_PROGRESS_MAX
 from reconciler.compare.sides import (
+    answers_unchanged,
     desired_view,
     live_partner_view,
     live_view,
@@ -30,6 +31,7 @@ from reconciler.errors import InputError, InputIssue
 from reconciler.kinds import PARTNER, MerchantView
 from reconciler.live.factory import ApiClients, ClientParams
 from reconciler.live.read import (
+    Bodies,
     LiveMerchant,
     Progress,
     declared_dintero,
@@ -139,7 +141,7 @@ async def make_plan(
         if with_unmanaged:
             unmanaged = await _read_with_unmanaged(clients, merchants, plan_one, declared, from_lists, progress)
         else:
-            await read_each(clients, merchants, plan_one, workers=_workers(clients), progress=progress)
+            await read_each(clients, merchants, plan_one, workers=_workers(clients), progress=progress, settled=in_sync)
             unmanaged = []
         if partner is not None:
             references.append(PARTNER)
@@ -159,6 +161,12 @@ async def make_plan(
     return seal(plan, key)
 
 
+def in_sync(declared: DeclaredMerchant, bodies: Bodies) -> bool:
+    """A merchant in sync as its answers came (most of them): compared as sent, and nothing more is made of
+    its answers (``live.read.fetch_unsettled``); ``plan_one`` is not called for it."""
+    return answers_unchanged(declared.wire(), bodies)
+
+
 def _workers(clients: ApiClients) -> int:
     return max(8, 2 * clients.klarna.http.settings.parallelism)
 
@@ -172,6 +180,7 @@ async def _read_with_unmanaged(
     progress: Progress | None,
 ) -> list[str]:
     """Read the merchants and list the unmanaged accounts; the references of the unmanaged, sorted.
+    ``handle`` is not given a merchant read by itself and in sync as its answers came (``in_sync``).
 
     From the lists, the listing comes first: how many accounts it finds decides whether the lists or a
     read per merchant cost fewer rounds. Otherwise it runs alongside the merchants' reads, not after
@@ -186,13 +195,15 @@ async def _read_with_unmanaged(
                 await read_lists(clients, merchants, handle, progress=progress, dintero=dintero)
             else:
                 dintero.cancel()
-                await read_each(clients, merchants, handle, workers=_workers(clients), progress=progress)
+                await read_each(
+                    clients, merchants, handle, workers=_workers(clients), progress=progress, settled=in_sync
+                )
         finally:
             _settle(dintero)
         return unmanaged_of(live_references, declared)
     listing = asyncio.ensure_future(fetch_unmanaged(clients, declared))
     try:
-        await read_each(clients, merchants, handle, workers=_workers(clients), progress=progress)
+        await read_each(clients, merchants, handle, workers=_workers(clients), progress=progress, settled=in_sync)
         return await listing
     finally:
         _settle(listing)

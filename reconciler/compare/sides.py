@@ -20,7 +20,7 @@ from reconciler.kinds import KINDS, PARTNER, MerchantView, ResourceKind, Resourc
 from reconciler.kinds.kind import Kind
 from reconciler.kinds.state import MATCH, Member
 from reconciler.live.models import Credential, DinteroAccount, KlarnaAccount
-from reconciler.live.read import LiveMerchant
+from reconciler.live.read import Bodies, LiveMerchant
 
 _PARTNER_LEVEL = (ResourceKind.CREDENTIAL, ResourceKind.SIGNING_KEY, ResourceKind.WEBHOOK)
 MERCHANT_KINDS = tuple(kind for name, kind in KINDS.items() if name not in _PARTNER_LEVEL)
@@ -191,9 +191,22 @@ def merchant_unchanged(document: Mapping[str, Any], live: LiveMerchant) -> bool:
     """Whether every resource the merchant document declares is in sync in ``live``'s answers as sent,
     with nothing for a reviewer to be told (``compare.unchanged``); False when the answers were not kept
     or there is no account."""
-    bodies = live.bodies
-    if bodies is None or bodies.klarna is None:
+    return live.bodies is not None and answers_unchanged(document, live.bodies)
+
+
+def answers_unchanged(document: Mapping[str, Any], bodies: Bodies) -> bool:
+    """``merchant_unchanged`` of the answers alone, which may not have been validated yet
+    (``live.read.fetch_unsettled``): an answer of another shape than the models take is not in sync
+    here, and its validation then says what is wrong with it."""
+    if type(bodies.klarna) is not dict or (bodies.dintero is not None and type(bodies.dintero) is not dict):
         return False
+    try:
+        return _answers_unchanged(document, bodies)
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError, RecursionError):
+        return False  # a part of an answer of another shape (a list where an object is, a number for a text)
+
+
+def _answers_unchanged(document: Mapping[str, Any], bodies: Bodies) -> bool:
     for kind in MERCHANT_KINDS:
         members = kind.desired(document)
         if members is None:

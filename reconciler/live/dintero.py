@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
-from reconciler.errors import ApiNotFound
+from reconciler.errors import ApiError, ApiNotFound
 from reconciler.live.answer import Answer
 from reconciler.live.client_base import ApiClient, body_of, fill_path
 from reconciler.live.http import ApiHttpClient
@@ -60,8 +60,26 @@ class DinteroClient(ApiClient):
 
     async def get_merchant_answer(self, aid: str) -> tuple[DinteroAccount, dict[str, Any]] | None:
         """``get_merchant``'s account with the JSON object it was validated from, as Dintero sent it."""
+        found = await self.get_merchant_object(aid)
+        return None if found is None else (self.merchant_of(found), found)
+
+    async def get_merchant_object(self, aid: str) -> dict[str, Any] | None:
+        """The JSON object ``get_merchant`` validates, unvalidated (``merchant_of`` validates it): a merchant in
+        sync is told from the answer as sent (``compare.unchanged``). An answer that is no object is refused."""
         path = fill_path(DINTERO_ROUTES["get_merchant"], oid=self.partner_id, aid=aid)
-        return await self._answer_or_none(DinteroAccount, "get_merchant", path)
+        try:
+            response = await self.http.request("GET", path, operation="get_merchant")
+        except ApiNotFound:
+            return None
+        body = self.http.json(response, "get_merchant")
+        if not isinstance(body, dict):  # as validating it says
+            raise ApiError(API, "get_merchant", None, "unexpected response shape (DinteroAccount: body)")
+        found: dict[str, Any] = body
+        return found
+
+    def merchant_of(self, body: Any) -> DinteroAccount:
+        """The account of an object ``get_merchant_object`` answered."""
+        return self.http.parse(DinteroAccount, body, "get_merchant")
 
     async def iter_merchants(self, page_size: int = 100) -> AsyncGenerator[DinteroAccount, None]:
         """Every merchant of the partner, page by page."""

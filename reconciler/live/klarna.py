@@ -90,6 +90,26 @@ class KlarnaClient(ApiClient):
     ) -> tuple[KlarnaAccount, dict[str, Any]] | None:
         """``resolve_account``'s account with the JSON object it was validated from, as Klarna sent it
         (``compare.unchanged`` compares that object before any model dump)."""
+        found = await self.resolve_account_item(account_reference, expand)
+        if found is None:
+            return None
+        account, item = found
+        return (account if account is not None else self.account_of(item, account_reference)), item
+
+    def account_of(self, item: dict[str, Any], account_reference: str) -> KlarnaAccount:
+        """The account of an object ``resolve_account_item`` left unvalidated."""
+        account = self.http.parse(KlarnaAccount, item, "resolve_account", account_reference)
+        if account.account_reference not in (None, account_reference):
+            text = "the answer to a search by reference lists 1 other account(s) and not this one"
+            raise ApiError(API, "resolve_account", None, text, merchant=account_reference)
+        return account
+
+    async def resolve_account_item(
+        self, account_reference: str, expand: Sequence[str] = EXPAND_ALL
+    ) -> tuple[KlarnaAccount | None, dict[str, Any]] | None:
+        """``resolve_account_answer``'s, but an answer that is this one account alone (as Klarna answers a
+        search by reference) is left unvalidated (None, the object): a merchant in sync is told from the
+        answer as sent (``compare.unchanged``) and needs no model; ``account_of`` makes it when one is."""
         params: dict[str, str | int] = {"account_reference": account_reference}
         if expand:
             params["expand"] = expand_param(expand)
@@ -101,9 +121,12 @@ class KlarnaClient(ApiClient):
         body = self.http.json(response, operation, account_reference)
         if isinstance(body, dict) and "account_id" in body:
             body = [body]
+        items = items_of(body, "accounts", api=API, operation=operation)
+        if len(items) == 1 and isinstance(items[0], dict) and items[0].get("account_reference") == account_reference:
+            return None, items[0]
         found: tuple[KlarnaAccount, dict[str, Any]] | None = None
         others = 0
-        for item in items_of(body, "accounts", api=API, operation=operation):
+        for item in items:
             reference = item.get("account_reference") if isinstance(item, dict) else None
             if isinstance(reference, str) and reference != account_reference:
                 others += 1  # not validated: another account's odd shape is not this merchant's failure

@@ -19,15 +19,16 @@ import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from reconciler.compare.sides import desired_view, live_view, merchant_unchanged
+from reconciler.compare.sides import MERCHANT_KINDS, answers_unchanged, desired_view, live_view, merchant_unchanged
 from reconciler.desired.declared import DeclaredMerchant
 from reconciler.desired.models import Merchant
+from reconciler.errors import ReadFailed
 from reconciler.imports import run as imports_run
 from reconciler.kinds import KINDS, ResourceKind
 from reconciler.kinds.state import Member
 from reconciler.live import build_clients
 from reconciler.live.models import DinteroAccount, KlarnaAccount
-from reconciler.live.read import Bodies, LiveMerchant, fetch_merchant, read_lists
+from reconciler.live.read import Bodies, LiveMerchant, fetch_merchant, read_each, read_lists
 from reconciler.plan.build import notices_of, plan_merchant
 from tests.plan.conftest import (
     FINANCING_ID,
@@ -216,6 +217,125 @@ def test_a_file_that_differs_from_the_answers_is_never_found_unchanged_where_the
         totals[1] += unchanged
     assert totals[0] > 300, totals
     assert totals[1] < totals[0] // 4, totals
+
+
+def _read_parts(document: dict[str, Any], bodies: Bodies) -> list[Any]:
+    """What the comparison of the answers as sent reads of them: each declared member's live counterpart,
+    on the keys the member declares."""
+
+    def projected(have: Any, want: Any) -> Any:
+        if type(want) is dict:
+            return {key: projected(have.get(key) if type(have) is dict else None, item) for key, item in want.items()}
+        return have
+
+    parts = []
+    for kind in MERCHANT_KINDS:
+        members = kind.desired(document)
+        if members is not None:
+            found = kind.answered(members, bodies)
+            parts.append(
+                None if found is None else [projected(h, m.fields) for h, m in zip(found, members, strict=True)]
+            )
+    return parts
+
+
+def test_answers_the_models_refuse_are_found_in_sync_only_where_the_file_reads_what_it_declares(
+    sandbox_app: FastAPI, desired: DesiredDir, merchants: list[dict[str, Any]]
+) -> None:
+    """A merchant in sync is told from its answers before they are validated (``live.read.fetch_unsettled``):
+    an answer the models refuse in a part the file does not declare (an id of another type, an extra list
+    item's odd shape) leaves the merchant in sync; one in a part it declares is refused, as every answer
+    of a merchant that is not in sync is. The check never fails on an answer's shape."""
+    refused = settled = 0
+    for declared, live in read(sandbox_app, desired):
+        assert live.bodies is not None
+        document = declared.wire()
+        klarna, dintero = live.bodies.klarna, live.bodies.dintero
+        as_read = _read_parts(document, live.bodies)
+        cases = [("klarna", *m) for m in mutations(klarna)] + [("dintero", *m) for m in mutations(dintero)]
+        for api, where, what, changed in cases:
+            if relive(live, *((changed, dintero) if api == "klarna" else (klarna, changed))) is not None:
+                continue  # the models take it: the test above judges it
+            refused += 1
+            bodies = Bodies(changed, dintero) if api == "klarna" else Bodies(klarna, changed)
+            if answers_unchanged(document, bodies):
+                settled += 1
+                assert _read_parts(document, bodies) == as_read, f"{api} answer at {where}, {what}"
+    assert refused > 20 and 0 < settled < refused, (refused, settled)
+
+
+@pytest.mark.parametrize(
+    ("api", "path", "odd"),
+    [
+        ("klarna", (), []),
+        ("klarna", (), "x"),
+        ("dintero", (), 5),
+        ("klarna", ("account_name",), {"x": 1}),
+        ("klarna", ("websites",), "x"),
+        ("klarna", ("websites",), [5, "x"]),
+        # Shapes the comparison's own reading fails on: each is taken as not in sync, never raised.
+        ("klarna", ("products",), 5),
+        ("klarna", ("payment_program_enablements",), {"x": 1}),
+        ("klarna", ("payment_program_enablements", 0, "enablement_criteria"), 5),
+        ("dintero", ("connections", "klarna", "signups"), 5),
+    ],
+)
+def test_the_answers_check_takes_an_answer_of_any_shape_as_not_in_sync_without_failing(
+    api: str, path: Path, odd: Any, sandbox_app: FastAPI, desired: DesiredDir, merchants: list[dict[str, Any]]
+) -> None:
+    declared, live = read(sandbox_app, desired)[0]
+    assert live.bodies is not None
+    answers = {"klarna": copy.deepcopy(live.bodies.klarna), "dintero": copy.deepcopy(live.bodies.dintero)}
+    if path:
+        parent = answers[api]
+        for step in path[:-1]:
+            parent = parent[step]
+        parent[path[-1]] = odd
+    else:
+        answers[api] = odd
+    assert answers_unchanged(declared.wire(), live.bodies)
+    assert not answers_unchanged(declared.wire(), Bodies(answers["klarna"], answers["dintero"]))
+
+
+def test_a_plan_of_merchants_in_sync_validates_no_answer_and_an_odd_one_is_still_refused(
+    sandbox_app: FastAPI, desired: DesiredDir, merchants: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reconciler.live.http import ApiHttpClient
+    from reconciler.pipeline import in_sync
+
+    state = desired.load()
+    validated: list[str] = []
+    real_parse = ApiHttpClient.parse
+
+    def counted(self: ApiHttpClient, model: Any, data: Any, operation: str, merchant: str | None = None) -> Any:
+        validated.append(model.__name__)
+        return real_parse(self, model, data, operation, merchant)
+
+    monkeypatch.setattr(ApiHttpClient, "parse", counted)
+
+    async def run(settled: Any) -> list[str]:
+        handled: list[str] = []
+        async with build_clients(fast_params(), transport=httpx.ASGITransport(app=sandbox_app)) as clients:
+            await read_each(clients, state.merchants, lambda live: handled.append(live.reference), settled=settled)
+        return handled
+
+    assert asyncio.run(run(in_sync)) == [] and validated == []  # in sync: compared as sent, nothing more
+    assert sorted(asyncio.run(run(None))) == ["PT-0001", "PT-0002"]
+    assert sorted(validated) == ["DinteroAccount", "DinteroAccount", "KlarnaAccount", "KlarnaAccount"]
+
+    from reconciler.live.klarna import KlarnaClient
+
+    real_read = KlarnaClient.resolve_account_item
+
+    async def odd_name(self: KlarnaClient, reference: str, *args: Any) -> Any:
+        found = await real_read(self, reference, *args)
+        return found if reference != "PT-0001" or found is None else (None, {**found[1], "account_name": {"x": 1}})
+
+    monkeypatch.setattr(KlarnaClient, "resolve_account_item", odd_name)
+    with pytest.raises(ReadFailed) as failed:
+        asyncio.run(run(in_sync))
+    assert [error.merchant for error in failed.value.failures] == ["PT-0001"]
+    assert "klarna resolve_account failed: unexpected response shape (KlarnaAccount: account_name)" in str(failed.value)
 
 
 @pytest.fixture
