@@ -63,7 +63,9 @@ def plain_text(text: str) -> bool:
     may not hold: ASCII text (so in NFC), with no escape (a backslash: ``"\\x01"`` is a control
     character) and no character ``normal_text`` refuses (CR among them). Parsed values are made of
     the text's characters, with LF where lines break or fold."""
-    return text.isascii() and "\\" not in text and _FORBIDDEN_IN_VALUE.search(text) is None
+    # In ASCII what ``normal_text`` refuses is a control character but TAB and LF, or DEL: just what
+    # ``isprintable`` refuses, once those two are taken out (a tenth of the time of the search).
+    return text.isascii() and "\\" not in text and text.replace("\n", "").replace("\t", "").isprintable()
 
 
 # Keys repeat across thousands of files: each distinct key is checked once.

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.desired import libyaml_parser, load_desired
+from reconciler.desired.text import normal_text, plain_text
 from reconciler.desired.yaml_loader import YamlDocument, load_yaml_file, parse_yaml_text
 from reconciler.errors import InputError, InputIssue
 
@@ -402,3 +403,24 @@ def test_strings_of_plain_text_are_kept_unchecked_only_where_checking_changes_no
             assert unchecked.data == checked.data
     if "\\" in text or not text.isascii() or "\r" in text or "\x7f" in text:
         assert not plain_text(text)
+
+
+@given(
+    st.text(
+        st.one_of(
+            st.characters(max_codepoint=0x7F),
+            st.sampled_from(["\t", "\n", "\r", "\x00", "\x0b", "\x1f", "\x7f", "\\", "é", "\x85", "\u202e", "\ud800"]),
+        ),
+        max_size=40,
+    )
+)
+def test_plain_text_is_ascii_that_holds_no_escape_nor_anything_a_value_may_not_hold(text: str) -> None:
+    def refused_anywhere(character: str) -> bool:
+        try:
+            normal_text(character)
+        except ValueError:
+            return True
+        return False
+
+    expected = text.isascii() and "\\" not in text and not any(refused_anywhere(c) for c in text)
+    assert plain_text(text) is expected
