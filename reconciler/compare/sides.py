@@ -202,7 +202,7 @@ def answers_unchanged(document: Mapping[str, Any], bodies: Bodies) -> bool:
         return False
     try:
         return _answers_unchanged(document, bodies)
-    except (AttributeError, KeyError, IndexError, TypeError, ValueError, RecursionError):
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError, OverflowError, RecursionError):
         return False  # a part of an answer of another shape (a list where an object is, a number for a text)
 
 

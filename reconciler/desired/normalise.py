@@ -342,7 +342,10 @@ def normalise_timestamp(value: object) -> str:
         raise ValueError("a timestamp is a string such as 2024-01-01T12:00:00Z")
     if moment.tzinfo is None:
         raise ValueError("a timestamp needs a time zone: add Z (UTC) or an offset")
-    utc = moment.astimezone(UTC)
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC, which datetime cannot hold
+        raise ValueError("a timestamp that is before year 1 or after 9999 in UTC") from None
     spec = "seconds" if utc.microsecond == 0 else "microseconds"
     return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 

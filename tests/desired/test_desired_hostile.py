@@ -707,3 +707,21 @@ def test_a_free_form_finite_number_is_kept(desired_dir: Path, write: WriteFile) 
     )
     (merchant,) = load_desired(desired_dir, environ={}).merchants
     assert merchant.wire()["klarna"]["collections"][0]["branding"] == {"width": 1e300, "ratio": 1.5, "n": 3}
+
+
+@pytest.mark.parametrize("written", ["0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59"])
+def test_a_timestamp_outside_the_years_datetime_holds_in_utc_is_an_issue_at_its_line(
+    written: str, tmp_path: Path
+) -> None:
+    examples = Path(__file__).parents[2] / "desired-state"
+    desired = shutil.copytree(examples, tmp_path / "desired-state")
+    path = desired / "merchants" / "nordic-bikes.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "effective_from: 2024-02-01T00:00:00Z" in text
+    path.write_text(
+        text.replace("effective_from: 2024-02-01T00:00:00Z", f"effective_from: {written}"), encoding="utf-8"
+    )
+    line = text.splitlines().index("      effective_from: 2024-02-01T00:00:00Z") + 1
+    found = _issues(desired)
+    assert [issue.split(": ", 1)[0] for issue in found] == [f"{path}:{line}:23"]
+    assert "before year 1 or after 9999 in UTC" in found[0] and written not in found[0]

@@ -278,6 +278,7 @@ def test_answers_the_models_refuse_are_found_in_sync_only_where_the_file_reads_w
         ("klarna", ("payment_program_enablements",), {"x": 1}),
         ("klarna", ("payment_program_enablements", 0, "enablement_criteria"), 5),
         ("dintero", ("connections", "klarna", "signups"), 5),
+        ("klarna", ("account_information", "account_created_at"), "0001-01-01T00:00:00+23:59"),  # year 0 in UTC
     ],
 )
 def test_the_answers_check_takes_an_answer_of_any_shape_as_not_in_sync_without_failing(
