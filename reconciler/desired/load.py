@@ -321,6 +321,7 @@ class _Outcome:
     keys: list[CrossFileKey]
     declared: DeclaredMerchant | None
     withheld: bool
+    digest: bytes = b""  # of the bytes read (``YamlDocument.digest``), for ``_MerchantReader.locate``
 
 
 @dataclass(frozen=True)
@@ -343,11 +344,12 @@ class _MerchantReader:
         withheld = (
             read.merchant is None and not read.issues and read.resolved is not None and bool(read.resolved.unresolved)
         )
-        return _Outcome(read.issues, keys, declared, withheld)
+        return _Outcome(read.issues, keys, declared, withheld, read.document.digest if read.document else b"")
 
-    def locate(self, exact: Set[str]) -> Locate:
+    def locate(self, exact: Set[str], digests: Mapping[str, bytes]) -> Locate:
         """Where a value of a merchant file stands, for an issue across files to point at: the file is
-        read again, as it was read (``exact``: the files with issues, read as ``__call__`` reads them)."""
+        read again, as it was read (``exact``: the files with issues, read as ``__call__`` reads them), if
+        its bytes are still those read (``digests``); else the issue points at its first line."""
 
         @functools.lru_cache(maxsize=64)  # a file shares several values, or one with many files
         def documents(file: str) -> tuple[YamlDocument | None, YamlDocument | None]:
@@ -355,7 +357,12 @@ class _MerchantReader:
             references = self.references
             fast = file not in exact
             document, _ = load_yaml_file(
-                path, self.environ, fast=fast, secrets=references.secrets, env_rules=references.env_rules
+                path,
+                self.environ,
+                fast=fast,
+                secrets=references.secrets,
+                env_rules=references.env_rules,
+                digest=digests.get(file, b""),
             )
             if document is None:  # changed since it was read: no place to point at
                 return None, None
@@ -505,7 +512,8 @@ def load_desired(
         elif outcome.withheld:
             withheld.append(str(path))
     exact = {str(path) for path, outcome in zip(listing.files, outcomes, strict=True) if outcome.issues}
-    issues.extend(check_across_files(keys, reader.locate(exact)))
+    digests = {str(path): outcome.digest for path, outcome in zip(listing.files, outcomes, strict=True)}
+    issues.extend(check_across_files(keys, reader.locate(exact, digests)))
     if check_only:
         hashing_salt = config.bank_account_hashing.salt_secret if config and config.bank_account_hashing else None
         if hashing_salt is not None:

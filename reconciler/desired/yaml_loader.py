@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import re
 import warnings
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,9 @@ class YamlDocument:
     # References whose value is not known (an issue says why, or no identity was given to decrypt):
     # left out of ``data``, and what a model says of them is not reported.
     unresolved: list[FieldPath] = field(default_factory=list)
+    # The CRC-32 of the file's bytes as read (``load_yaml_file``): read again for a place to point at, a
+    # file is taken only if it is still what was checked (``load._MerchantReader.locate``).
+    digest: bytes = field(default=b"", repr=False)
 
     # Where to point at a value, a key or a missing field. A merchant resolved from profiles
     # (``desired.profiles.ResolvedDocument``) answers with the file each value was written in.
@@ -478,15 +482,23 @@ def load_yaml_file(
     fast: bool = False,
     secrets: SecretSource | None = None,
     env_rules: EnvRules | None = None,
+    digest: bytes | None = None,
 ) -> tuple[YamlDocument | None, list[InputIssue]]:
     """Read and parse one file; the file is named in issues as ``str(path)``. Only a regular file is
-    read (``desired.files``): a FIFO or a device is an issue, not a wait or an endless read."""
+    read (``desired.files``): a FIFO or a device is an issue, not a wait or an endless read. With
+    ``digest``, a file whose bytes are no longer those (``YamlDocument.digest``) is not parsed: an issue."""
     file = str(path)
     try:
         raw = read_regular_file(path)
     except UnreadableFile as error:
         return None, [InputIssue(file, 1, 1, str(error))]
+    found = zlib.crc32(raw).to_bytes(4, "big")  # a change, not an attack, is what it is to tell (1 µs a file)
+    if digest is not None and found != digest:
+        return None, [InputIssue(file, 1, 1, "the file changed while it was being read")]
     text, issues = _decode(raw, file)
     if text is None:
         return None, issues
-    return parse_yaml_text(text, file, environ, fast=fast, secrets=secrets, env_rules=env_rules)
+    document, issues = parse_yaml_text(text, file, environ, fast=fast, secrets=secrets, env_rules=env_rules)
+    if document is not None:
+        document.digest = found
+    return document, issues

@@ -299,3 +299,31 @@ def test_a_copy_is_placed_as_each_file_was_read(
     # a: read fast, then again to place the copy; b: fast, exactly (an issue), then exactly to place it.
     a, b = "a.yaml", "b.yaml"
     assert merchant_reads == [(a, True), (b, True), (b, False), (a, True), (b, False)]
+
+
+@pytest.mark.parametrize("change", ["lines added above", "deleted", "not YAML"])
+def test_a_copy_in_a_file_changed_after_it_was_read_points_at_its_first_line(
+    change: str, write: Callable[[str, str], Path], desired_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its place is not taken from text other than the one checked; nor is anything looked up for it."""
+    from reconciler.desired import load as load_module
+
+    write("merchants/a.yaml", merchant("A-1", "T11200101", case_id=CASE_ID, iban=IBAN, national_id="0101"))
+    copy = write(
+        "merchants/b.yaml", merchant("B-1", "T11200102", case_id=CASE_ID, iban=IBAN[:-3] + "000", national_id="0102")
+    )
+    real = load_module._read_merchants
+
+    def then_changed(*args: Any) -> Any:
+        outcomes = real(*args)
+        if change == "deleted":
+            copy.unlink()
+        else:
+            copy.write_text("a: [\n" if change == "not YAML" else "# edited\n# edited\n" + copy.read_text())
+        return outcomes
+
+    monkeypatch.setattr(load_module, "_read_merchants", then_changed)
+    found = [m for m in messages(desired_dir) if "case_id" in m]
+    assert len(found) == 2, found
+    assert any(m.startswith("desired-state/merchants/a.yaml:20:18:") for m in found), found
+    assert any(m.startswith("desired-state/merchants/b.yaml:1:1:") for m in found), found
