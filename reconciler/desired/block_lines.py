@@ -210,18 +210,10 @@ def _read(text: str, builder: LineBuilder, positions: bool) -> dict[str, Any]:
                 # place is made (most lines of a merchant file).
                 first = rest[0]
                 if first not in _NOT_PLAIN_FIRST and first not in RESOLVERS_BY_FIRST_CHARACTER:
-                    comment = rest.find(" #")
-                    if comment >= 0:
-                        rest = rest[:comment].rstrip(" ")
-                    if ": " in rest or rest[-1] == ":":
-                        raise _NotHere
-                    mapping[key] = rest
+                    mapping[key] = _plain(rest)
                     continue
                 if first == "'":
-                    quoted = _SINGLE_QUOTED.fullmatch(rest)
-                    if quoted is None:
-                        raise _NotHere
-                    mapping[key] = quoted.group(1).replace("''", "'")
+                    mapping[key] = _quoted(rest, first)
                     continue
             name, path = key, (*top[3], key)
             if values is not None:
@@ -310,22 +302,16 @@ def _value(
     position noted in ``values`` unless None."""
     first = rest[0]
     if first not in _NOT_PLAIN_FIRST:
-        comment = rest.find(" #")
-        plain = rest if comment < 0 else rest[:comment].rstrip(" ")
-        if ": " in plain or plain[-1] == ":":
-            raise _NotHere
+        plain = _plain(rest)
         if values is not None:
             values[path] = position
         if builder.plain_text and first not in RESOLVERS_BY_FIRST_CHARACTER:
             return plain  # a string (no resolver starts so), as the builder gives one of plain text: itself
         return builder.scalar(plain, False, path, plain_scalar_tag(plain), position)
     if first == "'" or first == '"':
-        quoted = (_SINGLE_QUOTED if first == "'" else _DOUBLE_QUOTED).fullmatch(rest)
-        if quoted is None:
-            raise _NotHere
+        text = _quoted(rest, first)
         if values is not None:
             values[path] = position
-        text = quoted.group(1) if first == '"' else quoted.group(1).replace("''", "'")
         if builder.plain_text:
             return text  # a string, as the builder gives one of plain text: itself
         return builder.scalar(text, True, path, STR_TAG, position)
@@ -344,6 +330,23 @@ def _value(
             values[path] = position
         return _Reference(tagged.group(1), tagged.group(2), path, position)
     raise _NotHere  # another indicator first
+
+
+def _plain(rest: str) -> str:
+    """The plain scalar written as ``rest`` (its first character no indicator), a comment cut off."""
+    comment = rest.find(" #")
+    plain = rest if comment < 0 else rest[:comment].rstrip(" ")
+    if ": " in plain or plain[-1] == ":":
+        raise _NotHere  # a mapping value: not a scalar on one line
+    return plain
+
+
+def _quoted(rest: str, quote: str) -> str:
+    """The text of the scalar quoted by ``quote`` written as ``rest``, a comment after it cut off."""
+    quoted = (_SINGLE_QUOTED if quote == "'" else _DOUBLE_QUOTED).fullmatch(rest)
+    if quoted is None:
+        raise _NotHere
+    return quoted.group(1) if quote == '"' else quoted.group(1).replace("''", "'")
 
 
 def _flow(

@@ -503,16 +503,18 @@ def load_desired(
     loaded: list[DeclaredMerchant] = []
     withheld: list[str] = []
     reader = _MerchantReader(env, references, profiles)
-    outcomes = _read_merchants(listing.files, reader, issues)
-    for path, outcome in zip(listing.files, outcomes, strict=True):
+    exact: set[str] = set()  # read again as they were read, for a place to point at (``locate``)
+    digests: dict[str, bytes] = {}
+    for path, outcome in zip(listing.files, _read_merchants(listing.files, reader, issues), strict=True):
         issues.extend(outcome.issues)
         keys.extend(outcome.keys)
+        digests[str(path)] = outcome.digest
+        if outcome.issues:
+            exact.add(str(path))
         if outcome.declared is not None and not issues:
             loaded.append(outcome.declared)
         elif outcome.withheld:
             withheld.append(str(path))
-    exact = {str(path) for path, outcome in zip(listing.files, outcomes, strict=True) if outcome.issues}
-    digests = {str(path): outcome.digest for path, outcome in zip(listing.files, outcomes, strict=True)}
     issues.extend(check_across_files(keys, reader.locate(exact, digests)))
     if check_only:
         hashing_salt = config.bank_account_hashing.salt_secret if config and config.bank_account_hashing else None

@@ -58,14 +58,18 @@ def normal_text(text: str) -> str:
     return text if text.isascii() else nfc(text)
 
 
+# The ASCII a value may hold: the printable characters, TAB and LF.
+_PLAIN_BYTES = bytes(range(0x20, 0x7F)) + b"\t\n"
+
+
 def plain_text(text: str) -> bool:
     """Whether every string a YAML parser reads from ``text`` is in NFC and holds no character a value
     may not hold: ASCII text (so in NFC), with no escape (a backslash: ``"\\x01"`` is a control
     character) and no character ``normal_text`` refuses (CR among them). Parsed values are made of
     the text's characters, with LF where lines break or fold."""
-    # In ASCII what ``normal_text`` refuses is a control character but TAB and LF, or DEL: just what
-    # ``isprintable`` refuses, once those two are taken out (a tenth of the time of the search).
-    return text.isascii() and "\\" not in text and text.replace("\n", "").replace("\t", "").isprintable()
+    # In ASCII what ``normal_text`` refuses is a control character but TAB and LF, or DEL: what is left
+    # once every other character is deleted from its bytes (a sixth of the time of the search).
+    return text.isascii() and "\\" not in text and not text.encode("ascii").translate(None, _PLAIN_BYTES)
 
 
 # Keys repeat across thousands of files: each distinct key is checked once.

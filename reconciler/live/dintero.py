@@ -41,17 +41,21 @@ class DinteroClient(ApiClient):
 
     async def _get_or_none(self, model: type[M], operation: str, path: str) -> M | None:
         """A read whose 404 means "none" rather than an error."""
-        found = await self._answer_or_none(model, operation, path)
-        return None if found is None else found[0]
+        body = await self._object_or_none(model, operation, path)
+        return None if body is None else self.http.parse(model, body, operation)
 
-    async def _answer_or_none(self, model: type[M], operation: str, path: str) -> tuple[M, dict[str, Any]] | None:
-        """``_get_or_none``'s model with the JSON object it was validated from."""
+    async def _object_or_none(self, model: type[M], operation: str, path: str) -> dict[str, Any] | None:
+        """The JSON object a read answers for ``model``, not validated; None for a 404. An answer that is no
+        object is refused, as validating it would refuse it."""
         try:
             response = await self.http.request("GET", path, operation=operation)
         except ApiNotFound:
             return None
         body = self.http.json(response, operation)
-        return self.http.parse(model, body, operation), body  # a model validates only a JSON object
+        if not isinstance(body, dict):
+            raise ApiError(API, operation, None, f"unexpected response shape ({model.__name__}: body)")
+        found: dict[str, Any] = body
+        return found
 
     async def get_merchant(self, aid: str) -> DinteroAccount | None:
         """The merchant with all its connections, or None when Dintero does not know it."""
@@ -67,15 +71,7 @@ class DinteroClient(ApiClient):
         """The JSON object ``get_merchant`` validates, unvalidated (``merchant_of`` validates it): a merchant in
         sync is told from the answer as sent (``compare.unchanged``). An answer that is no object is refused."""
         path = fill_path(DINTERO_ROUTES["get_merchant"], oid=self.partner_id, aid=aid)
-        try:
-            response = await self.http.request("GET", path, operation="get_merchant")
-        except ApiNotFound:
-            return None
-        body = self.http.json(response, "get_merchant")
-        if not isinstance(body, dict):  # as validating it says
-            raise ApiError(API, "get_merchant", None, "unexpected response shape (DinteroAccount: body)")
-        found: dict[str, Any] = body
-        return found
+        return await self._object_or_none(DinteroAccount, "get_merchant", path)
 
     def merchant_of(self, body: Any) -> DinteroAccount:
         """The account of an object ``get_merchant_object`` answered."""

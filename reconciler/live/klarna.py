@@ -100,8 +100,7 @@ class KlarnaClient(ApiClient):
         """The account of an object ``resolve_account_item`` left unvalidated."""
         account = self.http.parse(KlarnaAccount, item, "resolve_account", account_reference)
         if account.account_reference not in (None, account_reference):
-            text = "the answer to a search by reference lists 1 other account(s) and not this one"
-            raise ApiError(API, "resolve_account", None, text, merchant=account_reference)
+            raise _only_others(1, account_reference)
         return account
 
     async def resolve_account_item(
@@ -144,13 +143,7 @@ class KlarnaClient(ApiClient):
             # A search by reference that answers other accounts only did not search (a filter ignored, a
             # page of the whole list): it does not tell that the account is absent, and taking it so would
             # plan a second onboard of a merchant that exists.
-            raise ApiError(
-                API,
-                operation,
-                None,
-                f"the answer to a search by reference lists {others} other account(s) and not this one",
-                merchant=account_reference,
-            )
+            raise _only_others(others, account_reference)
         return found
 
     async def get_account(self, account_id: str, expand: Sequence[str] = ()) -> KlarnaAccount:
@@ -526,3 +519,9 @@ class KlarnaClient(ApiClient):
             return await self._one(model, operation, **kwargs)
         except ApiNotFound:
             return None
+
+
+def _only_others(others: int, account_reference: str) -> ApiError:
+    """A search by reference whose answer lists other accounts and not this one."""
+    text = f"the answer to a search by reference lists {others} other account(s) and not this one"
+    return ApiError(API, "resolve_account", None, text, merchant=account_reference)

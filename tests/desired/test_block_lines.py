@@ -520,15 +520,6 @@ klarna:
 """
 
 
-class _CountingStore(_Store):
-    def __init__(self) -> None:
-        self.asked: list[str] = []
-
-    def lookup(self, name: str) -> SecretLookup:
-        self.asked.append(name)
-        return super().lookup(name)
-
-
 class _CountingEnviron(dict[str, str]):
     def __init__(self) -> None:
         super().__init__(ENVIRON)
@@ -548,7 +539,7 @@ class _CountingEnviron(dict[str, str]):
 
 
 def test_a_file_read_by_lines_finds_its_positions_when_first_asked_looking_nothing_up() -> None:
-    store, environ = _CountingStore(), _CountingEnviron()
+    store, environ = _AskedStore(), _CountingEnviron()
     document, issues = parse_yaml_text(_PLACED, "f.yaml", environ, fast=True, secrets=store)
     assert document is not None and [issue.message for issue in issues] == [
         "klarna.token: environment variable UNSET_VARIABLE is not set (referenced by !env)"
