@@ -40,6 +40,7 @@ from reconciler.desired.models_dintero import (
 )
 from reconciler.desired.models_klarna import KlarnaMerchant, slug
 from reconciler.desired.secrets import MAX_SECRET_NAME_CHARS
+from reconciler.desired.text import normal_text
 from reconciler.imports.fit import OpenList, OpenMapping, fit
 from reconciler.kinds.connection import DECLINED, FAILED, latest_signup
 from reconciler.kinds.payment_product import DISABLED, ENABLED, PARTNER_SUFFIX, TERMINATED
@@ -192,9 +193,25 @@ def _storable(item: Any) -> bool:
     return isinstance(item, str | int | float) and not isinstance(item, bool)
 
 
+def _reads_back(text: str) -> bool:
+    """Whether the loader reads ``text`` (a key or a value of an open mapping) as it is: in NFC, with no
+    character it refuses (``desired.text.normal_text``). The models apply the same rules to every field
+    they declare; an open mapping (``branding``) is checked only here."""
+    try:
+        return normal_text(text) == text
+    except ValueError:
+        return False
+
+
 def _open_leaf(reference: str, path: Path, item: Any, under_secret: bool, found: _Found) -> tuple[Any, Any]:
     """A scalar of an open mapping (``under_secret``: a key on its path names a secret), with the value the
     loader reads back."""
+    if isinstance(item, str) and not _reads_back(item):
+        found.refused.append(
+            f"{_shown_place(path)}: a text the loader would not read as the API sent it (not in Unicode NFC, or "
+            "holding a character a merchant file may not hold)"
+        )
+        return item, item
     if not _storable(item):
         return item, item
     if not under_secret and not looks_sensitive(str(item)):
@@ -227,6 +244,13 @@ def _secrets(
                 found.refused.append(
                     f"{_shown_place(path)}: a key that looks sensitive, under a mapping no model declares; a key "
                     "cannot be a !secret reference"
+                )
+                continue
+            if open_ and not _reads_back(str(key)):
+                # Named by its mapping: the key itself may hold a control character (an escape sequence).
+                found.refused.append(
+                    f"{_shown_place(place) or 'the document'}: a key the loader would not read as the API sent it "
+                    "(not in Unicode NFC, or holding a character a merchant file may not hold)"
                 )
                 continue
             says = open_ and (under_secret or looks_sensitive_key(str(key)))

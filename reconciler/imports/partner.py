@@ -15,18 +15,23 @@ list is left out, with a comment that says why, and the plan leaves it alone.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
 from reconciler.compare.sides import live_partner_view, partner_view
-from reconciler.desired.models import Partner
+from reconciler.desired.models import Partner, webhook_identity
+from reconciler.desired.positions import Positions
+from reconciler.desired.text import single_line
+from reconciler.desired.validate import check_partner as validate_partner
+from reconciler.desired.yaml_loader import YamlDocument
 from reconciler.imports.document import Path
 from reconciler.live.models import Credential, SigningKey, Webhook
 from reconciler.live.read import LiveMerchant
 from reconciler.plan import plan_merchant
+from reconciler.sensitive import shown_name
 
 HEADER = "Partner-level resources, imported by `reconciler import`."
 LISTS: Path = ("klarna",)
@@ -39,10 +44,28 @@ class ImportedPartner:
     left_out: list[str] = field(default_factory=list)  # what is not declared, and why
 
 
+def _repeated(descriptions: Iterable[str]) -> str:
+    """The descriptions given more than once, as validate tells them apart (as the model keeps them:
+    stripped, in NFC), shown for a report; empty when there is none."""
+    counted = Counter(_as_kept(description) for description in descriptions)
+    return ", ".join(repr(shown_name(description)) for description, n in sorted(counted.items()) if n > 1)
+
+
+def _as_kept(description: str) -> str:
+    try:
+        return str(single_line(description))
+    except ValueError:  # a character no text may hold: the model refuses it, and check_partner says where
+        return description
+
+
 def _credentials(credentials: Sequence[Credential], out: ImportedPartner) -> list[dict[str, Any]] | None:
     complete = [c for c in credentials if c.description and c.type and c.environment]
     if len(complete) != len(credentials):
         out.left_out.append("credentials: a credential has no description, type or environment")
+        return None
+    repeated = _repeated(c.description or "" for c in complete)
+    if repeated:
+        out.left_out.append(f"credentials: several credentials share the description {repeated}")
         return None
     return [
         {"description": c.description, "type": c.type, "environment": c.environment}
@@ -55,9 +78,9 @@ def _signing_keys(keys: Sequence[SigningKey], out: ImportedPartner) -> list[dict
     if len(described) != len(keys):
         out.left_out.append("signing_keys: a signing key has no description (a key is declared by its description)")
         return None
-    repeated = sorted(d for d, n in Counter(described).items() if n > 1)
+    repeated = _repeated(described)
     if repeated:
-        out.left_out.append(f"signing_keys: several keys share the description {', '.join(map(repr, repeated))}")
+        out.left_out.append(f"signing_keys: several keys share the description {repeated}")
         return None
     return [{"description": d} for d in sorted(described)]
 
@@ -66,6 +89,10 @@ def _webhooks(
     webhooks: Sequence[Webhook], keys: Sequence[SigningKey], out: ImportedPartner
 ) -> list[dict[str, Any]] | None:
     by_id = {k.signing_key_id: k.description for k in keys if k.signing_key_id and k.description}
+    urls = Counter(webhook_identity(w.url) for w in webhooks if w.url)
+    if any(n > 1 for n in urls.values()):
+        out.left_out.append("webhooks: several subscriptions share one URL (a webhook is declared by its URL)")
+        return None
     listed = []
     for webhook in sorted(webhooks, key=lambda w: (w.url or "", sorted(w.event_types or []))):
         description = by_id.get(webhook.signing_key_id or "")
@@ -117,6 +144,12 @@ def check_partner(imported: ImportedPartner, live: LiveMerchant) -> list[str]:
     except ValidationError as error:
         # Its messages hold the input values: only where and how many, as a mismatch to report.
         places = sorted({".".join(str(part) for part in problem["loc"]) for problem in error.errors()})
+        return [f"partner.yaml: not valid as written ({', '.join(places)})"]
+    # validate's own rules beyond the model (a description or a URL twice, a webhook's key): a file they
+    # refuse would stop every later load. Named by place only, as above.
+    issues = validate_partner(model, YamlDocument("partner.yaml", imported.document, Positions()))
+    if issues:
+        places = sorted({issue.message.partition(": ")[0] for issue in issues})
         return [f"partner.yaml: not valid as written ({', '.join(places)})"]
     desired = partner_view(model)
     if desired is None:

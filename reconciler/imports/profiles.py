@@ -10,7 +10,7 @@ resolved state of every merchant is the same with and without ``--profiles``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from typing import Any
 
 from reconciler.imports.document import ImportedMerchant, Path
@@ -52,8 +52,11 @@ def _set(document: dict[str, Any], path: Path, value: Any) -> None:
     node[path[-1]] = value
 
 
-def factor_profiles(merchants: Sequence[ImportedMerchant]) -> dict[str, tuple[dict[str, Any], str]]:
-    """Profiles (name -> (document, what it holds)) taken out of ``merchants``, which now list them."""
+def factor_profiles(
+    merchants: Sequence[ImportedMerchant], taken: Set[str] = frozenset()
+) -> dict[str, tuple[dict[str, Any], str]]:
+    """Profiles (name -> (document, what it holds)) taken out of ``merchants``, which now list them; never
+    one of the names ``taken`` (profiles that exist, which merchants this import does not write may list)."""
     holders: dict[tuple[Path, str], list[int]] = {}
     values: dict[tuple[Path, str], Any] = {}
     for index, merchant in enumerate(merchants):
@@ -71,7 +74,11 @@ def factor_profiles(merchants: Sequence[ImportedMerchant]) -> dict[str, tuple[di
     labels = dict(CANDIDATES)
     profiles: dict[str, tuple[dict[str, Any], str]] = {}
     ordered = sorted(groups.items(), key=lambda item: (-len(item[0]), sorted(item[1])))
-    for number, (indexes, keys) in enumerate(ordered, start=1):
+    number = 0
+    for indexes, keys in ordered:
+        number += 1
+        while f"imported-{number}" in taken:
+            number += 1
         name = f"imported-{number}"
         document: dict[str, Any] = {}
         for path, _ in sorted(keys):

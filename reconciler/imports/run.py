@@ -342,7 +342,8 @@ def _make(given: _Account) -> _Made:
     imported = merchant_document(account, linked)
     if imported.refused:
         # No file rather than a file with a sensitive value in clear (the paths name no value).
-        return _Made(reference, "a value import cannot write as a !secret reference: " + "; ".join(imported.refused))
+        # A value set apart as a !secret, or a text, that would not read back as the API holds it.
+        return _Made(reference, "a value import cannot write as the API holds it: " + "; ".join(imported.refused))
     if given.told is not None:
         above = imported.comments.get(("account_reference",))
         imported.comments[("account_reference",)] = "\n".join(
@@ -520,7 +521,9 @@ async def _import_accounts(
         made, kept = _without_doubled(result, doubled, secret_names, secrets, shared, made, kept)
     documents: list[tuple[Path, str]] = []
     if profiles:
-        for name, (profile, described) in factor_profiles(kept).items():
+        # Profiles that exist are another import's, or the partner's: merchants this import does not write list them.
+        existing_profiles = {path.name.rsplit(".", 1)[0] for path in profile_files(directory, ProfileSet())}
+        for name, (profile, described) in factor_profiles(kept, existing_profiles).items():
             documents.append((directory / "profiles" / f"{name}.yaml", plain_yaml(profile, described)))
         made = [(m.reference, merchant_yaml(m.document, m.comments, HEADER)) for m in kept]
     imported_now = set(result.imported)

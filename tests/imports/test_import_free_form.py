@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.imports.conftest import Keys
 from tests.plan.conftest import Cli, base_merchant
 
@@ -87,3 +89,34 @@ def test_a_key_too_long_for_a_secret_name_refuses_its_merchant_only(cli: Cli, ta
     assert IBAN_CANARY not in done.output and IBAN_CANARY not in written_text(target)
     assert sorted(p.name for p in (target / "merchants").iterdir()) == ["m2.yaml"]
     assert plan_exit(cli, target, keys) == 0
+
+
+# Texts of an open mapping that the loader would read otherwise (NFC) or refuse (a character no value holds).
+BRANDINGS = {
+    "decomposed-value": {"note": "Cafe\u0301"},  # NFC on load: would plan branding.note "Café" -> "Café"
+    "decomposed-key": {"cafe\u0301": "x"},  # NFC on load: would plan branding.café (none) -> "x"
+    "keys-one-after-nfc": {"caf\u00e9": "x", "cafe\u0301": "y"},  # a duplicate key on load
+    "control-character": {"note": "a\x1bb"},
+    "carriage-return": {"note": "line\r\nbreak"},
+    "bidi-control": {"note": "a\u202eb"},
+    "control-character-in-a-secret": {"webhook_secret": "x\x00y"},
+}
+
+
+@pytest.mark.parametrize("branding", list(BRANDINGS.values()), ids=list(BRANDINGS))
+def test_a_branding_text_that_would_not_read_back_as_sent_is_not_imported(
+    cli: Cli, target: Path, keys: Keys, branding: dict[str, Any]
+) -> None:
+    document = base_merchant("M1", "T11200201")
+    document["klarna"]["collections"][0]["branding"] = branding
+    cli.live.create(document, dintero=False)  # through the sandbox's API: it accepts each of them
+    done = cli.run("import", "--all", "--desired", str(target))
+    # Not imported, by the place of the text or of the mapping whose key it is, never by the text itself.
+    assert done.exit_code == 1, done.output
+    assert "M1: not imported: a value import cannot write as the API holds it: " in done.output
+    assert "klarna.collections.online.branding" in done.output
+    assert not (target / "merchants" / "m1.yaml").exists()
+    for key, value in branding.items():
+        for text in (key, value):
+            assert text.isascii() or text not in done.output
+            assert text.isprintable() or text not in done.output

@@ -677,3 +677,69 @@ def test_a_bank_account_number_too_short_is_not_named_by_its_last_four(number: s
     account = KlarnaAccount.model_validate(live)
     imported = merchant_document(account, None)
     assert imported.secret_values == {named: number}
+
+
+def test_force_does_not_write_over_an_unparsable_file_declaring_another_merchant(
+    cli: Cli, target: Path, keys: Keys
+) -> None:
+    cli.live.create(base_merchant("M2", "T11200201"), dintero=False)
+    (target / "merchants").mkdir()
+    # The partner's own file for merchant "m2" (not "M2"), being edited: its last line is not finished.
+    mine = 'account_reference: "m2"\nklarna:\n  account_name: "Shop m2"\n  websites: [\n'
+    (target / "merchants" / "m2.yaml").write_text(mine)
+    done = cli.run("import", "--reference", "M2", "--force", "--desired", str(target))
+    assert done.exit_code == 0, done.output
+    assert (target / "merchants" / "m2.yaml").read_text() == mine
+    assert "account_reference: \"M2\"" in (target / "merchants" / "m2-2.yaml").read_text()
+
+
+def test_force_does_not_write_over_an_unparsable_file_that_says_no_merchant(cli: Cli, target: Path, keys: Keys) -> None:
+    """Not YAML, and no account_reference line to read: it may be anyone's, so it is kept, and nothing is written."""
+    cli.live.create(base_merchant("M2", "T11200201"), dintero=False)
+    (target / "merchants").mkdir()
+    mine = "klarna: {account_name: [\n"
+    (target / "merchants" / "m2.yaml").write_text(mine)
+    done = cli.run("import", "--reference", "M2", "--force", "--desired", str(target))
+    assert done.exit_code == 1, done.output
+    assert "m2.yaml:1:1: does not say which merchant it declares; import does not write merchant 'M2'" in done.output
+    assert (target / "merchants" / "m2.yaml").read_text() == mine
+    assert not (target / "secrets.age").exists()  # refused before anything was written
+
+
+def test_force_repairs_an_unparsable_file_whose_reference_line_names_the_merchant(
+    cli: Cli, target: Path, keys: Keys
+) -> None:
+    cli.live.create(base_merchant("M2", "T11200201"), dintero=False)
+    (target / "merchants").mkdir()
+    (target / "merchants" / "m2.yaml").write_text("account_reference: 'M2'  # mine\nklarna: {account_name: [\n")
+    done = cli.run("import", "--reference", "M2", "--force", "--desired", str(target))
+    assert done.exit_code == 0, done.output
+    assert plan_exit(cli, target, keys) == 0
+
+
+def test_a_second_profiles_import_does_not_change_the_profiles_other_merchants_list(
+    cli: Cli, target: Path, keys: Keys
+) -> None:
+    for reference, aid, mcc in (
+        ("M1", "T11200201", "5411"),
+        ("M2", "T11200202", "5411"),
+        ("M3", "T11200203", "5812"),
+        ("M4", "T11200204", "5812"),
+    ):
+        document = base_merchant(reference, aid)
+        document["klarna"]["payment_product"]["merchant_category_code"] = mcc
+        cli.live.create(document, dintero=False)
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    first = cli.run("import", "--profiles", "--reference", "M1", "--reference", "M2", "--desired", str(target))
+    assert first.exit_code == 0, first.output
+    profile = target / "profiles" / "imported-1.yaml"
+    before = profile.read_text()
+    # Adopting step by step: the next two merchants, their values factored the same way, into profiles of
+    # names no file has yet; with --force or without, the existing profile is left as it is.
+    for flags in ((), ("--force",)):
+        second = cli.run("import", "--profiles", "--unmanaged", *flags, "--desired", str(target), env=identity)
+        assert second.exit_code == 0, second.output
+        assert profile.read_text() == before, "M1's and M2's profile was rewritten with M3's and M4's values"
+        assert "5812" in (target / "profiles" / "imported-2.yaml").read_text()
+    plan = cli.run("plan", "--desired", str(target), "--detailed-exitcode", env=identity)
+    assert plan.exit_code == 0, plan.output

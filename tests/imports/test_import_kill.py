@@ -16,6 +16,8 @@ from ruamel.yaml import YAML
 
 from reconciler.desired.secret_store import write_recipients
 from reconciler.sandbox.embedded import embedded_app
+from tests.imports.conftest import Keys
+from tests.plan.conftest import Cli, base_merchant
 
 ROOT = Path(__file__).resolve().parents[2]
 MERCHANTS = 400
@@ -58,3 +60,15 @@ def test_a_killed_import_leaves_no_partial_file(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     assert len(list(merchants.glob("*.yaml"))) == MERCHANTS
     assert list(merchants.glob(".*")) == []
+
+
+def test_a_directory_named_like_a_leftover_is_not_a_traceback(cli: Cli, target: Path, keys: Keys) -> None:
+    cli.live.create(base_merchant("M1", "T11200201"), dintero=False)
+    (target / "merchants" / ".cache.tmp").mkdir(parents=True)  # e.g. an editor's or a tool's own folder
+    try:
+        done = cli.run("import", "--all", "--desired", str(target))
+    except IsADirectoryError as error:
+        left = sorted(str(p.relative_to(target)) for p in target.rglob("*"))
+        raise AssertionError(f"traceback: {error!r}; the directory now holds {left}") from None
+    assert done.exit_code in (0, 1), done.output
+    assert "Traceback" not in done.output

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from tests.imports.conftest import Keys
@@ -106,6 +108,19 @@ def test_a_partner_document_that_does_not_validate_is_a_mismatch_that_shows_no_v
     assert "token-3f9a" not in mismatch
 
 
+def test_a_partner_document_validate_would_refuse_is_a_mismatch() -> None:
+    """validate's rules beyond the model (here, a description twice) are checked as well: such a file would stop
+    every later load of the desired state."""
+    from reconciler.imports.partner import ImportedPartner, check_partner
+    from reconciler.live.read import LiveMerchant
+
+    credential = {"description": "ci", "type": "API", "environment": "TEST"}
+    imported = ImportedPartner({"klarna": {"credentials": [credential, credential]}})
+    assert check_partner(imported, LiveMerchant("partner", None, None)) == [
+        "partner.yaml: not valid as written (klarna.credentials[1])"
+    ]
+
+
 def test_klarnas_reason_text_is_scrubbed_in_the_comment_and_the_report() -> None:
     from reconciler.imports.document import _payment_product
     from reconciler.live.models import PaymentProduct
@@ -119,3 +134,57 @@ def test_klarnas_reason_text_is_scrubbed_in_the_comment_and_the_report() -> None
     assert comments and held
     for text in [*comments.values(), *held]:
         assert "9386011117947" not in text
+
+
+def _two_credentials(cli: Cli, second: str = "ci") -> None:
+    for description in ("ci", second):
+        body = {"description": description, "type": "API", "environment": "TEST"}
+        cli.live.call("POST", "/v1/account/credentials", body)
+
+
+def _two_credentials_apart_by_spaces(cli: Cli) -> None:
+    _two_credentials(cli, " ci ")  # one description once stripped, as the model keeps it
+
+
+def _two_signing_keys_apart_by_spaces(cli: Cli) -> None:
+    for description in ("primary", "primary "):
+        cli.live.call("POST", KEYS, {"description": description})
+
+
+def _two_webhooks(cli: Cli) -> None:
+    key = cli.live.call("POST", KEYS, {"description": "primary"})
+    for types in ([ENABLED], [DISABLED]):
+        body = {
+            "url": "https://127.0.0.1:8443/k",
+            "event_types": types,
+            "event_version": "v1",
+            "signing_key_id": key["signing_key_id"],
+            "status": "ENABLED",
+        }
+        cli.live.call("POST", WEBHOOKS, body)
+
+
+@pytest.mark.parametrize(
+    ("make", "left_out"),
+    [
+        (_two_credentials, "credentials: several credentials share the description 'ci'"),
+        (_two_credentials_apart_by_spaces, "credentials: several credentials share the description 'ci'"),
+        (_two_signing_keys_apart_by_spaces, "signing_keys: several keys share the description 'primary'"),
+        (_two_webhooks, "webhooks: several subscriptions share one URL"),
+    ],
+    ids=["credentials", "credentials-spaces", "signing-keys-spaces", "webhooks"],
+)
+def test_partner_lists_that_validate_would_refuse_are_left_out(
+    cli: Cli, target: Path, keys: Keys, make: Callable[[Cli], None], left_out: str
+) -> None:
+    """Two credentials or keys of one description, or two webhooks of one URL, as the API may hold them: the list
+    is left out with its reason, and partner.yaml validates (a file validate refuses would stop every load)."""
+    make(cli)
+    done = cli.run("import", "--all", "--desired", str(target))
+    assert done.exit_code in (0, 2), done.output
+    assert left_out in done.output
+    identity = {"RECONCILER_AGE_IDENTITY": keys.secret}
+    checked = cli.run("validate", "--desired", str(target), env=identity)
+    assert checked.exit_code == 0, f"import exited {done.exit_code}, but:\n{checked.output}"
+    plan = cli.run("plan", "--desired", str(target), "--detailed-exitcode", env=identity)
+    assert plan.exit_code == 0, plan.output
