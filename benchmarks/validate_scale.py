@@ -247,7 +247,8 @@ def same_documents(full: Path, layered: Path, environ: dict[str, str]) -> bool:
     from reconciler.desired.declared import desired_digest
     from reconciler.desired.load import load_desired
 
-    digests = [desired_digest(load_desired(d, environ=environ, notify=None).merchants, None) for d in (full, layered)]
+    states = [load_desired(directory, environ=environ, notify=None) for directory in (full, layered)]
+    digests = [desired_digest(state.merchants, None, b"") for state in states]
     return digests[0] == digests[1]
 
 

@@ -53,6 +53,7 @@ from reconciler.plan.operation import Notice
 from reconciler.plan.origins import with_origins
 from reconciler.plan.policy import evaluate_policy
 from reconciler.plan.value import Declaration
+from reconciler.sensitive import is_secret_value, mask_scalar
 
 
 def client_params(config: Config, workdir: Path) -> ClientParams:
@@ -147,7 +148,7 @@ async def make_plan(
             references.append(PARTNER)
             live = live_partner_view(partner, await _read_partner(clients, partner))
             ops.extend(plan_merchant(partner, live, key))
-        digest = desired_digest(merchants, state.partner if partner is not None else None)
+        digest = desired_digest(merchants, state.partner if partner is not None else None, key)
         plan = assemble_plan(ops, references, digest, unmanaged, notices)
     config = state.config
     plan = replace(
@@ -235,8 +236,10 @@ def declarations_of(
         if merchant is None:
             continue
         klarna = merchant.wire().get("klarna")
-        name = klarna.get("account_name") if isinstance(klarna, dict) else None
-        found[reference] = Declaration(name if isinstance(name, str) else "", merchant.source)
+        written = klarna.get("account_name") if isinstance(klarna, dict) else None
+        name = written if isinstance(written, str) else ""
+        # The plan file is written as it is, past the output's masking: a name from the secrets store is masked.
+        found[reference] = Declaration(mask_scalar(name) or "" if is_secret_value(name) else name, merchant.source)
     return found
 
 
@@ -244,7 +247,7 @@ def digest_of(references: Iterable[str], state: DesiredState) -> str:
     """The digest of these merchants (and partner.yaml, when ``partner`` is among them)."""
     references = set(references)
     merchants = [m for m in state.merchants if m.account_reference in references]
-    return desired_digest(merchants, state.partner if PARTNER in references else None)
+    return desired_digest(merchants, state.partner if PARTNER in references else None, precondition_key(state.config))
 
 
 class DesiredViews(Mapping[str, MerchantView]):

@@ -76,6 +76,9 @@ _SHOW_LAST_FOUR = frozenset({"iban", "account_number", "bank_account_number"})
 _names: set[str] = set(CREDENTIAL_FIELDS)
 # Values from the secrets store seen by this process, masked wherever they turn up.
 _secret_values: set[str] = set()
+# The same, each as its words in lower case, one space apart: an API may hold a value in other case or
+# spacing (``HEMLIG BUTIK NORD``), and it is still that value.
+_folded_values: set[str] = set()
 # Inside text, shorter values would mask ordinary words and digits everywhere (as a whole field value,
 # any length is masked).
 MIN_SECRET_CHARS = 4
@@ -146,7 +149,11 @@ def register_secret_value(value: str) -> None:
     for form in tuple(forms):
         compact = "".join(form.split())
         forms |= {compact, compact.upper()}
-    _secret_values.update(forms)
+    add_secret_forms(forms)
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).lower()
 
 
 def registered_secret_values() -> frozenset[str]:
@@ -156,23 +163,40 @@ def registered_secret_values() -> frozenset[str]:
 
 def add_secret_forms(forms: Iterable[str]) -> None:
     """Mask these forms, as ``register_secret_value`` made them elsewhere (in a worker of the load)."""
+    forms = set(forms) - _secret_values
     _secret_values.update(forms)
+    _folded_values.update(_folded(form) for form in forms)
+
+
+def forget_secret_values() -> None:
+    """Mask none of the values registered so far (a process that loads another desired state)."""
+    _secret_values.clear()
+    _folded_values.clear()
 
 
 def is_secret_value(value: object) -> bool:
-    """Whether ``value`` is (up to surrounding whitespace) a registered value of the secrets store."""
-    return isinstance(value, str) and bool(_secret_values) and value.strip() in _secret_values
+    """Whether ``value`` is a registered value of the secrets store, up to case and whitespace."""
+    return isinstance(value, str) and bool(_secret_values) and _folded(value) in _folded_values
 
 
 def conceal(text: str) -> str:
-    """``text`` with every registered secret value inside it masked (longest first, so that a value
-    holding another is masked whole)."""
+    """``text`` with every registered secret value inside it masked, in any case and with any whitespace
+    between its words (longest first, so that a value holding another is masked whole)."""
     if not _secret_values:
         return text
+    lowered = text.lower()
     for value in sorted(_secret_values, key=len, reverse=True):
-        if len(value) >= MIN_SECRET_CHARS and value in text:
-            text = text.replace(value, mask_scalar(value) or MASK)
+        if len(value) >= MIN_SECRET_CHARS and value.split()[0].lower() in lowered:
+            masked = _pattern(value).sub(mask_scalar(value) or MASK, text)
+            if masked != text:
+                text, lowered = masked, masked.lower()
     return text
+
+
+@functools.lru_cache(maxsize=4096)
+def _pattern(value: str) -> re.Pattern[str]:
+    """``value``'s words in any case, with any whitespace between them."""
+    return re.compile(r"\s+".join(re.escape(word) for word in value.split()), re.IGNORECASE)
 
 
 def fingerprint(value: Any, length: int = 4) -> str:
@@ -345,6 +369,9 @@ def scrub(text: str) -> str:
     text = _visible(conceal(text))
     for pattern in _PATTERNS:
         text = pattern.sub("***", text)
+    if not text.isprintable():
+        # ESC, BEL and the C1 controls would drive the terminal the error is printed on (an OSC 8 link).
+        text = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
     if len(text) > MAX_MESSAGE_CHARS:
         text = text[: MAX_MESSAGE_CHARS - 1] + "…"
     return text

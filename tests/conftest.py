@@ -164,7 +164,7 @@ def fresh_secret_values() -> Iterator[None]:
 def _forget_secret_values() -> None:
     sensitive = sys.modules.get("reconciler.sensitive")
     if sensitive is not None:
-        sensitive._secret_values.clear()
+        sensitive.forget_secret_values()
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ document is already the form the digest hashes.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -77,13 +78,16 @@ class DeclaredMerchant:
         return b'"lifecycle":"retired"' in self.canonical and self.wire().get("lifecycle") == "retired"
 
 
-def desired_digest(merchants: Sequence[DeclaredMerchant], partner: BaseModel | None) -> str:
-    """sha256 over exactly what a plan was made from: its merchants and, when included, partner.yaml.
+def desired_digest(merchants: Sequence[DeclaredMerchant], partner: BaseModel | None, key: bytes) -> str:
+    """HMAC-SHA256 under ``key`` over exactly what a plan was made from: its merchants and, when included,
+    partner.yaml. Hashed one merchant at a time, from the canonical documents the merchants are kept as.
 
-    Hashed one merchant at a time, from the canonical documents the merchants are kept as.
+    Keyed (with the plan's own key, ``plan.fingerprint.precondition_key``): the documents hold the values
+    of the secrets store, and a plain hash of them in a plan file would let whoever reads the file and the
+    repository test guesses of a secret offline (a date of birth is one of 36,525 in a century).
     """
-    digest = hashlib.sha256()
+    digest = hmac.new(key, digestmod=hashlib.sha256)
     digest.update(b"partner\n" + canonical_json(partner) + b"\n")
     for merchant in merchants:
         digest.update(b"merchant\n" + merchant.canonical + b"\n")
-    return "sha256:" + digest.hexdigest()
+    return "hmac-sha256:" + digest.hexdigest()

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reconciler.desired.models_klarna import slug
-from reconciler.kinds.kind import Kind, live_dump
+from reconciler.kinds.kind import Kind, live_dump, shown_key
 from reconciler.kinds.names import ResourceKind
 from reconciler.kinds.registry import register
 from reconciler.kinds.state import Member, ResourceState
@@ -29,7 +29,7 @@ class Credential(Kind):
         return str(fields.get("description"))
 
     def display(self, fields: Mapping[str, Any]) -> str:
-        return slug(str(fields.get("description")))
+        return shown_key(str(fields.get("description")), slug)
 
     def desired(self, document: Mapping[str, Any]) -> Sequence[Member] | None:
         items = (document.get("klarna") or {}).get("credentials")

@@ -9,7 +9,7 @@ kind by name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -32,6 +32,7 @@ from reconciler.kinds.writes import (
     klarna_write,
 )
 from reconciler.live.read import Bodies, LiveMerchant
+from reconciler.sensitive import fingerprint, is_secret_value
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class Kind:
 
     def display(self, fields: Mapping[str, Any]) -> str:
         """The key printed in addresses: never a sensitive value."""
-        return self.identity(fields)
+        return shown_key(self.identity(fields))
 
     def desired(self, document: Mapping[str, Any]) -> Sequence[Member] | None:
         """The members a merchant document declares; None when it does not declare this kind."""
@@ -229,3 +230,10 @@ class KlarnaMembers(Kind):
                 return None
             matched.append(found.pop(identity(fields), None))
         return None if found else matched
+
+
+def shown_key(text: str, form: Callable[[str], str] = str) -> str:
+    """An address key: ``form(text)`` (its slug, say), or a fingerprint when ``text`` is a value of the
+    secrets store. Addresses go to plan files and PR comments as they are, and the output's masking looks
+    for a value as written, not for its slug (lower case, '-' for spaces)."""
+    return f"fp-{fingerprint(text.strip())}" if is_secret_value(text) else form(text)

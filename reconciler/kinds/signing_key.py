@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reconciler.desired.models_klarna import slug
-from reconciler.kinds.kind import Kind, live_dump
+from reconciler.kinds.kind import Kind, live_dump, shown_key
 from reconciler.kinds.names import ResourceKind
 from reconciler.kinds.registry import register
 from reconciler.kinds.state import MATCH, Member, ResourceState
@@ -41,7 +41,7 @@ class SigningKey(Kind):
         return key_description(fields)
 
     def display(self, fields: Mapping[str, Any]) -> str:
-        return slug(key_description(fields))
+        return shown_key(key_description(fields), slug)
 
     def declared_at(self, state: ResourceState) -> tuple[str, ...]:
         return ("klarna", "signing_keys")  # in partner.yaml, which takes no profiles

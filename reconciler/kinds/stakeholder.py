@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.desired.models_klarna import slug
+from reconciler.kinds.kind import shown_key
 from reconciler.kinds.members import AccountMembers
 from reconciler.kinds.names import ResourceKind
 from reconciler.kinds.registry import register
 from reconciler.live.klarna import KlarnaClient
-from reconciler.sensitive import fingerprint, is_secret_value
 
 
 def stakeholder_identity(data: Mapping[str, Any]) -> str:
@@ -43,12 +43,5 @@ class Stakeholder(AccountMembers):
         return stakeholder_identity(fields)
 
     def display(self, fields: Mapping[str, Any]) -> str:
-        return f"{_shown_name(fields.get('given_name', ''))}-{_shown_name(fields.get('family_name', ''))}"
-
-
-def _shown_name(name: object) -> str:
-    """A name as the address shows it: its slug, or its fingerprint when it came from the secrets store.
-    The slug of a secret name is still the name (lower case, '-' for spaces), and the output's masking,
-    which looks for a value as written, does not know it in that form."""
-    text = str(name)
-    return f"fp-{fingerprint(text.strip())}" if is_secret_value(text) else slug(text)
+        given, family = str(fields.get("given_name", "")), str(fields.get("family_name", ""))
+        return f"{shown_key(given, slug)}-{shown_key(family, slug)}"

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from reconciler.desired.models import webhook_identity
 from reconciler.desired.models_klarna import slug
-from reconciler.kinds.kind import Kind, live_dump
+from reconciler.kinds.kind import Kind, live_dump, shown_key
 from reconciler.kinds.names import ResourceKind
 from reconciler.kinds.registry import register
 from reconciler.kinds.state import MATCH, Member, MerchantView, ResourceState
@@ -54,9 +54,9 @@ class Webhook(Kind):
         return webhook_identity(str(fields.get("url")))
 
     def display(self, fields: Mapping[str, Any]) -> str:
-        """Host, port and path: a query string may carry a token and stays out of addresses."""
-        parts = urlsplit(str(fields.get("url")))
-        return slug(f"{parts.hostname or ''} {parts.port or ''} {parts.path}")
+        """Host, port and path: a query string may carry a token and stays out of addresses; a URL from the
+        secrets store (a path may be the token) is shown by its fingerprint."""
+        return shown_key(str(fields.get("url")), _address_key)
 
     def declared_at(self, state: ResourceState) -> tuple[str, ...]:
         return ("klarna", "webhooks")  # in partner.yaml, which takes no profiles
@@ -124,3 +124,8 @@ class Webhook(Kind):
 
 def _wire(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if k != KEY_FIELD}
+
+
+def _address_key(url: str) -> str:
+    parts = urlsplit(url)
+    return slug(f"{parts.hostname or ''} {parts.port or ''} {parts.path}")

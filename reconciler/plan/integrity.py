@@ -55,7 +55,8 @@ def verify(document: Mapping[str, Any], key: bytes, source: str) -> None:
     given = document.get("mac")
     if not isinstance(given, str) or not given:
         raise InputError([InputIssue(source, 1, 1, "not a reconciler plan: it has no MAC (plan --out writes one)")])
-    if not hmac.compare_digest(given, mac_of(document, key)):
+    # compare_digest takes a str of ASCII only (a TypeError otherwise): a MAC we wrote is hex.
+    if not given.isascii() or not hmac.compare_digest(given, mac_of(document, key)):
         raise InputError(
             [
                 InputIssue(

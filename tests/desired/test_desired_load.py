@@ -213,7 +213,7 @@ def test_issue_messages_never_hold_sensitive_values(desired_dir: Path, write: Wr
 
 def _digest(desired_dir: Path) -> str:
     state = load_desired(desired_dir, environ={})
-    return desired_digest(state.merchants, state.partner)
+    return desired_digest(state.merchants, state.partner, b"test")
 
 
 def test_digest_follows_the_normalised_content(desired_dir: Path, write: WriteFile) -> None:

@@ -241,6 +241,33 @@ def test_a_secret_value_is_masked_in_the_normal_form_it_is_sent_in() -> None:
     assert "\u00c5slund" not in told and "Qx7" not in told, told
 
 
+@pytest.mark.parametrize(
+    "held",
+    ["HEMLIG BUTIK NORD", "hemlig butik nord", "Hemlig  Butik\tNord", "HEMLIGBUTIKNORD", " Hemlig Butik Nord "],
+)
+def test_a_secret_value_is_masked_in_any_case_and_spacing(held: str) -> None:
+    """An API may hold a value of the secrets store in capitals, or with other spaces: it is the same value,
+    as a whole field (``is_secret_value``) and inside text (``conceal``)."""
+    from reconciler.sensitive import is_secret_value, register_secret_value
+
+    register_secret_value("Hemlig Butik Nord")
+    assert is_secret_value(held)
+    told = conceal(f"the API says: name {held} is taken")
+    assert "emlig" not in told.lower() and "nord" not in told.lower(), told
+    assert told.startswith("the API says: name ") and told.endswith(" is taken")
+    assert not is_secret_value("Hemlig Butik")  # a part of it is another value
+    assert conceal("Hemlig Butik Söder") == "Hemlig Butik Söder"
+
+
+def test_an_api_error_text_shows_its_control_characters_escaped() -> None:
+    """ESC, BEL and C1 controls in an API's text would drive the terminal it is printed on."""
+    from reconciler.sensitive import scrub
+
+    told = scrub("refused \x1b]8;;https://evil.example/\x07see docs\x1b]8;;\x07 \x9b2J")
+    assert told.isprintable(), repr(told)
+    assert "\\x1b]8;;https://evil.example/\\x07see docs" in told
+
+
 # A value typed where a name goes: as a key, a profile name, a locked path, an !env variable name.
 _IBAN_AS_NAME = "DE02120300000000202051"
 _ID_AS_NAME = "19850713-4821"

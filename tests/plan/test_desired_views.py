@@ -8,6 +8,7 @@ from reconciler.compare.sides import desired_view
 from reconciler.desired.declared import desired_digest
 from reconciler.kinds import PARTNER
 from reconciler.pipeline import DesiredViews, desired_views_of, digest_of
+from reconciler.plan.fingerprint import precondition_key
 from tests.plan.conftest import DesiredDir, base_merchant
 
 
@@ -45,5 +46,6 @@ def test_the_digest_of_the_views_is_that_of_their_merchants(desired: DesiredDir)
 
     assert PARTNER in views and views[PARTNER].reference == PARTNER
     merchants = [state.merchant(reference) for reference in references]
-    assert digest_of(views, state) == desired_digest(merchants, state.partner)
-    assert digest_of(references, state) == desired_digest(merchants, None) != digest_of(views, state)
+    key = precondition_key(state.config)
+    assert digest_of(views, state) == desired_digest(merchants, state.partner, key)
+    assert digest_of(references, state) == desired_digest(merchants, None, key) != digest_of(views, state)

@@ -94,7 +94,7 @@ def test_out_writes_the_plan_document(changed: Cli) -> None:
     assert result.exit_code == 0
     document = json.loads(out_file.read_text(encoding="utf-8"))
     assert document["format_version"] == FORMAT_VERSION
-    assert document["desired_digest"].startswith("sha256:") and len(document["desired_digest"]) == 71
+    assert document["desired_digest"].startswith("hmac-sha256:") and len(document["desired_digest"]) == 76
     assert sum(document["summary"].values()) == len(document["operations"]) == 2
     patch, create = document["operations"]
     assert patch["precondition"].startswith("hmac-sha256:") and create["precondition"] == "absent"
