@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from reconciler.config import ENV_DINTERO_CLIENT_ID, ENV_DINTERO_CLIENT_SECRET, ENV_KLARNA_API_KEY
-from reconciler.errors import BlockedRemain, PolicyViolation, ReadFailed, ReconcilerError, StalePlanError
+from reconciler.errors import BlockedRemain, PolicyViolation, ReadFailed, ReconcilerError, StalePlanError, printable
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -18,6 +18,7 @@ EXIT_CHANGES = 2
 EXIT_POLICY = 3
 EXIT_STALE = 4
 EXIT_BLOCKED = 5
+EXIT_INTERRUPTED = 130
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,7 +43,12 @@ def exit_code_for(error: ReconcilerError) -> int:
 
 
 def handles_errors(func: F) -> F:
-    """Turn a ReconcilerError into its message on stderr and its exit code."""
+    """Turn a ReconcilerError into its message on stderr and its exit code.
+
+    Two more, so that no user meets a traceback: an operating system's error no check before it foresaw (a
+    folder this process may not enter, a disk full) is its file and reason, exit 1; Ctrl-C is one line,
+    exit 130 (128 + SIGINT, as a shell reports it). What it stopped is left as a killed run leaves it.
+    """
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -54,5 +60,12 @@ def handles_errors(func: F) -> F:
                 for api in error.unauthorized_apis:
                     click.echo(f"The {api} API refused the credentials: {CREDENTIAL_HINTS.get(api, '')}", err=True)
             sys.exit(exit_code_for(error))
+        except OSError as error:
+            where = f"{error.filename}: " if error.filename else ""
+            click.echo(printable(f"{where}{error.strerror or type(error).__name__}"), err=True)
+            sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(EXIT_INTERRUPTED)
 
     return wrapper  # type: ignore[return-value]

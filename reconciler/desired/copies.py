@@ -7,9 +7,10 @@ such value at both places, ``FILE:LINE:COL`` each, and never prints it.
 
 Values are compared in a normal form, so that a copy edited only in whitespace or case is still one:
 an IBAN without whitespace and upper case, a national id or social security number also without the
-separators ``-``, ``.`` and ``/`` (``010190-12345`` is ``01019012345``), a ``case_id`` in lower case, a
-reference name case-folded. A national id and a social security number are one kind of value: the
-same person's number in a Klarna stakeholder of one merchant and a Dintero owner of another is caught.
+separators ``-``, ``.`` and ``/`` or any Unicode dash, in NFKC (``010190-12345`` is ``01019012345``), a
+``case_id`` as the UUID the model keeps (else in lower case), a reference name case-folded. A national
+id and a social security number are one kind of value: the same person's number in a Klarna stakeholder
+of one merchant and a Dintero owner of another is caught.
 
 Only the normal form's digest is kept, not the value. A value written in one file is no copy, however
 many merchants it reaches (a merchant's own Klarna and Dintero bank account, or one value of a shared
@@ -26,6 +27,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
+import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +41,9 @@ from reconciler.records import pickled_by_fields, record
 from reconciler.sensitive import shown_name
 
 _WHITESPACE = re.compile(r"\s+")
-_ID_SEPARATORS = re.compile(r"[\s\-./]+")
+# Whitespace, ``- . /``, and the dashes and hyphens a word processor puts for ``-`` (U+2010 to U+2015, the
+# minus sign, the small and full-width hyphen-minus), once in NFKC (full-width digits are digits then).
+_ID_SEPARATORS = re.compile(r"[\s\-./\u2010-\u2015\u2212\ufe58\ufe63\uff0d]+")
 
 ANY = "*"  # a pattern part matching every key of a mapping
 EACH = "[]"  # a pattern part matching every item of a list
@@ -49,11 +54,17 @@ def _compact(value: str) -> str:
 
 
 def _id_number(value: str) -> str:
-    return _ID_SEPARATORS.sub("", value).upper()
+    return _ID_SEPARATORS.sub("", value if value.isascii() else unicodedata.normalize("NFKC", value)).upper()
 
 
 def _case_id(value: str) -> str:
-    return value.strip().lower()
+    """A case id as the model keeps it (a UUID in its one canonical form: ``{…}``, ``urn:uuid:…`` and the
+    form without hyphens are the same id), or, for one that is not a UUID, stripped and in lower case."""
+    text = value.strip()
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return text.lower()
 
 
 @dataclass(frozen=True)

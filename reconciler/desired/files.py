@@ -124,6 +124,22 @@ def read_regular_file(path: Path, limit: int | None = None) -> bytes:
     return b"".join(chunks)
 
 
+def directory_issue(directory: Path) -> InputIssue | None:
+    """Why the desired-state directory cannot be read, or None: not found, or not a directory, or one
+    this process may not list or enter (each file in it would then seem absent, and the load be empty)."""
+    try:
+        if not stat.S_ISDIR(os.stat(directory).st_mode):
+            return InputIssue(str(directory), 1, 1, "desired-state directory not found")
+        os.stat(os.path.join(directory, "."))  # entered: its files can be looked up
+        with os.scandir(directory):  # listed
+            pass
+    except (FileNotFoundError, NotADirectoryError):
+        return InputIssue(str(directory), 1, 1, "desired-state directory not found")
+    except OSError as error:
+        return InputIssue(str(directory), 1, 1, f"cannot read the desired-state directory: {error.strerror or error}")
+    return None
+
+
 def input_file_issue(path: Path, root: Path) -> InputIssue | None:
     """Why a file the loader is to read must not be read (outside the tree, not a regular file), or None."""
     try:

@@ -31,6 +31,7 @@ from reconciler.desired.files import (
     MERCHANTS_DIR,
     UnreadableFile,
     check_in_tree,
+    directory_issue,
     input_file_issue,
     list_merchant_files,
     read_regular_file,
@@ -457,8 +458,9 @@ def load_desired(
     """
     env = os.environ if environ is None else environ
     directory = Path(directory)
-    if not directory.is_dir():
-        raise InputError([InputIssue(str(directory), 1, 1, "desired-state directory not found")])
+    unreadable = directory_issue(directory)
+    if unreadable is not None:
+        raise InputError([unreadable])
     issues: list[InputIssue] = []
     config, config_document = _load_config(directory, env, issues)
     # Without a configuration (its issues are reported) nothing is decrypted: only names are checked.

@@ -21,6 +21,7 @@ with any problem is read again without ``fast`` before its issues are reported.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import re
 import warnings
@@ -50,8 +51,8 @@ from reconciler.desired.secrets import (
 )
 from reconciler.desired.text import forbidden_character, normal_key, normal_text, plain_text
 from reconciler.desired.yaml_nodes import Node, node_position, scalar_text
-from reconciler.errors import InputIssue
-from reconciler.sensitive import is_sensitive_path, register_secret_value
+from reconciler.errors import InputIssue, printable
+from reconciler.sensitive import is_sensitive_path, register_secret_value, scrub, shown_name
 
 _CANONICAL_INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
 # A %YAML directive as ruamel.yaml's scanner sees one: at the start of a line, anywhere in the text.
@@ -177,7 +178,9 @@ class _Builder:
             if tag == SECRET_TAG:
                 return self.build_secret(node, path)
             if tag[:2] != "!!":
-                self.issue(position, f"{format_path(path)}: unknown tag {tag} (only !env and !secret are supported)")
+                # A tag's name is the file's text: one written where a value goes may be the value.
+                shown = printable(tag[:1] + shown_name(tag[1:]))
+                self.issue(position, f"{format_path(path)}: unknown tag {shown} (only !env and !secret are supported)")
                 return None
         kind = node.id
         if kind == "scalar":
@@ -320,12 +323,16 @@ class _Builder:
 
 
 def _decode(raw: bytes, file: str) -> tuple[str | None, list[InputIssue]]:
+    """The text of a file in UTF-8, a byte order mark allowed; or the place of its first byte that is not
+    UTF-8, counted in characters after the mark, as every other place is (and as an editor shows it)."""
+    mark = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
     try:
-        return raw.decode("utf-8-sig"), []
+        return raw[mark:].decode("utf-8"), []
     except UnicodeDecodeError as error:
-        offset = error.start
+        offset = mark + error.start
+        start = max(raw.rfind(b"\n", 0, offset) + 1, mark)
         line = raw.count(b"\n", 0, offset) + 1
-        column = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+        column = len(raw[start:offset].decode("utf-8")) + 1  # UTF-8 up to the first byte that is not
         return None, [InputIssue(file, line, column, f"file is not UTF-8 text (byte 0x{raw[offset]:02x})")]
 
 
@@ -372,8 +379,9 @@ def _syntax_issue(error: Exception, text: str, file: str) -> InputIssue | None:
     if isinstance(error, MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        problem = " ".join(part for part in (error.context, error.problem) if part)
-        # Never ``str(error)``: it quotes the file's line, which may hold an IBAN or a national id.
+        # Never ``str(error)``: it quotes the file's line, which may hold an IBAN or a national id. The problem
+        # names an alias or an anchor as written, which may be one too: masked as an API's text is.
+        problem = scrub(" ".join(part for part in (error.context, error.problem) if part))
         return InputIssue(file, line, column, f"YAML syntax error: {problem or type(error).__name__}")
     if isinstance(error, YAMLError):
         return InputIssue(file, 1, 1, f"YAML error: {type(error).__name__}")
@@ -387,7 +395,7 @@ def _syntax_issue(error: Exception, text: str, file: str) -> InputIssue | None:
         shown = f"{int(version.group(1))}.{int(version.group(2))}"
         return InputIssue(file, line, column, f"YAML syntax error: %YAML {shown}: only YAML 1.1 and 1.2 are supported")
     if isinstance(error, ValueError):  # e.g. an escape naming no Unicode character: "\U00110000"
-        return InputIssue(file, 1, 1, f"YAML error: {error}")
+        return InputIssue(file, 1, 1, f"YAML error: {scrub(str(error))}")
     return None
 
 

@@ -443,3 +443,27 @@ def test_the_command_line_gives_back_the_plugin_setting_it_made(
     monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "")
     CliRunner().invoke(main, ["--version"])
     assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == ""
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "told"),
+    [
+        (PermissionError(13, "Permission denied", "merchants"), 1, "merchants: Permission denied"),
+        (OSError(28, "No space left on device"), 1, "No space left on device"),
+        (KeyboardInterrupt(), 130, "Interrupted."),
+    ],
+    ids=["permission", "disk-full", "ctrl-c"],
+)
+def test_an_error_of_the_system_or_ctrl_c_is_one_line_not_a_traceback(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, raised: BaseException, code: int, told: str
+) -> None:
+    """What no check foresaw (a folder this process may not enter, a full disk) or Ctrl-C, wherever a
+    command meets it: its one line on stderr and its exit code (130: 128 + SIGINT, as a shell has it)."""
+    from reconciler.cli import desired_commands
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise raised
+
+    monkeypatch.setattr(desired_commands, "load_desired", fail)
+    result = workspace.run("validate")
+    assert (result.exit_code, result.stderr) == (code, told + "\n")
