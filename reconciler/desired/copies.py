@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +35,7 @@ from typing import Any
 from reconciler.desired.positions import FieldPath, format_path
 from reconciler.desired.references import NamedReference
 from reconciler.desired.secrets import SECRET_TAG, shown_secret_name
+from reconciler.desired.types import canonical_uuid
 from reconciler.errors import InputIssue
 from reconciler.records import pickled_by_fields, record
 from reconciler.sensitive import shown_name
@@ -60,11 +60,10 @@ def _id_number(value: str) -> str:
 def _case_id(value: str) -> str:
     """A case id as the model keeps it (a UUID in its one canonical form: ``{…}``, ``urn:uuid:…`` and the
     form without hyphens are the same id), or, for one that is not a UUID, stripped and in lower case."""
-    text = value.strip()
     try:
-        return str(uuid.UUID(text))
+        return canonical_uuid(value)
     except ValueError:
-        return text.lower()
+        return value.strip().lower()
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,8 @@ _CANONICAL_IPV4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
 _PLAIN_HTTP_URL = re.compile(r"https?://[A-Za-z0-9][A-Za-z0-9.\-]*(?:[/?#][!-~]*)?")
 
 
-def _uuid(value: object) -> str:
+def canonical_uuid(value: object) -> str:
+    """A UUID in the one form it is kept in (lower case, hyphens); ``ValueError`` for anything else."""
     if type(value) is str and _CANONICAL_UUID.fullmatch(value):
         return value
     return _parsed_uuid(value)
@@ -238,7 +239,7 @@ DinteroAid = Annotated[
 ]
 Uuid = Annotated[
     str,
-    BeforeValidator(_uuid),
+    BeforeValidator(canonical_uuid),
     WithJsonSchema({"type": "string", "format": "uuid"}),
 ]
 IpAddress = Annotated[
