@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import Result
 
 from .conftest import Workspace
 from .test_apply_hostile_answers import answers_edited
@@ -28,27 +29,32 @@ def hostile_errors(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
     answers_edited(monkeypatch, edit)
 
 
+def failing_with_hostile_text(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, method: str, pattern: str, *command: str
+) -> Result:
+    """``command`` run while Klarna's first ``method`` request to ``pattern`` fails with the hostile text: exit 1,
+    and no control character of the text in any output."""
+    hostile_errors(monkeypatch, method)
+    workspace.sandbox.fail_next({"api": "klarna", "method": method, "path_pattern": pattern, "status": 400})
+    result = workspace.run(*command)
+    assert result.exit_code == 1, result.output
+    for output in (result.stdout, result.stderr):
+        for control in CONTROLS:
+            assert control not in output, repr(output)
+    return result
+
+
 def test_an_error_text_with_control_characters_is_escaped_in_apply_output(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert workspace.run("plan", "--target", "M123786123412", "--out", "plan.json").exit_code == 0
-    hostile_errors(monkeypatch, "POST")
-    workspace.sandbox.fail_next({"api": "klarna", "method": "POST", "path_pattern": "onboard", "status": 400})
-    result = workspace.run("apply", "plan.json", "--auto-approve")
-    assert result.exit_code == 1, result.output
+    apply = ("apply", "plan.json", "--auto-approve")
+    result = failing_with_hostile_text(workspace, monkeypatch, "POST", "onboard", *apply)
     assert "klarna onboard failed (400" in result.stdout
-    for control in CONTROLS:
-        assert control not in result.stdout, repr(result.stdout)
-        assert control not in result.stderr, repr(result.stderr)
 
 
 def test_an_error_text_with_control_characters_is_escaped_in_plan_output(
     converged: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    hostile_errors(monkeypatch, "GET")
-    converged.sandbox.fail_next({"api": "klarna", "method": "GET", "path_pattern": "accounts", "status": 400})
-    result = converged.run("plan", "--target", "SK-2024-0002")
-    assert result.exit_code == 1, result.output
+    result = failing_with_hostile_text(converged, monkeypatch, "GET", "accounts", "plan", "--target", "SK-2024-0002")
     assert "could not read the live state of 1 merchant(s)" in result.stderr
-    for control in CONTROLS:
-        assert control not in result.stderr, repr(result.stderr)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pyrage
 import pytest
+from click.testing import Result
 
 from reconciler.cli import import_command
 from reconciler.imports.document import made_for_any, secret_name
@@ -680,15 +681,20 @@ def test_a_bank_account_number_too_short_is_not_named_by_its_last_four(number: s
     assert imported.secret_values == {named: number}
 
 
+def _import_m2_with_force_over(cli: Cli, target: Path, text: str) -> Result:
+    """``import --reference M2 --force`` of a live M2, with ``text`` in ``merchants/m2.yaml`` before it."""
+    cli.live.create(base_merchant("M2", "T11200201"), dintero=False)
+    (target / "merchants").mkdir()
+    (target / "merchants" / "m2.yaml").write_text(text)
+    return cli.run("import", "--reference", "M2", "--force", "--desired", str(target))
+
+
 def test_force_does_not_write_over_an_unparsable_file_declaring_another_merchant(
     cli: Cli, target: Path, keys: Keys
 ) -> None:
-    cli.live.create(base_merchant("M2", "T11200201"), dintero=False)
-    (target / "merchants").mkdir()
     # The partner's own file for merchant "m2" (not "M2"), being edited: its last line is not finished.
     mine = 'account_reference: "m2"\nklarna:\n  account_name: "Shop m2"\n  websites: [\n'
-    (target / "merchants" / "m2.yaml").write_text(mine)
-    done = cli.run("import", "--reference", "M2", "--force", "--desired", str(target))
+    done = _import_m2_with_force_over(cli, target, mine)
     assert done.exit_code == 0, done.output
     assert (target / "merchants" / "m2.yaml").read_text() == mine
     assert "account_reference: \"M2\"" in (target / "merchants" / "m2-2.yaml").read_text()
@@ -696,11 +702,8 @@ def test_force_does_not_write_over_an_unparsable_file_declaring_another_merchant
 
 def test_force_does_not_write_over_an_unparsable_file_that_says_no_merchant(cli: Cli, target: Path, keys: Keys) -> None:
     """Not YAML, and no account_reference line to read: it may be anyone's, so it is kept, and nothing is written."""
-    cli.live.create(base_merchant("M2", "T11200201"), dintero=False)
-    (target / "merchants").mkdir()
     mine = "klarna: {account_name: [\n"
-    (target / "merchants" / "m2.yaml").write_text(mine)
-    done = cli.run("import", "--reference", "M2", "--force", "--desired", str(target))
+    done = _import_m2_with_force_over(cli, target, mine)
     assert done.exit_code == 1, done.output
     assert "m2.yaml:1:1: does not say which merchant it declares; import does not write merchant 'M2'" in done.output
     assert (target / "merchants" / "m2.yaml").read_text() == mine
@@ -710,10 +713,7 @@ def test_force_does_not_write_over_an_unparsable_file_that_says_no_merchant(cli:
 def test_force_repairs_an_unparsable_file_whose_reference_line_names_the_merchant(
     cli: Cli, target: Path, keys: Keys
 ) -> None:
-    cli.live.create(base_merchant("M2", "T11200201"), dintero=False)
-    (target / "merchants").mkdir()
-    (target / "merchants" / "m2.yaml").write_text("account_reference: 'M2'  # mine\nklarna: {account_name: [\n")
-    done = cli.run("import", "--reference", "M2", "--force", "--desired", str(target))
+    done = _import_m2_with_force_over(cli, target, "account_reference: 'M2'  # mine\nklarna: {account_name: [\n")
     assert done.exit_code == 0, done.output
     assert plan_exit(cli, target, keys) == 0
 
