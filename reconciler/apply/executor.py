@@ -43,7 +43,7 @@ from reconciler.kinds.payment_product import ENABLED
 from reconciler.kinds.registry import onboarded_kinds
 from reconciler.kinds.writes import NEW, Replace, Write, WriteContext, WriteRequest, change_between
 from reconciler.live.factory import ApiClients
-from reconciler.live.models import KlarnaAccount
+from reconciler.live.models import DinteroAccount, KlarnaAccount
 from reconciler.plan import Action, Operation, Plan, plan_merchant
 from reconciler.plan.build import in_onboarding
 
@@ -123,6 +123,10 @@ class _Merchant:
     account_created: bool = False  # by this run's onboard
     # An onboard ran and the Klarna account has not been read since (not in dry-run).
     klarna_unread: bool = False
+    # The run started from the empty view a plan of creates was made against (``Executor._absent_view``),
+    # and Dintero has not been read since: only the onboard checks what Klarna holds by then.
+    dintero_unread: bool = False
+    onboard_ran: bool = False  # this run sent the merchant's onboard (or, dry-running, would have)
     onboarded_at: float | None = None
     slot: _Slot | None = None
     # The merchant's onboarding was not complete when this run first read it (``plan.policy``).
@@ -173,11 +177,22 @@ class _Merchant:
 
     def with_klarna(self, account: KlarnaAccount) -> None:
         """Replace the Klarna side of the live view with ``account``; the Dintero side stays as read."""
-        klarna = live_view(self.desired, account, None)
-        resources = {a: s for a, s in self.live.resources.items() if s.kind.api != "klarna"}
-        resources.update((a, s) for a, s in klarna.resources.items() if s.kind.api == "klarna")
-        self.live = MerchantView(self.reference, resources, self.live.managed_lists)
+        self._with_side("klarna", live_view(self.desired, account, None))
         self.klarna_unread = False
+
+    def with_dintero(self, account: DinteroAccount | None) -> None:
+        """Replace the Dintero side of the live view with ``account``; the Klarna side stays as read."""
+        self._with_side("dintero", live_view(self.desired, None, account))
+        self.dintero_unread = False
+
+    def _with_side(self, api: str, read: MerchantView) -> None:
+        resources = {a: s for a, s in self.live.resources.items() if s.kind.api != api}
+        resources.update((a, s) for a, s in read.resources.items() if s.kind.api == api)
+        self.live = MerchantView(self.reference, resources, self.live.managed_lists)
+
+    def dintero_account_id(self) -> str | None:
+        """The Dintero account the desired view declares (its connections and settings name it)."""
+        return next((str(s.extra["aid"]) for s in self.desired.resources.values() if s.extra.get("aid")), None)
 
 
 @dataclass
@@ -230,6 +245,7 @@ class Executor:
         )
         if absent is not None:
             merchant.seed_fresh(absent[1])  # already derived against this very view
+            merchant.dintero_unread = True
         results = []
         for op in ops:
             result = await self._apply_operation(merchant, op)
@@ -284,10 +300,24 @@ class Executor:
                 return OperationResult(op, Outcome.FAILED, str(error))
             except ApiError as error:
                 return OperationResult(op, Outcome.FAILED, str(error.attributed_to(merchant.reference)))
+        if merchant.dintero_unread and op.resource.api == "dintero":
+            # Dintero's side was assumed empty with the plan's word, and nothing has checked it since (its
+            # signups carry no idempotency key): what it holds now is read, so that a signup sent by an
+            # earlier apply of this plan, or declined since, is not sent again.
+            try:
+                aid = merchant.dintero_account_id()
+                merchant.with_dintero(await self.clients.dintero.get_merchant(aid) if aid else None)
+            except ApiError as error:
+                return OperationResult(op, Outcome.FAILED, str(error.attributed_to(merchant.reference)))
         fresh = merchant.fresh(self.settings.precondition_key).get(op.address)
         if fresh is None:
             return OperationResult(op, Outcome.IN_PLACE, "the live object already has its desired form")
-        refusal = _refusal(op, fresh, ran_before=any(dep in merchant.ran for dep in op.depends_on))
+        ran_before = any(dep in merchant.ran for dep in op.depends_on)
+        # Only this run's onboard can have made the object of a saved create (it carries the kinds of
+        # ``onboarded_kinds``): after any other write it ran, a create found as a patch is of an object
+        # someone else made since the plan.
+        made_here = ran_before and merchant.onboard_ran and op.resource in onboarded_kinds()
+        refusal = _refusal(op, fresh, ran_before=ran_before, made_here=made_here)
         if refusal is not None:
             return OperationResult(op, Outcome.STALE, refusal)
         if fresh.action is Action.BLOCKED:
@@ -322,6 +352,7 @@ class Executor:
                 )
                 answer = await self._send(op, request, key)
                 if request.onboards:
+                    merchant.onboard_ran = True
                     merchant.account_created = merchant.account_created or op.resource is ResourceKind.ACCOUNT
                     await self._after_onboard(merchant, op)
                     if step + 1 < len(writes) and not self.settings.dry_run:
@@ -481,19 +512,20 @@ async def apply_plan(
 _CONTINUATIONS = frozenset({Action.PATCH, Action.DISABLE, Action.ENABLE})
 
 
-def _refusal(saved: Operation, fresh: Operation, *, ran_before: bool) -> str | None:
+def _refusal(saved: Operation, fresh: Operation, *, ran_before: bool, made_here: bool) -> str | None:
     """Why ``fresh`` (derived now) is not the operation the plan approved, or None when it is.
 
     The same action, address, replaced object and masked changes, against the same live object
-    (the precondition), is the approved operation. When operations it depends on ran in this run,
-    the live object is theirs to have changed: a saved create whose remaining changes are a part of
-    it is still the approved one.
+    (the precondition), is the approved operation. When operations it depends on ran in this run
+    (``ran_before``), the live object is theirs to have changed. When this run's onboard made the
+    object (``made_here``), a saved create whose remaining changes are a part of it is still the
+    approved one.
     """
     if fresh.same_as(saved):
         if ran_before or fresh.precondition == saved.precondition:
             return None
         return "the live object changed since the plan was made; plan again"
-    if ran_before and saved.action is Action.CREATE and fresh.action in _CONTINUATIONS:
+    if made_here and saved.action is Action.CREATE and fresh.action in _CONTINUATIONS:
         approved = {(c.path, _key(c.after)) for c in saved.changes}
         if all((c.path, _key(c.after)) in approved for c in fresh.changes):
             return None
