@@ -164,7 +164,7 @@ def _truncation_note(left_out: int) -> str:
     return (
         f"\n> **Plan truncated:** {left_out} merchant section(s) were left out to stay within GitHub's "
         f"{GITHUB_COMMENT_LIMIT:,}-character comment limit. The whole plan is in the plan file "
-        "(`reconciler show PLAN.json`; in CI, the run's `reconciler-plan` artifact).\n"
+        "(`reconciler show PLAN.json`; in CI, among the run's artifacts).\n"
     )
 
 

@@ -158,7 +158,7 @@ def test_the_limit_is_counted_as_github_counts_it() -> None:
         plan, declarations={ref: Declaration("Fisk \U0001f41f" * 20, f"m/{ref}.yaml") for ref in plan.merchants}
     )
     out = render_markdown(plan)
-    assert "Plan truncated" in out and "`reconciler-plan` artifact" in out
+    assert "Plan truncated" in out and "among the run's artifacts" in out
     assert len(out.encode("utf-16-le")) // 2 <= 65_536
 
 
