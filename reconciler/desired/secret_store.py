@@ -169,7 +169,8 @@ def parse_recipients(text: str, source: str) -> list[Any]:
             if line.startswith("age1"):
                 recipients.append(pyrage.x25519.Recipient.from_str(line))
             elif line.startswith(("ssh-", "ecdsa-")):
-                recipients.append(pyrage.ssh.Recipient.from_str(line))
+                # authorized_keys form, whose fields any blanks part (a tab too, which pyrage refuses).
+                recipients.append(pyrage.ssh.Recipient.from_str(" ".join(line.split())))
             else:
                 raise ValueError("not an age or ssh public key")
         except Exception as exc:  # pyrage raises its own RecipientError, or ValueError
@@ -214,6 +215,12 @@ def parse_identities(text: str, source: str) -> list[Any]:
     of an SSH private key file's text."""
     import pyrage
 
+    if _ARMOR_BEGIN.decode() in text:
+        # ``age -p`` wrote it (age asks for the passphrase; a command run in CI cannot).
+        raise SecretsError(
+            f"{source}: is an age identity file encrypted with a passphrase, which reconciler cannot ask for: "
+            "give the decrypted identity (AGE-SECRET-KEY-1…, kept out of git)"
+        )
     if _SSH_KEY_MARK in text:
         return [_ssh_identity(text, source)]
     identities: list[Any] = []

@@ -195,7 +195,8 @@ async def list_references(clients: ApiClients) -> list[str]:
 
 def unmanaged_of(references: Iterable[str], declared: Iterable[str]) -> list[str]:
     known = set(declared)
-    return sorted(reference for reference in references if reference not in known)
+    # Once each: a list's last page may repeat an account an earlier page gave (one moved between pages).
+    return sorted({reference for reference in references if reference not in known})
 
 
 LIST_PAGE_SIZE = 100  # an expanded account list's page, and Dintero's largest
@@ -323,6 +324,10 @@ def _id(item: Any) -> object:
 
 
 def _text(item: Any, name: str) -> str | None:
-    """The string ``name`` of a list's item as the API answers it, if the item has one."""
+    """The string ``name`` of a list's item as the API answers it, if the item has one; a number as its text,
+    as the client's models read it (``coerce_numbers_to_str``), so that a list and a read by reference
+    match the same account."""
     value = item.get(name) if isinstance(item, dict) else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
     return value if isinstance(value, str) else None
