@@ -33,7 +33,7 @@ from reconciler.desired.types import (
     _parsed_ip_address,
     _parsed_uuid,
     _split_http_url,
-    _uuid,
+    canonical_uuid,
 )
 
 ALPHA_2 = sorted(c.alpha_2 for c in pycountry.countries)
@@ -506,7 +506,7 @@ _URL_TEXT = st.builds(
 
 @given(text=_UUID_TEXT)
 def test_a_uuid_in_normal_form_is_taken_as_parsing_it_gives_it(text: str) -> None:
-    assert _outcome(_uuid, text) == _outcome(_parsed_uuid, text)
+    assert _outcome(canonical_uuid, text) == _outcome(_parsed_uuid, text)
 
 
 @given(text=_ADDRESS_TEXT)
@@ -521,15 +521,16 @@ def test_a_plain_http_url_is_taken_as_splitting_it_gives_it(text: str) -> None:
 
 def test_the_normal_forms_are_taken_as_they_are_written() -> None:
     for check, text in (
-        (_uuid, "3c90c3cc-0d44-4b50-8888-8dd25736052a"),
+        (canonical_uuid, "3c90c3cc-0d44-4b50-8888-8dd25736052a"),
         (_ip_address, "192.0.2.108"),
         (_ip_address, "0.0.0.0"),
         (_http_url, "https://shop.example.com/path?q=1#top"),
         (_http_url, "http://localhost"),
     ):
         assert check(text) == text
-    for check, text in ((_uuid, "3C90C3CC-0D44-4B50-8888-8DD25736052A"), (_ip_address, "010.0.0.1")):
-        assert _outcome(check, text) == _outcome({_uuid: _parsed_uuid, _ip_address: _parsed_ip_address}[check], text)
+    parsed = {canonical_uuid: _parsed_uuid, _ip_address: _parsed_ip_address}
+    for check, text in ((canonical_uuid, "3C90C3CC-0D44-4B50-8888-8DD25736052A"), (_ip_address, "010.0.0.1")):
+        assert _outcome(check, text) == _outcome(parsed[check], text)
     assert _outcome(_http_url, "https://shop.example.com:99999/") == (
         "refused",
         "'https://shop.example.com:99999/' is not an http(s) URL",
