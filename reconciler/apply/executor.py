@@ -9,7 +9,8 @@
   plan found absent from both APIs (every operation a create, exactly what an empty live view
   gives) starts from that empty view, since its first write, the onboard, checks the same thing
   itself (Klarna refuses an onboard that differs from an existing account with 409, and adds
-  nothing an approved create would not).
+  nothing an approved create would not). Nothing checks Dintero's side so, and its signups carry no
+  idempotency key: it is read before the merchant's first Dintero write.
 - After an onboard only the Klarna account is read again (Dintero's side did not change), and
   when the next operation needs an OPERATIONAL account, the poll that finds it OPERATIONAL is that
   read (it asks for every sub-resource).
