@@ -6,7 +6,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -460,3 +460,35 @@ def test_a_name_of_letters_is_judged_as_the_patterns_judge_it(text: str) -> None
     from reconciler.sensitive import _matches_a_pattern, looks_sensitive
 
     assert looks_sensitive(text) == _matches_a_pattern(text)
+
+
+def test_secret_values_that_overlap_in_a_text_are_masked_whole() -> None:
+    from reconciler.sensitive import register_secret_value
+
+    register_secret_value("qxabcd")
+    register_secret_value("bcdefghq")
+    told = conceal("before qxabcdefghq after")
+    assert told.startswith("before ****") and told.endswith(" after"), told
+    assert not any(part in told for part in ("qx", "abcd", "efgh"))
+    assert told.count("****") == 1  # one span, one mask
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    secrets=st.lists(st.text(alphabet="xyzw ", min_size=4, max_size=9), min_size=1, max_size=6),
+    text=st.text(alphabet="xyzwXYZW \t\n.", max_size=60),
+)
+def test_no_secret_value_is_left_in_a_text_in_any_case_or_spacing(secrets: list[str], text: str) -> None:
+    """Whatever the text, none of the values is left in what ``conceal`` gives, read without whitespace and
+    case (``sensitive._compacted``), and a text holding none of them is given back as it is."""
+    from reconciler import sensitive
+
+    sensitive.forget_secret_values()
+    for secret in secrets:
+        sensitive.register_secret_value(secret)
+    keys = {sensitive._compacted(secret)[0] for secret in secrets}
+    keys = {key for key in keys if len(key) >= sensitive.MIN_SECRET_CHARS}
+    told = sensitive.conceal(text)
+    assert not any(key in sensitive._compacted(told)[0] for key in keys), (text, told)
+    if not any(key in sensitive._compacted(text)[0] for key in keys):
+        assert told == text
