@@ -82,8 +82,9 @@ def select_merchants(state: DesiredState, targets: Sequence[str]) -> list[Declar
 
     A retired merchant (``lifecycle: retired``) is never chosen: nothing is planned or written for it.
     """
+    ignored = set(state.config.ignored_references)
     if not targets:
-        return [m for m in state.merchants if not m.retired]
+        return [m for m in state.merchants if not m.retired and m.account_reference not in ignored]
     by_file = {Path(m.source).resolve(): m for m in state.merchants}
     by_ref = {m.account_reference: m for m in state.merchants}
     chosen: dict[str, DeclaredMerchant] = {}
@@ -94,7 +95,7 @@ def select_merchants(state: DesiredState, targets: Sequence[str]) -> list[Declar
             if Path(target).suffix in (".yaml", ".yml") and not Path(target).exists():
                 continue  # a merchant file deleted in this change: nothing to plan for it
             issues.append(InputIssue("--target", 1, 1, f"{target}: no merchant with this reference or file"))
-        elif not merchant.retired:
+        elif not merchant.retired and merchant.account_reference not in ignored:
             chosen[merchant.account_reference] = merchant
     if issues:
         raise InputError(issues)
@@ -157,9 +158,15 @@ async def make_plan(
         commit=commit,
         declarations=declarations_of(state, by_reference, plan),
         targets={"klarna": config.klarna.base_url, "dintero": config.dintero.base_url},
-        policy=evaluate_policy(plan.operations, config.policy, len(state.merchants)),
+        policy=evaluate_policy(plan.operations, config.policy, managed_fleet(state)),
     )
     return seal(plan, key)
+
+
+def managed_fleet(state: DesiredState) -> int:
+    """The merchants under management: a retired one (or one ignored_references lists) is not in the fleet."""
+    ignored = set(state.config.ignored_references)
+    return sum(1 for m in state.merchants if not m.retired and m.account_reference not in ignored)
 
 
 def in_sync(declared: DeclaredMerchant, bodies: Bodies) -> bool:

@@ -33,6 +33,7 @@ from reconciler.pipeline import (
     desired_views_of,
     digest_of,
     make_plan,
+    managed_fleet,
     read_live_view,
     select_merchants,
 )
@@ -203,7 +204,7 @@ def apply(
             return
         confirm_apply(auto_approve, dry_run)
     flags = Flags(allow_delete, allow_disable, allow_bank_account_changes, allow_high_risk)
-    check_policy(the_plan.operations, state.config.policy, len(state.merchants), flags)
+    check_policy(the_plan.operations, state.config.policy, managed_fleet(state), flags)
     if plan_file is not None:
         click.echo(targets_line(the_plan) or "")
     report = run_async(run_apply(state, the_plan, dry_run=dry_run, wait_timeout=wait_timeout))

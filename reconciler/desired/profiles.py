@@ -50,7 +50,7 @@ UNSET_KEY = "unset"
 LOCKED_KEY = "locked"
 MERCHANT_ONLY_KEYS = (PROFILES_KEY, UNSET_KEY)
 # A merchant's identity: a profile holding one would give every merchant that uses it the same.
-IDENTITY_PATHS: tuple[FieldPath, ...] = (("account_reference",), ("dintero", "account_id"))
+IDENTITY_PATHS: tuple[FieldPath, ...] = (("account_reference",), ("dintero", "account_id"), ("klarna", "merchant_id"))
 PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 DOTTED_PATH = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
 _PATH_FORM = (
@@ -174,6 +174,14 @@ def _value_at(data: Any, path: FieldPath) -> tuple[bool, Any]:
     return True, data
 
 
+def _written(document: YamlDocument, path: FieldPath) -> bool:
+    """Whether ``document`` writes ``path``: in its data, or as a reference left unresolved (a ``!secret``
+    known by name only is left out of the data, but the file still writes it)."""
+    if _value_at(document.data, path)[0]:
+        return True
+    return any(u[: len(path)] == path for u in document.unresolved)
+
+
 def _without_keys(document: YamlDocument, keys: Sequence[FieldPath]) -> YamlDocument:
     """The document with some paths taken out of its data (copied along each path, never changed)."""
     data = document.data
@@ -224,7 +232,7 @@ def _read_profile(
     locked = _listed(document, LOCKED_KEY, issues) if LOCKED_KEY in document.data else {}
     values = _without_keys(document, [(LOCKED_KEY,), *((key,) for key in MERCHANT_ONLY_KEYS), *IDENTITY_PATHS])
     for lock, place in list(locked.items()):
-        if not _value_at(values.data, lock)[0]:
+        if not _written(values, lock):
             issues.append(
                 _issue(place, f"{LOCKED_KEY}: {format_path(lock)} is not set in this profile: lock what it sets")
             )
@@ -332,6 +340,8 @@ def _lock_issues(profiles: Sequence[Profile], own: YamlDocument) -> list[InputIs
         for lock, where in profile.locked.items():
             for later, layer in zip(later_profiles[index:], layers[index + 1 :], strict=True):
                 hit = _overriding(layer.data, lock)
+                if hit is None and any(u[: len(lock)] == lock for u in layer.unresolved):
+                    hit = lock  # written as a reference this load does not resolve (names only)
                 if hit is None:
                     continue
                 by = f"profile {later.name}, listed after it by {own.file}" if later is not None else "a merchant"
@@ -363,7 +373,7 @@ def _unset(
                     place, f"unset: {text} cannot be removed: {format_path(lock)} is locked by profile {profile.name}"
                 )
             )
-        elif _value_at(own.data, path)[0]:
+        elif _written(own, path):
             issues.append(_issue(place, f"unset: {text} is also written in this file: keep one or the other"))
         elif not _value_at(data, path)[0]:
             issues.append(_issue(place, f"unset: no profile of this merchant sets {text}: nothing to remove"))

@@ -268,6 +268,7 @@ def check_partner(partner: Partner, document: YamlDocument) -> list[InputIssue]:
 _CROSS_FILE_KEYS: tuple[tuple[FieldPath, str, Callable[[object], str]], ...] = (
     (("account_reference",), "account_reference", normalise_reference),
     (("dintero", "account_id"), "Dintero account_id", normalise_dintero_aid),
+    (("klarna", "merchant_id"), "Klarna merchant_id", normalise_reference),
 )
 
 
