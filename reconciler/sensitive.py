@@ -201,9 +201,10 @@ def conceal(text: str) -> str:
     folded, places = _compacted(text)
     spans: list[tuple[int, int, str]] = []  # in ``text``: start, end, the key of the longest value there
     for i in range(len(folded) - MIN_SECRET_CHARS + 1):
-        for key in index.get(folded[i : i + MIN_SECRET_CHARS], ()):
-            if folded.startswith(key, i):
-                start, end = places[i], places[i + len(key) - 1] + 1
+        for length, keys in index.get(folded[i : i + MIN_SECRET_CHARS], ()):
+            key = folded[i : i + length]
+            if key in keys:
+                start, end = places[i], places[i + length - 1] + 1
                 if spans and start < spans[-1][1]:  # overlaps the one before: one span, masked whole
                     before = spans[-1]
                     longer = key if len(key) > len(before[2]) else before[2]
@@ -224,9 +225,11 @@ def conceal(text: str) -> str:
 
 
 _NOT_SPACE = re.compile(r"\S+")
-# The first MIN_SECRET_CHARS characters of each value's key (``_compacted``) -> the keys, longest first; and
-# each key -> one registered form of it, to mask it by. Made when first needed after the values change.
-_index: tuple[dict[str, list[str]], dict[str, str]] | None = None
+# The first MIN_SECRET_CHARS characters of each value's key (``_compacted``) -> the keys, by length, longest
+# first (a fleet's values may share their first characters: a street, a given name; a length is one lookup,
+# however many share it); and each key -> one registered form of it, to mask it by. Made when first needed
+# after the values change.
+_index: tuple[dict[str, list[tuple[int, frozenset[str]]]], dict[str, str]] | None = None
 
 
 def _compacted(text: str) -> tuple[str, list[int]]:
@@ -247,7 +250,7 @@ def _compacted(text: str) -> tuple[str, list[int]]:
     return "".join(pieces), places
 
 
-def _secret_index() -> tuple[dict[str, list[str]], dict[str, str]]:
+def _secret_index() -> tuple[dict[str, list[tuple[int, frozenset[str]]]], dict[str, str]]:
     global _index
     if _index is None:
         shown: dict[str, str] = {}
@@ -255,11 +258,13 @@ def _secret_index() -> tuple[dict[str, list[str]], dict[str, str]]:
             key = _compacted(form)[0]
             if len(key) >= MIN_SECRET_CHARS and (key not in shown or form < shown[key]):
                 shown[key] = form  # the least of its forms: the same mask in every run
-        index: dict[str, list[str]] = {}
+        grouped: dict[str, dict[int, set[str]]] = {}
         for key in shown:
-            index.setdefault(key[:MIN_SECRET_CHARS], []).append(key)
-        for keys in index.values():
-            keys.sort(key=len, reverse=True)
+            grouped.setdefault(key[:MIN_SECRET_CHARS], {}).setdefault(len(key), set()).add(key)
+        index = {
+            prefix: [(length, frozenset(keys)) for length, keys in sorted(lengths.items(), reverse=True)]
+            for prefix, lengths in grouped.items()
+        }
         _index = (index, shown)
     return _index
 

@@ -326,6 +326,8 @@ class Executor:
         write = merchant.write_for(fresh)
         if write is None:
             return OperationResult(op, Outcome.IN_PLACE, "the live object already has its desired form")
+        writes: list[WriteRequest] = []
+        step = 0
         try:
             await self._ensure_operational(merchant, op)
             writes = KINDS[op.resource].writes_for(write, merchant.context())
@@ -369,7 +371,10 @@ class Executor:
         except _WaitTimeout as error:
             return OperationResult(op, Outcome.FAILED, str(error))
         except ApiError as error:
-            return await self._settle(merchant, op, error)
+            settled = await self._settle(merchant, op, error)
+            if settled.outcome is Outcome.APPLIED and any(request.onboards for request in writes[: step + 1]):
+                merchant.onboard_ran = True  # the read-back found what the onboard made
+            return settled
         merchant.ran.add(op.address)
         if self.settings.dry_run:
             return OperationResult(op, Outcome.WOULD_APPLY)

@@ -299,6 +299,9 @@ class PartnerRepository:
             "base": {"sha": self.shas.get("base", sha), "ref": "main"},
         }
         payload: dict[str, Any] = {"repository": {"default_branch": "main", "full_name": repository}}
+        if event == "schedule":
+            # GitHub gives a scheduled run no webhook payload ("not applicable"): only the cron line.
+            payload = {"schedule": "17 5 * * *"}
         if event.startswith("pull_request"):
             payload["pull_request"] = pull_request
         values = default_inputs(workflow)
@@ -672,6 +675,15 @@ def test_apply_runs_only_from_the_default_branch(repo: PartnerRepository) -> Non
     result = repo.run("apply.yml", event="push", ref="refs/heads/feature", inputs=URLS, secrets=APPLY_SECRETS)
     assert result["plan"].result == "failure" and result["apply"].result == "skipped"
     assert repo.calls() == []
+
+
+def test_a_scheduled_apply_runs_from_the_default_branch_its_payload_does_not_name(repo: PartnerRepository) -> None:
+    """A schedule event carries no repository (so no default branch): GitHub runs it on the default branch."""
+    push(repo)
+    repo.config["plan"] = {"exit": 0, "stdout": plan_markdown(), "document": plan_document()}
+    result = repo.run("apply.yml", event="schedule", inputs=URLS, secrets=APPLY_SECRETS)
+    assert result["plan"].result == "success" and result["apply"].result == "skipped"  # nothing to change
+    assert invocations(repo, "plan")
 
 
 # ---------------------------------------------------------------- drift.yml
