@@ -346,7 +346,7 @@ MAX_MESSAGE_CHARS = 300
 
 _PATTERNS: tuple[re.Pattern[str], ...] = (
     # API keys, client ids and bearer tokens (Klarna keys, JWTs).
-    re.compile(r"\bklarna_(?:test|live)_\w+", re.IGNORECASE),
+    re.compile(r"\bklarna_(?:test|live)_[\w+/=-]+", re.IGNORECASE),  # the random part is base64
     # A JWT is base64 of a JSON object, so it starts "eyJ" ('{"'): the whole word from there is masked,
     # dots or not. Requiring its two dots made a failed match rescan the rest of the word from each
     # "eyJ" in it (seconds for an error message of "eyJ-" repeated 10,000 times, minutes for 100,000);

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 
 from reconciler.errors import ApiError
 from reconciler.live.http import ApiHttpClient
+from reconciler.sensitive import register_secret_value
 
 DINTERO_AUDIENCE = "https://api.dintero.com/v1/accounts/{oid}"
 DINTERO_TOKEN_PATH = "/v1/accounts/{oid}/auth/token"
@@ -24,11 +25,25 @@ DEFAULT_TOKEN_SECONDS = 3600.0  # a token whose lifetime the answer does not giv
 _SENDABLE_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
+# Shorter credentials (the sandbox's ``sandbox``) are words: masked as text everywhere, they would hide
+# ordinary output. An API key, a client secret or a token is longer.
+MIN_CREDENTIAL_CHARS = 16
+
+
+def mask_sent(*credentials: str) -> None:
+    """Mask these credentials wherever they would be shown from now on: an API may quote what it was sent
+    back in its error text (``Invalid key: Basic klarna_live_api_…``), which errors and logs show."""
+    for credential in credentials:
+        if len(credential.strip()) >= MIN_CREDENTIAL_CHARS:
+            register_secret_value(credential)
+
+
 class KlarnaKeyAuth:
     """Klarna's Basic scheme with the raw API key (no base64, as Klarna documents)."""
 
     def __init__(self, api_key: str) -> None:
         self._header = {"Authorization": f"Basic {api_key}"}
+        mask_sent(api_key)
 
     def __repr__(self) -> str:
         return "KlarnaKeyAuth(api_key=***)"
@@ -53,7 +68,9 @@ class DinteroTokenAuth:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.partner_id = partner_id
-        self._basic = "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+        encoded = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+        self._basic = "Basic " + encoded
+        mask_sent(client_secret, encoded)  # the encoded pair decodes to the secret
         self._refresh_margin = refresh_margin_seconds
         self._clock = clock
         self._token: str | None = None
@@ -110,8 +127,9 @@ class DinteroTokenAuth:
             lifetime = float(body.get("expires_in", DEFAULT_TOKEN_SECONDS))
         except (TypeError, ValueError, OverflowError):  # overflow: an integer too large for a float
             lifetime = DEFAULT_TOKEN_SECONDS
-        if not math.isfinite(lifetime):
+        if not math.isfinite(lifetime) or lifetime <= 0:
             lifetime = DEFAULT_TOKEN_SECONDS
         margin = min(self._refresh_margin, lifetime / 10)
+        mask_sent(token)
         self._token = token
         self._renew_at = self._clock() + lifetime - margin

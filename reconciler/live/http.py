@@ -250,6 +250,12 @@ class ApiHttpClient:
                 failure = self._error(call, None, text)
                 maybe_applied = maybe_applied or exception_may_have_taken_effect(exc)
                 retry = may_retry_exception(exc, safe_to_repeat=call.safe_to_repeat)
+            except ApiError as error:
+                # The credentials could not be had (the token request failed): this attempt sent nothing,
+                # but an earlier one may have taken effect.
+                if maybe_applied and not call.read_only:
+                    raise error.evolve(outcome_unknown=True) from None
+                raise
             else:
                 if isinstance(answer, Answer):
                     return answer
@@ -327,8 +333,10 @@ class ApiHttpClient:
 
     async def _send_single_request(self, call: _Call, headers: Mapping[str, str]) -> Answer:
         """Send ``call`` once with ``headers``, paced and within the parallelism limit, and read its whole body."""
-        await self.limiter.acquire()
         async with self._semaphore:
+            # Paced once a connection slot is free: a request paced before waiting for one would go
+            # when the slot frees, however long ago its turn came (a burst), or while a pause holds the API.
+            await self.limiter.acquire()
             self.stats.requests += 1
             self.stats.in_flight += 1
             self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)

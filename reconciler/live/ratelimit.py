@@ -74,6 +74,9 @@ class RateLimiter:
                 self._next_slot = slot + self.interval
             if slot > now:
                 await self._sleep(slot - now)
+            # A pause that began while this request waited for its turn holds it too.
+            while self._paused_until > (now := self._clock()):
+                await self._sleep(self._paused_until - now)
             return
 
     def pause_for(self, seconds: float) -> None:

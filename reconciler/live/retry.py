@@ -21,6 +21,9 @@ MAX_WAIT_SECONDS = 3600.0
 
 # These fail before a single byte of the request reaches the server, so no write can have happened.
 NOT_SENT_ERRORS: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# These refuse the request itself before anything is written (a header with a line break, a body with no
+# JSON form, a URL that cannot be sent): nothing happened, and no repeat can send it either.
+UNSENDABLE_ERRORS: tuple[type[Exception], ...] = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ def may_retry_status(status: int, *, safe_to_repeat: bool) -> bool:
 
 def may_retry_exception(exc: Exception, *, safe_to_repeat: bool) -> bool:
     """A request that never left may be sent again; one that may have arrived only when repeating is safe."""
+    if isinstance(exc, UNSENDABLE_ERRORS):
+        return False
     if isinstance(exc, NOT_SENT_ERRORS):
         return True
     return safe_to_repeat and isinstance(exc, httpx.TransportError)
@@ -89,4 +94,4 @@ def status_may_have_taken_effect(status: int) -> bool:
 
 def exception_may_have_taken_effect(exc: Exception) -> bool:
     """A connection that failed after the request went out may have delivered it."""
-    return not isinstance(exc, NOT_SENT_ERRORS)
+    return not isinstance(exc, NOT_SENT_ERRORS + UNSENDABLE_ERRORS)

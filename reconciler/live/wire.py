@@ -107,6 +107,8 @@ class _Inflater:
         return out
 
     def finish(self) -> bytes:
+        if not self._started:
+            return b""  # no body at all (a 204, a 304, a length of 0): nothing to decode, as httpx reads it
         out = self._decoder.flush()
         if not self._decoder.eof:
             # The coded body stopped before its end (httpx would hand over what there was): a cut
