@@ -15,6 +15,7 @@ from tests.project.test_workflow_scripts import (
     READ_SECRETS,
     URLS,
     PartnerRepository,
+    long_plan_comment,
     merchant,
     plan_markdown,
     posted,
@@ -52,6 +53,18 @@ def sections(markdown: str) -> list[str]:
 # ---------------------------------------------------------------- 1. refused by validate, yet "nothing to plan"
 
 
+def _refused_on_the_pull_request_as_on_merge(repo: PartnerRepository) -> None:
+    """apply.yml's plan job fails at validate on the merged tree; the pull request's check fails too, and its
+    comment is no green "nothing to plan"."""
+    result = repo.run("plan.yml", secrets={"RECONCILER_MASK_KEY": "k" * 40})
+    comment = repo.artifact("reconciler-plan", "comment.md")
+    applied = repo.run("apply.yml", event="push", secrets={"RECONCILER_MASK_KEY": "k" * 40})
+    assert applied["plan"].step("plan").outputs["stage"] == "validate"
+    assert applied["plan"].step("plan").outputs["exitcode"] == "1"
+    assert "nothing to plan" not in comment, comment
+    assert result["plan"].result == "failure"
+
+
 def test_a_merchant_file_validate_refuses_is_not_reported_as_nothing_to_plan(repo: PartnerRepository) -> None:
     """`merchants/new-shop.YAML` (or `.json`) is an error for `reconciler validate` ("not read: merchant files
     ... end in .yaml or .yml (lower case)"), so apply on merge fails at validate. The pull request's plan
@@ -59,15 +72,7 @@ def test_a_merchant_file_validate_refuses_is_not_reported_as_nothing_to_plan(rep
     base = real_reconciler(repo)
     shop = base["desired-state/merchants/nordic-bikes.yaml"]
     repo.pull_request(base, {"desired-state/merchants/new-shop.YAML": shop})
-    result = repo.run("plan.yml", secrets={"RECONCILER_MASK_KEY": "k" * 40})
-    comment = repo.artifact("reconciler-plan", "comment.md")
-    # What the same tree gives on merge: apply.yml's plan job runs validate and fails.
-    applied = repo.run("apply.yml", event="push", secrets={"RECONCILER_MASK_KEY": "k" * 40})
-    assert applied["plan"].step("plan").outputs["stage"] == "validate"
-    assert applied["plan"].step("plan").outputs["exitcode"] == "1"
-    # The pull request's check must not be green with "nothing to plan" for the same tree.
-    assert "nothing to plan" not in comment, comment
-    assert result["plan"].result == "failure"
+    _refused_on_the_pull_request_as_on_merge(repo)
 
 
 def test_a_deletion_that_breaks_validate_is_not_reported_as_nothing_to_plan(repo: PartnerRepository) -> None:
@@ -83,13 +88,7 @@ def test_a_deletion_that_breaks_validate_is_not_reported_as_nothing_to_plan(repo
         text = text.replace('"999888777"', f'"99988800{site}"').replace("number: 123-456-7890", "number: 555-55-5555")
         base[f"desired-state/merchants/pair-{site}.yaml"] = text
     repo.pull_request(base, {}, deleted=["desired-state/merchants/pair-2.yaml"])
-    result = repo.run("plan.yml", secrets={"RECONCILER_MASK_KEY": "k" * 40})
-    comment = repo.artifact("reconciler-plan", "comment.md")
-    applied = repo.run("apply.yml", event="push", secrets={"RECONCILER_MASK_KEY": "k" * 40})
-    assert applied["plan"].step("plan").outputs["stage"] == "validate"
-    assert applied["plan"].step("plan").outputs["exitcode"] == "1"
-    assert "nothing to plan" not in comment, comment
-    assert result["plan"].result == "failure"
+    _refused_on_the_pull_request_as_on_merge(repo)
 
 
 # ---------------------------------------------------------------- 2. the workflow's second cut is not at a merchant
@@ -143,13 +142,7 @@ def test_a_cut_inside_a_long_fence_leaves_the_note_and_footer_outside_the_code_b
     )
     diff = '~ klarna.account  NB-2024-0001/klarna.account\n~       account_name: "Nordic ```Bikes``` AS" -> "x"\n' * 40
     section = f"<details><summary><code>NB</code>: 1 patch</summary>\n\n````diff\n{diff}````\n\n</details>\n\n\n"
-    markdown = plan_markdown()
-    while len(markdown) < 65_000:
-        markdown += section
-    repo.config["plan"]["stdout"] = markdown
-    result = repo.run("plan.yml", inputs=URLS, secrets=READ_SECRETS)
-    assert result["plan"].result == "success"
-    comment = repo.artifact("reconciler-plan", "comment.md")
+    comment = long_plan_comment(repo, section)
     assert "cut at GitHub's 65,536 characters" in comment
     note_at = comment.index("… cut at GitHub's")
     assert open_fence_at_end(comment[:note_at]) is None, "the note starts inside an open ```` code block"

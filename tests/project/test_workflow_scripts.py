@@ -382,6 +382,17 @@ def posted(result: dict[str, JobResult], job: str = "comment") -> list[dict[str,
     return calls
 
 
+def long_plan_comment(repo: PartnerRepository, section: str) -> str:
+    """The comment the plan job makes of a plan of ``section`` repeated past GitHub's 65,536 characters."""
+    markdown = plan_markdown()
+    while len(markdown) < 65_000:
+        markdown += section
+    repo.config["plan"]["stdout"] = markdown
+    result = repo.run("plan.yml", inputs=URLS, secrets=READ_SECRETS)
+    assert result["plan"].result == "success"
+    return repo.artifact("reconciler-plan", "comment.md")
+
+
 def all_messages(result: dict[str, JobResult]) -> list[tuple[str, str]]:
     return [m for job in result.values() for step in job.steps.values() for m in step.commands.messages]
 
@@ -773,13 +784,7 @@ def test_a_comment_over_githubs_limit_is_cut_and_links_the_artifact(repo: Partne
     )
     diff = "~ patch 🚲\n" * 40  # outside the BMP: two UTF-16 code units each, as GitHub counts them
     section = f"<details><summary><code>M</code>: 1 patch</summary>\n\n```diff\n{diff}```\n\n</details>\n"
-    markdown = plan_markdown()
-    while len(markdown) < 65_000:
-        markdown += section
-    repo.config["plan"]["stdout"] = markdown
-    result = repo.run("plan.yml", inputs=URLS, secrets=READ_SECRETS)
-    assert result["plan"].result == "success"
-    comment = repo.artifact("reconciler-plan", "comment.md")
+    comment = long_plan_comment(repo, section)
     assert len(comment.encode("utf-16-le")) // 2 <= 65_536
     assert comment.startswith(MARKER) and "cut at GitHub's 65,536 characters" in comment
     assert "artifact of [the run](https://github.com/acme/merchants/actions/runs/4242)" in comment
