@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -60,6 +61,11 @@ def handles_errors(func: F) -> F:
                 for api in error.unauthorized_apis:
                     click.echo(f"The {api} API refused the credentials: {CREDENTIAL_HINTS.get(api, '')}", err=True)
             sys.exit(exit_code_for(error))
+        except BrokenPipeError:
+            # The reader of the output went away (``| head``): nothing more to say to it, and nothing to
+            # flush at exit, where the interpreter would report the pipe again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_ERROR)
         except OSError as error:
             where = f"{error.filename}: " if error.filename else ""
             click.echo(printable(f"{where}{error.strerror or type(error).__name__}"), err=True)

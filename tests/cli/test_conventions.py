@@ -467,3 +467,19 @@ def test_an_error_of_the_system_or_ctrl_c_is_one_line_not_a_traceback(
     monkeypatch.setattr(desired_commands, "load_desired", fail)
     result = workspace.run("validate")
     assert (result.exit_code, result.stderr) == (code, told + "\n")
+
+
+def test_output_read_only_in_part_ends_quietly(workspace: Workspace) -> None:
+    """``reconciler plan | head -1``: the reader goes away, and the command ends with exit 1 and nothing on
+    stderr (no traceback, no "Broken pipe", no second report as the interpreter exits)."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "CI", "TERM")}
+    command = [sys.executable, "-m", "reconciler", "plan"]
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    with subprocess.Popen(command, cwd=workspace.root, env=environ, **pipes) as process:
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()
+        process.stdout.close()  # as head does after its line
+        stderr = process.stderr.read()
+        code = process.wait(timeout=SUBPROCESS_TIMEOUT)
+    assert first.startswith(b"Targets: ")
+    assert (code, stderr) == (1, b"")
