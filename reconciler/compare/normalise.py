@@ -11,13 +11,16 @@ from collections.abc import Callable
 from typing import Any
 
 from reconciler.desired.normalise import (
+    normalise_bic,
     normalise_country,
     normalise_currency,
+    normalise_email,
     normalise_iban,
     normalise_mcc,
     normalise_phone,
     normalise_timestamp,
 )
+from reconciler.desired.types import canonical_ip_address, canonical_uuid
 
 
 def normalise_live_phone(value: object) -> str:
@@ -75,6 +78,12 @@ _NORMALISERS: dict[str, Callable[[object], str]] = {
     "effective_from": normalise_timestamp,
     "effective_to": normalise_timestamp,
     "settlement_enabled_at": normalise_timestamp,
+    # As the desired models read them (an address in upper case or written out, a case_id in capitals):
+    # else a value the API keeps in another spelling is a change on every plan, or a signup made anew.
+    "account_created_from_ip": canonical_ip_address,
+    "case_id": canonical_uuid,
+    "bic": normalise_bic,
+    "email": normalise_email,
 }
 # IBANs are left out: each is a merchant's own (nothing to share) and a sensitive value; phone numbers
 # are remembered by ``normalise_phone`` itself, for the desired side too.

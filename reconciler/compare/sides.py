@@ -9,6 +9,7 @@ characters, a reference. Live values are normalised first (``compare.normalise``
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -140,10 +141,24 @@ def _match_live(
         else:
             shown = str(named) if named is not None else kind.display(fields)
             unmatched.append((shown, identity, Member(fields, member.remote_id, member.status, member.extra)))
+    # A live member whose key differs from a desired one's only in spelling (case, whitespace, Unicode form:
+    # a name the API keeps with a trailing space) is that member; any other is another object, at an address
+    # of its own (every desired one is reserved), so a changed key is a replace, never a patch of the old
+    # object into the new (an IBAN with the same last four, a namesake with another date of birth).
+    loose = {_spelling(str(identity)): identity for identity in wanted}
     unmatched.sort(key=_by_keys)
     for shown, identity, member in unmatched:
-        key, address = book.claim(name, shown)
+        spelt = loose.pop(_spelling(identity), None)
+        found = wanted.pop(spelt, None) if spelt is not None else None
+        if found is not None:
+            key, address = found
+        else:
+            key, address = book.claim(name, shown)
         states[address] = _state(kind, key, member, identity, member.fields)
+
+
+def _spelling(identity: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(identity.split())).casefold()
 
 
 def _live_states(live: LiveMerchant, desired: MerchantView, kinds: Sequence[Kind]) -> MerchantView:
@@ -153,8 +168,7 @@ def _live_states(live: LiveMerchant, desired: MerchantView, kinds: Sequence[Kind
     for address, state in desired.resources.items():
         if KINDS[state.kind].keyed:
             wanted.setdefault(state.kind, {})[state.extra.get(MATCH)] = (state.key, address)
-        else:
-            book.taken.add(address)
+        book.taken.add(address)  # a live member of another key never takes a desired member's address
     # Built in place, each live member normalised once on its way into its state: a live view is made
     # for every merchant of a plan, and the intermediate lists and members were a fifth of its cost.
     states: dict[str, ResourceState] = {}

@@ -62,7 +62,8 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-") or "x"
 
 
-def _name_key(name: str) -> str:
+def name_key(name: str) -> str:
+    """A person's name as two are told apart: in NFC, case-folded, whitespace runs as one space, stripped."""
     return unicodedata.normalize("NFC", " ".join(name.split()).casefold())
 
 
@@ -170,7 +171,7 @@ class Stakeholder(DesiredModel):
 
         Names compare without regard to case or runs of spaces (they are already stripped and NFC).
         """
-        return (_name_key(self.given_name), _name_key(self.family_name), self.date_of_birth or "")
+        return (name_key(self.given_name), name_key(self.family_name), self.date_of_birth or "")
 
     def natural_key(self) -> str:
         """Printable: the names only (``identity()`` is what matches; the plan adds -2 on a clash)."""

@@ -71,7 +71,7 @@ def _quoted_address(value: object) -> str:
     return repr(value) if _ADDRESS_TEXT.fullmatch(text) else _quoted(value)
 
 
-def _ip_address(value: object) -> str:
+def canonical_ip_address(value: object) -> str:
     if type(value) is str and _CANONICAL_IPV4.fullmatch(value):
         return value
     return _parsed_ip_address(value)
@@ -244,7 +244,7 @@ Uuid = Annotated[
 ]
 IpAddress = Annotated[
     str,
-    BeforeValidator(_ip_address),
+    BeforeValidator(canonical_ip_address),
     WithJsonSchema({"type": "string", "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]}),
 ]
 _URL_SCHEMA = WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"})

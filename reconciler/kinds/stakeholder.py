@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.desired.models_klarna import slug
+from reconciler.desired.models_klarna import name_key, slug
 from reconciler.kinds.kind import shown_key
 from reconciler.kinds.members import AccountMembers
 from reconciler.kinds.names import ResourceKind
@@ -18,10 +18,12 @@ from reconciler.live.klarna import KlarnaClient
 
 
 def stakeholder_identity(data: Mapping[str, Any]) -> str:
+    """Names and date of birth, the names as the model tells two apart (``name_key``): a name the API keeps
+    with a trailing space or decomposed accents is the same person's."""
     return "|".join(
         [
-            str(data.get("given_name", "")).casefold(),
-            str(data.get("family_name", "")).casefold(),
+            name_key(str(data.get("given_name", ""))),
+            name_key(str(data.get("family_name", ""))),
             str(data.get("date_of_birth", "")),
         ]
     )

@@ -29,10 +29,10 @@ from reconciler.desired.normalise import (
 )
 from reconciler.desired.types import (
     _http_url,
-    _ip_address,
     _parsed_ip_address,
     _parsed_uuid,
     _split_http_url,
+    canonical_ip_address,
     canonical_uuid,
 )
 
@@ -511,7 +511,7 @@ def test_a_uuid_in_normal_form_is_taken_as_parsing_it_gives_it(text: str) -> Non
 
 @given(text=_ADDRESS_TEXT)
 def test_an_ipv4_address_in_normal_form_is_taken_as_parsing_it_gives_it(text: str) -> None:
-    assert _outcome(_ip_address, text) == _outcome(_parsed_ip_address, text)
+    assert _outcome(canonical_ip_address, text) == _outcome(_parsed_ip_address, text)
 
 
 @given(text=_URL_TEXT)
@@ -522,14 +522,14 @@ def test_a_plain_http_url_is_taken_as_splitting_it_gives_it(text: str) -> None:
 def test_the_normal_forms_are_taken_as_they_are_written() -> None:
     for check, text in (
         (canonical_uuid, "3c90c3cc-0d44-4b50-8888-8dd25736052a"),
-        (_ip_address, "192.0.2.108"),
-        (_ip_address, "0.0.0.0"),
+        (canonical_ip_address, "192.0.2.108"),
+        (canonical_ip_address, "0.0.0.0"),
         (_http_url, "https://shop.example.com/path?q=1#top"),
         (_http_url, "http://localhost"),
     ):
         assert check(text) == text
-    parsed = {canonical_uuid: _parsed_uuid, _ip_address: _parsed_ip_address}
-    for check, text in ((canonical_uuid, "3C90C3CC-0D44-4B50-8888-8DD25736052A"), (_ip_address, "010.0.0.1")):
+    parsed = {canonical_uuid: _parsed_uuid, canonical_ip_address: _parsed_ip_address}
+    for check, text in ((canonical_uuid, "3C90C3CC-0D44-4B50-8888-8DD25736052A"), (canonical_ip_address, "010.0.0.1")):
         assert _outcome(check, text) == _outcome(parsed[check], text)
     assert _outcome(_http_url, "https://shop.example.com:99999/") == (
         "refused",
