@@ -20,12 +20,17 @@ from reconciler.sandbox.platform.settings import (
 MEMORY = ":memory:"
 
 
-@click.group()
+EPILOG = """\b
+Exit codes: 0 stopped (Ctrl-C), 1 error (a bad option, the port taken).
+Environment: none is read; every setting is an option (the credentials it accepts too)."""
+
+
+@click.group(epilog=EPILOG)
 def sandbox() -> None:
     """The bundled simulator of the Klarna and Dintero APIs."""
 
 
-@sandbox.command("serve")
+@sandbox.command("serve", epilog=EPILOG)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
 @click.option(

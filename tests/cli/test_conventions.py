@@ -80,9 +80,12 @@ def test_version_loads_no_command_and_no_heavy_module() -> None:
     assert loaded == []
 
 
-@pytest.mark.parametrize("command", ["validate", "schema", "plan", "drift", "show", "apply", "secrets"])
+@pytest.mark.parametrize(
+    "command",
+    ["validate", "schema", "plan", "drift", "show", "apply", "secrets", "import", "sandbox", "sandbox serve"],
+)
 def test_each_commands_help_gives_its_exit_codes_and_environment(workspace: Workspace, command: str) -> None:
-    result = workspace.run(command, "--help")
+    result = workspace.run(*command.split(), "--help")
     assert result.exit_code == 0
     text = " ".join(result.output.split())
     assert "Exit codes: 0 " in text and "Environment: " in text
