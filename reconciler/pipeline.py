@@ -53,7 +53,7 @@ from reconciler.plan.operation import Notice
 from reconciler.plan.origins import with_origins
 from reconciler.plan.policy import evaluate_policy
 from reconciler.plan.value import Declaration
-from reconciler.sensitive import is_secret_value, mask_scalar
+from reconciler.sensitive import redact
 
 
 def client_params(config: Config, workdir: Path) -> ClientParams:
@@ -82,9 +82,9 @@ def select_merchants(state: DesiredState, targets: Sequence[str]) -> list[Declar
 
     A retired merchant (``lifecycle: retired``) is never chosen: nothing is planned or written for it.
     """
-    ignored = set(state.config.ignored_references)
+    managed = _under_management(state)
     if not targets:
-        return [m for m in state.merchants if not m.retired and m.account_reference not in ignored]
+        return [m for m in state.merchants if managed(m)]
     by_file = {Path(m.source).resolve(): m for m in state.merchants}
     by_ref = {m.account_reference: m for m in state.merchants}
     chosen: dict[str, DeclaredMerchant] = {}
@@ -95,7 +95,7 @@ def select_merchants(state: DesiredState, targets: Sequence[str]) -> list[Declar
             if Path(target).suffix in (".yaml", ".yml") and not Path(target).exists():
                 continue  # a merchant file deleted in this change: nothing to plan for it
             issues.append(InputIssue("--target", 1, 1, f"{target}: no merchant with this reference or file"))
-        elif not merchant.retired and merchant.account_reference not in ignored:
+        elif managed(merchant):
             chosen[merchant.account_reference] = merchant
     if issues:
         raise InputError(issues)
@@ -164,9 +164,15 @@ async def make_plan(
 
 
 def managed_fleet(state: DesiredState) -> int:
-    """The merchants under management: a retired one (or one ignored_references lists) is not in the fleet."""
+    """How many merchants are under management: the fleet the safety policy's shares are of."""
+    managed = _under_management(state)
+    return sum(1 for m in state.merchants if managed(m))
+
+
+def _under_management(state: DesiredState) -> Callable[[DeclaredMerchant], bool]:
+    """Whether a merchant is under management: neither retired nor one ``ignored_references`` lists."""
     ignored = set(state.config.ignored_references)
-    return sum(1 for m in state.merchants if not m.retired and m.account_reference not in ignored)
+    return lambda merchant: not merchant.retired and merchant.account_reference not in ignored
 
 
 def in_sync(declared: DeclaredMerchant, bodies: Bodies) -> bool:
@@ -246,7 +252,7 @@ def declarations_of(
         written = klarna.get("account_name") if isinstance(klarna, dict) else None
         name = written if isinstance(written, str) else ""
         # The plan file is written as it is, past the output's masking: a name from the secrets store is masked.
-        found[reference] = Declaration(mask_scalar(name) or "" if is_secret_value(name) else name, merchant.source)
+        found[reference] = Declaration(redact(name, "klarna.account_name"), merchant.source)
     return found
 
 

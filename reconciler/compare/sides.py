@@ -9,7 +9,6 @@ characters, a reference. Live values are normalised first (``compare.normalise``
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -17,6 +16,7 @@ from reconciler.compare.normalise import normalise_live
 from reconciler.compare.unchanged import covers
 from reconciler.desired.declared import DeclaredMerchant, canonical_json
 from reconciler.desired.models import Partner
+from reconciler.desired.models_klarna import name_key
 from reconciler.kinds import KINDS, PARTNER, MerchantView, ResourceKind, ResourceState, resource_address
 from reconciler.kinds.kind import Kind
 from reconciler.kinds.state import MATCH, Member
@@ -145,20 +145,16 @@ def _match_live(
     # a name the API keeps with a trailing space) is that member; any other is another object, at an address
     # of its own (every desired one is reserved), so a changed key is a replace, never a patch of the old
     # object into the new (an IBAN with the same last four, a namesake with another date of birth).
-    loose = {_spelling(str(identity)): identity for identity in wanted}
+    loose = {name_key(str(identity)): identity for identity in wanted}
     unmatched.sort(key=_by_keys)
     for shown, identity, member in unmatched:
-        spelt = loose.pop(_spelling(identity), None)
+        spelt = loose.pop(name_key(identity), None)
         found = wanted.pop(spelt, None) if spelt is not None else None
         if found is not None:
             key, address = found
         else:
             key, address = book.claim(name, shown)
         states[address] = _state(kind, key, member, identity, member.fields)
-
-
-def _spelling(identity: str) -> str:
-    return unicodedata.normalize("NFC", " ".join(identity.split())).casefold()
 
 
 def _live_states(live: LiveMerchant, desired: MerchantView, kinds: Sequence[Kind]) -> MerchantView:

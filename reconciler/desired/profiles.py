@@ -177,9 +177,12 @@ def _value_at(data: Any, path: FieldPath) -> tuple[bool, Any]:
 def _written(document: YamlDocument, path: FieldPath) -> bool:
     """Whether ``document`` writes ``path``: in its data, or as a reference left unresolved (a ``!secret``
     known by name only is left out of the data, but the file still writes it)."""
-    if _value_at(document.data, path)[0]:
-        return True
-    return any(u[: len(path)] == path for u in document.unresolved)
+    return _value_at(document.data, path)[0] or _unresolved_at(document, path)
+
+
+def _unresolved_at(document: YamlDocument, path: FieldPath) -> bool:
+    """Whether ``document`` writes a reference at or under ``path`` that this load does not resolve."""
+    return any(unresolved[: len(path)] == path for unresolved in document.unresolved)
 
 
 def _without_keys(document: YamlDocument, keys: Sequence[FieldPath]) -> YamlDocument:
@@ -340,7 +343,7 @@ def _lock_issues(profiles: Sequence[Profile], own: YamlDocument) -> list[InputIs
         for lock, where in profile.locked.items():
             for later, layer in zip(later_profiles[index:], layers[index + 1 :], strict=True):
                 hit = _overriding(layer.data, lock)
-                if hit is None and any(u[: len(lock)] == lock for u in layer.unresolved):
+                if hit is None and _unresolved_at(layer, lock):
                     hit = lock  # written as a reference this load does not resolve (names only)
                 if hit is None:
                     continue

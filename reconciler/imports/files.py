@@ -27,6 +27,7 @@ from reconciler.desired.profiles import ProfileSet, profile_files
 from reconciler.desired.secret_store import RECIPIENTS_FILE, SecretsStore
 from reconciler.desired.secrets import SECRET_TAG
 from reconciler.errors import InputError, InputIssue
+from reconciler.sensitive import shown_name
 
 TEMPORARY_SUFFIX = ".tmp"
 
@@ -97,7 +98,8 @@ def refuse_existing(
             why = f"does not say which merchant it declares; import does not write merchant {wanted!r} over it"
             issues.append(InputIssue(str(path), 1, 1, why))
         elif declared is not None and declared != wanted:
-            why = f"declares merchant {declared!r}; import does not write merchant {wanted!r} over it"
+            # The file's own text, which a half-edited file may hold anything in: shown as a name is.
+            why = f"declares merchant {shown_name(declared)!r}; import does not write merchant {wanted!r} over it"
             issues.append(InputIssue(str(path), 1, 1, why))
     if issues:
         raise InputError(issues)
