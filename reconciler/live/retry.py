@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 import httpx
 
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+# 408: a proxy or the server gave up waiting for the request, so nothing was done; repeated like a 5xx (reads,
+# and writes whose idempotency key makes a repeat a replay), but unlike a 5xx it leaves no outcome unknown.
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # The longest a server's word (``Retry-After``, an exhausted rate-limit window) holds an API's requests.
 MAX_WAIT_SECONDS = 3600.0
 
