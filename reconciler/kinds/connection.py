@@ -8,6 +8,7 @@ The live side compares against the latest signup, the one a new signup would rep
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from reconciler.kinds.kind import Hold, Kind
@@ -36,10 +37,37 @@ def signature_link(connection: DinteroConnection) -> str | None:
     return None
 
 
+def _instant(created_at: object) -> float | None:
+    """A signup's ``created_at`` in seconds since the epoch (UTC when it names no zone), or None if it is no time."""
+    if type(created_at) is not str:
+        return None
+    try:
+        moment = datetime.fromisoformat(created_at)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    except (ValueError, OverflowError):  # OverflowError: a time in year 1 with an offset lies before year 1 in UTC
+        return None
+
+
+def newest_index(created_at: Sequence[object]) -> int:
+    """Which of a connection's ``signups[]`` is the newest, given each one's ``created_at``.
+
+    Dintero keeps one signup per (case_id, store_id): a new signup for an earlier case_id replaces that
+    entry where it stands, so the newest one is not always the last. The latest ``created_at`` wins; on a
+    tie, or where no stamp reads as a time, the later entry does (the order Dintero added them in).
+    """
+    best, best_at = len(created_at) - 1, None
+    for index, stamp in enumerate(created_at):
+        at = _instant(stamp)
+        if at is not None and (best_at is None or at >= best_at):
+            best, best_at = index, at
+    return best
+
+
 def latest_signup(connection: DinteroConnection) -> dict[str, Any]:
-    """The signup a new one would replace: the last of ``signups[]`` (klarna, vipps-psp) or ``signup`` (common)."""
-    if connection.signups:
-        return connection.signups[-1].model_dump(mode="json", exclude_none=True)
+    """The signup a new one would replace: the newest of ``signups[]`` (klarna, vipps-psp) or ``signup`` (common)."""
+    if signups := connection.signups:
+        newest = signups[0] if len(signups) == 1 else signups[newest_index([s.created_at for s in signups])]
+        return newest.model_dump(mode="json", exclude_none=True)
     single = (connection.model_extra or {}).get("signup")
     return dict(single) if isinstance(single, Mapping) else {}
 
@@ -89,7 +117,12 @@ class Connection(Kind):
             if type(connection) is not dict or connection.get("status") in (PENDING, DECLINED, FAILED):
                 return None
             signups = connection.get("signups")
-            latest = signups[-1] if signups else connection.get("signup")  # as ``latest_signup`` reads it
+            latest = connection.get("signup")
+            if signups and type(signups) is not list:
+                return None  # a shape the models refuse: validated, and refused, on the full path
+            if signups:  # as ``latest_signup`` reads it
+                stamps = [s.get("created_at") if type(s) is dict else None for s in signups]
+                latest = signups[0] if len(signups) == 1 else signups[newest_index(stamps)]
             found.append({"signup": latest if type(latest) is dict else {}})
         return found
 

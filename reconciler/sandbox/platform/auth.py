@@ -59,7 +59,7 @@ def issue_dintero_token(settings: SandboxSettings, oid: str, now: float | None =
 def _verified_claims(token: str, key: str, audience: str) -> dict[str, Any]:
     """Signature and audience checks, cached: a client reuses one token for thousands of reads.
 
-    Expiry is left to the caller, against the sandbox's clock (which tests can move). Callers must not
+    Expiry (and issue time) is left to the caller, against the sandbox's clock (which tests can move). Callers must not
     mutate the returned claims.
     """
     claims: dict[str, Any] = jwt.decode(
@@ -67,7 +67,9 @@ def _verified_claims(token: str, key: str, audience: str) -> dict[str, Any]:
         key,
         algorithms=[JWT_ALGORITHM],
         audience=audience,
-        options={"verify_exp": False, "require": ["exp"]},
+        # Every time is the sandbox clock's, not this machine's: a token issued after a test moved that clock
+        # ahead is not "not yet valid".
+        options={"verify_exp": False, "verify_iat": False, "verify_nbf": False, "require": ["exp"]},
     )
     return claims
 

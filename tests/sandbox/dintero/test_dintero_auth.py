@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
 import jwt
@@ -101,6 +102,17 @@ def test_an_expired_token_is_401(client: TestClient, sandbox_app: FastAPI) -> No
     sandbox_app.state.sandbox.clock = lambda: issued + 3600  # the instant it expires
     response = client.get(PARTNER_VIEW, headers={"Authorization": f"Bearer {token}"})
     error_of(response, 401, "token_expired")
+
+
+def test_a_token_issued_on_a_clock_moved_ahead_is_accepted(client: TestClient, sandbox_app: FastAPI) -> None:
+    sandbox_app.state.sandbox.clock = lambda: time.time() + 600  # its iat is ten minutes from this machine's now
+    token = client.post(
+        TOKEN_PATH,
+        headers=basic("sandbox", "sandbox"),
+        json={"grant_type": "client_credentials", "audience": AUDIENCE},
+    ).json()["access_token"]
+    response = client.get(PARTNER_VIEW, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize(
