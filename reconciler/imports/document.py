@@ -18,7 +18,8 @@ State the provider holds is written as it is, with a comment, so it plans no wri
 - a payment product Klarna disabled is ``state: disabled`` (the plan's state matches; only Klarna moves it);
 - a terminated product is written without ``state`` (a declared state could never be reached);
 - a Dintero connection that is declined or failed is left out of ``connections`` and described in a comment
-  (declaring its signup again would be blocked; correcting it is a person's new signup);
+  (declaring its signup again would be blocked; correcting it is a person's new signup), unless a newer
+  signup awaits Dintero's answer: that one is declared, as a pending one is;
 - a pending connection is declared as it is (the plan notes that it awaits the merchant's signature).
 """
 
@@ -42,7 +43,7 @@ from reconciler.desired.models_klarna import KlarnaMerchant, slug
 from reconciler.desired.secrets import MAX_SECRET_NAME_CHARS
 from reconciler.desired.text import normal_text
 from reconciler.imports.fit import OpenList, OpenMapping, fit
-from reconciler.kinds.connection import DECLINED, FAILED, latest_signup
+from reconciler.kinds.connection import DECLINED, FAILED, answer_awaited, latest_signup
 from reconciler.kinds.payment_product import DISABLED, ENABLED, PARTNER_SUFFIX, TERMINATED
 from reconciler.live.models import DinteroAccount, KlarnaAccount, PaymentProduct
 from reconciler.sensitive import is_sensitive_key, last_four, looks_sensitive, looks_sensitive_key, scrub, shown_name
@@ -359,7 +360,7 @@ def _dintero(account: DinteroAccount, comments: dict[Path, str], held: list[str]
         if model is None or not signup:
             left_out.append(f"{name} ({connection.status or 'no status'}): not managed by reconciler")
             continue
-        if connection.status in (DECLINED, FAILED):
+        if connection.status in (DECLINED, FAILED) and not answer_awaited(connection):
             case = f", case_id {signup['case_id']}" if signup.get("case_id") else ""
             left_out.append(
                 f"{name}{case}: {connection.status} by Dintero, so it is not declared (declaring the same signup "

@@ -63,6 +63,20 @@ def newest_index(created_at: Sequence[object]) -> int:
     return best
 
 
+def answer_awaited(connection: DinteroConnection) -> bool:
+    """Whether the newest signup was sent after Dintero last declined or failed the connection.
+
+    Dintero answers a signup by moving the connection's status (an event); a new signup after a decline is
+    one Dintero has not answered yet, whatever status the connection still shows.
+    """
+    decided = [_instant(e.created_at) for e in connection.events or [] if e.status in (DECLINED, FAILED)]
+    if not decided:
+        return False
+    signed = _instant(latest_signup(connection).get("created_at"))
+    # Every decision is looked at, not the last event only: an event without a time could be any of them.
+    return signed is not None and None not in decided and signed > max(at for at in decided if at is not None)
+
+
 def latest_signup(connection: DinteroConnection) -> dict[str, Any]:
     """The signup a new one would replace: the newest of ``signups[]`` (klarna, vipps-psp) or ``signup`` (common)."""
     if signups := connection.signups:
@@ -101,7 +115,12 @@ class Connection(Kind):
                 {"signup": latest_signup(connection)},
                 account.account_id,
                 connection.status,
-                {MATCH: name, "aid": account.account_id, "signature_link": signature_link(connection)},
+                {
+                    MATCH: name,
+                    "aid": account.account_id,
+                    "signature_link": signature_link(connection),
+                    "answer_awaited": answer_awaited(connection),
+                },
             )
             for name, connection in sorted(account.connections.items())
         ]
@@ -129,9 +148,10 @@ class Connection(Kind):
     def provider_hold(self, want: ResourceState, have: ResourceState, changed: bool) -> Hold | None:
         """Dintero declined or failed the signup it has: writing the same signup again would not help.
 
-        A changed signup in the file is a person's answer to that, and is sent as a new signup.
+        A changed signup in the file is a person's answer to that, and is sent as a new signup; once sent, it
+        awaits Dintero's answer, which is no hold even while the connection still shows the old decision.
         """
-        if changed or have.status not in (DECLINED, FAILED):
+        if changed or have.status not in (DECLINED, FAILED) or have.extra.get("answer_awaited"):
             return None
         return Hold(
             "Dintero",
@@ -140,6 +160,8 @@ class Connection(Kind):
         )
 
     def notice(self, want: ResourceState, have: ResourceState) -> str | None:
+        if have.status in (DECLINED, FAILED) and have.extra.get("answer_awaited"):
+            return f"waiting for Dintero's answer to the new signup (it {have.status} the one before)"
         if have.status != PENDING:
             return None
         link = have.extra.get("signature_link")

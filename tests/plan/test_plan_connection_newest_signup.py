@@ -87,3 +87,46 @@ def test_the_answer_as_sent_reads_the_same_signup(clock: list[float], desired: D
 )
 def test_newest_index(stamps: list[object], newest: int) -> None:
     assert newest_index(stamps) == newest
+
+
+# --- a new signup after Dintero declined or failed the one before ---------------------------------
+
+
+@pytest.mark.parametrize("decision", ["declined", "failed"])
+def test_a_corrected_signup_after_a_decision_awaits_dintero_without_a_hold(
+    decision: str, clock: list[float], desired: DesiredDir, live: Live, planner: Planner
+) -> None:
+    merchant = base_merchant()
+    live.create(merchant)
+    desired.write(merchant)
+    clock[0] += 5
+    live.connection_event(AID, "klarna", decision)
+    [held] = planner.plan(desired.load()).operations
+    assert (held.action.value, held.held_by) == ("blocked", "Dintero")  # the same signup again would not help
+
+    clock[0] += 5
+    corrected = dict(merchant["dintero"]["connections"]["klarna"]["signup"], **NEW_SIGNUP_CHANGE)
+    live.signup(AID, "klarna", corrected)  # as apply sends the corrected file's signup
+    merchant["dintero"]["connections"]["klarna"]["signup"] = corrected
+    desired.write(merchant)
+    plan = planner.plan(desired.load())
+    assert plan.operations == ()
+    assert [n.message for n in plan.notices] == [
+        f"waiting for Dintero's answer to the new signup (it {decision} the one before)"
+    ]
+
+
+def test_a_decision_after_the_newest_signup_holds_it(
+    clock: list[float], desired: DesiredDir, live: Live, planner: Planner
+) -> None:
+    merchant = base_merchant()
+    live.create(merchant)
+    clock[0] += 5
+    corrected = dict(merchant["dintero"]["connections"]["klarna"]["signup"], **NEW_SIGNUP_CHANGE)
+    live.signup(AID, "klarna", corrected, force=True)
+    merchant["dintero"]["connections"]["klarna"]["signup"] = corrected
+    desired.write(merchant)
+    clock[0] += 5
+    live.connection_event(AID, "klarna", "declined")  # Dintero's answer to the corrected signup
+    [held] = planner.plan(desired.load()).operations
+    assert (held.action.value, held.held_by) == ("blocked", "Dintero")
