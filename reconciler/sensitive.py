@@ -307,12 +307,16 @@ def mask(value: object) -> str:
     return mask_scalar(text, "iban" if len(text) >= 12 else "") or MASK
 
 
-def redact(value: Any, path: PathLike = "") -> Any:
-    """A copy of ``value`` with every sensitive leaf masked; ``path`` says where the value sits."""
-    return _redact(value, _segments(path))
+def redact(value: Any, path: PathLike = "", *, within: bool = False) -> Any:
+    """A copy of ``value`` with every sensitive leaf masked; ``path`` says where the value sits.
+
+    ``within``: a secret value inside a longer text is masked too (``conceal``), for a live value, which
+    may hold one (a name edited in a portal): the plan file is written past the output's net.
+    """
+    return _redact(value, _segments(path), within and bool(_secret_values))
 
 
-def _redact(value: Any, parts: list[str]) -> Any:
+def _redact(value: Any, parts: list[str], within: bool = False) -> Any:
     # ``parts`` are already segments (lower case, no indexes): each level adds its key's segment
     # instead of normalising the whole path again (a plan masks every field of every create).
     if is_secret_value(value):
@@ -330,11 +334,13 @@ def _redact(value: Any, parts: list[str]) -> Any:
         for k, v in value.items():
             key = str(k)
             out[sys.intern(k) if type(k) is str else k] = _redact(
-                v, [*parts, key.lower()] if key and not key.isdigit() else parts
+                v, [*parts, key.lower()] if key and not key.isdigit() else parts, within
             )
         return out
     if isinstance(value, list):
-        return [_redact(v, parts) for v in value]
+        return [_redact(v, parts, within) for v in value]
+    if within and type(value) is str and len(value) >= MIN_SECRET_CHARS:
+        value = conceal(value)
     if type(value) is str and len(value) <= SHARED_WORD_LENGTH:
         return sys.intern(value)
     return value

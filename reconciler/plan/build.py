@@ -26,7 +26,13 @@ from reconciler.sensitive import redact
 def _masked(changes: Iterable[Change]) -> tuple[Change, ...]:
     # Built directly: ``dataclasses.replace`` costs four times as much, and a create masks every field.
     return tuple(
-        Change(c.op, c.path, redact(_in_desired_shape(c.before, [c.after]), c.path), redact(c.after, c.path), c.origin)
+        Change(
+            c.op,
+            c.path,
+            redact(_in_desired_shape(c.before, [c.after]), c.path, within=True),  # live text may hold a secret
+            redact(c.after, c.path),
+            c.origin,
+        )
         for c in changes
     )
 

@@ -7,12 +7,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from reconciler.plan import Plan
+from reconciler.render.symbols import no_legacy_command
 
 
 def _dumps(value: Any, indent: str) -> str:
     # A value as ``json.dumps(indent=2)`` writes it nested at ``indent``: its later lines shifted by it
     # (JSON strings hold no raw line break, so every line break is the encoder's).
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str).replace("\n", "\n" + indent)
+    # ``##[`` is only ever inside a string there, where ``#\\u0023[`` is the same text (``symbols.LEGACY_COMMAND``).
+    return no_legacy_command(json.dumps(value, indent=2, ensure_ascii=False, default=str).replace("\n", "\n" + indent))
 
 
 def json_chunks(plan: Plan) -> Iterator[str]:
@@ -21,7 +23,7 @@ def json_chunks(plan: Plan) -> Iterator[str]:
     document = plan.to_dict(streamed=True)
     yield "{"
     for index, (name, value) in enumerate(document.items()):
-        yield ("," if index else "") + "\n  " + json.dumps(name, ensure_ascii=False) + ": "
+        yield ("," if index else "") + "\n  " + no_legacy_command(json.dumps(name, ensure_ascii=False)) + ": "
         if name != "operations":
             yield _dumps(value, "  ")
             continue

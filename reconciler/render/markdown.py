@@ -39,12 +39,29 @@ _LINE_MARKS = {"": " ", "+": "+", "-": "-", "~": "~"}
 
 
 def code(text: str) -> str:
-    """Any text as an HTML ``<code>`` element, safe in a summary, a table cell, a list or a heading."""
-    return f"<code>{_entities(text)}</code>"
+    """Any text as an HTML ``<code>`` element, safe in a summary, a table cell, a list or a heading.
+
+    GitHub looks for mentions and issue references outside code only: an address or a file name keeps its
+    ``@`` and ``#`` as they are (no zero-width space in what a person copies from the comment)."""
+    return f"<code>{_entities(text, in_code=True)}</code>"
 
 
-def _entities(text: str) -> str:
-    return "".join(ch if _PLAIN.fullmatch(ch) or ord(ch) > 0x7F else f"&#{ord(ch)};" for ch in visible(text))
+# GitHub finds mentions (``@name``) and issue references (``#12``) in the rendered text, after entities are
+# decoded (``&#64;name`` still notifies): a zero-width space after the sign breaks them, as Renovate does.
+_UNLINKED = {"@": "&#64;&#8203;", "#": "&#35;&#8203;"}
+
+
+# GitHub's autolinks (cmark-gfm) take ``scheme://`` and ``www.`` in plain text for a link: their ``:`` and
+# ``.`` are written as entities, which it does not look through.
+_AUTOLINK = re.compile(r"://|(?<=www)\.", re.IGNORECASE)
+
+
+def _entities(text: str, *, in_code: bool = False) -> str:
+    unlinked = {} if in_code else _UNLINKED
+    written = "".join(
+        ch if _PLAIN.fullmatch(ch) or ord(ch) > 0x7F else unlinked.get(ch) or f"&#{ord(ch)};" for ch in visible(text)
+    )
+    return _AUTOLINK.sub(lambda found: "&#58;//" if found.group() == "://" else "&#46;", written)
 
 
 def _fence(lines: list[str]) -> str:

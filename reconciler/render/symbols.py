@@ -34,14 +34,35 @@ VERBS: dict[Action, str] = {
 }
 
 
-# Characters that would hide or reorder text on a terminal or a web page: zero-width ones, line and paragraph
-# separators, bidirectional overrides and isolates, lone surrogates, other controls.
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\ufeff\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# Characters that would hide or reorder text on a terminal or a web page: zero-width ones (the word joiner and
+# invisible operators, the Mongolian vowel separator, the soft hyphen, the tag characters too), line and
+# paragraph separators, bidirectional marks (the Arabic letter mark with LRM and RLM), overrides and
+# isolates, lone surrogates, other controls.
+_HIDDEN = re.compile(
+    "[\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\ufeff\u2028\u2029\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ud800-\udfff\U000e0000-\U000e007f]"
+)
 
 
 def visible(text: str) -> str:
-    """Text with every character that could hide or reorder what is around it as a ``\\uXXXX`` escape."""
-    return _HIDDEN.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+    """Text with every character that could hide or reorder what is around it as a ``\\uXXXX`` escape, and
+    with no ``##[`` (``LEGACY_COMMAND``)."""
+    return no_legacy_command(_HIDDEN.sub(_escape, text))
+
+
+# The GitHub Actions runner takes ``##[name]`` anywhere in a line of a step's output for a workflow command
+# (``add-mask``, ``error``, ``stop-commands``: actions/runner ``ActionCommand.TryParse``), unlike ``::name::``,
+# which must start the line. Its second ``#`` is written as an escape, in text as in JSON.
+LEGACY_COMMAND = "##["
+
+
+def no_legacy_command(text: str) -> str:
+    return text.replace(LEGACY_COMMAND, "#\\u0023[") if LEGACY_COMMAND in text else text
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def show(value: Any) -> str:

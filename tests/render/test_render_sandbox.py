@@ -125,7 +125,9 @@ def test_hostile_names_and_files_stay_text_in_the_comment(workspace: Workspace) 
     elements.feed(html)
     assert {"a", "b", "img", "h1", "script"}.isdisjoint(elements.tags)
     [summary] = elements.summaries
-    assert summary.startswith(f"{REF} · {HOSTILE_NAME} · ")
+    # A zero-width space after ``@`` and ``#``: GitHub would take them for a mention or an issue reference.
+    shown = HOSTILE_NAME.replace("@", "@\u200b").replace("#", "#\u200b")
+    assert summary.startswith(f"{REF} · {shown} · ")
     assert f"desired-state/merchants/{HOSTILE_FILE}" in summary
     row = next(line for line in comment.splitlines() if line.startswith(f"| <code>{REF}</code>"))
     assert row.count("|") == 11  # 10 cells (merchant, name, 8 actions): the name's pipe is no cell of its own
