@@ -310,7 +310,18 @@ class Executor:
                 merchant.with_dintero(await self.clients.dintero.get_merchant(aid) if aid else None)
             except ApiError as error:
                 return OperationResult(op, Outcome.FAILED, str(error.attributed_to(merchant.reference)))
-        fresh = merchant.fresh(self.settings.precondition_key).get(op.address)
+        derived = merchant.fresh(self.settings.precondition_key)
+        fresh = derived.get(op.address)
+        rest_of_replace = False
+        if fresh is None and op.replaces is not None and op.replaces in derived:
+            # The new object is in place and the old one is still there (an earlier run of this plan made the
+            # one and did not get to delete the other): the delete is what is left of the approved replace,
+            # against the very object the plan was made against (a replace's precondition is the old one's).
+            left = derived[op.replaces]
+            if left.action is not Action.DELETE or left.precondition != op.precondition:
+                detail = "the object it replaces changed since the plan was made; plan again"
+                return OperationResult(op, Outcome.STALE, detail)
+            fresh, rest_of_replace = left, True
         if fresh is None:
             return OperationResult(op, Outcome.IN_PLACE, "the live object already has its desired form")
         ran_before = any(dep in merchant.ran for dep in op.depends_on)
@@ -318,7 +329,7 @@ class Executor:
         # ``onboarded_kinds``): after any other write it ran, a create found as a patch is of an object
         # someone else made since the plan.
         made_here = ran_before and merchant.onboard_ran and op.resource in onboarded_kinds()
-        refusal = _refusal(op, fresh, ran_before=ran_before, made_here=made_here)
+        refusal = None if rest_of_replace else _refusal(op, fresh, ran_before=ran_before, made_here=made_here)
         if refusal is not None:
             return OperationResult(op, Outcome.STALE, refusal)
         if fresh.action is Action.BLOCKED:
@@ -371,6 +382,8 @@ class Executor:
         except _WaitTimeout as error:
             return OperationResult(op, Outcome.FAILED, str(error))
         except ApiError as error:
+            if error.status == 409 and step < len(writes) and writes[step].onboards:
+                return await self._onboard_refused(merchant, op, error)
             settled = await self._settle(merchant, op, error)
             if settled.outcome is Outcome.APPLIED and any(request.onboards for request in writes[: step + 1]):
                 merchant.onboard_ran = True  # the read-back found what the onboard made
@@ -393,6 +406,27 @@ class Executor:
             if state.kind in onboarded:
                 status = ENABLED if KINDS[state.kind].lifecycle else None  # onboard enables a product
                 merchant.assumed[address] = replace(state, status=status)
+
+    async def _onboard_refused(self, merchant: _Merchant, op: Operation, error: ApiError) -> OperationResult:
+        """Klarna refused an onboard as conflicting (409): it holds something under the reference that differs
+        from what the onboard sends, made since the plan (or since this run's read). The merchant is read
+        again; when the operation derived afresh is not the approved one, the plan is stale, not failed, and
+        the merchant's other operations are checked against what is there."""
+        detail = str(error.attributed_to(merchant.reference))
+        if self.settings.dry_run:
+            return OperationResult(op, Outcome.FAILED, detail)
+        try:
+            merchant.live = await self.read_live(merchant.reference)
+        except ApiError:
+            return OperationResult(op, Outcome.FAILED, detail)
+        merchant.klarna_unread = merchant.dintero_unread = False
+        fresh = merchant.fresh(self.settings.precondition_key).get(op.address)
+        if fresh is None:
+            return OperationResult(op, Outcome.IN_PLACE, "the live object already has its desired form")
+        if _refusal(op, fresh, ran_before=False, made_here=False) is not None:
+            detail = f"the live object changed since the plan was made ({detail}); plan again"
+            return OperationResult(op, Outcome.STALE, detail)
+        return OperationResult(op, Outcome.FAILED, detail)
 
     async def _settle(self, merchant: _Merchant, op: Operation, error: ApiError) -> OperationResult:
         """After a write whose outcome is unknown (a lost response, a 5xx), read back: it may have taken effect.

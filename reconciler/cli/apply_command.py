@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from reconciler.apply.executor import ExecutorSettings, apply_plan
-from reconciler.apply.report import ApplyReport, render_report
+from reconciler.apply.report import ApplyReport, Outcome, render_report
 from reconciler.cli.exits import handles_errors
 from reconciler.cli.loop import run_async
 from reconciler.cli.options import (
@@ -111,6 +111,14 @@ def load_plan_file(path: Path, state: DesiredState, targets: tuple[str, ...]) ->
     if set(views) != set(saved.merchants) or digest_of(views, state) != saved.desired_digest:
         raise StalePlanError(
             f"{path}: the desired state changed since this plan was made (desired_digest differs); plan again"
+        )
+    # ``ignored_references`` lives in reconciler.yaml, outside the digest: a merchant listed there since the
+    # plan was made is out of management, and nothing is written for it.
+    ignored = sorted(set(saved.merchants) & set(state.config.ignored_references))
+    if ignored:
+        raise StalePlanError(
+            f"{path}: the desired state changed since this plan was made ({ignored[0]} is now in "
+            "ignored_references); plan again"
         )
     # Apply lets an operation whose dependencies ran past the check of its live object: the file's word
     # on them is not taken, they must be the ones the plan's operations and desired state give.
@@ -212,8 +220,11 @@ def apply(
     if report.failed or report.unknown or report.not_converged:
         # An unknown outcome is no success: the run did not do all it was asked, and it is exit 1.
         unknown = f"{len(report.unknown)} with an unknown outcome, " if report.unknown else ""
-        failed = f"{len(report.failed)} operation(s) failed, {unknown}"
-        raise ApplyFailed(f"apply failed: {failed}{len(report.not_converged)} not converged")
+        # Each operation is counted once, as the report above counts it: a skipped one did not fail itself.
+        skipped = report.count(Outcome.SKIPPED)
+        failed = f"{report.count(Outcome.FAILED)} operation(s) failed, {unknown}"
+        after = f", {skipped} skipped" if skipped else ""
+        raise ApplyFailed(f"apply failed: {failed}{len(report.not_converged)} not converged{after}")
     if report.stale:
         raise StalePlanError(
             f"{len(report.stale)} operation(s) refused: the live state changed since the plan was made; plan again"
