@@ -358,6 +358,9 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     # "eyJ" in it (seconds for an error message of "eyJ-" repeated 10,000 times, minutes for 100,000);
     # a pattern that matches whatever follows "eyJ" never fails there, so the scan stays linear.
     re.compile(r"\beyJ[\w.-]*"),
+    # An age private key, the secrets store's identity: ``age-keygen``'s AGE-SECRET-KEY-1 and its bech32
+    # data (58 characters; not the bare "AGE-SECRET-KEY-1…" of a hint).
+    re.compile(r"\bAGE-SECRET-KEY-1[0-9A-Z]{20,}", re.IGNORECASE),
     # IBANs, with or without the usual spaces every four characters.
     re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){10,30}\b", re.IGNORECASE),
     # Dates, as in a date of birth.

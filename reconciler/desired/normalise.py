@@ -54,6 +54,10 @@ def normalise_reference(value: object) -> str:
     merchant, website or collection; anything else than letters, digits, ``.``, ``_``, ``:`` and ``-``
     is refused, so a control or look-alike character cannot make a second one.
     """
+    if isinstance(value, int) and not isinstance(value, bool):
+        # ``account_reference: 123``: digits, as every text field takes them unquoted (the YAML loader keeps
+        # as text a number its conversion would change, ``0123``).
+        value = str(value)
     if isinstance(value, str) and _REFERENCE.fullmatch(value.strip()):
         return value.strip()
     raise ValueError("a reference is 1-100 letters, digits, '.', '_', ':' or '-', starting with a letter or digit")

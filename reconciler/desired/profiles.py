@@ -232,6 +232,14 @@ def _read_profile(
         if _value_at(document.data, identity)[0]:
             message = "a merchant's identity is written in its own file, never in a profile"
             issues.append(_issue(document.at_key(identity), f"{format_path(identity)}: {message}"))
+    connections = _value_at(document.data, ("dintero", "connections"))[1]
+    for connection in sorted(connections) if isinstance(connections, dict) else ():
+        signup = connections[connection].get("signup") if isinstance(connections[connection], dict) else None
+        if isinstance(signup, dict) and "case_id" in signup:
+            # One Dintero signup per case: a profile's case_id would be every merchant's, a copy no check sees.
+            at: FieldPath = ("dintero", "connections", str(connection), "signup", "case_id")
+            message = "a case_id is one merchant's Dintero signup: write it in the merchant's own file"
+            issues.append(_issue(document.at_key(at), f"{format_path(at)}: {message}"))
     locked = _listed(document, LOCKED_KEY, issues) if LOCKED_KEY in document.data else {}
     values = _without_keys(document, [(LOCKED_KEY,), *((key,) for key in MERCHANT_ONLY_KEYS), *IDENTITY_PATHS])
     for lock, place in list(locked.items()):

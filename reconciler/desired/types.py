@@ -268,9 +268,27 @@ PaymentProgramId = Annotated[
         strip_whitespace=True, min_length=1, max_length=255, pattern=r"^krn:payment:global:payment:program:[0-9a-f\-]+$"
     ),
 ]
+_PERCENTAGE_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _percentage(value: object) -> object:
+    """A number, or text holding one (``"60"``); never a boolean, which pydantic would take as 1 or 0.
+
+    One message for what is no number: the union's two (``….int``, ``….float``) name no field."""
+    if isinstance(value, bool):
+        raise ValueError("a percentage is a number from 0 to 100, not true or false")
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str) and _PERCENTAGE_TEXT.fullmatch(value.strip()):
+        text = value.strip()
+        return float(text) if any(c in text for c in ".eE") else int(text)
+    raise ValueError("a percentage is a number from 0 to 100")
+
+
 # int | float keeps a number's JSON type (``50`` stays 50, ``12.5`` stays 12.5): the APIs answer it as sent.
 Percentage = Annotated[
     int | float,
+    BeforeValidator(_percentage),
     Field(ge=0, le=100, allow_inf_nan=False),
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": 100}),
 ]

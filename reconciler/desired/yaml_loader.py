@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import math
 import re
 import warnings
 import zlib
@@ -62,6 +63,9 @@ _READ_VERSIONS = frozenset({(1, 1), (1, 2)})
 _YAML = "tag:yaml.org,2002:"
 _STR_TAG, _NULL_TAG, _BOOL_TAG = _YAML + "str", _YAML + "null", _YAML + "bool"
 _INT_TAG, _FLOAT_TAG, _TIMESTAMP_TAG, _MERGE_TAG = _YAML + "int", _YAML + "float", _YAML + "timestamp", _YAML + "merge"
+_MAP_TAG, _SEQ_TAG = _YAML + "map", _YAML + "seq"
+# What a key may be tagged (as it resolves, or written): a key is a name, read as its text.
+_KEY_TAGS = frozenset((_STR_TAG, _NULL_TAG, _BOOL_TAG, _INT_TAG, _FLOAT_TAG, _TIMESTAMP_TAG))
 _QUOTED_STYLES = frozenset(("'", '"', "|", ">"))
 _MAX_DEPTH = 64
 # Aliases can make a small file expand enormously; no merchant file comes near this many values.
@@ -109,6 +113,35 @@ class YamlDocument:
 
     def at_missing(self, path: FieldPath) -> Place:
         return Place(self.file, *self.positions.of_missing(path))
+
+
+class WrittenFloat(float):
+    """A number whose text its conversion changes (``12.10`` is 12.1), which a text field takes as written.
+
+    ``DesiredModel`` makes text of a number written for it (``coerce_numbers_to_str``) with ``str``: this
+    gives the file's text, as the loader keeps ``0742`` or ``+4722000000`` as written. As a number (a
+    percentage, a free-form value) it is the float itself."""
+
+    written: str
+
+    def __new__(cls, number: float, written: str) -> WrittenFloat:
+        made = super().__new__(cls, number)
+        made.written = written
+        return made
+
+    def __str__(self) -> str:
+        return self.written
+
+    __repr__ = float.__repr__
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (WrittenFloat, (float(self), self.written))
+
+
+def _unsupported_tag(tag: str) -> str:
+    """How a message names a tag YAML has and the loader does not take: a tag is the file's text, and one
+    written where a value goes may be the value (``!!NO93…``), so it is masked as a name is."""
+    return f"unsupported YAML tag {printable(shown_name(tag))}"
 
 
 def _kind(node: Node) -> str:
@@ -185,6 +218,11 @@ class _Builder:
         kind = node.id
         if kind == "scalar":
             return self.build_scalar(node, path, tag, position)
+        if tag != (_MAP_TAG if kind == "mapping" else _SEQ_TAG):
+            # ``!!python/object {…}``, ``!!set``, ``!!str [..]``: a tag on a collection means something
+            # else than the collection; it is refused as on a single value, never dropped.
+            self.issue(position, f"{format_path(path)}: {_unsupported_tag(tag)}")
+            return None
         if kind == "mapping":
             return self.build_mapping(node, path)
         items = [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
@@ -260,6 +298,15 @@ class _Builder:
             if key_node.id != "scalar":
                 self.issue(node_position(key_node), f"{format_path(path)}: a key must be a plain name")
                 continue
+            key_tag = str(key_node.tag)
+            if key_tag not in _KEY_TAGS:
+                # ``!!python/object:… name:``, ``!secret name:``: a key is a name, never a reference or an object.
+                if key_tag[:1] == "!":  # a local tag (``!env``, ``!foo``), named as on a value
+                    what = f"unknown tag {printable('!' + shown_name(key_tag[1:]))} on a key"
+                else:
+                    what = _unsupported_tag(key_tag)
+                self.issue(node_position(key_node), f"{format_path(path)}: {what} (a key is a plain name)")
+                continue
             try:
                 key = scalar_text(key_node) if self.plain_text else normal_key(scalar_text(key_node))
             except ValueError as problem:
@@ -287,7 +334,14 @@ class _Builder:
             self.null_paths.append(path)
             return None
         if tag == _BOOL_TAG:
-            return text.lower() in ("true", "yes", "y", "on")  # the last three only under %YAML 1.1
+            lowered = text.lower()  # yes, y, on, no, n, off: resolved so only under %YAML 1.1
+            if lowered in ("true", "yes", "y", "on"):
+                return True
+            if lowered in ("false", "no", "n", "off"):
+                return False
+            # ``!!bool 1``, ``!!bool maybe``: a tag written on text that is no boolean; the model judges it
+            # as text, never reads it as false.
+            return self.text(position, path, text)
         if tag == _INT_TAG:
             # Text a conversion would change (leading zeros, a leading +, 0x, _) stays text, and so does
             # a number longer than Python converts (4,300 digits): the model then names the field.
@@ -299,12 +353,15 @@ class _Builder:
             return self.text(position, path, text)
         if tag == _FLOAT_TAG:
             try:
-                return float(text)
+                number = float(text)
             except ValueError:
                 return self.text(position, path, text)
+            # ``12.10``, ``007.5``, ``1e3``: a number to a number field, its text as written to a text one.
+            # (Not beyond a float, 1e999: refused as the infinity it is, wherever it goes.)
+            return number if repr(number) == text or not math.isfinite(number) else WrittenFloat(number, text)
         if tag == _TIMESTAMP_TAG:
             return self.text(position, path, text)
-        self.issue(position, f"{format_path(path)}: unsupported YAML tag {tag}")
+        self.issue(position, f"{format_path(path)}: {_unsupported_tag(tag)}")
         return None
 
     # What ``block_lines`` reads a line at a time is made here, as it is from a composed node.

@@ -299,3 +299,18 @@ def test_a_reference_in_a_profile_resolves_for_every_merchant_and_is_reported_on
     state = load_desired(desired_dir, environ={"GROUP_REF": "fleet"}, notify=None)
     assert state.merchant("M-1").wire()["klarna"]["account_group_reference"] == "fleet"
     assert state.from_environment("M-1", "klarna.account_group_reference")
+
+
+def test_a_case_id_in_a_profile_is_refused_at_its_line(desired_dir: Path, write: WriteFile) -> None:
+    """A case_id is one merchant's Dintero signup: in a profile it would be every listing merchant's, and the
+    copy check never compares a shared file's values with themselves."""
+    write(
+        "profiles/kyc.yaml",
+        "dintero:\n  connections:\n    klarna:\n      signup:\n"
+        "        case_id: 6f1c2a3e-0d44-4b50-8888-8dd25736a001\n        price_package: EU_DINTERO_PP001\n",
+    )
+    write("merchants/m.yaml", "account_reference: M-1\nprofiles: [kyc]\nklarna:\n  account_name: M\n")
+    assert (
+        "desired-state/profiles/kyc.yaml:5:9: dintero.connections.klarna.signup.case_id: a case_id is one "
+        "merchant's Dintero signup: write it in the merchant's own file"
+    ) in messages(desired_dir)
