@@ -18,10 +18,8 @@ BASE = "account_reference: M1\nklarna:\n  account_name: A\n"
 
 
 @pytest.fixture
-def desired(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "desired-state" / "merchants").mkdir(parents=True)
-    return Path("desired-state")
+def desired(desired_dir: Path) -> Path:
+    return desired_dir
 
 
 def _messages(desired: Path, text: str) -> list[str]:

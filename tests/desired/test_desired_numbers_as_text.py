@@ -20,10 +20,8 @@ from reconciler.desired.load import load_desired
 
 
 @pytest.fixture
-def desired(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "desired-state" / "merchants").mkdir(parents=True)
-    return Path("desired-state")
+def desired(desired_dir: Path) -> Path:
+    return desired_dir
 
 
 def _load(desired: Path, text: str) -> dict[str, Any]:

@@ -16,10 +16,8 @@ from reconciler.errors import InputError
 
 
 @pytest.fixture
-def desired(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "desired-state" / "merchants").mkdir(parents=True)
-    return Path("desired-state")
+def desired(desired_dir: Path) -> Path:
+    return desired_dir
 
 
 def _klarna(value: str) -> str:
