@@ -532,6 +532,14 @@ const github = {
       update: record('issues.update'),
       createLabel: record('issues.createLabel'),
     },
+    repos: {
+      // The branch's head: the canned answer, else the commit the run is of (GITHUB_SHA).
+      getBranch: async (params) => {
+        calls.push({ method: 'repos.getBranch', params });
+        const head = { name: params.branch, commit: { sha: process.env.GITHUB_SHA } };
+        return { data: state.api['repos.getBranch'] || head };
+      },
+    },
   },
   paginate: async (fn, params) => (await fn(params)).data,
 };
