@@ -56,10 +56,11 @@ class ApiClient:
                 body = self.http.json(answer, operation)
                 items = items_of(body, "accounts", api=self.http.api, operation=operation)
                 cursor = next_cursor(body, items, "account_id", page_size)
-                ids = [item.get("account_id") if isinstance(item, dict) else None for item in items]
-                if cursor is not None and items and all(isinstance(i, str) and i in listed for i in ids):
-                    # The same accounts again under a new cursor (an opaque one can change every time): a
-                    # server that answers so would be paged for ever, each account listed again and again.
+                ids = [_account_id(item) for item in items]
+                if cursor is not None and all(isinstance(i, str) and i in listed for i in ids):
+                    # The same accounts again under a new cursor (an opaque one can change every time), or no
+                    # account at all: a server that answers so would be paged for ever, each account listed
+                    # again and again.
                     raise ApiError(self.http.api, operation, None, "the account list did not advance")
                 listed.update(i for i in ids if isinstance(i, str))
                 # A server that repeats a cursor would otherwise page forever: not asked again.
@@ -80,6 +81,14 @@ class ApiClient:
                 await cancelled(ahead)
 
 
+def _account_id(item: Any) -> str | None:
+    """An item's ``account_id`` as its text: a number counts as the text the models read it as."""
+    value = item.get("account_id") if isinstance(item, dict) else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value if isinstance(value, str) else None
+
+
 def body_of(model: BaseModel) -> dict[str, Any]:
     """A request body from a typed model: only the fields the caller set, under their wire names."""
     return model.model_dump(mode="json", exclude_unset=True, by_alias=True)
@@ -90,14 +99,15 @@ def fill_path(template: str, **params: str) -> str:
     return template.format(**{name: quote(str(value), safe=":") for name, value in params.items()})
 
 
-def items_of(body: Any, key: str, *, api: str, operation: str) -> list[Any]:
-    """The items of a list response, whether the API answers a bare array or ``{key: [...]}``."""
+def items_of(body: Any, key: str, *, api: str, operation: str, merchant: str | None = None) -> list[Any]:
+    """The items of a list response, whether the API answers a bare array or ``{key: [...]}``; the error
+    of any other answer names ``merchant``, when the list is one merchant's."""
     if isinstance(body, list):
         return body
     if isinstance(body, dict) and isinstance(body.get(key), list):
         items: list[Any] = body[key]
         return items
-    raise ApiError(api, operation, None, f"unexpected response shape (expected a list of {key})")
+    raise ApiError(api, operation, None, f"unexpected response shape (expected a list of {key})", merchant=merchant)
 
 
 def next_cursor(body: Any, items: list[Any], id_field: str, page_size: int) -> str | None:

@@ -32,12 +32,19 @@ _REASONS = {
 }
 
 
+# The members of Klarna's error envelope: a JSON object with none of them is not Klarna's answer.
+_KLARNA_ENVELOPE = frozenset({"error_id", "error_type", "error_code", "error_message", "errors"})
+
+
 @dataclass(frozen=True)
 class ErrorText:
     """What an error response says, safe to show."""
 
     code: str | None
     message: str
+    # Whether the body is the API's own error envelope: a 404 that is not (a proxy's page, a wrong base URL)
+    # does not say that the object is absent.
+    enveloped: bool = True
 
 
 def _json_object(response: Answer) -> dict[str, Any] | None:
@@ -70,8 +77,8 @@ def _compose(message: str, parameters: list[str]) -> str:
 def klarna_error_text(response: Answer) -> ErrorText:
     body = _json_object(response)
     fallback = _REASONS.get(response.status_code, "error")
-    if body is None:
-        return ErrorText(None, fallback)
+    if body is None or not _KLARNA_ENVELOPE.intersection(body):
+        return ErrorText(None, fallback, enveloped=False)
     code = body.get("error_code")
     message = body.get("error_message") or fallback
     return ErrorText(_code(code), _compose(str(message), _names(body.get("errors"), "parameter")))
@@ -82,7 +89,7 @@ def dintero_error_text(response: Answer) -> ErrorText:
     fallback = _REASONS.get(response.status_code, "error")
     error = body.get("error") if body else None
     if not isinstance(error, dict):
-        return ErrorText(None, fallback)
+        return ErrorText(None, fallback, enveloped=False)
     code = error.get("code")
     message = error.get("message") or fallback
     return ErrorText(_code(code), _compose(str(message), _names(error.get("errors"), "field")))

@@ -284,6 +284,11 @@ class ApiHttpClient:
         if response.is_success or (status == 404 and call.method == "DELETE" and after_unknown_outcome):
             return response
         text = self._error_text(response)
+        if status == 404 and call.read_only and not text.enveloped:
+            # Not the API's own "not found": something before it (a gateway, a base URL with a wrong path)
+            # answered, and a reader taking it for an absent object would plan to create it again.
+            message = "not found, in an answer that is not the API's own error (a proxy or a wrong base URL?)"
+            return ApiError(self.api, call.operation, status, message, merchant=call.merchant)
         return self._error(call, status, text.message, code=text.code, retry_after=_retry_after(response))
 
     async def _send_handling_auth(self, call: _Call) -> Answer:

@@ -120,7 +120,7 @@ class KlarnaClient(ApiClient):
         body = self.http.json(response, operation, account_reference)
         if isinstance(body, dict) and "account_id" in body:
             body = [body]
-        items = items_of(body, "accounts", api=API, operation=operation)
+        items = items_of(body, "accounts", api=API, operation=operation, merchant=account_reference)
         if len(items) == 1 and isinstance(items[0], dict) and items[0].get("account_reference") == account_reference:
             return None, items[0]
         found: tuple[KlarnaAccount, dict[str, Any]] | None = None

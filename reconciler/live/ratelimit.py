@@ -94,7 +94,9 @@ class RateLimiter:
         remaining = _leading_number(headers.get("x-ratelimit-remaining"))
         reset = _leading_number(headers.get("x-ratelimit-reset"))
         if remaining is not None and remaining <= 0 and reset is not None:
-            if reset > 1e9:  # some servers send the reset moment as epoch seconds, not a delay
+            if reset > 1e12:  # the reset moment in epoch milliseconds (1e12 ms is in 2001)
+                reset = max(0.0, reset / 1000 - time.time())
+            elif reset > 1e9:  # some servers send the reset moment as epoch seconds, not a delay
                 reset = max(0.0, reset - time.time())
             self.pause_for(reset)  # at most MAX_WAIT_SECONDS, as every pause
 
