@@ -16,7 +16,16 @@ from reconciler.kinds.kind import Hold, Kind, live_dump, pick
 from reconciler.kinds.names import ResourceKind, resource_address
 from reconciler.kinds.registry import KINDS, register
 from reconciler.kinds.state import Member, MerchantView, ResourceState
-from reconciler.kinds.writes import Create, Delete, Patch, WriteContext, WriteRequest, body, klarna_write
+from reconciler.kinds.writes import (
+    Create,
+    Delete,
+    Patch,
+    WriteContext,
+    WriteRequest,
+    body,
+    klarna_write,
+    patched_fields,
+)
 from reconciler.live.read import Bodies, LiveMerchant
 from reconciler.live.requests import AccountPatchRequest, OnboardRequest
 from reconciler.sensitive import scrub
@@ -97,8 +106,8 @@ class Account(Kind):
         match change:
             case Create():
                 return [onboard_write(ctx.desired)]
-            case Patch(want=want):
-                patch, acct = body(want.fields, AccountPatchRequest), ctx.account_id
+            case Patch(want=want, have=have):
+                patch, acct = body(patched_fields(want, have), AccountPatchRequest), ctx.account_id
                 return [
                     klarna_write(
                         "patch_account",

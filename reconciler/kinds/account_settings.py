@@ -14,7 +14,16 @@ from reconciler.kinds.kind import Kind, live_dump
 from reconciler.kinds.names import ResourceKind
 from reconciler.kinds.registry import register
 from reconciler.kinds.state import Member, ResourceState
-from reconciler.kinds.writes import Create, Delete, Patch, WriteContext, WriteRequest, body, dintero_write
+from reconciler.kinds.writes import (
+    Create,
+    Delete,
+    Patch,
+    WriteContext,
+    WriteRequest,
+    body,
+    dintero_write,
+    patched_fields,
+)
 from reconciler.live.read import Bodies, LiveMerchant
 
 
@@ -45,7 +54,8 @@ class AccountSettings(Kind):
     def writes(self, change: Create | Patch | Delete, ctx: WriteContext) -> list[WriteRequest]:
         match change:
             case Create(want=want) | Patch(want=want):
-                aid, settings = str(want.extra.get("aid")), body(want.fields)
+                declared = patched_fields(want, change.have) if isinstance(change, Patch) else want.fields
+                aid, settings = str(want.extra.get("aid")), body(declared)
                 return [
                     dintero_write(
                         "settings",

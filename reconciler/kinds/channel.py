@@ -8,7 +8,17 @@ from typing import Any, ClassVar
 from reconciler.kinds.account import onboard_write
 from reconciler.kinds.calls import PatchCall
 from reconciler.kinds.kind import KlarnaMembers
-from reconciler.kinds.writes import Create, Delete, Patch, Send, WriteContext, WriteRequest, body, klarna_write_at
+from reconciler.kinds.writes import (
+    Create,
+    Delete,
+    Patch,
+    Send,
+    WriteContext,
+    WriteRequest,
+    body,
+    klarna_write_at,
+    patched_fields,
+)
 
 
 class Channel(KlarnaMembers):
@@ -27,7 +37,7 @@ class Channel(KlarnaMembers):
             case Create(want=want):
                 return [onboard_write(ctx.desired, only=want.address(ctx.desired.reference))]
             case Patch(want=want, have=have):
-                patch, acct, remote = body(want.fields), ctx.account_id, str(have.remote_id)
+                patch, acct, remote = body(patched_fields(want, have)), ctx.account_id, str(have.remote_id)
                 send: Send = lambda c, key: self.patch_call(c.klarna, acct, remote, patch, idempotency_key=key)  # noqa: E731
                 return [klarna_write_at(self.patch_route, send, patch, {"account_id": acct, self.id_field: remote})]
             case Delete():

@@ -51,7 +51,7 @@ class Enablement(ManagedMembers):
         product = have.extra.get("product_id") if have is not None else None
         return Owner(ctx.account_id, str(product or ctx.product))
 
-    def patch_body(self, want: ResourceState) -> BaseModel:
+    def patch_body(self, want: ResourceState, have: ResourceState) -> BaseModel:
         return body({"effective_to": want.fields.get("effective_to")})
 
     def create(self, client: KlarnaClient, owner: Owner, fields: BaseModel, key: str) -> Awaitable[object]:

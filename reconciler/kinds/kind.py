@@ -30,6 +30,7 @@ from reconciler.kinds.writes import (
     WriteRequest,
     body,
     klarna_write,
+    patched_fields,
 )
 from reconciler.live.read import Bodies, LiveMerchant
 from reconciler.sensitive import fingerprint, is_secret_value
@@ -156,7 +157,8 @@ class KlarnaSingleton(Kind):
     def writes(self, change: Change, ctx: WriteContext) -> list[WriteRequest]:
         match change:
             case Create(want=want) | Patch(want=want):
-                fields, acct = body(want.fields), ctx.account_id
+                declared = patched_fields(want, change.have) if isinstance(change, Patch) else want.fields
+                fields, acct = body(declared), ctx.account_id
                 send: Send = lambda c, key: self.write_call(c.klarna, acct, fields, idempotency_key=key)  # noqa: E731
                 return [klarna_write(self.write_route, send, fields, account_id=acct)]
             case Delete():

@@ -25,6 +25,7 @@ from reconciler.kinds.writes import (
     WriteRequest,
     body,
     klarna_write_at,
+    patched_fields,
 )
 from reconciler.live.klarna import KlarnaClient
 
@@ -62,8 +63,8 @@ class ManagedMembers(KlarnaMembers):
     def create_body(self, want: ResourceState) -> BaseModel:
         return body(want.fields)
 
-    def patch_body(self, want: ResourceState) -> BaseModel:
-        return body(want.fields)
+    def patch_body(self, want: ResourceState, have: ResourceState) -> BaseModel:
+        return body(patched_fields(want, have))
 
     def owner(self, ctx: WriteContext, have: ResourceState | None) -> Owner:
         return Owner(ctx.account_id, ctx.product)
@@ -76,7 +77,7 @@ class ManagedMembers(KlarnaMembers):
                 send: Send = lambda c, key: self.create(c.klarna, owner, fields, key)  # noqa: E731
                 return [klarna_write_at(self.create_route, send, fields, ids)]
             case Patch(want=want, have=have):
-                owner, fields, remote = self.owner(ctx, have), self.patch_body(want), str(have.remote_id)
+                owner, fields, remote = self.owner(ctx, have), self.patch_body(want, have), str(have.remote_id)
                 ids = {**owner.path_ids(self.under_product), self.id_field: remote}
                 send = lambda c, key: self.patch(c.klarna, owner, remote, fields, key)  # noqa: E731
                 return [klarna_write_at(self.patch_route, send, fields, ids)]

@@ -5,8 +5,8 @@
     klarna.account
     ├── klarna.payment_product
     │   └── klarna.payment_program_enablement
-    ├── klarna.website
     ├── klarna.collection
+    ├── klarna.website           (may name a collection made in the same apply)
     ├── klarna.account_information
     ├── klarna.business_information
     ├── klarna.stakeholder
@@ -35,8 +35,10 @@ K = ResourceKind
 PARENTS: dict[ResourceKind, ResourceKind | None] = {
     K.ACCOUNT: None,
     K.PAYMENT_PRODUCT: K.ACCOUNT,
-    K.WEBSITE: K.ACCOUNT,
+    # A collection before the websites: a new website may name a new collection (Klarna refuses one that
+    # names no collection of the account or of the same onboard).
     K.COLLECTION: K.ACCOUNT,
+    K.WEBSITE: K.ACCOUNT,
     K.ACCOUNT_INFORMATION: K.ACCOUNT,
     K.BUSINESS_INFORMATION: K.ACCOUNT,
     K.STAKEHOLDER: K.ACCOUNT,
@@ -87,9 +89,11 @@ def descendants(kind: ResourceKind) -> tuple[ResourceKind, ...]:
 
 
 def delete_rank(kind: ResourceKind) -> tuple[int, int]:
-    """Where a delete of ``kind`` sorts: after every operation on its descendant kinds (with none: its rank)."""
+    """Where a delete of ``kind`` sorts: after every other operation on its own kind (a new bank account is
+    created before an old one goes, whatever their addresses), and after every operation on its descendant
+    kinds, their deletes included (other operations sort at ``(rank, 0)``)."""
     below = descendants(kind)
-    return (max(RANK[k] for k in below), 1) if below else (RANK[kind], 0)
+    return (max(RANK[k] for k in below), 2) if below else (RANK[kind], 1)
 
 
 def depends_on(merchant: str, kind: ResourceKind, planned: set[str]) -> tuple[str, ...]:

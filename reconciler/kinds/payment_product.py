@@ -14,7 +14,16 @@ from reconciler.kinds.kind import Hold, Kind, live_dump
 from reconciler.kinds.names import ResourceKind
 from reconciler.kinds.registry import register
 from reconciler.kinds.state import Member, ResourceState
-from reconciler.kinds.writes import Create, Delete, Patch, WriteContext, WriteRequest, body, klarna_write
+from reconciler.kinds.writes import (
+    Create,
+    Delete,
+    Patch,
+    WriteContext,
+    WriteRequest,
+    body,
+    klarna_write,
+    patched_fields,
+)
 from reconciler.live.read import Bodies, LiveMerchant
 from reconciler.live.requests import DisableProductRequest
 from reconciler.sensitive import scrub
@@ -80,8 +89,7 @@ class PaymentProduct(Kind):
             shown = scrub(reason) if reason else "no reason given"
             return Hold(
                 "Klarna",
-                f"Klarna disabled the payment product ({shown}); only Klarna can enable it "
-                "again: contact Klarna",
+                f"Klarna disabled the payment product ({shown}); only Klarna can enable it again: contact Klarna",
             )
         return None
 
@@ -93,7 +101,7 @@ class PaymentProduct(Kind):
             case Patch(want=want, have=have):
                 writes = []
                 if any(have.fields.get(k) != v for k, v in want.fields.items()):
-                    patch, acct, product = body(want.fields), ctx.account_id, ctx.product
+                    patch, acct, product = body(patched_fields(want, have)), ctx.account_id, ctx.product
                     writes.append(
                         klarna_write(
                             "patch_product",

@@ -7,6 +7,7 @@ dry-run. Nothing here does I/O: the executor sends or prints.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,6 +120,39 @@ def dintero_write(
 ) -> WriteRequest:
     path = DINTERO_ROUTES[route].format_map(ids) + query
     return WriteRequest("dintero", method, path, send, body)
+
+
+def patched_fields(want: ResourceState, have: ResourceState) -> dict[str, Any]:
+    """What a PATCH (or a PUT of members) sends to bring ``have`` to ``want``: the declared top-level fields
+    that differ, and nothing else (an unchanged national id or IBAN is not sent again).
+
+    Klarna and Dintero replace a nested mapping they are given as a whole (an address, an account owner, a
+    company), while a plan compares only the keys the file declares in it: a mapping sent keeps the live
+    keys the file leaves out, which are not managed and must not be cleared.
+    """
+    sent: dict[str, Any] = {}
+    for name, value in want.fields.items():
+        current = have.fields.get(name)
+        merged = _kept(value, current)
+        if name not in have.fields or _text(merged) != _text(current):
+            sent[name] = merged
+    return sent
+
+
+def _kept(want: Any, have: Any) -> Any:
+    """``want`` with, in each mapping of it, the keys of ``have``'s mapping that it does not declare."""
+    if not (isinstance(want, Mapping) and isinstance(have, Mapping)):
+        return want
+    return {**have, **{key: _kept(value, have.get(key)) for key, value in want.items()}}
+
+
+def _text(value: Any) -> str:
+    """A value's canonical form for telling whether it changed; the order of a list does not count (as in the plan)."""
+    if isinstance(value, list):
+        return "[" + ",".join(sorted(_text(item) for item in value)) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{json.dumps(str(k))}:{_text(v)}" for k, v in sorted(value.items())) + "}"
+    return json.dumps(value, sort_keys=True, default=str) + ("b" if type(value) is bool else "")
 
 
 def body(fields: Mapping[str, Any], model: type[BaseModel] = ApiModel) -> BaseModel:

@@ -290,9 +290,9 @@ def test_a_merchant_klarna_does_not_know_is_created_whole(desired: DesiredDir, p
     assert [(op.address, op.action) for op in plan.operations] == [
         (addr("klarna.account"), Action.CREATE),
         (addr("klarna.payment_product"), Action.CREATE),
+        (addr("klarna.collection", "online"), Action.CREATE),  # before the websites that name it
         (addr("klarna.website", "web-a"), Action.CREATE),
         (addr("klarna.website", "web-b"), Action.CREATE),
-        (addr("klarna.collection", "online"), Action.CREATE),
         (addr("klarna.account_information"), Action.CREATE),
         (addr("klarna.business_information"), Action.CREATE),
         (addr("klarna.stakeholder", "ada-lovelace"), Action.CREATE),
@@ -366,9 +366,9 @@ def test_credentials_create_delete_and_block(desired: DesiredDir, live: Live, pl
     desired.write_partner({"klarna": {"credentials": CREDENTIALS}})
     plan = planner.plan(desired.load(), include_partner=True)
     assert summarise(plan) == [
-        ("partner/klarna.credential/old-key", "delete", ()),
         ("partner/klarna.credential/reconciler-ci", "blocked", ("type",)),
         ("partner/klarna.credential/storefront-client", "create", ("description", "environment", "type")),
+        ("partner/klarna.credential/old-key", "delete", ()),  # after the create: a rotation never has none
     ]
 
 

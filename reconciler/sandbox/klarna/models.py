@@ -154,7 +154,8 @@ class OnboardRequest(Body):
     account_name: Text
     account_owner: AccountOwner
     account_group_reference: Reference | None = None
-    products: list[OnboardProduct] = Field(min_length=1, max_length=1)
+    # Required when the call creates the account; a later call may leave it out (it stays as it is).
+    products: list[OnboardProduct] = Field(default_factory=list, max_length=1)
     websites: list[OnboardWebsite] = Field(default_factory=list, max_length=100)
     collections: list[OnboardCollection] = Field(default_factory=list, max_length=100)
 

@@ -1,10 +1,11 @@
 """Incremental onboarding: ``POST /v1/distribution/onboard``.
 
 What one onboard call accepts: the account fields (``account_reference``, ``account_name``, ``account_owner``,
-``account_group_reference``), ``products`` (one, of ``type`` ``PAYMENT``), ``websites[]`` (``website_reference``,
-``website_name``, ``channel_collection_reference``) and ``collections[]`` (``collection_reference``, ``branding``,
-``support_contact``, ``social_media_links``). Everything else a merchant has is created through its own route
-(stakeholders, bank accounts, account information, business information, settlement information, enablements).
+``account_group_reference``), ``products`` (one, of ``type`` ``PAYMENT``; required only by the call that creates the
+account), ``websites[]`` (``website_reference``, ``website_name``, ``channel_collection_reference``) and
+``collections[]`` (``collection_reference``, ``branding``, ``support_contact``, ``social_media_links``). Everything
+else a merchant has is created through its own route (stakeholders, bank accounts, account information, business
+information, settlement information, enablements).
 
 The first call with an ``account_reference`` creates the account. A later call with the same reference only adds
 sub-resources whose natural key is unseen (product ``type``, ``website_reference``, ``collection_reference``).
@@ -174,6 +175,8 @@ def onboard(store: Store, payload: OnboardRequest, *, now: float, delay: float) 
         existing = {c["collection_reference"] for c in doc["collections"]} if doc else set()
         _check_payload(payload, existing)
         if doc is None:
+            if not payload.products:
+                raise _bad("products", "Field required: onboarding a new account needs its payment product")
             account_id = new_account_id()
             while store.get(KIND, account_id) is not None:
                 account_id = new_account_id()
