@@ -32,10 +32,30 @@ from reconciler.sensitive import shown_name
 TEMPORARY_SUFFIX = ".tmp"
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(path: Path) -> int:
+    """The mode the file at ``path`` has (a file replaced keeps it), else what the umask gives a new file:
+    ``mkstemp`` makes its file 0600, which the rename kept, and a merchant file holds no sensitive value."""
+    try:
+        found = os.lstat(path).st_mode
+    except FileNotFoundError:
+        found = 0
+    if stat.S_ISREG(found):
+        return stat.S_IMODE(found)
+    return 0o666 & ~_umask()
+
+
 def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX, dir=path.parent)
     try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(handle, _mode_for(path))
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             out.write(text)
         os.replace(temporary, path)
@@ -50,10 +70,11 @@ def sync_all() -> None:
         os.sync()
 
 
-def remove_leftovers(directory: Path) -> None:
-    """Hidden temporary files an earlier, killed import left."""
+def remove_leftovers(directory: Path, name: str = "*") -> None:
+    """Hidden temporary files an earlier, killed import left (of the file ``name``, when given)."""
     if directory.is_dir():
-        for leftover in directory.glob(f".*{TEMPORARY_SUFFIX}"):
+        pattern = f".*{TEMPORARY_SUFFIX}" if name == "*" else f".{name}.*{TEMPORARY_SUFFIX}"
+        for leftover in directory.glob(pattern):
             if leftover.is_file() and not leftover.is_symlink():  # never a folder of the same name
                 leftover.unlink(missing_ok=True)
 
@@ -216,12 +237,18 @@ def _declaration(path: Path) -> tuple[str | None, str | None, tuple[str, ...]]:
         return None, None, ()
     found: dict[str, str] = {}
     profiles: tuple[str, ...] = ()
+    tagged: set[str] = set()
     for key, value in root.value:
         if isinstance(key, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode) and key.value not in found:
             found[key.value] = value.value  # every scalar as its text
+            if value.tag.startswith("!"):
+                tagged.add(key.value)  # ``!env NAME``: the text is a variable's name, not the value
         elif isinstance(key, yaml.ScalarNode) and key.value == "profiles" and isinstance(value, yaml.SequenceNode):
             profiles = tuple(item.value.strip() for item in value.value if isinstance(item, yaml.ScalarNode))
-    reference, lifecycle = found.get("account_reference"), found.get("lifecycle")
+    # A reference given as ``!env SHOP_REF`` is not read here (the file does not declare ``SHOP_REF``): the
+    # file is one whose merchant a quick read cannot tell, which the desired state's load names.
+    reference = found.get("account_reference") if "account_reference" not in tagged else None
+    lifecycle = found.get("lifecycle") if "lifecycle" not in tagged else None
     return (
         reference.strip() if reference is not None else None,
         lifecycle.strip().lower() if lifecycle is not None else None,

@@ -10,10 +10,11 @@ resolved state of every merchant is the same with and without ``--profiles``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
 from reconciler.imports.document import ImportedMerchant, Path
+from reconciler.imports.yaml_text import plain_yaml
 
 MIN_SHARED = 2
 CANDIDATES: tuple[tuple[Path, str], ...] = (
@@ -53,10 +54,11 @@ def _set(document: dict[str, Any], path: Path, value: Any) -> None:
 
 
 def factor_profiles(
-    merchants: Sequence[ImportedMerchant], taken: Set[str] = frozenset()
+    merchants: Sequence[ImportedMerchant], taken: Set[str] = frozenset(), same_as: Mapping[str, str] | None = None
 ) -> dict[str, tuple[dict[str, Any], str]]:
     """Profiles (name -> (document, what it holds)) taken out of ``merchants``, which now list them; never
-    one of the names ``taken`` (profiles that exist, which merchants this import does not write may list)."""
+    one of the names ``taken`` (profiles that exist, which merchants this import does not write may list),
+    except the name of a profile whose text is this one's (``same_as``: text -> name), listed again as it is."""
     holders: dict[tuple[Path, str], list[int]] = {}
     values: dict[tuple[Path, str], Any] = {}
     for index, merchant in enumerate(merchants):
@@ -76,15 +78,18 @@ def factor_profiles(
     ordered = sorted(groups.items(), key=lambda item: (-len(item[0]), sorted(item[1])))
     number = 0
     for indexes, keys in ordered:
-        number += 1
-        while f"imported-{number}" in taken:
-            number += 1
-        name = f"imported-{number}"
         document: dict[str, Any] = {}
         for path, _ in sorted(keys):
             _set(document, path, values[(path, _)])
         described = ", ".join(f"{labels[path]} {values[(path, text)]}" for path, text in sorted(keys))
-        profiles[name] = (document, f"Shared by {len(indexes)} imported merchants: {described}.")
+        header = f"Shared by {len(indexes)} imported merchants: {described}."
+        name = (same_as or {}).get(plain_yaml(document, header))
+        if name is None or name in profiles:
+            number += 1
+            while f"imported-{number}" in taken:
+                number += 1
+            name = f"imported-{number}"
+        profiles[name] = (document, header)
         for index in indexes:
             merchant = merchants[index]
             for path, _ in keys:

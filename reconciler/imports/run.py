@@ -14,6 +14,7 @@ the promise "what import writes plans to zero changes" is checked, not hoped for
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence, Set
 from contextlib import aclosing
@@ -26,7 +27,7 @@ from pydantic import ValidationError
 from reconciler.compare.sides import desired_view, live_view, merchant_unchanged
 from reconciler.config import Config
 from reconciler.desired.declared import DeclaredMerchant
-from reconciler.desired.files import list_merchant_files
+from reconciler.desired.files import UnreadableFile, list_merchant_files, read_regular_file
 from reconciler.desired.load import declare
 from reconciler.desired.models import Merchant
 from reconciler.desired.models_klarna import slug
@@ -242,6 +243,35 @@ def merchant_paths(
     new = [reference for reference in references if reference not in paths]
     names = file_names(new, {path.name for files in declaring.values() for path in files})
     return paths | {reference: folder / name for reference, name in names.items()}
+
+
+def _declared_by_unread(declarations: Declarations, existing: Sequence[DeclaredMerchant]) -> None:
+    """Add to ``declarations`` the merchants that files a quick read could not tell declare, as loading the
+    desired state read them (``account_reference: !env SHOP_REF``): such a merchant is written to its file,
+    never to a second one."""
+    if not declarations.unread:
+        return
+    for declared_merchant in existing:
+        reference = declared_merchant.account_reference
+        if reference in declarations.files:
+            continue
+        for path in declarations.unread:
+            try:
+                same = os.path.samefile(path, declared_merchant.source)
+            except OSError:
+                same = False
+            if same:
+                declarations.files[reference] = [path]
+                declarations.unread.remove(path)
+                break
+
+
+def _text_of(path: Path) -> str | None:
+    """A profile file's text, as import would have written it; None when it cannot be read."""
+    try:
+        return read_regular_file(path).decode("utf-8")
+    except (OSError, UnreadableFile, UnicodeDecodeError):
+        return None
 
 
 def _left_alone(declarations: Declarations, config: Config | None, directory: Path) -> dict[str, str]:
@@ -522,15 +552,21 @@ async def _import_accounts(
     documents: list[tuple[Path, str]] = []
     if profiles:
         # Profiles that exist are another import's, or the partner's: merchants this import does not write list them.
-        existing_profiles = {path.name.rsplit(".", 1)[0] for path in profile_files(directory, ProfileSet())}
-        for name, (profile, described) in factor_profiles(kept, existing_profiles).items():
-            documents.append((directory / "profiles" / f"{name}.yaml", plain_yaml(profile, described)))
+        found_profiles = profile_files(directory, ProfileSet())
+        existing_profiles = {path.name.rsplit(".", 1)[0] for path in found_profiles}
+        # A profile an earlier import wrote with exactly these values, for as many merchants, is listed again
+        # rather than copied under a new name (which left the first one listed by no file).
+        same_as = {text: path.name.rsplit(".", 1)[0] for path in found_profiles if (text := _text_of(path))}
+        for name, (profile, described) in factor_profiles(kept, existing_profiles, same_as).items():
+            if name not in existing_profiles:
+                documents.append((directory / "profiles" / f"{name}.yaml", plain_yaml(profile, described)))
         made = [(m.reference, merchant_yaml(m.document, m.comments, HEADER)) for m in kept]
     imported_now = set(result.imported)
     # A file whose merchant cannot be read may declare one this import did not write: loading says so.
     not_written = declarations.unread or any(reference not in imported_now for reference in declarations.files)
     if load_existing is not None and not_written:
         existing = load_existing()
+    _declared_by_unread(declarations, existing)
     for declared_merchant in existing:
         if declared_merchant.account_reference not in imported_now:  # a file replaced shares nothing
             shared.add(declared_merchant.account_reference, declared_merchant.wire())
@@ -566,6 +602,8 @@ async def _import_accounts(
     readable = save_secrets(store, secrets)
     result.secrets = len(secrets)
     remove_leftovers(directory / "merchants")
+    remove_leftovers(directory / "profiles")  # import writes only its own profiles there, as in merchants/
+    remove_leftovers(directory, "partner.yaml")  # beside the user's files: only partner.yaml's own
     for path, text in documents:
         try:
             write_atomically(path, text)
