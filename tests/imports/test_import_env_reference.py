@@ -17,17 +17,22 @@ from tests.imports.conftest import Keys
 from tests.plan.conftest import Cli, base_merchant
 
 
-@pytest.mark.parametrize("flags", [(), ("--force",)], ids=["plain", "force"])
-def test_a_merchant_declared_through_env_is_never_written_to_a_second_file(
-    cli: Cli, target: Path, keys: Keys, flags: tuple[str, ...]
-) -> None:
-    cli.live.create(base_merchant("M1", "T11200201"), dintero=False)
+def _declared_through_env(cli: Cli, target: Path, keys: Keys) -> tuple[Path, dict[str, str]]:
+    """M1 imported, then its file renamed to shop.yaml and its reference written as ``!env SHOP_REF``."""
     assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
     folder = target / "merchants"
     text = (folder / "m1.yaml").read_text().replace('account_reference: "M1"', "account_reference: !env SHOP_REF")
     (folder / "m1.yaml").unlink()
     (folder / "shop.yaml").write_text(text)
-    env = {"RECONCILER_AGE_IDENTITY": keys.secret, "SHOP_REF": "M1"}
+    return folder, {"RECONCILER_AGE_IDENTITY": keys.secret, "SHOP_REF": "M1"}
+
+
+@pytest.mark.parametrize("flags", [(), ("--force",)], ids=["plain", "force"])
+def test_a_merchant_declared_through_env_is_never_written_to_a_second_file(
+    cli: Cli, target: Path, keys: Keys, flags: tuple[str, ...]
+) -> None:
+    cli.live.create(base_merchant("M1", "T11200201"), dintero=False)
+    folder, env = _declared_through_env(cli, target, keys)
     assert cli.run("validate", "--desired", str(target), env=env).exit_code == 0
     done = cli.run("import", "--reference", "M1", *flags, "--desired", str(target), env=env)
     assert sorted(p.name for p in folder.iterdir()) == ["shop.yaml"], done.output
@@ -46,12 +51,7 @@ def test_all_does_not_write_a_second_file_for_a_merchant_declared_through_env(
 ) -> None:
     cli.live.create(base_merchant("M1", "T11200201"), dintero=False)
     cli.live.create(base_merchant("M2", "T11200202"), dintero=False)
-    assert cli.run("import", "--reference", "M1", "--desired", str(target)).exit_code == 0
-    folder = target / "merchants"
-    text = (folder / "m1.yaml").read_text().replace('account_reference: "M1"', "account_reference: !env SHOP_REF")
-    (folder / "m1.yaml").unlink()
-    (folder / "shop.yaml").write_text(text)
-    env = {"RECONCILER_AGE_IDENTITY": keys.secret, "SHOP_REF": "M1"}
+    folder, env = _declared_through_env(cli, target, keys)
     done = cli.run("import", "--all", "--force", "--desired", str(target), env=env)
     assert done.exit_code == 0, done.output
     assert sorted(p.name for p in folder.iterdir()) == ["m2.yaml", "shop.yaml"]
